@@ -1,0 +1,6 @@
+//! ms5-console: a terminal operations console for the MS5.0 Floor Dashboard on Kubernetes,
+//! and the simulated MS5 environment it is demonstrated and tested against.
+
+pub mod cli;
+pub mod model;
+pub mod sim;

@@ -1,0 +1,114 @@
+//! Ages as kubectl prints them (`5s`, `3m4s`, `2d3h`), so the console and the simulator's
+//! server-side tables read exactly like `kubectl get`.
+
+use chrono::{DateTime, Utc};
+
+/// Formats the time elapsed from `then` to `now` with the rules of Kubernetes'
+/// `duration.HumanDuration` (used for every AGE column).
+pub fn human_age(then: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let elapsed = now.signed_duration_since(then);
+    let seconds = elapsed.num_seconds();
+    if seconds < -1 {
+        return "<invalid>".to_string();
+    }
+    human_duration(seconds.max(0) as u64)
+}
+
+/// `duration.HumanDuration` over a number of seconds.
+pub fn human_duration(seconds: u64) -> String {
+    const MINUTE: u64 = 60;
+    const HOUR: u64 = 60 * MINUTE;
+    const DAY: u64 = 24 * HOUR;
+    const YEAR: u64 = 365 * DAY;
+    if seconds < 2 * MINUTE {
+        return format!("{seconds}s");
+    }
+    let minutes = seconds / MINUTE;
+    if minutes < 10 {
+        let rest = seconds % MINUTE;
+        return if rest == 0 {
+            format!("{minutes}m")
+        } else {
+            format!("{minutes}m{rest}s")
+        };
+    }
+    if minutes < 3 * 60 {
+        return format!("{minutes}m");
+    }
+    let hours = seconds / HOUR;
+    if hours < 8 {
+        let rest = minutes % 60;
+        return if rest == 0 {
+            format!("{hours}h")
+        } else {
+            format!("{hours}h{rest}m")
+        };
+    }
+    if hours < 48 {
+        return format!("{hours}h");
+    }
+    if hours < 8 * 24 {
+        let rest = hours % 24;
+        let days = seconds / DAY;
+        return if rest == 0 {
+            format!("{days}d")
+        } else {
+            format!("{days}d{rest}h")
+        };
+    }
+    if hours < 2 * 365 * 24 {
+        return format!("{}d", seconds / DAY);
+    }
+    let years = seconds / YEAR;
+    if years < 8 {
+        let days = (seconds % YEAR) / DAY;
+        return if days == 0 {
+            format!("{years}y")
+        } else {
+            format!("{years}y{days}d")
+        };
+    }
+    format!("{years}y")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_kubectl_boundaries() {
+        let cases = [
+            (0, "0s"),
+            (119, "119s"),
+            (120, "2m"),
+            (185, "3m5s"),
+            (600, "10m"),
+            (179 * 60, "179m"),
+            (3 * 3600, "3h"),
+            (3 * 3600 + 25 * 60, "3h25m"),
+            (8 * 3600, "8h"),
+            (47 * 3600, "47h"),
+            (48 * 3600, "2d"),
+            (50 * 3600, "2d2h"),
+            (8 * 86400, "8d"),
+            (800 * 86400, "2y70d"),
+            (9 * 365 * 86400, "9y"),
+        ];
+        for (seconds, expected) in cases {
+            assert_eq!(human_duration(seconds), expected, "{seconds}s");
+        }
+    }
+
+    #[test]
+    fn future_beyond_clock_skew_is_invalid() {
+        let now = Utc::now();
+        assert_eq!(
+            human_age(now + chrono::Duration::seconds(5), now),
+            "<invalid>"
+        );
+        assert_eq!(
+            human_age(now + chrono::Duration::milliseconds(500), now),
+            "0s"
+        );
+    }
+}

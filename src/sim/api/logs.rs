@@ -1,0 +1,272 @@
+//! `pods/log`: plausible container output, computed from the pod, the container and the time
+//! (nothing is stored): the backend logs requests, Celery logs tasks, PostgreSQL checkpoints,
+//! backup jobs pg_basebackup progress. `follow` streams new lines until the client leaves or
+//! the pod is gone; `tailLines`, `previous`, `timestamps` and `limitBytes` behave as in kubectl.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, header};
+use axum::response::Response;
+use bytes::Bytes;
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde_json::Value;
+
+use super::ApiState;
+use super::read::fetch;
+use super::request::{Query, Target};
+use super::status::{ApiError, ApiResult};
+
+/// Seconds between two log lines of one container.
+const LINE_EVERY: i64 = 2;
+/// The most lines a log answer holds without `tailLines`, like a rotated log file.
+const MAX_LINES: i64 = 2000;
+
+pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<Response> {
+    let pod = fetch(state, target)?;
+    let pod_name = target.name.clone().unwrap_or_default();
+    let containers: Vec<String> = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .chain(
+            pod["spec"]["initContainers"]
+                .as_array()
+                .into_iter()
+                .flatten(),
+        )
+        .filter_map(|c| c["name"].as_str().map(String::from))
+        .collect();
+    let container = match query.get("container") {
+        Some(c) if containers.iter().any(|n| n == c) => c.to_string(),
+        Some(c) => {
+            return Err(ApiError::bad_request(format!(
+                "container {c} is not valid for pod {pod_name}"
+            )));
+        }
+        None if containers.len() == 1 => containers[0].clone(),
+        None => {
+            return Err(ApiError::bad_request(format!(
+                "a container name must be specified for pod {pod_name}, choose one of: [{}]",
+                containers.join(" ")
+            )));
+        }
+    };
+    let status = container_status(&pod, &container);
+    let previous = query.flag("previous");
+    let (started, ended) = if previous {
+        let last = &status["lastState"]["terminated"];
+        match (time(&last["startedAt"]), time(&last["finishedAt"])) {
+            (Some(s), Some(f)) => (s, Some(f)),
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
+                )));
+            }
+        }
+    } else {
+        let state_ = &status["state"];
+        match time(&state_["running"]["startedAt"])
+            .or_else(|| time(&state_["terminated"]["startedAt"]))
+        {
+            Some(s) => (s, time(&state_["terminated"]["finishedAt"])),
+            None => {
+                let reason = state_["waiting"]["reason"]
+                    .as_str()
+                    .unwrap_or("ContainerCreating");
+                return Err(ApiError::bad_request(format!(
+                    "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
+                )));
+            }
+        }
+    };
+
+    let source = LogSource {
+        pod: pod_name.clone(),
+        container: container.clone(),
+        image: status["image"].as_str().unwrap_or_default().to_string(),
+        started,
+        timestamps: query.flag("timestamps"),
+    };
+    let now = ended.unwrap_or_else(Utc::now);
+    let written = ((now - started).num_seconds() / LINE_EVERY).max(0);
+    let since = query
+        .number("sinceSeconds")?
+        .map(|s| ((now - started).num_seconds() - s).max(0) / LINE_EVERY);
+    let tail = query
+        .number("tailLines")?
+        .map(|t| t.max(0))
+        .unwrap_or(MAX_LINES);
+    let first = (written - tail).max(since.unwrap_or(0)).max(0);
+    let mut text = String::new();
+    for i in first..written {
+        text.push_str(&source.line(i));
+    }
+    if let Some(limit) = query.number("limitBytes")?.filter(|l| *l > 0) {
+        text.truncate(limit as usize);
+    }
+
+    let follow = query.flag("follow") && ended.is_none() && !previous;
+    let body = if follow {
+        let (tx, rx) = tokio::sync::mpsc::channel::<Result<Bytes, std::io::Error>>(16);
+        let state = state.clone();
+        let namespace = target.namespace.clone().unwrap_or_default();
+        let resource = target.resource;
+        tokio::spawn(async move {
+            if tx.send(Ok(Bytes::from(text))).await.is_err() {
+                return;
+            }
+            let mut next = written;
+            loop {
+                tokio::time::sleep(Duration::from_secs(LINE_EVERY as u64)).await;
+                // The stream ends with the pod, as kubelet closes it.
+                let Some(pod) = state.store.get(resource, &namespace, &source.pod) else {
+                    return;
+                };
+                if pod["metadata"]["deletionTimestamp"].is_string() && tx.is_closed() {
+                    return;
+                }
+                let due = ((Utc::now() - source.started).num_seconds() / LINE_EVERY).max(next);
+                while next < due {
+                    if tx.send(Ok(Bytes::from(source.line(next)))).await.is_err() {
+                        return;
+                    }
+                    next += 1;
+                }
+            }
+        });
+        Body::from_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+    } else {
+        Body::from(text)
+    };
+    let mut response = Response::new(body);
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    Ok(response)
+}
+
+fn container_status(pod: &Value, container: &str) -> Value {
+    ["containerStatuses", "initContainerStatuses"]
+        .iter()
+        .filter_map(|k| pod["status"][k].as_array())
+        .flatten()
+        .find(|s| s["name"] == container)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn time(v: &Value) -> Option<DateTime<Utc>> {
+    v.as_str()
+        .and_then(|s| DateTime::parse_from_rfc3339(s).ok())
+        .map(|t| t.with_timezone(&Utc))
+}
+
+struct LogSource {
+    pod: String,
+    container: String,
+    image: String,
+    started: DateTime<Utc>,
+    timestamps: bool,
+}
+
+/// A small stable hash, so line `i` of a container always reads the same.
+fn mix(seed: &str, i: i64) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ i as u64;
+    for b in seed.bytes() {
+        h = (h ^ b as u64).wrapping_mul(0x0100_0000_01b3);
+    }
+    h ^ (h >> 29)
+}
+
+impl LogSource {
+    fn line(&self, i: i64) -> String {
+        let at = self.started + chrono::Duration::seconds(i * LINE_EVERY);
+        let h = mix(&self.pod, i);
+        let body = self.body(i, at, h);
+        if self.timestamps {
+            format!(
+                "{} {body}\n",
+                at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+            )
+        } else {
+            format!("{body}\n")
+        }
+    }
+
+    fn body(&self, i: i64, at: DateTime<Utc>, h: u64) -> String {
+        const ROUTES: &[&str] = &[
+            "/api/v1/production/lines/1/oee",
+            "/api/v1/production/lines/2/oee",
+            "/api/v1/downtime/events?since=1h",
+            "/api/v1/production/rates",
+            "/api/v1/dashboard/summary",
+            "/health/ready",
+        ];
+        let image = self.image.as_str();
+        let name = self.container.as_str();
+        if name.contains("backup") || image.contains("backup") {
+            let pct = (i * 7).min(100);
+            return if pct < 100 {
+                format!(
+                    "pg_basebackup: {} kB/{} kB ({pct}%), 1/1 tablespace",
+                    pct * 48_213,
+                    4_821_300
+                )
+            } else {
+                "pg_basebackup: base backup completed; uploaded to minio://ms5-backups".to_string()
+            };
+        }
+        if name.contains("restore") || image.contains("restore") {
+            return format!(
+                "restore-test: verified {} of 214 tables, row counts match",
+                (i * 11).min(214)
+            );
+        }
+        if name.contains("celery") || image.contains("celery") {
+            let task = [
+                "calculate_oee",
+                "aggregate_downtime",
+                "refresh_production_rates",
+                "send_shift_report",
+            ][(h % 4) as usize];
+            return format!(
+                "[{}: INFO/ForkPoolWorker-{}] Task app.tasks.{task}[{:08x}-{:04x}] succeeded in {:.3}s",
+                at.format("%Y-%m-%d %H:%M:%S,%3f"),
+                1 + h % 4,
+                h as u32,
+                (h >> 32) as u16,
+                0.05 + (h % 900) as f64 / 1000.0
+            );
+        }
+        if name.contains("postgres") || image.contains("postgres") {
+            return format!(
+                "{} UTC [{}] LOG:  checkpoint complete: wrote {} buffers ({:.1}%); write={:.3} s",
+                at.format("%Y-%m-%d %H:%M:%S%.3f"),
+                60 + h % 40,
+                h % 2000,
+                (h % 100) as f64 / 10.0,
+                (h % 3000) as f64 / 1000.0
+            );
+        }
+        if name.contains("backend") || image.contains("backend") || name == "api" {
+            let route = ROUTES[(h % ROUTES.len() as u64) as usize];
+            let code = if h % 97 == 0 {
+                "500 Internal Server Error"
+            } else {
+                "200 OK"
+            };
+            return format!(
+                "INFO:     10.244.{}.{}:{} - \"GET {route} HTTP/1.1\" {code}",
+                h % 4,
+                2 + h % 200,
+                30000 + h % 30000
+            );
+        }
+        format!(
+            "{} {name} level=info msg=\"heartbeat\" seq={i}",
+            at.format("%Y-%m-%dT%H:%M:%SZ")
+        )
+    }
+}

@@ -1,0 +1,218 @@
+//! The simulated MS5 environment: a Kubernetes API server on loopback over a world of MS5
+//! objects, reached through a generated kubeconfig by kubectl, kube-rs or the console.
+
+pub mod api;
+pub mod kubeconfig;
+pub mod naming;
+pub mod resources;
+pub mod store;
+pub mod tls;
+pub mod world;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use color_eyre::eyre::{Result, WrapErr, bail};
+use rand::Rng;
+use tokio::net::TcpListener;
+
+use self::api::ApiState;
+use self::api::auth::{Role, User, Users};
+use self::store::Store;
+use self::world::WorldOptions;
+
+/// The scenarios the sim can play.
+pub const SCENARIOS: &[&str] = &["healthy"];
+
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    pub listen: SocketAddr,
+    pub kubeconfig_out: Option<PathBuf>,
+    pub scenario: String,
+    pub seed: u64,
+    pub pods: usize,
+    pub speed: f64,
+    pub watch_history: usize,
+    pub tls: bool,
+}
+
+impl Default for SimOptions {
+    fn default() -> Self {
+        SimOptions {
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            kubeconfig_out: None,
+            scenario: "healthy".to_string(),
+            seed: 1,
+            pods: 0,
+            speed: 1.0,
+            watch_history: 20_000,
+            tls: false,
+        }
+    }
+}
+
+/// A running sim: its endpoints, and the state its servers share.
+pub struct Sim {
+    pub kubernetes_url: String,
+    pub kubeconfig: PathBuf,
+    pub api: Arc<ApiState>,
+    /// Holds the default kubeconfig's directory until the sim stops.
+    _kubeconfig_dir: Option<tempfile::TempDir>,
+}
+
+impl Sim {
+    /// The stdout contract: one `NAME VALUE` line per endpoint.
+    pub fn endpoint_lines(&self) -> Vec<String> {
+        vec![
+            format!("kubernetes {}", self.kubernetes_url),
+            format!("kubeconfig {}", self.kubeconfig.display()),
+        ]
+    }
+}
+
+fn token() -> String {
+    let mut rng = rand::rng();
+    (0..32)
+        .map(|_| char::from_digit(rng.random_range(0..36), 36).unwrap_or('x'))
+        .collect()
+}
+
+/// Installs the process-wide rustls crypto provider (aws-lc-rs, the one kube and reqwest use).
+pub fn install_crypto_provider() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+/// Builds the world and starts serving; returns once the listeners are bound.
+pub async fn start(options: SimOptions) -> Result<Sim> {
+    if !SCENARIOS.contains(&options.scenario.as_str()) {
+        bail!(
+            "unknown scenario {:?}; known scenarios: {}",
+            options.scenario,
+            SCENARIOS.join(", ")
+        );
+    }
+    if !(options.speed.is_finite() && options.speed > 0.0) {
+        bail!("--speed must be a positive number, got {}", options.speed);
+    }
+    install_crypto_provider();
+    let store = Arc::new(Store::new(options.watch_history));
+    let world = world::build(WorldOptions {
+        seed: options.seed,
+        extra_pods: options.pods,
+    });
+    store.load(world.objects);
+
+    let listener = TcpListener::bind(options.listen)
+        .await
+        .wrap_err_with(|| format!("binding the Kubernetes API listener on {}", options.listen))?;
+    let address = listener.local_addr()?;
+    let users = vec![
+        User {
+            name: "oncall".into(),
+            token: token(),
+            role: Role::Admin,
+        },
+        User {
+            name: "viewer".into(),
+            token: token(),
+            role: Role::Viewer,
+        },
+    ];
+    let api = Arc::new(ApiState::new(
+        store,
+        Users::new(users.clone()),
+        address.to_string(),
+    ));
+
+    let (servers, ca) = if options.tls {
+        let tls = tls::generate()?;
+        let config = axum_server::tls_rustls::RustlsConfig::from_pem(
+            tls.cert_pem.into_bytes(),
+            tls.key_pem.into_bytes(),
+        )
+        .await
+        .wrap_err("loading the generated server certificate")?;
+        let server = axum_server::from_tcp_rustls(listener.into_std()?, config)?;
+        let app = api::router(api.clone(), None);
+        tokio::spawn(async move {
+            if let Err(e) = server.serve(app.into_make_service()).await {
+                tracing::error!("Kubernetes API (TLS) stopped: {e}");
+            }
+        });
+        let url = format!("https://{address}");
+        (
+            users
+                .iter()
+                .map(|u| (u.clone(), url.clone()))
+                .collect::<Vec<_>>(),
+            Some(tls.ca_pem),
+        )
+    } else {
+        // Plain HTTP: client-go sends no credentials, so each user gets a listener of its own;
+        // the first is the one announced and bound to --listen.
+        let mut servers = Vec::new();
+        let mut listener = Some(listener);
+        for user in &users {
+            let l = match listener.take() {
+                Some(l) => l,
+                None => TcpListener::bind(SocketAddr::new(address.ip(), 0))
+                    .await
+                    .wrap_err("binding a context listener")?,
+            };
+            servers.push((user.clone(), format!("http://{}", l.local_addr()?)));
+            let app = api::router(api.clone(), Some(user.clone()));
+            tokio::spawn(async move {
+                if let Err(e) = axum::serve(l, app).await {
+                    tracing::error!("Kubernetes API stopped: {e}");
+                }
+            });
+        }
+        (servers, None)
+    };
+    let kubernetes_url = servers[0].1.clone();
+
+    let (kubeconfig, dir) = match &options.kubeconfig_out {
+        Some(path) => (path.clone(), None),
+        None => {
+            let dir = tempfile::Builder::new()
+                .prefix("ms5-sim-")
+                .tempdir()
+                .wrap_err("creating a directory for the kubeconfig")?;
+            (dir.path().join("kubeconfig"), Some(dir))
+        }
+    };
+    let contents = kubeconfig::render(&servers, ca.as_deref())?;
+    kubeconfig::write(&kubeconfig, &contents)?;
+    Ok(Sim {
+        kubernetes_url,
+        kubeconfig,
+        api,
+        _kubeconfig_dir: dir,
+    })
+}
+
+/// `ms5-console sim`: serve until SIGINT or SIGTERM, announcing endpoints on stdout.
+pub async fn run(options: SimOptions) -> Result<()> {
+    let sim = start(options).await?;
+    for line in sim.endpoint_lines() {
+        println!("{line}");
+    }
+    println!("ready");
+    use std::io::Write;
+    let _ = std::io::stdout().flush();
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut terminate = signal(SignalKind::terminate()).ok();
+    let mut hangup = signal(SignalKind::hangup()).ok();
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+        _ = async { match hangup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+    }
+}
