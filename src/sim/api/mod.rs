@@ -8,6 +8,7 @@ pub mod discovery;
 pub mod lifecycle;
 mod logs;
 pub mod patch;
+mod protobuf;
 mod proxy;
 mod read;
 pub mod request;

@@ -12,6 +12,7 @@ use super::admission;
 use super::auth::{self, User};
 use super::lifecycle::{self, DeleteOptions};
 use super::patch::{self, PatchType};
+use super::protobuf;
 use super::read::{Filter, fetch, scale_of};
 use super::request::{FieldValidation, Query, Target, content_type, decode_object};
 use super::status::{ApiError, ApiResult};
@@ -32,6 +33,15 @@ fn with_warnings(mut response: Response, warnings: &[String]) -> Response {
     response
 }
 
+fn json_headers() -> HeaderMap {
+    let mut headers = HeaderMap::new();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    headers
+}
+
 fn store_error(resource: &ResourceType, name: &str, error: StoreError) -> ApiError {
     let qualified = resource.qualified_name();
     match error {
@@ -50,6 +60,16 @@ pub fn create(
     body: &[u8],
 ) -> ApiResult<Response> {
     let resource = target.resource;
+    if resources::is_review(resource) && content_type(headers).starts_with(protobuf::MEDIA_TYPE) {
+        return create(
+            state,
+            user,
+            target,
+            query,
+            &json_headers(),
+            protobuf::decode_review(body)?.to_string().as_bytes(),
+        );
+    }
     let mut object = decode_object(headers, body)?;
     if resources::is_review(resource) {
         admission::check_identity(resource, None, &mut object)?;
