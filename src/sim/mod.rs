@@ -192,8 +192,10 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
     })
 }
 
-/// `ms5-console sim`: serve until SIGINT or SIGTERM, announcing endpoints on stdout.
+/// `ms5-console sim`: serve until SIGINT, SIGTERM or SIGHUP, announcing endpoints on stdout.
 pub async fn run(options: SimOptions) -> Result<()> {
+    // Handlers go in before `ready` is printed, so a client that stops us at once is heard.
+    let stop = Shutdown::listen()?;
     let sim = start(options).await?;
     for line in sim.endpoint_lines() {
         println!("{line}");
@@ -201,18 +203,34 @@ pub async fn run(options: SimOptions) -> Result<()> {
     println!("ready");
     use std::io::Write;
     let _ = std::io::stdout().flush();
-    shutdown_signal().await;
+    stop.wait().await;
     tracing::info!("shutting down");
     Ok(())
 }
 
-async fn shutdown_signal() {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut terminate = signal(SignalKind::terminate()).ok();
-    let mut hangup = signal(SignalKind::hangup()).ok();
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = async { match terminate.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
-        _ = async { match hangup.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending().await } } => {}
+/// The signals that end the sim.
+struct Shutdown {
+    terminate: tokio::signal::unix::Signal,
+    hangup: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl Shutdown {
+    fn listen() -> Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Shutdown {
+            terminate: signal(SignalKind::terminate())
+                .wrap_err("installing the SIGTERM handler")?,
+            hangup: signal(SignalKind::hangup()).wrap_err("installing the SIGHUP handler")?,
+            interrupt: signal(SignalKind::interrupt()).wrap_err("installing the SIGINT handler")?,
+        })
+    }
+
+    async fn wait(mut self) {
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.hangup.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
     }
 }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use k8s_openapi::api::{apps, autoscaling, batch, core, networking, policy};
+use k8s_openapi::api::{apps, autoscaling, batch, core, discovery, networking, policy};
 
 /// One served resource, e.g. `deployments` in `apps/v1`.
 #[derive(Debug)]
@@ -322,6 +322,19 @@ pub static RESOURCES: &[ResourceType] = &[
         &["status"],
         true,
         autoscaling::v2::HorizontalPodAutoscaler
+    ),
+    resource!(
+        "discovery.k8s.io",
+        "v1",
+        "EndpointSlice",
+        "endpointslices",
+        "endpointslice",
+        true,
+        NONE,
+        NONE,
+        NONE,
+        false,
+        discovery::v1::EndpointSlice
     ),
     resource!(
         "networking.k8s.io",

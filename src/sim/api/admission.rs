@@ -322,6 +322,21 @@ pub fn stamp_new(resource: &ResourceType, object: &mut Value) {
             meta.insert("generation".into(), json!(1));
         }
     }
+    if resource.kind == "Service"
+        && object["spec"]["clusterIP"]
+            .as_str()
+            .unwrap_or_default()
+            .is_empty()
+    {
+        let mut rng = rand::rng();
+        let ip = format!(
+            "10.0.{}.{}",
+            rng.random_range(120..250),
+            rng.random_range(2..250)
+        );
+        object["spec"]["clusterIP"] = json!(ip);
+        object["spec"]["clusterIPs"] = json!([ip]);
+    }
     reset_status_for_create(resource, object);
 }
 

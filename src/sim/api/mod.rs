@@ -4,6 +4,7 @@
 
 pub mod admission;
 pub mod auth;
+mod defaults;
 pub mod discovery;
 pub mod lifecycle;
 mod logs;

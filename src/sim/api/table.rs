@@ -181,6 +181,13 @@ fn columns(plural: &str) -> Vec<Column> {
         ],
         "serviceaccounts" => vec![name, col("Secrets", "integer", 0), age],
         "endpoints" => vec![name, col("Endpoints", "string", 0), age],
+        "endpointslices" => vec![
+            name,
+            col("AddressType", "string", 0),
+            col("Ports", "string", 0),
+            col("Endpoints", "string", 0),
+            age,
+        ],
         "persistentvolumeclaims" => vec![
             name,
             col("Status", "string", 0),
@@ -590,6 +597,33 @@ fn cells(plural: &str, v: &Value, now: DateTime<Utc>) -> Vec<Value> {
                 }
             }
             vec![name, json!(or_none(addresses.join(","))), age]
+        }
+        "endpointslices" => {
+            let ports = v
+                .pointer("/ports")
+                .and_then(Value::as_array)
+                .map(|p| {
+                    p.iter()
+                        .map(|p| int(p, "/port").to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                })
+                .unwrap_or_default();
+            let addresses: Vec<String> = v
+                .pointer("/endpoints")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .flat_map(|e| e["addresses"].as_array().cloned().unwrap_or_default())
+                .filter_map(|a| a.as_str().map(String::from))
+                .collect();
+            vec![
+                name,
+                json!(text(v, "/addressType")),
+                json!(or_none(ports)),
+                json!(or_none(addresses.join(","))),
+                age,
+            ]
         }
         "persistentvolumeclaims" => vec![
             name,

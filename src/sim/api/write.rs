@@ -8,7 +8,6 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::{Value, json};
 
-use super::admission;
 use super::auth::{self, User};
 use super::lifecycle::{self, DeleteOptions};
 use super::patch::{self, PatchType};
@@ -17,6 +16,7 @@ use super::read::{Filter, fetch, scale_of};
 use super::request::{FieldValidation, Query, Target, content_type, decode_object};
 use super::status::{ApiError, ApiResult};
 use super::{ApiState, json_response};
+use super::{admission, defaults};
 use crate::sim::resources::{self, ResourceType};
 use crate::sim::store::{StoreError, resource_version};
 
@@ -127,6 +127,7 @@ fn prepare_create(
         }
     }
     let (mut object, warnings) = admission::canonicalize(resource, object, validation)?;
+    defaults::apply(resource, &mut object);
     admission::validate(resource, &object)?;
     admission::stamp_new(resource, &mut object);
     Ok((object, warnings))
@@ -195,7 +196,8 @@ fn commit_update(
         u
     };
     updated["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
-    let (canonical, warnings) = admission::canonicalize(resource, updated, validation)?;
+    let (mut canonical, warnings) = admission::canonicalize(resource, updated, validation)?;
+    defaults::apply(resource, &mut canonical);
     admission::validate(resource, &canonical)?;
     if dry_run {
         return Ok((canonical, warnings));

@@ -74,7 +74,7 @@ pub fn cluster(b: &mut Builder) {
                     "name": name, "uid": uid, "creationTimestamp": ts(created),
                     "labels": {
                         "agentpool": pool, "kubernetes.azure.com/agentpool": pool, "kubernetes.azure.com/mode": if pool == "system" { "system" } else { "user" },
-                        "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux", "kubernetes.io/hostname": name,
+                        "kubernetes.io/role": "agent", "node-role.kubernetes.io/agent": "", "kubernetes.io/arch": "amd64", "kubernetes.io/os": "linux", "kubernetes.io/hostname": name,
                         "node.kubernetes.io/instance-type": size, "topology.kubernetes.io/region": "eastus",
                         "topology.kubernetes.io/zone": format!("eastus-{}", 1 + index % 3),
                     },
@@ -164,7 +164,8 @@ fn kube_system(b: &mut Builder) {
         live: "/healthz",
         ready: "/healthz",
     };
-    let template = proxy.pod_template(&proxy.image);
+    let mut template = proxy.pod_template(&proxy.image);
+    template["spec"]["nodeSelector"] = json!({"kubernetes.io/os": "linux"});
     let created = b.ago(41 * 86400 + 5000);
     let n = b.nodes.len() as i64;
     let uid = b.names.uid();
@@ -177,8 +178,6 @@ fn kube_system(b: &mut Builder) {
                    "updatedNumberScheduled": n, "numberMisscheduled": 0, "observedGeneration": 1},
     });
     b.push(ds.clone());
-    let mut template = template;
-    template["spec"]["nodeSelector"] = json!({"kubernetes.io/os": "linux"});
     for i in 0..b.nodes.len() {
         let name = format!("kube-proxy-{}", b.names.suffix(5));
         let started = b.ago(40 * 86400 - i as i64 * 30);
@@ -362,7 +361,29 @@ pub fn endpoints(b: &mut Builder) {
             .flatten()
             .map(|p| json!({"name": p["name"], "port": p["targetPort"], "protocol": "TCP"}))
             .collect();
-        let uid = b.names.uid();
+        let slice_endpoints: Vec<Value> = addresses.iter().map(|a| json!({
+            "addresses": [a["ip"]], "conditions": {"ready": true, "serving": true, "terminating": false},
+            "nodeName": a["nodeName"], "targetRef": a["targetRef"],
+        })).collect();
+        let slice_ports: Vec<Value> = ports
+            .iter()
+            .map(|p| json!({"name": p["name"], "port": p["port"], "protocol": "TCP"}))
+            .collect();
+        let (uid, slice_uid) = (b.names.uid(), b.names.uid());
+        let service_name = svc["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let slice_name = format!("{service_name}-{}", b.names.suffix(5));
+        b.push(json!({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice", "addressType": "IPv4",
+            "metadata": {"name": slice_name, "namespace": ns, "uid": slice_uid,
+                         "generateName": format!("{service_name}-"),
+                         "creationTimestamp": svc["metadata"]["creationTimestamp"],
+                         "labels": {"kubernetes.io/service-name": service_name, "endpointslice.kubernetes.io/managed-by": "endpointslice-controller.k8s.io"},
+                         "ownerReferences": [{"apiVersion": "v1", "kind": "Service", "name": service_name, "uid": svc["metadata"]["uid"], "controller": true, "blockOwnerDeletion": true}]},
+            "endpoints": slice_endpoints, "ports": slice_ports,
+        }));
         b.push(json!({
             "apiVersion": "v1", "kind": "Endpoints",
             "metadata": {"name": svc["metadata"]["name"], "namespace": ns, "uid": uid,
