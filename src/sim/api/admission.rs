@@ -115,8 +115,8 @@ fn unknown_fields(given: &Value, known: &Value, path: &str, out: &mut Vec<String
                 };
                 match k.get(key) {
                     Some(inner) => unknown_fields(value, inner, &here, out),
-                    // Nulls and empty values are dropped by encoding, not unknown.
-                    None if is_empty(value) => {}
+                    // Nulls are dropped by encoding, not unknown.
+                    None if value.is_null() => {}
                     None => out.push(here),
                 }
             }
@@ -127,15 +127,6 @@ fn unknown_fields(given: &Value, known: &Value, path: &str, out: &mut Vec<String
             }
         }
         _ => {}
-    }
-}
-
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::Object(m) => m.values().all(is_empty),
-        Value::Array(a) => a.is_empty(),
-        _ => false,
     }
 }
 

@@ -97,7 +97,7 @@ fn pod_spec(spec: &mut Value) {
     set(spec, "schedulerName", json!("default-scheduler"));
     set(spec, "securityContext", json!({}));
     for list in ["initContainers", "containers"] {
-        if let Some(containers) = spec[list].as_array_mut() {
+        if let Some(containers) = spec.get_mut(list).and_then(Value::as_array_mut) {
             containers.iter_mut().for_each(container);
         }
     }
@@ -118,7 +118,7 @@ fn container(c: &mut Value) {
     set(c, "imagePullPolicy", json!(policy));
     set(c, "terminationMessagePath", json!("/dev/termination-log"));
     set(c, "terminationMessagePolicy", json!("File"));
-    if let Some(ports) = c["ports"].as_array_mut() {
+    if let Some(ports) = c.get_mut("ports").and_then(Value::as_array_mut) {
         for p in ports {
             set(p, "protocol", json!("TCP"));
         }
@@ -140,7 +140,7 @@ fn container(c: &mut Value) {
 fn service_spec(spec: &mut Value) {
     set(spec, "type", json!("ClusterIP"));
     set(spec, "sessionAffinity", json!("None"));
-    if let Some(ports) = spec["ports"].as_array_mut() {
+    if let Some(ports) = spec.get_mut("ports").and_then(Value::as_array_mut) {
         for p in ports {
             set(p, "protocol", json!("TCP"));
             let port = p["port"].clone();

@@ -204,6 +204,14 @@ async fn resources(
     };
     match handle(&state, &user, method, parts.uri, parts.headers, body).await {
         Ok(response) => response,
+        Err(error) if error.code == 413 => {
+            // The rest of the body is left unread: the connection cannot carry another request.
+            let mut response = error.into_response();
+            response
+                .headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            response
+        }
         Err(error) => error.into_response(),
     }
 }
