@@ -2,7 +2,7 @@
 //! console, the simulator's server-side tables and `kubectl get pods` always agree.
 
 use chrono::{DateTime, Utc};
-use k8s_openapi::api::core::v1::{ContainerStatus, Pod};
+use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodStatus};
 
 /// What `kubectl get pods` shows for one pod.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,28 +30,62 @@ impl PodSummary {
 
 const NODE_UNREACHABLE_REASON: &str = "NodeLost";
 
+/// What of a pod's spec and metadata the status rules need.
+#[derive(Debug, Clone, Default)]
+pub struct PodShape<'a> {
+    pub containers: usize,
+    /// Init containers in order, with whether each is a restartable sidecar.
+    pub init_containers: Vec<(&'a str, bool)>,
+    pub deleting: bool,
+}
+
+impl<'a> PodShape<'a> {
+    pub fn of(pod: &'a Pod) -> Self {
+        let spec = pod.spec.as_ref();
+        PodShape {
+            containers: spec.map(|s| s.containers.len()).unwrap_or(0),
+            init_containers: spec
+                .and_then(|s| s.init_containers.as_deref())
+                .unwrap_or_default()
+                .iter()
+                .map(|c| {
+                    (
+                        c.name.as_str(),
+                        c.restart_policy.as_deref() == Some("Always"),
+                    )
+                })
+                .collect(),
+            deleting: pod.metadata.deletion_timestamp.is_some(),
+        }
+    }
+}
+
 pub fn summarize(pod: &Pod) -> PodSummary {
-    let spec = pod.spec.as_ref();
-    let status = pod.status.clone().unwrap_or_default();
-    let init_specs = spec
-        .map(|s| s.init_containers.clone().unwrap_or_default())
-        .unwrap_or_default();
+    summarize_status(&PodShape::of(pod), pod.status.as_ref())
+}
+
+/// kubectl's pod printer rules over a pod's shape and status.
+pub fn summarize_status(shape: &PodShape, status: Option<&PodStatus>) -> PodSummary {
+    let empty = PodStatus::default();
+    let status = status.unwrap_or(&empty);
     let restartable_init = |name: &str| {
-        init_specs
+        shape
+            .init_containers
             .iter()
-            .any(|c| c.name == name && c.restart_policy.as_deref() == Some("Always"))
+            .any(|(n, sidecar)| *n == name && *sidecar)
     };
-    let total = spec.map(|s| s.containers.len()).unwrap_or(0)
-        + init_specs
+    let total = shape.containers
+        + shape
+            .init_containers
             .iter()
-            .filter(|c| c.restart_policy.as_deref() == Some("Always"))
+            .filter(|(_, sidecar)| *sidecar)
             .count();
 
     let mut reason = status.phase.clone().unwrap_or_default();
     if let Some(r) = status.reason.as_ref().filter(|r| !r.is_empty()) {
         reason = r.clone();
     }
-    let conditions = status.conditions.clone().unwrap_or_default();
+    let conditions = status.conditions.as_deref().unwrap_or_default();
     if conditions
         .iter()
         .any(|c| c.type_ == "PodScheduled" && c.reason.as_deref() == Some("SchedulingGated"))
@@ -65,7 +99,10 @@ pub fn summarize(pod: &Pod) -> PodSummary {
     let mut sidecar_restarts = 0;
     let mut sidecar_last_restart: Option<DateTime<Utc>> = None;
     let mut initializing = false;
-    let init_statuses = status.init_container_statuses.clone().unwrap_or_default();
+    let init_statuses = status
+        .init_container_statuses
+        .as_deref()
+        .unwrap_or_default();
     for (index, container) in init_statuses.iter().enumerate() {
         restarts += container.restart_count;
         let finished = last_finished(container);
@@ -74,8 +111,9 @@ pub fn summarize(pod: &Pod) -> PodSummary {
             sidecar_restarts += container.restart_count;
             sidecar_last_restart = latest(sidecar_last_restart, finished);
         }
-        let state = container.state.clone().unwrap_or_default();
-        if state.terminated.as_ref().is_some_and(|t| t.exit_code == 0) {
+        let state = container.state.as_ref();
+        let terminated = state.and_then(|s| s.terminated.as_ref());
+        if terminated.is_some_and(|t| t.exit_code == 0) {
             continue;
         }
         if restartable_init(&container.name) && container.started == Some(true) {
@@ -84,7 +122,7 @@ pub fn summarize(pod: &Pod) -> PodSummary {
             }
             continue;
         }
-        if let Some(terminated) = &state.terminated {
+        if let Some(terminated) = terminated {
             reason = match terminated.reason.as_deref().filter(|r| !r.is_empty()) {
                 Some(r) => format!("Init:{r}"),
                 None if terminated.signal.unwrap_or(0) != 0 => {
@@ -93,14 +131,13 @@ pub fn summarize(pod: &Pod) -> PodSummary {
                 None => format!("Init:ExitCode:{}", terminated.exit_code),
             };
         } else if let Some(waiting) = state
-            .waiting
-            .as_ref()
-            .and_then(|w| w.reason.clone())
-            .filter(|r| !r.is_empty() && r != "PodInitializing")
+            .and_then(|s| s.waiting.as_ref())
+            .and_then(|w| w.reason.as_deref())
+            .filter(|r| !r.is_empty() && *r != "PodInitializing")
         {
             reason = format!("Init:{waiting}");
         } else {
-            reason = format!("Init:{}/{}", index, init_specs.len());
+            reason = format!("Init:{}/{}", index, shape.init_containers.len());
         }
         initializing = true;
         break;
@@ -113,19 +150,19 @@ pub fn summarize(pod: &Pod) -> PodSummary {
         restarts = sidecar_restarts;
         last_restart = sidecar_last_restart;
         let mut has_running = false;
-        let statuses = status.container_statuses.clone().unwrap_or_default();
+        let statuses = status.container_statuses.as_deref().unwrap_or_default();
         for container in statuses.iter().rev() {
             restarts += container.restart_count;
             last_restart = latest(last_restart, last_finished(container));
-            let state = container.state.clone().unwrap_or_default();
+            let state = container.state.as_ref();
             let waiting = state
-                .waiting
-                .as_ref()
-                .and_then(|w| w.reason.clone())
+                .and_then(|s| s.waiting.as_ref())
+                .and_then(|w| w.reason.as_deref())
                 .filter(|r| !r.is_empty());
+            let terminated = state.and_then(|s| s.terminated.as_ref());
             if let Some(w) = waiting {
-                reason = w;
-            } else if let Some(terminated) = &state.terminated {
+                reason = w.to_string();
+            } else if let Some(terminated) = terminated {
                 reason = match terminated.reason.as_deref().filter(|r| !r.is_empty()) {
                     Some(r) => r.to_string(),
                     None if terminated.signal.unwrap_or(0) != 0 => {
@@ -133,7 +170,7 @@ pub fn summarize(pod: &Pod) -> PodSummary {
                     }
                     None => format!("ExitCode:{}", terminated.exit_code),
                 };
-            } else if container.ready && state.running.is_some() {
+            } else if container.ready && state.is_some_and(|s| s.running.is_some()) {
                 has_running = true;
                 ready += 1;
             }
@@ -148,7 +185,7 @@ pub fn summarize(pod: &Pod) -> PodSummary {
 
     let phase = status.phase.as_deref().unwrap_or_default();
     let terminal = phase == "Succeeded" || phase == "Failed";
-    if pod.metadata.deletion_timestamp.is_some() {
+    if shape.deleting {
         if status.reason.as_deref() == Some(NODE_UNREACHABLE_REASON) {
             reason = "Unknown".to_string();
         } else if !terminal {

@@ -5,10 +5,42 @@
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
+use bytes::Bytes;
 use serde_json::Value;
 use tokio::sync::broadcast;
 
 use super::resources::{RESOURCES, ResourceType};
+
+/// A stored object with its JSON encoding, made once when it is written: lists, gets and
+/// watch events then copy bytes instead of serializing 10,000 pods again on every request.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored {
+    value: Value,
+    json: Bytes,
+}
+
+impl Stored {
+    pub fn new(value: Value) -> Self {
+        let json = Bytes::from(serde_json::to_vec(&value).unwrap_or_default());
+        Stored { value, json }
+    }
+
+    pub fn value(&self) -> &Value {
+        &self.value
+    }
+
+    pub fn json(&self) -> &Bytes {
+        &self.json
+    }
+}
+
+impl std::ops::Deref for Stored {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
 
 /// `(namespace, name)`; the namespace is empty for cluster-scoped objects.
 pub type ObjectKey = (String, String);
@@ -36,10 +68,10 @@ pub struct Change {
     pub revision: u64,
     pub resource: &'static ResourceType,
     pub kind: ChangeKind,
-    pub object: Arc<Value>,
+    pub object: Arc<Stored>,
     /// The object before a modification, so a filtered watch can tell an object leaving its
     /// selector from one that changed within it.
-    pub previous: Option<Arc<Value>>,
+    pub previous: Option<Arc<Stored>>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -63,7 +95,7 @@ pub struct Store {
 
 struct Inner {
     revision: u64,
-    tables: Vec<BTreeMap<ObjectKey, Arc<Value>>>,
+    tables: Vec<BTreeMap<ObjectKey, Arc<Stored>>>,
     history: VecDeque<Arc<Change>>,
     history_limit: usize,
     /// Every change at or below this revision has been dropped from `history`.
@@ -127,7 +159,7 @@ impl Store {
             let revision = inner.revision;
             object["metadata"]["resourceVersion"] = Value::String(revision.to_string());
             let key = object_key(&object);
-            inner.tables[table_index(resource)].insert(key, Arc::new(object));
+            inner.tables[table_index(resource)].insert(key, Arc::new(Stored::new(object)));
         }
         inner.compacted = inner.revision;
     }
@@ -136,14 +168,18 @@ impl Store {
         self.read().revision
     }
 
-    pub fn get(&self, resource: &ResourceType, namespace: &str, name: &str) -> Option<Arc<Value>> {
+    pub fn get(&self, resource: &ResourceType, namespace: &str, name: &str) -> Option<Arc<Stored>> {
         let key = (namespace.to_string(), name.to_string());
         self.read().tables[table_index(resource)].get(&key).cloned()
     }
 
     /// Objects of one resource, in one namespace or all, sorted by namespace then name, with
     /// the revision the list is consistent at.
-    pub fn list(&self, resource: &ResourceType, namespace: Option<&str>) -> (Vec<Arc<Value>>, u64) {
+    pub fn list(
+        &self,
+        resource: &ResourceType,
+        namespace: Option<&str>,
+    ) -> (Vec<Arc<Stored>>, u64) {
         let inner = self.read();
         let table = &inner.tables[table_index(resource)];
         let items = match namespace {
@@ -165,7 +201,7 @@ impl Store {
         &self,
         resource: &'static ResourceType,
         object: Value,
-    ) -> Result<Arc<Value>, StoreError> {
+    ) -> Result<Arc<Stored>, StoreError> {
         let mut inner = self.write();
         let key = object_key(&object);
         if inner.tables[table_index(resource)].contains_key(&key) {
@@ -180,7 +216,7 @@ impl Store {
         resource: &'static ResourceType,
         object: Value,
         expected: Option<u64>,
-    ) -> Result<Arc<Value>, StoreError> {
+    ) -> Result<Arc<Stored>, StoreError> {
         let mut inner = self.write();
         let key = object_key(&object);
         let previous = inner.tables[table_index(resource)]
@@ -190,7 +226,7 @@ impl Store {
         if expected.is_some_and(|rv| Some(rv) != resource_version(&previous)) {
             return Err(StoreError::Conflict);
         }
-        if *previous == strip_revision(&object, &previous) {
+        if previous.value == strip_revision(&object, &previous) {
             // A no-op write changes nothing and wakes no watcher, as on a real server.
             return Ok(previous);
         }
@@ -208,17 +244,17 @@ impl Store {
         resource: &'static ResourceType,
         namespace: &str,
         name: &str,
-    ) -> Result<Arc<Value>, StoreError> {
+    ) -> Result<Arc<Stored>, StoreError> {
         let mut inner = self.write();
         let key = (namespace.to_string(), name.to_string());
         let previous = inner.tables[table_index(resource)]
             .remove(&key)
             .ok_or(StoreError::NotFound)?;
-        let mut last = (*previous).clone();
+        let mut last = previous.value.clone();
         inner.revision += 1;
         let revision = inner.revision;
         last["metadata"]["resourceVersion"] = Value::String(revision.to_string());
-        let object = Arc::new(last);
+        let object = Arc::new(Stored::new(last));
         self.record(
             &mut inner,
             Change {
@@ -238,12 +274,12 @@ impl Store {
         resource: &'static ResourceType,
         kind: ChangeKind,
         mut object: Value,
-        previous: Option<Arc<Value>>,
-    ) -> Arc<Value> {
+        previous: Option<Arc<Stored>>,
+    ) -> Arc<Stored> {
         inner.revision += 1;
         let revision = inner.revision;
         object["metadata"]["resourceVersion"] = Value::String(revision.to_string());
-        let object = Arc::new(object);
+        let object = Arc::new(Stored::new(object));
         inner.tables[table_index(resource)].insert(object_key(&object), object.clone());
         self.record(
             inner,

@@ -86,7 +86,7 @@ pub fn delete(
     if !options.orphan {
         collect_dependents(state, object);
     }
-    Ok((*gone).clone())
+    Ok(gone.value().clone())
 }
 
 /// Marks a pod Terminating and removes it once the (simulated) kubelet has stopped it.
@@ -105,7 +105,7 @@ fn begin_termination(
         json!(at.to_rfc3339_opts(SecondsFormat::Secs, true));
     terminating["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
     let answer = match state.store.update(resource, terminating.clone(), None) {
-        Ok(stored) => (*stored).clone(),
+        Ok(stored) => stored.value().clone(),
         Err(_) => terminating,
     };
     let (namespace, name) = object_key(object);
@@ -132,7 +132,7 @@ fn terminate_namespace(
     let answer = state
         .store
         .update(resource, terminating.clone(), None)
-        .map(|v| (*v).clone())
+        .map(|v| v.value().clone())
         .unwrap_or(terminating);
     let namespace = object["metadata"]["name"]
         .as_str()
@@ -178,7 +178,7 @@ fn dependents_of(
                 .as_array()
                 .is_some_and(|refs| refs.iter().any(|r| r["uid"] == uid));
             if owned {
-                found.push((resource, (*item).clone()));
+                found.push((resource, item.value().clone()));
             }
         }
     }

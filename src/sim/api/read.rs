@@ -16,6 +16,7 @@ use super::status::{ApiError, ApiResult};
 use super::table::{IncludeObject, table};
 use super::{ApiState, json_response};
 use crate::sim::resources::ResourceType;
+use crate::sim::store::Stored;
 
 pub fn get(state: &ApiState, target: &Target, headers: &HeaderMap) -> ApiResult<Response> {
     let object = fetch(state, target)?;
@@ -26,17 +27,17 @@ pub fn get(state: &ApiState, target: &Target, headers: &HeaderMap) -> ApiResult<
         let metadata = json!({"resourceVersion": object["metadata"]["resourceVersion"]});
         let t = table(
             target.resource.plural,
-            [object.as_ref()],
+            [object.value()],
             IncludeObject::Metadata,
             metadata,
             true,
         );
         return Ok(json_response(StatusCode::OK, &t));
     }
-    Ok(json_response(StatusCode::OK, &object))
+    Ok(bytes_response(object.json().clone()))
 }
 
-pub fn fetch(state: &ApiState, target: &Target) -> ApiResult<Arc<Value>> {
+pub fn fetch(state: &ApiState, target: &Target) -> ApiResult<Arc<Stored>> {
     let name = target.name.as_deref().unwrap_or_default();
     state
         .store
@@ -132,7 +133,7 @@ pub fn list(
         .map(|(rv, _)| *rv)
         .unwrap_or(revision);
 
-    let mut selected: Vec<&Value> = Vec::new();
+    let mut selected: Vec<&Stored> = Vec::new();
     let mut next = None;
     for item in items.iter().map(AsRef::as_ref) {
         let key = crate::sim::store::object_key(item);
@@ -160,15 +161,22 @@ pub fn list(
 
     if wants_table(headers) {
         let include = IncludeObject::parse(query.get("includeObject"));
-        let t = table(target.resource.plural, selected, include, metadata, true);
+        let t = table(
+            target.resource.plural,
+            selected.iter().map(|s| s.value()),
+            include,
+            metadata,
+            true,
+        );
         return Ok(json_response(StatusCode::OK, &t));
     }
     Ok(list_response(target.resource, &selected, &metadata))
 }
 
 /// Writes a `<Kind>List` straight from the stored objects, without building one big value.
-fn list_response(resource: &ResourceType, items: &[&Value], metadata: &Value) -> Response {
-    let mut body = Vec::with_capacity(items.len() * 2048 + 256);
+fn list_response(resource: &ResourceType, items: &[&Stored], metadata: &Value) -> Response {
+    let mut body =
+        Vec::with_capacity(items.iter().map(|i| i.json().len() + 1).sum::<usize>() + 256);
     let _ = write!(
         body,
         r#"{{"kind":"{}List","apiVersion":"{}","metadata":{},"items":["#,
@@ -180,9 +188,14 @@ fn list_response(resource: &ResourceType, items: &[&Value], metadata: &Value) ->
         if i > 0 {
             body.push(b',');
         }
-        let _ = serde_json::to_writer(&mut body, item);
+        body.extend_from_slice(item.json());
     }
     body.extend_from_slice(b"]}");
+    bytes_response(body.into())
+}
+
+/// A 200 answer whose body is already JSON.
+pub fn bytes_response(body: bytes::Bytes) -> Response {
     let mut response = Response::new(axum::body::Body::from(body));
     response.headers_mut().insert(
         axum::http::header::CONTENT_TYPE,

@@ -20,7 +20,7 @@ use super::request::{Query, Target, wants_table};
 use super::status::{ApiError, ApiResult};
 use super::table::{IncludeObject, table};
 use crate::sim::resources::ResourceType;
-use crate::sim::store::{Change, ChangeKind};
+use crate::sim::store::{Change, ChangeKind, Stored};
 
 /// The longest a watch stays open without `timeoutSeconds` (real servers pick 30-60 minutes).
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30 * 60);
@@ -64,23 +64,32 @@ impl Stream {
         Some(self.encode(kind.as_watch_type(), &change.object))
     }
 
-    fn encode(&mut self, kind: &str, object: &Value) -> Bytes {
-        let object = match self.table {
+    fn encode(&mut self, kind: &str, object: &Stored) -> Bytes {
+        match self.table {
             Some(include) => {
                 let metadata = json!({"resourceVersion": object["metadata"]["resourceVersion"]});
                 let t = table(
                     self.resource.plural,
-                    [object],
+                    [object.value()],
                     include,
                     metadata,
                     !self.columns_sent,
                 );
                 self.columns_sent = true;
-                t
+                line(&json!({"type": kind, "object": t}))
             }
-            None => object.clone(),
-        };
-        line(&json!({"type": kind, "object": object}))
+            // The object's cached encoding, framed without serializing it again.
+            None => {
+                let json = object.json();
+                let mut bytes = Vec::with_capacity(json.len() + 32);
+                bytes.extend_from_slice(b"{\"type\":\"");
+                bytes.extend_from_slice(kind.as_bytes());
+                bytes.extend_from_slice(b"\",\"object\":");
+                bytes.extend_from_slice(json);
+                bytes.extend_from_slice(b"}\n");
+                Bytes::from(bytes)
+            }
+        }
     }
 
     fn bookmark(&self, revision: u64, initial_events_end: bool) -> Bytes {

@@ -150,7 +150,7 @@ pub fn update(
         let replicas = incoming["spec"]["replicas"]
             .as_i64()
             .ok_or_else(|| ApiError::bad_request("Scale spec.replicas is required"))?;
-        let mut updated = (*current).clone();
+        let mut updated = current.value().clone();
         updated["spec"]["replicas"] = json!(replicas);
         let expected = resource_version(&incoming);
         let stored = commit_update(
@@ -206,7 +206,7 @@ fn commit_update(
         .store
         .update(resource, canonical, expected)
         .map_err(|e| store_error(resource, name, e))?;
-    Ok(((*stored).clone(), warnings))
+    Ok((stored.value().clone(), warnings))
 }
 
 pub fn patch(
@@ -235,7 +235,7 @@ pub fn patch(
             let replicas = scaled["spec"]["replicas"]
                 .as_i64()
                 .ok_or_else(|| ApiError::bad_request("Scale spec.replicas must be an integer"))?;
-            let mut updated = (*current).clone();
+            let mut updated = current.value().clone();
             updated["spec"]["replicas"] = json!(replicas);
             (updated, true)
         } else {
