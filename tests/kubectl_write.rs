@@ -4,7 +4,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -245,13 +244,7 @@ fn dry_run_not_found_delete_and_logs() {
         .unwrap();
     std::thread::sleep(Duration::from_millis(4500));
     let _ = follow.kill();
-    let mut streamed = String::new();
-    follow
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut streamed)
-        .unwrap();
+    let streamed = String::from_utf8_lossy(&follow.wait_with_output().unwrap().stdout).into_owned();
     assert!(streamed.lines().count() >= 2, "follow streamed: {streamed}");
 
     // Deleting a pod: Terminating, then gone; deleting a Deployment takes its ReplicaSets and pods.
@@ -301,13 +294,7 @@ fn get_watch_receives_changes() {
     k.ok(&["label", "deploy/frontend", "tier=web"]);
     std::thread::sleep(Duration::from_millis(1500));
     let _ = watch.kill();
-    let mut out = String::new();
-    watch
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut out)
-        .unwrap();
+    let out = String::from_utf8_lossy(&watch.wait_with_output().unwrap().stdout).into_owned();
     assert!(
         out.lines()
             .any(|l| l.starts_with("ADDED") && l.contains("backend")),

@@ -81,6 +81,9 @@ pub enum StoreError {
     Conflict,
 }
 
+/// The changes a new watch replays, and the receiver of every change after them.
+pub type WatchStart = (Vec<Arc<Change>>, broadcast::Receiver<Arc<Change>>);
+
 /// A watch asked to start before the oldest change still kept.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Expired {
@@ -308,10 +311,7 @@ impl Store {
     }
 
     /// The changes after `revision` still in history, and a receiver for every later one.
-    pub fn watch_from(
-        &self,
-        revision: u64,
-    ) -> Result<(Vec<Arc<Change>>, broadcast::Receiver<Arc<Change>>), Expired> {
+    pub fn watch_from(&self, revision: u64) -> Result<WatchStart, Expired> {
         let inner = self.read();
         if revision < inner.compacted {
             return Err(Expired {

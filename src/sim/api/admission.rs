@@ -394,10 +394,10 @@ pub fn carry_over(resource: &ResourceType, current: &Value, updated: &mut Value)
 pub fn only_status(current: &Value, updated: &Value) -> Value {
     let mut out = current.clone();
     out["status"] = updated.get("status").cloned().unwrap_or(Value::Null);
-    if out["status"].is_null() {
-        if let Some(o) = out.as_object_mut() {
-            o.remove("status");
-        }
+    if out["status"].is_null()
+        && let Some(o) = out.as_object_mut()
+    {
+        o.remove("status");
     }
     out
 }

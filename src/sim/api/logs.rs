@@ -252,7 +252,7 @@ impl LogSource {
         }
         if name.contains("backend") || image.contains("backend") || name == "api" {
             let route = ROUTES[(h % ROUTES.len() as u64) as usize];
-            let code = if h % 97 == 0 {
+            let code = if h.is_multiple_of(97) {
                 "500 Internal Server Error"
             } else {
                 "200 OK"

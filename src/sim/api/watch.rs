@@ -204,10 +204,10 @@ pub fn watch(
                 change = receiver.recv() => match change {
                     Ok(change) if change.revision <= seen_up_to => {}
                     Ok(change) => {
-                        if let Some(bytes) = stream.event_for(&change) {
-                            if tx.send(Ok(bytes)).await.is_err() {
-                                return;
-                            }
+                        if let Some(bytes) = stream.event_for(&change)
+                            && tx.send(Ok(bytes)).await.is_err()
+                        {
+                            return;
                         }
                     }
                     // Too far behind or shutting down: end the stream; the client resumes.

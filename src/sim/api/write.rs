@@ -309,13 +309,13 @@ pub fn delete(
 ) -> ApiResult<Response> {
     let options = DeleteOptions::parse(query, body)?;
     let current = fetch(state, target)?;
-    if let Some(uid) = &options.precondition_uid {
-        if current["metadata"]["uid"].as_str() != Some(uid) {
-            return Err(ApiError::conflict(
-                &target.resource.qualified_name(),
-                object_name(&current),
-            ));
-        }
+    if let Some(uid) = &options.precondition_uid
+        && current["metadata"]["uid"].as_str() != Some(uid)
+    {
+        return Err(ApiError::conflict(
+            &target.resource.qualified_name(),
+            object_name(&current),
+        ));
     }
     let answer = lifecycle::delete(state, target.resource, &current, &options)?;
     Ok(json_response(StatusCode::OK, &answer))

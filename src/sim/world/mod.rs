@@ -10,7 +10,7 @@ use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::{Value, json};
 
 use self::objects::{
-    Component, Node, Probe, deployment, owner, replica_set, running_pod, statefulset, ts,
+    Component, Node, Placement, Probe, deployment, owner, replica_set, running_pod, statefulset, ts,
 };
 use super::naming::Names;
 use super::resources::{self, ResourceType};
@@ -123,13 +123,15 @@ impl Builder {
             let pod = running_pod(
                 &mut self.names,
                 &template,
-                name,
-                component.namespace,
-                &self.nodes[node],
-                ip,
-                started,
-                json!({}),
-                owner("apps/v1", "ReplicaSet", &live_rs),
+                Placement {
+                    name,
+                    namespace: component.namespace,
+                    node: &self.nodes[node],
+                    ip,
+                    started,
+                    extra_labels: json!({}),
+                    owner: owner("apps/v1", "ReplicaSet", &live_rs),
+                },
             );
             self.push(pod);
         }
@@ -185,13 +187,15 @@ impl Builder {
             let pod = running_pod(
                 &mut self.names,
                 &pod_template,
-                pod_name,
-                component.namespace,
-                &self.nodes[node],
-                ip,
-                started,
-                labels,
-                owner("apps/v1", "StatefulSet", &sts),
+                Placement {
+                    name: pod_name,
+                    namespace: component.namespace,
+                    node: &self.nodes[node],
+                    ip,
+                    started,
+                    extra_labels: labels,
+                    owner: owner("apps/v1", "StatefulSet", &sts),
+                },
             );
             self.push(pod);
         }

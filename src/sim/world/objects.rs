@@ -175,18 +175,28 @@ pub struct Node {
     pub pod_cidr_index: u32,
 }
 
-/// Running, Ready pod status for `template` on `node`, started at `started`.
-pub fn running_pod(
-    names: &mut Names,
-    template: &Value,
-    name: String,
-    namespace: &str,
-    node: &Node,
-    pod_ip: String,
-    started: DateTime<Utc>,
-    extra_labels: Value,
-    owner_ref: Value,
-) -> Value {
+/// Where and when a pod of the starting world runs, and what owns it.
+pub struct Placement<'a> {
+    pub name: String,
+    pub namespace: &'a str,
+    pub node: &'a Node,
+    pub ip: String,
+    pub started: DateTime<Utc>,
+    pub extra_labels: Value,
+    pub owner: Value,
+}
+
+/// A Running, Ready pod of `template`, placed as `at` says.
+pub fn running_pod(names: &mut Names, template: &Value, at: Placement) -> Value {
+    let Placement {
+        name,
+        namespace,
+        node,
+        ip: pod_ip,
+        started,
+        extra_labels,
+        owner: owner_ref,
+    } = at;
     let mut labels = template["metadata"]["labels"].clone();
     if let (Some(l), Some(extra)) = (labels.as_object_mut(), extra_labels.as_object()) {
         l.extend(extra.clone());
@@ -381,16 +391,25 @@ pub fn statefulset(
     })
 }
 
-pub fn service(
-    namespace: &str,
-    name: &str,
-    app: &str,
-    ports: &[(i32, i32)],
-    cluster_ip: &str,
-    load_balancer: Option<&str>,
-    created: DateTime<Utc>,
-    uid: String,
-) -> Value {
+/// A Service of the starting world: `ports` are (port, targetPort); `app` is the selector.
+pub struct ServiceSpec {
+    pub namespace: &'static str,
+    pub name: &'static str,
+    pub app: &'static str,
+    pub ports: &'static [(i32, i32)],
+    pub cluster_ip: &'static str,
+    pub load_balancer: Option<&'static str>,
+}
+
+pub fn service(spec: &ServiceSpec, created: DateTime<Utc>, uid: String) -> Value {
+    let ServiceSpec {
+        namespace,
+        name,
+        app,
+        ports,
+        cluster_ip,
+        load_balancer,
+    } = *spec;
     let ports: Vec<Value> = ports
         .iter()
         .enumerate()

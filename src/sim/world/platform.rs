@@ -6,7 +6,9 @@ use chrono::{DateTime, Datelike, Duration, DurationRound, Timelike, Utc};
 use serde_json::{Value, json};
 
 use super::Builder;
-use super::objects::{Component, Node, Probe, condition, owner, running_pod, service, ts};
+use super::objects::{
+    Component, Node, Placement, Probe, ServiceSpec, condition, owner, running_pod, service, ts,
+};
 
 const NAMESPACES: &[&str] = &[
     "default",
@@ -185,13 +187,15 @@ fn kube_system(b: &mut Builder) {
         let pod = running_pod(
             &mut b.names,
             &template,
-            name,
-            "kube-system",
-            &b.nodes[i],
-            ip,
-            started,
-            json!({}),
-            owner("apps/v1", "DaemonSet", &ds),
+            Placement {
+                name,
+                namespace: "kube-system",
+                node: &b.nodes[i],
+                ip,
+                started,
+                extra_labels: json!({}),
+                owner: owner("apps/v1", "DaemonSet", &ds),
+            },
         );
         b.push(pod);
     }
@@ -199,8 +203,25 @@ fn kube_system(b: &mut Builder) {
 
 pub fn services(b: &mut Builder) {
     let created = b.ago(41 * 86400);
-    let specs: &[(&str, &str, &str, &[(i32, i32)], &str, Option<&str>)] = &[
-        (
+    const fn svc(
+        namespace: &'static str,
+        name: &'static str,
+        app: &'static str,
+        ports: &'static [(i32, i32)],
+        cluster_ip: &'static str,
+        load_balancer: Option<&'static str>,
+    ) -> ServiceSpec {
+        ServiceSpec {
+            namespace,
+            name,
+            app,
+            ports,
+            cluster_ip,
+            load_balancer,
+        }
+    }
+    let specs = [
+        svc(
             "default",
             "kubernetes",
             "",
@@ -208,7 +229,7 @@ pub fn services(b: &mut Builder) {
             "10.0.0.1",
             None,
         ),
-        (
+        svc(
             "kube-system",
             "kube-dns",
             "coredns",
@@ -216,7 +237,7 @@ pub fn services(b: &mut Builder) {
             "10.0.0.10",
             None,
         ),
-        (
+        svc(
             "ms5-production",
             "backend",
             "backend",
@@ -224,7 +245,7 @@ pub fn services(b: &mut Builder) {
             "10.0.112.20",
             None,
         ),
-        (
+        svc(
             "ms5-production",
             "backend-lb",
             "backend",
@@ -232,7 +253,7 @@ pub fn services(b: &mut Builder) {
             "10.0.112.21",
             Some("20.81.112.45"),
         ),
-        (
+        svc(
             "ms5-production",
             "frontend",
             "frontend",
@@ -240,7 +261,7 @@ pub fn services(b: &mut Builder) {
             "10.0.112.30",
             None,
         ),
-        (
+        svc(
             "ms5-production",
             "postgres",
             "postgres",
@@ -248,7 +269,7 @@ pub fn services(b: &mut Builder) {
             "None",
             None,
         ),
-        (
+        svc(
             "ms5-production",
             "redis",
             "redis",
@@ -256,7 +277,7 @@ pub fn services(b: &mut Builder) {
             "10.0.112.50",
             None,
         ),
-        (
+        svc(
             "ms5-production",
             "minio",
             "minio",
@@ -264,7 +285,7 @@ pub fn services(b: &mut Builder) {
             "10.0.112.60",
             None,
         ),
-        (
+        svc(
             "ms5-production",
             "flower",
             "flower",
@@ -272,7 +293,7 @@ pub fn services(b: &mut Builder) {
             "10.0.112.70",
             None,
         ),
-        (
+        svc(
             "ms5-staging",
             "backend",
             "backend",
@@ -280,7 +301,7 @@ pub fn services(b: &mut Builder) {
             "10.0.113.20",
             None,
         ),
-        (
+        svc(
             "ms5-staging",
             "frontend",
             "frontend",
@@ -288,7 +309,7 @@ pub fn services(b: &mut Builder) {
             "10.0.113.30",
             None,
         ),
-        (
+        svc(
             "ms5-staging",
             "postgres",
             "postgres",
@@ -296,7 +317,7 @@ pub fn services(b: &mut Builder) {
             "None",
             None,
         ),
-        (
+        svc(
             "ms5-staging",
             "redis",
             "redis",
@@ -304,7 +325,7 @@ pub fn services(b: &mut Builder) {
             "10.0.113.50",
             None,
         ),
-        (
+        svc(
             "ms5-system",
             "prometheus-service",
             "prometheus",
@@ -312,7 +333,7 @@ pub fn services(b: &mut Builder) {
             "10.0.114.10",
             None,
         ),
-        (
+        svc(
             "ms5-system",
             "alertmanager-service",
             "alertmanager",
@@ -320,7 +341,7 @@ pub fn services(b: &mut Builder) {
             "10.0.114.20",
             None,
         ),
-        (
+        svc(
             "ms5-system",
             "grafana-service",
             "grafana",
@@ -329,9 +350,9 @@ pub fn services(b: &mut Builder) {
             None,
         ),
     ];
-    for (ns, name, app, ports, ip, lb) in specs {
+    for spec in &specs {
         let uid = b.names.uid();
-        b.push(service(ns, name, app, ports, ip, *lb, created, uid));
+        b.push(service(spec, created, uid));
     }
 }
 
@@ -430,9 +451,9 @@ fn recent_runs(schedule: &str, now: DateTime<Utc>, count: usize) -> Vec<DateTime
     let mut t = hour;
     while runs.len() < count && t > now - Duration::days(60) {
         let hour_ok = match fields.get(1) {
-            Some(h) if h.starts_with("*/") => {
-                h[2..].parse::<u32>().is_ok_and(|n| t.hour() % n == 0)
-            }
+            Some(h) if h.starts_with("*/") => h[2..]
+                .parse::<u32>()
+                .is_ok_and(|n| t.hour().is_multiple_of(n)),
             Some(h) => h.parse::<u32>().is_ok_and(|n| t.hour() == n),
             None => false,
         };
@@ -566,13 +587,15 @@ fn job_run(b: &mut Builder, cron: &Value, scheduled: DateTime<Utc>, duration: i6
     let mut pod = running_pod(
         &mut b.names,
         &template,
-        pod_name.clone(),
-        &ns,
-        &b.nodes[node],
-        ip,
-        started,
-        json!({}),
-        owner("batch/v1", "Job", &job),
+        Placement {
+            name: pod_name.clone(),
+            namespace: &ns,
+            node: &b.nodes[node],
+            ip,
+            started,
+            extra_labels: json!({}),
+            owner: owner("batch/v1", "Job", &job),
+        },
     );
     pod["status"]["phase"] = json!("Succeeded");
     pod["status"]["conditions"] = json!([
@@ -602,55 +625,70 @@ fn job_run(b: &mut Builder, cron: &Value, scheduled: DateTime<Utc>, duration: i6
             b,
             &ns,
             cron_ref.clone(),
-            "Normal",
-            "SuccessfulCreate",
-            &format!("Created job {name}"),
-            "cronjob-controller",
-            scheduled,
+            Occurrence {
+                kind: "Normal",
+                reason: "SuccessfulCreate",
+                message: format!("Created job {name}"),
+                component: "cronjob-controller",
+                at: scheduled,
+            },
         );
         event(
             b,
             &ns,
             job_ref.clone(),
-            "Normal",
-            "SuccessfulCreate",
-            &format!("Created pod: {pod_name}"),
-            "job-controller",
-            started,
+            Occurrence {
+                kind: "Normal",
+                reason: "SuccessfulCreate",
+                message: format!("Created pod: {pod_name}"),
+                component: "job-controller",
+                at: started,
+            },
         );
         event(
             b,
             &ns,
             job_ref,
-            "Normal",
-            "Completed",
-            "Job completed",
-            "job-controller",
-            finished,
+            Occurrence {
+                kind: "Normal",
+                reason: "Completed",
+                message: "Job completed".to_string(),
+                component: "job-controller",
+                at: finished,
+            },
         );
         event(
             b,
             &ns,
             cron_ref,
-            "Normal",
-            "SawCompletedJob",
-            &format!("Saw completed job: {name}, condition: Complete"),
-            "cronjob-controller",
-            finished,
+            Occurrence {
+                kind: "Normal",
+                reason: "SawCompletedJob",
+                message: format!("Saw completed job: {name}, condition: Complete"),
+                component: "cronjob-controller",
+                at: finished,
+            },
         );
     }
 }
 
-pub fn event(
-    b: &mut Builder,
-    ns: &str,
-    involved: Value,
-    kind: &str,
-    reason: &str,
-    message: &str,
-    component: &str,
-    at: DateTime<Utc>,
-) {
+/// Something that happened to an object, as an Event records it.
+pub struct Occurrence {
+    pub kind: &'static str,
+    pub reason: &'static str,
+    pub message: String,
+    pub component: &'static str,
+    pub at: DateTime<Utc>,
+}
+
+pub fn event(b: &mut Builder, ns: &str, involved: Value, what: Occurrence) {
+    let Occurrence {
+        kind,
+        reason,
+        message,
+        component,
+        at,
+    } = what;
     let object = involved["name"].as_str().unwrap_or_default().to_string();
     let name = format!(
         "{object}.{:x}",
