@@ -247,14 +247,22 @@ fn dry_run_not_found_delete_and_logs() {
     let streamed = String::from_utf8_lossy(&follow.wait_with_output().unwrap().stdout).into_owned();
     assert!(streamed.lines().count() >= 2, "follow streamed: {streamed}");
 
-    // Deleting a pod: Terminating, then gone; deleting a Deployment takes its ReplicaSets and pods.
+    // Deleting a pod: it terminates and is gone, and its ReplicaSet replaces it.
     let flower = k.ok(&["get", "pods", "-l", "app=flower", "-o", "name"]);
-    assert!(k.ok(&["delete", flower.trim()]).contains("deleted"));
-    assert!(
-        k.ok(&["get", "pods", "-l", "app=flower", "-o", "name"])
-            .trim()
-            .is_empty()
-    );
+    let flower = flower.trim().to_string();
+    assert!(k.ok(&["delete", &flower]).contains("deleted"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let now = k.ok(&["get", "pods", "-l", "app=flower", "-o", "name"]);
+        if !now.contains(&flower) && now.trim().starts_with("pod/flower-") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the deleted pod was not replaced: {now}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     k.ok(&["delete", "deploy/flower"]);
     let deadline = Instant::now() + Duration::from_secs(10);
     while !k

@@ -2,6 +2,7 @@
 //! objects, reached through a generated kubeconfig by kubectl, kube-rs or the console.
 
 pub mod api;
+pub mod cluster;
 pub mod kubeconfig;
 pub mod naming;
 pub mod resources;
@@ -19,11 +20,10 @@ use tokio::net::TcpListener;
 
 use self::api::ApiState;
 use self::api::auth::{Role, User, Users};
+use self::cluster::Cluster;
+use self::cluster::scenario::Scenario;
 use self::store::Store;
 use self::world::WorldOptions;
-
-/// The scenarios the sim can play.
-pub const SCENARIOS: &[&str] = &["healthy"];
 
 #[derive(Debug, Clone)]
 pub struct SimOptions {
@@ -85,23 +85,26 @@ pub fn install_crypto_provider() {
 
 /// Builds the world and starts serving; returns once the listeners are bound.
 pub async fn start(options: SimOptions) -> Result<Sim> {
-    if !SCENARIOS.contains(&options.scenario.as_str()) {
+    let Some(scenario) = Scenario::parse(&options.scenario) else {
+        let known: Vec<&str> = cluster::scenario::NAMES.iter().map(|(n, _)| *n).collect();
         bail!(
             "unknown scenario {:?}; known scenarios: {}",
             options.scenario,
-            SCENARIOS.join(", ")
+            known.join(", ")
         );
-    }
+    };
     if !(options.speed.is_finite() && options.speed > 0.0) {
         bail!("--speed must be a positive number, got {}", options.speed);
     }
     install_crypto_provider();
     let store = Arc::new(Store::new(options.watch_history));
-    let world = world::build(WorldOptions {
+    let mut world = world::build(WorldOptions {
         seed: options.seed,
         extra_pods: options.pods,
     });
+    cluster::scenario::prepare(scenario, &mut world.objects, chrono::Utc::now());
     store.load(world.objects);
+    tokio::spawn(Cluster::new(store.clone(), scenario, options.seed, options.speed).run());
 
     let listener = TcpListener::bind(options.listen)
         .await

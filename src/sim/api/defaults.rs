@@ -90,7 +90,8 @@ fn job_spec(spec: &mut Value) {
     pod_spec(pod);
 }
 
-fn pod_spec(spec: &mut Value) {
+/// Defaults of a pod spec (also used for pod templates the sim writes itself).
+pub fn pod_spec(spec: &mut Value) {
     set(spec, "restartPolicy", json!("Always"));
     set(spec, "terminationGracePeriodSeconds", json!(30));
     set(spec, "dnsPolicy", json!("ClusterFirst"));

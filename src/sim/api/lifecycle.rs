@@ -3,7 +3,6 @@
 //! (the garbage collector's background propagation).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use chrono::{SecondsFormat, Utc};
 use serde_json::{Value, json};
@@ -89,7 +88,7 @@ pub fn delete(
     Ok(gone.value().clone())
 }
 
-/// Marks a pod Terminating and removes it once the (simulated) kubelet has stopped it.
+/// Marks a pod Terminating; its kubelet stops the containers and removes it.
 fn begin_termination(
     state: &Arc<ApiState>,
     resource: &'static ResourceType,
@@ -104,20 +103,10 @@ fn begin_termination(
     terminating["metadata"]["deletionTimestamp"] =
         json!(at.to_rfc3339_opts(SecondsFormat::Secs, true));
     terminating["metadata"]["deletionGracePeriodSeconds"] = json!(grace);
-    let answer = match state.store.update(resource, terminating.clone(), None) {
+    match state.store.update(resource, terminating.clone(), None) {
         Ok(stored) => stored.value().clone(),
         Err(_) => terminating,
-    };
-    let (namespace, name) = object_key(object);
-    let state = state.clone();
-    let delay = state.pod_termination.min(Duration::from_secs(grace as u64));
-    tokio::spawn(async move {
-        tokio::time::sleep(delay).await;
-        if let Ok(gone) = state.store.delete(resource, &namespace, &name) {
-            collect_dependents(&state, &gone);
-        }
-    });
-    answer
+    }
 }
 
 fn terminate_namespace(

@@ -4,7 +4,7 @@
 
 pub mod admission;
 pub mod auth;
-mod defaults;
+pub mod defaults;
 pub mod discovery;
 pub mod lifecycle;
 mod logs;
@@ -48,8 +48,6 @@ pub struct ApiState {
     pub http: reqwest::Client,
     /// How often watches that asked for bookmarks get one.
     pub bookmark_interval: Duration,
-    /// How long a deleted pod stays Terminating before it is gone.
-    pub pod_termination: Duration,
 }
 
 impl ApiState {
@@ -61,7 +59,6 @@ impl ApiState {
             proxies: RwLock::new(HashMap::new()),
             http: reqwest::Client::new(),
             bookmark_interval: Duration::from_secs(15),
-            pod_termination: Duration::from_secs(1),
         }
     }
 

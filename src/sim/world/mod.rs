@@ -3,7 +3,7 @@
 //! backup, restore-drill and validation CronJobs with their recent Jobs, and `--pods N` more
 //! pods for scale. Deterministic for a seed, except that times are relative to now.
 
-mod objects;
+pub mod objects;
 mod platform;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};

@@ -135,6 +135,7 @@ impl Component {
         if self.pool == "db" {
             spec["tolerations"] = json!([{"key": "workload", "operator": "Equal", "value": "database", "effect": "NoSchedule"}]);
         }
+        crate::sim::api::defaults::pod_spec(&mut spec);
         json!({"metadata": {"labels": self.labels()}, "spec": spec})
     }
 }

@@ -1,0 +1,451 @@
+//! Scenarios: data plus small rules. Each is a starting-world adjustment and a timeline of
+//! steps; a step gives pods or images a [`Behavior`] (a fault) or changes objects the way an
+//! operator or the node would. Timings are simulated delays, shortened by `--speed`; what the
+//! scenario writes into object status at start (a backup that last succeeded 30 hours ago)
+//! uses real timestamps.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use super::events::{EventType, Occurrence};
+use super::{Cluster, Key, Work};
+use crate::sim::resources::ResourceType;
+use crate::sim::store::object_key;
+use crate::sim::world::objects::ts;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    Healthy,
+    BadRollout,
+    Crashloop,
+    ProbeFailure,
+    BackupFailing,
+    NodePressure,
+}
+
+pub const NAMES: &[(&str, Scenario)] = &[
+    ("healthy", Scenario::Healthy),
+    ("bad-rollout", Scenario::BadRollout),
+    ("crashloop", Scenario::Crashloop),
+    ("probe-failure", Scenario::ProbeFailure),
+    ("backup-failing", Scenario::BackupFailing),
+    ("node-pressure", Scenario::NodePressure),
+];
+
+impl Scenario {
+    pub fn parse(name: &str) -> Option<Scenario> {
+        NAMES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
+    }
+
+    pub fn name(self) -> &'static str {
+        NAMES
+            .iter()
+            .find(|(_, s)| *s == self)
+            .map(|(n, _)| *n)
+            .unwrap_or("healthy")
+    }
+
+    pub fn steps(self) -> Vec<Step> {
+        let at = |seconds: u64, action| Step {
+            at: Duration::from_secs(seconds),
+            action,
+        };
+        match self {
+            Scenario::Healthy => vec![],
+            Scenario::BadRollout => vec![at(5, Action::RollOutBrokenBackend)],
+            Scenario::Crashloop => vec![at(3, Action::CrashOneBackendPod)],
+            Scenario::ProbeFailure => vec![at(3, Action::FlapBackendReadiness)],
+            Scenario::BackupFailing => vec![at(0, Action::FailBackups)],
+            Scenario::NodePressure => vec![
+                at(5, Action::PressureDatabaseNode),
+                at(10, Action::EvictFromPressuredNode),
+            ],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct Step {
+    pub at: Duration,
+    pub action: Action,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    RollOutBrokenBackend,
+    CrashOneBackendPod,
+    FlapBackendReadiness,
+    FailBackups,
+    PressureDatabaseNode,
+    EvictFromPressuredNode,
+}
+
+/// How a pod's containers behave once started.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Behavior {
+    Healthy,
+    /// Readiness never passes.
+    NeverReady,
+    /// The container dies after running this many (simulated) seconds, every time.
+    CrashLoop {
+        runs_for: u64,
+    },
+    /// Readiness fails and recovers every few periods.
+    FlappingReadiness,
+    /// Runs this long, then exits with this code.
+    Job {
+        runs_for: u64,
+        exit_code: i64,
+    },
+}
+
+impl Behavior {
+    /// Job pods run as long as their work takes: a backup, a restore drill, a validation.
+    pub fn job_for(pod: &Value) -> Behavior {
+        let name = pod["spec"]["containers"][0]["name"]
+            .as_str()
+            .unwrap_or_default();
+        let runs_for = match name {
+            "backup" => 25,
+            "restore" => 40,
+            "validation" => 15,
+            _ => 10,
+        };
+        Behavior::Job {
+            runs_for,
+            exit_code: 0,
+        }
+    }
+}
+
+/// Which pods a fault applies to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// Pods whose first container runs this image.
+    Image(String),
+    Pod(Key),
+    /// Pods with label `app=NAME` in the namespace.
+    App(String, String),
+    /// Pods of Jobs owned by this CronJob.
+    CronJob(Key),
+}
+
+#[derive(Debug, Clone)]
+pub struct Fault {
+    pub target: Target,
+    pub behavior: Behavior,
+}
+
+impl Fault {
+    pub fn applies_to(&self, pod: &Value) -> bool {
+        let namespace = pod["metadata"]["namespace"].as_str().unwrap_or_default();
+        match &self.target {
+            Target::Image(image) => {
+                pod["spec"]["containers"][0]["image"].as_str() == Some(image.as_str())
+            }
+            Target::Pod((ns, name)) => {
+                namespace == ns && pod["metadata"]["name"].as_str() == Some(name.as_str())
+            }
+            Target::App(ns, app) => {
+                namespace == ns && pod["metadata"]["labels"]["app"].as_str() == Some(app.as_str())
+            }
+            Target::CronJob((ns, name)) => {
+                namespace == ns
+                    && pod["metadata"]["labels"]["job-name"]
+                        .as_str()
+                        .is_some_and(|job| job.starts_with(&format!("{name}-")))
+            }
+        }
+    }
+}
+
+pub const BROKEN_BACKEND_IMAGE: &str = "ms5acr.azurecr.io/ms5-backend:1.9.1";
+const PRODUCTION: &str = "ms5-production";
+const PRESSURED_NODE: &str = "aks-db-27183645-vmss000000";
+
+fn find<'a>(
+    objects: &'a mut [(&'static ResourceType, Value)],
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Option<&'a mut Value> {
+    objects
+        .iter_mut()
+        .find(|(r, o)| {
+            r.kind == kind
+                && o["metadata"]["namespace"].as_str().unwrap_or_default() == namespace
+                && o["metadata"]["name"] == name
+        })
+        .map(|(_, o)| o)
+}
+
+/// What a scenario changes in the starting world, before anything runs.
+pub fn prepare(
+    scenario: Scenario,
+    objects: &mut [(&'static ResourceType, Value)],
+    now: DateTime<Utc>,
+) {
+    match scenario {
+        Scenario::BadRollout => {
+            // A short progress deadline, so the stalled rollout is called out within 90 s.
+            if let Some(backend) = find(objects, "Deployment", PRODUCTION, "backend") {
+                backend["spec"]["progressDeadlineSeconds"] = json!(30);
+            }
+        }
+        Scenario::BackupFailing => fail_last_backup(objects, now),
+        _ => {}
+    }
+}
+
+/// The newest postgres-backup Job failed; the last success was 30 hours ago.
+fn fail_last_backup(objects: &mut [(&'static ResourceType, Value)], now: DateTime<Utc>) {
+    let mut backups: Vec<String> = objects
+        .iter()
+        .filter(|(r, o)| {
+            r.kind == "Job"
+                && o["metadata"]["name"]
+                    .as_str()
+                    .is_some_and(|n| n.starts_with("postgres-backup-"))
+        })
+        .filter_map(|(_, o)| o["metadata"]["name"].as_str().map(String::from))
+        .collect();
+    backups.sort();
+    let Some(last) = backups.last().cloned() else {
+        return;
+    };
+    let last_success = now - chrono::Duration::hours(30);
+    if let Some(job) = find(objects, "Job", PRODUCTION, &last) {
+        let finished = job["status"]["completionTime"].clone();
+        let status = &mut job["status"];
+        if let Some(map) = status.as_object_mut() {
+            map.remove("completionTime");
+            map.remove("succeeded");
+        }
+        status["failed"] = json!(3);
+        status["conditions"] = json!([
+            {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": finished, "lastTransitionTime": finished},
+            {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": finished, "lastTransitionTime": finished},
+        ]);
+    }
+    for (resource, pod) in objects.iter_mut() {
+        if resource.kind == "Pod" && pod["metadata"]["labels"]["job-name"] == last.as_str() {
+            pod["status"]["phase"] = json!("Failed");
+            if let Some(state) =
+                pod["status"]["containerStatuses"][0]["state"]["terminated"].as_object_mut()
+            {
+                state.insert("exitCode".into(), json!(1));
+                state.insert("reason".into(), json!("Error"));
+            }
+        }
+    }
+    if let Some(previous) = backups.iter().rev().nth(1).cloned()
+        && let Some(job) = find(objects, "Job", PRODUCTION, &previous)
+    {
+        job["status"]["completionTime"] = json!(ts(last_success));
+    }
+    if let Some(cron) = find(objects, "CronJob", PRODUCTION, "postgres-backup") {
+        cron["status"]["lastSuccessfulTime"] = json!(ts(last_success));
+    }
+}
+
+pub fn run_step(cluster: &mut Cluster, index: usize) {
+    let Some(step) = cluster.scenario.steps().get(index).copied() else {
+        return;
+    };
+    match step.action {
+        Action::RollOutBrokenBackend => {
+            cluster.faults.push(Fault {
+                target: Target::Image(BROKEN_BACKEND_IMAGE.into()),
+                behavior: Behavior::NeverReady,
+            });
+            let key = (PRODUCTION.to_string(), "backend".to_string());
+            if let Some(current) = cluster.get(cluster.kinds.deployment, &key) {
+                let mut next = current.clone();
+                next["spec"]["template"]["spec"]["containers"][0]["image"] =
+                    json!(BROKEN_BACKEND_IMAGE);
+                crate::sim::api::admission::carry_over(
+                    cluster.kinds.deployment,
+                    &current,
+                    &mut next,
+                );
+                cluster.update(cluster.kinds.deployment, next);
+            }
+        }
+        Action::CrashOneBackendPod => {
+            let mut pods = backend_pods(cluster);
+            pods.sort();
+            if let Some(first) = pods.into_iter().next() {
+                cluster.faults.push(Fault {
+                    target: Target::Pod(first.clone()),
+                    behavior: Behavior::CrashLoop { runs_for: 5 },
+                });
+                cluster.enqueue(Work::Kubelet(first));
+            }
+        }
+        Action::FlapBackendReadiness => {
+            cluster.faults.push(Fault {
+                target: Target::App(PRODUCTION.into(), "backend".into()),
+                behavior: Behavior::FlappingReadiness,
+            });
+            for pod in backend_pods(cluster) {
+                cluster.enqueue(Work::Kubelet(pod));
+            }
+        }
+        Action::FailBackups => {
+            let target = Target::CronJob((PRODUCTION.into(), "postgres-backup".into()));
+            cluster.faults.push(Fault {
+                target,
+                behavior: Behavior::Job {
+                    runs_for: 20,
+                    exit_code: 1,
+                },
+            });
+        }
+        Action::PressureDatabaseNode => pressure_node(cluster),
+        Action::EvictFromPressuredNode => evict_from_pressured_node(cluster),
+    }
+}
+
+fn backend_pods(cluster: &Cluster) -> Vec<Key> {
+    cluster
+        .store
+        .list(cluster.kinds.pod, Some(PRODUCTION))
+        .0
+        .iter()
+        .filter(|p| p["metadata"]["labels"]["app"] == "backend" && super::is_pod_active(p))
+        .map(|p| object_key(p))
+        .collect()
+}
+
+fn pressure_node(cluster: &mut Cluster) {
+    let key = (String::new(), PRESSURED_NODE.to_string());
+    let Some(node) = cluster.get(cluster.kinds.node, &key) else {
+        return;
+    };
+    let now = ts(cluster.wall_now());
+    let mut updated = node.clone();
+    if let Some(conditions) = updated["status"]["conditions"].as_array_mut()
+        && let Some(memory) = conditions
+            .iter_mut()
+            .find(|c| c["type"] == "MemoryPressure")
+    {
+        *memory = json!({"type": "MemoryPressure", "status": "True", "lastHeartbeatTime": now, "lastTransitionTime": now,
+                         "reason": "KubeletHasInsufficientMemory", "message": "kubelet has insufficient memory available"});
+    }
+    let mut taints = updated["spec"]["taints"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    taints.push(json!({"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule", "timeAdded": now}));
+    updated["spec"]["taints"] = json!(taints);
+    if let Some(written) = cluster.update(cluster.kinds.node, updated) {
+        let message = format!("Node {PRESSURED_NODE} status is now: NodeHasInsufficientMemory");
+        cluster.event(
+            &written,
+            Occurrence::new(
+                EventType::Normal,
+                "NodeHasInsufficientMemory",
+                message,
+                "kubelet",
+            )
+            .on_node(PRESSURED_NODE),
+        );
+    }
+}
+
+/// The kubelet evicts the pods it can on the pressured node (not DaemonSet pods).
+fn evict_from_pressured_node(cluster: &mut Cluster) {
+    let victims: Vec<Value> = cluster
+        .store
+        .list(cluster.kinds.pod, None)
+        .0
+        .iter()
+        .filter(|p| p["spec"]["nodeName"] == PRESSURED_NODE && super::is_pod_active(p))
+        .filter(|p| !super::controller_of(p).is_some_and(|o| o["kind"] == "DaemonSet"))
+        .map(|p| p.value().clone())
+        .collect();
+    let now = ts(cluster.wall_now());
+    for pod in victims {
+        let container = pod["spec"]["containers"][0]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        let request = pod["spec"]["containers"][0]["resources"]["requests"]["memory"]
+            .as_str()
+            .unwrap_or("0")
+            .to_string();
+        let message = format!(
+            "The node was low on resource: memory. Threshold quantity: 100Mi, available: 61468Ki. Container {container} was using 3512Mi, request is {request}, has larger consumption of memory."
+        );
+        let mut evicted = pod.clone();
+        evicted["status"]["phase"] = json!("Failed");
+        evicted["status"]["reason"] = json!("Evicted");
+        evicted["status"]["message"] = json!(message);
+        if let Some(statuses) = evicted["status"]["containerStatuses"].as_array_mut() {
+            for status in statuses.iter_mut() {
+                let started = status["state"]["running"]["startedAt"].clone();
+                status["state"] = json!({"terminated": {"exitCode": 137, "reason": "ContainerStatusUnknown", "message": "The container could not be located when the pod was terminated", "startedAt": started, "finishedAt": now}});
+                status["ready"] = json!(false);
+                status["started"] = json!(false);
+            }
+        }
+        if let Some(conditions) = evicted["status"]["conditions"].as_array_mut() {
+            for condition in conditions
+                .iter_mut()
+                .filter(|c| c["type"] == "Ready" || c["type"] == "ContainersReady")
+            {
+                condition["status"] = json!("False");
+                condition["reason"] = json!("PodFailed");
+                condition["lastTransitionTime"] = json!(now);
+            }
+        }
+        if let Some(written) = cluster.update(cluster.kinds.pod, evicted) {
+            cluster.event(
+                &written,
+                Occurrence::new(EventType::Warning, "Evicted", message, "kubelet")
+                    .on_node(PRESSURED_NODE),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_scenario_has_a_name_that_parses_back() {
+        for (name, scenario) in NAMES {
+            assert_eq!(Scenario::parse(name), Some(*scenario));
+            assert_eq!(scenario.name(), *name);
+        }
+        assert_eq!(Scenario::parse("meltdown"), None);
+    }
+
+    #[test]
+    fn backup_failing_writes_its_past_into_the_world() {
+        let now = Utc::now();
+        let mut objects = crate::sim::world::build(crate::sim::world::WorldOptions {
+            seed: 1,
+            extra_pods: 0,
+        })
+        .objects;
+        prepare(Scenario::BackupFailing, &mut objects, now);
+        let cron = objects
+            .iter()
+            .find(|(r, o)| r.kind == "CronJob" && o["metadata"]["name"] == "postgres-backup")
+            .unwrap();
+        let last = chrono::DateTime::parse_from_rfc3339(
+            cron.1["status"]["lastSuccessfulTime"].as_str().unwrap(),
+        )
+        .unwrap();
+        assert_eq!((now - last.with_timezone(&Utc)).num_hours(), 30);
+        let failed = objects
+            .iter()
+            .filter(|(r, o)| r.kind == "Job" && o["status"]["failed"] == 3)
+            .count();
+        assert_eq!(failed, 1);
+    }
+}
