@@ -81,6 +81,46 @@ struct NonResourceAttributes {
     verb: String,
 }
 
+/// `ObjectMeta` (`meta/v1/generated.proto`), the fields a created object carries.
+#[derive(Clone, PartialEq, Message)]
+struct ObjectMeta {
+    #[prost(string, tag = "1")]
+    name: String,
+    #[prost(string, tag = "2")]
+    generate_name: String,
+    #[prost(string, tag = "3")]
+    namespace: String,
+    #[prost(btree_map = "string, string", tag = "11")]
+    labels: std::collections::BTreeMap<String, String>,
+    #[prost(btree_map = "string, string", tag = "12")]
+    annotations: std::collections::BTreeMap<String, String>,
+    #[prost(message, repeated, tag = "13")]
+    owner_references: Vec<OwnerReference>,
+}
+
+#[derive(Clone, PartialEq, Message)]
+struct OwnerReference {
+    #[prost(string, tag = "1")]
+    kind: String,
+    #[prost(string, tag = "3")]
+    name: String,
+    #[prost(string, tag = "4")]
+    uid: String,
+    #[prost(string, tag = "5")]
+    api_version: String,
+    #[prost(bool, optional, tag = "6")]
+    controller: Option<bool>,
+    #[prost(bool, optional, tag = "7")]
+    block_owner_deletion: Option<bool>,
+}
+
+/// A Job (`batch/v1/generated.proto`): only its metadata is read; see [`decode_job`].
+#[derive(Clone, PartialEq, Message)]
+struct JobEnvelope {
+    #[prost(message, optional, tag = "1")]
+    metadata: Option<ObjectMeta>,
+}
+
 fn bad(e: impl std::fmt::Display) -> ApiError {
     ApiError::bad_request(format!("error decoding protobuf body: {e}"))
 }
@@ -126,6 +166,51 @@ pub fn decode_review(body: &[u8]) -> ApiResult<Value> {
     Ok(json!({"apiVersion": meta.api_version, "kind": meta.kind, "metadata": {}, "spec": spec}))
 }
 
+/// Decodes the Job `kubectl create job --from=cronjob/NAME` sends. kubectl copies the
+/// CronJob's `jobTemplate.spec` verbatim into such a Job, so its spec is taken from that
+/// CronJob (found through the Job's controller reference by `cron_job_spec`) and only the
+/// metadata is decoded. Any other protobuf Job is refused with a clear message.
+pub fn decode_job(body: &[u8], cron_job_spec: impl Fn(&str) -> Option<Value>) -> ApiResult<Value> {
+    let envelope = body
+        .strip_prefix(MAGIC)
+        .ok_or_else(|| bad("missing k8s protobuf prefix"))?;
+    let unknown = Unknown::decode(envelope).map_err(bad)?;
+    let meta = JobEnvelope::decode(unknown.raw.as_slice())
+        .map_err(bad)?
+        .metadata
+        .unwrap_or_default();
+    let owner = meta
+        .owner_references
+        .iter()
+        .find(|o| o.kind == "CronJob" && o.controller == Some(true))
+        .ok_or_else(|| {
+            ApiError::unsupported_media_type(
+                MEDIA_TYPE,
+                &[
+                    "application/json",
+                    "application/yaml (protobuf only for jobs instantiated from a CronJob)",
+                ],
+            )
+        })?;
+    let spec = cron_job_spec(&owner.name)
+        .ok_or_else(|| ApiError::not_found("cronjobs.batch", &owner.name))?;
+    Ok(json!({
+        "apiVersion": "batch/v1",
+        "kind": "Job",
+        "metadata": {
+            "name": meta.name,
+            "generateName": meta.generate_name,
+            "labels": meta.labels,
+            "annotations": meta.annotations,
+            "ownerReferences": [{
+                "apiVersion": owner.api_version, "kind": owner.kind, "name": owner.name, "uid": owner.uid,
+                "controller": true, "blockOwnerDeletion": owner.block_owner_deletion.unwrap_or(false),
+            }],
+        },
+        "spec": spec,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,5 +242,58 @@ mod tests {
             (Some("delete"), Some("pods"), Some("ms5-production"))
         );
         assert_eq!(decode_review(b"nope").unwrap_err().code, 400);
+    }
+
+    #[test]
+    fn a_job_from_a_cronjob_takes_the_cronjobs_template() {
+        let meta = ObjectMeta {
+            name: "manual-backup".into(),
+            annotations: [(
+                "cronjob.kubernetes.io/instantiate".to_string(),
+                "manual".to_string(),
+            )]
+            .into(),
+            owner_references: vec![OwnerReference {
+                kind: "CronJob".into(),
+                name: "postgres-backup".into(),
+                uid: "u1".into(),
+                api_version: "batch/v1".into(),
+                controller: Some(true),
+                block_owner_deletion: None,
+            }],
+            ..Default::default()
+        };
+        let raw = JobEnvelope {
+            metadata: Some(meta),
+        }
+        .encode_to_vec();
+        let unknown = Unknown {
+            type_meta: Some(TypeMeta {
+                api_version: "batch/v1".into(),
+                kind: "Job".into(),
+            }),
+            raw,
+        };
+        let body = [MAGIC, unknown.encode_to_vec().as_slice()].concat();
+        let job = decode_job(&body, |name| {
+            (name == "postgres-backup").then(|| json!({"backoffLimit": 2}))
+        })
+        .unwrap();
+        assert_eq!(job["metadata"]["name"], "manual-backup");
+        assert_eq!(job["spec"]["backoffLimit"], 2);
+        assert_eq!(
+            job["metadata"]["annotations"]["cronjob.kubernetes.io/instantiate"],
+            "manual"
+        );
+        // Without a CronJob owner the body cannot be understood here.
+        let orphan = Unknown {
+            type_meta: None,
+            raw: JobEnvelope {
+                metadata: Some(ObjectMeta::default()),
+            }
+            .encode_to_vec(),
+        };
+        let body = [MAGIC, orphan.encode_to_vec().as_slice()].concat();
+        assert_eq!(decode_job(&body, |_| None).unwrap_err().code, 415);
     }
 }

@@ -60,14 +60,33 @@ pub fn create(
     body: &[u8],
 ) -> ApiResult<Response> {
     let resource = target.resource;
-    if resources::is_review(resource) && content_type(headers).starts_with(protobuf::MEDIA_TYPE) {
+    if content_type(headers).starts_with(protobuf::MEDIA_TYPE) {
+        let decoded = match resource.kind {
+            "SelfSubjectAccessReview" | "SelfSubjectRulesReview" => protobuf::decode_review(body)?,
+            "Job" => {
+                let cron_jobs = resources::find("batch", "v1", "cronjobs")
+                    .ok_or_else(|| ApiError::internal("cronjobs not served"))?;
+                protobuf::decode_job(body, |name| {
+                    state
+                        .store
+                        .get(cron_jobs, target.namespace_or_empty(), name)
+                        .map(|c| c["spec"]["jobTemplate"]["spec"].clone())
+                })?
+            }
+            _ => {
+                return Err(ApiError::unsupported_media_type(
+                    protobuf::MEDIA_TYPE,
+                    &["application/json", "application/yaml"],
+                ));
+            }
+        };
         return create(
             state,
             user,
             target,
             query,
             &json_headers(),
-            protobuf::decode_review(body)?.to_string().as_bytes(),
+            decoded.to_string().as_bytes(),
         );
     }
     let mut object = decode_object(headers, body)?;

@@ -350,10 +350,11 @@ fn prune_history(cluster: &mut Cluster, cron_job: &Value, jobs: &[Value]) {
     }
 }
 
-/// Utilisation in percent of requests for an HPA's target, slowly varying around 40 %.
-fn utilisation(name: &str, now: DateTime<Utc>) -> i64 {
+/// Utilisation in percent of requests for an HPA's target, slowly varying around 40 % with
+/// the simulation's own elapsed time (so a seed replays the same load).
+fn utilisation(name: &str, elapsed: Duration) -> i64 {
     let phase = name.bytes().map(f64::from).sum::<f64>();
-    let minutes = now.timestamp() as f64 / 60.0;
+    let minutes = elapsed.as_secs_f64() / 60.0;
     (40.0 + 12.0 * ((minutes / 47.0) + phase).sin()).round() as i64
 }
 
@@ -380,7 +381,7 @@ pub fn autoscale(cluster: &mut Cluster) {
             .as_i64()
             .unwrap_or(80)
             .max(1);
-        let used = utilisation(&target.1, now);
+        let used = utilisation(&target.1, cluster.elapsed());
         let (min, max) = (
             hpa["spec"]["minReplicas"].as_i64().unwrap_or(1),
             hpa["spec"]["maxReplicas"].as_i64().unwrap_or(current),

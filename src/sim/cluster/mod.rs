@@ -104,6 +104,7 @@ pub struct Cluster {
     now: Instant,
     /// Per-pod lifecycle bookkeeping the API does not show (next step, back-off).
     pods: HashMap<Key, kubelet::PodRun>,
+    started: Instant,
 }
 
 impl Cluster {
@@ -123,6 +124,7 @@ impl Cluster {
             sequence: 0,
             now: Instant::now(),
             pods: HashMap::new(),
+            started: Instant::now(),
         }
     }
 
@@ -214,6 +216,11 @@ impl Cluster {
         let at = self.now + delay;
         self.timers.push(Reverse((at, self.sequence, work)));
         at
+    }
+
+    /// Simulated time since the cluster started.
+    pub(crate) fn elapsed(&self) -> Duration {
+        self.now.saturating_duration_since(self.started)
     }
 
     /// Wall-clock time for timestamps.
