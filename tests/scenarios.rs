@@ -1,0 +1,267 @@
+//! Each scenario's symptom is visible through the Kubernetes API, to real kubectl, within the
+//! time its row of the scenario table promises, at the default speed.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::{Kubectl, Sim, require};
+
+/// Polls `check` (which reads the cluster through kubectl) until it returns Some, or fails
+/// after `within`.
+fn within<T>(
+    what: &str,
+    within: Duration,
+    k: &Kubectl,
+    mut check: impl FnMut(&Kubectl) -> Option<T>,
+) -> T {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(found) = check(k) {
+            return found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{what}: not seen within {within:?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+fn events(k: &Kubectl, args: &[&str]) -> String {
+    let mut all = vec![
+        "get",
+        "events",
+        "-o",
+        "custom-columns=REASON:.reason,OBJECT:.involvedObject.name,COUNT:.count,MESSAGE:.message",
+    ];
+    all.extend_from_slice(args);
+    k.ok(&all)
+}
+
+#[test]
+fn healthy_is_quiet_and_available() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "healthy"]);
+    let k = sim.kubectl();
+    std::thread::sleep(Duration::from_secs(3));
+    let deploy = k.ok(&[
+        "get",
+        "deploy",
+        "-A",
+        "-o",
+        "jsonpath={range .items[*]}{.status.readyReplicas}/{.spec.replicas} {end}",
+    ]);
+    assert!(
+        deploy
+            .split_whitespace()
+            .all(|r| r.split_once('/').is_some_and(|(a, b)| a == b)),
+        "{deploy}"
+    );
+    let warnings = k.ok(&[
+        "get",
+        "events",
+        "-A",
+        "--field-selector",
+        "type=Warning",
+        "-o",
+        "name",
+    ]);
+    assert!(
+        warnings.trim().is_empty(),
+        "no warnings in a healthy cluster: {warnings}"
+    );
+}
+
+#[test]
+fn bad_rollout_stalls_past_its_progress_deadline() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "bad-rollout"]);
+    let k = sim.kubectl();
+    within(
+        "ProgressDeadlineExceeded",
+        Duration::from_secs(90),
+        &k,
+        |k| {
+            let reason = k.ok(&[
+                "get",
+                "deploy",
+                "backend",
+                "-o",
+                "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}",
+            ]);
+            (reason == "ProgressDeadlineExceeded").then_some(())
+        },
+    );
+    let status = k.run(&["rollout", "status", "deploy/backend", "--timeout=5s"]);
+    assert!(!status.status.success());
+    assert!(String::from_utf8_lossy(&status.stderr).contains("exceeded its progress deadline"));
+    let new_pods = k.ok(&["get", "pods", "-l", "app=backend", "-o", "jsonpath={range .items[*]}{.spec.containers[0].image} {.status.containerStatuses[0].ready}{\"\\n\"}{end}"]);
+    assert!(
+        new_pods.lines().any(|l| l.ends_with(":1.9.1 false")),
+        "the new revision's pods never get ready:\n{new_pods}"
+    );
+    assert!(
+        events(&k, &["--field-selector", "reason=Unhealthy"]).contains("Readiness probe failed")
+    );
+}
+
+#[test]
+fn crashloop_backs_off_with_growing_restarts() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "crashloop"]);
+    let k = sim.kubectl();
+    let pod = within("CrashLoopBackOff", Duration::from_secs(60), &k, |k| {
+        let out = k.ok(&["get", "pods", "-l", "app=backend", "--no-headers"]);
+        out.lines()
+            .find(|l| l.contains("CrashLoopBackOff"))
+            .map(|l| l.split_whitespace().next().unwrap_or_default().to_string())
+    });
+    let restarts = |k: &Kubectl| {
+        k.ok(&[
+            "get",
+            "pod",
+            &pod,
+            "-o",
+            "jsonpath={.status.containerStatuses[0].restartCount}",
+        ])
+        .parse::<i64>()
+        .unwrap_or(0)
+    };
+    let first = restarts(&k);
+    within("restarts growing", Duration::from_secs(50), &k, |k| {
+        (restarts(k) > first).then_some(())
+    });
+    let backoff = events(
+        &k,
+        &[
+            "--field-selector",
+            &format!("reason=BackOff,involvedObject.name={pod}"),
+        ],
+    );
+    assert!(
+        backoff.contains("Back-off restarting failed container backend"),
+        "{backoff}"
+    );
+    let last = k.ok(&[
+        "get",
+        "pod",
+        &pod,
+        "-o",
+        "jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}",
+    ]);
+    assert_eq!(last, "1");
+}
+
+#[test]
+fn probe_failure_flips_readiness() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "probe-failure"]);
+    let k = sim.kubectl();
+    within(
+        "a backend pod not ready",
+        Duration::from_secs(60),
+        &k,
+        |k| {
+            let ready = k.ok(&[
+                "get",
+                "pods",
+                "-l",
+                "app=backend",
+                "-o",
+                "jsonpath={.items[*].status.containerStatuses[0].ready}",
+            ]);
+            ready.contains("false").then_some(())
+        },
+    );
+    within("and ready again", Duration::from_secs(60), &k, |k| {
+        let unhealthy = events(k, &["--field-selector", "reason=Unhealthy"]);
+        let ready = k.ok(&[
+            "get",
+            "pods",
+            "-l",
+            "app=backend",
+            "-o",
+            "jsonpath={.items[*].status.containerStatuses[0].ready}",
+        ]);
+        (unhealthy.contains("Readiness probe failed") && ready.contains("true")).then_some(())
+    });
+}
+
+#[test]
+fn backup_failing_shows_the_failed_job_and_old_success() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "backup-failing"]);
+    let k = sim.kubectl();
+    let jobs = k.ok(&["get", "jobs", "--no-headers"]);
+    let newest = jobs
+        .lines()
+        .filter(|l| l.starts_with("postgres-backup-"))
+        .max()
+        .unwrap_or_default();
+    assert!(newest.contains("Failed"), "{jobs}");
+    let last = k.ok(&[
+        "get",
+        "cj",
+        "postgres-backup",
+        "-o",
+        "jsonpath={.status.lastSuccessfulTime}",
+    ]);
+    let last = chrono::DateTime::parse_from_rfc3339(&last).expect("lastSuccessfulTime");
+    assert_eq!(
+        (chrono::Utc::now() - last.with_timezone(&chrono::Utc)).num_hours(),
+        30
+    );
+}
+
+#[test]
+fn node_pressure_taints_evicts_and_leaves_a_pod_pending() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "node-pressure"]);
+    let k = sim.kubectl();
+    let node = "aks-db-27183645-vmss000000";
+    within(
+        "MemoryPressure with a taint",
+        Duration::from_secs(60),
+        &k,
+        |k| {
+            let pressure = k.ok(&["get", "node", node, "-o", "jsonpath={.status.conditions[?(@.type==\"MemoryPressure\")].status} {.spec.taints[*].key}"]);
+            (pressure.starts_with("True")
+                && pressure.contains("node.kubernetes.io/memory-pressure"))
+            .then_some(())
+        },
+    );
+    within(
+        "an eviction and a pod that cannot be placed",
+        Duration::from_secs(60),
+        &k,
+        |k| {
+            let evicted = events(k, &["--field-selector", "reason=Evicted"]);
+            let failed = events(k, &["--field-selector", "reason=FailedScheduling"]);
+            let pending = k.ok(&[
+                "get",
+                "pods",
+                "--field-selector",
+                "status.phase=Pending",
+                "-o",
+                "name",
+            ]);
+            (evicted.contains("The node was low on resource: memory")
+                && failed.contains("untolerated taint {node.kubernetes.io/memory-pressure: }")
+                && pending.contains("pod/postgres-0"))
+            .then_some(())
+        },
+    );
+}
