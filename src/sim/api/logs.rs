@@ -120,19 +120,22 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
             let mut next = written;
             loop {
                 tokio::time::sleep(Duration::from_secs(LINE_EVERY as u64)).await;
-                // The stream ends with the pod, as kubelet closes it.
+                // The stream ends when the container stops or the pod goes, as kubelet closes it.
                 let Some(pod) = state.store.get(resource, &namespace, &source.pod) else {
                     return;
                 };
-                if pod["metadata"]["deletionTimestamp"].is_string() && tx.is_closed() {
-                    return;
-                }
-                let due = ((Utc::now() - source.started).num_seconds() / LINE_EVERY).max(next);
+                let status = container_status(&pod, &source.container);
+                let finished = time(&status["state"]["terminated"]["finishedAt"]);
+                let until = finished.unwrap_or_else(Utc::now);
+                let due = ((until - source.started).num_seconds() / LINE_EVERY).max(next);
                 while next < due {
                     if tx.send(Ok(Bytes::from(source.line(next)))).await.is_err() {
                         return;
                     }
                     next += 1;
+                }
+                if finished.is_some() || tx.is_closed() {
+                    return;
                 }
             }
         });

@@ -1,0 +1,271 @@
+//! The simulated cluster moves as a real one does under real kubectl: rollouts restart, report
+//! status, keep history, undo and pause; scaling adds and removes pods; watches see pods come
+//! and go; a Job made from a CronJob runs to completion with its logs; events are listed.
+
+mod common;
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::{Kubectl, Sim, require};
+
+fn wait_until(what: &str, within: Duration, k: &Kubectl, check: impl Fn(&Kubectl) -> bool) {
+    let deadline = Instant::now() + within;
+    while !check(k) {
+        assert!(Instant::now() < deadline, "{what}: not within {within:?}");
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+fn replica_sets(k: &Kubectl, app: &str) -> usize {
+    k.ok(&["get", "rs", "-l", &format!("app={app}"), "-o", "name"])
+        .lines()
+        .count()
+}
+
+#[test]
+fn restart_status_history_and_undo() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "4"]);
+    let k = sim.kubectl();
+    k.ok(&["rollout", "restart", "deploy/backend"]);
+    let status = k.ok(&["rollout", "status", "deploy/backend", "--timeout=60s"]);
+    assert!(
+        status.contains("out of 3 new replicas have been updated"),
+        "{status}"
+    );
+    assert!(
+        status
+            .trim_end()
+            .ends_with("deployment \"backend\" successfully rolled out"),
+        "{status}"
+    );
+    let history = k.ok(&["rollout", "history", "deploy/backend"]);
+    let revisions: Vec<&str> = history
+        .lines()
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|r| r.parse::<u32>().is_ok())
+        .collect();
+    assert_eq!(revisions, ["1", "2", "3", "4"], "{history}");
+
+    k.ok(&["rollout", "undo", "deploy/backend", "--to-revision=2"]);
+    k.ok(&["rollout", "status", "deploy/backend", "--timeout=60s"]);
+    let image = k.ok(&[
+        "get",
+        "deploy",
+        "backend",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    assert_eq!(image, "ms5acr.azurecr.io/ms5-backend:1.8.3");
+    let pods = k.ok(&[
+        "get",
+        "pods",
+        "-l",
+        "app=backend",
+        "-o",
+        "jsonpath={.items[*].spec.containers[0].image}",
+    ]);
+    assert!(
+        pods.split_whitespace().all(|i| i.ends_with(":1.8.3"))
+            && pods.split_whitespace().count() == 3,
+        "{pods}"
+    );
+    // The ReplicaSet that came back is now the newest revision.
+    let history = k.ok(&["rollout", "history", "deploy/backend"]);
+    assert!(
+        history.lines().any(|l| l.trim_start().starts_with('5')),
+        "{history}"
+    );
+    k.ok(&["rollout", "undo", "deploy/backend"]);
+    k.ok(&["rollout", "status", "deploy/backend", "--timeout=60s"]);
+}
+
+#[test]
+fn paused_rollouts_wait_for_resume() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "4"]);
+    let k = sim.kubectl();
+    let before = replica_sets(&k, "frontend");
+    k.ok(&["rollout", "pause", "deploy/frontend"]);
+    k.ok(&[
+        "set",
+        "image",
+        "deploy/frontend",
+        "frontend=ms5acr.azurecr.io/ms5-frontend:1.9.1",
+    ]);
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        replica_sets(&k, "frontend"),
+        before,
+        "no new ReplicaSet while paused"
+    );
+    let reason = k.ok(&[
+        "get",
+        "deploy",
+        "frontend",
+        "-o",
+        "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}",
+    ]);
+    assert_eq!(reason, "DeploymentPaused");
+    k.ok(&["rollout", "resume", "deploy/frontend"]);
+    k.ok(&["rollout", "status", "deploy/frontend", "--timeout=60s"]);
+    assert_eq!(replica_sets(&k, "frontend"), before + 1);
+}
+
+#[test]
+fn scale_up_and_down_and_watch_pods() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "4"]);
+    let k = sim.kubectl();
+    let watch = k
+        .command(&[
+            "get",
+            "pods",
+            "-l",
+            "app=frontend",
+            "-w",
+            "--output-watch-events",
+            "--request-timeout=60s",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_secs(1));
+    k.ok(&["scale", "deploy/frontend", "--replicas=4"]);
+    k.ok(&["rollout", "status", "deploy/frontend", "--timeout=60s"]);
+    let ready = |k: &Kubectl| {
+        k.ok(&[
+            "get",
+            "deploy",
+            "frontend",
+            "-o",
+            "jsonpath={.status.readyReplicas}",
+        ])
+    };
+    assert_eq!(ready(&k), "4");
+    k.ok(&["scale", "deploy/frontend", "--replicas=1"]);
+    wait_until("one frontend pod left", Duration::from_secs(30), &k, |k| {
+        k.ok(&["get", "pods", "-l", "app=frontend", "-o", "name"])
+            .lines()
+            .count()
+            == 1
+            && ready(k) == "1"
+    });
+    let mut watch = watch;
+    let _ = watch.kill();
+    let out = String::from_utf8_lossy(&watch.wait_with_output().unwrap().stdout).into_owned();
+    for event in ["ADDED", "MODIFIED", "DELETED"] {
+        assert!(
+            out.lines().any(|l| l.starts_with(event)),
+            "no {event} in:\n{out}"
+        );
+    }
+    let events = k.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=frontend",
+    ]);
+    assert!(
+        events.contains("ScalingReplicaSet") && events.contains("Scaled up replica set frontend-"),
+        "{events}"
+    );
+}
+
+#[test]
+fn job_from_cronjob_runs_to_completion_with_logs() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "2"]);
+    let k = sim.kubectl();
+    assert_eq!(
+        k.ok(&[
+            "create",
+            "job",
+            "drill-now",
+            "--from=cronjob/postgres-backup"
+        ])
+        .trim(),
+        "job.batch/drill-now created"
+    );
+    wait_until("the job's pod running", Duration::from_secs(30), &k, |k| {
+        k.ok(&[
+            "get",
+            "pods",
+            "-l",
+            "job-name=drill-now",
+            "-o",
+            "jsonpath={.items[0].status.phase}",
+        ]) == "Running"
+    });
+    let pod = k.ok(&[
+        "get",
+        "pods",
+        "-l",
+        "job-name=drill-now",
+        "-o",
+        "jsonpath={.items[0].metadata.name}",
+    ]);
+    let logs = k
+        .command(&["logs", "-f", &pod])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let waited = k.ok(&[
+        "wait",
+        "--for=condition=complete",
+        "job/drill-now",
+        "--timeout=60s",
+    ]);
+    assert!(waited.contains("condition met"), "{waited}");
+    // The log stream ends by itself once the container has finished.
+    let mut logs = logs;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while logs.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = logs.kill();
+            panic!("kubectl logs -f did not end when the job's container finished");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let out = logs.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.lines().any(|l| l.starts_with("pg_basebackup:")),
+        "{text}"
+    );
+    let job = k.ok(&["get", "job", "drill-now", "--no-headers"]);
+    assert!(job.contains("Complete") && job.contains("1/1"), "{job}");
+    let events = k.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        "involvedObject.name=drill-now",
+    ]);
+    assert!(
+        events.contains("SuccessfulCreate") && events.contains("Completed"),
+        "{events}"
+    );
+    let pod_events = k.ok(&[
+        "get",
+        "events",
+        "--field-selector",
+        &format!("involvedObject.name={pod}"),
+    ]);
+    for reason in ["Scheduled", "Pulling", "Pulled", "Created", "Started"] {
+        assert!(
+            pod_events.contains(reason),
+            "{reason} missing:\n{pod_events}"
+        );
+    }
+}
