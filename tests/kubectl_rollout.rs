@@ -60,24 +60,42 @@ fn restart_status_history_and_undo() {
         "jsonpath={.spec.template.spec.containers[0].image}",
     ]);
     assert_eq!(image, "ms5acr.azurecr.io/ms5-backend:1.8.3");
-    let pods = k.ok(&[
-        "get",
-        "pods",
-        "-l",
-        "app=backend",
-        "-o",
-        "jsonpath={.items[*].spec.containers[0].image}",
-    ]);
-    assert!(
-        pods.split_whitespace().all(|i| i.ends_with(":1.8.3"))
-            && pods.split_whitespace().count() == 3,
-        "{pods}"
+    // Old pods may still be Terminating when rollout status returns, as on a real cluster.
+    wait_until(
+        "only 1.8.3 backend pods",
+        Duration::from_secs(20),
+        &k,
+        |k| {
+            let pods = k.ok(&[
+                "get",
+                "pods",
+                "-l",
+                "app=backend",
+                "-o",
+                "jsonpath={.items[*].spec.containers[0].image}",
+            ]);
+            pods.split_whitespace().all(|i| i.ends_with(":1.8.3"))
+                && pods.split_whitespace().count() == 3
+        },
     );
     // The ReplicaSet that came back is now the newest revision.
     let history = k.ok(&["rollout", "history", "deploy/backend"]);
     assert!(
         history.lines().any(|l| l.trim_start().starts_with('5')),
         "{history}"
+    );
+    // ...and remembers the revision it had in its revision-history annotation.
+    let annotations = k.ok(&[
+        "get",
+        "rs",
+        "-l",
+        "app=backend",
+        "-o",
+        r"jsonpath={range .items[*]}{.metadata.annotations.deployment\.kubernetes\.io/revision}:{.metadata.annotations.deployment\.kubernetes\.io/revision-history} {end}",
+    ]);
+    assert!(
+        annotations.split_whitespace().any(|a| a == "5:2"),
+        "{annotations}"
     );
     k.ok(&["rollout", "undo", "deploy/backend"]);
     k.ok(&["rollout", "status", "deploy/backend", "--timeout=60s"]);

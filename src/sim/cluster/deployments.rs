@@ -109,7 +109,16 @@ pub fn reconcile(cluster: &mut Cluster, key: &Key) {
         .as_mut()
         .filter(|rs| revision(rs) < max_revision && !paused)
     {
-        // A rollback to an older template makes its ReplicaSet the newest revision.
+        // A rollback to an older template makes its ReplicaSet the newest revision; the
+        // revisions it had are kept in its revision-history annotation.
+        let mut history: Vec<String> =
+            rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"]
+                .as_str()
+                .map(|h| h.split(',').map(String::from).collect())
+                .unwrap_or_default();
+        history.push(revision(rs).to_string());
+        rs["metadata"]["annotations"]["deployment.kubernetes.io/revision-history"] =
+            json!(history.join(","));
         rs["metadata"]["annotations"][REVISION] = json!((max_revision + 1).to_string());
         if let Some(updated) = cluster.update(kinds.1, rs.clone()) {
             *rs = updated;

@@ -2,7 +2,9 @@
 //! Endpoints, HPAs, the backup / restore-drill / validation CronJobs with recent Jobs, config,
 //! network policies and the ingress.
 
-use chrono::{DateTime, Datelike, Duration, DurationRound, Timelike, Utc};
+use std::str::FromStr;
+
+use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
 use super::Builder;
@@ -444,29 +446,22 @@ pub fn autoscalers(b: &mut Builder) {
 }
 
 /// The last `count` times a simple `M H * * DOW|*` or `0 */N * * *` schedule fired before `now`.
+/// The last `count` times `schedule` fired at or before `now`, newest first (croner reads the
+/// schedule, as the CronJob controller does).
 fn recent_runs(schedule: &str, now: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
-    let hour = now.duration_trunc(Duration::hours(1)).unwrap_or(now);
-    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    let Ok(cron) = croner::Cron::from_str(schedule) else {
+        return Vec::new();
+    };
     let mut runs = Vec::new();
-    let mut t = hour;
-    while runs.len() < count && t > now - Duration::days(60) {
-        let hour_ok = match fields.get(1) {
-            Some(h) if h.starts_with("*/") => h[2..]
-                .parse::<u32>()
-                .is_ok_and(|n| t.hour().is_multiple_of(n)),
-            Some(h) => h.parse::<u32>().is_ok_and(|n| t.hour() == n),
-            None => false,
-        };
-        let dow_ok = match fields.get(4) {
-            Some(&"*") | None => true,
-            Some(d) => d
-                .parse::<u32>()
-                .is_ok_and(|n| t.weekday().num_days_from_sunday() == n),
-        };
-        if hour_ok && dow_ok && t <= now {
-            runs.push(t);
+    let mut from = now;
+    while runs.len() < count {
+        match cron.find_previous_occurrence(&from, runs.is_empty()) {
+            Ok(t) => {
+                runs.push(t);
+                from = t;
+            }
+            Err(_) => break,
         }
-        t -= Duration::hours(1);
     }
     runs
 }
