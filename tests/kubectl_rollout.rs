@@ -287,3 +287,31 @@ fn job_from_cronjob_runs_to_completion_with_logs() {
         );
     }
 }
+
+#[test]
+fn statefulset_rolls_to_a_new_revision() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "4"]);
+    let k = sim.kubectl();
+    k.ok(&["set", "image", "sts/redis", "redis=redis:7.4.1-alpine"]);
+    let status = k.ok(&["rollout", "status", "sts/redis", "--timeout=60s"]);
+    assert!(
+        status.contains("roll out complete: 1 new pods have been updated"),
+        "{status}"
+    );
+    let image = k.ok(&[
+        "get",
+        "pod",
+        "redis-0",
+        "-o",
+        "jsonpath={.spec.containers[0].image} {.status.containerStatuses[0].ready}",
+    ]);
+    assert_eq!(image, "redis:7.4.1-alpine true");
+    let history = k.ok(&["rollout", "history", "sts/redis"]);
+    assert!(
+        history.lines().any(|l| l.trim_start().starts_with('2')),
+        "{history}"
+    );
+}

@@ -48,6 +48,26 @@ fn update_revision(cluster: &mut Cluster, sts: &Value, key: &Key) -> String {
     name
 }
 
+/// Deletes one of the set's pods and says so, as the StatefulSet controller does.
+fn delete_pod(cluster: &mut Cluster, sts: &Value, pod: &Value) {
+    let key = crate::sim::store::object_key(pod);
+    cluster.delete(cluster.kinds.pod, &key);
+    let message = format!(
+        "delete Pod {} in StatefulSet {} successful",
+        key.1,
+        sts["metadata"]["name"].as_str().unwrap_or_default()
+    );
+    cluster.event(
+        sts,
+        Occurrence::new(
+            EventType::Normal,
+            "SuccessfulDelete",
+            message,
+            "statefulset-controller",
+        ),
+    );
+}
+
 pub fn reconcile(cluster: &mut Cluster, key: &Key) {
     let Some(sts) = cluster.get(cluster.kinds.stateful_set, key) else {
         return;
@@ -105,21 +125,7 @@ pub fn reconcile(cluster: &mut Cluster, key: &Key) {
                 if p["status"]["phase"] == "Failed"
                     && p["metadata"]["deletionTimestamp"].is_null() =>
             {
-                let name = p["metadata"]["name"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
-                cluster.delete(cluster.kinds.pod, &(key.0.clone(), name.clone()));
-                let message = format!("delete Pod {name} in StatefulSet {} successful", key.1);
-                cluster.event(
-                    &sts,
-                    Occurrence::new(
-                        EventType::Normal,
-                        "SuccessfulDelete",
-                        message,
-                        "statefulset-controller",
-                    ),
-                );
+                delete_pod(cluster, &sts, p);
                 acted = true;
                 break;
             }
@@ -138,21 +144,7 @@ pub fn reconcile(cluster: &mut Cluster, key: &Key) {
             .max_by_key(|p| ordinal(&key.1, p))
     {
         if extra["metadata"]["deletionTimestamp"].is_null() {
-            let name = extra["metadata"]["name"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string();
-            cluster.delete(cluster.kinds.pod, &(key.0.clone(), name.clone()));
-            let message = format!("delete Pod {name} in StatefulSet {} successful", key.1);
-            cluster.event(
-                &sts,
-                Occurrence::new(
-                    EventType::Normal,
-                    "SuccessfulDelete",
-                    message,
-                    "statefulset-controller",
-                ),
-            );
+            delete_pod(cluster, &sts, extra);
         }
         acted = true;
     }
