@@ -1,6 +1,4 @@
-//! Server-side printing: `meta.k8s.io/v1 Table` answers with the columns a real API server gives
-//! kubectl (`NAME READY STATUS RESTARTS AGE`...), wide columns at priority 1, and each row's
-//! object as PartialObjectMetadata so `-A` and `-L` work.
+//! The cells of one row: kubectl's printers' rules over the stored object.
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::PodStatus;
@@ -9,222 +7,6 @@ use serde_json::{Value, json};
 
 use crate::model::age::{human_age, human_duration};
 use crate::model::pod_status;
-
-/// What each row carries besides its cells (`includeObject`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum IncludeObject {
-    None,
-    Metadata,
-    Object,
-}
-
-impl IncludeObject {
-    pub fn parse(value: Option<&str>) -> Self {
-        match value {
-            Some("None") => IncludeObject::None,
-            Some("Object") => IncludeObject::Object,
-            _ => IncludeObject::Metadata,
-        }
-    }
-}
-
-#[derive(Clone)]
-struct Column {
-    name: &'static str,
-    kind: &'static str,
-    priority: u8,
-}
-
-const fn col(name: &'static str, kind: &'static str, priority: u8) -> Column {
-    Column {
-        name,
-        kind,
-        priority,
-    }
-}
-
-fn columns(plural: &str) -> Vec<Column> {
-    let name = col("Name", "string", 0);
-    let age = col("Age", "string", 0);
-    let workload_wide = [
-        col("Containers", "string", 1),
-        col("Images", "string", 1),
-        col("Selector", "string", 1),
-    ];
-    match plural {
-        "pods" => vec![
-            name,
-            col("Ready", "string", 0),
-            col("Status", "string", 0),
-            col("Restarts", "string", 0),
-            age,
-            col("IP", "string", 1),
-            col("Node", "string", 1),
-            col("Nominated Node", "string", 1),
-            col("Readiness Gates", "string", 1),
-        ],
-        "deployments" => [
-            vec![
-                name,
-                col("Ready", "string", 0),
-                col("Up-to-date", "integer", 0),
-                col("Available", "integer", 0),
-                age,
-            ],
-            workload_wide.into(),
-        ]
-        .concat(),
-        "replicasets" => [
-            vec![
-                name,
-                col("Desired", "integer", 0),
-                col("Current", "integer", 0),
-                col("Ready", "integer", 0),
-                age,
-            ],
-            workload_wide.into(),
-        ]
-        .concat(),
-        "statefulsets" => vec![
-            name,
-            col("Ready", "string", 0),
-            age,
-            col("Containers", "string", 1),
-            col("Images", "string", 1),
-        ],
-        "daemonsets" => [
-            vec![
-                name,
-                col("Desired", "integer", 0),
-                col("Current", "integer", 0),
-                col("Ready", "integer", 0),
-                col("Up-to-date", "integer", 0),
-                col("Available", "integer", 0),
-                col("Node Selector", "string", 0),
-                age,
-            ],
-            workload_wide.into(),
-        ]
-        .concat(),
-        "jobs" => [
-            vec![
-                name,
-                col("Status", "string", 0),
-                col("Completions", "string", 0),
-                col("Duration", "string", 0),
-                age,
-            ],
-            workload_wide.into(),
-        ]
-        .concat(),
-        "cronjobs" => [
-            vec![
-                name,
-                col("Schedule", "string", 0),
-                col("Timezone", "string", 0),
-                col("Suspend", "boolean", 0),
-                col("Active", "integer", 0),
-                col("Last Schedule", "string", 0),
-                age,
-            ],
-            workload_wide.into(),
-        ]
-        .concat(),
-        "services" => vec![
-            name,
-            col("Type", "string", 0),
-            col("Cluster-IP", "string", 0),
-            col("External-IP", "string", 0),
-            col("Port(s)", "string", 0),
-            age,
-            col("Selector", "string", 1),
-        ],
-        "nodes" => vec![
-            name,
-            col("Status", "string", 0),
-            col("Roles", "string", 0),
-            age,
-            col("Version", "string", 0),
-            col("Internal-IP", "string", 1),
-            col("External-IP", "string", 1),
-            col("OS-Image", "string", 1),
-            col("Kernel-Version", "string", 1),
-            col("Container-Runtime", "string", 1),
-        ],
-        "namespaces" => vec![name, col("Status", "string", 0), age],
-        "events" => vec![
-            col("Last Seen", "string", 0),
-            col("Type", "string", 0),
-            col("Reason", "string", 0),
-            col("Object", "string", 0),
-            col("Subobject", "string", 1),
-            col("Source", "string", 1),
-            col("Message", "string", 0),
-            col("First Seen", "string", 1),
-            col("Count", "string", 1),
-            col("Name", "string", 1),
-        ],
-        "horizontalpodautoscalers" => vec![
-            name,
-            col("Reference", "string", 0),
-            col("Targets", "string", 0),
-            col("MinPods", "string", 0),
-            col("MaxPods", "integer", 0),
-            col("Replicas", "integer", 0),
-            age,
-        ],
-        "configmaps" => vec![name, col("Data", "integer", 0), age],
-        "secrets" => vec![
-            name,
-            col("Type", "string", 0),
-            col("Data", "integer", 0),
-            age,
-        ],
-        "serviceaccounts" => vec![name, col("Secrets", "integer", 0), age],
-        "endpoints" => vec![name, col("Endpoints", "string", 0), age],
-        "endpointslices" => vec![
-            name,
-            col("AddressType", "string", 0),
-            col("Ports", "string", 0),
-            col("Endpoints", "string", 0),
-            age,
-        ],
-        "persistentvolumeclaims" => vec![
-            name,
-            col("Status", "string", 0),
-            col("Volume", "string", 0),
-            col("Capacity", "string", 0),
-            col("Access Modes", "string", 0),
-            col("StorageClass", "string", 0),
-            col("VolumeAttributesClass", "string", 0),
-            age,
-            col("VolumeMode", "string", 1),
-        ],
-        "ingresses" => vec![
-            name,
-            col("Class", "string", 0),
-            col("Hosts", "string", 0),
-            col("Address", "string", 0),
-            col("Ports", "string", 0),
-            age,
-        ],
-        "networkpolicies" => vec![name, col("Pod-Selector", "string", 0), age],
-        "poddisruptionbudgets" => vec![
-            name,
-            col("Min Available", "string", 0),
-            col("Max Unavailable", "string", 0),
-            col("Allowed Disruptions", "integer", 0),
-            age,
-        ],
-        "controllerrevisions" => vec![
-            name,
-            col("Controller", "string", 0),
-            col("Revision", "integer", 0),
-            age,
-        ],
-        _ => vec![name, col("Created At", "date", 0)],
-    }
-}
 
 fn text(v: &Value, pointer: &str) -> String {
     match v.pointer(pointer) {
@@ -336,7 +118,7 @@ fn workload_wide(v: &Value, template: &str) -> Vec<Value> {
     ]
 }
 
-fn cells(plural: &str, v: &Value, now: DateTime<Utc>) -> Vec<Value> {
+pub(super) fn cells(plural: &str, v: &Value, now: DateTime<Utc>) -> Vec<Value> {
     let name = json!(text(v, "/metadata/name"));
     let age = json!(age_of(v, "/metadata/creationTimestamp", now));
     match plural {
@@ -733,7 +515,7 @@ fn access_modes(v: &Value) -> String {
         .unwrap_or_default()
 }
 
-fn job_status(v: &Value) -> &'static str {
+pub(super) fn job_status(v: &Value) -> &'static str {
     if has_condition(v, "Complete") {
         "Complete"
     } else if has_condition(v, "Failed") {
@@ -751,7 +533,7 @@ fn job_status(v: &Value) -> &'static str {
     }
 }
 
-fn job_completions(v: &Value) -> String {
+pub(super) fn job_completions(v: &Value) -> String {
     let succeeded = int(v, "/status/succeeded");
     match v.pointer("/spec/completions").and_then(Value::as_i64) {
         Some(completions) => format!("{succeeded}/{completions}"),
@@ -769,7 +551,7 @@ fn job_completions(v: &Value) -> String {
     }
 }
 
-fn job_duration(v: &Value, now: DateTime<Utc>) -> String {
+pub(super) fn job_duration(v: &Value, now: DateTime<Utc>) -> String {
     let Some(start) = time(v, "/status/startTime") else {
         return String::new();
     };
@@ -777,7 +559,7 @@ fn job_duration(v: &Value, now: DateTime<Utc>) -> String {
     human_duration(end.signed_duration_since(start).num_seconds().max(0) as u64)
 }
 
-fn service_external_ip(v: &Value) -> String {
+pub(super) fn service_external_ip(v: &Value) -> String {
     match text(v, "/spec/type").as_str() {
         "LoadBalancer" => {
             let ips = list_of(v, "/status/loadBalancer/ingress", "/ip");
@@ -792,7 +574,7 @@ fn service_external_ip(v: &Value) -> String {
     }
 }
 
-fn service_ports(v: &Value) -> String {
+pub(super) fn service_ports(v: &Value) -> String {
     let ports: Vec<String> = v
         .pointer("/spec/ports")
         .and_then(Value::as_array)
@@ -843,97 +625,5 @@ fn hpa_targets(v: &Value) -> String {
         "<none>".into()
     } else {
         parts.join(", ")
-    }
-}
-
-fn row_object(v: &Value, include: IncludeObject) -> Value {
-    match include {
-        IncludeObject::None => Value::Null,
-        IncludeObject::Object => v.clone(),
-        IncludeObject::Metadata => json!({
-            "kind": "PartialObjectMetadata",
-            "apiVersion": "meta.k8s.io/v1",
-            "metadata": v["metadata"],
-        }),
-    }
-}
-
-/// A Table of `objects` of resource `plural`.
-pub fn table<'a>(
-    plural: &str,
-    objects: impl IntoIterator<Item = &'a Value>,
-    include: IncludeObject,
-    metadata: Value,
-    with_columns: bool,
-) -> Value {
-    let now = Utc::now();
-    let rows: Vec<Value> = objects
-        .into_iter()
-        .map(|o| {
-            let mut row = json!({"cells": cells(plural, o, now)});
-            if include != IncludeObject::None {
-                row["object"] = row_object(o, include);
-            }
-            row
-        })
-        .collect();
-    let definitions: Vec<Value> = if with_columns {
-        columns(plural)
-            .iter()
-            .map(|c| {
-                json!({
-                    "name": c.name,
-                    "type": c.kind,
-                    "format": if c.name == "Name" { "name" } else { "" },
-                    "description": "",
-                    "priority": c.priority,
-                })
-            })
-            .collect()
-    } else {
-        Vec::new()
-    };
-    json!({
-        "kind": "Table",
-        "apiVersion": "meta.k8s.io/v1",
-        "metadata": metadata,
-        "columnDefinitions": definitions,
-        "rows": rows,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn every_row_has_one_cell_per_column() {
-        let object = json!({"metadata": {"name": "x", "creationTimestamp": "2026-01-01T00:00:00Z"}, "spec": {"containers": []}});
-        for r in crate::sim::resources::RESOURCES {
-            let t = table(
-                r.plural,
-                [&object],
-                IncludeObject::Metadata,
-                json!({}),
-                true,
-            );
-            let columns = t["columnDefinitions"].as_array().unwrap().len();
-            let cells = t["rows"][0]["cells"].as_array().unwrap().len();
-            assert_eq!(columns, cells, "{}", r.plural);
-        }
-    }
-
-    #[test]
-    fn service_and_job_cells() {
-        let svc = json!({"spec": {"type": "LoadBalancer", "ports": [{"port": 443, "nodePort": 31000, "protocol": "TCP"}]}, "status": {}});
-        assert_eq!(service_external_ip(&svc), "<pending>");
-        assert_eq!(service_ports(&svc), "443:31000/TCP");
-        let job = json!({"spec": {"completions": 1}, "status": {"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}],
-            "startTime": "2026-01-01T00:00:00Z", "completionTime": "2026-01-01T00:03:05Z"}});
-        assert_eq!(
-            (job_status(&job), job_completions(&job).as_str()),
-            ("Complete", "1/1")
-        );
-        assert_eq!(job_duration(&job, Utc::now()), "3m5s");
     }
 }
