@@ -14,14 +14,100 @@ use crate::sim::SimOptions;
     about = "Terminal operations console for the MS5.0 Floor Dashboard on Kubernetes"
 )]
 pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
     #[command(subcommand)]
     pub command: Option<Command>,
+}
+
+/// Flags valid before or after any subcommand.
+#[derive(Debug, Clone, Default, Args)]
+pub struct GlobalArgs {
+    /// Kubeconfig file (else $KUBECONFIG, else ~/.kube/config).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub kubeconfig: Option<PathBuf>,
+    /// Kubeconfig context to use (else the current context).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub context: Option<String>,
+    /// Namespace to watch; repeat for several (default: the config file's list, else the three ms5-* namespaces).
+    #[arg(long = "namespace", short = 'n', global = true, value_name = "NAME")]
+    pub namespaces: Vec<String>,
+    /// Config file (default: $XDG_CONFIG_HOME/ms5-console/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Theme name or path to a theme file.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub theme: Option<String>,
+    /// Keymap name or path to a keymap file.
+    #[arg(long, global = true, value_name = "NAME|PATH")]
+    pub keymap: Option<String>,
+    /// Never change the cluster: every write action is removed.
+    #[arg(long, global = true)]
+    pub readonly: bool,
+    /// Audit log file (default: $XDG_STATE_HOME/ms5-console/audit.log).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+    /// Prometheus base URL (default: through the cluster's service proxy).
+    #[arg(long, global = true, value_name = "URL")]
+    pub prometheus_url: Option<String>,
+    /// Alertmanager base URL (default: through the cluster's service proxy).
+    #[arg(long, global = true, value_name = "URL")]
+    pub alertmanager_url: Option<String>,
+    /// No colours (also when NO_COLOR is set): the mono theme.
+    #[arg(long, global = true)]
+    pub no_color: bool,
+    /// Only ASCII: no box-drawing or other non-ASCII symbols.
+    #[arg(long, global = true)]
+    pub ascii: bool,
+}
+
+impl GlobalArgs {
+    /// The flags as config overrides; NO_COLOR (any non-empty value) counts as --no-color.
+    pub fn overrides(&self) -> crate::config::Overrides {
+        let no_color_env = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        crate::config::Overrides {
+            config: self.config.clone(),
+            namespaces: self.namespaces.clone(),
+            context: self.context.clone(),
+            theme: self.theme.clone(),
+            keymap: self.keymap.clone(),
+            readonly: self.readonly,
+            audit_log: self.audit_log.clone(),
+            prometheus_url: self.prometheus_url.clone(),
+            alertmanager_url: self.alertmanager_url.clone(),
+            no_color: self.no_color || no_color_env,
+            ascii: self.ascii,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve the simulated MS5 environment on loopback until SIGINT/SIGTERM.
     Sim(SimArgs),
+    /// Run the console against the simulated environment, started in this process.
+    Demo(DemoArgs),
+    /// Check the config, theme and keymap in effect: exit 0 when valid, 1 with every error.
+    CheckConfig,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Scenario to play.
+    #[arg(long, default_value = "healthy")]
+    pub scenario: String,
+    /// Seed for names and scenario timing.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Extra pods to add for scale tests.
+    #[arg(long, default_value_t = 0)]
+    pub pods: usize,
+    /// Shortens controller delays by this factor.
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+    /// Also write the demo cluster's kubeconfig here, to drive it with kubectl meanwhile.
+    #[arg(long, value_name = "FILE")]
+    pub kubeconfig_out: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

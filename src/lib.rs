@@ -1,6 +1,12 @@
 //! ms5-console: a terminal operations console for the MS5.0 Floor Dashboard on Kubernetes,
 //! and the simulated MS5 environment it is demonstrated and tested against.
 
+pub mod app;
 pub mod cli;
+pub mod config;
+pub mod console;
 pub mod model;
 pub mod sim;
+pub mod source;
+pub mod tui;
+pub mod ui;

@@ -1,23 +1,141 @@
+use std::path::Path;
+use std::process::ExitCode;
+
 use clap::Parser;
-use color_eyre::eyre::{Result, bail};
-use ms5_console::cli::{Cli, Command};
+use color_eyre::eyre::{Result, WrapErr};
+use ms5_console::cli::{Cli, Command, DemoArgs, GlobalArgs};
+use ms5_console::config::{Dirs, Settings};
+use ms5_console::console::{self, Exit};
+use ms5_console::sim::{self, SimOptions};
+use ms5_console::source::connect::{Target, connect, read_kubeconfig};
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> Result<ExitCode> {
     color_eyre::install()?;
-    // Logs go to stderr: stdout is the sim's machine-readable contract.
+    let cli = Cli::parse();
+    let dirs = Dirs::from_env();
+    match cli.command {
+        Some(Command::Sim(args)) => {
+            // Logs go to stderr: stdout is the sim's machine-readable contract.
+            log_to_stderr();
+            sim::run(args.into()).await?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::CheckConfig) => Ok(check_config(&dirs, &cli.global)),
+        Some(Command::Demo(args)) => demo(&dirs, &cli.global, args).await,
+        None => {
+            let Some(settings) = settings_or_report(&dirs, &cli.global) else {
+                return Ok(ExitCode::from(1));
+            };
+            let _log = log_to_file(&dirs);
+            let target = Target {
+                kubeconfig: cli.global.kubeconfig.clone(),
+                context: settings.context.clone(),
+            };
+            let kubeconfig = read_kubeconfig(&target)?;
+            let connected = connect(&kubeconfig, target.context.as_deref()).await?;
+            finish(console::run(settings, kubeconfig, connected).await?)
+        }
+    }
+}
+
+/// `demo`: the simulated environment in this process, reached through the same kube client.
+async fn demo(dirs: &Dirs, global: &GlobalArgs, args: DemoArgs) -> Result<ExitCode> {
+    if global.kubeconfig.is_some() || global.context.is_some() {
+        eprintln!(
+            "error: `demo` runs its own simulated cluster, so --kubeconfig and --context do not apply\n  \
+             help: drop them to run the demo, or run `ms5-console` without `demo` for a real cluster"
+        );
+        return Ok(ExitCode::from(2));
+    }
+    let Some(settings) = settings_or_report(dirs, global) else {
+        return Ok(ExitCode::from(1));
+    };
+    let _log = log_to_file(dirs);
+    let sim = sim::start(SimOptions {
+        scenario: args.scenario,
+        seed: args.seed,
+        pods: args.pods,
+        speed: args.speed,
+        kubeconfig_out: args.kubeconfig_out,
+        ..SimOptions::default()
+    })
+    .await?;
+    let target = Target {
+        kubeconfig: Some(sim.kubeconfig.clone()),
+        context: None,
+    };
+    let kubeconfig = read_kubeconfig(&target)?;
+    let connected = connect(&kubeconfig, None).await?;
+    let exit = console::run(settings, kubeconfig, connected).await?;
+    drop(sim);
+    finish(exit)
+}
+
+fn finish(exit: Exit) -> Result<ExitCode> {
+    Ok(match exit {
+        Exit::Quit => ExitCode::SUCCESS,
+        // 128 + signal number, as shells report a process ended by that signal.
+        Exit::Hangup => ExitCode::from(129),
+        Exit::Terminated => ExitCode::from(143),
+    })
+}
+
+fn check_config(dirs: &Dirs, global: &GlobalArgs) -> ExitCode {
+    match Settings::load(dirs, &global.overrides()) {
+        Ok(settings) => {
+            println!("configuration is valid");
+            for file in &settings.files {
+                println!("  {file}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!("{} error(s)", errors.0.len());
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The settings, or every error printed to stderr (terminal untouched) and None.
+fn settings_or_report(dirs: &Dirs, global: &GlobalArgs) -> Option<Settings> {
+    match Settings::load(dirs, &global.overrides()) {
+        Ok(s) => Some(s),
+        Err(errors) => {
+            eprintln!("{errors}");
+            eprintln!(
+                "ms5-console: not starting: fix the error(s) above (check with `ms5-console check-config`)"
+            );
+            None
+        }
+    }
+}
+
+fn env_filter() -> EnvFilter {
+    EnvFilter::try_from_env("MS5_LOG").unwrap_or_else(|_| EnvFilter::new("warn"))
+}
+
+fn log_to_stderr() {
     tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_env("MS5_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
-        )
+        .with_env_filter(env_filter())
         .with_writer(std::io::stderr)
         .init();
-    let cli = Cli::parse();
-    match cli.command {
-        Some(Command::Sim(args)) => ms5_console::sim::run(args.into()).await,
-        None => bail!(
-            "the console itself is not built yet; run `ms5-console sim` for the simulated environment"
-        ),
-    }
+}
+
+/// The console owns the screen, so its logs go to `$XDG_STATE_HOME/ms5-console/console.log`.
+fn log_to_file(dirs: &Dirs) -> Option<tracing_appender::non_blocking::WorkerGuard> {
+    let dir = dirs.state.as_deref()?;
+    std::fs::create_dir_all(dir)
+        .wrap_err("cannot create the state directory")
+        .ok()?;
+    let appender = tracing_appender::rolling::never(dir, Path::new("console.log"));
+    let (writer, guard) = tracing_appender::non_blocking(appender);
+    tracing_subscriber::fmt()
+        .with_env_filter(env_filter())
+        .with_ansi(false)
+        .with_writer(writer)
+        .init();
+    Some(guard)
 }

@@ -112,3 +112,8 @@ mod tests {
         );
     }
 }
+
+/// A Kubernetes timestamp as a chrono time (k8s-openapi carries them as jiff timestamps).
+pub fn k8s_time(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_nanos(t.0.as_nanosecond() as i64)
+}

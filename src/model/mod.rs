@@ -1,4 +1,8 @@
 //! Pure domain logic: plain functions over plain data, shared by the console and the simulator.
 
 pub mod age;
+pub mod node_view;
 pub mod pod_status;
+pub mod pod_view;
+pub mod rollout;
+pub mod workload;

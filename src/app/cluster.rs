@@ -1,0 +1,128 @@
+//! The watched objects, held by the UI task alone, with a version per collection so views know
+//! when their rows need rebuilding.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use k8s_openapi::Resource;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::event::{Change, KubeChange};
+
+/// Namespace and name; cluster-scoped objects have an empty namespace.
+pub type ObjKey = (String, String);
+
+pub fn key_of(meta: &ObjectMeta) -> ObjKey {
+    (
+        meta.namespace.clone().unwrap_or_default(),
+        meta.name.clone().unwrap_or_default(),
+    )
+}
+
+/// One kind's objects.
+#[derive(Debug)]
+pub struct Collection<K> {
+    pub items: BTreeMap<ObjKey, Arc<K>>,
+    /// Bumped on every change; views compare it with the version they last built rows from.
+    pub version: u64,
+    /// Namespaces (None: the cluster scope) that have delivered their first full list.
+    pub synced: Vec<Option<String>>,
+}
+
+impl<K> Default for Collection<K> {
+    fn default() -> Self {
+        Collection {
+            items: BTreeMap::new(),
+            version: 0,
+            synced: Vec::new(),
+        }
+    }
+}
+
+impl<K: Resource + k8s_openapi::Metadata<Ty = ObjectMeta>> Collection<K> {
+    pub fn apply(&mut self, change: Change<K>) {
+        self.version += 1;
+        match change {
+            Change::Reset { namespace, items } => {
+                match &namespace {
+                    Some(ns) => self.items.retain(|(n, _), _| n != ns),
+                    None => self.items.clear(),
+                }
+                for item in items {
+                    self.items.insert(key_of(item.metadata()), Arc::new(item));
+                }
+                if !self.synced.contains(&namespace) {
+                    self.synced.push(namespace);
+                }
+            }
+            Change::Applied(item) => {
+                self.items.insert(key_of(item.metadata()), Arc::new(item));
+            }
+            Change::Deleted(item) => {
+                self.items.remove(&key_of(item.metadata()));
+            }
+        }
+    }
+
+    pub fn get(&self, key: &ObjKey) -> Option<&Arc<K>> {
+        self.items.get(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Forgets a namespace no longer watched.
+    pub fn drop_namespace(&mut self, namespace: &str) {
+        self.items.retain(|(n, _), _| n != namespace);
+        self.synced.retain(|s| s.as_deref() != Some(namespace));
+        self.version += 1;
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Cluster {
+    pub pods: Collection<Pod>,
+    pub deployments: Collection<Deployment>,
+    pub statefulsets: Collection<StatefulSet>,
+    pub replicasets: Collection<ReplicaSet>,
+    pub nodes: Collection<Node>,
+    pub events: Collection<Event>,
+}
+
+impl Cluster {
+    pub fn apply(&mut self, change: KubeChange) {
+        match change {
+            KubeChange::Pods(c) => self.pods.apply(c),
+            KubeChange::Deployments(c) => self.deployments.apply(c),
+            KubeChange::StatefulSets(c) => self.statefulsets.apply(c),
+            KubeChange::ReplicaSets(c) => self.replicasets.apply(c),
+            KubeChange::Nodes(c) => self.nodes.apply(c),
+            KubeChange::Events(c) => self.events.apply(c),
+        }
+    }
+
+    /// A sum of all versions: changes whenever anything does.
+    pub fn version(&self) -> u64 {
+        self.pods.version
+            + self.deployments.version
+            + self.statefulsets.version
+            + self.replicasets.version
+            + self.nodes.version
+            + self.events.version
+    }
+
+    pub fn drop_namespace(&mut self, namespace: &str) {
+        self.pods.drop_namespace(namespace);
+        self.deployments.drop_namespace(namespace);
+        self.statefulsets.drop_namespace(namespace);
+        self.replicasets.drop_namespace(namespace);
+        self.events.drop_namespace(namespace);
+    }
+}

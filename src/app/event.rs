@@ -1,0 +1,105 @@
+//! What flows into the UI task (data from sources, whole and typed) and out of it (effects for
+//! workers to carry out).
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+
+/// A change to one watched collection, as the watch stream reported it.
+#[derive(Debug, Clone)]
+pub enum Change<K> {
+    /// A fresh list of everything in `namespace` (None: cluster-scoped): replaces what was held.
+    Reset {
+        namespace: Option<String>,
+        items: Vec<K>,
+    },
+    Applied(K),
+    Deleted(K),
+}
+
+#[derive(Debug, Clone)]
+pub enum KubeChange {
+    Pods(Change<Pod>),
+    Deployments(Change<Deployment>),
+    StatefulSets(Change<StatefulSet>),
+    ReplicaSets(Change<ReplicaSet>),
+    Nodes(Change<Node>),
+    Events(Change<Event>),
+}
+
+/// One watch stream: a kind in a namespace (None for cluster-scoped kinds).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct SourceId {
+    pub kind: &'static str,
+    pub namespace: Option<String>,
+}
+
+/// A watch stream's health, from the stream itself rather than from how old the last event is:
+/// a quiet cluster is not a stale one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SourceHealth {
+    Connecting,
+    /// Listed and watching since `since`.
+    Live {
+        since: DateTime<Utc>,
+    },
+    /// The stream failed at `since` and is retrying with backoff; data shown is from before.
+    Reconnecting {
+        since: DateTime<Utc>,
+        error: String,
+    },
+    /// The user may not list or watch this: shown in place of the data.
+    Forbidden {
+        message: String,
+    },
+}
+
+/// Who and where the console is connected, learnt before the screen is taken.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Connection {
+    pub context: String,
+    pub cluster: String,
+    pub user: String,
+    pub server: String,
+}
+
+/// Lines from a log stream opened by an `OpenLogs` effect.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogEvent {
+    Lines { session: u64, lines: Vec<String> },
+    Ended { session: u64, reason: String },
+}
+
+#[derive(Debug, Clone)]
+pub enum DataEvent {
+    Kube(KubeChange),
+    Health(SourceId, SourceHealth),
+    Logs(LogEvent),
+    /// The whole cluster connection failed before any watch could start.
+    Unreachable {
+        error: String,
+    },
+}
+
+/// What a log view asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogRequest {
+    pub session: u64,
+    pub namespace: String,
+    pub pod: String,
+    pub container: String,
+    pub previous: bool,
+    pub tail_lines: i64,
+}
+
+/// Work for the outside world, carried out by the console loop after `update` returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    Quit,
+    OpenLogs(LogRequest),
+    CloseLogs,
+    /// Watch these namespaces instead (`:ns NAME` naming one not watched yet).
+    WatchNamespaces(Vec<String>),
+    /// Reconnect with another kubeconfig context (`:ctx NAME`).
+    SwitchContext(String),
+}

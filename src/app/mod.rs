@@ -1,0 +1,9 @@
+//! The application core: actions and data in, state changes, effects out. No I/O here.
+
+pub mod action;
+pub mod cluster;
+pub mod event;
+pub mod rows;
+pub mod state;
+pub mod table;
+pub mod update;

@@ -1,0 +1,293 @@
+//! Building each table view's rows from the watched objects: filter, then sort, then keep the
+//! selection on the same object. Runs after data changes, never inside a render.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+use super::cluster::ObjKey;
+use super::state::{AppState, ViewId};
+use crate::model::node_view::{EventRow, NodeRow};
+use crate::model::workload::WorkloadRow;
+
+pub const POD_COLUMNS: &[&str] = &[
+    "NAMESPACE",
+    "NAME",
+    "READY",
+    "STATUS",
+    "RESTARTS",
+    "PROBES",
+    "QOS",
+    "NODE",
+    "AGE",
+];
+pub const WORKLOAD_COLUMNS: &[&str] = &[
+    "NAMESPACE",
+    "NAME",
+    "KIND",
+    "READY",
+    "UP-TO-DATE",
+    "AVAILABLE",
+    "PROGRESS",
+    "REV",
+    "STATUS",
+];
+pub const NODE_COLUMNS: &[&str] = &[
+    "NAME", "STATUS", "PRESSURE", "TAINTS", "PODS", "CPU", "MEMORY", "AGE",
+];
+pub const EVENT_COLUMNS: &[&str] = &[
+    "LAST SEEN",
+    "TYPE",
+    "REASON",
+    "OBJECT",
+    "NAMESPACE",
+    "MESSAGE",
+];
+
+pub fn columns(view: ViewId) -> &'static [&'static str] {
+    match view {
+        ViewId::Overview => &[],
+        ViewId::Rollouts => WORKLOAD_COLUMNS,
+        ViewId::Pods => POD_COLUMNS,
+        ViewId::Nodes => NODE_COLUMNS,
+        ViewId::Events => EVENT_COLUMNS,
+    }
+}
+
+/// Rebuilds the rows of every table view whose inputs changed since they were last built.
+pub fn refresh(state: &mut AppState) {
+    for view in [
+        ViewId::Rollouts,
+        ViewId::Pods,
+        ViewId::Nodes,
+        ViewId::Events,
+    ] {
+        let table = state.table(view);
+        let data_version = match view {
+            ViewId::Pods => state.cluster.pods.version,
+            ViewId::Rollouts => {
+                state.cluster.deployments.version + state.cluster.statefulsets.version
+            }
+            ViewId::Nodes => state.cluster.nodes.version + state.cluster.pods.version,
+            ViewId::Events => state.cluster.events.version,
+            ViewId::Overview => 0,
+        };
+        let inputs = (
+            data_version,
+            format!("{:?}|{:?}", table.filter, state.focus),
+            table.sort_column,
+            table.reverse,
+            state.warnings_only,
+        );
+        if state.rows.built.get(&view) == Some(&inputs) {
+            continue;
+        }
+        let keys = match view {
+            ViewId::Pods => build_pods(state),
+            ViewId::Rollouts => build_workloads(state),
+            ViewId::Nodes => build_nodes(state),
+            ViewId::Events => build_events(state),
+            ViewId::Overview => Vec::new(),
+        };
+        let page = state.page;
+        state.table_mut(view).reselect(&keys, page);
+        state.rows.built.insert(view, inputs);
+    }
+}
+
+/// The keys of a view's rows, in order (for moving the selection).
+pub fn keys(state: &AppState, view: ViewId) -> Vec<ObjKey> {
+    match view {
+        ViewId::Pods => state
+            .rows
+            .pods
+            .iter()
+            .map(|r| (r.namespace.clone(), r.name.clone()))
+            .collect(),
+        ViewId::Rollouts => state
+            .rows
+            .workloads
+            .iter()
+            .map(|r| (r.namespace.clone(), format!("{}/{}", r.kind, r.name)))
+            .collect(),
+        ViewId::Nodes => state
+            .rows
+            .nodes
+            .iter()
+            .map(|r| (String::new(), r.name.clone()))
+            .collect(),
+        ViewId::Events => state
+            .rows
+            .events
+            .iter()
+            .map(|r| (r.namespace.clone(), r.name.clone()))
+            .collect(),
+        ViewId::Overview => Vec::new(),
+    }
+}
+
+fn build_pods(state: &mut AppState) -> Vec<ObjKey> {
+    let table = state.table(ViewId::Pods);
+    let filter = &table.filter;
+    let mut rows: Vec<_> = state
+        .pod_rows
+        .iter()
+        .filter(|((ns, _), _)| state.shown_namespace(ns))
+        .filter(|(key, row)| {
+            filter.is_empty() || {
+                let labels = state
+                    .cluster
+                    .pods
+                    .get(key)
+                    .and_then(|p| p.metadata.labels.as_ref());
+                let text = format!(
+                    "{} {} {} {}",
+                    row.namespace, row.name, row.summary.status, row.node
+                );
+                filter.matches(&text, labels)
+            }
+        })
+        .map(|(_, row)| row.clone())
+        .collect();
+    let (column, reverse) = (table.sort_column, table.reverse);
+    rows.sort_by(|a, b| {
+        let by_name = (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name));
+        let primary = match column {
+            2 => (a.summary.ready, a.summary.total).cmp(&(b.summary.ready, b.summary.total)),
+            3 => a.summary.status.cmp(&b.summary.status),
+            4 => b.summary.restarts.cmp(&a.summary.restarts),
+            5 => b.probes.failing().cmp(&a.probes.failing()),
+            6 => a.qos.cmp(&b.qos),
+            7 => a.node.cmp(&b.node),
+            8 => b.created.cmp(&a.created),
+            _ => Ordering::Equal,
+        };
+        directed(primary.then(by_name), reverse)
+    });
+    state.rows.pods = rows;
+    keys(state, ViewId::Pods)
+}
+
+fn build_workloads(state: &mut AppState) -> Vec<ObjKey> {
+    let table = state.table(ViewId::Rollouts);
+    let filter = &table.filter;
+    let deployments = state
+        .cluster
+        .deployments
+        .items
+        .values()
+        .map(|d| (WorkloadRow::of_deployment(d), d.metadata.labels.as_ref()));
+    let statefulsets = state
+        .cluster
+        .statefulsets
+        .items
+        .values()
+        .map(|s| (WorkloadRow::of_statefulset(s), s.metadata.labels.as_ref()));
+    let mut rows: Vec<Arc<WorkloadRow>> = deployments
+        .chain(statefulsets)
+        .filter(|(row, _)| state.shown_namespace(&row.namespace))
+        .filter(|(row, labels)| {
+            let text = format!(
+                "{} {} {} {}",
+                row.namespace, row.name, row.kind, row.status.message
+            );
+            filter.matches(&text, *labels)
+        })
+        .map(|(row, _)| Arc::new(row))
+        .collect();
+    let (column, reverse) = (table.sort_column, table.reverse);
+    rows.sort_by(|a, b| {
+        let by_name = (&a.namespace, &a.name, a.kind).cmp(&(&b.namespace, &b.name, b.kind));
+        let primary = match column {
+            2 => a.kind.cmp(b.kind),
+            3 => a.ready.cmp(&b.ready),
+            4 => a.updated.cmp(&b.updated),
+            5 => a.available.cmp(&b.available),
+            6 => a.progress().total_cmp(&b.progress()),
+            7 => a.revision.cmp(&b.revision),
+            8 => b.health.cmp(&a.health),
+            _ => Ordering::Equal,
+        };
+        directed(primary.then(by_name), reverse)
+    });
+    state.rows.workloads = rows;
+    keys(state, ViewId::Rollouts)
+}
+
+fn build_nodes(state: &mut AppState) -> Vec<ObjKey> {
+    let table = state.table(ViewId::Nodes);
+    let filter = &table.filter;
+    let mut per_node: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for pod in state.pod_rows.values() {
+        *per_node.entry(pod.node.as_str()).or_default() += 1;
+    }
+    let mut rows: Vec<Arc<NodeRow>> = state
+        .cluster
+        .nodes
+        .items
+        .values()
+        .filter(|n| {
+            let text = n.metadata.name.clone().unwrap_or_default();
+            filter.matches(&text, n.metadata.labels.as_ref())
+        })
+        .map(|n| {
+            let mut row = NodeRow::of(n);
+            row.pods = per_node.get(row.name.as_str()).copied().unwrap_or(0);
+            Arc::new(row)
+        })
+        .collect();
+    let (column, reverse) = (table.sort_column, table.reverse);
+    rows.sort_by(|a, b| {
+        let primary = match column {
+            1 => a.ready.cmp(&b.ready),
+            2 => b.pressures.len().cmp(&a.pressures.len()),
+            3 => b.taints.len().cmp(&a.taints.len()),
+            4 => b.pods.cmp(&a.pods),
+            7 => b.created.cmp(&a.created),
+            _ => Ordering::Equal,
+        };
+        directed(primary.then(a.name.cmp(&b.name)), reverse)
+    });
+    state.rows.nodes = rows;
+    keys(state, ViewId::Nodes)
+}
+
+fn build_events(state: &mut AppState) -> Vec<ObjKey> {
+    let table = state.table(ViewId::Events);
+    let filter = &table.filter;
+    let warnings_only = state.warnings_only;
+    let mut rows: Vec<Arc<EventRow>> = state
+        .cluster
+        .events
+        .items
+        .values()
+        .map(|e| EventRow::of(e))
+        .filter(|e| state.shown_namespace(&e.namespace) && (!warnings_only || e.warning))
+        .filter(|e| {
+            let text = format!(
+                "{} {} {} {} {}",
+                e.namespace, e.type_, e.reason, e.object, e.message
+            );
+            filter.matches(&text, None)
+        })
+        .map(Arc::new)
+        .collect();
+    let (column, reverse) = (table.sort_column, table.reverse);
+    rows.sort_by(|a, b| {
+        // Newest first is the natural order of a timeline.
+        let newest = b.last_seen.cmp(&a.last_seen);
+        let primary = match column {
+            1 => b.warning.cmp(&a.warning),
+            2 => a.reason.cmp(&b.reason),
+            3 => a.object.cmp(&b.object),
+            4 => a.namespace.cmp(&b.namespace),
+            _ => Ordering::Equal,
+        };
+        directed(primary.then(newest).then(a.name.cmp(&b.name)), reverse)
+    });
+    state.rows.events = rows;
+    keys(state, ViewId::Events)
+}
+
+fn directed(order: Ordering, reverse: bool) -> Ordering {
+    if reverse { order.reverse() } else { order }
+}

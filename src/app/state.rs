@@ -1,0 +1,248 @@
+//! Everything the screen is drawn from. Owned by the UI task alone; changed only by `update`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+use super::action::Mode;
+use super::cluster::{Cluster, ObjKey};
+use super::event::{Connection, SourceHealth, SourceId};
+use super::table::TableState;
+use crate::model::node_view::{EventRow, NodeRow};
+use crate::model::pod_view::PodRow;
+use crate::model::workload::WorkloadRow;
+
+/// The main views, in `tab` order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViewId {
+    Overview,
+    Rollouts,
+    Pods,
+    Nodes,
+    Events,
+}
+
+impl ViewId {
+    pub const ALL: [ViewId; 5] = [
+        ViewId::Overview,
+        ViewId::Rollouts,
+        ViewId::Pods,
+        ViewId::Nodes,
+        ViewId::Events,
+    ];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            ViewId::Overview => "Overview",
+            ViewId::Rollouts => "Rollouts",
+            ViewId::Pods => "Pods",
+            ViewId::Nodes => "Nodes",
+            ViewId::Events => "Events",
+        }
+    }
+
+    pub fn mode(self) -> Mode {
+        match self {
+            ViewId::Overview => Mode::Overview,
+            ViewId::Rollouts => Mode::Rollouts,
+            ViewId::Pods => Mode::Pods,
+            ViewId::Nodes => Mode::Nodes,
+            ViewId::Events => Mode::Events,
+        }
+    }
+
+    /// `:` command names and aliases, k9s style.
+    pub fn from_command(word: &str) -> Option<ViewId> {
+        Some(match word {
+            "overview" | "ov" | "home" => ViewId::Overview,
+            "rollouts" | "ro" | "deploy" | "deployments" | "sts" | "statefulsets" => {
+                ViewId::Rollouts
+            }
+            "pods" | "po" | "pod" => ViewId::Pods,
+            "nodes" | "no" | "node" => ViewId::Nodes,
+            "events" | "ev" | "event" => ViewId::Events,
+            _ => return None,
+        })
+    }
+
+    pub fn next(self) -> ViewId {
+        let i = ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0);
+        ViewId::ALL[(i + 1) % ViewId::ALL.len()]
+    }
+
+    pub fn prev(self) -> ViewId {
+        let i = ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0);
+        ViewId::ALL[(i + ViewId::ALL.len() - 1) % ViewId::ALL.len()]
+    }
+}
+
+/// A full-screen layer over the current view.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help {
+        scroll: usize,
+    },
+    Yaml {
+        title: String,
+        lines: Vec<String>,
+        scroll: usize,
+    },
+    Logs(LogsState),
+}
+
+impl Overlay {
+    pub fn mode(&self) -> Mode {
+        match self {
+            Overlay::Help { .. } => Mode::Help,
+            Overlay::Yaml { .. } => Mode::Yaml,
+            Overlay::Logs(_) => Mode::Logs,
+        }
+    }
+}
+
+/// Most log lines kept per session; older ones are dropped first.
+pub const LOG_BUFFER_LINES: usize = 5_000;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogsState {
+    pub session: u64,
+    pub namespace: String,
+    pub pod: String,
+    pub containers: Vec<String>,
+    pub container: usize,
+    pub previous: bool,
+    pub follow: bool,
+    pub wrap: bool,
+    pub lines: VecDeque<String>,
+    /// Lines dropped from the front since the session began.
+    pub dropped: usize,
+    /// Rows scrolled up from the end (0: showing the newest).
+    pub scroll: usize,
+    pub search: String,
+    /// Why the stream ended, once it has.
+    pub ended: Option<String>,
+}
+
+impl LogsState {
+    pub fn container_name(&self) -> &str {
+        self.containers
+            .get(self.container)
+            .map_or("", String::as_str)
+    }
+}
+
+/// A line being typed at the bottom: `:command` or `/filter`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Input {
+    Command(String),
+    Filter(String),
+}
+
+/// A one-line notice in the footer until the next key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Flash {
+    pub text: String,
+    pub error: bool,
+}
+
+/// Rows of the table views, rebuilt when their data, filter or sort changed.
+#[derive(Debug, Default)]
+pub struct Rows {
+    pub pods: Vec<Arc<PodRow>>,
+    pub workloads: Vec<Arc<WorkloadRow>>,
+    pub nodes: Vec<Arc<NodeRow>>,
+    pub events: Vec<Arc<EventRow>>,
+    /// Per view, the (data version, filter, sort) the rows were built from.
+    pub built: BTreeMap<ViewId, (u64, String, usize, bool, bool)>,
+}
+
+pub struct AppState {
+    pub connection: Connection,
+    /// Namespaces watched; `focus` narrows the views to one of them.
+    pub namespaces: Vec<String>,
+    pub focus: Option<String>,
+    pub contexts: Vec<String>,
+    pub readonly: bool,
+    pub cluster: Cluster,
+    /// Derived rows per pod, kept in step with `cluster.pods` (rebuilt only for changed pods).
+    pub pod_rows: BTreeMap<ObjKey, Arc<PodRow>>,
+    pub health: BTreeMap<SourceId, SourceHealth>,
+    pub unreachable: Option<String>,
+    pub view: ViewId,
+    pub overlay: Option<Overlay>,
+    pub input: Option<Input>,
+    pub details: bool,
+    pub warnings_only: bool,
+    pub tables: BTreeMap<ViewId, TableState>,
+    pub rows: Rows,
+    pub flash: Option<Flash>,
+    pub now: DateTime<Utc>,
+    /// Table rows that fit on screen, for paging; set from the terminal size.
+    pub page: usize,
+    pub next_log_session: u64,
+    pub quit: bool,
+}
+
+impl AppState {
+    pub fn new(
+        connection: Connection,
+        namespaces: Vec<String>,
+        readonly: bool,
+        now: DateTime<Utc>,
+    ) -> Self {
+        AppState {
+            connection,
+            namespaces,
+            focus: None,
+            contexts: Vec::new(),
+            readonly,
+            cluster: Cluster::default(),
+            pod_rows: BTreeMap::new(),
+            health: BTreeMap::new(),
+            unreachable: None,
+            view: ViewId::Overview,
+            overlay: None,
+            input: None,
+            details: false,
+            warnings_only: false,
+            tables: ViewId::ALL
+                .iter()
+                .map(|v| (*v, TableState::default()))
+                .collect(),
+            rows: Rows::default(),
+            flash: None,
+            now,
+            page: 20,
+            next_log_session: 1,
+            quit: false,
+        }
+    }
+
+    /// The keymap table in force: the overlay's, else the view's.
+    pub fn mode(&self) -> Mode {
+        self.overlay
+            .as_ref()
+            .map_or(self.view.mode(), Overlay::mode)
+    }
+
+    pub fn table(&self, view: ViewId) -> &TableState {
+        // Every view has a table state from `new`; a missing one reads as the default.
+        static EMPTY: std::sync::OnceLock<TableState> = std::sync::OnceLock::new();
+        self.tables
+            .get(&view)
+            .unwrap_or_else(|| EMPTY.get_or_init(TableState::default))
+    }
+
+    pub fn table_mut(&mut self, view: ViewId) -> &mut TableState {
+        self.tables.entry(view).or_default()
+    }
+
+    /// The namespaces the views show: the focused one, or all watched.
+    pub fn shown_namespace(&self, namespace: &str) -> bool {
+        match &self.focus {
+            Some(f) => f == namespace,
+            None => true,
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! Selection, scrolling, sorting and filtering of one table view. The selection follows the
+//! object, not the row number, so updates never move it to a different pod.
+
+use super::cluster::ObjKey;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TableState {
+    pub selected: usize,
+    pub offset: usize,
+    pub selected_key: Option<ObjKey>,
+    pub sort_column: usize,
+    pub reverse: bool,
+    pub filter: Filter,
+}
+
+/// What `/` typed: words matched against the row's text, or `-l key=value[,key=value]` labels.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    pub labels: Vec<(String, String)>,
+}
+
+impl Filter {
+    pub fn parse(input: &str) -> Filter {
+        let input = input.trim();
+        if let Some(selector) = input.strip_prefix("-l").map(str::trim) {
+            let labels = selector
+                .split(',')
+                .filter_map(|pair| pair.split_once('='))
+                .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
+                .collect();
+            return Filter {
+                text: String::new(),
+                labels,
+            };
+        }
+        Filter {
+            text: input.to_lowercase(),
+            labels: Vec::new(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty() && self.labels.is_empty()
+    }
+
+    /// True when `haystack` contains the text (case-insensitive) and `labels` has every pair.
+    pub fn matches(
+        &self,
+        haystack: &str,
+        labels: Option<&std::collections::BTreeMap<String, String>>,
+    ) -> bool {
+        let text_ok = self.text.is_empty() || haystack.to_lowercase().contains(&self.text);
+        let labels_ok = self
+            .labels
+            .iter()
+            .all(|(k, v)| labels.and_then(|l| l.get(k)).is_some_and(|have| have == v));
+        text_ok && labels_ok
+    }
+
+    /// As typed, for the title bar.
+    pub fn describe(&self) -> String {
+        if self.labels.is_empty() {
+            self.text.clone()
+        } else {
+            let pairs: Vec<String> = self
+                .labels
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            format!("-l {}", pairs.join(","))
+        }
+    }
+}
+
+impl TableState {
+    /// After the rows changed: find the selected object again (or stay at the same index when
+    /// it is gone), and keep it on screen.
+    pub fn reselect(&mut self, keys: &[ObjKey], page: usize) {
+        if let Some(key) = &self.selected_key {
+            if let Some(i) = keys.iter().position(|k| k == key) {
+                self.selected = i;
+            }
+        }
+        self.clamp(keys, page);
+    }
+
+    pub fn move_by(&mut self, delta: isize, keys: &[ObjKey], page: usize) {
+        let last = keys.len().saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+        self.clamp(keys, page);
+    }
+
+    pub fn move_to(&mut self, index: usize, keys: &[ObjKey], page: usize) {
+        self.selected = index;
+        self.clamp(keys, page);
+    }
+
+    fn clamp(&mut self, keys: &[ObjKey], page: usize) {
+        let page = page.max(1);
+        self.selected = self.selected.min(keys.len().saturating_sub(1));
+        if self.selected < self.offset {
+            self.offset = self.selected;
+        } else if self.selected >= self.offset + page {
+            self.offset = self.selected + 1 - page;
+        }
+        self.offset = self.offset.min(keys.len().saturating_sub(page));
+        self.selected_key = keys.get(self.selected).cloned();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(n: usize) -> Vec<ObjKey> {
+        (0..n)
+            .map(|i| ("ns".to_string(), format!("pod-{i:03}")))
+            .collect()
+    }
+
+    #[test]
+    fn selection_follows_the_object_when_rows_move() {
+        let mut t = TableState::default();
+        let rows = keys(10);
+        t.move_to(5, &rows, 4);
+        assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-005");
+        assert_eq!(t.offset, 2);
+        // Two rows above it disappear: same pod, new index.
+        let fewer: Vec<ObjKey> = rows
+            .iter()
+            .filter(|k| k.1 != "pod-001" && k.1 != "pod-002")
+            .cloned()
+            .collect();
+        t.reselect(&fewer, 4);
+        assert_eq!(t.selected, 3);
+        assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-005");
+    }
+
+    #[test]
+    fn filters_parse_text_and_labels() {
+        let f = Filter::parse("-l app=backend, tier=api");
+        assert_eq!(
+            f.labels,
+            vec![
+                ("app".into(), "backend".into()),
+                ("tier".into(), "api".into())
+            ]
+        );
+        let labels = [
+            ("app".to_string(), "backend".to_string()),
+            ("tier".to_string(), "api".to_string()),
+        ]
+        .into_iter()
+        .collect();
+        assert!(f.matches("anything", Some(&labels)));
+        assert!(!f.matches("anything", None));
+        assert!(Filter::parse("Crash").matches("ms5-worker CrashLoopBackOff", None));
+    }
+}

@@ -1,0 +1,500 @@
+//! The one place state changes: key -> action -> state (+ effects), and data -> state.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::event::{Change, DataEvent, Effect, KubeChange, LogEvent, LogRequest, SourceHealth};
+use super::rows;
+use super::state::{AppState, Flash, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
+use super::table::Filter;
+use crate::config::keymap::Keymap;
+use crate::config::keys::Key;
+use crate::model::pod_view::PodRow;
+
+/// Lines asked for when a log view opens.
+pub const LOG_TAIL_LINES: i64 = 500;
+
+/// A key press: typed text while a `:`/`/` line is open, else whatever the keymap says.
+pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec<Effect> {
+    if state.input.is_some() {
+        return edit_input(state, event);
+    }
+    let Some(key) = Key::from_event(&event) else {
+        return Vec::new();
+    };
+    match keymap.lookup(state.mode(), key) {
+        Some(action) => {
+            state.flash = None;
+            update(state, action)
+        }
+        None => Vec::new(),
+    }
+}
+
+fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
+    let Some(input) = state.input.as_mut() else {
+        return Vec::new();
+    };
+    let text = match input {
+        Input::Command(t) | Input::Filter(t) => t,
+    };
+    let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
+    match event.code {
+        KeyCode::Esc => state.input = None,
+        KeyCode::Char('c') if ctrl => state.input = None,
+        KeyCode::Char('u') if ctrl => text.clear(),
+        KeyCode::Backspace => {
+            text.pop();
+        }
+        KeyCode::Char(c) if !ctrl => text.push(c),
+        KeyCode::Enter => {
+            return match state.input.take() {
+                Some(Input::Command(cmd)) => run_command(state, &cmd),
+                Some(Input::Filter(f)) => {
+                    apply_filter(state, &f);
+                    Vec::new()
+                }
+                None => Vec::new(),
+            };
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
+    let page = state.page.max(1) as isize;
+    match action {
+        Action::Quit => {
+            state.quit = true;
+            return vec![Effect::Quit];
+        }
+        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Command => state.input = Some(Input::Command(String::new())),
+        Action::Filter => {
+            let current = match &state.overlay {
+                Some(Overlay::Logs(l)) => l.search.clone(),
+                _ => state.table(state.view).filter.describe(),
+            };
+            state.input = Some(Input::Filter(current));
+        }
+        Action::Back | Action::Cancel => return back(state),
+        Action::Details => {
+            if state.overlay.is_none() && state.view != ViewId::Overview {
+                state.details = !state.details;
+            }
+        }
+        Action::Up => scroll(state, -1),
+        Action::Down => scroll(state, 1),
+        Action::PageUp => scroll(state, -page),
+        Action::PageDown => scroll(state, page),
+        Action::Top => scroll(state, isize::MIN / 2),
+        Action::Bottom => scroll(state, isize::MAX / 2),
+        Action::NextView => switch_view(state, state.view.next()),
+        Action::PrevView => switch_view(state, state.view.prev()),
+        Action::Overview => switch_view(state, ViewId::Overview),
+        Action::Rollouts => switch_view(state, ViewId::Rollouts),
+        Action::Pods => switch_view(state, ViewId::Pods),
+        Action::Nodes => switch_view(state, ViewId::Nodes),
+        Action::Events => switch_view(state, ViewId::Events),
+        Action::Sort => {
+            let columns = rows::columns(state.view).len().max(1);
+            let table = state.table_mut(state.view);
+            table.sort_column = (table.sort_column + 1) % columns;
+        }
+        Action::ReverseSort => {
+            let table = state.table_mut(state.view);
+            table.reverse = !table.reverse;
+        }
+        Action::WarningsOnly => state.warnings_only = !state.warnings_only,
+        Action::Logs => return open_logs(state),
+        Action::Yaml => open_yaml(state),
+        Action::Follow => {
+            if let Some(Overlay::Logs(l)) = &mut state.overlay {
+                l.follow = !l.follow;
+                if l.follow {
+                    l.scroll = 0;
+                }
+            }
+        }
+        Action::Wrap => {
+            if let Some(Overlay::Logs(l)) = &mut state.overlay {
+                l.wrap = !l.wrap;
+            }
+        }
+        Action::Previous => return reopen_logs(state, |l| l.previous = !l.previous),
+        Action::Container => {
+            return reopen_logs(state, |l| {
+                l.container = (l.container + 1) % l.containers.len().max(1)
+            });
+        }
+        Action::Confirm => {}
+    }
+    rows::refresh(state);
+    Vec::new()
+}
+
+fn back(state: &mut AppState) -> Vec<Effect> {
+    if let Some(overlay) = state.overlay.take() {
+        return if matches!(overlay, Overlay::Logs(_)) {
+            vec![Effect::CloseLogs]
+        } else {
+            Vec::new()
+        };
+    }
+    if state.details {
+        state.details = false;
+    } else if !state.table(state.view).filter.is_empty() {
+        state.table_mut(state.view).filter = Filter::default();
+        rows::refresh(state);
+    }
+    Vec::new()
+}
+
+fn switch_view(state: &mut AppState, view: ViewId) {
+    state.view = view;
+    state.overlay = None;
+    state.details = false;
+}
+
+fn scroll(state: &mut AppState, delta: isize) {
+    match &mut state.overlay {
+        Some(Overlay::Help { scroll }) | Some(Overlay::Yaml { scroll, .. }) => {
+            *scroll = (*scroll as isize + delta).max(0) as usize;
+        }
+        Some(Overlay::Logs(l)) => {
+            // Up moves back in time; the log view counts from the newest line.
+            l.scroll = (l.scroll as isize - delta).clamp(0, l.lines.len() as isize) as usize;
+            l.follow = l.scroll == 0;
+        }
+        None => {
+            let keys = rows::keys(state, state.view);
+            let page = state.page;
+            state.table_mut(state.view).move_by(delta, &keys, page);
+        }
+    }
+}
+
+fn apply_filter(state: &mut AppState, text: &str) {
+    match &mut state.overlay {
+        Some(Overlay::Logs(l)) => l.search = text.to_string(),
+        _ => {
+            let view = state.view;
+            let table = state.table_mut(view);
+            table.filter = Filter::parse(text);
+            table.selected = 0;
+            table.offset = 0;
+            rows::refresh(state);
+        }
+    }
+}
+
+/// `:pods`, `:ns ms5-staging`, `:ctx prod`, `:q`.
+pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
+    let mut words = command.split_whitespace();
+    let Some(verb) = words.next() else {
+        return Vec::new();
+    };
+    let argument = words.next();
+    if let Some(view) = ViewId::from_command(verb) {
+        switch_view(state, view);
+        rows::refresh(state);
+        return Vec::new();
+    }
+    match (verb, argument) {
+        ("q" | "quit" | "q!", _) => {
+            state.quit = true;
+            vec![Effect::Quit]
+        }
+        ("help" | "h", _) => {
+            state.overlay = Some(Overlay::Help { scroll: 0 });
+            Vec::new()
+        }
+        ("ns" | "namespace", Some("all" | "-A" | "*")) | ("ns" | "namespace", None) => {
+            state.focus = None;
+            rows::refresh(state);
+            Vec::new()
+        }
+        ("ns" | "namespace", Some(ns)) => {
+            state.focus = Some(ns.to_string());
+            let effects = if state.namespaces.iter().any(|n| n == ns) {
+                Vec::new()
+            } else {
+                state.namespaces.push(ns.to_string());
+                vec![Effect::WatchNamespaces(state.namespaces.clone())]
+            };
+            rows::refresh(state);
+            effects
+        }
+        ("ctx" | "context", Some(ctx)) => vec![Effect::SwitchContext(ctx.to_string())],
+        ("ctx" | "context", None) => {
+            let list = if state.contexts.is_empty() {
+                "none known".into()
+            } else {
+                state.contexts.join(", ")
+            };
+            flash(state, format!("contexts: {list}"), false);
+            Vec::new()
+        }
+        ("slo" | "alerts" | "silences" | "backups" | "validation" | "audit", _) => {
+            flash(
+                state,
+                format!(":{verb} is not available in this version yet"),
+                true,
+            );
+            Vec::new()
+        }
+        _ => {
+            flash(
+                state,
+                format!(
+                    "unknown command `{verb}`: try :overview :rollouts :pods :nodes :events :ns NAME :ctx NAME"
+                ),
+                true,
+            );
+            Vec::new()
+        }
+    }
+}
+
+fn flash(state: &mut AppState, text: String, error: bool) {
+    state.flash = Some(Flash { text, error });
+}
+
+/// The pod the selection points at: the selected pod, or the first pod of a selected workload.
+fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
+    match state.view {
+        ViewId::Pods => state
+            .rows
+            .pods
+            .get(state.table(ViewId::Pods).selected)
+            .cloned(),
+        ViewId::Rollouts => {
+            let w = state
+                .rows
+                .workloads
+                .get(state.table(ViewId::Rollouts).selected)?;
+            let mut owned: Vec<&Arc<PodRow>> = state
+                .pod_rows
+                .values()
+                .filter(|p| p.namespace == w.namespace && owned_by(p, &w.name, w.kind))
+                .collect();
+            // Show the most interesting pod first: one that is not ready, then by name.
+            owned.sort_by_key(|p| (p.is_ready(), p.name.clone()));
+            owned.first().map(|p| (*p).clone())
+        }
+        _ => None,
+    }
+}
+
+/// Deployment pods are owned by `NAME-<hash>` ReplicaSets; StatefulSet pods by the set itself.
+pub fn owned_by(pod: &PodRow, workload: &str, kind: &str) -> bool {
+    match (&pod.owner, kind) {
+        (Some((k, name)), "Deployment") if k == "ReplicaSet" => name
+            .strip_prefix(workload)
+            .is_some_and(|rest| rest.starts_with('-') && !rest[1..].contains('-')),
+        (Some((k, name)), "StatefulSet") if k == "StatefulSet" => name == workload,
+        _ => false,
+    }
+}
+
+fn open_logs(state: &mut AppState) -> Vec<Effect> {
+    let Some(pod) = selected_pod(state) else {
+        flash(state, "logs: select a pod or a workload first".into(), true);
+        return Vec::new();
+    };
+    let session = state.next_log_session;
+    state.next_log_session += 1;
+    // A crash-looping pod's current container has nothing to say yet; its previous one does.
+    let previous = matches!(pod.summary.status.as_str(), "CrashLoopBackOff" | "Error");
+    let logs = LogsState {
+        session,
+        namespace: pod.namespace.clone(),
+        pod: pod.name.clone(),
+        containers: pod.containers.clone(),
+        container: 0,
+        previous,
+        follow: true,
+        wrap: false,
+        lines: VecDeque::new(),
+        dropped: 0,
+        scroll: 0,
+        search: String::new(),
+        ended: None,
+    };
+    let request = log_request(&logs);
+    state.overlay = Some(Overlay::Logs(logs));
+    vec![Effect::OpenLogs(request)]
+}
+
+fn reopen_logs(state: &mut AppState, change: impl FnOnce(&mut LogsState)) -> Vec<Effect> {
+    let session = state.next_log_session;
+    let Some(Overlay::Logs(l)) = &mut state.overlay else {
+        return Vec::new();
+    };
+    change(l);
+    l.session = session;
+    l.lines.clear();
+    l.dropped = 0;
+    l.scroll = 0;
+    l.ended = None;
+    let request = log_request(l);
+    state.next_log_session += 1;
+    vec![Effect::CloseLogs, Effect::OpenLogs(request)]
+}
+
+fn log_request(l: &LogsState) -> LogRequest {
+    LogRequest {
+        session: l.session,
+        namespace: l.namespace.clone(),
+        pod: l.pod.clone(),
+        container: l.container_name().to_string(),
+        previous: l.previous,
+        tail_lines: LOG_TAIL_LINES,
+    }
+}
+
+fn open_yaml(state: &mut AppState) {
+    let (title, value) = match state.view {
+        ViewId::Pods => {
+            let Some(row) = state.rows.pods.get(state.table(ViewId::Pods).selected) else {
+                return;
+            };
+            let key = (row.namespace.clone(), row.name.clone());
+            let Some(pod) = state.cluster.pods.get(&key) else {
+                return;
+            };
+            (
+                format!("Pod {}/{}", key.0, key.1),
+                serde_yaml::to_string(pod.as_ref()),
+            )
+        }
+        ViewId::Rollouts => {
+            let Some(row) = state
+                .rows
+                .workloads
+                .get(state.table(ViewId::Rollouts).selected)
+            else {
+                return;
+            };
+            let key = (row.namespace.clone(), row.name.clone());
+            let yaml = if row.kind == "Deployment" {
+                state
+                    .cluster
+                    .deployments
+                    .get(&key)
+                    .map(|d| serde_yaml::to_string(d.as_ref()))
+            } else {
+                state
+                    .cluster
+                    .statefulsets
+                    .get(&key)
+                    .map(|s| serde_yaml::to_string(s.as_ref()))
+            };
+            let Some(yaml) = yaml else { return };
+            (format!("{} {}/{}", row.kind, key.0, key.1), yaml)
+        }
+        ViewId::Nodes => {
+            let Some(row) = state.rows.nodes.get(state.table(ViewId::Nodes).selected) else {
+                return;
+            };
+            let Some(node) = state.cluster.nodes.get(&(String::new(), row.name.clone())) else {
+                return;
+            };
+            (
+                format!("Node {}", row.name),
+                serde_yaml::to_string(node.as_ref()),
+            )
+        }
+        ViewId::Events => {
+            let Some(row) = state.rows.events.get(state.table(ViewId::Events).selected) else {
+                return;
+            };
+            let Some(ev) = state
+                .cluster
+                .events
+                .get(&(row.namespace.clone(), row.name.clone()))
+            else {
+                return;
+            };
+            (
+                format!("Event {}/{}", row.namespace, row.name),
+                serde_yaml::to_string(ev.as_ref()),
+            )
+        }
+        ViewId::Overview => return,
+    };
+    let text = value.unwrap_or_else(|e| format!("# cannot render as YAML: {e}"));
+    state.overlay = Some(Overlay::Yaml {
+        title,
+        lines: text.lines().map(str::to_string).collect(),
+        scroll: 0,
+    });
+}
+
+/// Data from a source. Returns whether anything visible may have changed.
+pub fn apply(state: &mut AppState, event: DataEvent) {
+    match event {
+        DataEvent::Kube(change) => {
+            if let KubeChange::Pods(c) = &change {
+                update_pod_rows(state, c);
+            }
+            state.unreachable = None;
+            state.cluster.apply(change);
+        }
+        DataEvent::Health(source, health) => {
+            if matches!(health, SourceHealth::Live { .. }) {
+                state.unreachable = None;
+            }
+            state.health.insert(source, health);
+        }
+        DataEvent::Unreachable { error } => state.unreachable = Some(error),
+        DataEvent::Logs(event) => apply_logs(state, event),
+    }
+}
+
+fn update_pod_rows(state: &mut AppState, change: &Change<k8s_openapi::api::core::v1::Pod>) {
+    let key = |p: &k8s_openapi::api::core::v1::Pod| super::cluster::key_of(&p.metadata);
+    match change {
+        Change::Reset { namespace, items } => {
+            match namespace {
+                Some(ns) => state.pod_rows.retain(|(n, _), _| n != ns),
+                None => state.pod_rows.clear(),
+            }
+            for pod in items {
+                state.pod_rows.insert(key(pod), Arc::new(PodRow::of(pod)));
+            }
+        }
+        Change::Applied(pod) => {
+            state.pod_rows.insert(key(pod), Arc::new(PodRow::of(pod)));
+        }
+        Change::Deleted(pod) => {
+            state.pod_rows.remove(&key(pod));
+        }
+    }
+}
+
+fn apply_logs(state: &mut AppState, event: LogEvent) {
+    let Some(Overlay::Logs(l)) = &mut state.overlay else {
+        return;
+    };
+    match event {
+        LogEvent::Lines { session, lines } if session == l.session => {
+            let added = lines.len();
+            l.lines.extend(lines);
+            while l.lines.len() > LOG_BUFFER_LINES {
+                l.lines.pop_front();
+                l.dropped += 1;
+            }
+            // Scrolled back: keep the same lines on screen while new ones arrive below.
+            if !l.follow {
+                l.scroll = (l.scroll + added).min(l.lines.len());
+            }
+        }
+        LogEvent::Ended { session, reason } if session == l.session => l.ended = Some(reason),
+        _ => {}
+    }
+}

@@ -1,0 +1,238 @@
+//! Layered configuration: built-in defaults < the user's config file < command-line flags.
+//! Themes and keymaps are resolved here too, so `check-config` and start-up see the same files.
+
+pub mod diag;
+pub mod keymap;
+pub mod keys;
+pub mod theme;
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use diag::{Diagnostic, Diagnostics};
+use keymap::Keymap;
+use theme::{Loader, Theme, is_path};
+
+/// The namespaces watched when neither the config file nor `--namespace` names any.
+pub const DEFAULT_NAMESPACES: &[&str] = &["ms5-production", "ms5-staging", "ms5-system"];
+
+/// Where the console keeps its files, from the XDG variables (never the current directory).
+#[derive(Debug, Clone, Default)]
+pub struct Dirs {
+    /// `$XDG_CONFIG_HOME/ms5-console`
+    pub config: Option<PathBuf>,
+    /// `$XDG_STATE_HOME/ms5-console`: the log file and the audit log.
+    pub state: Option<PathBuf>,
+}
+
+impl Dirs {
+    pub fn from_env() -> Dirs {
+        Dirs {
+            config: dirs::config_dir().map(|d| d.join("ms5-console")),
+            state: dirs::state_dir().map(|d| d.join("ms5-console")),
+        }
+    }
+
+    pub fn config_file(&self) -> Option<PathBuf> {
+        self.config.as_ref().map(|d| d.join("config.toml"))
+    }
+}
+
+/// What the user may set in `config.toml`. Unknown keys are errors, not silently ignored.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    pub namespaces: Option<Vec<String>>,
+    pub context: Option<String>,
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+    pub readonly: Option<bool>,
+    pub audit_log: Option<PathBuf>,
+    pub prometheus_url: Option<String>,
+    pub alertmanager_url: Option<String>,
+}
+
+/// The flags that can override the config file.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub config: Option<PathBuf>,
+    pub namespaces: Vec<String>,
+    pub context: Option<String>,
+    pub theme: Option<String>,
+    pub keymap: Option<String>,
+    pub readonly: bool,
+    pub audit_log: Option<PathBuf>,
+    pub prometheus_url: Option<String>,
+    pub alertmanager_url: Option<String>,
+    pub no_color: bool,
+    pub ascii: bool,
+}
+
+/// Everything resolved: what the console runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub namespaces: Vec<String>,
+    pub context: Option<String>,
+    pub theme: Theme,
+    pub keymap: Keymap,
+    pub readonly: bool,
+    pub audit_log: Option<PathBuf>,
+    pub prometheus_url: Option<String>,
+    pub alertmanager_url: Option<String>,
+    pub ascii: bool,
+    /// Which files were read, for `check-config` to report.
+    pub files: Vec<String>,
+}
+
+impl Settings {
+    /// Loads and checks everything in effect; every problem in every file is collected.
+    pub fn load(dirs: &Dirs, flags: &Overrides) -> Result<Settings, Diagnostics> {
+        let mut errors = Vec::new();
+        let mut files = Vec::new();
+        let file = match read_config_file(dirs, flags) {
+            Ok(Some((path, file))) => {
+                files.push(format!("config  {}", path.display()));
+                file
+            }
+            Ok(None) => ConfigFile::default(),
+            Err(e) => {
+                errors.push(e);
+                ConfigFile::default()
+            }
+        };
+
+        let theme_name = if flags.no_color {
+            "mono".to_string()
+        } else {
+            flags
+                .theme
+                .clone()
+                .or(file.theme)
+                .unwrap_or_else(|| "default".into())
+        };
+        let loader = Loader {
+            user_dir: dirs.config.as_ref().map(|d| d.join("themes")),
+        };
+        let theme = match loader.load(&theme_name) {
+            Ok(t) => {
+                files.push(format!("theme   {theme_name}"));
+                Some(t)
+            }
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        };
+
+        let keymap_name = flags
+            .keymap
+            .clone()
+            .or(file.keymap)
+            .unwrap_or_else(|| "default".into());
+        let keymap = match load_keymap(dirs, &keymap_name) {
+            Ok(k) => {
+                files.push(format!("keymap  {keymap_name}"));
+                Some(k)
+            }
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        };
+
+        match (theme, keymap) {
+            (Some(theme), Some(keymap)) if errors.is_empty() => Ok(Settings {
+                namespaces: if !flags.namespaces.is_empty() {
+                    flags.namespaces.clone()
+                } else {
+                    file.namespaces.unwrap_or_else(|| {
+                        DEFAULT_NAMESPACES.iter().map(|s| s.to_string()).collect()
+                    })
+                },
+                context: flags.context.clone().or(file.context),
+                theme,
+                keymap,
+                readonly: flags.readonly || file.readonly.unwrap_or(false),
+                audit_log: flags
+                    .audit_log
+                    .clone()
+                    .or(file.audit_log)
+                    .or_else(|| dirs.state.as_ref().map(|d| d.join("audit.log"))),
+                prometheus_url: flags.prometheus_url.clone().or(file.prometheus_url),
+                alertmanager_url: flags.alertmanager_url.clone().or(file.alertmanager_url),
+                ascii: flags.ascii,
+                files,
+            }),
+            _ => Err(Diagnostics(errors)),
+        }
+    }
+}
+
+/// The config file named by `--config` (which must exist), else the user's (which may not).
+fn read_config_file(
+    dirs: &Dirs,
+    flags: &Overrides,
+) -> Result<Option<(PathBuf, ConfigFile)>, Diagnostic> {
+    let (path, required) = match (&flags.config, dirs.config_file()) {
+        (Some(p), _) => (p.clone(), true),
+        (None, Some(p)) => (p, false),
+        (None, None) => return Ok(None),
+    };
+    let text = match std::fs::read_to_string(&path) {
+        Ok(t) => t,
+        Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(Diagnostic {
+                path: path.clone(),
+                line: 1,
+                column: 1,
+                message: format!("cannot read the config file: {e}"),
+                help: "check the path given to --config".into(),
+            });
+        }
+    };
+    toml::from_str::<ConfigFile>(&text).map(|c| Some((path.clone(), c))).map_err(|e| {
+        Diagnostic::from_toml(
+            &path,
+            &text,
+            &e,
+            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url",
+        )
+    })
+}
+
+fn load_keymap(dirs: &Dirs, name_or_path: &str) -> Result<Keymap, Vec<Diagnostic>> {
+    let not_found = |why: String| {
+        vec![Diagnostic {
+            path: PathBuf::from(name_or_path),
+            line: 1,
+            column: 1,
+            message: why,
+            help: format!(
+                "give a path, or one of: {}",
+                keymap::BUILTIN
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        }]
+    };
+    let read = |path: &Path| std::fs::read_to_string(path);
+    if is_path(name_or_path) {
+        let path = PathBuf::from(name_or_path);
+        let text = read(&path).map_err(|e| not_found(format!("cannot read keymap file: {e}")))?;
+        return Keymap::with_overlay(&path, &text);
+    }
+    if let Some(dir) = &dirs.config {
+        let path = dir.join("keymaps").join(format!("{name_or_path}.toml"));
+        if let Ok(text) = read(&path) {
+            return Keymap::with_overlay(&path, &text);
+        }
+    }
+    match keymap::BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
+        Some((n, text)) => Keymap::with_overlay(Path::new(&format!("keymaps/{n}.toml")), text),
+        None => Err(not_found(format!("no keymap named `{name_or_path}`"))),
+    }
+}

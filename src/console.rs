@@ -1,0 +1,195 @@
+//! The console's main loop: terminal events and source data in, `update`, effects out, and a
+//! redraw only when something changed, at most ~30 times a second.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use color_eyre::eyre::Result;
+use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
+use futures::StreamExt;
+use kube::config::Kubeconfig;
+use tokio::signal::unix::{SignalKind, signal};
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinSet};
+use tokio::time::Instant;
+
+use crate::app::event::{DataEvent, Effect};
+use crate::app::rows;
+use crate::app::state::AppState;
+use crate::app::update::{apply, handle_key};
+use crate::config::Settings;
+use crate::source::connect::{Connected, connect};
+use crate::source::{kube as kube_source, logs};
+use crate::tui::TerminalGuard;
+use crate::ui::{self, Ui, style};
+
+/// Time between frames at most: ~30 fps.
+const FRAME: Duration = Duration::from_millis(33);
+/// Ages on screen tick by the second; nothing else redraws without a change.
+const CLOCK: Duration = Duration::from_secs(1);
+
+/// How the loop ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exit {
+    Quit,
+    Hangup,
+    Terminated,
+}
+
+/// Runs the console until the user quits or the terminal goes away.
+pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -> Result<Exit> {
+    let symbols = if settings.ascii {
+        &style::ASCII
+    } else {
+        &style::UNICODE
+    };
+    let ui = Ui {
+        theme: &settings.theme,
+        keymap: &settings.keymap,
+        symbols,
+    };
+    let mut state = AppState::new(
+        first.connection.clone(),
+        settings.namespaces.clone(),
+        settings.readonly,
+        Utc::now(),
+    );
+    state.contexts = first.contexts.clone();
+    state.unreachable = first.unreachable.clone();
+
+    let (tx, mut rx) = mpsc::channel::<DataEvent>(4096);
+    let mut client = first.client;
+    let mut watches = kube_source::spawn_watches(client.clone(), &state.namespaces, tx.clone());
+    let mut log_task: Option<AbortHandle> = None;
+    let mut workers = JoinSet::new();
+
+    let mut guard = TerminalGuard::enter()?;
+    let mut term_events = EventStream::new();
+    let mut hangup = signal(SignalKind::hangup())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut clock = tokio::time::interval(CLOCK);
+    clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+
+    let size = guard.terminal.size()?;
+    state.page = ui::page_rows(size.height, false);
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - FRAME;
+    let exit = loop {
+        if dirty && last_draw.elapsed() >= FRAME {
+            state.now = Utc::now();
+            rows::refresh(&mut state);
+            guard
+                .terminal
+                .draw(|frame| ui::render(frame, &state, &ui))?;
+            dirty = false;
+            last_draw = Instant::now();
+        }
+        let next_frame = tokio::time::sleep_until(last_draw + FRAME);
+        let mut effects = Vec::new();
+        tokio::select! {
+            event = term_events.next() => match event {
+                Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                    effects = handle_key(&mut state, &settings.keymap, key);
+                    dirty = true;
+                }
+                Some(Ok(TermEvent::Resize(_, height))) => {
+                    state.page = ui::page_rows(height, state.details);
+                    guard.terminal.autoresize()?;
+                    dirty = true;
+                }
+                Some(Ok(_)) => {}
+                // The terminal is gone (closed pty): same as a hangup.
+                Some(Err(_)) | None => break Exit::Hangup,
+            },
+            Some(data) = rx.recv() => {
+                apply(&mut state, data);
+                // Drain what else is queued: one redraw for a burst of changes.
+                while let Ok(more) = rx.try_recv() {
+                    apply(&mut state, more);
+                }
+                dirty = true;
+            }
+            _ = clock.tick() => dirty = true,
+            _ = hangup.recv() => break Exit::Hangup,
+            _ = terminate.recv() => break Exit::Terminated,
+            _ = next_frame, if dirty => {}
+        }
+        state.page = ui::page_rows(guard.terminal.size()?.height, state.details);
+        for effect in effects {
+            match effect {
+                Effect::Quit => {}
+                Effect::OpenLogs(request) => {
+                    if let Some(old) = log_task.take() {
+                        old.abort();
+                    }
+                    log_task =
+                        Some(workers.spawn(logs::stream(client.clone(), request, tx.clone())));
+                }
+                Effect::CloseLogs => {
+                    if let Some(old) = log_task.take() {
+                        old.abort();
+                    }
+                }
+                Effect::WatchNamespaces(namespaces) => {
+                    watches.abort_all();
+                    watches = kube_source::spawn_watches(client.clone(), &namespaces, tx.clone());
+                }
+                Effect::SwitchContext(context) => match switch_context(&kubeconfig, &context).await
+                {
+                    Ok(connected) => {
+                        watches.abort_all();
+                        client = connected.client;
+                        state = fresh_state(&state, connected.connection, connected.unreachable);
+                        watches = kube_source::spawn_watches(
+                            client.clone(),
+                            &state.namespaces,
+                            tx.clone(),
+                        );
+                    }
+                    Err(e) => {
+                        state.flash = Some(crate::app::state::Flash {
+                            text: format!("{e}"),
+                            error: true,
+                        });
+                    }
+                },
+            }
+        }
+        if state.quit {
+            break Exit::Quit;
+        }
+    };
+    watches.abort_all();
+    workers.abort_all();
+    drop(guard);
+    Ok(exit)
+}
+
+async fn switch_context(kubeconfig: &Kubeconfig, context: &str) -> Result<Connected> {
+    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        let known: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        color_eyre::eyre::bail!(
+            "no context `{context}` in the kubeconfig; known: {}",
+            known.join(", ")
+        );
+    }
+    connect(kubeconfig, Some(context)).await
+}
+
+/// A new state for another cluster, keeping what the user chose (view, namespaces).
+fn fresh_state(
+    old: &AppState,
+    connection: crate::app::event::Connection,
+    unreachable: Option<String>,
+) -> AppState {
+    let mut state = AppState::new(connection, old.namespaces.clone(), old.readonly, Utc::now());
+    state.contexts = old.contexts.clone();
+    state.view = old.view;
+    state.page = old.page;
+    state.unreachable = unreachable;
+    state
+}

@@ -1,0 +1,137 @@
+//! Nodes and events as the console shows them.
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::{Event, Node};
+
+use super::age::k8s_time;
+
+pub const PRESSURE_CONDITIONS: &[&str] = &["MemoryPressure", "DiskPressure", "PIDPressure"];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NodeRow {
+    pub name: String,
+    /// The Ready condition: Some(true) ready, Some(false) not ready, None unknown.
+    pub ready: Option<bool>,
+    pub pressures: Vec<String>,
+    pub taints: Vec<String>,
+    pub unschedulable: bool,
+    pub cpu: String,
+    pub memory: String,
+    pub pods_capacity: String,
+    /// Pods bound to this node among those watched (filled in by the caller).
+    pub pods: usize,
+    pub created: Option<DateTime<Utc>>,
+}
+
+impl NodeRow {
+    pub fn of(node: &Node) -> NodeRow {
+        let status = node.status.as_ref();
+        let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
+        let ready = conditions
+            .iter()
+            .find(|c| c.type_ == "Ready")
+            .and_then(|c| match c.status.as_str() {
+                "True" => Some(true),
+                "False" => Some(false),
+                _ => None,
+            });
+        let pressures = conditions
+            .iter()
+            .filter(|c| PRESSURE_CONDITIONS.contains(&c.type_.as_str()) && c.status == "True")
+            .map(|c| c.type_.clone())
+            .collect();
+        let spec = node.spec.as_ref();
+        let taints = spec
+            .and_then(|s| s.taints.as_ref())
+            .map(|t| {
+                t.iter()
+                    .map(|t| match &t.value {
+                        Some(v) if !v.is_empty() => format!("{}={}:{}", t.key, v, t.effect),
+                        _ => format!("{}:{}", t.key, t.effect),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        let alloc = |k: &str| {
+            status
+                .and_then(|s| s.allocatable.as_ref())
+                .and_then(|a| a.get(k))
+                .map(|q| q.0.clone())
+                .unwrap_or_default()
+        };
+        NodeRow {
+            name: node.metadata.name.clone().unwrap_or_default(),
+            ready,
+            pressures,
+            taints,
+            unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
+            cpu: alloc("cpu"),
+            memory: alloc("memory"),
+            pods_capacity: alloc("pods"),
+            pods: 0,
+            created: node.metadata.creation_timestamp.as_ref().map(k8s_time),
+        }
+    }
+
+    /// kubectl's STATUS column: `Ready`, `NotReady`, `Unknown`, plus `SchedulingDisabled`.
+    pub fn status_cell(&self) -> String {
+        let base = match self.ready {
+            Some(true) => "Ready",
+            Some(false) => "NotReady",
+            None => "Unknown",
+        };
+        if self.unschedulable {
+            format!("{base},SchedulingDisabled")
+        } else {
+            base.to_string()
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub namespace: String,
+    pub name: String,
+    pub warning: bool,
+    pub type_: String,
+    pub reason: String,
+    /// `Pod/ms5-backend-...`
+    pub object: String,
+    pub object_name: String,
+    pub message: String,
+    pub count: i32,
+    pub last_seen: Option<DateTime<Utc>>,
+}
+
+impl EventRow {
+    pub fn of(e: &Event) -> EventRow {
+        let last_seen = e
+            .last_timestamp
+            .as_ref()
+            .map(k8s_time)
+            .or_else(|| {
+                e.event_time
+                    .as_ref()
+                    .map(|t| DateTime::<Utc>::from_timestamp_nanos(t.0.as_nanosecond() as i64))
+            })
+            .or_else(|| e.first_timestamp.as_ref().map(k8s_time))
+            .or_else(|| e.metadata.creation_timestamp.as_ref().map(k8s_time));
+        let type_ = e.type_.clone().unwrap_or_else(|| "Normal".into());
+        EventRow {
+            namespace: e.metadata.namespace.clone().unwrap_or_default(),
+            name: e.metadata.name.clone().unwrap_or_default(),
+            warning: type_ == "Warning",
+            type_,
+            reason: e.reason.clone().unwrap_or_default(),
+            object: format!(
+                "{}/{}",
+                e.involved_object.kind.as_deref().unwrap_or(""),
+                e.involved_object.name.as_deref().unwrap_or("")
+            ),
+            object_name: e.involved_object.name.clone().unwrap_or_default(),
+            message: e.message.clone().unwrap_or_default().replace('\n', " "),
+            count: e.count.unwrap_or(1),
+            last_seen,
+        }
+    }
+}

@@ -1,0 +1,204 @@
+//! What the console shows about a pod, derived once per change of the pod: kubectl's status, the
+//! restart history, QoS and probe health.
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::core::v1::{Container, Pod, Probe};
+
+use super::age::k8s_time;
+use super::pod_status::{PodSummary, summarize};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PodRow {
+    pub namespace: String,
+    pub name: String,
+    pub summary: PodSummary,
+    pub node: String,
+    pub qos: String,
+    pub created: Option<DateTime<Utc>>,
+    pub probes: ProbeHealth,
+    /// Restarts whose previous run ended within the last hour (as of the pod's last change).
+    pub restart_times: Vec<DateTime<Utc>>,
+    pub owner: Option<(String, String)>,
+    pub containers: Vec<String>,
+}
+
+/// Which probes are configured across the pod's containers, and which fail now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProbeHealth {
+    pub liveness: bool,
+    pub readiness: bool,
+    pub startup: bool,
+    /// A running container whose readiness probe is configured but which is not ready.
+    pub readiness_failing: bool,
+    /// A running container whose startup probe has not yet passed.
+    pub startup_pending: bool,
+}
+
+impl ProbeHealth {
+    pub fn failing(&self) -> bool {
+        self.readiness_failing || self.startup_pending
+    }
+
+    /// `L R S` for configured probes, `-` for none; a failing one is marked with `!`.
+    pub fn cell(&self) -> String {
+        let mut parts = Vec::new();
+        if self.liveness {
+            parts.push("L".to_string());
+        }
+        if self.readiness {
+            parts.push(if self.readiness_failing { "R!" } else { "R" }.to_string());
+        }
+        if self.startup {
+            parts.push(if self.startup_pending { "S!" } else { "S" }.to_string());
+        }
+        if parts.is_empty() {
+            "-".to_string()
+        } else {
+            parts.join(" ")
+        }
+    }
+}
+
+impl PodRow {
+    pub fn of(pod: &Pod) -> PodRow {
+        let meta = &pod.metadata;
+        let spec = pod.spec.as_ref();
+        let status = pod.status.as_ref();
+        let containers: &[Container] = spec.map_or(&[], |s| s.containers.as_slice());
+        let statuses = status
+            .and_then(|s| s.container_statuses.as_deref())
+            .unwrap_or(&[]);
+        let mut probes = ProbeHealth::default();
+        for c in containers {
+            probes.liveness |= c.liveness_probe.is_some();
+            probes.readiness |= c.readiness_probe.is_some();
+            probes.startup |= c.startup_probe.is_some();
+            let Some(cs) = statuses.iter().find(|s| s.name == c.name) else {
+                continue;
+            };
+            let running = cs.state.as_ref().is_some_and(|s| s.running.is_some());
+            if running && c.readiness_probe.is_some() && !cs.ready {
+                probes.readiness_failing = true;
+            }
+            if running && c.startup_probe.is_some() && cs.started == Some(false) {
+                probes.startup_pending = true;
+            }
+        }
+        let restart_times = statuses
+            .iter()
+            .filter_map(|cs| {
+                cs.last_state
+                    .as_ref()?
+                    .terminated
+                    .as_ref()?
+                    .finished_at
+                    .as_ref()
+            })
+            .map(k8s_time)
+            .collect();
+        PodRow {
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            name: meta.name.clone().unwrap_or_default(),
+            summary: summarize(pod),
+            node: spec.and_then(|s| s.node_name.clone()).unwrap_or_default(),
+            qos: status.and_then(|s| s.qos_class.clone()).unwrap_or_default(),
+            created: meta.creation_timestamp.as_ref().map(k8s_time),
+            probes,
+            restart_times,
+            owner: meta
+                .owner_references
+                .as_ref()
+                .and_then(|o| o.first())
+                .map(|o| (o.kind.clone(), o.name.clone())),
+            containers: containers.iter().map(|c| c.name.clone()).collect(),
+        }
+    }
+
+    /// Ready as kubectl prints it, `1/2`.
+    pub fn ready_cell(&self) -> String {
+        format!("{}/{}", self.summary.ready, self.summary.total)
+    }
+
+    pub fn is_ready(&self) -> bool {
+        self.summary.total > 0 && self.summary.ready == self.summary.total
+    }
+
+    /// Restarts whose previous container finished within the hour before `now`.
+    pub fn restarts_within_hour(&self, now: DateTime<Utc>) -> usize {
+        self.restart_times
+            .iter()
+            .filter(|t| now.signed_duration_since(**t).num_seconds() < 3600)
+            .count()
+    }
+}
+
+/// How a probe is configured, as `kubectl describe` prints it.
+pub fn describe_probe(probe: &Probe) -> String {
+    let action = if let Some(h) = &probe.http_get {
+        let port = match &h.port {
+            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(p) => p.to_string(),
+            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::String(s) => s.clone(),
+        };
+        format!(
+            "http-get {}:{}{}",
+            h.host.as_deref().unwrap_or(""),
+            port,
+            h.path.as_deref().unwrap_or("/")
+        )
+    } else if let Some(t) = &probe.tcp_socket {
+        format!("tcp-socket :{:?}", t.port)
+    } else if let Some(e) = &probe.exec {
+        format!(
+            "exec {}",
+            e.command.as_ref().map(|c| c.join(" ")).unwrap_or_default()
+        )
+    } else if probe.grpc.is_some() {
+        "grpc".to_string()
+    } else {
+        "unknown".to_string()
+    };
+    format!(
+        "{action} delay={}s timeout={}s period={}s #success={} #failure={}",
+        probe.initial_delay_seconds.unwrap_or(0),
+        probe.timeout_seconds.unwrap_or(1),
+        probe.period_seconds.unwrap_or(10),
+        probe.success_threshold.unwrap_or(1),
+        probe.failure_threshold.unwrap_or(3)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn readiness_failing_on_a_running_unready_container() {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "ms5-backend-1", "namespace": "ms5-production",
+                "ownerReferences": [{"apiVersion": "apps/v1", "kind": "ReplicaSet", "name": "ms5-backend-7d9", "uid": "u"}]},
+            "spec": {"nodeName": "aks-app-1", "containers": [{"name": "backend",
+                "livenessProbe": {"httpGet": {"path": "/health", "port": 8000}},
+                "readinessProbe": {"httpGet": {"path": "/ready", "port": 8000}}}]},
+            "status": {"phase": "Running", "qosClass": "Burstable", "containerStatuses": [{
+                "name": "backend", "ready": false, "restartCount": 2, "image": "i", "imageID": "",
+                "state": {"running": {"startedAt": "2026-11-27T10:00:00Z"}},
+                "lastState": {"terminated": {"exitCode": 137, "reason": "OOMKilled",
+                    "finishedAt": "2026-11-27T09:59:00Z"}}}]}
+        }))
+        .unwrap();
+        let row = PodRow::of(&pod);
+        assert_eq!(row.probes.cell(), "L R!");
+        assert!(row.probes.failing());
+        assert_eq!(row.ready_cell(), "0/1");
+        assert_eq!(row.qos, "Burstable");
+        assert_eq!(
+            row.owner,
+            Some(("ReplicaSet".into(), "ms5-backend-7d9".into()))
+        );
+        let now: DateTime<Utc> = "2026-11-27T10:30:00Z".parse().unwrap();
+        assert_eq!(row.restarts_within_hour(now), 1);
+        let later: DateTime<Utc> = "2026-11-27T11:30:00Z".parse().unwrap();
+        assert_eq!(row.restarts_within_hour(later), 0);
+    }
+}

@@ -1,0 +1,192 @@
+//! Deployments and StatefulSets as the rollouts view shows them, with the ReplicaSet history.
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::PodTemplateSpec;
+
+use super::age::k8s_time;
+use super::rollout::{Health, RolloutStatus, deployment_status, statefulset_status};
+
+pub const REVISION_ANNOTATION: &str = "deployment.kubernetes.io/revision";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    pub type_: String,
+    pub status: String,
+    pub reason: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadRow {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub uid: String,
+    pub desired: i32,
+    pub updated: i32,
+    pub ready: i32,
+    pub available: i32,
+    pub revision: String,
+    pub images: Vec<String>,
+    pub status: RolloutStatus,
+    pub health: Health,
+    pub conditions: Vec<Condition>,
+    pub created: Option<DateTime<Utc>>,
+}
+
+impl WorkloadRow {
+    pub fn of_deployment(d: &Deployment) -> WorkloadRow {
+        let status = d.status.clone().unwrap_or_default();
+        let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+        let rollout = deployment_status(d);
+        let ready = status.ready_replicas.unwrap_or(0);
+        WorkloadRow {
+            kind: "Deployment",
+            namespace: d.metadata.namespace.clone().unwrap_or_default(),
+            name: d.metadata.name.clone().unwrap_or_default(),
+            uid: d.metadata.uid.clone().unwrap_or_default(),
+            desired,
+            updated: status.updated_replicas.unwrap_or(0),
+            ready,
+            available: status.available_replicas.unwrap_or(0),
+            revision: annotation(&d.metadata.annotations, REVISION_ANNOTATION),
+            images: d
+                .spec
+                .as_ref()
+                .map(|s| images(&s.template))
+                .unwrap_or_default(),
+            health: Health::of(&rollout, desired, ready),
+            status: rollout,
+            conditions: status
+                .conditions
+                .iter()
+                .flatten()
+                .map(|c| Condition {
+                    type_: c.type_.clone(),
+                    status: c.status.clone(),
+                    reason: c.reason.clone().unwrap_or_default(),
+                    message: c.message.clone().unwrap_or_default(),
+                })
+                .collect(),
+            created: d.metadata.creation_timestamp.as_ref().map(k8s_time),
+        }
+    }
+
+    pub fn of_statefulset(s: &StatefulSet) -> WorkloadRow {
+        let status = s.status.clone().unwrap_or_default();
+        let desired = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+        let rollout = statefulset_status(s);
+        let ready = status.ready_replicas.unwrap_or(0);
+        WorkloadRow {
+            kind: "StatefulSet",
+            namespace: s.metadata.namespace.clone().unwrap_or_default(),
+            name: s.metadata.name.clone().unwrap_or_default(),
+            uid: s.metadata.uid.clone().unwrap_or_default(),
+            desired,
+            updated: status.updated_replicas.unwrap_or(0),
+            ready,
+            available: status.available_replicas.unwrap_or(ready),
+            revision: status.update_revision.clone().unwrap_or_default(),
+            images: s
+                .spec
+                .as_ref()
+                .map(|s| images(&s.template))
+                .unwrap_or_default(),
+            health: Health::of(&rollout, desired, ready),
+            status: rollout,
+            conditions: status
+                .conditions
+                .iter()
+                .flatten()
+                .map(|c| Condition {
+                    type_: c.type_.clone(),
+                    status: c.status.clone(),
+                    reason: c.reason.clone().unwrap_or_default(),
+                    message: c.message.clone().unwrap_or_default(),
+                })
+                .collect(),
+            created: s.metadata.creation_timestamp.as_ref().map(k8s_time),
+        }
+    }
+
+    /// Updated replicas over desired, 0.0..=1.0, for the progress gauge.
+    pub fn progress(&self) -> f64 {
+        if self.desired <= 0 {
+            return 1.0;
+        }
+        (f64::from(self.updated.min(self.ready)) / f64::from(self.desired)).clamp(0.0, 1.0)
+    }
+}
+
+/// One ReplicaSet of a Deployment's history, newest revision first in `history`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevisionRow {
+    pub revision: i64,
+    pub name: String,
+    pub images: Vec<String>,
+    pub replicas: i32,
+    pub ready: i32,
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// The ReplicaSets owned by the Deployment with `uid`, newest revision first.
+pub fn history<'a>(
+    uid: &str,
+    replicasets: impl Iterator<Item = &'a ReplicaSet>,
+) -> Vec<RevisionRow> {
+    let mut rows: Vec<RevisionRow> = replicasets
+        .filter(|rs| {
+            rs.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.uid == uid)
+        })
+        .map(|rs| RevisionRow {
+            revision: annotation(&rs.metadata.annotations, REVISION_ANNOTATION)
+                .parse()
+                .unwrap_or(0),
+            name: rs.metadata.name.clone().unwrap_or_default(),
+            images: rs
+                .spec
+                .as_ref()
+                .and_then(|s| s.template.as_ref())
+                .map(images)
+                .unwrap_or_default(),
+            replicas: rs.status.as_ref().map_or(0, |s| s.replicas),
+            ready: rs
+                .status
+                .as_ref()
+                .and_then(|s| s.ready_replicas)
+                .unwrap_or(0),
+            created: rs.metadata.creation_timestamp.as_ref().map(k8s_time),
+        })
+        .collect();
+    rows.sort_by(|a, b| b.revision.cmp(&a.revision));
+    rows
+}
+
+fn annotation(
+    annotations: &Option<std::collections::BTreeMap<String, String>>,
+    key: &str,
+) -> String {
+    annotations
+        .as_ref()
+        .and_then(|a| a.get(key))
+        .cloned()
+        .unwrap_or_default()
+}
+
+fn images(template: &PodTemplateSpec) -> Vec<String> {
+    template
+        .spec
+        .as_ref()
+        .map(|s| {
+            s.containers
+                .iter()
+                .filter_map(|c| c.image.clone())
+                .collect()
+        })
+        .unwrap_or_default()
+}

@@ -1,0 +1,185 @@
+//! Kubernetes watch streams: one list, then a watch, per kind and namespace (never a poll).
+//! Each stream reports its objects as whole `Change`s and its own health, so the screen can say
+//! "live", "reconnecting since T" or "forbidden" from the stream itself.
+
+use std::fmt::Debug;
+use std::time::Duration;
+
+use backon::BackoffBuilder;
+use chrono::Utc;
+use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use kube::api::{Api, ResourceExt};
+
+use kube::runtime::watcher::{self, Event as WatchEvent};
+use kube::{Client, Resource};
+use serde::de::DeserializeOwned;
+use tokio::sync::mpsc::Sender;
+use tokio::task::JoinSet;
+
+use crate::app::event::{Change, DataEvent, KubeChange, SourceHealth, SourceId};
+
+/// Starts every watch the views need; dropping (or aborting) the set stops them all.
+pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent>) -> JoinSet<()> {
+    let mut set = JoinSet::new();
+    for ns in namespaces {
+        let id = |kind| SourceId {
+            kind,
+            namespace: Some(ns.clone()),
+        };
+        let c = || client.clone();
+        set.spawn(watch(
+            Api::<Pod>::namespaced(c(), ns),
+            id("pods"),
+            KubeChange::Pods,
+            tx.clone(),
+        ));
+        set.spawn(watch(
+            Api::<Deployment>::namespaced(c(), ns),
+            id("deployments"),
+            KubeChange::Deployments,
+            tx.clone(),
+        ));
+        set.spawn(watch(
+            Api::<StatefulSet>::namespaced(c(), ns),
+            id("statefulsets"),
+            KubeChange::StatefulSets,
+            tx.clone(),
+        ));
+        set.spawn(watch(
+            Api::<ReplicaSet>::namespaced(c(), ns),
+            id("replicasets"),
+            KubeChange::ReplicaSets,
+            tx.clone(),
+        ));
+        set.spawn(watch(
+            Api::<Event>::namespaced(c(), ns),
+            id("events"),
+            KubeChange::Events,
+            tx.clone(),
+        ));
+    }
+    let nodes = SourceId {
+        kind: "nodes",
+        namespace: None,
+    };
+    set.spawn(watch(
+        Api::<Node>::all(client),
+        nodes,
+        KubeChange::Nodes,
+        tx,
+    ));
+    set
+}
+
+/// Runs one watch until the receiver is gone. A failed stream is dropped and started again
+/// after a backoff, beginning with a fresh list: "live" always means a full list succeeded.
+async fn watch<K>(
+    api: Api<K>,
+    id: SourceId,
+    wrap: fn(Change<K>) -> KubeChange,
+    tx: Sender<DataEvent>,
+) where
+    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+{
+    let mut backoff = new_backoff();
+    let mut failing_since = None;
+    loop {
+        let health = |h| DataEvent::Health(id.clone(), h);
+        if failing_since.is_none() && tx.send(health(SourceHealth::Connecting)).await.is_err() {
+            return;
+        }
+        let stream = watcher::watcher(api.clone(), watcher::Config::default()).boxed();
+        let mut stream = stream;
+        let mut buffer: Vec<K> = Vec::new();
+        let error = loop {
+            let Some(item) = stream.next().await else {
+                break "watch stream ended".to_string();
+            };
+            let event = match item {
+                Ok(WatchEvent::Init) => {
+                    buffer.clear();
+                    continue;
+                }
+                Ok(WatchEvent::InitApply(obj)) => {
+                    buffer.push(slim(obj));
+                    continue;
+                }
+                Ok(WatchEvent::InitDone) => {
+                    failing_since = None;
+                    backoff = new_backoff();
+                    let items = std::mem::take(&mut buffer);
+                    if tx
+                        .send(health(SourceHealth::Live { since: Utc::now() }))
+                        .await
+                        .is_err()
+                    {
+                        return;
+                    }
+                    Change::Reset {
+                        namespace: id.namespace.clone(),
+                        items,
+                    }
+                }
+                Ok(WatchEvent::Apply(obj)) => Change::Applied(slim(obj)),
+                Ok(WatchEvent::Delete(obj)) => Change::Deleted(slim(obj)),
+                Err(e) => break describe(&e),
+            };
+            if tx.send(DataEvent::Kube(wrap(event))).await.is_err() {
+                return;
+            }
+        };
+        drop(stream);
+        let forbidden = error.contains("403") || error.to_lowercase().contains("forbidden");
+        let since = *failing_since.get_or_insert_with(Utc::now);
+        let state = if forbidden {
+            SourceHealth::Forbidden {
+                message: error.clone(),
+            }
+        } else {
+            SourceHealth::Reconnecting {
+                since,
+                error: error.clone(),
+            }
+        };
+        tracing::warn!(kind = id.kind, namespace = ?id.namespace, %error, "watch failed; retrying");
+        if tx.send(health(state)).await.is_err() {
+            return;
+        }
+        // RBAC can change, so forbidden streams are retried too, just rarely.
+        let delay = if forbidden {
+            Duration::from_secs(60)
+        } else {
+            backoff.next().unwrap_or(MAX_DELAY)
+        };
+        tokio::time::sleep(delay).await;
+    }
+}
+
+const MAX_DELAY: Duration = Duration::from_secs(30);
+
+fn new_backoff() -> impl Iterator<Item = Duration> {
+    backon::ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(500))
+        .with_max_delay(MAX_DELAY)
+        .with_jitter()
+        .without_max_times()
+        .build()
+}
+
+/// Managed fields are bulky and never shown; dropping them keeps 10k pods small in memory.
+fn slim<K: Resource>(mut obj: K) -> K {
+    obj.managed_fields_mut().clear();
+    obj
+}
+
+fn describe(error: &watcher::Error) -> String {
+    let root = match error {
+        watcher::Error::InitialListFailed(e)
+        | watcher::Error::WatchStartFailed(e)
+        | watcher::Error::WatchFailed(e) => e.to_string(),
+        other => other.to_string(),
+    };
+    root.lines().next().unwrap_or("watch failed").to_string()
+}

@@ -1,0 +1,6 @@
+//! Sources: the only code that reads the outside world. Each runs as a task and sends whole,
+//! typed `DataEvent`s to the UI task.
+
+pub mod connect;
+pub mod kube;
+pub mod logs;

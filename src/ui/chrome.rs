@@ -1,0 +1,251 @@
+//! The frame around every view: header (who, where, each source's health), view tabs, and the
+//! footer (typed input, a notice, or key hints generated from the keymap).
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Alignment, Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::style::Ui;
+use crate::app::action::{Action, Mode};
+use crate::app::event::SourceHealth;
+use crate::app::state::{AppState, Input, ViewId};
+use crate::model::age::human_age;
+
+pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let c = &state.connection;
+    let sep = || Span::styled(ui.symbols.separator, ui.style("muted"));
+    // Right side first: read-only state and connection health must never be cut off.
+    let (health, role) = kube_health(state);
+    let right = Line::from(vec![
+        Span::raw("  "),
+        if state.readonly {
+            Span::styled("READ-ONLY", ui.style("warning"))
+        } else {
+            Span::styled("read-write", ui.style("muted"))
+        },
+        sep(),
+        Span::styled(format!("k8s {health} "), ui.style(role)),
+    ]);
+    let right_width = (right.width() as u16).min(area.width);
+    let namespaces = match &state.focus {
+        Some(f) => f.clone(),
+        None => state.namespaces.join(","),
+    };
+    let mut left = vec![
+        Span::styled(" ms5-console ", ui.style("accent")),
+        Span::styled(format!("ctx {}", c.context), ui.style("text")),
+    ];
+    if c.cluster != c.context {
+        left.extend([
+            sep(),
+            Span::styled(format!("cluster {}", c.cluster), ui.style("text")),
+        ]);
+    }
+    left.extend([
+        sep(),
+        Span::styled(format!("user {}", c.user), ui.style("text")),
+        sep(),
+        Span::styled(format!("ns {namespaces}"), ui.style("text")),
+    ]);
+    let [left_area, right_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(left)), left_area);
+    frame.render_widget(
+        Paragraph::new(right).alignment(Alignment::Right),
+        right_area,
+    );
+}
+
+/// One word for all Kubernetes watch streams together, worst first.
+pub fn kube_health(state: &AppState) -> (String, &'static str) {
+    if let Some(error) = &state.unreachable {
+        return (format!("unreachable: {error}"), "critical");
+    }
+    source_health(state, None, state.now)
+}
+
+/// A panel's freshness: where its data comes from and the state of that stream.
+pub fn watch_freshness(state: &AppState, kind: Option<&str>) -> (String, &'static str) {
+    let (text, role) = source_health(state, kind, state.now);
+    (format!("k8s watch: {text}"), role)
+}
+
+/// The health of the watch streams of `kind` (None: all kinds): what the panel's title says.
+pub fn source_health(
+    state: &AppState,
+    kind: Option<&str>,
+    now: DateTime<Utc>,
+) -> (String, &'static str) {
+    let streams: Vec<_> = state
+        .health
+        .iter()
+        .filter(|(id, _)| kind.is_none_or(|k| id.kind == k))
+        .filter(|(id, _)| {
+            id.namespace
+                .as_deref()
+                .is_none_or(|n| state.shown_namespace(n))
+        })
+        .collect();
+    if streams.is_empty() {
+        return ("connecting".into(), "stale");
+    }
+    let reconnecting = streams
+        .iter()
+        .filter_map(|(_, h)| match h {
+            SourceHealth::Reconnecting { since, .. } => Some(*since),
+            _ => None,
+        })
+        .min();
+    if let Some(since) = reconnecting {
+        return (
+            format!(
+                "reconnecting since {} ({} ago)",
+                since.format("%H:%M:%S"),
+                human_age(since, now)
+            ),
+            "stale",
+        );
+    }
+    let mut forbidden: Vec<&str> = streams
+        .iter()
+        .filter(|(_, h)| matches!(h, SourceHealth::Forbidden { .. }))
+        .map(|(id, _)| id.namespace.as_deref().unwrap_or("cluster"))
+        .collect();
+    forbidden.dedup();
+    if streams
+        .iter()
+        .any(|(_, h)| matches!(h, SourceHealth::Connecting))
+    {
+        return ("connecting".into(), "stale");
+    }
+    if !forbidden.is_empty() {
+        return (
+            format!("live, forbidden: {}", forbidden.join(",")),
+            "warning",
+        );
+    }
+    ("live".into(), "ok")
+}
+
+pub fn tabs(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let mut spans = vec![Span::raw(" ")];
+    for view in ViewId::ALL {
+        let keys = ui.keymap.effective_keys(Mode::Global, view_action(view));
+        let label = match keys.first() {
+            Some(k) => format!("{}:{}", k, view.title()),
+            None => view.title().to_string(),
+        };
+        let role = if view == state.view {
+            "accent"
+        } else {
+            "muted"
+        };
+        spans.push(Span::styled(label, ui.style(role)));
+        spans.push(Span::raw("  "));
+    }
+    if let Some(ns) = &state.focus {
+        spans.push(Span::styled(format!("[ns {ns}]"), ui.style("warning")));
+    }
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+pub fn view_action(view: ViewId) -> Action {
+    match view {
+        ViewId::Overview => Action::Overview,
+        ViewId::Rollouts => Action::Rollouts,
+        ViewId::Pods => Action::Pods,
+        ViewId::Nodes => Action::Nodes,
+        ViewId::Events => Action::Events,
+    }
+}
+
+/// The actions worth a hint in each mode, most useful first; keys come from the keymap.
+pub fn hint_actions(mode: Mode) -> &'static [Action] {
+    match mode {
+        Mode::Overview => &[
+            Action::Help,
+            Action::Quit,
+            Action::Command,
+            Action::NextView,
+        ],
+        Mode::Rollouts | Mode::Pods => &[
+            Action::Help,
+            Action::Quit,
+            Action::Filter,
+            Action::Details,
+            Action::Logs,
+            Action::Yaml,
+            Action::Sort,
+            Action::Command,
+        ],
+        Mode::Nodes => &[
+            Action::Help,
+            Action::Quit,
+            Action::Filter,
+            Action::Details,
+            Action::Yaml,
+            Action::Sort,
+        ],
+        Mode::Events => &[
+            Action::Help,
+            Action::Quit,
+            Action::Filter,
+            Action::WarningsOnly,
+            Action::Yaml,
+            Action::Sort,
+        ],
+        Mode::Logs => &[
+            Action::Back,
+            Action::Quit,
+            Action::Follow,
+            Action::Previous,
+            Action::Container,
+            Action::Filter,
+            Action::Wrap,
+        ],
+        Mode::Yaml | Mode::Help => &[Action::Back, Action::Quit, Action::Down, Action::Up],
+        Mode::Dialog => &[Action::Confirm, Action::Cancel],
+        Mode::Global => &[Action::Help, Action::Quit],
+    }
+}
+
+pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let line = match (&state.input, &state.flash) {
+        (Some(Input::Command(text)), _) => Line::from(vec![
+            Span::styled(":", ui.style("accent")),
+            Span::styled(text.clone(), ui.style("text")),
+            Span::styled("_", ui.style("accent")),
+        ]),
+        (Some(Input::Filter(text)), _) => Line::from(vec![
+            Span::styled("/", ui.style("accent")),
+            Span::styled(text.clone(), ui.style("text")),
+            Span::styled("_", ui.style("accent")),
+            Span::styled(
+                "   enter apply · esc cancel · -l key=value for labels",
+                ui.style("muted"),
+            ),
+        ]),
+        (None, Some(flash)) => Line::from(Span::styled(
+            flash.text.clone(),
+            ui.style(if flash.error { "critical" } else { "text" }),
+        )),
+        (None, None) => hints(state.mode(), ui),
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn hints(mode: Mode, ui: &Ui) -> Line<'static> {
+    let mut spans = Vec::new();
+    for action in hint_actions(mode) {
+        let keys = ui.keymap.effective_keys(mode, *action);
+        let Some(key) = keys.first() else { continue };
+        spans.push(Span::styled(format!(" {key}"), ui.style("key")));
+        spans.push(Span::styled(
+            format!(" {} ", action.description()),
+            ui.style("muted"),
+        ));
+    }
+    Line::from(spans)
+}

@@ -1,0 +1,138 @@
+//! Full-screen layers: help (generated from the keymap in force), YAML, and logs.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::style::Ui;
+use super::table::panel;
+use crate::app::state::{AppState, LogsState};
+
+/// Every binding of the active keymap, table by table; nothing here is written by hand.
+pub fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
+    let mut lines = vec![
+        Line::from(Span::styled(
+            "Commands: :overview :rollouts (:ro) :pods (:po) :nodes (:no) :events (:ev) :ns NAME|all :ctx NAME :q",
+            ui.style("muted"),
+        )),
+        Line::from(Span::styled(
+            "Filter: /text, or /-l key=value for labels; esc clears",
+            ui.style("muted"),
+        )),
+    ];
+    for (mode, table) in ui.keymap.tables() {
+        lines.push(Line::raw(""));
+        lines.push(Line::from(Span::styled(
+            format!("[{}]", mode.name()),
+            ui.style("title"),
+        )));
+        for (action, keys) in table {
+            let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {:<22}", keys.join(", ")), ui.style("key")),
+                Span::styled(action.description().to_string(), ui.style("text")),
+            ]));
+        }
+    }
+    lines
+}
+
+pub fn help(frame: &mut Frame, area: Rect, scroll: usize, ui: &Ui) {
+    let lines = help_lines(ui);
+    let block = panel("Help", ("keymap in force".into(), "muted"), ui);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        area,
+    );
+}
+
+pub fn yaml(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize, ui: &Ui) {
+    let height = area.height.saturating_sub(2) as usize;
+    let start = scroll.min(lines.len().saturating_sub(1));
+    let shown: Vec<Line> = lines[start..]
+        .iter()
+        .take(height)
+        .map(|l| match l.split_once(':') {
+            Some((k, v)) if !k.trim_start().starts_with('-') || k.contains(' ') => {
+                Line::from(vec![
+                    Span::styled(format!("{k}:"), ui.style("key")),
+                    Span::styled(v.to_string(), ui.style("text")),
+                ])
+            }
+            _ => Line::from(Span::styled(l.clone(), ui.style("text"))),
+        })
+        .collect();
+    let freshness = (
+        format!(
+            "as the API returned it{}line {}/{}",
+            ui.symbols.separator,
+            start + 1,
+            lines.len()
+        ),
+        "muted",
+    );
+    frame.render_widget(
+        Paragraph::new(shown).block(panel(title, freshness, ui)),
+        area,
+    );
+}
+
+pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, ui: &Ui) {
+    let height = area.height.saturating_sub(2) as usize;
+    let end = logs.lines.len().saturating_sub(logs.scroll);
+    let start = end.saturating_sub(height);
+    let search = logs.search.to_lowercase();
+    let shown: Vec<Line> = logs
+        .lines
+        .range(start..end)
+        .map(|l| {
+            if !search.is_empty() && l.to_lowercase().contains(&search) {
+                Line::from(Span::styled(l.clone(), ui.style("accent")))
+            } else {
+                Line::from(Span::styled(l.clone(), ui.style("text")))
+            }
+        })
+        .collect();
+    let mut status = vec![if logs.previous {
+        "previous".to_string()
+    } else {
+        "current".to_string()
+    }];
+    status.push(if logs.follow {
+        "following".into()
+    } else {
+        format!("paused, {} lines below", logs.scroll)
+    });
+    status.push(format!("{} lines", logs.lines.len()));
+    if logs.dropped > 0 {
+        status.push(format!("{} older dropped", logs.dropped));
+    }
+    if !logs.search.is_empty() {
+        let hits = logs
+            .lines
+            .iter()
+            .filter(|l| l.to_lowercase().contains(&search))
+            .count();
+        status.push(format!("\"{}\" {hits} matches", logs.search));
+    }
+    let role = if logs.ended.is_some() { "stale" } else { "ok" };
+    if let Some(why) = &logs.ended {
+        status.push(format!("stream ended: {why}"));
+    }
+    let title = format!(
+        "Logs {}/{} [{}]",
+        logs.namespace,
+        logs.pod,
+        logs.container_name()
+    );
+    let block = panel(&title, (status.join(ui.symbols.separator), role), ui);
+    let mut paragraph = Paragraph::new(shown).block(block);
+    if logs.wrap {
+        paragraph = paragraph.wrap(Wrap { trim: false });
+    }
+    let _ = state;
+    frame.render_widget(paragraph, area);
+}

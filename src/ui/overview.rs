@@ -1,0 +1,275 @@
+//! The overview: five seconds to grasp the deployment's state. Per namespace: workloads by
+//! health, pods not ready, restarts in the last hour, watch health; then nodes and warnings.
+
+use std::collections::BTreeMap;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
+
+use super::chrome::watch_freshness;
+use super::style::Ui;
+use super::table::panel;
+use crate::app::event::{SourceHealth, SourceId};
+use crate::app::state::AppState;
+use crate::model::age::human_age;
+use crate::model::node_view::{EventRow, NodeRow};
+use crate::model::rollout::Health;
+use crate::model::workload::WorkloadRow;
+
+#[derive(Default)]
+struct NamespaceSummary {
+    healthy: usize,
+    progressing: usize,
+    degraded: usize,
+    pods: usize,
+    not_ready: usize,
+    restarts_hour: usize,
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let namespaces: Vec<&String> = state
+        .namespaces
+        .iter()
+        .filter(|n| state.shown_namespace(n))
+        .collect();
+    let [ns_area, nodes_area, events_area] = Layout::vertical([
+        Constraint::Length(namespaces.len() as u16 + 3),
+        Constraint::Length(4),
+        Constraint::Min(3),
+    ])
+    .areas(area);
+    namespaces_panel(frame, ns_area, state, &namespaces, ui);
+    nodes_panel(frame, nodes_area, state, ui);
+    warnings_panel(frame, events_area, state, ui);
+}
+
+fn summarize(state: &AppState) -> BTreeMap<&str, NamespaceSummary> {
+    let mut by_ns: BTreeMap<&str, NamespaceSummary> = BTreeMap::new();
+    let workloads = state
+        .cluster
+        .deployments
+        .items
+        .values()
+        .map(|d| WorkloadRow::of_deployment(d))
+        .chain(
+            state
+                .cluster
+                .statefulsets
+                .items
+                .values()
+                .map(|s| WorkloadRow::of_statefulset(s)),
+        );
+    for w in workloads {
+        let Some(ns) = state.namespaces.iter().find(|n| **n == w.namespace) else {
+            continue;
+        };
+        let s = by_ns.entry(ns.as_str()).or_default();
+        match w.health {
+            Health::Healthy => s.healthy += 1,
+            Health::Progressing => s.progressing += 1,
+            Health::Degraded => s.degraded += 1,
+        }
+    }
+    for pod in state.pod_rows.values() {
+        let Some(ns) = state.namespaces.iter().find(|n| **n == pod.namespace) else {
+            continue;
+        };
+        let s = by_ns.entry(ns.as_str()).or_default();
+        s.pods += 1;
+        if !pod.is_ready() && pod.summary.status != "Completed" {
+            s.not_ready += 1;
+        }
+        s.restarts_hour += pod.restarts_within_hour(state.now);
+    }
+    by_ns
+}
+
+fn namespaces_panel(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    namespaces: &[&String],
+    ui: &Ui,
+) {
+    let summaries = summarize(state);
+    let header = Row::new([
+        "NAMESPACE",
+        "WORKLOADS",
+        "NOT READY",
+        "RESTARTS 1H",
+        "WATCH",
+    ])
+    .style(ui.style("header"));
+    let rows = namespaces.iter().map(|ns| {
+        let forbidden = state.health.iter().any(|(SourceId { namespace, .. }, h)| {
+            namespace.as_deref() == Some(ns.as_str()) && matches!(h, SourceHealth::Forbidden { .. })
+        });
+        let (watch, watch_role) = namespace_health(state, ns);
+        if forbidden && !state.pod_rows.keys().any(|(n, _)| n == *ns) {
+            return Row::new(vec![
+                Cell::from(ns.as_str()),
+                Cell::from(Span::styled("forbidden", ui.style("critical"))),
+                Cell::from(Span::styled("forbidden", ui.style("critical"))),
+                Cell::from(Span::styled("forbidden", ui.style("critical"))),
+                Cell::from(Span::styled(watch, ui.style(watch_role))),
+            ]);
+        }
+        let empty = NamespaceSummary::default();
+        let s = summaries.get(ns.as_str()).unwrap_or(&empty);
+        let workloads = Line::from(vec![
+            Span::styled(format!("{} ok", s.healthy), ui.style("ok")),
+            Span::raw(" "),
+            Span::styled(
+                format!("{} progressing", s.progressing),
+                ui.style(if s.progressing > 0 {
+                    "warning"
+                } else {
+                    "muted"
+                }),
+            ),
+            Span::raw(" "),
+            Span::styled(
+                format!("{} degraded", s.degraded),
+                ui.style(if s.degraded > 0 { "critical" } else { "muted" }),
+            ),
+        ]);
+        Row::new(vec![
+            Cell::from(ns.as_str()),
+            Cell::from(workloads),
+            Cell::from(Span::styled(
+                format!("{} of {}", s.not_ready, s.pods),
+                ui.style(if s.not_ready > 0 { "critical" } else { "ok" }),
+            )),
+            Cell::from(Span::styled(
+                s.restarts_hour.to_string(),
+                ui.style(if s.restarts_hour > 0 { "warning" } else { "ok" }),
+            )),
+            Cell::from(Span::styled(watch, ui.style(watch_role))),
+        ])
+    });
+    let widths = [
+        Constraint::Length(14),
+        Constraint::Length(30),
+        Constraint::Length(9),
+        Constraint::Length(11),
+        Constraint::Min(10),
+    ];
+    let block = panel("Workloads", watch_freshness(state, None), ui);
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+/// The worst health of one namespace's watch streams.
+fn namespace_health(state: &AppState, namespace: &str) -> (String, &'static str) {
+    let mut worst = ("live".to_string(), "ok");
+    let mut any = false;
+    for (id, h) in &state.health {
+        if id.namespace.as_deref() != Some(namespace) {
+            continue;
+        }
+        any = true;
+        match h {
+            SourceHealth::Forbidden { .. } => worst = ("forbidden".into(), "critical"),
+            SourceHealth::Reconnecting { since, .. } if worst.1 != "critical" => {
+                worst = (
+                    format!("reconnecting {}", human_age(*since, state.now)),
+                    "stale",
+                )
+            }
+            SourceHealth::Connecting if worst.1 == "ok" => worst = ("connecting".into(), "stale"),
+            _ => {}
+        }
+    }
+    if any {
+        worst
+    } else {
+        ("connecting".into(), "stale")
+    }
+}
+
+fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let nodes: Vec<NodeRow> = state
+        .cluster
+        .nodes
+        .items
+        .values()
+        .map(|n| NodeRow::of(n))
+        .collect();
+    let ready = nodes.iter().filter(|n| n.ready == Some(true)).count();
+    let pressured: Vec<String> = nodes
+        .iter()
+        .filter(|n| !n.pressures.is_empty())
+        .map(|n| format!("{} ({})", n.name, n.pressures.join(",")))
+        .collect();
+    let lines = vec![
+        Line::from(vec![
+            Span::styled(format!("{} nodes, ", nodes.len()), ui.style("text")),
+            Span::styled(
+                format!("{ready} ready"),
+                ui.style(if ready == nodes.len() {
+                    "ok"
+                } else {
+                    "critical"
+                }),
+            ),
+        ]),
+        if pressured.is_empty() {
+            Line::from(Span::styled("no node under pressure", ui.style("ok")))
+        } else {
+            Line::from(Span::styled(
+                format!("under pressure: {}", pressured.join(", ")),
+                ui.style("critical"),
+            ))
+        },
+    ];
+    let block = panel("Nodes", watch_freshness(state, Some("nodes")), ui);
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+fn warnings_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let mut warnings: Vec<EventRow> = state
+        .cluster
+        .events
+        .items
+        .values()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .map(|e| EventRow::of(e))
+        .filter(|e| state.shown_namespace(&e.namespace))
+        .collect();
+    warnings.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    let room = area.height.saturating_sub(2) as usize;
+    let lines: Vec<Line> = if warnings.is_empty() {
+        vec![Line::from(Span::styled(
+            "no warning events",
+            ui.style("ok"),
+        ))]
+    } else {
+        warnings
+            .iter()
+            .take(room)
+            .map(|e| {
+                Line::from(vec![
+                    Span::styled(
+                        format!(
+                            "{:>4} ",
+                            e.last_seen
+                                .map(|t| human_age(t, state.now))
+                                .unwrap_or_default()
+                        ),
+                        ui.style("muted"),
+                    ),
+                    Span::styled(format!("{} ", e.reason), ui.style("warning")),
+                    Span::raw(format!("{} ", e.object)),
+                    Span::styled(e.message.clone(), ui.style("muted")),
+                ])
+            })
+            .collect()
+    };
+    let block = panel(
+        "Recent warnings",
+        watch_freshness(state, Some("events")),
+        ui,
+    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}

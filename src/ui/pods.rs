@@ -1,0 +1,266 @@
+//! The pods view: kubectl's columns plus probes and QoS; details with containers, probes,
+//! last state, resources, owner and the pod's events.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Wrap};
+
+use super::chrome::watch_freshness;
+use super::style::{Ui, pod_status_role};
+use super::table::{TableSpec, draw, panel, position};
+use crate::app::rows::POD_COLUMNS;
+use crate::app::state::{AppState, ViewId};
+use crate::model::age::human_age;
+use crate::model::node_view::EventRow;
+use crate::model::pod_view::describe_probe;
+
+const WIDTHS: &[Constraint] = &[
+    Constraint::Length(14),
+    Constraint::Min(30),
+    Constraint::Length(5),
+    Constraint::Length(17),
+    Constraint::Length(14),
+    Constraint::Length(8),
+    Constraint::Length(10),
+    Constraint::Length(14),
+    Constraint::Length(5),
+];
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let (table_area, detail_area) = split(area, state.details);
+    let table = state.table(ViewId::Pods);
+    let rows = &state.rows.pods;
+    let block = panel("Pods", watch_freshness(state, Some("pods")), ui).title_bottom(Span::styled(
+        position(rows.len(), table, POD_COLUMNS, ui),
+        ui.style("muted"),
+    ));
+    let now = state.now;
+    draw(
+        frame,
+        table_area,
+        block,
+        TableSpec {
+            columns: POD_COLUMNS,
+            widths: WIDTHS,
+            hide_order: &[6, 7, 0, 8, 5],
+            len: rows.len(),
+            table,
+        },
+        ui,
+        |i| {
+            let r = &rows[i];
+            let status_role = pod_status_role(&r.summary.status, r.is_ready());
+            let probe_role = if r.probes.failing() {
+                "critical"
+            } else {
+                "text"
+            };
+            vec![
+                Cell::from(Span::styled(r.namespace.clone(), ui.style("muted"))),
+                Cell::from(r.name.clone()),
+                Cell::from(Span::styled(
+                    r.ready_cell(),
+                    ui.style(if r.is_ready() { "text" } else { "warning" }),
+                )),
+                Cell::from(Span::styled(
+                    r.summary.status.clone(),
+                    ui.style(status_role),
+                )),
+                Cell::from(Span::styled(
+                    r.summary.restarts_cell(now),
+                    ui.style(if r.summary.restarts > 0 {
+                        "warning"
+                    } else {
+                        "text"
+                    }),
+                )),
+                Cell::from(Span::styled(r.probes.cell(), ui.style(probe_role))),
+                Cell::from(Span::styled(r.qos.clone(), ui.style("muted"))),
+                Cell::from(r.node.clone()),
+                Cell::from(r.created.map(|c| human_age(c, now)).unwrap_or_default()),
+            ]
+        },
+    );
+    if let Some(detail_area) = detail_area {
+        details(frame, detail_area, state, ui);
+    }
+}
+
+/// Table on top, details below when open.
+pub fn split(area: Rect, details: bool) -> (Rect, Option<Rect>) {
+    if !details {
+        return (area, None);
+    }
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    (top, Some(bottom))
+}
+
+fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let Some(row) = state.rows.pods.get(state.table(ViewId::Pods).selected) else {
+        return;
+    };
+    let Some(pod) = state
+        .cluster
+        .pods
+        .get(&(row.namespace.clone(), row.name.clone()))
+    else {
+        return;
+    };
+    let mut lines: Vec<Line> = Vec::new();
+    let label = |t: &str| Span::styled(format!("{t:<12}"), ui.style("muted"));
+    lines.push(Line::from(vec![
+        label("owner"),
+        Span::raw(
+            row.owner
+                .as_ref()
+                .map(|(k, n)| format!("{k}/{n}"))
+                .unwrap_or_else(|| "-".into()),
+        ),
+        Span::styled("   node ", ui.style("muted")),
+        Span::raw(row.node.clone()),
+        Span::styled("   qos ", ui.style("muted")),
+        Span::raw(row.qos.clone()),
+    ]));
+    let statuses = pod
+        .status
+        .as_ref()
+        .and_then(|s| s.container_statuses.clone())
+        .unwrap_or_default();
+    for c in pod
+        .spec
+        .as_ref()
+        .map(|s| s.containers.as_slice())
+        .unwrap_or(&[])
+    {
+        let cs = statuses.iter().find(|s| s.name == c.name);
+        let state_text = cs
+            .and_then(|s| s.state.as_ref())
+            .map(|s| {
+                if s.running.is_some() {
+                    "running".to_string()
+                } else if let Some(w) = &s.waiting {
+                    format!("waiting: {}", w.reason.clone().unwrap_or_default())
+                } else if let Some(t) = &s.terminated {
+                    format!(
+                        "terminated: {} (exit {})",
+                        t.reason.clone().unwrap_or_default(),
+                        t.exit_code
+                    )
+                } else {
+                    "unknown".into()
+                }
+            })
+            .unwrap_or_else(|| "not started".into());
+        let ready = cs.is_some_and(|s| s.ready);
+        lines.push(Line::from(vec![
+            Span::styled(format!("{:<12}", c.name), ui.style("title")),
+            Span::styled(
+                format!("{state_text}  "),
+                ui.style(if ready { "ok" } else { "warning" }),
+            ),
+            Span::raw(c.image.clone().unwrap_or_default()),
+        ]));
+        if let Some(last) = cs
+            .and_then(|s| s.last_state.as_ref())
+            .and_then(|l| l.terminated.as_ref())
+        {
+            lines.push(Line::from(vec![
+                label("  last"),
+                Span::styled(
+                    format!(
+                        "{} exit {}{}",
+                        last.reason.clone().unwrap_or_default(),
+                        last.exit_code,
+                        last.finished_at
+                            .as_ref()
+                            .map(|f| format!(
+                                ", {} ago",
+                                human_age(crate::model::age::k8s_time(f), state.now)
+                            ))
+                            .unwrap_or_default()
+                    ),
+                    ui.style("critical"),
+                ),
+            ]));
+        }
+        for (name, probe) in [
+            ("  liveness", &c.liveness_probe),
+            ("  readiness", &c.readiness_probe),
+            ("  startup", &c.startup_probe),
+        ] {
+            if let Some(p) = probe {
+                lines.push(Line::from(vec![label(name), Span::raw(describe_probe(p))]));
+            }
+        }
+        if let Some(r) = &c.resources {
+            let fmt = |m: &Option<
+                std::collections::BTreeMap<
+                    String,
+                    k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+                >,
+            >| {
+                m.as_ref()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(k, v)| format!("{k}={}", v.0))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .unwrap_or_else(|| "-".into())
+            };
+            lines.push(Line::from(vec![
+                label("  requests"),
+                Span::raw(fmt(&r.requests)),
+                Span::styled("  limits ", ui.style("muted")),
+                Span::raw(fmt(&r.limits)),
+            ]));
+        }
+    }
+    let mut events: Vec<EventRow> = state
+        .cluster
+        .events
+        .items
+        .values()
+        .filter(|e| {
+            e.involved_object.name.as_deref() == Some(row.name.as_str())
+                && e.metadata.namespace.as_deref() == Some(row.namespace.as_str())
+        })
+        .map(|e| EventRow::of(e))
+        .collect();
+    events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    if let Some(unhealthy) = events.iter().find(|e| e.reason == "Unhealthy") {
+        lines.push(Line::from(vec![
+            label("unhealthy"),
+            Span::styled(unhealthy.message.clone(), ui.style("critical")),
+        ]));
+    }
+    lines.push(Line::from(Span::styled("events", ui.style("title"))));
+    for e in events.iter().take(8) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "  {:>4} ",
+                    e.last_seen
+                        .map(|t| human_age(t, state.now))
+                        .unwrap_or_default()
+                ),
+                ui.style("muted"),
+            ),
+            Span::styled(
+                format!("{} ", e.reason),
+                ui.style(if e.warning { "warning" } else { "text" }),
+            ),
+            Span::raw(e.message.clone()),
+        ]));
+    }
+    let title = format!("Pod {}/{}", row.namespace, row.name);
+    let block = panel(&title, watch_freshness(state, Some("pods")), ui);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

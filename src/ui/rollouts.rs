@@ -1,0 +1,192 @@
+//! The rollouts view: Deployments and StatefulSets with kubectl's rollout status, a progress
+//! gauge and, in details, conditions and the ReplicaSet revision history.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Wrap};
+
+use super::chrome::watch_freshness;
+use super::pods::split;
+use super::style::{Ui, gauge};
+use super::table::{TableSpec, draw, panel, position};
+use crate::app::rows::WORKLOAD_COLUMNS;
+use crate::app::state::{AppState, ViewId};
+use crate::model::age::human_age;
+use crate::model::rollout::{Health, RolloutPhase};
+use crate::model::workload::{WorkloadRow, history};
+
+const WIDTHS: &[Constraint] = &[
+    Constraint::Length(14),
+    Constraint::Length(22),
+    Constraint::Length(11),
+    Constraint::Length(5),
+    Constraint::Length(10),
+    Constraint::Length(9),
+    Constraint::Length(10),
+    Constraint::Length(4),
+    Constraint::Min(20),
+];
+
+pub fn health_role(row: &WorkloadRow) -> &'static str {
+    match row.health {
+        Health::Healthy => "ok",
+        Health::Progressing => "warning",
+        Health::Degraded => "critical",
+    }
+}
+
+/// One word for the STATUS column's start; the rest is kubectl's sentence.
+fn status_word(row: &WorkloadRow) -> &'static str {
+    match (row.status.phase, row.health) {
+        (RolloutPhase::Failed, _) => "Failed",
+        (RolloutPhase::Paused, _) => "Paused",
+        (RolloutPhase::Progressing, _) => "Progressing",
+        (RolloutPhase::Complete, Health::Degraded) => "Degraded",
+        (RolloutPhase::Complete, _) => "Complete",
+    }
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let (table_area, detail_area) = split(area, state.details);
+    let table = state.table(ViewId::Rollouts);
+    let rows = &state.rows.workloads;
+    let freshness = watch_freshness(state, Some("deployments"));
+    let block = panel("Rollouts", freshness, ui).title_bottom(Span::styled(
+        position(rows.len(), table, WORKLOAD_COLUMNS, ui),
+        ui.style("muted"),
+    ));
+    draw(
+        frame,
+        table_area,
+        block,
+        TableSpec {
+            columns: WORKLOAD_COLUMNS,
+            widths: WIDTHS,
+            hide_order: &[2, 4, 5, 7, 0],
+            len: rows.len(),
+            table,
+        },
+        ui,
+        |i| {
+            let r = &rows[i];
+            let role = health_role(r);
+            vec![
+                Cell::from(Span::styled(r.namespace.clone(), ui.style("muted"))),
+                Cell::from(r.name.clone()),
+                Cell::from(Span::styled(r.kind, ui.style("muted"))),
+                Cell::from(Span::styled(
+                    format!("{}/{}", r.ready, r.desired),
+                    ui.style(role),
+                )),
+                Cell::from(r.updated.to_string()),
+                Cell::from(r.available.to_string()),
+                Cell::from(Span::styled(
+                    gauge(r.progress(), 10, ui.symbols),
+                    ui.style("gauge"),
+                )),
+                Cell::from(
+                    r.revision
+                        .chars()
+                        .rev()
+                        .take(4)
+                        .collect::<Vec<_>>()
+                        .into_iter()
+                        .rev()
+                        .collect::<String>(),
+                ),
+                Cell::from(Line::from(vec![
+                    Span::styled(format!("{} ", status_word(r)), ui.style(role)),
+                    Span::styled(r.status.message.clone(), ui.style("muted")),
+                ])),
+            ]
+        },
+    );
+    if let Some(detail_area) = detail_area {
+        details(frame, detail_area, state, ui);
+    }
+}
+
+fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let Some(row) = state
+        .rows
+        .workloads
+        .get(state.table(ViewId::Rollouts).selected)
+    else {
+        return;
+    };
+    let label = |t: &str| Span::styled(format!("{t:<11}"), ui.style("muted"));
+    let mut lines = vec![
+        Line::from(vec![
+            label("status"),
+            Span::styled(row.status.message.clone(), ui.style(health_role(row))),
+        ]),
+        Line::from(vec![
+            label("replicas"),
+            Span::raw(format!(
+                "{} desired, {} updated, {} ready, {} available",
+                row.desired, row.updated, row.ready, row.available
+            )),
+        ]),
+        Line::from(vec![label("images"), Span::raw(row.images.join(", "))]),
+    ];
+    for c in &row.conditions {
+        let role = if c.status == "True" {
+            "text"
+        } else {
+            "warning"
+        };
+        lines.push(Line::from(vec![
+            label("condition"),
+            Span::styled(format!("{}={} ", c.type_, c.status), ui.style(role)),
+            Span::styled(format!("{} ", c.reason), ui.style("muted")),
+            Span::raw(c.message.clone()),
+        ]));
+    }
+    if row.kind == "Deployment" {
+        lines.push(Line::from(Span::styled(
+            "revision history",
+            ui.style("title"),
+        )));
+        for rev in history(
+            &row.uid,
+            state.cluster.replicasets.items.values().map(|r| r.as_ref()),
+        ) {
+            let current = rev.revision.to_string() == row.revision;
+            lines.push(Line::from(vec![
+                Span::styled(
+                    format!("{}{:>3} ", if current { "*" } else { " " }, rev.revision),
+                    ui.style(if current { "accent" } else { "text" }),
+                ),
+                Span::raw(format!("{:<24} ", rev.name)),
+                Span::styled(
+                    format!("{}/{} ", rev.ready, rev.replicas),
+                    ui.style("muted"),
+                ),
+                Span::styled(
+                    format!(
+                        "{:>4} ",
+                        rev.created
+                            .map(|c| human_age(c, state.now))
+                            .unwrap_or_default()
+                    ),
+                    ui.style("muted"),
+                ),
+                Span::raw(rev.images.join(", ")),
+            ]));
+        }
+    } else {
+        lines.push(Line::from(vec![
+            label("revision"),
+            Span::raw(row.revision.clone()),
+        ]));
+    }
+    let title = format!("{} {}/{}", row.kind, row.namespace, row.name);
+    let block = panel(&title, watch_freshness(state, Some("replicasets")), ui);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

@@ -1,0 +1,293 @@
+//! In-process app tests: watcher events and keys in, state and screen out.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ms5_console::app::event::{
+    Change, DataEvent, Effect, KubeChange, LogEvent, SourceHealth, SourceId,
+};
+use ms5_console::app::rows;
+use ms5_console::app::state::{AppState, Overlay, ViewId};
+use ms5_console::app::update::{apply, handle_key};
+use ms5_console::config::keymap::Keymap;
+use serde_json::json;
+
+use crate::fixture::{self, now, screen, state};
+
+fn press(state: &mut AppState, keys: &str) -> Vec<Effect> {
+    let keymap = Keymap::default_keymap();
+    let mut effects = Vec::new();
+    for c in keys.chars() {
+        effects.extend(handle_key(
+            state,
+            &keymap,
+            KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE),
+        ));
+    }
+    rows::refresh(state);
+    effects
+}
+
+fn press_code(state: &mut AppState, code: KeyCode, modifiers: KeyModifiers) -> Vec<Effect> {
+    let effects = handle_key(
+        state,
+        &Keymap::default_keymap(),
+        KeyEvent::new(code, modifiers),
+    );
+    rows::refresh(state);
+    effects
+}
+
+fn selected_pod(state: &AppState) -> String {
+    state.rows.pods[state.table(ViewId::Pods).selected]
+        .name
+        .clone()
+}
+
+#[test]
+fn command_mode_switches_views_by_name_and_alias() {
+    let mut s = state();
+    press(&mut s, ":po");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(s.view, ViewId::Pods);
+    assert!(screen(&s, 120, 30).contains("CrashLoopBackOff"));
+    press(&mut s, ":ro");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(s.view, ViewId::Rollouts);
+    press_code(&mut s, KeyCode::Tab, KeyModifiers::NONE);
+    assert_eq!(s.view, ViewId::Pods);
+    press_code(&mut s, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(s.view, ViewId::Rollouts);
+}
+
+#[test]
+fn selection_stays_on_the_same_pod_when_others_come_and_go() {
+    let mut s = state();
+    press(&mut s, "3jjj");
+    let chosen = selected_pod(&s);
+    assert_eq!(chosen, "celery-worker-557497f8c-4xk2p");
+    // A new pod sorting before it, and one above it deleted.
+    let new_pod = fixture::pod(
+        "ms5-production",
+        "backend-5bdc5c656-aaaaa",
+        ("ReplicaSet", "backend-5bdc5c656"),
+        "n",
+        "Pending",
+        vec![],
+        json!({}),
+    );
+    apply(
+        &mut s,
+        DataEvent::Kube(KubeChange::Pods(Change::Applied(
+            serde_json::from_value(new_pod).unwrap(),
+        ))),
+    );
+    let gone = fixture::pods()
+        .into_iter()
+        .find(|p| p["metadata"]["name"] == "backend-5bdc5c656-glpwq")
+        .unwrap();
+    apply(
+        &mut s,
+        DataEvent::Kube(KubeChange::Pods(Change::Deleted(
+            serde_json::from_value(gone).unwrap(),
+        ))),
+    );
+    rows::refresh(&mut s);
+    assert_eq!(selected_pod(&s), chosen);
+    assert!(!screen(&s, 160, 45).contains("backend-5bdc5c656-glpwq"));
+    assert!(screen(&s, 160, 45).contains("backend-5bdc5c656-aaaaa"));
+}
+
+#[test]
+fn filter_by_text_and_by_label_then_escape_clears() {
+    let mut s = state();
+    press(&mut s, "3/crash");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(s.rows.pods.len(), 1);
+    assert!(screen(&s, 160, 45).contains("filter \"crash\""));
+    press_code(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+    assert_eq!(s.rows.pods.len(), 10);
+    press(&mut s, "/-l app=postgres");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    let names: Vec<&str> = s.rows.pods.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["postgres-0", "postgres-backup-29929-xv2lq"]);
+}
+
+#[test]
+fn sort_cycles_columns_and_reverses() {
+    let mut s = state();
+    press(&mut s, "3ssss");
+    // Column 4 is RESTARTS: most restarts first; the selection stays on the pod it was on.
+    assert_eq!(s.rows.pods[0].name, "celery-worker-557497f8c-4xk2p");
+    assert_eq!(selected_pod(&s), "backend-5bdc5c656-glpwq");
+    assert!(screen(&s, 160, 45).contains("sort RESTARTS"));
+    press(&mut s, "S");
+    assert_eq!(
+        s.rows.pods.last().unwrap().name,
+        "celery-worker-557497f8c-4xk2p"
+    );
+}
+
+#[test]
+fn logs_open_on_the_selected_pod_and_close_with_escape() {
+    let mut s = state();
+    press(&mut s, "3jjj");
+    let effects = press(&mut s, "l");
+    let Some(Effect::OpenLogs(request)) = effects.first() else {
+        panic!("no log effect: {effects:?}")
+    };
+    assert_eq!(request.pod, "celery-worker-557497f8c-4xk2p");
+    // A crash-looping container's story is in its previous run.
+    assert!(request.previous);
+    let session = request.session;
+    apply(
+        &mut s,
+        DataEvent::Logs(LogEvent::Lines {
+            session,
+            lines: vec!["Traceback: boom".into()],
+        }),
+    );
+    apply(
+        &mut s,
+        DataEvent::Logs(LogEvent::Lines {
+            session: session + 99,
+            lines: vec!["stale".into()],
+        }),
+    );
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("Traceback: boom") && !text.contains("stale"),
+        "{text}"
+    );
+    assert_eq!(
+        press_code(&mut s, KeyCode::Esc, KeyModifiers::NONE),
+        vec![Effect::CloseLogs]
+    );
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn logs_of_a_workload_pick_its_unready_pod_first() {
+    let mut s = state();
+    press(&mut s, "2");
+    let effects = press(&mut s, "l");
+    let Some(Effect::OpenLogs(request)) = effects.first() else {
+        panic!("no log effect")
+    };
+    assert_eq!(request.pod, "backend-5bdc5c656-mntgf");
+}
+
+#[test]
+fn log_buffer_is_bounded() {
+    let mut s = state();
+    press(&mut s, "3l");
+    let Some(Overlay::Logs(l)) = &s.overlay else {
+        panic!()
+    };
+    let session = l.session;
+    for chunk in 0..30 {
+        let lines = (0..256).map(|i| format!("{chunk}-{i}")).collect();
+        apply(&mut s, DataEvent::Logs(LogEvent::Lines { session, lines }));
+    }
+    let Some(Overlay::Logs(l)) = &s.overlay else {
+        panic!()
+    };
+    assert_eq!(l.lines.len(), ms5_console::app::state::LOG_BUFFER_LINES);
+    assert_eq!(
+        l.dropped,
+        30 * 256 - ms5_console::app::state::LOG_BUFFER_LINES
+    );
+    assert_eq!(l.lines.back().unwrap(), "29-255");
+}
+
+#[test]
+fn namespace_command_narrows_or_adds_a_watch() {
+    let mut s = state();
+    press(&mut s, "3:ns ms5-staging");
+    assert!(press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    assert!(s.rows.pods.iter().all(|p| p.namespace == "ms5-staging"));
+    press(&mut s, ":ns ms5-dev");
+    let effects = press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(
+        effects,
+        vec![Effect::WatchNamespaces(
+            ["ms5-production", "ms5-staging", "ms5-system", "ms5-dev"]
+                .map(String::from)
+                .to_vec()
+        )]
+    );
+    press(&mut s, ":ns all");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(s.rows.pods.len(), 10);
+}
+
+#[test]
+fn quit_by_key_and_by_ctrl_c() {
+    let mut s = state();
+    assert_eq!(press(&mut s, "q"), vec![Effect::Quit]);
+    let mut s = state();
+    assert_eq!(
+        press_code(&mut s, KeyCode::Char('c'), KeyModifiers::CONTROL),
+        vec![Effect::Quit]
+    );
+}
+
+#[test]
+fn lost_connection_keeps_data_and_says_since_when() {
+    let mut s = state();
+    let since = now() - chrono::Duration::seconds(42);
+    for kind in [
+        "pods",
+        "deployments",
+        "statefulsets",
+        "replicasets",
+        "events",
+    ] {
+        apply(
+            &mut s,
+            DataEvent::Health(
+                SourceId {
+                    kind,
+                    namespace: Some("ms5-production".into()),
+                },
+                SourceHealth::Reconnecting {
+                    since,
+                    error: "connection refused".into(),
+                },
+            ),
+        );
+    }
+    press(&mut s, "3");
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.contains("k8s reconnecting since 09:59:18 (42s ago)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("celery-worker-557497f8c-4xk2p"),
+        "data stays on screen"
+    );
+}
+
+#[test]
+fn unreachable_cluster_at_start_is_on_screen() {
+    let mut s = fixture::empty_state();
+    apply(
+        &mut s,
+        DataEvent::Unreachable {
+            error: "connection refused (os error 111)".into(),
+        },
+    );
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("k8s unreachable: connection refused"),
+        "{text}"
+    );
+}
+
+#[test]
+fn quiet_cluster_is_not_stale() {
+    // Live streams with no events for an hour are still live: health is the stream's, not the
+    // age of the last event.
+    let mut s = state();
+    s.now = now() + chrono::Duration::hours(1);
+    assert!(screen(&s, 160, 45).contains("k8s watch: live"));
+}

@@ -1,0 +1,557 @@
+//! One fixed, realistic state for view and app tests: a fixed clock, objects shaped like the
+//! API's, and one of each status a person must be able to tell apart.
+
+use chrono::{DateTime, Duration, Utc};
+use ms5_console::app::event::{Change, Connection, DataEvent, KubeChange, SourceHealth, SourceId};
+use ms5_console::app::rows;
+use ms5_console::app::state::AppState;
+use ms5_console::config::keymap::Keymap;
+use ms5_console::config::theme::Theme;
+use ms5_console::ui::{self, Ui, style};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::buffer::Buffer;
+use serde_json::{Value, json};
+
+pub fn now() -> DateTime<Utc> {
+    "2026-11-27T10:00:00Z".parse().unwrap()
+}
+
+fn ago(seconds: i64) -> String {
+    (now() - Duration::seconds(seconds)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+pub fn namespaces() -> Vec<String> {
+    ["ms5-production", "ms5-staging", "ms5-system"]
+        .map(String::from)
+        .to_vec()
+}
+
+pub fn empty_state() -> AppState {
+    let connection = Connection {
+        context: "aks-ms5-prod".into(),
+        cluster: "aks-ms5-prod".into(),
+        user: "clusterUser_ms5".into(),
+        server: "https://ms5-prod.hcp.westeurope.azmk8s.io:443".into(),
+    };
+    AppState::new(connection, namespaces(), false, now())
+}
+
+fn container(name: &str, image: &str, probes: bool) -> Value {
+    let mut c = json!({"name": name, "image": image,
+        "resources": {"requests": {"cpu": "250m", "memory": "256Mi"}, "limits": {"memory": "512Mi"}}});
+    if probes {
+        c["livenessProbe"] =
+            json!({"httpGet": {"path": "/health/live", "port": 8000}, "periodSeconds": 10});
+        c["readinessProbe"] =
+            json!({"httpGet": {"path": "/health/ready", "port": 8000}, "periodSeconds": 5});
+    }
+    c
+}
+
+fn status(ready: bool, restarts: i32, state: Value, last: Option<Value>) -> Value {
+    let mut s = json!({"name": "app", "ready": ready, "restartCount": restarts, "image": "x", "imageID": "",
+        "state": state});
+    if let Some(l) = last {
+        s["lastState"] = l;
+    }
+    s
+}
+
+/// A pod owned by ReplicaSet `rs` (or by `sts` when it has no dash-hash).
+pub fn pod(
+    ns: &str,
+    name: &str,
+    owner: (&str, &str),
+    node: &str,
+    phase: &str,
+    statuses: Vec<Value>,
+    extra: Value,
+) -> Value {
+    let mut p = json!({
+        "apiVersion": "v1", "kind": "Pod",
+        "metadata": {"name": name, "namespace": ns, "uid": format!("uid-{name}"),
+            "creationTimestamp": ago(3 * 3600), "labels": {"app": name.split('-').next().unwrap()},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner.0, "name": owner.1, "uid": "o"}]},
+        "spec": {"nodeName": node, "containers": [container("app", "ms5acr.azurecr.io/ms5-backend:1.9.0", true)]},
+        "status": {"phase": phase, "qosClass": "Burstable", "containerStatuses": statuses},
+    });
+    if let Some(obj) = extra.as_object() {
+        for (k, v) in obj {
+            if k == "metadata" {
+                for (mk, mv) in v.as_object().unwrap() {
+                    p["metadata"][mk] = mv.clone();
+                }
+            } else if k == "status" {
+                for (sk, sv) in v.as_object().unwrap() {
+                    p["status"][sk] = sv.clone();
+                }
+            } else {
+                p[k] = v.clone();
+            }
+        }
+    }
+    p
+}
+
+fn running(ready: bool, restarts: i32) -> Value {
+    status(
+        ready,
+        restarts,
+        json!({"running": {"startedAt": ago(600)}}),
+        None,
+    )
+}
+
+pub fn pods() -> Vec<Value> {
+    let rs = ("ReplicaSet", "backend-5bdc5c656");
+    let worker = ("ReplicaSet", "celery-worker-557497f8c");
+    let node = "aks-app-27183645-vmss000000";
+    vec![
+        pod(
+            "ms5-production",
+            "backend-5bdc5c656-glpwq",
+            rs,
+            node,
+            "Running",
+            vec![running(true, 0)],
+            json!({}),
+        ),
+        pod(
+            "ms5-production",
+            "backend-5bdc5c656-jzv8m",
+            rs,
+            node,
+            "Running",
+            vec![running(true, 0)],
+            json!({}),
+        ),
+        pod(
+            "ms5-production",
+            "backend-5bdc5c656-mntgf",
+            rs,
+            "aks-app-27183645-vmss000001",
+            "Running",
+            vec![running(false, 0)],
+            json!({}),
+        ),
+        pod(
+            "ms5-production",
+            "celery-worker-557497f8c-4xk2p",
+            worker,
+            node,
+            "Running",
+            vec![status(
+                false,
+                7,
+                json!({"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s restarting failed container"}}),
+                Some(
+                    json!({"terminated": {"exitCode": 1, "reason": "Error", "finishedAt": ago(120)}}),
+                ),
+            )],
+            json!({}),
+        ),
+        pod(
+            "ms5-production",
+            "celery-worker-557497f8c-9zt6w",
+            worker,
+            node,
+            "Running",
+            vec![status(
+                false,
+                2,
+                json!({"running": {"startedAt": ago(30)}}),
+                Some(
+                    json!({"terminated": {"exitCode": 137, "reason": "OOMKilled", "finishedAt": ago(40)}}),
+                ),
+            )],
+            json!({}),
+        ),
+        pod(
+            "ms5-production",
+            "frontend-6db76759ff-abcde",
+            ("ReplicaSet", "frontend-6db76759ff"),
+            node,
+            "Pending",
+            vec![status(
+                false,
+                0,
+                json!({"waiting": {"reason": "ImagePullBackOff"}}),
+                None,
+            )],
+            json!({}),
+        ),
+        pod(
+            "ms5-production",
+            "postgres-0",
+            ("StatefulSet", "postgres"),
+            "aks-db-27183645-vmss000000",
+            "Running",
+            vec![running(true, 0)],
+            json!({}),
+        ),
+        pod(
+            "ms5-staging",
+            "backend-56d4b5d9f5-8qwer",
+            ("ReplicaSet", "backend-56d4b5d9f5"),
+            node,
+            "Running",
+            vec![running(true, 0)],
+            json!({"metadata": {"deletionTimestamp": ago(5)}}),
+        ),
+        pod(
+            "ms5-staging",
+            "celery-beat-6976466fd8-6p8n5",
+            ("ReplicaSet", "celery-beat-6976466fd8"),
+            node,
+            "Failed",
+            vec![],
+            json!({"status": {"reason": "Evicted", "message": "The node was low on resource: memory."}}),
+        ),
+        pod(
+            "ms5-staging",
+            "postgres-backup-29929-xv2lq",
+            ("Job", "postgres-backup-29929"),
+            node,
+            "Succeeded",
+            vec![status(
+                false,
+                0,
+                json!({"terminated": {"exitCode": 0, "reason": "Completed", "finishedAt": ago(3000)}}),
+                None,
+            )],
+            json!({}),
+        ),
+    ]
+}
+
+fn deployment(
+    ns: &str,
+    name: &str,
+    generation: i64,
+    spec: Value,
+    status: Value,
+    revision: &str,
+) -> Value {
+    let mut s = json!({"replicas": 3, "selector": {"matchLabels": {"app": name}},
+        "template": {"metadata": {"labels": {"app": name}},
+            "spec": {"containers": [container(name, &format!("ms5acr.azurecr.io/ms5-{name}:1.9.0"), true)]}}});
+    for (k, v) in spec.as_object().unwrap() {
+        s[k] = v.clone();
+    }
+    json!({"apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": name, "namespace": ns, "uid": format!("uid-{ns}-{name}"), "generation": generation,
+            "creationTimestamp": ago(40 * 86400),
+            "annotations": {"deployment.kubernetes.io/revision": revision}},
+        "spec": s, "status": status})
+}
+
+pub fn deployments() -> Vec<Value> {
+    vec![
+        deployment(
+            "ms5-production",
+            "backend",
+            5,
+            json!({}),
+            json!({"observedGeneration": 5, "replicas": 3,
+            "updatedReplicas": 3, "readyReplicas": 2, "availableReplicas": 2,
+            "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
+                "message": "Deployment has minimum availability."}]}),
+            "3",
+        ),
+        deployment(
+            "ms5-production",
+            "celery-worker",
+            8,
+            json!({}),
+            json!({"observedGeneration": 8, "replicas": 4,
+            "updatedReplicas": 1, "readyReplicas": 2, "availableReplicas": 2}),
+            "6",
+        ),
+        deployment(
+            "ms5-production",
+            "frontend",
+            3,
+            json!({"replicas": 2}),
+            json!({"observedGeneration": 3,
+            "replicas": 3, "updatedReplicas": 1, "readyReplicas": 2, "availableReplicas": 2,
+            "conditions": [{"type": "Progressing", "status": "False", "reason": "ProgressDeadlineExceeded",
+                "message": "ReplicaSet \"frontend-6db76759ff\" has timed out progressing."}]}),
+            "2",
+        ),
+        deployment(
+            "ms5-staging",
+            "backend",
+            2,
+            json!({"paused": true}),
+            json!({"observedGeneration": 2,
+            "replicas": 3, "updatedReplicas": 1, "readyReplicas": 3, "availableReplicas": 3}),
+            "4",
+        ),
+        deployment(
+            "ms5-staging",
+            "celery-beat",
+            1,
+            json!({"replicas": 1}),
+            json!({"observedGeneration": 1,
+            "replicas": 1, "updatedReplicas": 1, "readyReplicas": 1, "availableReplicas": 1}),
+            "1",
+        ),
+    ]
+}
+
+pub fn replicasets() -> Vec<Value> {
+    [("backend-5bdc5c656", "3", "1.9.0", 3), ("backend-66bcfd86f4", "2", "1.8.3", 0), ("backend-7cd74d99d9", "1", "1.8.2", 0)]
+        .into_iter()
+        .map(|(name, rev, tag, replicas)| {
+            json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+                "metadata": {"name": name, "namespace": "ms5-production", "creationTimestamp": ago(86400 * rev.parse::<i64>().unwrap()),
+                    "annotations": {"deployment.kubernetes.io/revision": rev},
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "backend",
+                        "uid": "uid-ms5-production-backend", "controller": true}]},
+                "spec": {"replicas": replicas, "selector": {}, "template": {"spec": {"containers": [
+                    {"name": "backend", "image": format!("ms5acr.azurecr.io/ms5-backend:{tag}")}]}}},
+                "status": {"replicas": replicas, "readyReplicas": replicas}})
+        })
+        .collect()
+}
+
+pub fn statefulsets() -> Vec<Value> {
+    vec![json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
+        "metadata": {"name": "postgres", "namespace": "ms5-production", "generation": 2, "creationTimestamp": ago(20 * 86400)},
+        "spec": {"replicas": 1, "serviceName": "postgres", "selector": {}, "template": {"spec": {"containers": [
+            {"name": "postgres", "image": "postgres:15.5"}]}},
+            "updateStrategy": {"type": "RollingUpdate"}},
+        "status": {"observedGeneration": 2, "replicas": 1, "readyReplicas": 1, "currentReplicas": 1, "updatedReplicas": 1,
+            "currentRevision": "postgres-6f79f", "updateRevision": "postgres-6f79f"}})]
+}
+
+fn node(name: &str, pressure: bool, taint: Option<(&str, &str)>) -> Value {
+    let cond = |t: &str, s: &str| json!({"type": t, "status": s, "reason": format!("Kubelet{t}"), "message": ""});
+    let mut n = json!({"apiVersion": "v1", "kind": "Node",
+        "metadata": {"name": name, "creationTimestamp": ago(41 * 86400), "labels": {"agentpool": "app"}},
+        "spec": {},
+        "status": {"allocatable": {"cpu": "7860m", "memory": "32863440Ki", "pods": "110"}, "conditions": [
+            cond("MemoryPressure", if pressure { "True" } else { "False" }),
+            cond("DiskPressure", "False"), cond("PIDPressure", "False"), cond("Ready", "True")]}});
+    if let Some((k, v)) = taint {
+        n["spec"]["taints"] = json!([{"key": k, "value": v, "effect": "NoSchedule"}]);
+    }
+    n
+}
+
+pub fn nodes() -> Vec<Value> {
+    vec![
+        node("aks-app-27183645-vmss000000", false, None),
+        node("aks-app-27183645-vmss000001", false, None),
+        node(
+            "aks-db-27183645-vmss000000",
+            true,
+            Some(("workload", "database")),
+        ),
+    ]
+}
+
+fn event(
+    ns: &str,
+    name: &str,
+    type_: &str,
+    reason: &str,
+    object: (&str, &str),
+    message: &str,
+    seconds_ago: i64,
+    count: i32,
+) -> Value {
+    json!({"apiVersion": "v1", "kind": "Event",
+        "metadata": {"name": name, "namespace": ns, "creationTimestamp": ago(seconds_ago)},
+        "type": type_, "reason": reason, "message": message, "count": count,
+        "lastTimestamp": ago(seconds_ago), "firstTimestamp": ago(seconds_ago + 600),
+        "involvedObject": {"kind": object.0, "name": object.1, "namespace": ns}})
+}
+
+pub fn events() -> Vec<Value> {
+    vec![
+        event(
+            "ms5-production",
+            "e1",
+            "Warning",
+            "BackOff",
+            ("Pod", "celery-worker-557497f8c-4xk2p"),
+            "Back-off restarting failed container app in pod celery-worker-557497f8c-4xk2p",
+            60,
+            12,
+        ),
+        event(
+            "ms5-production",
+            "e2",
+            "Warning",
+            "Unhealthy",
+            ("Pod", "backend-5bdc5c656-mntgf"),
+            "Readiness probe failed: HTTP probe failed with statuscode: 503",
+            20,
+            4,
+        ),
+        event(
+            "ms5-production",
+            "e3",
+            "Normal",
+            "ScalingReplicaSet",
+            ("Deployment", "celery-worker"),
+            "Scaled up replica set celery-worker-557497f8c to 1",
+            300,
+            1,
+        ),
+        event(
+            "ms5-production",
+            "e4",
+            "Warning",
+            "ProgressDeadlineExceeded",
+            ("Deployment", "frontend"),
+            "Deployment \"frontend\" has timed out progressing",
+            100,
+            1,
+        ),
+    ]
+}
+
+fn decode<K: serde::de::DeserializeOwned>(values: Vec<Value>) -> Vec<K> {
+    values
+        .into_iter()
+        .map(|v| serde_json::from_value(v).unwrap())
+        .collect()
+}
+
+fn reset<K>(ns: Option<&str>, items: Vec<K>) -> Change<K> {
+    Change::Reset {
+        namespace: ns.map(String::from),
+        items,
+    }
+}
+
+/// Every object of the fixture delivered as the watch streams would.
+pub fn data_events() -> Vec<DataEvent> {
+    let mut out = Vec::new();
+    for ns in ["ms5-production", "ms5-staging"] {
+        let only = |v: &Vec<Value>| {
+            v.iter()
+                .filter(|o| o["metadata"]["namespace"] == ns)
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        out.push(DataEvent::Kube(KubeChange::Pods(reset(
+            Some(ns),
+            decode(only(&pods())),
+        ))));
+        out.push(DataEvent::Kube(KubeChange::Deployments(reset(
+            Some(ns),
+            decode(only(&deployments())),
+        ))));
+        out.push(DataEvent::Kube(KubeChange::StatefulSets(reset(
+            Some(ns),
+            decode(only(&statefulsets())),
+        ))));
+        out.push(DataEvent::Kube(KubeChange::ReplicaSets(reset(
+            Some(ns),
+            decode(only(&replicasets())),
+        ))));
+        out.push(DataEvent::Kube(KubeChange::Events(reset(
+            Some(ns),
+            decode(only(&events())),
+        ))));
+        for kind in [
+            "pods",
+            "deployments",
+            "statefulsets",
+            "replicasets",
+            "events",
+        ] {
+            let id = SourceId {
+                kind,
+                namespace: Some(ns.to_string()),
+            };
+            out.push(DataEvent::Health(
+                id,
+                SourceHealth::Live {
+                    since: now() - Duration::minutes(12),
+                },
+            ));
+        }
+    }
+    // The on-call user may not read ms5-system: shown as forbidden, the rest works.
+    for kind in [
+        "pods",
+        "deployments",
+        "statefulsets",
+        "replicasets",
+        "events",
+    ] {
+        let id = SourceId {
+            kind,
+            namespace: Some("ms5-system".into()),
+        };
+        out.push(DataEvent::Health(
+            id,
+            SourceHealth::Forbidden {
+                message: "pods is forbidden: User \"oncall\" cannot list resource \"pods\"".into(),
+            },
+        ));
+    }
+    out.push(DataEvent::Kube(KubeChange::Nodes(reset(
+        None,
+        decode(nodes()),
+    ))));
+    out.push(DataEvent::Health(
+        SourceId {
+            kind: "nodes",
+            namespace: None,
+        },
+        SourceHealth::Live { since: now() },
+    ));
+    out
+}
+
+pub fn state() -> AppState {
+    let mut state = empty_state();
+    for e in data_events() {
+        ms5_console::app::update::apply(&mut state, e);
+    }
+    rows::refresh(&mut state);
+    state
+}
+
+/// Draws `state` at `width`x`height` with a theme, returning the buffer.
+pub fn draw(state: &AppState, width: u16, height: u16, theme: &Theme, ascii: bool) -> Buffer {
+    let keymap = Keymap::default_keymap();
+    let symbols = if ascii {
+        &style::ASCII
+    } else {
+        &style::UNICODE
+    };
+    let ui = Ui {
+        theme,
+        keymap: &keymap,
+        symbols,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| ui::render(f, state, &ui)).unwrap();
+    terminal.backend().buffer().clone()
+}
+
+/// The buffer's text, one line per row, trailing spaces trimmed.
+pub fn text(buffer: &Buffer) -> String {
+    let area = buffer.area;
+    (0..area.height)
+        .map(|y| {
+            let line: String = (0..area.width)
+                .map(|x| buffer[(x, y)].symbol().to_string())
+                .collect();
+            line.trim_end().to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Renders with the default theme at a size and returns the text.
+pub fn screen(state: &AppState, width: u16, height: u16) -> String {
+    text(&draw(state, width, height, &Theme::default_theme(), false))
+}

@@ -1,0 +1,6 @@
+//! The console: views, key handling, config files and the real binary in a terminal.
+
+mod app;
+mod config_files;
+mod fixture;
+mod views;

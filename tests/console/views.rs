@@ -1,0 +1,235 @@
+//! Every view drawn from the fixture at 80x24 and 160x45 (insta snapshots), plus colour
+//! assertions cell by cell, since text snapshots do not capture colour.
+
+use insta::assert_snapshot;
+use ms5_console::app::action::Action;
+use ms5_console::app::event::{DataEvent, LogEvent};
+use ms5_console::app::state::ViewId;
+use ms5_console::app::update::{run_command, update};
+use ms5_console::config::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+use crate::fixture::{self, draw, screen, state};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
+
+fn snapshot_view(name: &str, prepare: impl Fn(&mut ms5_console::app::state::AppState)) {
+    for (w, h) in SIZES {
+        let mut s = state();
+        prepare(&mut s);
+        ms5_console::app::rows::refresh(&mut s);
+        assert_snapshot!(format!("{name}_{w}x{h}"), screen(&s, w, h));
+    }
+}
+
+#[test]
+fn overview() {
+    snapshot_view("overview", |_| {});
+}
+
+#[test]
+fn rollouts() {
+    snapshot_view("rollouts", |s| s.view = ViewId::Rollouts);
+}
+
+#[test]
+fn rollout_details_with_revision_history() {
+    snapshot_view("rollouts_details", |s| {
+        s.view = ViewId::Rollouts;
+        s.details = true;
+    });
+}
+
+#[test]
+fn pods() {
+    snapshot_view("pods", |s| s.view = ViewId::Pods);
+}
+
+#[test]
+fn pod_details() {
+    snapshot_view("pods_details", |s| {
+        s.view = ViewId::Pods;
+        ms5_console::app::rows::refresh(s);
+        update(s, Action::Down);
+        update(s, Action::Down);
+        s.details = true;
+    });
+}
+
+#[test]
+fn nodes() {
+    snapshot_view("nodes", |s| s.view = ViewId::Nodes);
+}
+
+#[test]
+fn events() {
+    snapshot_view("events", |s| s.view = ViewId::Events);
+}
+
+#[test]
+fn help_is_generated_from_the_keymap() {
+    snapshot_view("help", |s| {
+        update(s, Action::Help);
+    });
+}
+
+#[test]
+fn yaml() {
+    snapshot_view("yaml", |s| {
+        s.view = ViewId::Pods;
+        ms5_console::app::rows::refresh(s);
+        update(s, Action::Yaml);
+    });
+}
+
+#[test]
+fn logs() {
+    snapshot_view("logs", |s| {
+        s.view = ViewId::Pods;
+        ms5_console::app::rows::refresh(s);
+        update(s, Action::Logs);
+        let session = match &s.overlay {
+            Some(ms5_console::app::state::Overlay::Logs(l)) => l.session,
+            _ => panic!("logs did not open"),
+        };
+        let lines = (1..=40)
+            .map(|i| format!("INFO line {i}: GET /api/v1/production/lines/{i}/oee 200"))
+            .collect();
+        ms5_console::app::update::apply(s, DataEvent::Logs(LogEvent::Lines { session, lines }));
+    });
+}
+
+#[test]
+fn filter_and_command_lines() {
+    snapshot_view("pods_filtered", |s| {
+        s.view = ViewId::Pods;
+        update(s, Action::Filter);
+        for c in "crash".chars() {
+            ms5_console::app::update::handle_key(
+                s,
+                &ms5_console::config::keymap::Keymap::default_keymap(),
+                crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Char(c)),
+            );
+        }
+        ms5_console::app::update::handle_key(
+            s,
+            &ms5_console::config::keymap::Keymap::default_keymap(),
+            crossterm::event::KeyEvent::from(crossterm::event::KeyCode::Enter),
+        );
+    });
+    let mut s = state();
+    run_command(&mut s, "bogus");
+    let text = screen(&s, 80, 24);
+    assert!(
+        text.lines()
+            .last()
+            .unwrap()
+            .contains("unknown command `bogus`"),
+        "{text}"
+    );
+}
+
+#[test]
+fn too_small_says_so() {
+    let s = state();
+    assert_snapshot!("too_small_50x10", screen(&s, 50, 10));
+}
+
+#[test]
+fn ascii_mode_draws_no_unicode() {
+    let mut s = state();
+    for view in [ViewId::Overview, ViewId::Rollouts, ViewId::Pods] {
+        s.view = view;
+        ms5_console::app::rows::refresh(&mut s);
+        let text = fixture::text(&draw(&s, 120, 30, &Theme::default_theme(), true));
+        assert!(text.is_ascii(), "non-ASCII in {view:?}:\n{text}");
+    }
+}
+
+/// The cell where `needle` starts on screen.
+fn find(buffer: &Buffer, needle: &str) -> (u16, u16) {
+    let text = fixture::text(buffer);
+    for (y, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            let x = line[..byte].chars().count();
+            return (x as u16, y as u16);
+        }
+    }
+    panic!("`{needle}` not on screen:\n{text}");
+}
+
+#[test]
+fn status_colours_follow_the_theme() {
+    let mut s = state();
+    s.view = ViewId::Pods;
+    ms5_console::app::rows::refresh(&mut s);
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    let colour = |needle: &str| buffer[find(&buffer, needle)].fg;
+    assert_eq!(colour("CrashLoopBackOff"), Color::Red);
+    assert_eq!(colour("ImagePullBackOff"), Color::Red);
+    assert_eq!(colour("Evicted"), Color::Red);
+    assert_eq!(colour("Terminating"), Color::Yellow);
+    assert_eq!(colour("Completed"), Color::DarkGray);
+    // A ready pod's Running is green; the unready one's is yellow.
+    let (x, y) = find(&buffer, "backend-5bdc5c656-glpwq");
+    let status_x = fixture::text(&buffer)
+        .lines()
+        .nth(3)
+        .unwrap()
+        .find("STATUS")
+        .unwrap() as u16;
+    assert_eq!(buffer[(status_x, y)].fg, Color::Green, "row at x={x}");
+    let (_, y) = find(&buffer, "backend-5bdc5c656-mntgf");
+    assert_eq!(buffer[(status_x, y)].fg, Color::Yellow);
+    // The failing readiness probe is marked and coloured.
+    assert_eq!(buffer[find(&buffer, "L R!")].fg, Color::Red);
+}
+
+#[test]
+fn rollout_and_watch_health_colours() {
+    let mut s = state();
+    s.view = ViewId::Rollouts;
+    ms5_console::app::rows::refresh(&mut s);
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    assert_eq!(buffer[find(&buffer, "Failed")].fg, Color::Red);
+    assert_eq!(buffer[find(&buffer, "Paused")].fg, Color::Yellow);
+    assert_eq!(buffer[find(&buffer, "Progressing")].fg, Color::Yellow);
+    s.view = ViewId::Overview;
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    let (x, y) = find(&buffer, "│ms5-system");
+    let row = fixture::text(&buffer)
+        .lines()
+        .nth(y as usize)
+        .unwrap()
+        .to_string();
+    let at = row.find("forbidden").unwrap();
+    let column = row[..at].chars().count() as u16;
+    assert_eq!(
+        buffer[(column, y)].fg,
+        Color::Red,
+        "forbidden namespace row at x={x}: {row}"
+    );
+    assert_eq!(
+        buffer[find(&buffer, "under pressure")].fg,
+        Color::Red,
+        "db node is under pressure"
+    );
+}
+
+#[test]
+fn mono_theme_uses_emphasis_not_colour() {
+    let mut s = state();
+    s.view = ViewId::Pods;
+    ms5_console::app::rows::refresh(&mut s);
+    let mono = Theme::builtin("mono").unwrap();
+    let buffer = draw(&s, 160, 45, &mono, false);
+    for cell in buffer.content() {
+        assert!(matches!(cell.fg, Color::Reset), "coloured cell {cell:?}");
+    }
+    assert!(
+        buffer[find(&buffer, "CrashLoopBackOff")]
+            .modifier
+            .contains(Modifier::REVERSED)
+    );
+}
