@@ -282,8 +282,14 @@ fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
                 .values()
                 .filter(|p| p.namespace == w.namespace && owned_by(p, &w.name, w.kind))
                 .collect();
-            // Show the most interesting pod first: one that is not ready, then by name.
-            owned.sort_by_key(|p| (p.is_ready(), p.name.clone()));
+            // The most telling logs first: a started pod that is not ready (crashing, failing
+            // probes), then a ready one; pods still starting have no logs yet.
+            let rank = |p: &PodRow| match (p.is_ready(), p.summary.status.as_str()) {
+                (false, "Running" | "CrashLoopBackOff" | "Error" | "OOMKilled") => 0,
+                (true, _) => 1,
+                _ => 2,
+            };
+            owned.sort_by_key(|p| (rank(p), p.name.clone()));
             owned.first().map(|p| (*p).clone())
         }
         _ => None,

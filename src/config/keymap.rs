@@ -122,7 +122,10 @@ impl Keymap {
             };
             let mut bound_here: BTreeMap<Key, Action> = BTreeMap::new();
             let mut replaced: BTreeMap<Action, Vec<Key>> = BTreeMap::new();
-            for (action_name, keys) in table.into_inner() {
+            // File order, so "bound twice" points at the later of the two lines.
+            let mut entries: Vec<_> = table.into_inner().into_iter().collect();
+            entries.sort_by_key(|(name, _)| name.span().start);
+            for (action_name, keys) in entries {
                 let Some(action) = Action::from_name(action_name.get_ref()) else {
                     errors.push(unknown_action(
                         path,
@@ -250,4 +253,22 @@ fn keys_with_spans(value: Spanned<KeyList>) -> Vec<Spanned<String>> {
             }
         })
         .collect()
+}
+
+/// The keymap as a Markdown table (view/mode, keys, action): what the README's keybinding
+/// section must say, checked by a test so the manual cannot drift from the bindings.
+pub fn markdown_table(keymap: &Keymap) -> String {
+    let mut out = String::from("| where | keys | action |\n|---|---|---|\n");
+    for (mode, table) in keymap.tables() {
+        for (action, keys) in table {
+            let keys: Vec<String> = keys.iter().map(|k| format!("`{k}`")).collect();
+            out.push_str(&format!(
+                "| {} | {} | {} |\n",
+                mode.name(),
+                keys.join(" "),
+                action.description()
+            ));
+        }
+    }
+    out
 }

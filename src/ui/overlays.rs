@@ -82,6 +82,12 @@ pub fn yaml(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll
 
 pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, ui: &Ui) {
     let height = area.height.saturating_sub(2) as usize;
+    // The end of the stream is said in the body too, where a long reason is not cut off.
+    let height = if logs.ended.is_some() {
+        height.saturating_sub(1)
+    } else {
+        height
+    };
     let end = logs.lines.len().saturating_sub(logs.scroll);
     let start = end.saturating_sub(height);
     let search = logs.search.to_lowercase();
@@ -96,6 +102,13 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
             }
         })
         .collect();
+    let mut shown = shown;
+    if let Some(why) = &logs.ended {
+        shown.push(Line::from(Span::styled(
+            format!("-- stream ended: {why}"),
+            ui.style("stale"),
+        )));
+    }
     let mut status = vec![if logs.previous {
         "previous".to_string()
     } else {
@@ -119,8 +132,8 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
         status.push(format!("\"{}\" {hits} matches", logs.search));
     }
     let role = if logs.ended.is_some() { "stale" } else { "ok" };
-    if let Some(why) = &logs.ended {
-        status.push(format!("stream ended: {why}"));
+    if logs.ended.is_some() {
+        status.push("ended".into());
     }
     let title = format!(
         "Logs {}/{} [{}]",

@@ -1,1 +1,236 @@
-//! placeholder
+//! Config, theme and keymap files through the real binary: shipped files parse, each invalid
+//! fixture gives its exact error, the console refuses to start on one (terminal untouched), and
+//! the README's keybinding table is the default keymap's.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use ms5_console::config::keymap::{self, Keymap};
+use ms5_console::config::theme;
+
+fn run(args: &[&str]) -> Output {
+    // An empty config home, so no file of the developer's own is picked up.
+    let home = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_ms5-console"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("HOME", home.path())
+        .env_remove("NO_COLOR")
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_shipped_theme_and_keymap_is_valid_by_name_and_by_path() {
+    for (name, _) in theme::BUILTIN {
+        let by_name = run(&["check-config", "--theme", name]);
+        assert!(by_name.status.success(), "{name}: {}", stderr(&by_name));
+        let path = format!("themes/{name}.toml");
+        let by_path = run(&["check-config", "--theme", &path]);
+        assert!(by_path.status.success(), "{path}: {}", stderr(&by_path));
+    }
+    for (name, _) in keymap::BUILTIN {
+        let path = format!("keymaps/{name}.toml");
+        for value in [*name, path.as_str()] {
+            let out = run(&["check-config", "--keymap", value]);
+            assert!(out.status.success(), "{value}: {}", stderr(&out));
+        }
+    }
+}
+
+const FIXTURES: &[(&str, &str, &str)] = &[
+    (
+        "--keymap",
+        "keymap_unknown_action.toml",
+        "3:1: error: unknown action `quitt` in [global]\n  help: did you mean `quit`?",
+    ),
+    (
+        "--keymap",
+        "keymap_bad_key.toml",
+        "2:8: error: `ctrl-` names modifiers but no key\n  help: write keys like q, G, ctrl-c, alt-x, shift-tab, enter, esc, pgdn, home, f5, space",
+    ),
+    (
+        "--keymap",
+        "keymap_bound_twice.toml",
+        "3:14: error: key `x` is bound twice in [global]: to `quit` and to `help`\n  help: a key does one thing per table; remove one of the two bindings",
+    ),
+    (
+        "--keymap",
+        "keymap_unknown_table.toml",
+        "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, logs, yaml, help, dialog",
+    ),
+    (
+        "--theme",
+        "theme_bad_colour.toml",
+        "2:6: error: `purpel` is not a colour\n  help: colours are ANSI names (red, lightblue, darkgray...), #rrggbb or 0-255; modifiers are bold, dim, italic, underlined, reversed; `on COLOUR` sets the background",
+    ),
+    (
+        "--theme",
+        "theme_unknown_role.toml",
+        "1:1: error: unknown theme role `okay`\n  help: roles are: extends, text, muted, accent, title, border, header, selection, ok, warning, critical, stale, key, gauge",
+    ),
+    (
+        "--theme",
+        "theme_syntax.toml",
+        "1:12: error: invalid basic string, expected `\"`\n  help: a theme is lines of role = \"style\", e.g. ok = \"green\"",
+    ),
+    (
+        "--theme",
+        "theme_unknown_parent.toml",
+        "1:11: error: no theme named `nord`\n  help: built-in themes are: default, light, high-contrast, mono",
+    ),
+    (
+        "--config",
+        "config_unknown_key.toml",
+        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url",
+    ),
+];
+
+#[test]
+fn each_invalid_fixture_gives_its_exact_error() {
+    for (flag, file, expected) in FIXTURES {
+        let path = format!("tests/fixtures/config/{file}");
+        let out = run(&["check-config", flag, &path]);
+        assert_eq!(out.status.code(), Some(1), "{file}");
+        assert_eq!(
+            stderr(&out),
+            format!("{path}:{expected}\n1 error(s)\n"),
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn all_errors_are_listed_at_once() {
+    let out = run(&[
+        "check-config",
+        "--theme",
+        "tests/fixtures/config/theme_bad_colour.toml",
+        "--keymap",
+        "tests/fixtures/config/keymap_unknown_action.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("`purpel` is not a colour") && err.contains("unknown action `quitt`"),
+        "{err}"
+    );
+    assert!(err.ends_with("2 error(s)\n"), "{err}");
+}
+
+#[test]
+fn the_console_refuses_to_start_on_an_invalid_file_and_leaves_the_terminal_alone() {
+    for args in [
+        vec!["--keymap", "tests/fixtures/config/keymap_bad_key.toml"],
+        vec![
+            "demo",
+            "--theme",
+            "tests/fixtures/config/theme_bad_colour.toml",
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        assert!(
+            out.stdout.is_empty(),
+            "wrote to the terminal: {:?}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(stderr(&out).contains("error:"), "{}", stderr(&out));
+        assert!(stderr(&out).contains("not starting"), "{}", stderr(&out));
+    }
+}
+
+#[test]
+fn demo_refuses_kubeconfig_and_context() {
+    let out = run(&["demo", "--context", "prod"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("--kubeconfig and --context do not apply"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn user_files_are_found_by_name_in_the_config_directory_and_override_only_what_they_name() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("config/ms5-console/keymaps");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("mine.toml"), "[global]\nquit = \"x\"\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ms5-console"))
+        .args(["check-config", "--keymap", "mine"])
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(dir.join("mine.toml")).unwrap();
+    let keymap = Keymap::with_overlay(Path::new("mine.toml"), &text).unwrap();
+    use ms5_console::app::action::{Action, Mode};
+    use ms5_console::config::keys::Key;
+    assert_eq!(
+        keymap.lookup(Mode::Pods, Key::plain('x')),
+        Some(Action::Quit)
+    );
+    assert_eq!(
+        keymap.lookup(Mode::Pods, Key::plain('q')),
+        None,
+        "quit moved to x"
+    );
+    assert_eq!(
+        keymap.lookup(Mode::Pods, Key::plain('l')),
+        Some(Action::Logs),
+        "the rest is default"
+    );
+}
+
+#[test]
+fn vim_keymap_adds_ctrl_paging_and_keeps_the_rest() {
+    let (_, text) = keymap::BUILTIN.iter().find(|(n, _)| *n == "vim").unwrap();
+    let keymap = Keymap::with_overlay(Path::new("vim.toml"), text).unwrap();
+    use ms5_console::app::action::{Action, Mode};
+    use ms5_console::config::keys::Key;
+    assert_eq!(
+        keymap.lookup(Mode::Pods, Key::parse("ctrl-d").unwrap()),
+        Some(Action::PageDown)
+    );
+    assert_eq!(
+        keymap.lookup(Mode::Pods, Key::plain('l')),
+        Some(Action::NextView)
+    );
+    assert_eq!(
+        keymap.lookup(Mode::Pods, Key::plain('L')),
+        Some(Action::Logs)
+    );
+    assert_eq!(
+        keymap.lookup(Mode::Pods, Key::plain('/')),
+        Some(Action::Filter)
+    );
+}
+
+#[test]
+fn readme_keybinding_table_is_the_default_keymap() {
+    let readme =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let start = "<!-- keybindings:start -->\n";
+    let end = "<!-- keybindings:end -->";
+    let from = readme
+        .find(start)
+        .expect("README lacks the keybindings:start marker")
+        + start.len();
+    let to = readme[from..]
+        .find(end)
+        .expect("README lacks the keybindings:end marker")
+        + from;
+    let expected = keymap::markdown_table(&Keymap::default_keymap());
+    assert_eq!(
+        &readme[from..to],
+        expected,
+        "README keybinding table differs; it should read:\n{expected}"
+    );
+}

@@ -2,5 +2,6 @@
 
 mod app;
 mod config_files;
+mod e2e;
 mod fixture;
 mod views;

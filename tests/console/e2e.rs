@@ -1,0 +1,236 @@
+//! The real binary in a real terminal (tmux) against `demo`: it draws, `:pods` works, a
+//! `kubectl rollout restart` shows up, logs appear, crash loops are named, `q` exits 0 with the
+//! terminal restored, and a killed terminal (SIGHUP) ends the process.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Tmux {
+    socket: String,
+    dir: tempfile::TempDir,
+}
+
+impl Tmux {
+    /// Starts `ms5-console ARGS` in a 120x35 tmux pane; the exit code lands in `exit`.
+    fn start(name: &str, args: &str) -> Option<Tmux> {
+        if !require("tmux") || !require("kubectl") {
+            return None;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let socket = format!("ms5-e2e-{name}-{}", std::process::id());
+        let bin = env!("CARGO_BIN_EXE_ms5-console");
+        let d = dir.path().display();
+        let script = format!(
+            "echo $$ > {d}/pid; XDG_CONFIG_HOME={d}/config XDG_STATE_HOME={d}/state {bin} {args} \
+             --kubeconfig-out {d}/kubeconfig; echo $? > {d}/exit; sleep 600"
+        );
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "e2e",
+                "-x",
+                "120",
+                "-y",
+                "35",
+                "sh",
+                "-c",
+                &script,
+            ])
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok, "tmux did not start");
+        Some(Tmux { socket, dir })
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            // One key per call: tmux would glue `Escape` and the next key into an Alt chord.
+            Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "e2e", k])
+                .status()
+                .unwrap();
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn wait_for(&self, what: &str, timeout: Duration) -> String {
+        self.wait_until(what, timeout, |screen| screen.contains(what))
+    }
+
+    fn wait_until(&self, what: &str, timeout: Duration, done: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if done(&screen) {
+                return screen;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "`{what}` not on screen within {timeout:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    fn exit_code(&self, timeout: Duration) -> Option<i32> {
+        let start = Instant::now();
+        while start.elapsed() < timeout {
+            if let Ok(text) = std::fs::read_to_string(self.path("exit")) {
+                if let Ok(code) = text.trim().parse() {
+                    return Some(code);
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        None
+    }
+
+    fn kubectl(&self, args: &[&str]) -> String {
+        let out = Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(self.path("kubeconfig"))
+            .args(args)
+            .env("HOME", self.dir.path())
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "kubectl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn require(binary: &str) -> bool {
+    let found = Command::new("sh")
+        .args(["-c", &format!("command -v {binary}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        assert!(
+            std::env::var("MS5_REQUIRE_REAL_SERVERS").as_deref() != Ok("1"),
+            "{binary} is required (MS5_REQUIRE_REAL_SERVERS=1) but not on PATH"
+        );
+        eprintln!("SKIPPED: {binary} is not installed");
+    }
+    found
+}
+
+const START: Duration = Duration::from_secs(60);
+
+#[test]
+fn demo_draws_follows_kubectl_shows_logs_and_quits_cleanly() {
+    let Some(t) = Tmux::start("main", "demo") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.wait_for("ms5-production", Duration::from_secs(10));
+    t.keys(&[":", "p", "o", "Enter"]);
+    t.wait_for("backend-", Duration::from_secs(5));
+    t.wait_for("Pods k8s watch: live", Duration::from_secs(5));
+
+    // A change made with kubectl elsewhere reaches the screen within seconds.
+    t.keys(&[":", "r", "o", "Enter"]);
+    t.wait_for("Rollouts", Duration::from_secs(5));
+    t.kubectl(&[
+        "-n",
+        "ms5-production",
+        "rollout",
+        "restart",
+        "deployment/backend",
+    ]);
+    t.wait_until("backend progressing", Duration::from_secs(10), |screen| {
+        screen
+            .lines()
+            .any(|l| l.contains("ms5-production backend") && l.contains("Progressing"))
+    });
+
+    // Logs of the selected workload's pod.
+    t.keys(&["l"]);
+    t.wait_for("Logs ms5-production/", Duration::from_secs(5));
+    t.wait_for("HTTP/1.1", Duration::from_secs(10));
+    t.keys(&["Escape"]);
+    t.wait_for("Rollouts", Duration::from_secs(5));
+
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+    // The alternate screen is gone: the shell's screen is back, no console frame left.
+    let screen = t.screen();
+    assert!(
+        !screen.contains("ms5-console ctx") && !screen.contains("╭"),
+        "terminal not restored:\n{screen}"
+    );
+}
+
+#[test]
+fn crashloop_scenario_shows_crash_loop_back_off() {
+    let Some(t) = Tmux::start("crash", "demo --scenario crashloop --speed 4") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&["3"]);
+    t.wait_for("CrashLoopBackOff", Duration::from_secs(60));
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
+fn a_killed_terminal_ends_the_process() {
+    let Some(t) = Tmux::start("hup", "demo") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    let pid: i32 = std::fs::read_to_string(t.path("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let console = child_of(pid).expect("console process not found");
+    // Killing the session hangs up the pane's terminal: the console gets SIGHUP.
+    Command::new("tmux")
+        .args(["-L", &t.socket, "kill-server"])
+        .status()
+        .unwrap();
+    let start = Instant::now();
+    while Path::new(&format!("/proc/{console}")).exists() {
+        assert!(
+            start.elapsed() < Duration::from_secs(5),
+            "console {console} still running after SIGHUP"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The pid of `parent`'s child process (the console under `sh -c`).
+fn child_of(parent: i32) -> Option<i32> {
+    let children =
+        std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok()?;
+    children.split_whitespace().next()?.parse().ok()
+}
