@@ -72,13 +72,20 @@ pub enum LogEvent {
 
 #[derive(Debug, Clone)]
 pub enum DataEvent {
-    Kube(KubeChange),
+    /// Boxed: an object is large, the other variants are small.
+    Kube(Box<KubeChange>),
     Health(SourceId, SourceHealth),
     Logs(LogEvent),
     /// The whole cluster connection failed before any watch could start.
     Unreachable {
         error: String,
     },
+}
+
+impl DataEvent {
+    pub fn kube(change: KubeChange) -> DataEvent {
+        DataEvent::Kube(Box::new(change))
+    }
 }
 
 /// What a log view asks for.

@@ -77,10 +77,10 @@ impl TableState {
     /// After the rows changed: find the selected object again (or stay at the same index when
     /// it is gone), and keep it on screen.
     pub fn reselect(&mut self, keys: &[ObjKey], page: usize) {
-        if let Some(key) = &self.selected_key {
-            if let Some(i) = keys.iter().position(|k| k == key) {
-                self.selected = i;
-            }
+        if let Some(key) = &self.selected_key
+            && let Some(i) = keys.iter().position(|k| k == key)
+        {
+            self.selected = i;
         }
         self.clamp(keys, page);
     }

@@ -445,11 +445,11 @@ fn open_yaml(state: &mut AppState) {
 pub fn apply(state: &mut AppState, event: DataEvent) {
     match event {
         DataEvent::Kube(change) => {
-            if let KubeChange::Pods(c) = &change {
+            if let KubeChange::Pods(c) = change.as_ref() {
                 update_pod_rows(state, c);
             }
             state.unreachable = None;
-            state.cluster.apply(change);
+            state.cluster.apply(*change);
         }
         DataEvent::Health(source, health) => {
             if matches!(health, SourceHealth::Live { .. }) {

@@ -71,6 +71,11 @@ pub fn human_duration(seconds: u64) -> String {
     format!("{years}y")
 }
 
+/// A Kubernetes timestamp as a chrono time (k8s-openapi carries them as jiff timestamps).
+pub fn k8s_time(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp_nanos(t.0.as_nanosecond() as i64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,9 +116,4 @@ mod tests {
             "0s"
         );
     }
-}
-
-/// A Kubernetes timestamp as a chrono time (k8s-openapi carries them as jiff timestamps).
-pub fn k8s_time(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> DateTime<Utc> {
-    DateTime::<Utc>::from_timestamp_nanos(t.0.as_nanosecond() as i64)
 }

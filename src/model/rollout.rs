@@ -134,16 +134,16 @@ pub fn statefulset_status(s: &StatefulSet) -> RolloutStatus {
     }
     let updated = status.updated_replicas.unwrap_or(0);
     if let Some(rolling) = strategy.and_then(|u| u.rolling_update.as_ref()) {
-        if let (Some(desired), Some(partition)) = (desired, rolling.partition) {
-            if updated < desired - partition {
-                return RolloutStatus::new(
-                    RolloutPhase::Progressing,
-                    format!(
-                        "Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...",
-                        desired - partition
-                    ),
-                );
-            }
+        if let (Some(desired), Some(partition)) = (desired, rolling.partition)
+            && updated < desired - partition
+        {
+            return RolloutStatus::new(
+                RolloutPhase::Progressing,
+                format!(
+                    "Waiting for partitioned roll out to finish: {updated} out of {} new pods have been updated...",
+                    desired - partition
+                ),
+            );
         }
         return RolloutStatus::new(
             RolloutPhase::Complete,

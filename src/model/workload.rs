@@ -163,7 +163,7 @@ pub fn history<'a>(
             created: rs.metadata.creation_timestamp.as_ref().map(k8s_time),
         })
         .collect();
-    rows.sort_by(|a, b| b.revision.cmp(&a.revision));
+    rows.sort_by_key(|r| std::cmp::Reverse(r.revision));
     rows
 }
 

@@ -126,7 +126,7 @@ async fn watch<K>(
                 Ok(WatchEvent::Delete(obj)) => Change::Deleted(slim(obj)),
                 Err(e) => break describe(&e),
             };
-            if tx.send(DataEvent::Kube(wrap(event))).await.is_err() {
+            if tx.send(DataEvent::kube(wrap(event))).await.is_err() {
                 return;
             }
         };

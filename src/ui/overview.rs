@@ -237,7 +237,7 @@ fn warnings_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         .map(|e| EventRow::of(e))
         .filter(|e| state.shown_namespace(&e.namespace))
         .collect();
-    warnings.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     let room = area.height.saturating_sub(2) as usize;
     let lines: Vec<Line> = if warnings.is_empty() {
         vec![Line::from(Span::styled(

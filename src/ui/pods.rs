@@ -229,7 +229,7 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         })
         .map(|e| EventRow::of(e))
         .collect();
-    events.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     if let Some(unhealthy) = events.iter().find(|e| e.reason == "Unhealthy") {
         lines.push(Line::from(vec![
             label("unhealthy"),

@@ -76,7 +76,7 @@ fn selection_stays_on_the_same_pod_when_others_come_and_go() {
     );
     apply(
         &mut s,
-        DataEvent::Kube(KubeChange::Pods(Change::Applied(
+        DataEvent::kube(KubeChange::Pods(Change::Applied(
             serde_json::from_value(new_pod).unwrap(),
         ))),
     );
@@ -86,7 +86,7 @@ fn selection_stays_on_the_same_pod_when_others_come_and_go() {
         .unwrap();
     apply(
         &mut s,
-        DataEvent::Kube(KubeChange::Pods(Change::Deleted(
+        DataEvent::kube(KubeChange::Pods(Change::Deleted(
             serde_json::from_value(gone).unwrap(),
         ))),
     );

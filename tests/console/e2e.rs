@@ -93,10 +93,10 @@ impl Tmux {
     fn exit_code(&self, timeout: Duration) -> Option<i32> {
         let start = Instant::now();
         while start.elapsed() < timeout {
-            if let Ok(text) = std::fs::read_to_string(self.path("exit")) {
-                if let Ok(code) = text.trim().parse() {
-                    return Some(code);
-                }
+            if let Ok(text) = std::fs::read_to_string(self.path("exit"))
+                && let Ok(code) = text.trim().parse()
+            {
+                return Some(code);
             }
             std::thread::sleep(Duration::from_millis(100));
         }

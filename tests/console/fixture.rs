@@ -352,6 +352,7 @@ pub fn nodes() -> Vec<Value> {
     ]
 }
 
+#[allow(clippy::too_many_arguments)] // one row of a fixture table, read as such
 fn event(
     ns: &str,
     name: &str,
@@ -438,23 +439,23 @@ pub fn data_events() -> Vec<DataEvent> {
                 .cloned()
                 .collect::<Vec<_>>()
         };
-        out.push(DataEvent::Kube(KubeChange::Pods(reset(
+        out.push(DataEvent::kube(KubeChange::Pods(reset(
             Some(ns),
             decode(only(&pods())),
         ))));
-        out.push(DataEvent::Kube(KubeChange::Deployments(reset(
+        out.push(DataEvent::kube(KubeChange::Deployments(reset(
             Some(ns),
             decode(only(&deployments())),
         ))));
-        out.push(DataEvent::Kube(KubeChange::StatefulSets(reset(
+        out.push(DataEvent::kube(KubeChange::StatefulSets(reset(
             Some(ns),
             decode(only(&statefulsets())),
         ))));
-        out.push(DataEvent::Kube(KubeChange::ReplicaSets(reset(
+        out.push(DataEvent::kube(KubeChange::ReplicaSets(reset(
             Some(ns),
             decode(only(&replicasets())),
         ))));
-        out.push(DataEvent::Kube(KubeChange::Events(reset(
+        out.push(DataEvent::kube(KubeChange::Events(reset(
             Some(ns),
             decode(only(&events())),
         ))));
@@ -496,7 +497,7 @@ pub fn data_events() -> Vec<DataEvent> {
             },
         ));
     }
-    out.push(DataEvent::Kube(KubeChange::Nodes(reset(
+    out.push(DataEvent::kube(KubeChange::Nodes(reset(
         None,
         decode(nodes()),
     ))));
