@@ -19,7 +19,7 @@ use crate::app::state::AppState;
 use crate::app::update::{apply, handle_key};
 use crate::config::Settings;
 use crate::source::connect::{Connected, connect};
-use crate::source::{kube as kube_source, logs};
+use crate::source::{fetch, kube as kube_source, logs};
 use crate::tui::TerminalGuard;
 use crate::ui::{self, Ui, style};
 
@@ -124,6 +124,9 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                     }
                     log_task =
                         Some(workers.spawn(logs::stream(client.clone(), request, tx.clone())));
+                }
+                Effect::FetchYaml(request) => {
+                    workers.spawn(fetch::yaml(client.clone(), request, tx.clone()));
                 }
                 Effect::CloseLogs => {
                     if let Some(old) = log_task.take() {

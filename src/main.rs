@@ -131,7 +131,10 @@ fn log_to_file(dirs: &Dirs) -> Option<tracing_appender::non_blocking::WorkerGuar
         .wrap_err("cannot create the state directory")
         .ok()?;
     let appender = tracing_appender::rolling::never(dir, Path::new("console.log"));
-    let (writer, guard) = tracing_appender::non_blocking(appender);
+    // A small queue: logs are rare, and the default 128k-line buffer costs 4 MiB up front.
+    let (writer, guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .buffered_lines_limit(1024)
+        .finish(appender);
     tracing_subscriber::fmt()
         .with_env_filter(env_filter())
         .with_ansi(false)

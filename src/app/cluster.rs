@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use k8s_openapi::Resource;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{Event, Node};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::event::{Change, KubeChange};
+use crate::model::pod_view::PodRow;
 
 /// Namespace and name; cluster-scoped objects have an empty namespace.
 pub type ObjKey = (String, String);
@@ -19,6 +19,23 @@ pub fn key_of(meta: &ObjectMeta) -> ObjKey {
         meta.namespace.clone().unwrap_or_default(),
         meta.name.clone().unwrap_or_default(),
     )
+}
+
+/// Anything held in a collection: its namespace and name.
+pub trait Keyed {
+    fn key(&self) -> ObjKey;
+}
+
+impl<K: k8s_openapi::Metadata<Ty = ObjectMeta>> Keyed for K {
+    fn key(&self) -> ObjKey {
+        key_of(self.metadata())
+    }
+}
+
+impl Keyed for PodRow {
+    fn key(&self) -> ObjKey {
+        (self.namespace.clone(), self.name.clone())
+    }
 }
 
 /// One kind's objects.
@@ -41,7 +58,7 @@ impl<K> Default for Collection<K> {
     }
 }
 
-impl<K: Resource + k8s_openapi::Metadata<Ty = ObjectMeta>> Collection<K> {
+impl<K: Keyed> Collection<K> {
     pub fn apply(&mut self, change: Change<K>) {
         self.version += 1;
         match change {
@@ -51,17 +68,17 @@ impl<K: Resource + k8s_openapi::Metadata<Ty = ObjectMeta>> Collection<K> {
                     None => self.items.clear(),
                 }
                 for item in items {
-                    self.items.insert(key_of(item.metadata()), Arc::new(item));
+                    self.items.insert(item.key(), Arc::new(item));
                 }
                 if !self.synced.contains(&namespace) {
                     self.synced.push(namespace);
                 }
             }
             Change::Applied(item) => {
-                self.items.insert(key_of(item.metadata()), Arc::new(item));
+                self.items.insert(item.key(), Arc::new(item));
             }
             Change::Deleted(item) => {
-                self.items.remove(&key_of(item.metadata()));
+                self.items.remove(&item.key());
             }
         }
     }
@@ -88,7 +105,8 @@ impl<K: Resource + k8s_openapi::Metadata<Ty = ObjectMeta>> Collection<K> {
 
 #[derive(Debug, Default)]
 pub struct Cluster {
-    pub pods: Collection<Pod>,
+    /// Pods are held as the rows the console shows, made by the source, never whole.
+    pub pods: Collection<PodRow>,
     pub deployments: Collection<Deployment>,
     pub statefulsets: Collection<StatefulSet>,
     pub replicasets: Collection<ReplicaSet>,

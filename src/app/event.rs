@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 
+use crate::model::pod_view::PodRow;
+
 /// A change to one watched collection, as the watch stream reported it.
 #[derive(Debug, Clone)]
 pub enum Change<K> {
@@ -19,12 +21,33 @@ pub enum Change<K> {
 
 #[derive(Debug, Clone)]
 pub enum KubeChange {
-    Pods(Change<Pod>),
+    Pods(Change<PodRow>),
     Deployments(Change<Deployment>),
     StatefulSets(Change<StatefulSet>),
     ReplicaSets(Change<ReplicaSet>),
     Nodes(Change<Node>),
     Events(Change<Event>),
+}
+
+impl<K> Change<K> {
+    /// The same change with each object turned into what the console keeps of it.
+    pub fn map<T>(self, f: impl Fn(K) -> T) -> Change<T> {
+        match self {
+            Change::Reset { namespace, items } => Change::Reset {
+                namespace,
+                items: items.into_iter().map(f).collect(),
+            },
+            Change::Applied(k) => Change::Applied(f(k)),
+            Change::Deleted(k) => Change::Deleted(f(k)),
+        }
+    }
+}
+
+impl KubeChange {
+    /// A pod change, reduced to the rows the console shows.
+    pub fn pods(change: Change<Pod>) -> KubeChange {
+        KubeChange::Pods(change.map(|p| PodRow::of(&p)))
+    }
 }
 
 /// One watch stream: a kind in a namespace (None for cluster-scoped kinds).
@@ -76,6 +99,11 @@ pub enum DataEvent {
     Kube(Box<KubeChange>),
     Health(SourceId, SourceHealth),
     Logs(LogEvent),
+    /// The answer to a `FetchYaml`.
+    Yaml {
+        request: u64,
+        text: Result<String, String>,
+    },
     /// The whole cluster connection failed before any watch could start.
     Unreachable {
         error: String,
@@ -99,12 +127,32 @@ pub struct LogRequest {
     pub tail_lines: i64,
 }
 
+/// Kinds the YAML view can fetch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObjectKind {
+    Pod,
+    Deployment,
+    StatefulSet,
+    Node,
+    Event,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct YamlRequest {
+    pub request: u64,
+    pub kind: ObjectKind,
+    /// Empty for cluster-scoped kinds.
+    pub namespace: String,
+    pub name: String,
+}
+
 /// Work for the outside world, carried out by the console loop after `update` returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Effect {
     Quit,
     OpenLogs(LogRequest),
     CloseLogs,
+    FetchYaml(YamlRequest),
     /// Watch these namespaces instead (`:ns NAME` naming one not watched yet).
     WatchNamespaces(Vec<String>),
     /// Reconnect with another kubeconfig context (`:ctx NAME`).

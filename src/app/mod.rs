@@ -5,5 +5,6 @@ pub mod cluster;
 pub mod event;
 pub mod rows;
 pub mod state;
+pub mod summary;
 pub mod table;
 pub mod update;

@@ -55,6 +55,7 @@ pub fn columns(view: ViewId) -> &'static [&'static str] {
 
 /// Rebuilds the rows of every table view whose inputs changed since they were last built.
 pub fn refresh(state: &mut AppState) {
+    super::summary::refresh(state);
     for view in [
         ViewId::Rollouts,
         ViewId::Pods,
@@ -129,21 +130,18 @@ fn build_pods(state: &mut AppState) -> Vec<ObjKey> {
     let table = state.table(ViewId::Pods);
     let filter = &table.filter;
     let mut rows: Vec<_> = state
-        .pod_rows
+        .cluster
+        .pods
+        .items
         .iter()
         .filter(|((ns, _), _)| state.shown_namespace(ns))
-        .filter(|(key, row)| {
+        .filter(|(_, row)| {
             filter.is_empty() || {
-                let labels = state
-                    .cluster
-                    .pods
-                    .get(key)
-                    .and_then(|p| p.metadata.labels.as_ref());
                 let text = format!(
                     "{} {} {} {}",
                     row.namespace, row.name, row.summary.status, row.node
                 );
-                filter.matches(&text, labels)
+                filter.matches(&text, Some(&row.labels))
             }
         })
         .map(|(_, row)| row.clone())
@@ -217,7 +215,7 @@ fn build_nodes(state: &mut AppState) -> Vec<ObjKey> {
     let table = state.table(ViewId::Nodes);
     let filter = &table.filter;
     let mut per_node: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
-    for pod in state.pod_rows.values() {
+    for pod in state.cluster.pods.items.values() {
         *per_node.entry(pod.node.as_str()).or_default() += 1;
     }
     let mut rows: Vec<Arc<NodeRow>> = state

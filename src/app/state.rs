@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::action::Mode;
-use super::cluster::{Cluster, ObjKey};
+use super::cluster::Cluster;
 use super::event::{Connection, SourceHealth, SourceId};
 use super::table::TableState;
 use crate::model::node_view::{EventRow, NodeRow};
@@ -83,10 +83,12 @@ pub enum Overlay {
     Help {
         scroll: usize,
     },
+    /// `request` pairs the answer with the question (an older answer is ignored).
     Yaml {
         title: String,
         lines: Vec<String>,
         scroll: usize,
+        request: u64,
     },
     Logs(LogsState),
 }
@@ -153,6 +155,7 @@ pub struct Rows {
     pub workloads: Vec<Arc<WorkloadRow>>,
     pub nodes: Vec<Arc<NodeRow>>,
     pub events: Vec<Arc<EventRow>>,
+    pub overview: super::summary::OverviewSummary,
     /// Per view, the (data version, filter, sort) the rows were built from.
     pub built: BTreeMap<ViewId, (u64, String, usize, bool, bool)>,
 }
@@ -165,8 +168,6 @@ pub struct AppState {
     pub contexts: Vec<String>,
     pub readonly: bool,
     pub cluster: Cluster,
-    /// Derived rows per pod, kept in step with `cluster.pods` (rebuilt only for changed pods).
-    pub pod_rows: BTreeMap<ObjKey, Arc<PodRow>>,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub unreachable: Option<String>,
     pub view: ViewId,
@@ -198,7 +199,6 @@ impl AppState {
             contexts: Vec::new(),
             readonly,
             cluster: Cluster::default(),
-            pod_rows: BTreeMap::new(),
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,

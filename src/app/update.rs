@@ -6,7 +6,9 @@ use std::sync::Arc;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::event::{Change, DataEvent, Effect, KubeChange, LogEvent, LogRequest, SourceHealth};
+use super::event::{
+    DataEvent, Effect, LogEvent, LogRequest, ObjectKind, SourceHealth, YamlRequest,
+};
 use super::rows;
 use super::state::{AppState, Flash, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
 use super::table::Filter;
@@ -111,7 +113,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::WarningsOnly => state.warnings_only = !state.warnings_only,
         Action::Logs => return open_logs(state),
-        Action::Yaml => open_yaml(state),
+        Action::Yaml => return open_yaml(state),
         Action::Follow => {
             if let Some(Overlay::Logs(l)) = &mut state.overlay {
                 l.follow = !l.follow;
@@ -278,7 +280,9 @@ fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
                 .workloads
                 .get(state.table(ViewId::Rollouts).selected)?;
             let mut owned: Vec<&Arc<PodRow>> = state
-                .pod_rows
+                .cluster
+                .pods
+                .items
                 .values()
                 .filter(|p| p.namespace == w.namespace && owned_by(p, &w.name, w.kind))
                 .collect();
@@ -363,91 +367,68 @@ fn log_request(l: &LogsState) -> LogRequest {
     }
 }
 
-fn open_yaml(state: &mut AppState) {
-    let (title, value) = match state.view {
-        ViewId::Pods => {
-            let Some(row) = state.rows.pods.get(state.table(ViewId::Pods).selected) else {
-                return;
-            };
-            let key = (row.namespace.clone(), row.name.clone());
-            let Some(pod) = state.cluster.pods.get(&key) else {
-                return;
-            };
-            (
-                format!("Pod {}/{}", key.0, key.1),
-                serde_yaml::to_string(pod.as_ref()),
-            )
-        }
-        ViewId::Rollouts => {
-            let Some(row) = state
-                .rows
-                .workloads
-                .get(state.table(ViewId::Rollouts).selected)
-            else {
-                return;
-            };
-            let key = (row.namespace.clone(), row.name.clone());
-            let yaml = if row.kind == "Deployment" {
-                state
-                    .cluster
-                    .deployments
-                    .get(&key)
-                    .map(|d| serde_yaml::to_string(d.as_ref()))
-            } else {
-                state
-                    .cluster
-                    .statefulsets
-                    .get(&key)
-                    .map(|s| serde_yaml::to_string(s.as_ref()))
-            };
-            let Some(yaml) = yaml else { return };
-            (format!("{} {}/{}", row.kind, key.0, key.1), yaml)
-        }
-        ViewId::Nodes => {
-            let Some(row) = state.rows.nodes.get(state.table(ViewId::Nodes).selected) else {
-                return;
-            };
-            let Some(node) = state.cluster.nodes.get(&(String::new(), row.name.clone())) else {
-                return;
-            };
-            (
-                format!("Node {}", row.name),
-                serde_yaml::to_string(node.as_ref()),
-            )
-        }
-        ViewId::Events => {
-            let Some(row) = state.rows.events.get(state.table(ViewId::Events).selected) else {
-                return;
-            };
-            let Some(ev) = state
-                .cluster
-                .events
-                .get(&(row.namespace.clone(), row.name.clone()))
-            else {
-                return;
-            };
-            (
-                format!("Event {}/{}", row.namespace, row.name),
-                serde_yaml::to_string(ev.as_ref()),
-            )
-        }
-        ViewId::Overview => return,
+/// `y`: the selected object, fetched fresh from the API (the console keeps only the fields its
+/// views show, so the YAML comes from the server, whole, as it answered).
+fn open_yaml(state: &mut AppState) -> Vec<Effect> {
+    let selected = |view| state.table(view).selected;
+    let target = match state.view {
+        ViewId::Pods => state
+            .rows
+            .pods
+            .get(selected(ViewId::Pods))
+            .map(|r| (ObjectKind::Pod, r.namespace.clone(), r.name.clone())),
+        ViewId::Rollouts => state
+            .rows
+            .workloads
+            .get(selected(ViewId::Rollouts))
+            .map(|r| {
+                let kind = if r.kind == "Deployment" {
+                    ObjectKind::Deployment
+                } else {
+                    ObjectKind::StatefulSet
+                };
+                (kind, r.namespace.clone(), r.name.clone())
+            }),
+        ViewId::Nodes => state
+            .rows
+            .nodes
+            .get(selected(ViewId::Nodes))
+            .map(|r| (ObjectKind::Node, String::new(), r.name.clone())),
+        ViewId::Events => state
+            .rows
+            .events
+            .get(selected(ViewId::Events))
+            .map(|r| (ObjectKind::Event, r.namespace.clone(), r.name.clone())),
+        ViewId::Overview => None,
     };
-    let text = value.unwrap_or_else(|e| format!("# cannot render as YAML: {e}"));
+    let Some((kind, namespace, name)) = target else {
+        return Vec::new();
+    };
+    let request = state.next_log_session;
+    state.next_log_session += 1;
+    let title = if namespace.is_empty() {
+        format!("{kind:?} {name}")
+    } else {
+        format!("{kind:?} {namespace}/{name}")
+    };
     state.overlay = Some(Overlay::Yaml {
         title,
-        lines: text.lines().map(str::to_string).collect(),
+        lines: vec!["loading...".into()],
         scroll: 0,
+        request,
     });
+    vec![Effect::FetchYaml(YamlRequest {
+        request,
+        kind,
+        namespace,
+        name,
+    })]
 }
 
 /// Data from a source. Returns whether anything visible may have changed.
 pub fn apply(state: &mut AppState, event: DataEvent) {
     match event {
         DataEvent::Kube(change) => {
-            if let KubeChange::Pods(c) = change.as_ref() {
-                update_pod_rows(state, c);
-            }
             state.unreachable = None;
             state.cluster.apply(*change);
         }
@@ -459,26 +440,19 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         }
         DataEvent::Unreachable { error } => state.unreachable = Some(error),
         DataEvent::Logs(event) => apply_logs(state, event),
-    }
-}
-
-fn update_pod_rows(state: &mut AppState, change: &Change<k8s_openapi::api::core::v1::Pod>) {
-    let key = |p: &k8s_openapi::api::core::v1::Pod| super::cluster::key_of(&p.metadata);
-    match change {
-        Change::Reset { namespace, items } => {
-            match namespace {
-                Some(ns) => state.pod_rows.retain(|(n, _), _| n != ns),
-                None => state.pod_rows.clear(),
+        DataEvent::Yaml { request, text } => {
+            if let Some(Overlay::Yaml {
+                request: open,
+                lines,
+                ..
+            }) = &mut state.overlay
+                && *open == request
+            {
+                *lines = match text {
+                    Ok(t) => t.lines().map(str::to_string).collect(),
+                    Err(e) => vec![format!("# cannot fetch: {e}")],
+                };
             }
-            for pod in items {
-                state.pod_rows.insert(key(pod), Arc::new(PodRow::of(pod)));
-            }
-        }
-        Change::Applied(pod) => {
-            state.pod_rows.insert(key(pod), Arc::new(PodRow::of(pod)));
-        }
-        Change::Deleted(pod) => {
-            state.pod_rows.remove(&key(pod));
         }
     }
 }

@@ -20,6 +20,25 @@ pub struct PodRow {
     pub restart_times: Vec<DateTime<Utc>>,
     pub owner: Option<(String, String)>,
     pub containers: Vec<String>,
+    pub labels: std::collections::BTreeMap<String, String>,
+    /// What the details pane shows, kept instead of the whole pod (10,000 pods stay small).
+    pub detail: Vec<ContainerDetail>,
+}
+
+/// One container as the pod details pane shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContainerDetail {
+    pub name: String,
+    pub image: String,
+    /// `running`, `waiting: CrashLoopBackOff`, `terminated: Completed (exit 0)`, `not started`.
+    pub state: String,
+    pub ready: bool,
+    /// The previous run's end: reason, exit code, when.
+    pub last: Option<(String, i32, Option<DateTime<Utc>>)>,
+    /// (`liveness`|`readiness`|`startup`, description)
+    pub probes: Vec<(&'static str, String)>,
+    pub requests: String,
+    pub limits: String,
 }
 
 /// Which probes are configured across the pod's containers, and which fail now.
@@ -111,6 +130,11 @@ impl PodRow {
                 .and_then(|o| o.first())
                 .map(|o| (o.kind.clone(), o.name.clone())),
             containers: containers.iter().map(|c| c.name.clone()).collect(),
+            labels: meta.labels.clone().unwrap_or_default(),
+            detail: containers
+                .iter()
+                .map(|c| container_detail(c, statuses))
+                .collect(),
         }
     }
 
@@ -129,6 +153,74 @@ impl PodRow {
             .iter()
             .filter(|t| now.signed_duration_since(**t).num_seconds() < 3600)
             .count()
+    }
+}
+
+fn container_detail(
+    c: &Container,
+    statuses: &[k8s_openapi::api::core::v1::ContainerStatus],
+) -> ContainerDetail {
+    let cs = statuses.iter().find(|s| s.name == c.name);
+    let state = cs
+        .and_then(|s| s.state.as_ref())
+        .map(|s| {
+            if s.running.is_some() {
+                "running".to_string()
+            } else if let Some(w) = &s.waiting {
+                format!("waiting: {}", w.reason.clone().unwrap_or_default())
+            } else if let Some(t) = &s.terminated {
+                format!(
+                    "terminated: {} (exit {})",
+                    t.reason.clone().unwrap_or_default(),
+                    t.exit_code
+                )
+            } else {
+                "unknown".into()
+            }
+        })
+        .unwrap_or_else(|| "not started".into());
+    let last = cs
+        .and_then(|s| s.last_state.as_ref()?.terminated.as_ref())
+        .map(|t| {
+            (
+                t.reason.clone().unwrap_or_default(),
+                t.exit_code,
+                t.finished_at.as_ref().map(k8s_time),
+            )
+        });
+    let probes = [
+        ("liveness", &c.liveness_probe),
+        ("readiness", &c.readiness_probe),
+        ("startup", &c.startup_probe),
+    ]
+    .into_iter()
+    .filter_map(|(kind, p)| p.as_ref().map(|p| (kind, describe_probe(p))))
+    .collect();
+    let quantities = |m: Option<
+        &std::collections::BTreeMap<
+            String,
+            k8s_openapi::apimachinery::pkg::api::resource::Quantity,
+        >,
+    >| {
+        m.map(|m| {
+            m.iter()
+                .map(|(k, v)| format!("{k}={}", v.0))
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| "-".into())
+    };
+    let resources = c.resources.as_ref();
+    ContainerDetail {
+        name: c.name.clone(),
+        image: c.image.clone().unwrap_or_default(),
+        state,
+        ready: cs.is_some_and(|s| s.ready),
+        last,
+        probes,
+        requests: quantities(resources.and_then(|r| r.requests.as_ref())),
+        limits: quantities(resources.and_then(|r| r.limits.as_ref())),
     }
 }
 

@@ -10,7 +10,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
-use kube::api::{Api, ResourceExt};
+use kube::api::Api;
 
 use kube::runtime::watcher::{self, Event as WatchEvent};
 use kube::{Client, Resource};
@@ -18,7 +18,9 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinSet;
 
+use super::slim::Slim;
 use crate::app::event::{Change, DataEvent, KubeChange, SourceHealth, SourceId};
+use crate::model::pod_view::PodRow;
 
 /// Starts every watch the views need; dropping (or aborting) the set stops them all.
 pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent>) -> JoinSet<()> {
@@ -29,33 +31,43 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             namespace: Some(ns.clone()),
         };
         let c = || client.clone();
+        let pods = Api::<Pod>::namespaced(c(), ns);
         set.spawn(watch(
-            Api::<Pod>::namespaced(c(), ns),
+            pods,
             id("pods"),
+            |p| PodRow::of(&p),
             KubeChange::Pods,
             tx.clone(),
         ));
+        let deployments = Api::<Deployment>::namespaced(c(), ns);
         set.spawn(watch(
-            Api::<Deployment>::namespaced(c(), ns),
+            deployments,
             id("deployments"),
+            Slim::slim,
             KubeChange::Deployments,
             tx.clone(),
         ));
+        let statefulsets = Api::<StatefulSet>::namespaced(c(), ns);
         set.spawn(watch(
-            Api::<StatefulSet>::namespaced(c(), ns),
+            statefulsets,
             id("statefulsets"),
+            Slim::slim,
             KubeChange::StatefulSets,
             tx.clone(),
         ));
+        let replicasets = Api::<ReplicaSet>::namespaced(c(), ns);
         set.spawn(watch(
-            Api::<ReplicaSet>::namespaced(c(), ns),
+            replicasets,
             id("replicasets"),
+            Slim::slim,
             KubeChange::ReplicaSets,
             tx.clone(),
         ));
+        let events = Api::<Event>::namespaced(c(), ns);
         set.spawn(watch(
-            Api::<Event>::namespaced(c(), ns),
+            events,
             id("events"),
+            Slim::slim,
             KubeChange::Events,
             tx.clone(),
         ));
@@ -67,6 +79,7 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
     set.spawn(watch(
         Api::<Node>::all(client),
         nodes,
+        Slim::slim,
         KubeChange::Nodes,
         tx,
     ));
@@ -75,10 +88,12 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
 
 /// Runs one watch until the receiver is gone. A failed stream is dropped and started again
 /// after a backoff, beginning with a fresh list: "live" always means a full list succeeded.
-async fn watch<K>(
+/// `convert` turns each object into what the console keeps of it; `wrap` labels the change.
+async fn watch<K, T>(
     api: Api<K>,
     id: SourceId,
-    wrap: fn(Change<K>) -> KubeChange,
+    convert: fn(K) -> T,
+    wrap: fn(Change<T>) -> KubeChange,
     tx: Sender<DataEvent>,
 ) where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -92,7 +107,8 @@ async fn watch<K>(
         }
         let stream = watcher::watcher(api.clone(), watcher::Config::default()).boxed();
         let mut stream = stream;
-        let mut buffer: Vec<K> = Vec::new();
+        // Each object is reduced as it arrives, so a 10,000-pod list never sits here whole.
+        let mut buffer: Vec<T> = Vec::new();
         let error = loop {
             let Some(item) = stream.next().await else {
                 break "watch stream ended".to_string();
@@ -103,7 +119,7 @@ async fn watch<K>(
                     continue;
                 }
                 Ok(WatchEvent::InitApply(obj)) => {
-                    buffer.push(slim(obj));
+                    buffer.push(convert(obj));
                     continue;
                 }
                 Ok(WatchEvent::InitDone) => {
@@ -122,8 +138,8 @@ async fn watch<K>(
                         items,
                     }
                 }
-                Ok(WatchEvent::Apply(obj)) => Change::Applied(slim(obj)),
-                Ok(WatchEvent::Delete(obj)) => Change::Deleted(slim(obj)),
+                Ok(WatchEvent::Apply(obj)) => Change::Applied(convert(obj)),
+                Ok(WatchEvent::Delete(obj)) => Change::Deleted(convert(obj)),
                 Err(e) => break describe(&e),
             };
             if tx.send(DataEvent::kube(wrap(event))).await.is_err() {
@@ -166,12 +182,6 @@ fn new_backoff() -> impl Iterator<Item = Duration> {
         .with_jitter()
         .without_max_times()
         .build()
-}
-
-/// Managed fields are bulky and never shown; dropping them keeps 10k pods small in memory.
-fn slim<K: Resource>(mut obj: K) -> K {
-    obj.managed_fields_mut().clear();
-    obj
 }
 
 fn describe(error: &watcher::Error) -> String {

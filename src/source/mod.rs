@@ -2,5 +2,7 @@
 //! typed `DataEvent`s to the UI task.
 
 pub mod connect;
+pub mod fetch;
 pub mod kube;
 pub mod logs;
+pub mod slim;

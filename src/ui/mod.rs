@@ -43,6 +43,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
             title,
             lines,
             scroll,
+            ..
         }) => overlays::yaml(frame, body, title, lines, *scroll, ui),
         Some(Overlay::Logs(logs)) => overlays::logs(frame, body, state, logs, ui),
         None => match state.view {

@@ -1,8 +1,6 @@
 //! The overview: five seconds to grasp the deployment's state. Per namespace: workloads by
 //! health, pods not ready, restarts in the last hour, watch health; then nodes and warnings.
 
-use std::collections::BTreeMap;
-
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -13,20 +11,8 @@ use super::style::Ui;
 use super::table::panel;
 use crate::app::event::{SourceHealth, SourceId};
 use crate::app::state::AppState;
+use crate::app::summary::NamespaceSummary;
 use crate::model::age::human_age;
-use crate::model::node_view::{EventRow, NodeRow};
-use crate::model::rollout::Health;
-use crate::model::workload::WorkloadRow;
-
-#[derive(Default)]
-struct NamespaceSummary {
-    healthy: usize,
-    progressing: usize,
-    degraded: usize,
-    pods: usize,
-    not_ready: usize,
-    restarts_hour: usize,
-}
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let namespaces: Vec<&String> = state
@@ -45,47 +31,6 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     warnings_panel(frame, events_area, state, ui);
 }
 
-fn summarize(state: &AppState) -> BTreeMap<&str, NamespaceSummary> {
-    let mut by_ns: BTreeMap<&str, NamespaceSummary> = BTreeMap::new();
-    let workloads = state
-        .cluster
-        .deployments
-        .items
-        .values()
-        .map(|d| WorkloadRow::of_deployment(d))
-        .chain(
-            state
-                .cluster
-                .statefulsets
-                .items
-                .values()
-                .map(|s| WorkloadRow::of_statefulset(s)),
-        );
-    for w in workloads {
-        let Some(ns) = state.namespaces.iter().find(|n| **n == w.namespace) else {
-            continue;
-        };
-        let s = by_ns.entry(ns.as_str()).or_default();
-        match w.health {
-            Health::Healthy => s.healthy += 1,
-            Health::Progressing => s.progressing += 1,
-            Health::Degraded => s.degraded += 1,
-        }
-    }
-    for pod in state.pod_rows.values() {
-        let Some(ns) = state.namespaces.iter().find(|n| **n == pod.namespace) else {
-            continue;
-        };
-        let s = by_ns.entry(ns.as_str()).or_default();
-        s.pods += 1;
-        if !pod.is_ready() && pod.summary.status != "Completed" {
-            s.not_ready += 1;
-        }
-        s.restarts_hour += pod.restarts_within_hour(state.now);
-    }
-    by_ns
-}
-
 fn namespaces_panel(
     frame: &mut Frame,
     area: Rect,
@@ -93,7 +38,7 @@ fn namespaces_panel(
     namespaces: &[&String],
     ui: &Ui,
 ) {
-    let summaries = summarize(state);
+    let summaries = &state.rows.overview.namespaces;
     let header = Row::new([
         "NAMESPACE",
         "WORKLOADS",
@@ -107,7 +52,7 @@ fn namespaces_panel(
             namespace.as_deref() == Some(ns.as_str()) && matches!(h, SourceHealth::Forbidden { .. })
         });
         let (watch, watch_role) = namespace_health(state, ns);
-        if forbidden && !state.pod_rows.keys().any(|(n, _)| n == *ns) {
+        if forbidden && !state.cluster.pods.items.keys().any(|(n, _)| n == *ns) {
             return Row::new(vec![
                 Cell::from(ns.as_str()),
                 Cell::from(Span::styled("forbidden", ui.style("critical"))),
@@ -151,12 +96,16 @@ fn namespaces_panel(
     });
     let widths = [
         Constraint::Length(14),
-        Constraint::Length(30),
-        Constraint::Length(9),
+        Constraint::Length(31),
         Constraint::Length(11),
-        Constraint::Min(10),
+        Constraint::Length(8),
+        Constraint::Min(9),
     ];
-    let block = panel("Workloads", watch_freshness(state, None), ui);
+    let block = panel(
+        "Workloads (restarts: last hour)",
+        watch_freshness(state, None),
+        ui,
+    );
     frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
@@ -189,29 +138,14 @@ fn namespace_health(state: &AppState, namespace: &str) -> (String, &'static str)
 }
 
 fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let nodes: Vec<NodeRow> = state
-        .cluster
-        .nodes
-        .items
-        .values()
-        .map(|n| NodeRow::of(n))
-        .collect();
-    let ready = nodes.iter().filter(|n| n.ready == Some(true)).count();
-    let pressured: Vec<String> = nodes
-        .iter()
-        .filter(|n| !n.pressures.is_empty())
-        .map(|n| format!("{} ({})", n.name, n.pressures.join(",")))
-        .collect();
+    let summary = &state.rows.overview;
+    let (total, ready, pressured) = (summary.nodes, summary.nodes_ready, &summary.pressured);
     let lines = vec![
         Line::from(vec![
-            Span::styled(format!("{} nodes, ", nodes.len()), ui.style("text")),
+            Span::styled(format!("{total} nodes, "), ui.style("text")),
             Span::styled(
                 format!("{ready} ready"),
-                ui.style(if ready == nodes.len() {
-                    "ok"
-                } else {
-                    "critical"
-                }),
+                ui.style(if ready == total { "ok" } else { "critical" }),
             ),
         ]),
         if pressured.is_empty() {
@@ -228,16 +162,7 @@ fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
 }
 
 fn warnings_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let mut warnings: Vec<EventRow> = state
-        .cluster
-        .events
-        .items
-        .values()
-        .filter(|e| e.type_.as_deref() == Some("Warning"))
-        .map(|e| EventRow::of(e))
-        .filter(|e| state.shown_namespace(&e.namespace))
-        .collect();
-    warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
+    let warnings = &state.rows.overview.warnings;
     let room = area.height.saturating_sub(2) as usize;
     let lines: Vec<Line> = if warnings.is_empty() {
         vec![Line::from(Span::styled(

@@ -13,7 +13,6 @@ use crate::app::rows::POD_COLUMNS;
 use crate::app::state::{AppState, ViewId};
 use crate::model::age::human_age;
 use crate::model::node_view::EventRow;
-use crate::model::pod_view::describe_probe;
 
 const WIDTHS: &[Constraint] = &[
     Constraint::Length(14),
@@ -101,122 +100,47 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let Some(row) = state.rows.pods.get(state.table(ViewId::Pods).selected) else {
         return;
     };
-    let Some(pod) = state
-        .cluster
-        .pods
-        .get(&(row.namespace.clone(), row.name.clone()))
-    else {
-        return;
-    };
     let mut lines: Vec<Line> = Vec::new();
     let label = |t: &str| Span::styled(format!("{t:<12}"), ui.style("muted"));
+    let owner = row.owner.as_ref().map(|(k, n)| format!("{k}/{n}"));
     lines.push(Line::from(vec![
         label("owner"),
-        Span::raw(
-            row.owner
-                .as_ref()
-                .map(|(k, n)| format!("{k}/{n}"))
-                .unwrap_or_else(|| "-".into()),
-        ),
+        Span::raw(owner.unwrap_or_else(|| "-".into())),
         Span::styled("   node ", ui.style("muted")),
         Span::raw(row.node.clone()),
         Span::styled("   qos ", ui.style("muted")),
         Span::raw(row.qos.clone()),
     ]));
-    let statuses = pod
-        .status
-        .as_ref()
-        .and_then(|s| s.container_statuses.clone())
-        .unwrap_or_default();
-    for c in pod
-        .spec
-        .as_ref()
-        .map(|s| s.containers.as_slice())
-        .unwrap_or(&[])
-    {
-        let cs = statuses.iter().find(|s| s.name == c.name);
-        let state_text = cs
-            .and_then(|s| s.state.as_ref())
-            .map(|s| {
-                if s.running.is_some() {
-                    "running".to_string()
-                } else if let Some(w) = &s.waiting {
-                    format!("waiting: {}", w.reason.clone().unwrap_or_default())
-                } else if let Some(t) = &s.terminated {
-                    format!(
-                        "terminated: {} (exit {})",
-                        t.reason.clone().unwrap_or_default(),
-                        t.exit_code
-                    )
-                } else {
-                    "unknown".into()
-                }
-            })
-            .unwrap_or_else(|| "not started".into());
-        let ready = cs.is_some_and(|s| s.ready);
+    for c in &row.detail {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<12}", c.name), ui.style("title")),
             Span::styled(
-                format!("{state_text}  "),
-                ui.style(if ready { "ok" } else { "warning" }),
+                format!("{}  ", c.state),
+                ui.style(if c.ready { "ok" } else { "warning" }),
             ),
-            Span::raw(c.image.clone().unwrap_or_default()),
+            Span::raw(c.image.clone()),
         ]));
-        if let Some(last) = cs
-            .and_then(|s| s.last_state.as_ref())
-            .and_then(|l| l.terminated.as_ref())
-        {
+        if let Some((reason, exit, finished)) = &c.last {
+            let when = finished
+                .map(|f| format!(", {} ago", human_age(f, state.now)))
+                .unwrap_or_default();
             lines.push(Line::from(vec![
                 label("  last"),
-                Span::styled(
-                    format!(
-                        "{} exit {}{}",
-                        last.reason.clone().unwrap_or_default(),
-                        last.exit_code,
-                        last.finished_at
-                            .as_ref()
-                            .map(|f| format!(
-                                ", {} ago",
-                                human_age(crate::model::age::k8s_time(f), state.now)
-                            ))
-                            .unwrap_or_default()
-                    ),
-                    ui.style("critical"),
-                ),
+                Span::styled(format!("{reason} exit {exit}{when}"), ui.style("critical")),
             ]));
         }
-        for (name, probe) in [
-            ("  liveness", &c.liveness_probe),
-            ("  readiness", &c.readiness_probe),
-            ("  startup", &c.startup_probe),
-        ] {
-            if let Some(p) = probe {
-                lines.push(Line::from(vec![label(name), Span::raw(describe_probe(p))]));
-            }
-        }
-        if let Some(r) = &c.resources {
-            let fmt = |m: &Option<
-                std::collections::BTreeMap<
-                    String,
-                    k8s_openapi::apimachinery::pkg::api::resource::Quantity,
-                >,
-            >| {
-                m.as_ref()
-                    .map(|m| {
-                        m.iter()
-                            .map(|(k, v)| format!("{k}={}", v.0))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .unwrap_or_else(|| "-".into())
-            };
+        for (kind, probe) in &c.probes {
             lines.push(Line::from(vec![
-                label("  requests"),
-                Span::raw(fmt(&r.requests)),
-                Span::styled("  limits ", ui.style("muted")),
-                Span::raw(fmt(&r.limits)),
+                label(&format!("  {kind}")),
+                Span::raw(probe.clone()),
             ]));
         }
+        lines.push(Line::from(vec![
+            label("  requests"),
+            Span::raw(c.requests.clone()),
+            Span::styled("  limits ", ui.style("muted")),
+            Span::raw(c.limits.clone()),
+        ]));
     }
     let mut events: Vec<EventRow> = state
         .cluster

@@ -76,7 +76,7 @@ fn selection_stays_on_the_same_pod_when_others_come_and_go() {
     );
     apply(
         &mut s,
-        DataEvent::kube(KubeChange::Pods(Change::Applied(
+        DataEvent::kube(KubeChange::pods(Change::Applied(
             serde_json::from_value(new_pod).unwrap(),
         ))),
     );
@@ -86,7 +86,7 @@ fn selection_stays_on_the_same_pod_when_others_come_and_go() {
         .unwrap();
     apply(
         &mut s,
-        DataEvent::kube(KubeChange::Pods(Change::Deleted(
+        DataEvent::kube(KubeChange::pods(Change::Deleted(
             serde_json::from_value(gone).unwrap(),
         ))),
     );
@@ -290,4 +290,39 @@ fn quiet_cluster_is_not_stale() {
     let mut s = state();
     s.now = now() + chrono::Duration::hours(1);
     assert!(screen(&s, 160, 45).contains("k8s watch: live"));
+}
+
+#[test]
+fn yaml_is_fetched_fresh_and_a_late_answer_to_an_old_question_is_ignored() {
+    let mut s = state();
+    let first = press(&mut s, "3y");
+    let Some(Effect::FetchYaml(old)) = first.first().cloned() else {
+        panic!("no fetch: {first:?}")
+    };
+    assert_eq!(
+        (old.namespace.as_str(), old.name.as_str()),
+        ("ms5-production", "backend-5bdc5c656-glpwq")
+    );
+    assert!(screen(&s, 120, 30).contains("loading..."));
+    press_code(&mut s, KeyCode::Esc, KeyModifiers::NONE);
+    let second = press(&mut s, "jy");
+    let Some(Effect::FetchYaml(new)) = second.first().cloned() else {
+        panic!()
+    };
+    apply(
+        &mut s,
+        DataEvent::Yaml {
+            request: old.request,
+            text: Ok("kind: Stale".into()),
+        },
+    );
+    assert!(!screen(&s, 120, 30).contains("Stale"));
+    apply(
+        &mut s,
+        DataEvent::Yaml {
+            request: new.request,
+            text: Err("pods \"x\" not found".into()),
+        },
+    );
+    assert!(screen(&s, 120, 30).contains("# cannot fetch: pods \"x\" not found"));
 }

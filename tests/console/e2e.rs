@@ -179,6 +179,11 @@ fn demo_draws_follows_kubectl_shows_logs_and_quits_cleanly() {
     t.keys(&["Escape"]);
     t.wait_for("Rollouts", Duration::from_secs(5));
 
+    // The selected pod's YAML, fetched from the API.
+    t.keys(&["3", "y"]);
+    t.wait_for("kind: Pod", Duration::from_secs(5));
+    t.keys(&["Escape"]);
+
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
     // The alternate screen is gone: the shell's screen is back, no console frame left.

@@ -439,7 +439,7 @@ pub fn data_events() -> Vec<DataEvent> {
                 .cloned()
                 .collect::<Vec<_>>()
         };
-        out.push(DataEvent::kube(KubeChange::Pods(reset(
+        out.push(DataEvent::kube(KubeChange::pods(reset(
             Some(ns),
             decode(only(&pods())),
         ))));

@@ -79,7 +79,21 @@ fn yaml() {
     snapshot_view("yaml", |s| {
         s.view = ViewId::Pods;
         ms5_console::app::rows::refresh(s);
-        update(s, Action::Yaml);
+        let effects = update(s, Action::Yaml);
+        let Some(ms5_console::app::event::Effect::FetchYaml(request)) = effects.first() else {
+            panic!("no fetch: {effects:?}")
+        };
+        // The answer the API would give, as the worker turns it into YAML.
+        let pod: k8s_openapi::api::core::v1::Pod =
+            serde_json::from_value(fixture::pods()[0].clone()).unwrap();
+        let text = Ok(serde_yaml::to_string(&pod).unwrap());
+        ms5_console::app::update::apply(
+            s,
+            DataEvent::Yaml {
+                request: request.request,
+                text,
+            },
+        );
     });
 }
 
