@@ -38,6 +38,10 @@ pub struct OverviewSummary {
 
 /// Rebuilds the summary if anything it depends on changed.
 pub fn refresh(state: &mut AppState) {
+    // Only the overview shows it; other views do not pay for it.
+    if state.view != super::state::ViewId::Overview {
+        return;
+    }
     let inputs = (
         state.cluster.version(),
         state.focus.clone(),

@@ -234,3 +234,27 @@ fn readme_keybinding_table_is_the_default_keymap() {
         "README keybinding table differs; it should read:\n{expected}"
     );
 }
+
+#[test]
+fn no_color_in_the_environment_or_as_a_flag_forces_the_mono_theme() {
+    let home = tempfile::tempdir().unwrap();
+    let check = |env: Option<&str>, flag: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ms5-console"));
+        cmd.arg("check-config")
+            .args(["--theme", "light"])
+            .env("XDG_CONFIG_HOME", home.path())
+            .env_remove("NO_COLOR");
+        if let Some(v) = env {
+            cmd.env("NO_COLOR", v);
+        }
+        if flag {
+            cmd.arg("--no-color");
+        }
+        String::from_utf8_lossy(&cmd.output().unwrap().stdout).into_owned()
+    };
+    assert!(check(None, false).contains("theme   light"));
+    assert!(check(Some("1"), false).contains("theme   mono"));
+    assert!(check(None, true).contains("theme   mono"));
+    // An empty NO_COLOR does not count (no-color.org).
+    assert!(check(Some(""), false).contains("theme   light"));
+}

@@ -14,6 +14,11 @@ struct Tmux {
 impl Tmux {
     /// Starts `ms5-console ARGS` in a 120x35 tmux pane; the exit code lands in `exit`.
     fn start(name: &str, args: &str) -> Option<Tmux> {
+        Tmux::start_with(name, &format!("{args} --kubeconfig-out {{dir}}/kubeconfig"))
+    }
+
+    /// Like `start`, with `{dir}` in `args` standing for the test's temporary directory.
+    fn start_with(name: &str, args: &str) -> Option<Tmux> {
         if !require("tmux") || !require("kubectl") {
             return None;
         }
@@ -21,9 +26,10 @@ impl Tmux {
         let socket = format!("ms5-e2e-{name}-{}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_ms5-console");
         let d = dir.path().display();
+        let args = args.replace("{dir}", &d.to_string());
         let script = format!(
-            "echo $$ > {d}/pid; XDG_CONFIG_HOME={d}/config XDG_STATE_HOME={d}/state {bin} {args} \
-             --kubeconfig-out {d}/kubeconfig; echo $? > {d}/exit; sleep 600"
+            "echo $$ > {d}/pid; XDG_CONFIG_HOME={d}/config XDG_STATE_HOME={d}/state {bin} {args}; \
+             echo $? > {d}/exit; sleep 600"
         );
         let ok = Command::new("tmux")
             .args([
@@ -238,4 +244,76 @@ fn child_of(parent: i32) -> Option<i32> {
     let children =
         std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok()?;
     children.split_whitespace().next()?.parse().ok()
+}
+
+/// A sim in its own process on a fixed port, so it can be stopped and started again.
+fn start_sim(port: u16, dir: &Path) -> std::process::Child {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ms5-console"))
+        .args([
+            "sim",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--kubeconfig-out",
+        ])
+        .arg(dir.join("sim.kubeconfig"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+        if line == "ready" {
+            break;
+        }
+    }
+    child
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn unreachable_at_start_then_live_then_reconnecting_then_live_again() {
+    let port = free_port();
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: ms5-sim\n\
+         clusters:\n- name: ms5-sim\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+         contexts:\n- name: ms5-sim\n  context:\n    cluster: ms5-sim\n    user: oncall\n\
+         users:\n- name: oncall\n  user: {{}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("kubeconfig");
+    std::fs::write(&config_path, kubeconfig).unwrap();
+    let args = format!("--kubeconfig {}", config_path.display());
+    let Some(t) = Tmux::start_with("reconnect", &args) else {
+        return;
+    };
+    // Nothing listens yet: the console starts anyway and says so.
+    t.wait_for("k8s unreachable", START);
+    let mut sim = start_sim(port, dir.path());
+    t.wait_for("k8s live", Duration::from_secs(40));
+    t.wait_for("ms5-production", Duration::from_secs(5));
+    // The API server goes away: data stays, marked as reconnecting since when.
+    let _ = Command::new("kill")
+        .args(["-TERM", &sim.id().to_string()])
+        .status();
+    let _ = sim.wait();
+    let screen = t.wait_for("k8s reconnecting since", Duration::from_secs(20));
+    assert!(
+        screen.contains("ms5-production"),
+        "data left the screen:\n{screen}"
+    );
+    // It comes back: the watches recover by themselves.
+    let mut sim = start_sim(port, dir.path());
+    t.wait_for("k8s live", Duration::from_secs(60));
+    let _ = sim.kill();
+    let _ = sim.wait();
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
