@@ -33,22 +33,38 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         Some(f) => f.clone(),
         None => state.namespaces.join(","),
     };
-    let mut left = vec![
-        Span::styled(" ms5-console ", ui.style("accent")),
-        Span::styled(format!("ctx {}", c.context), ui.style("text")),
-    ];
+    // On a narrow terminal the list would be cut mid-name; say how many instead.
+    let room = area.width.saturating_sub(right_width) as usize;
+    let namespaces =
+        if namespaces.len() + 50 > room && state.focus.is_none() && state.namespaces.len() > 1 {
+            format!("{} +{}", state.namespaces[0], state.namespaces.len() - 1)
+        } else {
+            namespaces
+        };
+    // Most important first; what does not fit whole is left out rather than cut mid-word.
+    let mut parts = vec![format!("ctx {}", c.context), format!("ns {namespaces}")];
     if c.cluster != c.context {
-        left.extend([
-            sep(),
-            Span::styled(format!("cluster {}", c.cluster), ui.style("text")),
-        ]);
+        parts.push(format!("cluster {}", c.cluster));
     }
-    left.extend([
-        sep(),
-        Span::styled(format!("user {}", c.user), ui.style("text")),
-        sep(),
-        Span::styled(format!("ns {namespaces}"), ui.style("text")),
-    ]);
+    parts.push(format!("user {}", c.user));
+    let mut left = vec![Span::styled(" ms5-console ", ui.style("accent"))];
+    let mut used = left[0].width();
+    for (i, part) in parts.into_iter().enumerate() {
+        let extra = part.chars().count()
+            + if i > 0 {
+                ui.symbols.separator.chars().count()
+            } else {
+                0
+            };
+        if i > 0 && used + extra > room {
+            break;
+        }
+        if i > 0 {
+            left.push(sep());
+        }
+        used += extra;
+        left.push(Span::styled(part, ui.style("text")));
+    }
     let [left_area, right_area] =
         Layout::horizontal([Constraint::Min(0), Constraint::Length(right_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(left)), left_area);

@@ -52,15 +52,29 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             let r = &rows[i];
             let style = |role: &str| ui.style(role);
             let status_role = pod_status_role(&r.summary.status, r.is_ready());
-            let probe_role = if r.probes.failing() { "critical" } else { "text" };
-            let restarts_role = if r.summary.restarts > 0 { "warning" } else { "text" };
+            let probe_role = if r.probes.failing() {
+                "critical"
+            } else {
+                "text"
+            };
+            let restarts_role = if r.summary.restarts > 0 {
+                "warning"
+            } else {
+                "text"
+            };
             // Borrowed text where the row has it: no allocation per cell for names.
             vec![
                 Cell::from(Span::styled(r.namespace.as_str(), muted)),
                 Cell::from(r.name.as_str()),
-                Cell::from(Span::styled(r.ready_cell(), style(if r.is_ready() { "text" } else { "warning" }))),
+                Cell::from(Span::styled(
+                    r.ready_cell(),
+                    style(if r.is_ready() { "text" } else { "warning" }),
+                )),
                 Cell::from(Span::styled(r.summary.status.as_str(), style(status_role))),
-                Cell::from(Span::styled(r.summary.restarts_cell(now), style(restarts_role))),
+                Cell::from(Span::styled(
+                    r.summary.restarts_cell(now),
+                    style(restarts_role),
+                )),
                 Cell::from(Span::styled(r.probes.cell(), style(probe_role))),
                 Cell::from(Span::styled(r.qos.as_str(), muted)),
                 Cell::from(r.node.as_str()),
