@@ -317,3 +317,58 @@ fn unreachable_at_start_then_live_then_reconnecting_then_live_again() {
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
+
+#[test]
+fn exec_credential_plugin_prompts_before_the_screen_is_taken() {
+    if !require("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut sim = start_sim(port, dir.path());
+    let sim_config = std::fs::read_to_string(dir.path().join("sim.kubeconfig")).unwrap();
+    // The oncall user's token, handed out by a plugin that first prompts like kubelogin does.
+    let token = sim_config
+        .split("- name: oncall")
+        .nth(1)
+        .and_then(|rest| rest.split("token: ").nth(1))
+        .and_then(|t| t.lines().next())
+        .unwrap()
+        .trim()
+        .to_string();
+    let plugin = dir.path().join("fake-kubelogin");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\necho 'To sign in, open https://microsoft.com/devicelogin and enter the code ABCD-1234' >&2\n\
+             sleep 2\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\
+             \"status\":{{\"token\":\"{token}\"}}}}'\n"
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: aks\n\
+         clusters:\n- name: aks\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+         contexts:\n- name: aks\n  context:\n    cluster: aks\n    user: aad\n\
+         users:\n- name: aad\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+         command: {}\n      interactiveMode: IfAvailable\n",
+        plugin.display()
+    );
+    let config_path = dir.path().join("kubeconfig");
+    std::fs::write(&config_path, kubeconfig).unwrap();
+    let Some(t) = Tmux::start_with("exec", &format!("--kubeconfig {}", config_path.display()))
+    else {
+        return;
+    };
+    let prompt = t.wait_for("enter the code ABCD-1234", Duration::from_secs(20));
+    assert!(
+        !prompt.contains("ms5-console ctx"),
+        "the console drew over the prompt:\n{prompt}"
+    );
+    t.wait_for("k8s live", Duration::from_secs(30));
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+    let _ = sim.kill();
+    let _ = sim.wait();
+}
