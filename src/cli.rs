@@ -89,6 +89,13 @@ pub enum Command {
     Demo(DemoArgs),
     /// Check the config, theme and keymap in effect: exit 0 when valid, 1 with every error.
     CheckConfig,
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) to stdout: `ms5-console man > ms5-console.1`.
+    Man,
 }
 
 #[derive(Debug, Clone, Args)]

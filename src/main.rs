@@ -1,7 +1,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use color_eyre::eyre::{Result, WrapErr};
 use ms5_console::cli::{Cli, Command, DemoArgs, GlobalArgs};
 use ms5_console::config::{Dirs, Settings};
@@ -23,6 +23,16 @@ async fn main() -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::CheckConfig) => Ok(check_config(&dirs, &cli.global)),
+        Some(Command::Completions { shell }) => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ms5-console", &mut out);
+            print_all(&out)
+        }
+        Some(Command::Man) => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            print_all(&out)
+        }
         Some(Command::Demo(args)) => demo(&dirs, &cli.global, args).await,
         None => {
             let Some(settings) = settings_or_report(&dirs, &cli.global) else {
@@ -71,6 +81,17 @@ async fn demo(dirs: &Dirs, global: &GlobalArgs, args: DemoArgs) -> Result<ExitCo
     let exit = console::run(settings, kubeconfig, connected).await?;
     drop(sim);
     finish(exit)
+}
+
+/// Writes to stdout; a reader that stops early (`| head`) is not an error.
+fn print_all(bytes: &[u8]) -> Result<ExitCode> {
+    use std::io::Write;
+    match std::io::stdout().write_all(bytes) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(ExitCode::SUCCESS),
+        other => other
+            .map(|()| ExitCode::SUCCESS)
+            .wrap_err("cannot write to stdout"),
+    }
 }
 
 fn finish(exit: Exit) -> Result<ExitCode> {

@@ -258,3 +258,21 @@ fn no_color_in_the_environment_or_as_a_flag_forces_the_mono_theme() {
     // An empty NO_COLOR does not count (no-color.org).
     assert!(check(Some(""), false).contains("theme   light"));
 }
+
+#[test]
+fn completions_and_man_page_are_generated_from_the_command_line() {
+    let bash = run(&["completions", "bash"]);
+    assert!(bash.status.success());
+    let script = String::from_utf8_lossy(&bash.stdout);
+    assert!(
+        script.contains("check-config") && script.contains("--kubeconfig"),
+        "{script}"
+    );
+    let man = run(&["man"]);
+    assert!(man.status.success());
+    let page = String::from_utf8_lossy(&man.stdout);
+    assert!(
+        page.contains(".TH ms5-console 1") && page.contains("demo"),
+        "{page}"
+    );
+}
