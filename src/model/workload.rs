@@ -17,6 +17,18 @@ pub struct Condition {
     pub message: String,
 }
 
+impl Condition {
+    /// Deployment and StatefulSet conditions are different types of the same four fields.
+    fn new(type_: &str, status: &str, reason: &Option<String>, message: &Option<String>) -> Self {
+        Condition {
+            type_: type_.to_string(),
+            status: status.to_string(),
+            reason: reason.clone().unwrap_or_default(),
+            message: message.clone().unwrap_or_default(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WorkloadRow {
     pub kind: &'static str,
@@ -62,12 +74,7 @@ impl WorkloadRow {
                 .conditions
                 .iter()
                 .flatten()
-                .map(|c| Condition {
-                    type_: c.type_.clone(),
-                    status: c.status.clone(),
-                    reason: c.reason.clone().unwrap_or_default(),
-                    message: c.message.clone().unwrap_or_default(),
-                })
+                .map(|c| Condition::new(&c.type_, &c.status, &c.reason, &c.message))
                 .collect(),
             created: d.metadata.creation_timestamp.as_ref().map(k8s_time),
         }
@@ -99,12 +106,7 @@ impl WorkloadRow {
                 .conditions
                 .iter()
                 .flatten()
-                .map(|c| Condition {
-                    type_: c.type_.clone(),
-                    status: c.status.clone(),
-                    reason: c.reason.clone().unwrap_or_default(),
-                    message: c.message.clone().unwrap_or_default(),
-                })
+                .map(|c| Condition::new(&c.type_, &c.status, &c.reason, &c.message))
                 .collect(),
             created: s.metadata.creation_timestamp.as_ref().map(k8s_time),
         }
