@@ -141,6 +141,8 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                 {
                     Ok(connected) => {
                         watches.abort_all();
+                        // What the old cluster's watches had queued must not land in the new state.
+                        while rx.try_recv().is_ok() {}
                         client = connected.client;
                         state = fresh_state(&state, connected.connection, connected.unreachable);
                         watches = kube_source::spawn_watches(

@@ -40,6 +40,12 @@ pub fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
 
 pub fn help(frame: &mut Frame, area: Rect, scroll: usize, ui: &Ui) {
     let lines = help_lines(ui);
+    // `G` scrolls as far as the last line, not past it into an empty panel.
+    let scroll = scroll.min(
+        lines
+            .len()
+            .saturating_sub(area.height.saturating_sub(2) as usize),
+    );
     let block = panel("Help", ("keymap in force".into(), "muted"), ui);
     frame.render_widget(
         Paragraph::new(lines)
@@ -51,7 +57,7 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: usize, ui: &Ui) {
 
 pub fn yaml(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize, ui: &Ui) {
     let height = area.height.saturating_sub(2) as usize;
-    let start = scroll.min(lines.len().saturating_sub(1));
+    let start = scroll.min(lines.len().saturating_sub(height));
     let shown: Vec<Line> = lines[start..]
         .iter()
         .take(height)

@@ -326,3 +326,17 @@ fn yaml_is_fetched_fresh_and_a_late_answer_to_an_old_question_is_ignored() {
     );
     assert!(screen(&s, 120, 30).contains("# cannot fetch: pods \"x\" not found"));
 }
+
+#[test]
+fn help_scrolls_to_its_last_line_and_no_further() {
+    let mut s = state();
+    press(&mut s, "?G");
+    let text = screen(&s, 80, 24);
+    assert!(text.contains("cancel"), "last binding on screen:\n{text}");
+    assert!(
+        text.lines()
+            .nth(3)
+            .is_some_and(|l| l.trim_matches(|c| c == '│' || c == ' ').len() > 0),
+        "{text}"
+    );
+}
