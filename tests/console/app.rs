@@ -336,7 +336,7 @@ fn help_scrolls_to_its_last_line_and_no_further() {
     assert!(
         text.lines()
             .nth(3)
-            .is_some_and(|l| l.trim_matches(|c| c == '│' || c == ' ').len() > 0),
+            .is_some_and(|l| !l.trim_matches(|c| c == '│' || c == ' ').is_empty()),
         "{text}"
     );
 }

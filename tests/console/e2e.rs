@@ -359,6 +359,8 @@ fn exec_credential_plugin_prompts_before_the_screen_is_taken() {
     std::fs::write(&config_path, kubeconfig).unwrap();
     let Some(t) = Tmux::start_with("exec", &format!("--kubeconfig {}", config_path.display()))
     else {
+        let _ = sim.kill();
+        let _ = sim.wait();
         return;
     };
     let prompt = t.wait_for("enter the code ABCD-1234", Duration::from_secs(20));
