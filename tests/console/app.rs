@@ -340,3 +340,17 @@ fn help_scrolls_to_its_last_line_and_no_further() {
         "{text}"
     );
 }
+
+#[test]
+fn context_command_asks_to_reconnect_or_lists_contexts() {
+    let mut s = state();
+    s.contexts = vec!["aks-ms5-prod".into(), "aks-ms5-staging".into()];
+    press(&mut s, ":ctx aks-ms5-staging");
+    assert_eq!(
+        press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE),
+        vec![Effect::SwitchContext("aks-ms5-staging".into())]
+    );
+    press(&mut s, ":ctx");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(screen(&s, 120, 30).contains("contexts: aks-ms5-prod, aks-ms5-staging"));
+}

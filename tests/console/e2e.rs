@@ -202,10 +202,12 @@ fn demo_draws_follows_kubectl_shows_logs_and_quits_cleanly() {
 
 #[test]
 fn crashloop_scenario_shows_crash_loop_back_off() {
-    let Some(t) = Tmux::start("crash", "demo --scenario crashloop --speed 4") else {
+    let Some(t) = Tmux::start("crash", "demo --scenario crashloop --speed 4 --readonly") else {
         return;
     };
     t.wait_for("k8s live", START);
+    // --readonly (a global flag after the subcommand) is on screen.
+    t.wait_for("READ-ONLY", Duration::from_secs(5));
     t.keys(&["3"]);
     t.wait_for("CrashLoopBackOff", Duration::from_secs(60));
     t.keys(&["q"]);
@@ -237,6 +239,30 @@ fn a_killed_terminal_ends_the_process() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_exits_143() {
+    let Some(t) = Tmux::start("term", "demo") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    let pid: i32 = std::fs::read_to_string(t.path("pid"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let console = child_of(pid).expect("console process not found");
+    Command::new("kill")
+        .args(["-TERM", &console.to_string()])
+        .status()
+        .unwrap();
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(143));
+    let screen = t.screen();
+    assert!(
+        !screen.contains("ms5-console ctx") && !screen.contains("╭"),
+        "terminal not restored:\n{screen}"
+    );
 }
 
 /// The pid of `parent`'s child process (the console under `sh -c`).
