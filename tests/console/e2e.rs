@@ -216,16 +216,9 @@ fn crashloop_scenario_shows_crash_loop_back_off() {
 
 #[test]
 fn a_killed_terminal_ends_the_process() {
-    let Some(t) = Tmux::start("hup", "demo") else {
+    let Some((t, console)) = running_demo("hup") else {
         return;
     };
-    t.wait_for("k8s live", START);
-    let pid: i32 = std::fs::read_to_string(t.path("pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let console = child_of(pid).expect("console process not found");
     // Killing the session hangs up the pane's terminal: the console gets SIGHUP.
     Command::new("tmux")
         .args(["-L", &t.socket, "kill-server"])
@@ -243,16 +236,9 @@ fn a_killed_terminal_ends_the_process() {
 
 #[test]
 fn sigterm_restores_the_terminal_and_exits_143() {
-    let Some(t) = Tmux::start("term", "demo") else {
+    let Some((t, console)) = running_demo("term") else {
         return;
     };
-    t.wait_for("k8s live", START);
-    let pid: i32 = std::fs::read_to_string(t.path("pid"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    let console = child_of(pid).expect("console process not found");
     Command::new("kill")
         .args(["-TERM", &console.to_string()])
         .status()
@@ -263,6 +249,19 @@ fn sigterm_restores_the_terminal_and_exits_143() {
         !screen.contains("ms5-console ctx") && !screen.contains("╭"),
         "terminal not restored:\n{screen}"
     );
+}
+
+/// A live demo in tmux and the console's pid (the child of the pane's shell).
+fn running_demo(name: &str) -> Option<(Tmux, i32)> {
+    let t = Tmux::start(name, "demo")?;
+    t.wait_for("k8s live", START);
+    let shell: i32 = std::fs::read_to_string(t.path("pid"))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    let console = child_of(shell).expect("console process not found");
+    Some((t, console))
 }
 
 /// The pid of `parent`'s child process (the console under `sh -c`).
