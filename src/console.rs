@@ -70,8 +70,8 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
     let mut clock = tokio::time::interval(CLOCK);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-    let size = guard.terminal.size()?;
-    state.page = ui::page_rows(size.height, false);
+    let mut height = guard.terminal.size()?.height;
+    state.page = ui::page_rows(height, false);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
     let exit = loop {
@@ -92,8 +92,8 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                     effects = handle_key(&mut state, &settings.keymap, key);
                     dirty = true;
                 }
-                Some(Ok(TermEvent::Resize(_, height))) => {
-                    state.page = ui::page_rows(height, state.details);
+                Some(Ok(TermEvent::Resize(_, new_height))) => {
+                    height = new_height;
                     guard.terminal.autoresize()?;
                     dirty = true;
                 }
@@ -114,7 +114,8 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
             _ = terminate.recv() => break Exit::Terminated,
             _ = next_frame, if dirty => {}
         }
-        state.page = ui::page_rows(guard.terminal.size()?.height, state.details);
+        // Paging follows the last known height and whether details take half the screen.
+        state.page = ui::page_rows(height, state.details);
         for effect in effects {
             match effect {
                 Effect::Quit => {}

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::age::k8s_time;
 use super::rollout::{Health, RolloutStatus, deployment_status, statefulset_status};
@@ -47,68 +48,84 @@ pub struct WorkloadRow {
     pub created: Option<DateTime<Utc>>,
 }
 
+/// What differs between a Deployment and a StatefulSet row; the rest is shared.
+struct Parts<'a> {
+    kind: &'static str,
+    counts: [i32; 4],
+    revision: String,
+    template: Option<&'a PodTemplateSpec>,
+    rollout: RolloutStatus,
+    conditions: Vec<Condition>,
+}
+
 impl WorkloadRow {
     pub fn of_deployment(d: &Deployment) -> WorkloadRow {
-        let status = d.status.clone().unwrap_or_default();
-        let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-        let rollout = deployment_status(d);
-        let ready = status.ready_replicas.unwrap_or(0);
-        WorkloadRow {
+        let status = d.status.as_ref();
+        let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
+        let parts = Parts {
             kind: "Deployment",
-            namespace: d.metadata.namespace.clone().unwrap_or_default(),
-            name: d.metadata.name.clone().unwrap_or_default(),
-            uid: d.metadata.uid.clone().unwrap_or_default(),
-            desired,
-            updated: status.updated_replicas.unwrap_or(0),
-            ready,
-            available: status.available_replicas.unwrap_or(0),
+            counts: [
+                d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                status.and_then(|s| s.updated_replicas).unwrap_or(0),
+                ready,
+                status.and_then(|s| s.available_replicas).unwrap_or(0),
+            ],
             revision: annotation(&d.metadata.annotations, REVISION_ANNOTATION),
-            images: d
-                .spec
-                .as_ref()
-                .map(|s| images(&s.template))
-                .unwrap_or_default(),
-            health: Health::of(&rollout, desired, ready),
-            status: rollout,
+            template: d.spec.as_ref().map(|s| &s.template),
+            rollout: deployment_status(d),
             conditions: status
-                .conditions
-                .iter()
+                .and_then(|s| s.conditions.as_ref())
+                .into_iter()
                 .flatten()
                 .map(|c| Condition::new(&c.type_, &c.status, &c.reason, &c.message))
                 .collect(),
-            created: d.metadata.creation_timestamp.as_ref().map(k8s_time),
-        }
+        };
+        WorkloadRow::from_parts(&d.metadata, parts)
     }
 
     pub fn of_statefulset(s: &StatefulSet) -> WorkloadRow {
-        let status = s.status.clone().unwrap_or_default();
-        let desired = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-        let rollout = statefulset_status(s);
-        let ready = status.ready_replicas.unwrap_or(0);
-        WorkloadRow {
+        let status = s.status.as_ref();
+        let ready = status.and_then(|s| s.ready_replicas).unwrap_or(0);
+        let parts = Parts {
             kind: "StatefulSet",
-            namespace: s.metadata.namespace.clone().unwrap_or_default(),
-            name: s.metadata.name.clone().unwrap_or_default(),
-            uid: s.metadata.uid.clone().unwrap_or_default(),
-            desired,
-            updated: status.updated_replicas.unwrap_or(0),
-            ready,
-            available: status.available_replicas.unwrap_or(ready),
-            revision: status.update_revision.clone().unwrap_or_default(),
-            images: s
-                .spec
-                .as_ref()
-                .map(|s| images(&s.template))
+            counts: [
+                s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1),
+                status.and_then(|s| s.updated_replicas).unwrap_or(0),
+                ready,
+                status.and_then(|s| s.available_replicas).unwrap_or(ready),
+            ],
+            revision: status
+                .and_then(|s| s.update_revision.clone())
                 .unwrap_or_default(),
-            health: Health::of(&rollout, desired, ready),
-            status: rollout,
+            template: s.spec.as_ref().map(|s| &s.template),
+            rollout: statefulset_status(s),
             conditions: status
-                .conditions
-                .iter()
+                .and_then(|s| s.conditions.as_ref())
+                .into_iter()
                 .flatten()
                 .map(|c| Condition::new(&c.type_, &c.status, &c.reason, &c.message))
                 .collect(),
-            created: s.metadata.creation_timestamp.as_ref().map(k8s_time),
+        };
+        WorkloadRow::from_parts(&s.metadata, parts)
+    }
+
+    fn from_parts(meta: &ObjectMeta, parts: Parts<'_>) -> WorkloadRow {
+        let [desired, updated, ready, available] = parts.counts;
+        WorkloadRow {
+            kind: parts.kind,
+            namespace: meta.namespace.clone().unwrap_or_default(),
+            name: meta.name.clone().unwrap_or_default(),
+            uid: meta.uid.clone().unwrap_or_default(),
+            desired,
+            updated,
+            ready,
+            available,
+            revision: parts.revision,
+            images: parts.template.map(images).unwrap_or_default(),
+            health: Health::of(&parts.rollout, desired, ready),
+            status: parts.rollout,
+            conditions: parts.conditions,
+            created: meta.creation_timestamp.as_ref().map(k8s_time),
         }
     }
 
