@@ -96,6 +96,25 @@ pub enum Command {
     },
     /// Print the manual page (roff) to stdout: `ms5-console man > ms5-console.1`.
     Man,
+    /// Service level objectives: generate Prometheus rules from the definitions in effect.
+    #[command(subcommand)]
+    Slo(SloCommand),
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum SloCommand {
+    /// Print recording rules (error ratio per burn window) and multiwindow burn-rate alerting
+    /// rules for every SLO, as a Prometheus rule file (`promtool check rules` accepts it).
+    Rules {
+        /// Replace every alert's `for` duration (e.g. `10s` to try the rules quickly).
+        #[arg(long = "for", value_name = "DURATION", value_parser = parse_prometheus_duration)]
+        for_: Option<std::time::Duration>,
+    },
+}
+
+fn parse_prometheus_duration(text: &str) -> Result<std::time::Duration, String> {
+    promql_parser::util::parse_duration(text)
+        .map_err(|e| format!("{e}; write a Prometheus duration such as 30s, 2m or 1h"))
 }
 
 #[derive(Debug, Clone, Args)]

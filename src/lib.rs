@@ -7,6 +7,7 @@ pub mod config;
 pub mod console;
 pub mod model;
 pub mod sim;
+pub mod slo;
 pub mod source;
 pub mod tui;
 pub mod ui;

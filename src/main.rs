@@ -3,10 +3,11 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use color_eyre::eyre::{Result, WrapErr};
-use ms5_console::cli::{Cli, Command, DemoArgs, GlobalArgs};
+use ms5_console::cli::{Cli, Command, DemoArgs, GlobalArgs, SloCommand};
 use ms5_console::config::{Dirs, Settings};
 use ms5_console::console::{self, Exit};
 use ms5_console::sim::{self, SimOptions};
+use ms5_console::slo;
 use ms5_console::source::connect::{Target, connect, read_kubeconfig};
 use tracing_subscriber::EnvFilter;
 
@@ -34,6 +35,13 @@ async fn main() -> Result<ExitCode> {
             print_all(&out)
         }
         Some(Command::Demo(args)) => demo(&dirs, &cli.global, args).await,
+        Some(Command::Slo(SloCommand::Rules { for_ })) => {
+            let Some(settings) = settings_or_report(&dirs, &cli.global) else {
+                return Ok(ExitCode::from(1));
+            };
+            let file = slo::rules::rule_file(&settings.slos, for_);
+            print_all(slo::rules::render(&file)?.as_bytes())
+        }
         None => {
             let Some(settings) = settings_or_report(&dirs, &cli.global) else {
                 return Ok(ExitCode::from(1));

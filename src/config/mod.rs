@@ -14,6 +14,8 @@ use diag::{Diagnostic, Diagnostics};
 use keymap::Keymap;
 use theme::{Loader, Theme, is_path};
 
+use crate::slo::{self, SloDefinition};
+
 /// The namespaces watched when neither the config file nor `--namespace` names any.
 pub const DEFAULT_NAMESPACES: &[&str] = &["ms5-production", "ms5-staging", "ms5-system"];
 
@@ -51,6 +53,8 @@ pub struct ConfigFile {
     pub audit_log: Option<PathBuf>,
     pub prometheus_url: Option<String>,
     pub alertmanager_url: Option<String>,
+    /// `[[slo]]` tables: replace built-in SLOs of the same name, or add new ones.
+    pub slo: Option<Vec<crate::slo::definition::RawSlo>>,
 }
 
 /// The flags that can override the config file.
@@ -81,6 +85,8 @@ pub struct Settings {
     pub prometheus_url: Option<String>,
     pub alertmanager_url: Option<String>,
     pub ascii: bool,
+    /// The SLOs in effect: built-in, overlaid by the config file's `[[slo]]` tables.
+    pub slos: Vec<SloDefinition>,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -90,17 +96,25 @@ impl Settings {
     pub fn load(dirs: &Dirs, flags: &Overrides) -> Result<Settings, Diagnostics> {
         let mut errors = Vec::new();
         let mut files = Vec::new();
-        let file = match read_config_file(dirs, flags) {
-            Ok(Some((path, file))) => {
+        let mut slos = slo::definition::builtin();
+        let mut file = match read_config_file(dirs, flags) {
+            Ok(Some((path, text, file))) => {
                 files.push(format!("config  {}", path.display()));
-                file
+                (Some((path, text)), file)
             }
-            Ok(None) => ConfigFile::default(),
+            Ok(None) => (None, ConfigFile::default()),
             Err(e) => {
                 errors.push(e);
-                ConfigFile::default()
+                (None, ConfigFile::default())
             }
         };
+        if let (Some((path, text)), Some(raw)) = (&file.0, file.1.slo.take()) {
+            match slo::definition::check_all(path, text, raw) {
+                Ok(user) => slos = slo::definition::overlay(slos, user),
+                Err(e) => errors.extend(e),
+            }
+        }
+        let file = file.1;
 
         let theme_name = if flags.no_color {
             "mono".to_string()
@@ -162,6 +176,7 @@ impl Settings {
                 prometheus_url: flags.prometheus_url.clone().or(file.prometheus_url),
                 alertmanager_url: flags.alertmanager_url.clone().or(file.alertmanager_url),
                 ascii: flags.ascii,
+                slos,
                 files,
             }),
             _ => Err(Diagnostics(errors)),
@@ -173,7 +188,7 @@ impl Settings {
 fn read_config_file(
     dirs: &Dirs,
     flags: &Overrides,
-) -> Result<Option<(PathBuf, ConfigFile)>, Diagnostic> {
+) -> Result<Option<(PathBuf, String, ConfigFile)>, Diagnostic> {
     let (path, required) = match (&flags.config, dirs.config_file()) {
         (Some(p), _) => (p.clone(), true),
         (None, Some(p)) => (p, false),
@@ -192,14 +207,15 @@ fn read_config_file(
             });
         }
     };
-    toml::from_str::<ConfigFile>(&text).map(|c| Some((path.clone(), c))).map_err(|e| {
-        Diagnostic::from_toml(
+    match toml::from_str::<ConfigFile>(&text) {
+        Ok(c) => Ok(Some((path, text, c))),
+        Err(e) => Err(Diagnostic::from_toml(
             &path,
             &text,
             &e,
-            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url",
-        )
-    })
+            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, [[slo]]",
+        )),
+    }
 }
 
 fn load_keymap(dirs: &Dirs, name_or_path: &str) -> Result<Keymap, Vec<Diagnostic>> {

@@ -1,0 +1,201 @@
+//! `ms5-console slo rules`: Prometheus recording rules (each SLO's error ratio over every burn
+//! window) and the multiwindow, multi-burn-rate alerting rules, as one rule file. The sim
+//! evaluates the same structures, so its alerts are the ones a real Prometheus would raise.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::definition::SloDefinition;
+use super::maths::{BURN_WINDOWS, CONDITIONS, Urgency};
+use super::queries;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleFile {
+    pub groups: Vec<RuleGroup>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleGroup {
+    pub name: String,
+    pub rules: Vec<Rule>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum Rule {
+    Record {
+        record: String,
+        expr: String,
+        labels: BTreeMap<String, String>,
+    },
+    Alert {
+        alert: String,
+        expr: String,
+        #[serde(rename = "for")]
+        for_: String,
+        labels: BTreeMap<String, String>,
+        annotations: BTreeMap<String, String>,
+    },
+}
+
+/// The alert raised for each urgency.
+pub fn alert_name(urgency: Urgency) -> &'static str {
+    match urgency {
+        Urgency::Page => "MS5SLOFastBurn",
+        Urgency::Ticket => "MS5SLOSlowBurn",
+    }
+}
+
+/// How long a condition must hold before the alert fires (Pyrra's and the workbook's choices).
+pub fn default_for(urgency: Urgency) -> Duration {
+    match urgency {
+        Urgency::Page => Duration::from_secs(120),
+        Urgency::Ticket => Duration::from_secs(900),
+    }
+}
+
+/// The rule file for `slos`; `for_override` replaces every `for` (tests use a short one).
+pub fn rule_file(slos: &[SloDefinition], for_override: Option<Duration>) -> RuleFile {
+    RuleFile {
+        groups: slos.iter().map(|s| group(s, for_override)).collect(),
+    }
+}
+
+fn group(def: &SloDefinition, for_override: Option<Duration>) -> RuleGroup {
+    let identity = BTreeMap::from([
+        ("slo".to_string(), def.name.clone()),
+        ("service".to_string(), def.service.clone()),
+    ]);
+    let mut rules: Vec<Rule> = BURN_WINDOWS
+        .iter()
+        .map(|w| Rule::Record {
+            record: queries::recorded_error_ratio(*w),
+            expr: queries::error_ratio(def, w.text()),
+            labels: identity.clone(),
+        })
+        .collect();
+    let budget = queries::budget_literal(def);
+    for urgency in [Urgency::Page, Urgency::Ticket] {
+        let conditions: Vec<_> = CONDITIONS.iter().filter(|c| c.urgency == urgency).collect();
+        let expr = conditions
+            .iter()
+            .map(|c| {
+                let over = |w| {
+                    format!(
+                        "{}{{slo=\"{}\"}} > ({} * {budget})",
+                        queries::recorded_error_ratio(w),
+                        def.name,
+                        c.factor
+                    )
+                };
+                format!("({} and {})", over(c.long), over(c.short))
+            })
+            .collect::<Vec<_>>()
+            .join(" or ");
+        let windows = conditions
+            .iter()
+            .map(|c| {
+                format!(
+                    "{}x over {} and {}",
+                    c.factor,
+                    c.long.text(),
+                    c.short.text()
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", or ");
+        let mut labels = identity.clone();
+        labels.insert("severity".into(), urgency.severity().into());
+        labels.insert("urgency".into(), urgency.text().into());
+        let mut annotations = BTreeMap::from([
+            (
+                "summary".to_string(),
+                format!(
+                    "{} is burning its error budget too fast ({})",
+                    def.name,
+                    urgency.text()
+                ),
+            ),
+            (
+                "description".to_string(),
+                format!(
+                    "{}: {} Objective {}% over {}; burning faster than {windows}.",
+                    def.name,
+                    def.description,
+                    def.objective,
+                    def.window_text()
+                ),
+            ),
+        ]);
+        if let Some(url) = &def.runbook_url {
+            annotations.insert("runbook_url".into(), url.clone());
+        }
+        let for_ = for_override.unwrap_or_else(|| default_for(urgency));
+        rules.push(Rule::Alert {
+            alert: alert_name(urgency).to_string(),
+            expr,
+            for_: promql_parser::util::display_duration(&for_),
+            labels,
+            annotations,
+        });
+    }
+    RuleGroup {
+        name: format!("ms5-slo-{}", def.name),
+        rules,
+    }
+}
+
+/// The rule file as YAML, with a header saying where it came from.
+pub fn render(file: &RuleFile) -> Result<String, serde_yaml::Error> {
+    let body = serde_yaml::to_string(file)?;
+    Ok(format!(
+        "# Generated by `ms5-console slo rules` from the SLO definitions in effect.\n\
+         # Load with Prometheus' rule_files; check with `promtool check rules`.\n{body}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::slo::definition::builtin;
+
+    #[test]
+    fn every_slo_gets_seven_recordings_and_two_alerts() {
+        let file = rule_file(&builtin(), None);
+        assert_eq!(file.groups.len(), 4);
+        let g = &file.groups[0];
+        assert_eq!(g.name, "ms5-slo-backend-availability");
+        assert_eq!(g.rules.len(), 9);
+        let Rule::Alert {
+            alert,
+            expr,
+            for_,
+            labels,
+            ..
+        } = &g.rules[7]
+        else {
+            panic!("eighth rule is the page alert");
+        };
+        assert_eq!(alert, "MS5SLOFastBurn");
+        assert_eq!(for_, "2m");
+        assert_eq!(labels["severity"], "critical");
+        assert_eq!(
+            expr,
+            "(slo:sli_error:ratio_rate1h{slo=\"backend-availability\"} > (14.4 * 0.001) and slo:sli_error:ratio_rate5m{slo=\"backend-availability\"} > (14.4 * 0.001)) or (slo:sli_error:ratio_rate6h{slo=\"backend-availability\"} > (6 * 0.001) and slo:sli_error:ratio_rate30m{slo=\"backend-availability\"} > (6 * 0.001))"
+        );
+        let Rule::Alert { labels, for_, .. } = &g.rules[8] else {
+            panic!("ninth rule is the ticket alert");
+        };
+        assert_eq!(labels["severity"], "high");
+        assert_eq!(for_, "15m");
+    }
+
+    #[test]
+    fn for_override_applies_to_every_alert() {
+        let text = render(&rule_file(&builtin(), Some(Duration::from_secs(1)))).expect("yaml");
+        assert_eq!(text.matches("for: 1s").count(), 8);
+        assert!(!text.contains("for: 2m"));
+    }
+}
