@@ -162,6 +162,9 @@ pub struct SimArgs {
     /// Serve HTTPS with a generated CA (written into the kubeconfig).
     #[arg(long)]
     pub tls: bool,
+    /// Address of the Prometheus API and /metrics listener (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub prometheus_listen: SocketAddr,
 }
 
 impl From<SimArgs> for SimOptions {
@@ -175,6 +178,7 @@ impl From<SimArgs> for SimOptions {
             speed: a.speed,
             watch_history: a.watch_history,
             tls: a.tls,
+            prometheus_listen: a.prometheus_listen,
         }
     }
 }

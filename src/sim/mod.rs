@@ -5,6 +5,7 @@ pub mod api;
 pub mod cluster;
 pub mod kubeconfig;
 pub mod naming;
+pub mod prometheus;
 pub mod resources;
 pub mod store;
 pub mod tls;
@@ -22,6 +23,7 @@ use self::api::ApiState;
 use self::api::auth::{Role, User, Users};
 use self::cluster::Cluster;
 use self::cluster::scenario::Scenario;
+use self::prometheus::Prometheus;
 use self::store::Store;
 use self::world::WorldOptions;
 
@@ -35,6 +37,8 @@ pub struct SimOptions {
     pub speed: f64,
     pub watch_history: usize,
     pub tls: bool,
+    /// Where the Prometheus API and `/metrics` listen (port 0: any free port).
+    pub prometheus_listen: SocketAddr,
 }
 
 impl Default for SimOptions {
@@ -48,6 +52,7 @@ impl Default for SimOptions {
             speed: 1.0,
             watch_history: 20_000,
             tls: false,
+            prometheus_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -57,6 +62,9 @@ pub struct Sim {
     pub kubernetes_url: String,
     pub kubeconfig: PathBuf,
     pub api: Arc<ApiState>,
+    pub prometheus_url: String,
+    /// The simulated Prometheus' series and rules (tests backfill a real Prometheus from them).
+    pub prometheus: Arc<Prometheus>,
     /// Holds the default kubeconfig's directory until the sim stops.
     _kubeconfig_dir: Option<tempfile::TempDir>,
 }
@@ -67,6 +75,7 @@ impl Sim {
         vec![
             format!("kubernetes {}", self.kubernetes_url),
             format!("kubeconfig {}", self.kubeconfig.display()),
+            format!("prometheus {}", self.prometheus_url),
         ]
     }
 }
@@ -175,6 +184,29 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
     };
     let kubernetes_url = servers[0].1.clone();
 
+    let prometheus = Arc::new(Prometheus::new(
+        options.seed,
+        scenario,
+        prometheus::unix_now(),
+        &crate::slo::definition::builtin(),
+    ));
+    let listener = TcpListener::bind(options.prometheus_listen)
+        .await
+        .wrap_err_with(|| {
+            format!(
+                "binding the Prometheus listener on {}",
+                options.prometheus_listen
+            )
+        })?;
+    let prometheus_url = format!("http://{}", listener.local_addr()?);
+    let app = prometheus::api::router(prometheus.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("Prometheus API stopped: {e}");
+        }
+    });
+    api.register_proxy("ms5-system", "prometheus-service", &prometheus_url);
+
     let (kubeconfig, dir) = match &options.kubeconfig_out {
         Some(path) => (path.clone(), None),
         None => {
@@ -191,6 +223,8 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
         kubernetes_url,
         kubeconfig,
         api,
+        prometheus_url,
+        prometheus,
         _kubeconfig_dir: dir,
     })
 }

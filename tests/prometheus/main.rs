@@ -4,4 +4,7 @@
 #[path = "../common/mod.rs"]
 mod common;
 
+mod conformance;
+mod real;
 mod rules;
+mod sim_api;

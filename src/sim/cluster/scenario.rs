@@ -23,6 +23,8 @@ pub enum Scenario {
     ProbeFailure,
     BackupFailing,
     NodePressure,
+    /// Backend 5xx rising until the fast-burn SLO alert fires (metrics only; pods stay healthy).
+    SloBurn,
 }
 
 pub const NAMES: &[(&str, Scenario)] = &[
@@ -32,6 +34,7 @@ pub const NAMES: &[(&str, Scenario)] = &[
     ("probe-failure", Scenario::ProbeFailure),
     ("backup-failing", Scenario::BackupFailing),
     ("node-pressure", Scenario::NodePressure),
+    ("slo-burn", Scenario::SloBurn),
 ];
 
 impl Scenario {
@@ -53,7 +56,7 @@ impl Scenario {
             action,
         };
         match self {
-            Scenario::Healthy => vec![],
+            Scenario::Healthy | Scenario::SloBurn => vec![],
             Scenario::BadRollout => vec![at(5, Action::RollOutBrokenBackend)],
             Scenario::Crashloop => vec![at(3, Action::CrashOneBackendPod)],
             Scenario::ProbeFailure => vec![at(3, Action::FlapBackendReadiness)],

@@ -1,0 +1,285 @@
+//! The sim's Prometheus API answers every built-in SLO query as a real Prometheus does over the
+//! same data: the real one is backfilled with the sim's recent history and scrapes its
+//! `/metrics`; both are asked the same queries, at the same pinned times, through the same client
+//! the console uses.
+
+use std::time::{Duration, Instant};
+
+use ms5_console::sim::prometheus::exposition;
+use ms5_console::sim::{self, SimOptions};
+use ms5_console::slo::{self, maths::BurnWindow, queries};
+use prometheus_http_query::Client;
+use prometheus_http_query::response::Data;
+
+use crate::common;
+use crate::real::{RealPrometheus, scrape_config};
+
+/// Backfilled history: three hours every 30 s, ending on a 30 s boundary before now.
+const STEP: f64 = 30.0;
+const HOURS: f64 = 3.0;
+
+/// How close the two answers must be. Ratios of two counters sampled at the same instants are
+/// extrapolated identically by Prometheus, so they agree to rounding; increases agree to within
+/// Prometheus' extrapolation at the window edges (the pinned times and windows are multiples of
+/// the sample step, so there is almost none).
+fn agree(query: &str, at: f64, sim: f64, real: f64) {
+    let close = if sim.is_nan() || real.is_nan() {
+        sim.is_nan() && real.is_nan()
+    } else {
+        (sim - real).abs() <= 1e-6 + 1e-4 * real.abs()
+    };
+    assert!(close, "{query} at {at}: sim {sim} vs real {real}");
+}
+
+async fn instant(client: &Client, query: &str, at: f64) -> Vec<f64> {
+    let data = client
+        .query(query)
+        .at(at as i64)
+        .get()
+        .await
+        .unwrap_or_else(|e| panic!("{query} at {at}: {e}"))
+        .into_inner()
+        .0;
+    match data {
+        Data::Vector(v) => v.iter().map(|s| s.sample().value()).collect(),
+        Data::Scalar(s) => vec![s.value()],
+        Data::Matrix(_) => panic!("{query}: instant query gave a matrix"),
+    }
+}
+
+async fn range(client: &Client, query: &str, start: f64, end: f64, step: f64) -> Vec<f64> {
+    let data = client
+        .query_range(query, start as i64, end as i64, step)
+        .get()
+        .await
+        .unwrap_or_else(|e| panic!("{query}: {e}"))
+        .into_inner()
+        .0;
+    let Data::Matrix(m) = data else {
+        panic!("{query}: range query gave no matrix");
+    };
+    assert_eq!(m.len(), 1, "{query}: one series");
+    m[0].samples().iter().map(|s| s.value()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sim_and_real_prometheus_agree_and_the_fast_burn_alert_fires() {
+    if !common::require("prometheus") || !common::require("promtool") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sim = sim::start(SimOptions {
+        scenario: "slo-burn".into(),
+        seed: 7,
+        kubeconfig_out: Some(dir.path().join("kubeconfig")),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let now = sim::prometheus::unix_now();
+    let end = (now / STEP).floor() * STEP - STEP;
+    let start = end - HOURS * 3600.0;
+    let history = exposition::history(&sim.prometheus.catalog, |_| true, start, end, STEP);
+    let rules = slo::rules::render(&slo::rules::rule_file(
+        &slo::definition::builtin(),
+        Some(Duration::from_secs(1)),
+    ))
+    .expect("rules");
+    let target = sim.prometheus_url.trim_start_matches("http://");
+    let real = RealPrometheus::start(&scrape_config(target), &rules, Some(&history)).await;
+
+    let sim_client = Client::try_from(sim.prometheus_url.as_str()).expect("sim client");
+    let real_client = Client::try_from(real.url.as_str()).expect("real client");
+
+    // Pinned times: before the burn, as it starts, mid-ramp, and the end of the history.
+    let pinned = [
+        end - 2.0 * 3600.0,
+        end - 30.0 * 60.0,
+        end - 10.0 * 60.0,
+        end,
+    ];
+    let windows = [
+        BurnWindow::M5,
+        BurnWindow::M30,
+        BurnWindow::H1,
+        BurnWindow::H2,
+    ];
+    let mut compared = 0;
+    for def in slo::definition::builtin() {
+        let mut queries: Vec<String> = windows
+            .iter()
+            .map(|w| queries::error_ratio(&def, w.text()))
+            .collect();
+        queries.push(queries::hourly_good(&def));
+        queries.push(queries::hourly_total(&def));
+        for query in &queries {
+            for at in pinned {
+                let s = instant(&sim_client, query, at).await;
+                let r = instant(&real_client, query, at).await;
+                assert_eq!(s.len(), r.len(), "{query} at {at}: series count");
+                for (s, r) in s.iter().zip(&r) {
+                    agree(query, at, *s, *r);
+                    compared += 1;
+                }
+            }
+        }
+        // The burn-rate sparkline: the 5m error ratio every 5 minutes over the last hour.
+        let query = queries::error_ratio(&def, "5m");
+        let s = range(&sim_client, &query, end - 3600.0, end, 300.0).await;
+        let r = range(&real_client, &query, end - 3600.0, end, 300.0).await;
+        assert_eq!(s.len(), 13, "{query}: one point per step");
+        assert_eq!(s.len(), r.len(), "{query}: same steps");
+        for (s, r) in s.iter().zip(&r) {
+            agree(&query, end, *s, *r);
+            compared += 1;
+        }
+    }
+    assert_eq!(compared, 4 * (6 * 4 + 13));
+
+    // The burn is visible where it should be: mid-ramp the 5m error ratio is far above budget.
+    let backend = &slo::definition::builtin()[0];
+    let mid = instant(&real_client, &queries::error_ratio(backend, "5m"), end).await;
+    assert!(mid[0] > 14.4 * 0.001, "backend 5m error ratio {mid:?}");
+
+    // The real Prometheus scraped /metrics: a scraped sample equals the sim's value at its time.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let series = "http_requests_total{route=\"/api/v1/oee\",code=\"200\"}";
+    loop {
+        let now = sim::prometheus::unix_now();
+        let at = instant(&real_client, &format!("timestamp({series})"), now).await;
+        if let Some(ts) = at.first().copied().filter(|ts| *ts > end + 1.0) {
+            let value = instant(&real_client, series, now).await[0];
+            let expected = sim
+                .prometheus
+                .catalog
+                .series
+                .iter()
+                .find(|s| {
+                    s.name() == "http_requests_total"
+                        && s.labels["route"] == "/api/v1/oee"
+                        && s.labels["code"] == "200"
+                })
+                .map(|s| s.signal.value(ts))
+                .expect("series in the catalog");
+            assert!(
+                (value - expected).abs() < 1e-6 * expected,
+                "scraped {value} vs sim {expected} at {ts}"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no scrape within 30 s:\n{}",
+            real.log()
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+
+    // The generated rules loaded, and the fast-burn page fires for slo-burn.
+    wait_for_alert(&real, "MS5SLOFastBurn", "backend-availability", true).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fast_burn_alert_stays_quiet_when_healthy() {
+    if !common::require("prometheus") || !common::require("promtool") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sim = sim::start(SimOptions {
+        scenario: "healthy".into(),
+        seed: 7,
+        kubeconfig_out: Some(dir.path().join("kubeconfig")),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let now = sim::prometheus::unix_now();
+    let end = (now / STEP).floor() * STEP - STEP;
+    let history = exposition::history(
+        &sim.prometheus.catalog,
+        |_| true,
+        end - HOURS * 3600.0,
+        end,
+        STEP,
+    );
+    let rules = slo::rules::render(&slo::rules::rule_file(
+        &slo::definition::builtin(),
+        Some(Duration::from_secs(1)),
+    ))
+    .expect("rules");
+    let target = sim.prometheus_url.trim_start_matches("http://");
+    let real = RealPrometheus::start(&scrape_config(target), &rules, Some(&history)).await;
+    wait_for_alert(&real, "MS5SLOFastBurn", "backend-availability", false).await;
+}
+
+/// Waits for the rules to be evaluated; then the alert must be firing (or absent).
+async fn wait_for_alert(real: &RealPrometheus, alert: &str, slo: &str, firing: bool) {
+    let http = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let mut evaluations = 0;
+    loop {
+        let rules: serde_json::Value = http
+            .get(format!("{}/api/v1/rules", real.url))
+            .send()
+            .await
+            .expect("rules")
+            .json()
+            .await
+            .expect("rules JSON");
+        let groups = rules["data"]["groups"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(groups.len(), 4, "four SLO rule groups loaded: {rules}");
+        for group in &groups {
+            for rule in group["rules"].as_array().into_iter().flatten() {
+                // "unknown" until the first evaluation; never "err".
+                assert_ne!(rule["health"], "err", "{rule}");
+            }
+        }
+        let evaluated = groups.iter().all(|g| {
+            !g["lastEvaluation"]
+                .as_str()
+                .unwrap_or("0001")
+                .starts_with("0001")
+        });
+        let alerts: serde_json::Value = http
+            .get(format!("{}/api/v1/alerts", real.url))
+            .send()
+            .await
+            .expect("alerts")
+            .json()
+            .await
+            .expect("alerts JSON");
+        let found = alerts["data"]["alerts"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|a| a["labels"]["alertname"] == alert && a["labels"]["slo"] == slo)
+            .cloned();
+        if firing {
+            if let Some(a) = &found
+                && a["state"] == "firing"
+            {
+                assert_eq!(a["labels"]["severity"], "critical");
+                return;
+            }
+        } else if evaluated {
+            assert!(
+                found.is_none(),
+                "{alert} for {slo} should not fire: {found:?}"
+            );
+            evaluations += 1;
+            // Several evaluations with the 1h and 5m recordings present and the alert quiet.
+            if evaluations >= 5 {
+                return;
+            }
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{alert} for {slo} did not reach the expected state within 60 s: {alerts}\n{}",
+            real.log()
+        );
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
