@@ -1,6 +1,7 @@
 //! The console's main loop: terminal events and source data in, `update`, effects out, and a
 //! redraw only when something changed, at most ~30 times a second.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -19,7 +20,7 @@ use crate::app::state::AppState;
 use crate::app::update::{apply, handle_key};
 use crate::config::Settings;
 use crate::source::connect::{Connected, connect};
-use crate::source::{fetch, kube as kube_source, logs};
+use crate::source::{fetch, kube as kube_source, logs, prometheus as prom_source};
 use crate::tui::TerminalGuard;
 use crate::ui::{self, Ui, style};
 
@@ -60,6 +61,8 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
     let (tx, mut rx) = mpsc::channel::<DataEvent>(4096);
     let mut client = first.client;
     let mut watches = kube_source::spawn_watches(client.clone(), &state.namespaces, tx.clone());
+    state.slo.definitions = settings.slos.clone();
+    let mut prometheus = start_prometheus(&settings, &client, &mut state, &tx);
     let mut log_task: Option<AbortHandle> = None;
     let mut workers = JoinSet::new();
 
@@ -129,6 +132,17 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                 Effect::FetchYaml(request) => {
                     workers.spawn(fetch::yaml(client.clone(), request, tx.clone()));
                 }
+                Effect::FetchSloHistory { request, slo } => {
+                    let def = settings.slos.iter().find(|d| d.name == slo).cloned();
+                    if let (Some((endpoint, _)), Some(def)) = (&prometheus, def) {
+                        workers.spawn(prom_source::history(
+                            endpoint.clone(),
+                            def,
+                            request,
+                            tx.clone(),
+                        ));
+                    }
+                }
                 Effect::CloseLogs => {
                     if let Some(old) = log_task.take() {
                         old.abort();
@@ -146,6 +160,12 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                         while rx.try_recv().is_ok() {}
                         client = connected.client;
                         state = fresh_state(&state, connected.connection, connected.unreachable);
+                        // A k8s:// Prometheus goes through the new cluster's API server now.
+                        if let Some((_, poller)) = prometheus.take() {
+                            poller.abort();
+                        }
+                        state.slo.definitions = settings.slos.clone();
+                        prometheus = start_prometheus(&settings, &client, &mut state, &tx);
                         watches = kube_source::spawn_watches(
                             client.clone(),
                             &state.namespaces,
@@ -167,8 +187,40 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
     };
     watches.abort_all();
     workers.abort_all();
+    if let Some((_, poller)) = prometheus {
+        poller.abort();
+    }
     drop(guard);
     Ok(exit)
+}
+
+/// The Prometheus poller, when an address is configured; a bad address is shown on the panels.
+fn start_prometheus(
+    settings: &Settings,
+    client: &kube::Client,
+    state: &mut AppState,
+    tx: &mpsc::Sender<DataEvent>,
+) -> Option<(Arc<prom_source::Endpoint>, AbortHandle)> {
+    let target = settings.prometheus_url.as_deref()?;
+    state.slo.source = target.to_string();
+    match prom_source::Endpoint::new(target, &settings.prometheus, Some(client.clone())) {
+        Ok(endpoint) => {
+            let endpoint = Arc::new(endpoint);
+            state.slo.source = endpoint.label().to_string();
+            let task = tokio::spawn(prom_source::poll(
+                endpoint.clone(),
+                settings.slos.clone(),
+                settings.prometheus.interval,
+                settings.prometheus.timeout,
+                tx.clone(),
+            ));
+            Some((endpoint, task.abort_handle()))
+        }
+        Err(e) => {
+            state.slo.failing = Some((Utc::now(), e));
+            None
+        }
+    }
 }
 
 async fn switch_context(kubeconfig: &Kubeconfig, context: &str) -> Result<Connected> {

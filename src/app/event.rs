@@ -5,7 +5,9 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 
+use crate::model::business::BusinessReading;
 use crate::model::pod_view::PodRow;
+use crate::model::slo_status::{SloHistory, SloReading};
 
 /// A change to one watched collection, as the watch stream reported it.
 #[derive(Debug, Clone)]
@@ -108,6 +110,26 @@ pub enum DataEvent {
     Unreachable {
         error: String,
     },
+    Prometheus(Box<PromEvent>),
+}
+
+/// What the Prometheus poller reports.
+#[derive(Debug, Clone)]
+pub enum PromEvent {
+    Observed(Result<Observation, String>),
+    History {
+        request: u64,
+        slo: String,
+        result: Result<SloHistory, String>,
+    },
+}
+
+/// One poll's answers.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    pub at: DateTime<Utc>,
+    pub slos: Vec<SloReading>,
+    pub business: BusinessReading,
 }
 
 impl DataEvent {
@@ -157,4 +179,9 @@ pub enum Effect {
     WatchNamespaces(Vec<String>),
     /// Reconnect with another kubeconfig context (`:ctx NAME`).
     SwitchContext(String),
+    /// Range queries for one SLO's detail chart.
+    FetchSloHistory {
+        request: u64,
+        slo: String,
+    },
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::cluster::ObjKey;
 use super::state::{AppState, ViewId};
 use crate::model::node_view::{EventRow, NodeRow};
+use crate::model::slo_status::{self, SloStatus};
 use crate::model::workload::WorkloadRow;
 
 pub const POD_COLUMNS: &[&str] = &[
@@ -43,9 +44,27 @@ pub const EVENT_COLUMNS: &[&str] = &[
     "MESSAGE",
 ];
 
+pub const SLO_COLUMNS: &[&str] = &[
+    "SLO",
+    "SERVICE",
+    "OBJECTIVE",
+    "SLI",
+    "BUDGET LEFT",
+    "EXHAUSTED IN",
+    "BURN 5m",
+    "30m",
+    "1h",
+    "2h",
+    "6h",
+    "1d",
+    "3d",
+    "ALERT",
+];
+
 pub fn columns(view: ViewId) -> &'static [&'static str] {
     match view {
         ViewId::Overview => &[],
+        ViewId::Slo => SLO_COLUMNS,
         ViewId::Rollouts => WORKLOAD_COLUMNS,
         ViewId::Pods => POD_COLUMNS,
         ViewId::Nodes => NODE_COLUMNS,
@@ -56,6 +75,7 @@ pub fn columns(view: ViewId) -> &'static [&'static str] {
 /// Rebuilds the rows of every table view whose inputs changed since they were last built.
 pub fn refresh(state: &mut AppState) {
     super::summary::refresh(state);
+    refresh_slos(state);
     for view in [
         ViewId::Rollouts,
         ViewId::Pods,
@@ -70,7 +90,7 @@ pub fn refresh(state: &mut AppState) {
             }
             ViewId::Nodes => state.cluster.nodes.version + state.cluster.pods.version,
             ViewId::Events => state.cluster.events.version,
-            ViewId::Overview => 0,
+            ViewId::Overview | ViewId::Slo => 0,
         };
         let inputs = (
             data_version,
@@ -87,7 +107,7 @@ pub fn refresh(state: &mut AppState) {
             ViewId::Rollouts => build_workloads(state),
             ViewId::Nodes => build_nodes(state),
             ViewId::Events => build_events(state),
-            ViewId::Overview => Vec::new(),
+            ViewId::Overview | ViewId::Slo => Vec::new(),
         };
         let page = state.page;
         state.table_mut(view).reselect(&keys, page);
@@ -122,8 +142,38 @@ pub fn keys(state: &AppState, view: ViewId) -> Vec<ObjKey> {
             .iter()
             .map(|r| (r.namespace.clone(), r.name.clone()))
             .collect(),
+        ViewId::Slo => state
+            .rows
+            .slos
+            .iter()
+            .map(|s| (String::new(), s.name.clone()))
+            .collect(),
         ViewId::Overview => Vec::new(),
     }
+}
+
+/// SLO statuses from the last good observation, worst budget first; rebuilt per poll.
+fn refresh_slos(state: &mut AppState) {
+    let inputs = (state.slo.version, String::new(), 0, false, false);
+    if state.rows.built.get(&ViewId::Slo) == Some(&inputs) && !state.rows.slos.is_empty() {
+        return;
+    }
+    let readings = state.slo.last.as_ref().map(|o| &o.slos);
+    let mut statuses: Vec<SloStatus> = state
+        .slo
+        .definitions
+        .iter()
+        .map(|def| {
+            let reading = readings.and_then(|r| r.iter().find(|r| r.name == def.name));
+            slo_status::status(def, reading)
+        })
+        .collect();
+    slo_status::sort_by_budget(&mut statuses);
+    state.rows.slos = statuses;
+    let keys = keys(state, ViewId::Slo);
+    let page = state.page;
+    state.table_mut(ViewId::Slo).reselect(&keys, page);
+    state.rows.built.insert(ViewId::Slo, inputs);
 }
 
 fn build_pods(state: &mut AppState) -> Vec<ObjKey> {

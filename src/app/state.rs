@@ -7,11 +7,14 @@ use chrono::{DateTime, Utc};
 
 use super::action::Mode;
 use super::cluster::Cluster;
+use super::event::Observation;
 use super::event::{Connection, SourceHealth, SourceId};
 use super::table::TableState;
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::pod_view::PodRow;
+use crate::model::slo_status::{SloHistory, SloStatus};
 use crate::model::workload::WorkloadRow;
+use crate::slo::SloDefinition;
 
 /// The main views, in `tab` order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -21,15 +24,17 @@ pub enum ViewId {
     Pods,
     Nodes,
     Events,
+    Slo,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 5] = [
+    pub const ALL: [ViewId; 6] = [
         ViewId::Overview,
         ViewId::Rollouts,
         ViewId::Pods,
         ViewId::Nodes,
         ViewId::Events,
+        ViewId::Slo,
     ];
 
     pub fn title(self) -> &'static str {
@@ -39,6 +44,7 @@ impl ViewId {
             ViewId::Pods => "Pods",
             ViewId::Nodes => "Nodes",
             ViewId::Events => "Events",
+            ViewId::Slo => "SLOs",
         }
     }
 
@@ -49,6 +55,7 @@ impl ViewId {
             ViewId::Pods => Mode::Pods,
             ViewId::Nodes => Mode::Nodes,
             ViewId::Events => Mode::Events,
+            ViewId::Slo => Mode::Slo,
         }
     }
 
@@ -62,6 +69,7 @@ impl ViewId {
             "pods" | "po" | "pod" => ViewId::Pods,
             "nodes" | "no" | "node" => ViewId::Nodes,
             "events" | "ev" | "event" => ViewId::Events,
+            "slo" | "slos" => ViewId::Slo,
             _ => return None,
         })
     }
@@ -156,9 +164,32 @@ pub struct Rows {
     pub nodes: Vec<Arc<NodeRow>>,
     pub events: Vec<Arc<EventRow>>,
     pub overview: super::summary::OverviewSummary,
+    /// SLOs in effect, worst budget first.
+    pub slos: Vec<SloStatus>,
     /// Per view, the (data version, filter, sort) the rows were built from.
     pub built: BTreeMap<ViewId, (u64, String, usize, bool, bool)>,
 }
+
+/// What the console knows from Prometheus: the last good observation is kept, with its time,
+/// while later polls fail; the failure is shown beside it.
+#[derive(Debug, Default)]
+pub struct SloState {
+    pub definitions: Vec<SloDefinition>,
+    /// Where the data comes from (the endpoint's address); empty when no poller runs.
+    pub source: String,
+    pub last: Option<Observation>,
+    /// Since when polls have failed, and the latest reason.
+    pub failing: Option<(DateTime<Utc>, String)>,
+    /// Bumped on every poll result, so rows are rebuilt only then.
+    pub version: u64,
+    /// The detail chart: for which SLO, which request, what came back (None: in flight).
+    pub history_for: Option<String>,
+    pub history_request: u64,
+    pub history: Option<(DateTime<Utc>, Result<SloHistory, String>)>,
+}
+
+/// BUDGET LEFT: the SLO list's fixed order.
+pub const SLO_SORT_COLUMN: usize = 4;
 
 pub struct AppState {
     pub connection: Connection,
@@ -168,6 +199,7 @@ pub struct AppState {
     pub contexts: Vec<String>,
     pub readonly: bool,
     pub cluster: Cluster,
+    pub slo: SloState,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub unreachable: Option<String>,
     pub view: ViewId,
@@ -199,6 +231,7 @@ impl AppState {
             contexts: Vec::new(),
             readonly,
             cluster: Cluster::default(),
+            slo: SloState::default(),
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,
@@ -208,7 +241,14 @@ impl AppState {
             warnings_only: false,
             tables: ViewId::ALL
                 .iter()
-                .map(|v| (*v, TableState::default()))
+                .map(|v| {
+                    let mut table = TableState::default();
+                    if *v == ViewId::Slo {
+                        // The SLO list is always worst budget first.
+                        table.sort_column = SLO_SORT_COLUMN;
+                    }
+                    (*v, table)
+                })
                 .collect(),
             rows: Rows::default(),
             flash: None,

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
 use super::event::{
-    DataEvent, Effect, LogEvent, LogRequest, ObjectKind, SourceHealth, YamlRequest,
+    DataEvent, Effect, LogEvent, LogRequest, ObjectKind, PromEvent, SourceHealth, YamlRequest,
 };
 use super::rows;
 use super::state::{AppState, Flash, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
@@ -87,6 +87,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Details => {
             if state.overlay.is_none() && state.view != ViewId::Overview {
                 state.details = !state.details;
+                // Opening the details again asks for a fresh chart.
+                state.slo.history_for = None;
             }
         }
         Action::Up => scroll(state, -1),
@@ -102,6 +104,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Pods => switch_view(state, ViewId::Pods),
         Action::Nodes => switch_view(state, ViewId::Nodes),
         Action::Events => switch_view(state, ViewId::Events),
+        Action::Slo => switch_view(state, ViewId::Slo),
+        // The SLO list's order is its meaning (worst budget first); it does not re-sort.
+        Action::Sort | Action::ReverseSort if state.view == ViewId::Slo => {}
         Action::Sort => {
             let columns = rows::columns(state.view).len().max(1);
             let table = state.table_mut(state.view);
@@ -136,7 +141,27 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Confirm => {}
     }
     rows::refresh(state);
-    Vec::new()
+    slo_history_effect(state)
+}
+
+/// With the SLO view's details open, the selected SLO's chart is fetched once per selection.
+fn slo_history_effect(state: &mut AppState) -> Vec<Effect> {
+    if state.view != ViewId::Slo || !state.details || state.overlay.is_some() {
+        return Vec::new();
+    }
+    let Some((_, name)) = state.table(ViewId::Slo).selected_key.clone() else {
+        return Vec::new();
+    };
+    if state.slo.history_for.as_deref() == Some(name.as_str()) || state.slo.source.is_empty() {
+        return Vec::new();
+    }
+    state.slo.history_request += 1;
+    state.slo.history_for = Some(name.clone());
+    state.slo.history = None;
+    vec![Effect::FetchSloHistory {
+        request: state.slo.history_request,
+        slo: name,
+    }]
 }
 
 fn back(state: &mut AppState) -> Vec<Effect> {
@@ -399,7 +424,7 @@ fn open_yaml(state: &mut AppState) -> Vec<Effect> {
             .events
             .get(selected(ViewId::Events))
             .map(|r| (ObjectKind::Event, r.namespace.clone(), r.name.clone())),
-        ViewId::Overview => None,
+        ViewId::Overview | ViewId::Slo => None,
     };
     let Some((kind, namespace, name)) = target else {
         return Vec::new();
@@ -439,6 +464,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             state.health.insert(source, health);
         }
         DataEvent::Unreachable { error } => state.unreachable = Some(error),
+        DataEvent::Prometheus(event) => apply_prometheus(state, *event),
         DataEvent::Logs(event) => apply_logs(state, event),
         DataEvent::Yaml { request, text } => {
             if let Some(Overlay::Yaml {
@@ -452,6 +478,32 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                     Ok(t) => t.lines().map(str::to_string).collect(),
                     Err(e) => vec![format!("# cannot fetch: {e}")],
                 };
+            }
+        }
+    }
+}
+
+fn apply_prometheus(state: &mut AppState, event: PromEvent) {
+    match event {
+        PromEvent::Observed(Ok(observation)) => {
+            state.slo.last = Some(observation);
+            state.slo.failing = None;
+            state.slo.version += 1;
+        }
+        PromEvent::Observed(Err(error)) => {
+            let since = state.slo.failing.as_ref().map_or(state.now, |(t, _)| *t);
+            state.slo.failing = Some((since, error));
+            state.slo.version += 1;
+        }
+        PromEvent::History {
+            request,
+            slo,
+            result,
+        } => {
+            if request == state.slo.history_request
+                && state.slo.history_for.as_deref() == Some(slo.as_str())
+            {
+                state.slo.history = Some((state.now, result));
             }
         }
     }

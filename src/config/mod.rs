@@ -2,6 +2,7 @@
 //! Themes and keymaps are resolved here too, so `check-config` and start-up see the same files.
 
 pub mod diag;
+pub mod endpoint;
 pub mod keymap;
 pub mod keys;
 pub mod theme;
@@ -55,6 +56,8 @@ pub struct ConfigFile {
     pub alertmanager_url: Option<String>,
     /// `[[slo]]` tables: replace built-in SLOs of the same name, or add new ones.
     pub slo: Option<Vec<crate::slo::definition::RawSlo>>,
+    /// `[prometheus]`: credentials, TLS, timeout and poll interval.
+    pub prometheus: Option<endpoint::RawHttpOptions>,
 }
 
 /// The flags that can override the config file.
@@ -87,6 +90,7 @@ pub struct Settings {
     pub ascii: bool,
     /// The SLOs in effect: built-in, overlaid by the config file's `[[slo]]` tables.
     pub slos: Vec<SloDefinition>,
+    pub prometheus: endpoint::HttpOptions,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -111,6 +115,13 @@ impl Settings {
         if let (Some((path, text)), Some(raw)) = (&file.0, file.1.slo.take()) {
             match slo::definition::check_all(path, text, raw) {
                 Ok(user) => slos = slo::definition::overlay(slos, user),
+                Err(e) => errors.extend(e),
+            }
+        }
+        let mut prometheus = endpoint::HttpOptions::default();
+        if let (Some((path, text)), Some(raw)) = (&file.0, file.1.prometheus.take()) {
+            match raw.check(path, text) {
+                Ok(options) => prometheus = options,
                 Err(e) => errors.extend(e),
             }
         }
@@ -173,7 +184,12 @@ impl Settings {
                     .clone()
                     .or(file.audit_log)
                     .or_else(|| dirs.state.as_ref().map(|d| d.join("audit.log"))),
-                prometheus_url: flags.prometheus_url.clone().or(file.prometheus_url),
+                prometheus_url: flags
+                    .prometheus_url
+                    .clone()
+                    .or(file.prometheus_url)
+                    .or_else(|| Some(endpoint::DEFAULT_PROMETHEUS.to_string())),
+                prometheus,
                 alertmanager_url: flags.alertmanager_url.clone().or(file.alertmanager_url),
                 ascii: flags.ascii,
                 slos,
@@ -213,7 +229,7 @@ fn read_config_file(
             &path,
             &text,
             &e,
-            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, [[slo]]",
+            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, [prometheus], [[slo]]",
         )),
     }
 }

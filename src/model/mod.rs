@@ -1,8 +1,10 @@
 //! Pure domain logic: plain functions over plain data, shared by the console and the simulator.
 
 pub mod age;
+pub mod business;
 pub mod node_view;
 pub mod pod_status;
 pub mod pod_view;
 pub mod rollout;
+pub mod slo_status;
 pub mod workload;

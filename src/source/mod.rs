@@ -5,4 +5,5 @@ pub mod connect;
 pub mod fetch;
 pub mod kube;
 pub mod logs;
+pub mod prometheus;
 pub mod slim;

@@ -170,6 +170,7 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
 pub fn view_action(view: ViewId) -> Action {
     match view {
         ViewId::Overview => Action::Overview,
+        ViewId::Slo => Action::Slo,
         ViewId::Rollouts => Action::Rollouts,
         ViewId::Pods => Action::Pods,
         ViewId::Nodes => Action::Nodes,
@@ -195,6 +196,13 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
             Action::Yaml,
             Action::Sort,
             Action::Command,
+        ],
+        Mode::Slo => &[
+            Action::Help,
+            Action::Quit,
+            Action::Details,
+            Action::Command,
+            Action::NextView,
         ],
         Mode::Nodes => &[
             Action::Help,

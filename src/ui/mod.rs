@@ -7,6 +7,7 @@ pub mod overlays;
 pub mod overview;
 pub mod pods;
 pub mod rollouts;
+pub mod slo;
 pub mod style;
 pub mod table;
 
@@ -52,6 +53,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
             ViewId::Pods => pods::render(frame, body, state, ui),
             ViewId::Nodes => nodes::render(frame, body, state, ui),
             ViewId::Events => events::render(frame, body, state, ui),
+            ViewId::Slo => slo::render(frame, body, state, ui),
         },
     }
     chrome::footer(frame, footer, state, ui);

@@ -7,12 +7,14 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use super::chrome::watch_freshness;
+use super::slo;
 use super::style::Ui;
 use super::table::panel;
 use crate::app::event::{SourceHealth, SourceId};
 use crate::app::state::AppState;
 use crate::app::summary::NamespaceSummary;
 use crate::model::age::human_age;
+use crate::slo::maths::BurnWindow;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let namespaces: Vec<&String> = state
@@ -20,13 +22,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         .iter()
         .filter(|n| state.shown_namespace(n))
         .collect();
-    let [ns_area, nodes_area, events_area] = Layout::vertical([
+    let slo_rows = state.rows.slos.len().clamp(1, 4) as u16;
+    let [ns_area, slo_area, nodes_area, events_area] = Layout::vertical([
         Constraint::Length(namespaces.len() as u16 + 3),
+        Constraint::Length(slo_rows + 3),
         Constraint::Length(4),
         Constraint::Min(3),
     ])
     .areas(area);
     namespaces_panel(frame, ns_area, state, &namespaces, ui);
+    let [slo_left, floor_right] =
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
+            .areas(slo_area);
+    slo_panel(frame, slo_left, state, ui);
+    floor_panel(frame, floor_right, state, ui);
     nodes_panel(frame, nodes_area, state, ui);
     warnings_panel(frame, events_area, state, ui);
 }
@@ -135,6 +144,83 @@ fn namespace_health(state: &AppState, namespace: &str) -> (String, &'static str)
     } else {
         ("connecting".into(), "stale")
     }
+}
+
+/// The SLOs, worst budget first (the first row is the one to look at).
+fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let header = Row::new(["SLO", "BUDGET LEFT", "BURN 1h", "ALERT"]).style(ui.style("header"));
+    // Worst first: a paging SLO, then a ticketing one, then the least budget left.
+    let mut worst: Vec<_> = state.rows.slos.iter().collect();
+    worst.sort_by_key(|s| s.firing.map_or(2, |u| u as u8));
+    let rows = worst.into_iter().take(4).map(|s| {
+        let burn = match &s.burn[BurnWindow::H1.index()] {
+            Ok(b) => Span::styled(
+                format!("{b:.1}x"),
+                ui.style(if *b > 14.4 {
+                    "critical"
+                } else if *b > 1.0 {
+                    "warning"
+                } else {
+                    "text"
+                }),
+            ),
+            Err(m) => Span::styled(m.text(), ui.style("muted")),
+        };
+        Row::new(vec![
+            Cell::from(s.name.clone()),
+            slo::budget_cell(s, 6, ui),
+            Cell::from(burn),
+            Cell::from(slo::alert_span(s.firing, ui)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(21),
+        Constraint::Length(21),
+        Constraint::Length(8),
+        Constraint::Min(6),
+    ];
+    let mut block = panel("SLOs, worst first", slo::freshness(state), ui);
+    if let Some(reason) = slo::failure(state, ui) {
+        block = block.title_bottom(reason);
+    }
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
+
+/// OEE, production rate and downtime per line.
+fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let header = Row::new(["LINE", "OEE", "UNITS/H", "DOWN 24H"]).style(ui.style("header"));
+    let lines = slo::floor_lines(state);
+    let rows = lines.iter().take(4).map(|l| {
+        let role = match l.oee {
+            Some(v) if v >= 0.85 => "ok",
+            Some(v) if v >= 0.65 => "warning",
+            Some(_) => "critical",
+            None => "muted",
+        };
+        Row::new(vec![
+            Cell::from(l.line.clone()),
+            Cell::from(Span::styled(
+                l.oee.map_or("?".into(), |v| format!("{:.1}%", v * 100.0)),
+                ui.style(role),
+            )),
+            Cell::from(l.units_per_hour.map_or("?".into(), |v| format!("{v:.0}"))),
+            Cell::from(
+                l.downtime_24h_seconds
+                    .map_or("?".into(), |v| crate::model::age::human_duration(v as u64)),
+            ),
+        ])
+    });
+    let widths = [
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(8),
+        Constraint::Min(8),
+    ];
+    let (fresh, role) = slo::freshness(state);
+    // The source is already named on the SLO panel beside this one; keep only the age.
+    let fresh = fresh.rsplit(": ").next().unwrap_or_default().to_string();
+    let block = panel("Production floor", (fresh, role), ui);
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
 }
 
 fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {

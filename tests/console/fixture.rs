@@ -2,11 +2,17 @@
 //! API's, and one of each status a person must be able to tell apart.
 
 use chrono::{DateTime, Duration, Utc};
-use ms5_console::app::event::{Change, Connection, DataEvent, KubeChange, SourceHealth, SourceId};
+use std::collections::BTreeMap;
+
+use ms5_console::app::event::{
+    Change, Connection, DataEvent, KubeChange, Observation, PromEvent, SourceHealth, SourceId,
+};
 use ms5_console::app::rows;
 use ms5_console::app::state::AppState;
 use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
+use ms5_console::model::business::BusinessReading;
+use ms5_console::model::slo_status::{Reading, SloReading};
 use ms5_console::ui::{self, Ui, style};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -511,11 +517,59 @@ pub fn data_events() -> Vec<DataEvent> {
     out
 }
 
+/// One Prometheus poll, 4 s before `now`: one SLO paging, one spent slowly, one without
+/// traffic, one whose queries Prometheus refused; three lines, one with an unusable factor.
+pub fn slo_observation() -> DataEvent {
+    let values = |v: [f64; 7]| v.map(Reading::Value);
+    let reading = |name: &str, sli: Reading, ratios: [Reading; 7]| SloReading {
+        name: name.into(),
+        window_sli: sli,
+        error_ratios: ratios,
+    };
+    let lines = |pairs: &[(&str, f64)]| -> Result<BTreeMap<String, f64>, String> {
+        Ok(pairs.iter().map(|(k, v)| (k.to_string(), *v)).collect())
+    };
+    let refused = || Reading::Failed("bad_data: unknown function \"ratee\"".into());
+    DataEvent::Prometheus(Box::new(PromEvent::Observed(Ok(Observation {
+        at: now() - Duration::seconds(4),
+        slos: vec![
+            reading(
+                "backend-availability",
+                Reading::Value(0.99968),
+                values([0.0821, 0.0378, 0.0188, 0.0093, 0.003, 0.001, 0.0005]),
+            ),
+            reading("backend-latency", Reading::Value(0.994), values([0.006; 7])),
+            reading(
+                "dashboard-freshness",
+                Reading::Value(f64::NAN),
+                std::array::from_fn(|_| Reading::Empty),
+            ),
+            reading(
+                "oee-freshness",
+                refused(),
+                std::array::from_fn(|_| refused()),
+            ),
+        ],
+        business: BusinessReading {
+            availability: lines(&[("line-1", 0.881), ("line-2", 0.88), ("line-3", 0.93)]),
+            performance: lines(&[("line-1", 0.827), ("line-2", 0.927), ("line-3", 0.841)]),
+            quality: lines(&[("line-1", 0.953), ("line-2", 0.992), ("line-3", f64::NAN)]),
+            downtime_24h: lines(&[("line-1", 9240.0), ("line-2", 9120.0), ("line-3", 7680.0)]),
+            units_per_hour: lines(&[("line-1", 1792.0), ("line-2", 1238.0), ("line-3", 1786.0)]),
+            websocket_connections: Reading::Value(138.0),
+            celery_queue: Reading::Value(5.0),
+        },
+    }))))
+}
+
 pub fn state() -> AppState {
     let mut state = empty_state();
+    state.slo.definitions = ms5_console::slo::definition::builtin();
+    state.slo.source = "k8s://ms5-system/prometheus-service:9090".into();
     for e in data_events() {
         ms5_console::app::update::apply(&mut state, e);
     }
+    ms5_console::app::update::apply(&mut state, slo_observation());
     rows::refresh(&mut state);
     state
 }

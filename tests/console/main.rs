@@ -4,4 +4,5 @@ mod app;
 mod config_files;
 mod e2e;
 mod fixture;
+mod slo_views;
 mod views;

@@ -1,0 +1,427 @@
+//! Prometheus: reached directly (`http(s)://`, with the configured credentials and TLS) or
+//! through the Kubernetes API server's service proxy (`k8s://NAMESPACE/SERVICE:PORT`, with the
+//! kubeconfig's credentials, exec plugins included). Polled on an interval with a timeout; each
+//! poll sends one whole observation, or the reason there is none.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use futures::StreamExt;
+use http_body_util::BodyExt;
+use prometheus_http_query::response::Data;
+use serde::Deserialize;
+use tokio::sync::mpsc;
+
+use crate::app::event::{DataEvent, Observation, PromEvent};
+use crate::config::endpoint::HttpOptions;
+use crate::model::business::{self, BusinessReading};
+use crate::model::slo_status::{Reading, SloHistory, SloReading};
+use crate::slo::maths::BURN_WINDOWS;
+use crate::slo::{SloDefinition, queries};
+
+/// Queries in flight at once per poll: enough to finish quickly, few enough to be polite.
+const CONCURRENCY: usize = 6;
+
+/// Where queries go.
+pub enum Endpoint {
+    Direct {
+        url: String,
+        client: prometheus_http_query::Client,
+    },
+    Proxy {
+        label: String,
+        kube: kube::Client,
+        /// `/api/v1/namespaces/NS/services/NAME:PORT/proxy`
+        path: String,
+    },
+}
+
+impl Endpoint {
+    /// Parses `http(s)://...` or `k8s://NAMESPACE/SERVICE:PORT`.
+    pub fn new(
+        target: &str,
+        options: &HttpOptions,
+        kube: Option<kube::Client>,
+    ) -> Result<Endpoint, String> {
+        if let Some(rest) = target.strip_prefix("k8s://") {
+            let (namespace, service) = rest.split_once('/').ok_or_else(|| {
+                format!(
+                    "{target:?}: write k8s://NAMESPACE/SERVICE:PORT, e.g. {}",
+                    crate::config::endpoint::DEFAULT_PROMETHEUS
+                )
+            })?;
+            if namespace.is_empty() || service.is_empty() || service.contains('/') {
+                return Err(format!("{target:?}: write k8s://NAMESPACE/SERVICE:PORT"));
+            }
+            let kube = kube.ok_or("k8s:// needs a Kubernetes connection")?;
+            return Ok(Endpoint::Proxy {
+                label: target.to_string(),
+                kube,
+                path: format!("/api/v1/namespaces/{namespace}/services/{service}/proxy"),
+            });
+        }
+        if !(target.starts_with("http://") || target.starts_with("https://")) {
+            return Err(format!(
+                "{target:?} is not a Prometheus address: use http(s)://HOST:PORT or k8s://NAMESPACE/SERVICE:PORT"
+            ));
+        }
+        let http = http_client(options)?;
+        let client = prometheus_http_query::Client::from(http, target)
+            .map_err(|e| format!("{target:?}: {e}"))?;
+        Ok(Endpoint::Direct {
+            url: target.to_string(),
+            client,
+        })
+    }
+
+    /// What panel titles show as the source.
+    pub fn label(&self) -> &str {
+        match self {
+            Endpoint::Direct { url, .. } => url,
+            Endpoint::Proxy { label, .. } => label,
+        }
+    }
+
+    pub async fn instant(&self, query: &str, at: Option<DateTime<Utc>>) -> Result<Data, String> {
+        match self {
+            Endpoint::Direct { client, .. } => {
+                let mut q = client.query(query);
+                if let Some(at) = at {
+                    q = q.at(at.timestamp());
+                }
+                q.get().await.map(|r| r.data().clone()).map_err(describe)
+            }
+            Endpoint::Proxy { .. } => {
+                let mut params = vec![("query", query.to_string())];
+                if let Some(at) = at {
+                    params.push(("time", at.timestamp().to_string()));
+                }
+                self.proxied("/api/v1/query", &params).await
+            }
+        }
+    }
+
+    pub async fn range(
+        &self,
+        query: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        step: Duration,
+    ) -> Result<Data, String> {
+        match self {
+            Endpoint::Direct { client, .. } => client
+                .query_range(
+                    query,
+                    start.timestamp(),
+                    end.timestamp(),
+                    step.as_secs_f64(),
+                )
+                .get()
+                .await
+                .map(|r| r.data().clone())
+                .map_err(describe),
+            Endpoint::Proxy { .. } => {
+                let params = [
+                    ("query", query.to_string()),
+                    ("start", start.timestamp().to_string()),
+                    ("end", end.timestamp().to_string()),
+                    ("step", step.as_secs_f64().to_string()),
+                ];
+                self.proxied("/api/v1/query_range", &params).await
+            }
+        }
+    }
+
+    async fn proxied(&self, api: &str, params: &[(&str, String)]) -> Result<Data, String> {
+        let Endpoint::Proxy { kube, path, .. } = self else {
+            return Err("not a proxied endpoint".into());
+        };
+        let query: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
+            .finish();
+        let request = http::Request::get(format!("{path}{api}?{query}"))
+            .body(kube::client::Body::empty())
+            .map_err(|e| e.to_string())?;
+        let response = kube.send(request).await.map_err(|e| e.to_string())?;
+        let status = response.status();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .map_err(|e| format!("reading the answer: {e}"))?
+            .to_bytes();
+        parse_envelope(status.as_u16(), &body)
+    }
+}
+
+/// Prometheus' JSON envelope, for answers that came through the service proxy.
+#[derive(Deserialize)]
+struct Envelope {
+    status: String,
+    data: Option<Data>,
+    #[serde(rename = "errorType")]
+    error_type: Option<String>,
+    error: Option<String>,
+}
+
+pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Data, String> {
+    match serde_json::from_slice::<Envelope>(body) {
+        Ok(Envelope {
+            status: s,
+            data: Some(data),
+            ..
+        }) if s == "success" => Ok(data),
+        Ok(e) => Err(format!(
+            "{}: {}",
+            e.error_type.unwrap_or_else(|| format!("HTTP {status}")),
+            e.error.unwrap_or_else(|| "no data in the answer".into())
+        )),
+        Err(e) => {
+            // The API server's own errors (503 with no endpoints, 403) are Kubernetes Status
+            // objects; say what they said rather than that the JSON had the wrong shape.
+            let text = String::from_utf8_lossy(body);
+            let message = serde_json::from_slice::<serde_json::Value>(body)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(String::from));
+            Err(match message {
+                Some(m) => format!("HTTP {status}: {m}"),
+                None if status >= 400 => format!("HTTP {status}: {}", first_line(&text)),
+                None => format!("malformed answer ({e}): {}", first_line(&text)),
+            })
+        }
+    }
+}
+
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or("").trim();
+    line.chars().take(120).collect()
+}
+
+fn describe(e: prometheus_http_query::Error) -> String {
+    use std::error::Error as _;
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    text
+}
+
+fn http_client(options: &HttpOptions) -> Result<reqwest::Client, String> {
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let mut builder = reqwest::Client::builder()
+        .timeout(options.timeout)
+        .connect_timeout(options.timeout);
+    let mut headers = reqwest::header::HeaderMap::new();
+    if let Some(file) = &options.bearer_token_file {
+        let token = String::from_utf8_lossy(&read(file)?).trim().to_string();
+        let value = reqwest::header::HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|_| format!("{} does not hold a usable token", file.display()))?;
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    if let Some(user) = &options.username {
+        use base64::Engine as _;
+        let password = match &options.password_file {
+            Some(f) => String::from_utf8_lossy(&read(f)?).trim().to_string(),
+            None => String::new(),
+        };
+        let encoded =
+            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        let value = reqwest::header::HeaderValue::from_str(&format!("Basic {encoded}"))
+            .map_err(|_| "username or password holds characters HTTP cannot carry".to_string())?;
+        headers.insert(reqwest::header::AUTHORIZATION, value);
+    }
+    builder = builder.default_headers(headers);
+    if let Some(ca) = &options.ca_file {
+        let cert = reqwest::Certificate::from_pem(&read(ca)?)
+            .map_err(|e| format!("{}: not a PEM certificate: {e}", ca.display()))?;
+        builder = builder.add_root_certificate(cert);
+    }
+    if let (Some(cert), Some(key)) = (&options.client_cert, &options.client_key) {
+        let mut pem = read(cert)?;
+        pem.extend(read(key)?);
+        let identity = reqwest::Identity::from_pem(&pem).map_err(|e| {
+            format!(
+                "{} / {}: not a PEM certificate and key: {e}",
+                cert.display(),
+                key.display()
+            )
+        })?;
+        builder = builder.identity(identity);
+    }
+    builder
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client: {e}"))
+}
+
+/// A vector's single value, or what stood in the way.
+fn single(result: Result<Data, String>) -> Reading {
+    match result {
+        Ok(Data::Vector(v)) if v.is_empty() => Reading::Empty,
+        Ok(Data::Vector(v)) => Reading::Value(v[0].sample().value()),
+        Ok(Data::Scalar(s)) => Reading::Value(s.value()),
+        Ok(Data::Matrix(_)) => Reading::Failed("a range answer to an instant query".into()),
+        Err(e) => Reading::Failed(e),
+    }
+}
+
+/// A vector's values keyed by one label.
+fn by_label(result: Result<Data, String>, label: &str) -> Result<BTreeMap<String, f64>, String> {
+    match result? {
+        Data::Vector(v) => Ok(v
+            .iter()
+            .filter_map(|s| {
+                s.metric()
+                    .get(label)
+                    .map(|l| (l.clone(), s.sample().value()))
+            })
+            .collect()),
+        _ => Err("expected an instant vector".into()),
+    }
+}
+
+/// Every query of one poll, answered concurrently.
+pub async fn observe(
+    endpoint: Arc<Endpoint>,
+    slos: &[SloDefinition],
+) -> Result<Observation, String> {
+    let mut texts: Vec<String> = Vec::new();
+    for def in slos {
+        texts.push(queries::window_sli(def));
+        for w in BURN_WINDOWS {
+            texts.push(queries::error_ratio(def, w.text()));
+        }
+    }
+    let business_start = texts.len();
+    texts.extend(business::QUERIES.iter().map(|q| q.to_string()));
+    let answers: Vec<Result<Data, String>> = futures::stream::iter(texts.clone())
+        .map(|q| {
+            let endpoint = endpoint.clone();
+            async move { endpoint.instant(&q, None).await }
+        })
+        .buffered(CONCURRENCY)
+        .collect()
+        .await;
+    if let Some(Err(first)) = answers.iter().find(|a| a.is_err())
+        && answers.iter().all(|a| a.is_err())
+    {
+        return Err(first.clone());
+    }
+    let mut answers = answers.into_iter();
+    let mut readings = Vec::new();
+    for def in slos {
+        let window_sli = single(answers.next().unwrap_or(Err("missing".into())));
+        let mut error_ratios: [Reading; 7] = Default::default();
+        for slot in error_ratios.iter_mut() {
+            *slot = single(answers.next().unwrap_or(Err("missing".into())));
+        }
+        readings.push(SloReading {
+            name: def.name.clone(),
+            window_sli,
+            error_ratios,
+        });
+    }
+    debug_assert_eq!(texts.len() - business_start, business::QUERIES.len());
+    let mut next = || answers.next().unwrap_or(Err("missing".into()));
+    let business = BusinessReading {
+        availability: by_label(next(), "line"),
+        performance: by_label(next(), "line"),
+        quality: by_label(next(), "line"),
+        downtime_24h: by_label(next(), "line"),
+        units_per_hour: by_label(next(), "line"),
+        websocket_connections: single(next()),
+        celery_queue: single(next()),
+    };
+    Ok(Observation {
+        at: Utc::now(),
+        slos: readings,
+        business,
+    })
+}
+
+/// Polls until the receiver goes away.
+pub async fn poll(
+    endpoint: Arc<Endpoint>,
+    slos: Vec<SloDefinition>,
+    interval: Duration,
+    timeout: Duration,
+    tx: mpsc::Sender<DataEvent>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        // The whole poll is bounded too: a Prometheus that trickles answers cannot hold it.
+        let result = match tokio::time::timeout(timeout * 2, observe(endpoint.clone(), &slos)).await
+        {
+            Ok(r) => r,
+            Err(_) => Err(format!(
+                "no complete answer within {} s",
+                (timeout * 2).as_secs()
+            )),
+        };
+        let event = DataEvent::Prometheus(Box::new(PromEvent::Observed(result)));
+        if tx.send(event).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// The detail chart's data for one SLO: hourly good and total over the window, and the 5m error
+/// ratio every 5 minutes over the last 6 hours.
+pub async fn history(
+    endpoint: Arc<Endpoint>,
+    def: SloDefinition,
+    request: u64,
+    tx: mpsc::Sender<DataEvent>,
+) {
+    let end = Utc::now();
+    let start = end - chrono::Duration::from_std(def.window).unwrap_or(chrono::Duration::days(30));
+    let hour = Duration::from_secs(3600);
+    let points = |r: Result<Data, String>| -> Result<Vec<(f64, f64)>, String> {
+        match r? {
+            Data::Matrix(m) => Ok(m
+                .first()
+                .map(|s| {
+                    s.samples()
+                        .iter()
+                        .map(|p| (p.timestamp(), p.value()))
+                        .collect()
+                })
+                .unwrap_or_default()),
+            _ => Err("expected a range answer".into()),
+        }
+    };
+    let (good_q, total_q, burn_q) = (
+        queries::hourly_good(&def),
+        queries::hourly_total(&def),
+        queries::error_ratio(&def, "5m"),
+    );
+    let good = endpoint.range(&good_q, start, end, hour);
+    let total = endpoint.range(&total_q, start, end, hour);
+    let burn = endpoint.range(
+        &burn_q,
+        end - chrono::Duration::hours(6),
+        end,
+        Duration::from_secs(300),
+    );
+    let (good, total, burn) = futures::join!(good, total, burn);
+    let result = (|| {
+        Ok(SloHistory {
+            good_hourly: points(good)?,
+            total_hourly: points(total)?,
+            error_ratio_5m: points(burn)?,
+        })
+    })();
+    let event = DataEvent::Prometheus(Box::new(PromEvent::History {
+        request,
+        slo: def.name,
+        result,
+    }));
+    let _ = tx.send(event).await;
+}

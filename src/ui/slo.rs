@@ -1,0 +1,495 @@
+//! The SLO view: every objective, worst budget first, with its burn rates and the alert that
+//! would fire now; the selected one's budget and SLI over the window and its recent burn; and
+//! the production floor's figures. Every panel says where its data came from and how old it is.
+
+use chrono::{DateTime, Utc};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::symbols::Marker;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Axis, Cell, Chart, Dataset, GraphType, Paragraph, Row, Sparkline, Table};
+
+use super::style::{Ui, gauge};
+use super::table::{TableSpec, draw, panel, position};
+use crate::app::rows::SLO_COLUMNS;
+use crate::app::state::{AppState, ViewId};
+use crate::model::age::{human_age, human_duration};
+use crate::model::business::{self, LineFigures};
+use crate::model::slo_status::{Missing, SloStatus, burn_sparkline, chart_series};
+use crate::slo::maths::{BURN_WINDOWS, Urgency, threshold};
+
+const WIDTHS: &[Constraint] = &[
+    Constraint::Length(22),
+    Constraint::Length(10),
+    Constraint::Length(11),
+    Constraint::Length(10),
+    Constraint::Length(23),
+    Constraint::Length(12),
+    Constraint::Length(7),
+    Constraint::Length(6),
+    Constraint::Length(6),
+    Constraint::Length(6),
+    Constraint::Length(6),
+    Constraint::Length(6),
+    Constraint::Length(6),
+    Constraint::Min(6),
+];
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let list_height = (state.rows.slos.len() as u16 + 3)
+        .min(area.height / 2)
+        .max(4);
+    let [list, rest] =
+        Layout::vertical([Constraint::Length(list_height), Constraint::Min(3)]).areas(area);
+    list_panel(frame, list, state, ui);
+    if state.details {
+        detail_panel(frame, rest, state, ui);
+    } else {
+        floor_panel(frame, rest, state, ui);
+    }
+}
+
+/// `prometheus SOURCE · 4s ago`, or since when it has been failing and why.
+pub fn freshness(state: &AppState) -> (String, &'static str) {
+    if state.slo.source.is_empty() {
+        return ("prometheus: not configured".into(), "muted");
+    }
+    let source = format!("prometheus {}", state.slo.source);
+    let now = state.now;
+    match (&state.slo.last, &state.slo.failing) {
+        (None, None) => (format!("{source}: connecting"), "stale"),
+        (Some(o), None) => (format!("{source}: {} ago", human_age(o.at, now)), "ok"),
+        (None, Some((since, _))) => (
+            format!("{source}: failing for {}", human_age(*since, now)),
+            "critical",
+        ),
+        (Some(o), Some(_)) => (
+            format!("{source}: stale, last good {} ago", human_age(o.at, now)),
+            "critical",
+        ),
+    }
+}
+
+/// Why the last poll failed, for the panel's bottom edge (titles are too short for reasons).
+pub fn failure<'a>(state: &AppState, ui: &Ui) -> Option<Span<'a>> {
+    state
+        .slo
+        .failing
+        .as_ref()
+        .map(|(_, e)| Span::styled(format!(" error: {e} "), ui.style("critical")))
+}
+
+fn percent(v: f64, decimals: usize) -> String {
+    format!("{:.*}%", decimals, v * 100.0)
+}
+
+fn missing_cell<'a>(m: &Missing, ui: &Ui) -> Cell<'a> {
+    match m {
+        Missing::Error(_) => Cell::from(Span::styled("error", ui.style("critical"))),
+        Missing::Invalid(_) => Cell::from(Span::styled("invalid", ui.style("critical"))),
+        other => Cell::from(Span::styled(other.text(), ui.style("muted"))),
+    }
+}
+
+fn burn_cell<'a>(value: &Result<f64, Missing>, window: usize, ui: &Ui) -> Cell<'a> {
+    match value {
+        Ok(b) => {
+            let over = threshold(BURN_WINDOWS[window]).is_some_and(|t| *b > t);
+            let text = if over {
+                format!("{b:.1}!")
+            } else {
+                format!("{b:.1}")
+            };
+            let role = if over {
+                "critical"
+            } else if *b > 1.0 {
+                "warning"
+            } else {
+                "text"
+            };
+            Cell::from(Span::styled(text, ui.style(role)))
+        }
+        Err(Missing::NoTraffic) => Cell::from(Span::styled("-", ui.style("muted"))),
+        Err(Missing::NoData) => Cell::from(Span::styled("?", ui.style("muted"))),
+        Err(_) => Cell::from(Span::styled("err", ui.style("critical"))),
+    }
+}
+
+pub fn alert_span<'a>(firing: Option<Urgency>, ui: &Ui) -> Span<'a> {
+    match firing {
+        Some(Urgency::Page) => Span::styled("PAGE", ui.style("critical")),
+        Some(Urgency::Ticket) => Span::styled("ticket", ui.style("warning")),
+        None => Span::styled("none", ui.style("muted")),
+    }
+}
+
+/// Budget left as a bar, a percentage and the minutes of total failure it still allows.
+pub fn budget_cell<'a>(s: &SloStatus, bar: usize, ui: &Ui) -> Cell<'a> {
+    let Some(b) = s.budget else {
+        return match &s.sli {
+            Err(m) => missing_cell(m, ui),
+            Ok(_) => Cell::from(""),
+        };
+    };
+    let role = if b.remaining <= 0.0 {
+        "critical"
+    } else if b.remaining < 0.25 {
+        "warning"
+    } else {
+        "ok"
+    };
+    let minutes = if b.bad_minutes_left.abs() >= 100.0 {
+        format!("{:.0}m", b.bad_minutes_left)
+    } else {
+        format!("{:.1}m", b.bad_minutes_left)
+    };
+    Cell::from(Line::from(vec![
+        Span::styled(gauge(b.remaining, bar, ui.symbols), ui.style(role)),
+        Span::styled(format!(" {:>6}", percent(b.remaining, 1)), ui.style(role)),
+        Span::styled(format!(" {minutes}"), ui.style("muted")),
+    ]))
+}
+
+fn exhausted_cell<'a>(s: &SloStatus, ui: &Ui) -> Cell<'a> {
+    match s.budget.map(|b| b.exhausted_in) {
+        None => Cell::from(""),
+        Some(None) => Cell::from(Span::styled("not burning", ui.style("muted"))),
+        Some(Some(d)) if d.is_zero() => Cell::from(Span::styled("spent", ui.style("critical"))),
+        Some(Some(d)) => {
+            let role = if d.as_secs() < 86_400 {
+                "critical"
+            } else if d.as_secs() < 7 * 86_400 {
+                "warning"
+            } else {
+                "text"
+            };
+            Cell::from(Span::styled(human_duration(d.as_secs()), ui.style(role)))
+        }
+    }
+}
+
+fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let table = state.table(ViewId::Slo);
+    let rows = &state.rows.slos;
+    let block = panel(
+        "SLOs, worst budget first (burn: x budget rate, ! over threshold)",
+        freshness(state),
+        ui,
+    )
+    .title_bottom(Span::styled(
+        position(rows.len(), table, SLO_COLUMNS, ui),
+        ui.style("muted"),
+    ));
+    let block = match failure(state, ui) {
+        Some(reason) => block.title_bottom(reason),
+        None => block,
+    };
+    draw(
+        frame,
+        area,
+        block,
+        TableSpec {
+            columns: SLO_COLUMNS,
+            widths: WIDTHS,
+            hide_order: &[12, 11, 10, 9, 7, 1, 5],
+            len: rows.len(),
+            table,
+        },
+        ui,
+        |i| {
+            let s = &rows[i];
+            let mut cells = vec![
+                Cell::from(s.name.clone()),
+                Cell::from(Span::styled(s.service.clone(), ui.style("muted"))),
+                Cell::from(format!("{}% {}", s.objective, s.window)),
+                match &s.sli {
+                    Ok(v) => {
+                        let role = if *v * 100.0 >= s.objective {
+                            "ok"
+                        } else {
+                            "critical"
+                        };
+                        Cell::from(Span::styled(percent(*v, 3), ui.style(role)))
+                    }
+                    Err(m) => missing_cell(m, ui),
+                },
+                budget_cell(s, 8, ui),
+                exhausted_cell(s, ui),
+            ];
+            cells.extend((0..7).map(|w| burn_cell(&s.burn[w], w, ui)));
+            cells.push(Cell::from(alert_span(s.firing, ui)));
+            cells
+        },
+    );
+}
+
+fn selected(state: &AppState) -> Option<&SloStatus> {
+    let key = state.table(ViewId::Slo).selected_key.as_ref()?;
+    state.rows.slos.iter().find(|s| s.name == key.1)
+}
+
+fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let Some(status) = selected(state) else {
+        frame.render_widget(
+            Paragraph::new("no SLO selected").block(panel("Details", freshness(state), ui)),
+            area,
+        );
+        return;
+    };
+    let Some(def) = state.slo.definitions.iter().find(|d| d.name == status.name) else {
+        return;
+    };
+    let fetched = match &state.slo.history {
+        None => ("fetching range queries".to_string(), "stale"),
+        Some((at, Ok(_))) => (
+            format!(
+                "prometheus {}: as of {}",
+                state.slo.source,
+                human_age(*at, state.now) + " ago"
+            ),
+            "ok",
+        ),
+        Some((_, Err(e))) => (format!("prometheus {}: {e}", state.slo.source), "critical"),
+    };
+    let title = format!("{}: {} ({})", def.name, def.description, def.service);
+    let block = panel(&title, fetched, ui);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [charts, burn, notes] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length(3),
+        Constraint::Length(2),
+    ])
+    .areas(inner);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+            .spacing(2)
+            .areas(charts);
+    let history = match &state.slo.history {
+        Some((_, Ok(h))) => Some(h),
+        _ => None,
+    };
+    let (sli, budget) = history.map(|h| chart_series(def, h)).unwrap_or_default();
+    let marker = if ui.symbols.gauge_full == "#" {
+        Marker::Dot
+    } else {
+        Marker::Braille
+    };
+    chart(
+        frame,
+        left,
+        &format!("budget left % over {} (hourly)", def.window_text()),
+        &budget,
+        budget.iter().map(|p| p.1).fold(0.0, f64::min).floor(),
+        100.0,
+        ui.style("gauge"),
+        marker,
+        ui,
+    );
+    let sli_floor = sli
+        .iter()
+        .map(|p| p.1)
+        .fold(def.objective, f64::min)
+        .min(100.0 - 2.0 * (100.0 - def.objective));
+    chart(
+        frame,
+        right,
+        &format!("SLI % per hour (objective {}%)", def.objective),
+        &sli,
+        sli_floor,
+        100.0,
+        ui.style("accent"),
+        marker,
+        ui,
+    );
+    let sparkline = history.map(|h| burn_sparkline(def, h)).unwrap_or_default();
+    let peak = sparkline.iter().copied().fold(0.0, f64::max);
+    let bars: Vec<u64> = sparkline
+        .iter()
+        .map(|b| (b * 10.0).round() as u64)
+        .collect();
+    let role = if peak > 14.4 {
+        "critical"
+    } else if peak > 1.0 {
+        "warning"
+    } else {
+        "ok"
+    };
+    // Scaled so a page-level burn (14.4x) fills the height and a healthy one barely shows.
+    let max = (peak.max(14.4) * 10.0).round() as u64;
+    frame.render_widget(
+        Sparkline::default()
+            .max(max)
+            .block(ratatui::widgets::Block::default().title(Span::styled(
+                format!("burn rate (5m) over the last 6h, peak {peak:.1}x"),
+                ui.style("muted"),
+            )))
+            .data(&bars)
+            .style(ui.style(role)),
+        burn,
+    );
+    let errors: Vec<String> = std::iter::once(&status.sli)
+        .chain(status.burn.iter())
+        .filter_map(|r| match r {
+            Err(Missing::Error(e)) => Some(e.clone()),
+            Err(Missing::Invalid(v)) => Some(format!("Prometheus answered {v}")),
+            _ => None,
+        })
+        .collect();
+    let note = match errors.first() {
+        Some(e) => Line::styled(format!("error: {e}"), ui.style("critical")),
+        None => Line::styled(
+            format!("good: {}   total: {}", def.good, def.total),
+            ui.style("muted"),
+        ),
+    };
+    frame.render_widget(Paragraph::new(note), notes);
+}
+
+#[allow(clippy::too_many_arguments)]
+fn chart(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    points: &[(f64, f64)],
+    low: f64,
+    high: f64,
+    style: Style,
+    marker: Marker,
+    ui: &Ui,
+) {
+    let (x0, x1) = match (points.first(), points.last()) {
+        (Some(a), Some(b)) if b.0 > a.0 => (a.0, b.0),
+        _ => (0.0, 1.0),
+    };
+    let date = |t: f64| {
+        DateTime::<Utc>::from_timestamp(t as i64, 0)
+            .map(|d| d.format("%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let low = if low.is_finite() && low < high {
+        low
+    } else {
+        high - 1.0
+    };
+    let dataset = Dataset::default()
+        .marker(marker)
+        .graph_type(GraphType::Line)
+        .style(style)
+        .data(points);
+    let empty = points.is_empty();
+    let chart = Chart::new(vec![dataset])
+        .block(ratatui::widgets::Block::default().title(Span::styled(
+            if empty {
+                format!("{title}: no data")
+            } else {
+                title.to_string()
+            },
+            ui.style("muted"),
+        )))
+        .x_axis(
+            Axis::default()
+                .bounds([x0, x1])
+                .labels([Span::raw(date(x0)), Span::raw(date(x1))])
+                .style(ui.style("muted")),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([low, high])
+                .labels([
+                    Span::raw(format!("{low:.1}")),
+                    Span::raw(format!("{high:.0}")),
+                ])
+                .style(ui.style("muted")),
+        );
+    frame.render_widget(chart, area);
+}
+
+fn figure(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
+    v.map(f).unwrap_or_else(|| "?".into())
+}
+
+pub fn floor_lines(state: &AppState) -> Vec<LineFigures> {
+    state
+        .slo
+        .last
+        .as_ref()
+        .map(|o| business::lines(&o.business))
+        .unwrap_or_default()
+}
+
+fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let lines = floor_lines(state);
+    let header = Row::new([
+        "LINE",
+        "OEE",
+        "AVAILABILITY",
+        "PERFORMANCE",
+        "QUALITY",
+        "DOWNTIME 24H",
+        "UNITS/H",
+    ])
+    .style(ui.style("header"));
+    let rows = lines.iter().map(|l| {
+        let oee_role = match l.oee {
+            Some(v) if v >= 0.85 => "ok",
+            Some(v) if v >= 0.65 => "warning",
+            Some(_) => "critical",
+            None => "muted",
+        };
+        Row::new(vec![
+            Cell::from(l.line.clone()),
+            Cell::from(Line::from(vec![
+                Span::styled(
+                    gauge(l.oee.unwrap_or(0.0), 8, ui.symbols),
+                    ui.style(oee_role),
+                ),
+                Span::styled(
+                    format!(" {}", figure(l.oee, |v| percent(v, 1))),
+                    ui.style(oee_role),
+                ),
+            ])),
+            Cell::from(figure(l.availability, |v| percent(v, 1))),
+            Cell::from(figure(l.performance, |v| percent(v, 1))),
+            Cell::from(figure(l.quality, |v| percent(v, 1))),
+            Cell::from(figure(l.downtime_24h_seconds, |v| human_duration(v as u64))),
+            Cell::from(figure(l.units_per_hour, |v| format!("{v:.0}"))),
+        ])
+    });
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(16),
+        Constraint::Length(13),
+        Constraint::Length(12),
+        Constraint::Length(8),
+        Constraint::Length(13),
+        Constraint::Min(8),
+    ];
+    let mut block = panel(
+        "Production floor (OEE = availability x performance x quality)",
+        freshness(state),
+        ui,
+    );
+    if let Some(o) = &state.slo.last {
+        let reading = |r: &crate::model::slo_status::Reading| match r {
+            crate::model::slo_status::Reading::Value(v) if v.is_finite() => format!("{v:.0}"),
+            crate::model::slo_status::Reading::Failed(_) => "error".into(),
+            _ => "?".into(),
+        };
+        let mut text = format!(
+            "WebSocket connections {}{}Celery queue {}",
+            reading(&o.business.websocket_connections),
+            ui.symbols.separator,
+            reading(&o.business.celery_queue)
+        );
+        if let Some(e) = business::first_error(&o.business) {
+            text = format!("{text}{}error: {e}", ui.symbols.separator);
+        }
+        block = block.title_bottom(Span::styled(text, ui.style("muted")));
+    }
+    if let Some(reason) = failure(state, ui) {
+        block = block.title_bottom(reason);
+    }
+    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+}
