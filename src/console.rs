@@ -62,7 +62,7 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
     let mut client = first.client;
     let mut watches = kube_source::spawn_watches(client.clone(), &state.namespaces, tx.clone());
     state.slo.definitions = settings.slos.clone();
-    let mut prometheus = start_prometheus(&settings, &client, &mut state, &tx);
+    let mut prometheus = start_prometheus(&settings, &first.config, &mut state, &tx);
     let mut log_task: Option<AbortHandle> = None;
     let mut workers = JoinSet::new();
 
@@ -165,7 +165,8 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                             poller.abort();
                         }
                         state.slo.definitions = settings.slos.clone();
-                        prometheus = start_prometheus(&settings, &client, &mut state, &tx);
+                        prometheus =
+                            start_prometheus(&settings, &connected.config, &mut state, &tx);
                         watches = kube_source::spawn_watches(
                             client.clone(),
                             &state.namespaces,
@@ -197,13 +198,16 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
 /// The Prometheus poller, when an address is configured; a bad address is shown on the panels.
 fn start_prometheus(
     settings: &Settings,
-    client: &kube::Client,
+    config: &kube::Config,
     state: &mut AppState,
     tx: &mpsc::Sender<DataEvent>,
 ) -> Option<(Arc<prom_source::Endpoint>, AbortHandle)> {
     let target = settings.prometheus_url.as_deref()?;
     state.slo.source = target.to_string();
-    match prom_source::Endpoint::new(target, &settings.prometheus, Some(client.clone())) {
+    let proxy = prom_source::proxy_client(config, settings.prometheus.timeout);
+    let endpoint = proxy
+        .and_then(|client| prom_source::Endpoint::new(target, &settings.prometheus, Some(client)));
+    match endpoint {
         Ok(endpoint) => {
             let endpoint = Arc::new(endpoint);
             state.slo.source = endpoint.label().to_string();

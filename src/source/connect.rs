@@ -20,6 +20,8 @@ pub struct Target {
 
 pub struct Connected {
     pub client: Client,
+    /// What the client was built from, for clients with other settings (the service proxy's).
+    pub config: kube::Config,
     pub connection: Connection,
     pub contexts: Vec<String>,
     /// Set when the first request failed: the console still starts and shows it.
@@ -55,7 +57,7 @@ pub async fn connect(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<C
         .await
         .wrap_err_with(|| format!("kubeconfig context `{context_name}` is not usable"))?;
     let server = config.cluster_url.to_string();
-    let client = Client::try_from(config).wrap_err("cannot build a Kubernetes client")?;
+    let client = Client::try_from(config.clone()).wrap_err("cannot build a Kubernetes client")?;
     let unreachable =
         match tokio::time::timeout(Duration::from_secs(15), client.apiserver_version()).await {
             Ok(Ok(_)) => None,
@@ -64,6 +66,7 @@ pub async fn connect(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<C
         };
     Ok(Connected {
         client,
+        config,
         connection: Connection {
             context: context_name,
             cluster,

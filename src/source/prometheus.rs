@@ -11,7 +11,6 @@ use chrono::{DateTime, Utc};
 use futures::StreamExt;
 use http_body_util::BodyExt;
 use prometheus_http_query::response::Data;
-use serde::Deserialize;
 use tokio::sync::mpsc;
 
 use crate::app::event::{DataEvent, Observation, PromEvent};
@@ -24,6 +23,17 @@ use crate::slo::{SloDefinition, queries};
 /// Queries in flight at once per poll: enough to finish quickly, few enough to be polite.
 const CONCURRENCY: usize = 6;
 
+/// A Kubernetes client for the service proxy: kube's default client retries 503 and 429 with
+/// backoff for minutes, which would hide "no endpoints available" behind a hang; here one
+/// answer, or the timeout, is what the person sees.
+pub fn proxy_client(config: &kube::Config, timeout: Duration) -> Result<kube::Client, String> {
+    let mut config = config.clone();
+    config.default_retry = false;
+    config.read_timeout = Some(timeout);
+    config.connect_timeout = Some(timeout);
+    kube::Client::try_from(config).map_err(|e| format!("cannot build a Kubernetes client: {e}"))
+}
+
 /// Where queries go.
 pub enum Endpoint {
     Direct {
@@ -35,6 +45,7 @@ pub enum Endpoint {
         kube: kube::Client,
         /// `/api/v1/namespaces/NS/services/NAME:PORT/proxy`
         path: String,
+        timeout: Duration,
     },
 }
 
@@ -60,6 +71,7 @@ impl Endpoint {
                 label: target.to_string(),
                 kube,
                 path: format!("/api/v1/namespaces/{namespace}/services/{service}/proxy"),
+                timeout: options.timeout,
             });
         }
         if !(target.starts_with("http://") || target.starts_with("https://")) {
@@ -135,7 +147,13 @@ impl Endpoint {
     }
 
     async fn proxied(&self, api: &str, params: &[(&str, String)]) -> Result<Data, String> {
-        let Endpoint::Proxy { kube, path, .. } = self else {
+        let Endpoint::Proxy {
+            kube,
+            path,
+            timeout,
+            ..
+        } = self
+        else {
             return Err("not a proxied endpoint".into());
         };
         let query: String = form_urlencoded::Serializer::new(String::new())
@@ -144,7 +162,10 @@ impl Endpoint {
         let request = http::Request::get(format!("{path}{api}?{query}"))
             .body(kube::client::Body::empty())
             .map_err(|e| e.to_string())?;
-        let response = kube.send(request).await.map_err(|e| e.to_string())?;
+        let response = tokio::time::timeout(*timeout, kube.send(request))
+            .await
+            .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
+            .map_err(|e| e.to_string())?;
         let status = response.status();
         let body = response
             .into_body()
@@ -156,42 +177,31 @@ impl Endpoint {
     }
 }
 
-/// Prometheus' JSON envelope, for answers that came through the service proxy.
-#[derive(Deserialize)]
-struct Envelope {
-    status: String,
-    data: Option<Data>,
-    #[serde(rename = "errorType")]
-    error_type: Option<String>,
-    error: Option<String>,
-}
-
+/// Prometheus' JSON envelope, for answers that came through the service proxy. The API
+/// server's own refusals (503 without endpoints, 403) are Kubernetes Status objects instead;
+/// their `message` is what the person needs to read.
 pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Data, String> {
-    match serde_json::from_slice::<Envelope>(body) {
-        Ok(Envelope {
-            status: s,
-            data: Some(data),
-            ..
-        }) if s == "success" => Ok(data),
-        Ok(e) => Err(format!(
-            "{}: {}",
-            e.error_type.unwrap_or_else(|| format!("HTTP {status}")),
-            e.error.unwrap_or_else(|| "no data in the answer".into())
-        )),
+    let value: serde_json::Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
         Err(e) => {
-            // The API server's own errors (503 with no endpoints, 403) are Kubernetes Status
-            // objects; say what they said rather than that the JSON had the wrong shape.
             let text = String::from_utf8_lossy(body);
-            let message = serde_json::from_slice::<serde_json::Value>(body)
-                .ok()
-                .and_then(|v| v["message"].as_str().map(String::from));
-            Err(match message {
-                Some(m) => format!("HTTP {status}: {m}"),
-                None if status >= 400 => format!("HTTP {status}: {}", first_line(&text)),
-                None => format!("malformed answer ({e}): {}", first_line(&text)),
-            })
+            return Err(if status >= 400 {
+                format!("HTTP {status}: {}", first_line(&text))
+            } else {
+                format!("malformed answer ({e}): {}", first_line(&text))
+            });
         }
+    };
+    if value["status"] == "success" {
+        return serde_json::from_value::<Data>(value["data"].clone())
+            .map_err(|e| format!("malformed answer: {e}"));
     }
+    let text = |key: &str| value[key].as_str().map(str::to_string);
+    Err(match (text("errorType"), text("error"), text("message")) {
+        (Some(kind), Some(error), _) => format!("{kind}: {error}"),
+        (_, _, Some(message)) => format!("HTTP {status}: {message}"),
+        _ => format!("HTTP {status}: no data in the answer"),
+    })
 }
 
 fn first_line(text: &str) -> String {

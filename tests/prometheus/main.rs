@@ -8,3 +8,4 @@ mod conformance;
 mod real;
 mod rules;
 mod sim_api;
+mod source;
