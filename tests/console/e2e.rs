@@ -215,6 +215,31 @@ fn crashloop_scenario_shows_crash_loop_back_off() {
 }
 
 #[test]
+fn slo_burn_shows_the_backend_burning_and_a_page_through_the_service_proxy() {
+    let Some(t) = Tmux::start("slo", "demo --scenario slo-burn") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&[":", "s", "l", "o", "Enter"]);
+    // The default Prometheus address goes through the API server's service proxy.
+    t.wait_for(
+        "prometheus k8s://ms5-system/prometheus-service:9090",
+        Duration::from_secs(10),
+    );
+    let screen = t.wait_for("PAGE", Duration::from_secs(30));
+    let row = screen
+        .lines()
+        .find(|l| l.contains("backend-availability"))
+        .unwrap_or_default();
+    assert!(row.contains("PAGE") && row.contains('!'), "{screen}");
+    // Details: the budget chart and the burn sparkline for the selected SLO.
+    t.keys(&["j", "Enter"]);
+    t.wait_for("burn rate (5m) over the last 6h", Duration::from_secs(20));
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
 fn a_killed_terminal_ends_the_process() {
     let Some((t, console)) = running_demo("hup") else {
         return;
