@@ -90,6 +90,16 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         "config_unknown_key.toml",
         "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `slo`, `prometheus`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, [prometheus], [[slo]]",
     ),
+    (
+        "--config",
+        "config_bad_prometheus.toml",
+        "4:11: error: invalid timeout \"soon\"\n  help: write a duration of at least one second, e.g. timeout = \"10s\"",
+    ),
+    (
+        "--config",
+        "config_bad_slo.toml",
+        "5:10: error: window \"30m\" is shorter than an hour\n  help: SLO windows are days or weeks, e.g. window = \"30d\"",
+    ),
 ];
 
 #[test]

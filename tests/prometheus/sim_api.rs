@@ -305,3 +305,25 @@ async fn healthy_has_no_slo_alerts_and_the_service_proxy_reaches_prometheus() {
     assert_eq!(status, 200);
     assert_eq!(body["data"]["result"][0]["value"][1], "42");
 }
+
+#[test]
+fn the_sim_binary_announces_prometheus_and_kubectl_reaches_it_through_the_proxy() {
+    if !crate::common::require("kubectl") {
+        return;
+    }
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let listen = format!("127.0.0.1:{port}");
+    let sim = crate::common::Sim::start(&["--prometheus-listen", &listen]);
+    assert_eq!(sim.url("prometheus"), format!("http://{listen}"));
+    let out = sim.kubectl().ok(&[
+        "get",
+        "--raw",
+        "/api/v1/namespaces/ms5-system/services/prometheus-service:9090/proxy/api/v1/query?query=sum(celery_queue_length)",
+    ]);
+    let body: Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(body["status"], "success", "{out}");
+    assert_eq!(body["data"]["result"].as_array().map(Vec::len), Some(1));
+}
