@@ -191,12 +191,7 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let header = Row::new(["LINE", "OEE", "UNITS/H", "DOWN 24H"]).style(ui.style("header"));
     let lines = slo::floor_lines(state);
     let rows = lines.iter().take(4).map(|l| {
-        let role = match l.oee {
-            Some(v) if v >= 0.85 => "ok",
-            Some(v) if v >= 0.65 => "warning",
-            Some(_) => "critical",
-            None => "muted",
-        };
+        let role = slo::oee_role(l.oee);
         Row::new(vec![
             Cell::from(l.line.clone()),
             Cell::from(Span::styled(

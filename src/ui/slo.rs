@@ -410,6 +410,16 @@ fn figure(v: Option<f64>, f: impl Fn(f64) -> String) -> String {
     v.map(f).unwrap_or_else(|| "?".into())
 }
 
+/// World-class OEE is 85%; under 65% a line needs attention.
+pub fn oee_role(oee: Option<f64>) -> &'static str {
+    match oee {
+        Some(v) if v >= 0.85 => "ok",
+        Some(v) if v >= 0.65 => "warning",
+        Some(_) => "critical",
+        None => "muted",
+    }
+}
+
 pub fn floor_lines(state: &AppState) -> Vec<LineFigures> {
     state
         .slo
@@ -432,12 +442,7 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     ])
     .style(ui.style("header"));
     let rows = lines.iter().map(|l| {
-        let oee_role = match l.oee {
-            Some(v) if v >= 0.85 => "ok",
-            Some(v) if v >= 0.65 => "warning",
-            Some(_) => "critical",
-            None => "muted",
-        };
+        let oee_role = oee_role(l.oee);
         Row::new(vec![
             Cell::from(l.line.clone()),
             Cell::from(Line::from(vec![

@@ -87,32 +87,58 @@ async fn range(client: &Client, query: &str, start: f64, end: f64, step: f64) ->
     m[0].samples().iter().map(|s| s.value()).collect()
 }
 
+/// A sim playing `scenario`, and a real Prometheus backfilled with its last hours, scraping it
+/// and evaluating the generated rules (every `for` shortened to 1 s).
+struct Pair {
+    sim: sim::Sim,
+    real: RealPrometheus,
+    /// The last backfilled sample's time.
+    end: f64,
+    _dir: tempfile::TempDir,
+}
+
+impl Pair {
+    async fn start(scenario: &str) -> Pair {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let sim = sim::start(SimOptions {
+            scenario: scenario.into(),
+            seed: 7,
+            kubeconfig_out: Some(dir.path().join("kubeconfig")),
+            ..SimOptions::default()
+        })
+        .await
+        .expect("sim starts");
+        let now = sim::prometheus::unix_now();
+        let end = (now / STEP).floor() * STEP - STEP;
+        let history = exposition::history(
+            &sim.prometheus.catalog,
+            |_| true,
+            end - HOURS * 3600.0,
+            end,
+            STEP,
+        );
+        let rules = slo::rules::render(&slo::rules::rule_file(
+            &slo::definition::builtin(),
+            Some(Duration::from_secs(1)),
+        ))
+        .expect("rules");
+        let target = sim.prometheus_url.trim_start_matches("http://");
+        let real = RealPrometheus::start(&scrape_config(target), &rules, Some(&history)).await;
+        Pair {
+            sim,
+            real,
+            end,
+            _dir: dir,
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sim_and_real_prometheus_agree_and_the_fast_burn_alert_fires() {
     if !common::require("prometheus") || !common::require("promtool") {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sim = sim::start(SimOptions {
-        scenario: "slo-burn".into(),
-        seed: 7,
-        kubeconfig_out: Some(dir.path().join("kubeconfig")),
-        ..SimOptions::default()
-    })
-    .await
-    .expect("sim starts");
-    let now = sim::prometheus::unix_now();
-    let end = (now / STEP).floor() * STEP - STEP;
-    let start = end - HOURS * 3600.0;
-    let history = exposition::history(&sim.prometheus.catalog, |_| true, start, end, STEP);
-    let rules = slo::rules::render(&slo::rules::rule_file(
-        &slo::definition::builtin(),
-        Some(Duration::from_secs(1)),
-    ))
-    .expect("rules");
-    let target = sim.prometheus_url.trim_start_matches("http://");
-    let real = RealPrometheus::start(&scrape_config(target), &rules, Some(&history)).await;
-
+    let Pair { sim, real, end, .. } = Pair::start("slo-burn").await;
     let sim_client = Client::try_from(sim.prometheus_url.as_str()).expect("sim client");
     let real_client = Client::try_from(real.url.as_str()).expect("real client");
 
@@ -230,31 +256,7 @@ async fn the_fast_burn_alert_stays_quiet_when_healthy() {
     if !common::require("prometheus") || !common::require("promtool") {
         return;
     }
-    let dir = tempfile::tempdir().expect("tempdir");
-    let sim = sim::start(SimOptions {
-        scenario: "healthy".into(),
-        seed: 7,
-        kubeconfig_out: Some(dir.path().join("kubeconfig")),
-        ..SimOptions::default()
-    })
-    .await
-    .expect("sim starts");
-    let now = sim::prometheus::unix_now();
-    let end = (now / STEP).floor() * STEP - STEP;
-    let history = exposition::history(
-        &sim.prometheus.catalog,
-        |_| true,
-        end - HOURS * 3600.0,
-        end,
-        STEP,
-    );
-    let rules = slo::rules::render(&slo::rules::rule_file(
-        &slo::definition::builtin(),
-        Some(Duration::from_secs(1)),
-    ))
-    .expect("rules");
-    let target = sim.prometheus_url.trim_start_matches("http://");
-    let real = RealPrometheus::start(&scrape_config(target), &rules, Some(&history)).await;
+    let Pair { real, .. } = Pair::start("healthy").await;
     wait_for_alert(&real, "MS5SLOFastBurn", "backend-availability", false).await;
 }
 

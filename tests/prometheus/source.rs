@@ -15,6 +15,15 @@ use ms5_console::slo::definition::builtin;
 use ms5_console::slo::maths::Urgency;
 use ms5_console::source::prometheus::{Endpoint, observe, proxy_client};
 
+/// The console's service-proxy client for the sim's kubeconfig.
+async fn sim_proxy_client(sim: &sim::Sim) -> kube::Client {
+    let kubeconfig = kube::config::Kubeconfig::read_from(&sim.kubeconfig).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("config");
+    proxy_client(&config, Duration::from_secs(5)).expect("client")
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k8s_service_proxy_reaches_the_sims_prometheus_with_kubeconfig_credentials() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -25,11 +34,7 @@ async fn k8s_service_proxy_reaches_the_sims_prometheus_with_kubeconfig_credentia
     })
     .await
     .expect("sim starts");
-    let kubeconfig = kube::config::Kubeconfig::read_from(&sim.kubeconfig).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .expect("config");
-    let client = proxy_client(&config, Duration::from_secs(5)).expect("client");
+    let client = sim_proxy_client(&sim).await;
     let endpoint = Arc::new(
         Endpoint::new(
             "k8s://ms5-system/prometheus-service:9090",
@@ -51,11 +56,7 @@ async fn k8s_service_proxy_reaches_the_sims_prometheus_with_kubeconfig_credentia
     );
 
     // A service with no registered endpoint: the API server's 503 reason comes through.
-    let kubeconfig = kube::config::Kubeconfig::read_from(&sim.kubeconfig).expect("kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
-        .await
-        .expect("config");
-    let client = proxy_client(&config, Duration::from_secs(5)).expect("client");
+    let client = sim_proxy_client(&sim).await;
     let grafana = Endpoint::new(
         "k8s://ms5-system/grafana-service:3000",
         &HttpOptions::default(),
