@@ -260,20 +260,25 @@ async fn the_fast_burn_alert_stays_quiet_when_healthy() {
     wait_for_alert(&real, "MS5SLOFastBurn", "backend-availability", false).await;
 }
 
+async fn get_json(http: &reqwest::Client, url: &str) -> serde_json::Value {
+    let response = http
+        .get(url)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"));
+    response
+        .json()
+        .await
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+}
+
 /// Waits for the rules to be evaluated; then the alert must be firing (or absent).
 async fn wait_for_alert(real: &RealPrometheus, alert: &str, slo: &str, firing: bool) {
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut evaluations = 0;
     loop {
-        let rules: serde_json::Value = http
-            .get(format!("{}/api/v1/rules", real.url))
-            .send()
-            .await
-            .expect("rules")
-            .json()
-            .await
-            .expect("rules JSON");
+        let rules = get_json(&http, &format!("{}/api/v1/rules", real.url)).await;
         let groups = rules["data"]["groups"]
             .as_array()
             .cloned()
@@ -291,14 +296,7 @@ async fn wait_for_alert(real: &RealPrometheus, alert: &str, slo: &str, firing: b
                 .unwrap_or("0001")
                 .starts_with("0001")
         });
-        let alerts: serde_json::Value = http
-            .get(format!("{}/api/v1/alerts", real.url))
-            .send()
-            .await
-            .expect("alerts")
-            .json()
-            .await
-            .expect("alerts JSON");
+        let alerts = get_json(&http, &format!("{}/api/v1/alerts", real.url)).await;
         let found = alerts["data"]["alerts"]
             .as_array()
             .into_iter()
