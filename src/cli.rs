@@ -165,6 +165,9 @@ pub struct SimArgs {
     /// Address of the Prometheus API and /metrics listener (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub prometheus_listen: SocketAddr,
+    /// Address of the Alertmanager API v2 listener (port 0: any free port).
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub alertmanager_listen: SocketAddr,
 }
 
 impl From<SimArgs> for SimOptions {
@@ -179,6 +182,7 @@ impl From<SimArgs> for SimOptions {
             watch_history: a.watch_history,
             tls: a.tls,
             prometheus_listen: a.prometheus_listen,
+            alertmanager_listen: a.alertmanager_listen,
         }
     }
 }

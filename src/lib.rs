@@ -1,6 +1,7 @@
 //! ms5-console: a terminal operations console for the MS5.0 Floor Dashboard on Kubernetes,
 //! and the simulated MS5 environment it is demonstrated and tested against.
 
+pub mod alerting;
 pub mod app;
 pub mod cli;
 pub mod config;

@@ -1,6 +1,7 @@
 //! The simulated MS5 environment: a Kubernetes API server on loopback over a world of MS5
 //! objects, reached through a generated kubeconfig by kubectl, kube-rs or the console.
 
+pub mod alertmanager;
 pub mod api;
 pub mod cluster;
 pub mod kubeconfig;
@@ -39,6 +40,8 @@ pub struct SimOptions {
     pub tls: bool,
     /// Where the Prometheus API and `/metrics` listen (port 0: any free port).
     pub prometheus_listen: SocketAddr,
+    /// Where the Alertmanager API v2 listens (port 0: any free port).
+    pub alertmanager_listen: SocketAddr,
 }
 
 impl Default for SimOptions {
@@ -53,6 +56,7 @@ impl Default for SimOptions {
             watch_history: 20_000,
             tls: false,
             prometheus_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            alertmanager_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         }
     }
 }
@@ -65,6 +69,8 @@ pub struct Sim {
     pub prometheus_url: String,
     /// The simulated Prometheus' series and rules (tests backfill a real Prometheus from them).
     pub prometheus: Arc<Prometheus>,
+    pub alertmanager_url: String,
+    pub alertmanager: Arc<alertmanager::Alertmanager>,
     /// Holds the default kubeconfig's directory until the sim stops.
     _kubeconfig_dir: Option<tempfile::TempDir>,
 }
@@ -76,6 +82,7 @@ impl Sim {
             format!("kubernetes {}", self.kubernetes_url),
             format!("kubeconfig {}", self.kubeconfig.display()),
             format!("prometheus {}", self.prometheus_url),
+            format!("alertmanager {}", self.alertmanager_url),
         ]
     }
 }
@@ -207,6 +214,29 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
     });
     api.register_proxy("ms5-system", "prometheus-service", &prometheus_url);
 
+    let alertmanager = Arc::new(alertmanager::Alertmanager::new(
+        prometheus.clone(),
+        prometheus_url.clone(),
+        scenario,
+        chrono::Utc::now(),
+    ));
+    let listener = TcpListener::bind(options.alertmanager_listen)
+        .await
+        .wrap_err_with(|| {
+            format!(
+                "binding the Alertmanager listener on {}",
+                options.alertmanager_listen
+            )
+        })?;
+    let alertmanager_url = format!("http://{}", listener.local_addr()?);
+    let app = alertmanager::api::router(alertmanager.clone());
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("Alertmanager API stopped: {e}");
+        }
+    });
+    api.register_proxy("ms5-system", "alertmanager-service", &alertmanager_url);
+
     let (kubeconfig, dir) = match &options.kubeconfig_out {
         Some(path) => (path.clone(), None),
         None => {
@@ -225,6 +255,8 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
         api,
         prometheus_url,
         prometheus,
+        alertmanager_url,
+        alertmanager,
         _kubeconfig_dir: dir,
     })
 }

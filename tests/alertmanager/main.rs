@@ -1,0 +1,9 @@
+//! Alertmanager API v2: the same tests against a real Alertmanager (Debian's
+//! `prometheus-alertmanager`, on a free loopback port with its own storage and no clustering)
+//! and against the sim's, which is judged by them.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod api;
+mod real;
