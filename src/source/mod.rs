@@ -1,8 +1,10 @@
 //! Sources: the only code that reads the outside world. Each runs as a task and sends whole,
 //! typed `DataEvent`s to the UI task.
 
+pub mod alertmanager;
 pub mod connect;
 pub mod fetch;
+pub mod http;
 pub mod kube;
 pub mod logs;
 pub mod prometheus;
