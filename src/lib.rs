@@ -3,6 +3,7 @@
 
 pub mod alerting;
 pub mod app;
+pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod console;

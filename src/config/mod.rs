@@ -183,7 +183,7 @@ impl Settings {
                     .audit_log
                     .clone()
                     .or(file.audit_log)
-                    .or_else(|| dirs.state.as_ref().map(|d| d.join("audit.log"))),
+                    .or_else(|| dirs.state.as_ref().map(|d| d.join("audit.jsonl"))),
                 prometheus_url: flags
                     .prometheus_url
                     .clone()
