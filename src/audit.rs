@@ -78,8 +78,17 @@ impl AuditLog {
     }
 }
 
-/// Every readable record, newest first, and `(line number, problem)` for each line that is not.
-pub fn read(path: &Path) -> std::io::Result<(Vec<AuditRecord>, Vec<(usize, String)>)> {
+/// What a read found.
+#[derive(Debug, Default)]
+pub struct Contents {
+    /// Every readable record, newest first.
+    pub records: Vec<AuditRecord>,
+    /// `(line number, problem)` for each line that is not readable.
+    pub problems: Vec<(usize, String)>,
+}
+
+/// Reads the whole log; a missing file is an empty log.
+pub fn read(path: &Path) -> std::io::Result<Contents> {
     let text = match std::fs::read_to_string(path) {
         Ok(t) => t,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
@@ -97,7 +106,7 @@ pub fn read(path: &Path) -> std::io::Result<(Vec<AuditRecord>, Vec<(usize, Strin
         }
     }
     records.reverse();
-    Ok((records, problems))
+    Ok(Contents { records, problems })
 }
 
 #[cfg(test)]
@@ -134,7 +143,7 @@ mod tests {
             .expect("corrupt");
         // A crash between send and outcome leaves only the pending line.
         log.append(&record("w2", Phase::Pending)).expect("append");
-        let (records, problems) = read(&log.path).expect("read");
+        let Contents { records, problems } = read(&log.path).expect("read");
         let phases: Vec<(&str, Phase)> = records
             .iter()
             .map(|r| (r.write.as_str(), r.phase))
@@ -169,7 +178,7 @@ mod tests {
     #[test]
     fn a_missing_log_reads_as_empty() {
         let dir = tempfile::tempdir().expect("tempdir");
-        let (records, problems) = read(&dir.path().join("none.jsonl")).expect("read");
+        let Contents { records, problems } = read(&dir.path().join("none.jsonl")).expect("read");
         assert!(records.is_empty() && problems.is_empty());
     }
 }

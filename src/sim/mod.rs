@@ -197,21 +197,12 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
         prometheus::unix_now(),
         &crate::slo::definition::builtin(),
     ));
-    let listener = TcpListener::bind(options.prometheus_listen)
-        .await
-        .wrap_err_with(|| {
-            format!(
-                "binding the Prometheus listener on {}",
-                options.prometheus_listen
-            )
-        })?;
-    let prometheus_url = format!("http://{}", listener.local_addr()?);
-    let app = prometheus::api::router(prometheus.clone());
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!("Prometheus API stopped: {e}");
-        }
-    });
+    let prometheus_url = serve_loopback(
+        options.prometheus_listen,
+        prometheus::api::router(prometheus.clone()),
+        "Prometheus",
+    )
+    .await?;
     api.register_proxy("ms5-system", "prometheus-service", &prometheus_url);
 
     let alertmanager = Arc::new(alertmanager::Alertmanager::new(
@@ -220,21 +211,12 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
         scenario,
         chrono::Utc::now(),
     ));
-    let listener = TcpListener::bind(options.alertmanager_listen)
-        .await
-        .wrap_err_with(|| {
-            format!(
-                "binding the Alertmanager listener on {}",
-                options.alertmanager_listen
-            )
-        })?;
-    let alertmanager_url = format!("http://{}", listener.local_addr()?);
-    let app = alertmanager::api::router(alertmanager.clone());
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, app).await {
-            tracing::error!("Alertmanager API stopped: {e}");
-        }
-    });
+    let alertmanager_url = serve_loopback(
+        options.alertmanager_listen,
+        alertmanager::api::router(alertmanager.clone()),
+        "Alertmanager",
+    )
+    .await?;
     api.register_proxy("ms5-system", "alertmanager-service", &alertmanager_url);
 
     let (kubeconfig, dir) = match &options.kubeconfig_out {
@@ -259,6 +241,24 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
         alertmanager,
         _kubeconfig_dir: dir,
     })
+}
+
+/// Serves `app` over plain HTTP on `address` in the background; its base URL.
+async fn serve_loopback(
+    address: SocketAddr,
+    app: axum::Router,
+    what: &'static str,
+) -> Result<String> {
+    let listener = TcpListener::bind(address)
+        .await
+        .wrap_err_with(|| format!("binding the {what} listener on {address}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!("{what} API stopped: {e}");
+        }
+    });
+    Ok(url)
 }
 
 /// `ms5-console sim`: serve until SIGINT, SIGTERM or SIGHUP, announcing endpoints on stdout.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use crate::alerting::model::GettableAlert;
 use crate::config::endpoint::HttpOptions;
 
-use super::http::{first_line, get_proxied, http_client};
+use super::http::{first_line, get_proxied, http_client, k8s_proxy_path};
 
 pub enum Transport {
     Direct {
@@ -39,18 +39,13 @@ impl AlertmanagerEndpoint {
             Some((name, target)) if !name.contains("://") => (name.to_string(), target),
             _ => (spec.to_string(), spec),
         };
-        let transport = if let Some(rest) = target.strip_prefix("k8s://") {
-            let Some((namespace, service)) = rest
-                .split_once('/')
-                .filter(|(n, s)| !n.is_empty() && !s.is_empty() && !s.contains('/'))
-            else {
-                return Err(format!(
-                    "{target:?}: write k8s://NAMESPACE/SERVICE:PORT, e.g. k8s://ms5-system/alertmanager-service:9093"
-                ));
-            };
+        let transport = if let Some(path) =
+            k8s_proxy_path(target, "k8s://ms5-system/alertmanager-service:9093")
+        {
+            let path = path?;
             Transport::Proxy {
                 kube: kube.ok_or("k8s:// needs a Kubernetes connection")?,
-                path: format!("/api/v1/namespaces/{namespace}/services/{service}/proxy"),
+                path,
                 timeout: options.timeout,
             }
         } else if target.starts_with("http://") || target.starts_with("https://") {

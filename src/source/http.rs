@@ -18,6 +18,25 @@ pub fn proxy_client(config: &kube::Config, timeout: Duration) -> Result<kube::Cl
     kube::Client::try_from(config).map_err(|e| format!("cannot build a Kubernetes client: {e}"))
 }
 
+/// For `k8s://NAMESPACE/SERVICE:PORT`: the API server path of that service's proxy; `None` when
+/// `target` is not a `k8s://` address.
+pub fn k8s_proxy_path(target: &str, example: &str) -> Option<Result<String, String>> {
+    let rest = target.strip_prefix("k8s://")?;
+    Some(
+        match rest
+            .split_once('/')
+            .filter(|(n, s)| !n.is_empty() && !s.is_empty() && !s.contains('/'))
+        {
+            Some((namespace, service)) => Ok(format!(
+                "/api/v1/namespaces/{namespace}/services/{service}/proxy"
+            )),
+            None => Err(format!(
+                "{target:?}: write k8s://NAMESPACE/SERVICE:PORT, e.g. {example}"
+            )),
+        },
+    )
+}
+
 /// GET `{path}{api}?params` through the API server with `kube`; the status and body, whatever
 /// they are (the caller knows the service's error shapes).
 pub async fn get_proxied(

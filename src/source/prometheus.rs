@@ -46,21 +46,15 @@ impl Endpoint {
         options: &HttpOptions,
         kube: Option<kube::Client>,
     ) -> Result<Endpoint, String> {
-        if let Some(rest) = target.strip_prefix("k8s://") {
-            let (namespace, service) = rest.split_once('/').ok_or_else(|| {
-                format!(
-                    "{target:?}: write k8s://NAMESPACE/SERVICE:PORT, e.g. {}",
-                    crate::config::endpoint::DEFAULT_PROMETHEUS
-                )
-            })?;
-            if namespace.is_empty() || service.is_empty() || service.contains('/') {
-                return Err(format!("{target:?}: write k8s://NAMESPACE/SERVICE:PORT"));
-            }
+        if let Some(path) =
+            http::k8s_proxy_path(target, crate::config::endpoint::DEFAULT_PROMETHEUS)
+        {
+            let path = path?;
             let kube = kube.ok_or("k8s:// needs a Kubernetes connection")?;
             return Ok(Endpoint::Proxy {
                 label: target.to_string(),
                 kube,
-                path: format!("/api/v1/namespaces/{namespace}/services/{service}/proxy"),
+                path,
                 timeout: options.timeout,
             });
         }

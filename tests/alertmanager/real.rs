@@ -2,7 +2,7 @@
 //! parallel tests never collide. Its routing and inhibition match the sim's.
 
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub const CONFIG: &str = "route:
   receiver: ms5-oncall
@@ -27,10 +27,7 @@ impl RealAlertmanager {
         let dir = tempfile::tempdir().expect("tempdir");
         let config = dir.path().join("alertmanager.yml");
         std::fs::write(&config, CONFIG).expect("config");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("free port");
+        let port = crate::common::free_port();
         let log = std::fs::File::create(dir.path().join("alertmanager.log")).expect("log");
         let child = Command::new("prometheus-alertmanager")
             .arg(format!("--config.file={}", config.display()))
@@ -50,22 +47,10 @@ impl RealAlertmanager {
             url: format!("http://127.0.0.1:{port}"),
             dir,
         };
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            if let Ok(r) = http.get(format!("{}/-/ready", real.url)).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "Alertmanager not ready within 30 s: {}",
-                std::fs::read_to_string(real.dir.path().join("alertmanager.log"))
-                    .unwrap_or_default()
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        crate::common::wait_ready(&real.url, "Alertmanager", Duration::from_secs(30), || {
+            std::fs::read_to_string(real.dir.path().join("alertmanager.log")).unwrap_or_default()
+        })
+        .await;
         real
     }
 }

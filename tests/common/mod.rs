@@ -251,3 +251,30 @@ pub fn squash(text: &str) -> String {
         .collect::<Vec<_>>()
         .join("\n")
 }
+
+/// A loopback port free at the time of asking (for servers that must be told their port).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+/// Polls `{base}/-/ready` until it answers 2xx; on timeout fails with the server's `log()`.
+pub async fn wait_ready(base: &str, what: &str, timeout: Duration, log: impl Fn() -> String) {
+    let http = reqwest::Client::new();
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        if let Ok(r) = http.get(format!("{base}/-/ready")).send().await
+            && r.status().is_success()
+        {
+            return;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what} not ready within {timeout:?}:\n{}",
+            log()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -1,22 +1,14 @@
 //! A real Prometheus (Debian's `prometheus`) on a free loopback port with a temporary storage
 //! path, optionally backfilled with `promtool tsdb create-blocks-from openmetrics`.
 
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub struct RealPrometheus {
     child: Child,
     pub url: String,
     pub dir: tempfile::TempDir,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free loopback port")
 }
 
 impl RealPrometheus {
@@ -34,7 +26,7 @@ impl RealPrometheus {
         let config_path = dir.path().join("prometheus.yml");
         let config = config.replace("RULES", &rules_path.display().to_string());
         std::fs::write(&config_path, config).expect("write config");
-        let port = free_port();
+        let port = crate::common::free_port();
         let log = std::fs::File::create(dir.path().join("prometheus.log")).expect("log file");
         let child = Command::new("prometheus")
             .arg(format!("--config.file={}", config_path.display()))
@@ -51,21 +43,10 @@ impl RealPrometheus {
             url: format!("http://127.0.0.1:{port}"),
             dir,
         };
-        let http = reqwest::Client::new();
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Ok(r) = http.get(format!("{}/-/ready", real.url)).send().await
-                && r.status().is_success()
-            {
-                break;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "Prometheus not ready within 60 s:\n{}",
-                real.log()
-            );
-            tokio::time::sleep(Duration::from_millis(200)).await;
-        }
+        crate::common::wait_ready(&real.url, "Prometheus", Duration::from_secs(60), || {
+            real.log()
+        })
+        .await;
         real
     }
 
