@@ -47,6 +47,16 @@ async fn alerts(http: &reqwest::Client, base: &str, query: &[(&str, &str)]) -> V
         .expect("alerts JSON")
 }
 
+async fn get_silence(http: &reqwest::Client, base: &str, id: &str) -> GettableSilence {
+    http.get(format!("{base}/api/v2/silence/{id}"))
+        .send()
+        .await
+        .expect("GET silence")
+        .json()
+        .await
+        .expect("silence JSON")
+}
+
 /// Polls until `check` holds (the real Alertmanager updates inhibition asynchronously).
 async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -167,14 +177,7 @@ async fn scenario(base: &str) {
             .then_some(())
     })
     .await;
-    let got: GettableSilence = http
-        .get(format!("{base}/api/v2/silence/{id}"))
-        .send()
-        .await
-        .expect("GET silence")
-        .json()
-        .await
-        .expect("silence JSON");
+    let got = get_silence(&http, base, &id).await;
     assert_eq!(got.status.state, "active");
     assert_eq!(got.comment, "payments deploy in progress");
     let expired = http
@@ -183,14 +186,7 @@ async fn scenario(base: &str) {
         .await
         .expect("DELETE silence");
     assert!(expired.status().is_success());
-    let got: GettableSilence = http
-        .get(format!("{base}/api/v2/silence/{id}"))
-        .send()
-        .await
-        .expect("GET silence")
-        .json()
-        .await
-        .expect("silence JSON");
+    let got = get_silence(&http, base, &id).await;
     assert_eq!(got.status.state, "expired");
     eventually("unsilenced", async || {
         let a = alerts(&http, base, &[("filter", "service=\"payments\"")]).await;

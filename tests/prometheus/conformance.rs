@@ -35,15 +35,20 @@ fn agree(query: &str, at: f64, sim: f64, real: f64) {
     assert!(close, "{query} at {at}: sim {sim} vs real {real}");
 }
 
-async fn instant(client: &Client, query: &str, at: f64) -> Vec<f64> {
-    let data = client
+/// One instant query's answer, or the test fails naming the query and time.
+async fn instant_data(client: &Client, query: &str, at: f64) -> Data {
+    client
         .query(query)
         .at(at as i64)
         .get()
         .await
         .unwrap_or_else(|e| panic!("{query} at {at}: {e}"))
         .into_inner()
-        .0;
+        .0
+}
+
+async fn instant(client: &Client, query: &str, at: f64) -> Vec<f64> {
+    let data = instant_data(client, query, at).await;
     match data {
         Data::Vector(v) => v.iter().map(|s| s.sample().value()).collect(),
         Data::Scalar(s) => vec![s.value()],
@@ -53,14 +58,7 @@ async fn instant(client: &Client, query: &str, at: f64) -> Vec<f64> {
 
 /// An instant vector as labels -> value, for answers with several series.
 async fn labelled(client: &Client, query: &str, at: f64) -> BTreeMap<String, f64> {
-    let data = client
-        .query(query)
-        .at(at as i64)
-        .get()
-        .await
-        .unwrap_or_else(|e| panic!("{query} at {at}: {e}"))
-        .into_inner()
-        .0;
+    let data = instant_data(client, query, at).await;
     let Data::Vector(v) = data else {
         panic!("{query}: not a vector");
     };
