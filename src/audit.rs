@@ -41,11 +41,14 @@ pub struct AuditRecord {
     pub duration_ms: Option<u64>,
 }
 
-/// The local user name, as the shell knows it.
+/// The local user name: `$USER` as the shell knows it, else the account's name (an SSH session
+/// or a service may run without `$USER`).
 pub fn local_user() -> String {
     std::env::var("USER")
         .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into())
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(whoami::username)
 }
 
 #[derive(Debug, Clone)]
@@ -79,7 +82,7 @@ impl AuditLog {
 }
 
 /// What a read found.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Contents {
     /// Every readable record, newest first.
     pub records: Vec<AuditRecord>,

@@ -44,15 +44,16 @@ pub struct GlobalArgs {
     /// Never change the cluster: every write action is removed.
     #[arg(long, global = true)]
     pub readonly: bool,
-    /// Audit log file (default: $XDG_STATE_HOME/ms5-console/audit.log).
+    /// Audit log file (default: $XDG_STATE_HOME/ms5-console/audit.jsonl).
     #[arg(long, global = true, value_name = "PATH")]
     pub audit_log: Option<PathBuf>,
     /// Prometheus base URL (default: through the cluster's service proxy).
     #[arg(long, global = true, value_name = "URL")]
     pub prometheus_url: Option<String>,
-    /// Alertmanager base URL (default: through the cluster's service proxy).
-    #[arg(long, global = true, value_name = "URL")]
-    pub alertmanager_url: Option<String>,
+    /// Alertmanager as URL, NAME=URL or k8s://NAMESPACE/SERVICE:PORT; repeat for several (HA
+    /// peers' copies of one alert show once). Default: through the cluster's service proxy.
+    #[arg(long = "alertmanager-url", global = true, value_name = "[NAME=]URL")]
+    pub alertmanager_urls: Vec<String>,
     /// No colours (also when NO_COLOR is set): the mono theme.
     #[arg(long, global = true)]
     pub no_color: bool,
@@ -74,7 +75,7 @@ impl GlobalArgs {
             readonly: self.readonly,
             audit_log: self.audit_log.clone(),
             prometheus_url: self.prometheus_url.clone(),
-            alertmanager_url: self.alertmanager_url.clone(),
+            alertmanager_urls: self.alertmanager_urls.clone(),
             no_color: self.no_color || no_color_env,
             ascii: self.ascii,
         }

@@ -19,7 +19,9 @@ use crate::app::rows;
 use crate::app::state::AppState;
 use crate::app::update::{apply, handle_key};
 use crate::config::Settings;
+use crate::source::alertmanager::{self as am_source, AlertmanagerEndpoint};
 use crate::source::connect::{Connected, connect};
+use crate::source::write::WriteContext;
 use crate::source::{fetch, kube as kube_source, logs, prometheus as prom_source};
 use crate::tui::TerminalGuard;
 use crate::ui::{self, Ui, style};
@@ -63,6 +65,8 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
     let mut watches = kube_source::spawn_watches(client.clone(), &state.namespaces, tx.clone());
     state.slo.definitions = settings.slos.clone();
     let mut prometheus = start_prometheus(&settings, &first.config, &mut state, &tx);
+    let mut alerting = start_alertmanagers(&settings, &first.config, &mut state, &tx);
+    let mut writer = write_context(&settings, &state);
     let mut log_task: Option<AbortHandle> = None;
     let mut workers = JoinSet::new();
 
@@ -143,6 +147,31 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                         ));
                     }
                 }
+                Effect::Write(plan) => {
+                    let endpoint = alerting.endpoints.clone();
+                    let (context, nudge, tx) = (writer.clone(), alerting.nudge.clone(), tx.clone());
+                    workers.spawn(async move {
+                        let result = match endpoint.iter().find(|e| e.name == plan.origin) {
+                            Some(e) => crate::source::write::execute(&plan, e, &context).await,
+                            None => Err(format!("no Alertmanager named {}", plan.origin)),
+                        };
+                        // Show the change now rather than at the next poll.
+                        let _ = nudge.try_send(());
+                        let _ = tx
+                            .send(DataEvent::WriteOutcome {
+                                write: plan.write.clone(),
+                                result,
+                            })
+                            .await;
+                        let _ = tx.send(read_audit(context.audit.as_ref()).await).await;
+                    });
+                }
+                Effect::LoadAudit => {
+                    let (audit, tx) = (writer.audit.clone(), tx.clone());
+                    workers.spawn(async move {
+                        let _ = tx.send(read_audit(audit.as_ref()).await).await;
+                    });
+                }
                 Effect::CloseLogs => {
                     if let Some(old) = log_task.take() {
                         old.abort();
@@ -167,6 +196,10 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                         state.slo.definitions = settings.slos.clone();
                         prometheus =
                             start_prometheus(&settings, &connected.config, &mut state, &tx);
+                        alerting.poller.abort();
+                        alerting =
+                            start_alertmanagers(&settings, &connected.config, &mut state, &tx);
+                        writer = write_context(&settings, &state);
                         watches = kube_source::spawn_watches(
                             client.clone(),
                             &state.namespaces,
@@ -191,6 +224,7 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
     if let Some((_, poller)) = prometheus {
         poller.abort();
     }
+    alerting.poller.abort();
     drop(guard);
     Ok(exit)
 }
@@ -225,6 +259,86 @@ fn start_prometheus(
             None
         }
     }
+}
+
+/// The Alertmanager poller and what writes need: the endpoints, and a way to ask for a poll now.
+struct Alerting {
+    endpoints: Arc<Vec<AlertmanagerEndpoint>>,
+    nudge: mpsc::Sender<()>,
+    poller: AbortHandle,
+}
+
+/// Every configured Alertmanager that can be set up is polled; one that cannot (a bad address)
+/// is shown as failing under its name, and the others still count.
+fn start_alertmanagers(
+    settings: &Settings,
+    config: &kube::Config,
+    state: &mut AppState,
+    tx: &mpsc::Sender<DataEvent>,
+) -> Alerting {
+    let proxy = prom_source::proxy_client(config, settings.alertmanager.timeout).ok();
+    let mut endpoints = Vec::new();
+    let mut broken = Vec::new();
+    for spec in &settings.alertmanager_urls {
+        match AlertmanagerEndpoint::new(spec, &settings.alertmanager, proxy.clone()) {
+            Ok(e) => endpoints.push(e),
+            Err(e) => broken.push((spec.clone(), e)),
+        }
+    }
+    let origins: Vec<(String, String)> = endpoints
+        .iter()
+        .map(|e| (e.name.clone(), e.address.clone()))
+        .collect();
+    state.alerts = crate::app::alerts::AlertState::new(&origins, settings.author.clone());
+    state.alerts.audit_path = settings.audit_log.clone();
+    if !broken.is_empty() {
+        let now = Utc::now();
+        state
+            .alerts
+            .apply(crate::alerting::merge::AlertsObservation {
+                at: now,
+                answers: broken.into_iter().map(|(n, e)| (n, Err(e))).collect(),
+            });
+    }
+    let endpoints = Arc::new(endpoints);
+    let (nudge, nudged) = mpsc::channel(1);
+    let poller = tokio::spawn(am_source::poll(
+        endpoints.clone(),
+        settings.alertmanager.interval,
+        nudged,
+        tx.clone(),
+    ))
+    .abort_handle();
+    Alerting {
+        endpoints,
+        nudge,
+        poller,
+    }
+}
+
+fn write_context(settings: &Settings, state: &AppState) -> WriteContext {
+    let c = &state.connection;
+    WriteContext {
+        audit: settings.audit_log.clone().map(crate::audit::AuditLog::new),
+        local_user: crate::audit::local_user(),
+        kube_identity: format!("kube user {} context {}", c.user, c.context),
+    }
+}
+
+/// The audit log as it is now, for `:audit`.
+async fn read_audit(audit: Option<&crate::audit::AuditLog>) -> DataEvent {
+    let Some(audit) = audit else {
+        return DataEvent::Audit(Err(
+            "no audit log (no state directory): give --audit-log PATH".into(),
+        ));
+    };
+    let path = audit.path.clone();
+    let read = tokio::task::spawn_blocking(move || crate::audit::read(&path)).await;
+    DataEvent::Audit(match read {
+        Ok(Ok(contents)) => Ok(contents),
+        Ok(Err(e)) => Err(format!("cannot read {}: {e}", audit.path.display())),
+        Err(e) => Err(e.to_string()),
+    })
 }
 
 async fn switch_context(kubeconfig: &Kubeconfig, context: &str) -> Result<Connected> {

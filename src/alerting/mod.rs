@@ -2,4 +2,5 @@
 //! shapes (no well-kept client crate exists, so typed serde models over reqwest).
 
 pub mod matcher;
+pub mod merge;
 pub mod model;

@@ -29,6 +29,11 @@ pub enum Action {
     Nodes,
     Events,
     Slo,
+    Alerts,
+    Silences,
+    Audit,
+    Silence,
+    Expire,
     WarningsOnly,
     Follow,
     Previous,
@@ -64,6 +69,11 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Nodes, "nodes", "nodes"),
     (Action::Events, "events", "events"),
     (Action::Slo, "slo", "SLOs"),
+    (Action::Alerts, "alerts", "alerts"),
+    (Action::Silences, "silences", "silences"),
+    (Action::Audit, "audit", "audit log"),
+    (Action::Silence, "silence", "silence alert"),
+    (Action::Expire, "expire", "expire silence"),
     (Action::WarningsOnly, "warnings-only", "warnings only"),
     (Action::Follow, "follow", "follow"),
     (Action::Previous, "previous", "previous log"),
@@ -95,10 +105,10 @@ impl Action {
             .map_or("?", |(_, _, d)| d)
     }
 
-    /// Actions that change the cluster. None exist yet; the keymap already refuses to put
-    /// such an action on a bare ctrl chord, where a slip of the finger would fire it.
+    /// Actions that change something outside the console. The keymap refuses to put them on
+    /// a bare ctrl chord, where a slip of the finger would fire them; `--readonly` removes them.
     pub fn is_destructive(self) -> bool {
-        false
+        matches!(self, Action::Silence | Action::Expire)
     }
 }
 
@@ -119,6 +129,9 @@ pub enum Mode {
     Nodes,
     Events,
     Slo,
+    Alerts,
+    Silences,
+    Audit,
     Logs,
     Yaml,
     Help,
@@ -133,6 +146,9 @@ pub const MODES: &[(Mode, &str)] = &[
     (Mode::Nodes, "nodes"),
     (Mode::Events, "events"),
     (Mode::Slo, "slo"),
+    (Mode::Alerts, "alerts"),
+    (Mode::Silences, "silences"),
+    (Mode::Audit, "audit"),
     (Mode::Logs, "logs"),
     (Mode::Yaml, "yaml"),
     (Mode::Help, "help"),

@@ -111,6 +111,15 @@ pub enum DataEvent {
         error: String,
     },
     Prometheus(Box<PromEvent>),
+    /// Boxed: one poll of every Alertmanager.
+    Alerts(Box<crate::alerting::merge::AlertsObservation>),
+    /// How a write ended: the server's answer (a new silence's id), or why it failed.
+    WriteOutcome {
+        write: String,
+        result: Result<String, String>,
+    },
+    /// The audit log as read now, or why it could not be.
+    Audit(Result<crate::audit::Contents, String>),
 }
 
 /// What the Prometheus poller reports.
@@ -169,7 +178,7 @@ pub struct YamlRequest {
 }
 
 /// Work for the outside world, carried out by the console loop after `update` returns.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Quit,
     OpenLogs(LogRequest),
@@ -184,4 +193,8 @@ pub enum Effect {
         request: u64,
         slo: String,
     },
+    /// Carry out a confirmed write (audited before and after).
+    Write(Box<super::write::WritePlan>),
+    /// Read the audit log for `:audit`.
+    LoadAudit,
 }

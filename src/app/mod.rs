@@ -1,6 +1,7 @@
 //! The application core: actions and data in, state changes, effects out. No I/O here.
 
 pub mod action;
+pub mod alerts;
 pub mod cluster;
 pub mod event;
 pub mod rows;
@@ -8,3 +9,4 @@ pub mod state;
 pub mod summary;
 pub mod table;
 pub mod update;
+pub mod write;

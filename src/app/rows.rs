@@ -4,6 +4,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use super::alerts;
 use super::cluster::ObjKey;
 use super::state::{AppState, ViewId};
 use crate::model::node_view::{EventRow, NodeRow};
@@ -61,9 +62,36 @@ pub const SLO_COLUMNS: &[&str] = &[
     "ALERT",
 ];
 
+pub const ALERT_COLUMNS: &[&str] = &[
+    "SEVERITY",
+    "ALERTNAME",
+    "SUMMARY",
+    "NAMESPACE",
+    "SERVICE",
+    "STARTED",
+    "STATE",
+    "FROM",
+];
+pub const SILENCE_COLUMNS: &[&str] = &[
+    "STATE", "ID", "MATCHERS", "MATCHED", "ENDS", "BY", "COMMENT", "FROM",
+];
+pub const AUDIT_COLUMNS: &[&str] = &[
+    "TIME",
+    "PHASE",
+    "ACTION",
+    "TARGET",
+    "USER",
+    "RESULT",
+    "TOOK",
+    "PARAMETERS",
+];
+
 pub fn columns(view: ViewId) -> &'static [&'static str] {
     match view {
         ViewId::Overview => &[],
+        ViewId::Alerts => ALERT_COLUMNS,
+        ViewId::Silences => SILENCE_COLUMNS,
+        ViewId::Audit => AUDIT_COLUMNS,
         ViewId::Slo => SLO_COLUMNS,
         ViewId::Rollouts => WORKLOAD_COLUMNS,
         ViewId::Pods => POD_COLUMNS,
@@ -76,6 +104,7 @@ pub fn columns(view: ViewId) -> &'static [&'static str] {
 pub fn refresh(state: &mut AppState) {
     super::summary::refresh(state);
     refresh_slos(state);
+    refresh_alerts(state);
     for view in [
         ViewId::Rollouts,
         ViewId::Pods,
@@ -90,7 +119,7 @@ pub fn refresh(state: &mut AppState) {
             }
             ViewId::Nodes => state.cluster.nodes.version + state.cluster.pods.version,
             ViewId::Events => state.cluster.events.version,
-            ViewId::Overview | ViewId::Slo => 0,
+            _ => 0,
         };
         let inputs = (
             data_version,
@@ -107,7 +136,7 @@ pub fn refresh(state: &mut AppState) {
             ViewId::Rollouts => build_workloads(state),
             ViewId::Nodes => build_nodes(state),
             ViewId::Events => build_events(state),
-            ViewId::Overview | ViewId::Slo => Vec::new(),
+            _ => Vec::new(),
         };
         let page = state.page;
         state.table_mut(view).reselect(&keys, page);
@@ -148,7 +177,71 @@ pub fn keys(state: &AppState, view: ViewId) -> Vec<ObjKey> {
             .iter()
             .map(|s| (String::new(), s.name.clone()))
             .collect(),
+        ViewId::Alerts => state
+            .rows
+            .alerts
+            .iter()
+            .map(|r| (String::new(), r.merged.alert.fingerprint.clone()))
+            .collect(),
+        ViewId::Silences => state
+            .rows
+            .silences
+            .iter()
+            .map(|r| (String::new(), r.silence().id.clone()))
+            .collect(),
+        ViewId::Audit => audit_records(state)
+            .iter()
+            .map(|r| (r.time.to_rfc3339(), format!("{} {:?}", r.write, r.phase)))
+            .collect(),
         ViewId::Overview => Vec::new(),
+    }
+}
+
+/// The audit records last read, newest first.
+pub fn audit_records(state: &AppState) -> &[crate::audit::AuditRecord] {
+    match &state.alerts.audit {
+        Some((_, Ok(contents))) => &contents.records,
+        _ => &[],
+    }
+}
+
+/// Alerts and silences from every Alertmanager's last good answer; rebuilt per poll or filter.
+fn refresh_alerts(state: &mut AppState) {
+    let filter = state.table(ViewId::Alerts).filter.raw.clone();
+    let inputs = (state.alerts.version, filter.clone(), 0, false, false);
+    if state.rows.built.get(&ViewId::Alerts) != Some(&inputs) {
+        let merged = state.alerts.merged();
+        let all = alerts::alert_rows(&merged, &alerts::AlertFilter::None);
+        state.rows.alert_summary = alerts::summary(&all);
+        state.rows.alerts = match alerts::AlertFilter::parse(&filter) {
+            Ok(f) => {
+                state.alerts.filter_error = None;
+                alerts::alert_rows(&merged, &f)
+            }
+            Err(e) => {
+                state.alerts.filter_error = Some(e);
+                Vec::new()
+            }
+        };
+        state.rows.silences = alerts::silence_rows(&merged);
+        let page = state.page;
+        for view in [ViewId::Alerts, ViewId::Silences] {
+            let keys = keys(state, view);
+            state.table_mut(view).reselect(&keys, page);
+        }
+        state.rows.built.insert(ViewId::Alerts, inputs);
+    }
+    let audit_version = state
+        .alerts
+        .audit
+        .as_ref()
+        .map_or(0, |(t, _)| t.timestamp_millis());
+    let inputs = (audit_version as u64, String::new(), 0, false, false);
+    if state.rows.built.get(&ViewId::Audit) != Some(&inputs) {
+        let keys = keys(state, ViewId::Audit);
+        let page = state.page;
+        state.table_mut(ViewId::Audit).reselect(&keys, page);
+        state.rows.built.insert(ViewId::Audit, inputs);
     }
 }
 

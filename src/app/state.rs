@@ -6,6 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use super::action::Mode;
+use super::alerts::{AlertRow, AlertState, AlertSummary, SilenceRow};
 use super::cluster::Cluster;
 use super::event::Observation;
 use super::event::{Connection, SourceHealth, SourceId};
@@ -25,16 +26,22 @@ pub enum ViewId {
     Nodes,
     Events,
     Slo,
+    Alerts,
+    Silences,
+    Audit,
 }
 
 impl ViewId {
-    pub const ALL: [ViewId; 6] = [
+    pub const ALL: [ViewId; 9] = [
         ViewId::Overview,
         ViewId::Rollouts,
         ViewId::Pods,
         ViewId::Nodes,
         ViewId::Events,
         ViewId::Slo,
+        ViewId::Alerts,
+        ViewId::Silences,
+        ViewId::Audit,
     ];
 
     pub fn title(self) -> &'static str {
@@ -45,6 +52,24 @@ impl ViewId {
             ViewId::Nodes => "Nodes",
             ViewId::Events => "Events",
             ViewId::Slo => "SLOs",
+            ViewId::Alerts => "Alerts",
+            ViewId::Silences => "Silences",
+            ViewId::Audit => "Audit",
+        }
+    }
+
+    /// For the tab line on a narrow terminal.
+    pub fn short_title(self) -> &'static str {
+        match self {
+            ViewId::Overview => "Ov",
+            ViewId::Rollouts => "Ro",
+            ViewId::Pods => "Po",
+            ViewId::Nodes => "No",
+            ViewId::Events => "Ev",
+            ViewId::Slo => "SLO",
+            ViewId::Alerts => "Al",
+            ViewId::Silences => "Si",
+            ViewId::Audit => "Au",
         }
     }
 
@@ -56,6 +81,9 @@ impl ViewId {
             ViewId::Nodes => Mode::Nodes,
             ViewId::Events => Mode::Events,
             ViewId::Slo => Mode::Slo,
+            ViewId::Alerts => Mode::Alerts,
+            ViewId::Silences => Mode::Silences,
+            ViewId::Audit => Mode::Audit,
         }
     }
 
@@ -70,6 +98,9 @@ impl ViewId {
             "nodes" | "no" | "node" => ViewId::Nodes,
             "events" | "ev" | "event" => ViewId::Events,
             "slo" | "slos" => ViewId::Slo,
+            "alerts" | "alert" | "al" => ViewId::Alerts,
+            "silences" | "silence" | "si" => ViewId::Silences,
+            "audit" | "au" => ViewId::Audit,
             _ => return None,
         })
     }
@@ -99,6 +130,8 @@ pub enum Overlay {
         request: u64,
     },
     Logs(LogsState),
+    /// A write being planned, confirmed, sent, or its outcome.
+    Dialog(super::write::Dialog),
 }
 
 impl Overlay {
@@ -107,6 +140,7 @@ impl Overlay {
             Overlay::Help { .. } => Mode::Help,
             Overlay::Yaml { .. } => Mode::Yaml,
             Overlay::Logs(_) => Mode::Logs,
+            Overlay::Dialog(_) => Mode::Dialog,
         }
     }
 }
@@ -166,6 +200,10 @@ pub struct Rows {
     pub overview: super::summary::OverviewSummary,
     /// SLOs in effect, worst budget first.
     pub slos: Vec<SloStatus>,
+    /// Alerts, critical first; silences, active first; and the overview's alert counts.
+    pub alerts: Vec<Arc<AlertRow>>,
+    pub silences: Vec<Arc<SilenceRow>>,
+    pub alert_summary: AlertSummary,
     /// Per view, the (data version, filter, sort) the rows were built from.
     pub built: BTreeMap<ViewId, (u64, String, usize, bool, bool)>,
 }
@@ -200,6 +238,7 @@ pub struct AppState {
     pub readonly: bool,
     pub cluster: Cluster,
     pub slo: SloState,
+    pub alerts: AlertState,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub unreachable: Option<String>,
     pub view: ViewId,
@@ -232,6 +271,7 @@ impl AppState {
             readonly,
             cluster: Cluster::default(),
             slo: SloState::default(),
+            alerts: AlertState::default(),
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,
@@ -243,9 +283,15 @@ impl AppState {
                 .iter()
                 .map(|v| {
                     let mut table = TableState::default();
-                    if *v == ViewId::Slo {
+                    match v {
                         // The SLO list is always worst budget first.
-                        table.sort_column = SLO_SORT_COLUMN;
+                        ViewId::Slo => table.sort_column = SLO_SORT_COLUMN,
+                        // Fixed orders (critical first, active first, newest first): no column
+                        // is marked as the sort.
+                        ViewId::Alerts | ViewId::Silences | ViewId::Audit => {
+                            table.sort_column = usize::MAX
+                        }
+                        _ => {}
                     }
                     (*v, table)
                 })

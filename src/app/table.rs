@@ -16,6 +16,8 @@ pub struct TableState {
 /// What `/` typed: words matched against the row's text, or `-l key=value[,key=value]` labels.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
+    /// As typed (the alerts view reads Alertmanager matchers from it).
+    pub raw: String,
     pub text: String,
     pub labels: Vec<(String, String)>,
 }
@@ -30,11 +32,13 @@ impl Filter {
                 .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
                 .collect();
             return Filter {
+                raw: input.to_string(),
                 text: String::new(),
                 labels,
             };
         }
         Filter {
+            raw: input.to_string(),
             text: input.to_lowercase(),
             labels: Vec::new(),
         }
@@ -61,7 +65,7 @@ impl Filter {
     /// As typed, for the title bar.
     pub fn describe(&self) -> String {
         if self.labels.is_empty() {
-            self.text.clone()
+            self.raw.clone()
         } else {
             let pairs: Vec<String> = self
                 .labels

@@ -12,6 +12,7 @@ use super::event::{
 use super::rows;
 use super::state::{AppState, Flash, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
 use super::table::Filter;
+use super::write::{Dialog, FormKey, SILENCE_FIELDS, SilenceForm, WriteAction, WritePlan};
 use crate::config::keymap::Keymap;
 use crate::config::keys::Key;
 use crate::model::pod_view::PodRow;
@@ -24,16 +25,51 @@ pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec
     if state.input.is_some() {
         return edit_input(state, event);
     }
+    if let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &mut state.overlay {
+        return match form.edit(event) {
+            FormKey::Editing => Vec::new(),
+            FormKey::Cancel => {
+                state.overlay = None;
+                Vec::new()
+            }
+            FormKey::Submit => {
+                let write = next_write_id(state);
+                if let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &mut state.overlay {
+                    match form.plan(write, state.now) {
+                        Ok(plan) => state.overlay = Some(Overlay::Dialog(Dialog::Confirm(plan))),
+                        Err(e) => form.error = Some(e),
+                    }
+                }
+                Vec::new()
+            }
+        };
+    }
     let Some(key) = Key::from_event(&event) else {
         return Vec::new();
     };
-    match keymap.lookup(state.mode(), key) {
+    let action = keymap.lookup(state.mode(), key);
+    // A dialog takes only its own keys: a stray `q` or view key must not act behind it.
+    let action = match (&state.overlay, action) {
+        (Some(Overlay::Dialog(_)), Some(a @ (Action::Confirm | Action::Cancel | Action::Back))) => {
+            Some(a)
+        }
+        (Some(Overlay::Dialog(_)), _) => None,
+        (_, a) => a,
+    };
+    match action {
         Some(action) => {
             state.flash = None;
             update(state, action)
         }
         None => Vec::new(),
     }
+}
+
+/// An id shared by one write's audit lines: its time and a per-session counter.
+fn next_write_id(state: &mut AppState) -> String {
+    let n = state.next_log_session;
+    state.next_log_session += 1;
+    format!("{}-{n}", state.now.format("%Y%m%dT%H%M%SZ"))
 }
 
 fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
@@ -84,6 +120,15 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.input = Some(Input::Filter(current));
         }
         Action::Back | Action::Cancel => return back(state),
+        Action::Confirm => return confirm(state),
+        Action::Alerts => switch_view(state, ViewId::Alerts),
+        Action::Silences => switch_view(state, ViewId::Silences),
+        Action::Audit => {
+            switch_view(state, ViewId::Audit);
+            return vec![Effect::LoadAudit];
+        }
+        Action::Silence => return open_silence_form(state),
+        Action::Expire => return plan_expiry(state),
         Action::Details => {
             if state.overlay.is_none() && state.view != ViewId::Overview {
                 state.details = !state.details;
@@ -105,8 +150,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Nodes => switch_view(state, ViewId::Nodes),
         Action::Events => switch_view(state, ViewId::Events),
         Action::Slo => switch_view(state, ViewId::Slo),
-        // The SLO list's order is its meaning (worst budget first); it does not re-sort.
-        Action::Sort | Action::ReverseSort if state.view == ViewId::Slo => {}
+        // These lists' order is their meaning (worst budget first; critical first; newest
+        // first); they do not re-sort.
+        Action::Sort | Action::ReverseSort
+            if matches!(
+                state.view,
+                ViewId::Slo | ViewId::Alerts | ViewId::Silences | ViewId::Audit
+            ) => {}
         Action::Sort => {
             let columns = rows::columns(state.view).len().max(1);
             let table = state.table_mut(state.view);
@@ -138,7 +188,6 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 l.container = (l.container + 1) % l.containers.len().max(1)
             });
         }
-        Action::Confirm => {}
     }
     rows::refresh(state);
     slo_history_effect(state)
@@ -165,6 +214,10 @@ fn slo_history_effect(state: &mut AppState) -> Vec<Effect> {
 }
 
 fn back(state: &mut AppState) -> Vec<Effect> {
+    // A write on its way cannot be called back; its dialog stays until the outcome is shown.
+    if let Some(Overlay::Dialog(Dialog::Sending { .. })) = &state.overlay {
+        return Vec::new();
+    }
     if let Some(overlay) = state.overlay.take() {
         return if matches!(overlay, Overlay::Logs(_)) {
             vec![Effect::CloseLogs]
@@ -192,6 +245,7 @@ fn scroll(state: &mut AppState, delta: isize) {
         Some(Overlay::Help { scroll }) | Some(Overlay::Yaml { scroll, .. }) => {
             *scroll = (*scroll as isize + delta).max(0) as usize;
         }
+        Some(Overlay::Dialog(_)) => {}
         Some(Overlay::Logs(l)) => {
             // Up moves back in time; the log view counts from the newest line.
             l.scroll = (l.scroll as isize - delta).clamp(0, l.lines.len() as isize) as usize;
@@ -229,7 +283,11 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
     if let Some(view) = ViewId::from_command(verb) {
         switch_view(state, view);
         rows::refresh(state);
-        return Vec::new();
+        return if view == ViewId::Audit {
+            vec![Effect::LoadAudit]
+        } else {
+            Vec::new()
+        };
     }
     match (verb, argument) {
         ("q" | "quit" | "q!", _) => {
@@ -266,7 +324,7 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             flash(state, format!("contexts: {list}"), false);
             Vec::new()
         }
-        ("slo" | "alerts" | "silences" | "backups" | "validation" | "audit", _) => {
+        ("backups" | "validation", _) => {
             flash(
                 state,
                 format!(":{verb} is not available in this version yet"),
@@ -278,7 +336,7 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             flash(
                 state,
                 format!(
-                    "unknown command `{verb}`: try :overview :rollouts :pods :nodes :events :ns NAME :ctx NAME"
+                    "unknown command `{verb}`: try :overview :rollouts :pods :nodes :events :slo :alerts :silences :audit :ns NAME :ctx NAME"
                 ),
                 true,
             );
@@ -424,7 +482,7 @@ fn open_yaml(state: &mut AppState) -> Vec<Effect> {
             .events
             .get(selected(ViewId::Events))
             .map(|r| (ObjectKind::Event, r.namespace.clone(), r.name.clone())),
-        ViewId::Overview | ViewId::Slo => None,
+        _ => None,
     };
     let Some((kind, namespace, name)) = target else {
         return Vec::new();
@@ -465,6 +523,23 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         }
         DataEvent::Unreachable { error } => state.unreachable = Some(error),
         DataEvent::Prometheus(event) => apply_prometheus(state, *event),
+        DataEvent::Alerts(observation) => state.alerts.apply(*observation),
+        DataEvent::Audit(contents) => state.alerts.audit = Some((state.now, contents)),
+        DataEvent::WriteOutcome { write, result } => {
+            if let Some(Overlay::Dialog(Dialog::Sending { plan, .. })) = &state.overlay
+                && plan.write == write
+            {
+                let plan = plan.clone();
+                state.overlay = Some(Overlay::Dialog(Dialog::Done { plan, result }));
+            } else {
+                // The dialog was closed (or another opened): say it in the footer instead.
+                let text = match &result {
+                    Ok(answer) => format!("write {write}: done ({answer})"),
+                    Err(e) => format!("write {write} failed: {e}"),
+                };
+                flash(state, text, result.is_err());
+            }
+        }
         DataEvent::Logs(event) => apply_logs(state, event),
         DataEvent::Yaml { request, text } => {
             if let Some(Overlay::Yaml {
@@ -529,4 +604,126 @@ fn apply_logs(state: &mut AppState, event: LogEvent) {
         LogEvent::Ended { session, reason } if session == l.session => l.ended = Some(reason),
         _ => {}
     }
+}
+
+/// `y`/`enter` in a dialog: a confirmed plan is sent; an outcome is dismissed.
+fn confirm(state: &mut AppState) -> Vec<Effect> {
+    match state.overlay.take() {
+        Some(Overlay::Dialog(Dialog::Confirm(plan))) => {
+            state.overlay = Some(Overlay::Dialog(Dialog::Sending {
+                plan: plan.clone(),
+                since: state.now,
+            }));
+            vec![Effect::Write(Box::new(plan))]
+        }
+        Some(Overlay::Dialog(Dialog::Done { .. })) => Vec::new(),
+        other => {
+            state.overlay = other;
+            Vec::new()
+        }
+    }
+}
+
+/// Writes are removed in read-only mode; the footer says why nothing happened.
+fn refuse_if_readonly(state: &mut AppState, what: &str) -> bool {
+    if state.readonly {
+        flash(
+            state,
+            format!("read-only: cannot {what} (started with --readonly)"),
+            true,
+        );
+    }
+    state.readonly
+}
+
+/// Where a write about `origins` goes: the first of them, with its address.
+fn destination(state: &AppState, origins: &[String]) -> Option<(String, String)> {
+    let origin = origins.first()?;
+    let address = state
+        .alerts
+        .origins
+        .iter()
+        .find(|(n, _)| n == origin)
+        .map_or_else(String::new, |(_, o)| o.address.clone());
+    Some((origin.clone(), address))
+}
+
+/// `s` on an alert: the silence form, matchers prefilled from the alert's labels.
+fn open_silence_form(state: &mut AppState) -> Vec<Effect> {
+    if state.view != ViewId::Alerts || refuse_if_readonly(state, "create a silence") {
+        return Vec::new();
+    }
+    let Some(row) = state
+        .rows
+        .alerts
+        .get(state.table(ViewId::Alerts).selected)
+        .cloned()
+    else {
+        flash(state, "silence: select an alert first".into(), true);
+        return Vec::new();
+    };
+    let Some((origin, address)) = destination(state, &row.merged.origins) else {
+        return Vec::new();
+    };
+    // Every label but the per-instance ones a silence should outlive.
+    let matchers: Vec<String> = row
+        .merged
+        .alert
+        .labels
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "pod" | "instance" | "pod_template_hash"))
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    let mut fields: [String; SILENCE_FIELDS.len()] = Default::default();
+    fields[0] = matchers.join(", ");
+    fields[1] = "2h".into();
+    fields[3] = state.alerts.author.clone();
+    state.overlay = Some(Overlay::Dialog(Dialog::SilenceForm(SilenceForm {
+        origin,
+        address,
+        fields,
+        // The comment is the one field that must be written.
+        focus: 2,
+        error: None,
+    })));
+    Vec::new()
+}
+
+/// `e` on a silence: the plan to expire it, waiting for confirmation.
+fn plan_expiry(state: &mut AppState) -> Vec<Effect> {
+    if state.view != ViewId::Silences || refuse_if_readonly(state, "expire a silence") {
+        return Vec::new();
+    }
+    let Some(row) = state
+        .rows
+        .silences
+        .get(state.table(ViewId::Silences).selected)
+        .cloned()
+    else {
+        flash(state, "expire: select a silence first".into(), true);
+        return Vec::new();
+    };
+    if row.silence().status.state == "expired" {
+        flash(
+            state,
+            format!("silence {} has already expired", row.silence().id),
+            true,
+        );
+        return Vec::new();
+    }
+    let Some((origin, address)) = destination(state, &row.merged.origins) else {
+        return Vec::new();
+    };
+    let write = next_write_id(state);
+    state.overlay = Some(Overlay::Dialog(Dialog::Confirm(WritePlan {
+        write,
+        origin,
+        address,
+        action: WriteAction::ExpireSilence {
+            id: row.silence().id.clone(),
+            matchers: row.matchers.clone(),
+            comment: row.silence().comment.clone(),
+        },
+    })));
+    Vec::new()
 }

@@ -1,4 +1,4 @@
-//! How to reach an HTTP service the console reads (Prometheus; Alertmanager next): where, with
+//! How to reach an HTTP service the console reads (Prometheus, Alertmanager): where, with
 //! which credentials and TLS settings, how long to wait and how often to ask.
 
 use std::path::{Path, PathBuf};
@@ -12,6 +12,9 @@ use super::diag::Diagnostic;
 /// The Prometheus the seed deploys, reached through the API server's service proxy: the one
 /// address that works from outside the cluster with nothing but a kubeconfig.
 pub const DEFAULT_PROMETHEUS: &str = "k8s://ms5-system/prometheus-service:9090";
+
+/// The seed's Alertmanager, the same way.
+pub const DEFAULT_ALERTMANAGER: &str = "k8s://ms5-system/alertmanager-service:9093";
 
 /// `[prometheus]` in config.toml, as written.
 #[derive(Debug, Clone, Default, Deserialize)]

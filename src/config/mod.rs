@@ -53,11 +53,33 @@ pub struct ConfigFile {
     pub readonly: Option<bool>,
     pub audit_log: Option<PathBuf>,
     pub prometheus_url: Option<String>,
-    pub alertmanager_url: Option<String>,
+    /// One address, or a list: `alertmanager-url = ["prod=http://...", "k8s://..."]`.
+    pub alertmanager_url: Option<OneOrMany>,
+    /// Who silences are created by, unless the dialog says otherwise (default: the local user).
+    pub author: Option<String>,
     /// `[[slo]]` tables: replace built-in SLOs of the same name, or add new ones.
     pub slo: Option<Vec<crate::slo::definition::RawSlo>>,
     /// `[prometheus]`: credentials, TLS, timeout and poll interval.
     pub prometheus: Option<endpoint::RawHttpOptions>,
+    /// `[alertmanager]`: the same options, for every Alertmanager.
+    pub alertmanager: Option<endpoint::RawHttpOptions>,
+}
+
+/// A string, or a list of strings.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn into_vec(self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s],
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 /// The flags that can override the config file.
@@ -71,7 +93,7 @@ pub struct Overrides {
     pub readonly: bool,
     pub audit_log: Option<PathBuf>,
     pub prometheus_url: Option<String>,
-    pub alertmanager_url: Option<String>,
+    pub alertmanager_urls: Vec<String>,
     pub no_color: bool,
     pub ascii: bool,
 }
@@ -86,11 +108,15 @@ pub struct Settings {
     pub readonly: bool,
     pub audit_log: Option<PathBuf>,
     pub prometheus_url: Option<String>,
-    pub alertmanager_url: Option<String>,
+    /// Every Alertmanager asked, as `[NAME=]URL` or `[NAME=]k8s://...`.
+    pub alertmanager_urls: Vec<String>,
+    /// The default author of silences.
+    pub author: String,
     pub ascii: bool,
     /// The SLOs in effect: built-in, overlaid by the config file's `[[slo]]` tables.
     pub slos: Vec<SloDefinition>,
     pub prometheus: endpoint::HttpOptions,
+    pub alertmanager: endpoint::HttpOptions,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -122,6 +148,13 @@ impl Settings {
         if let (Some((path, text)), Some(raw)) = (&file.0, file.1.prometheus.take()) {
             match raw.check(path, text) {
                 Ok(options) => prometheus = options,
+                Err(e) => errors.extend(e),
+            }
+        }
+        let mut alertmanager = endpoint::HttpOptions::default();
+        if let (Some((path, text)), Some(raw)) = (&file.0, file.1.alertmanager.take()) {
+            match raw.check(path, text) {
+                Ok(options) => alertmanager = options,
                 Err(e) => errors.extend(e),
             }
         }
@@ -190,7 +223,16 @@ impl Settings {
                     .or(file.prometheus_url)
                     .or_else(|| Some(endpoint::DEFAULT_PROMETHEUS.to_string())),
                 prometheus,
-                alertmanager_url: flags.alertmanager_url.clone().or(file.alertmanager_url),
+                alertmanager_urls: if !flags.alertmanager_urls.is_empty() {
+                    flags.alertmanager_urls.clone()
+                } else {
+                    file.alertmanager_url.map_or_else(
+                        || vec![endpoint::DEFAULT_ALERTMANAGER.to_string()],
+                        OneOrMany::into_vec,
+                    )
+                },
+                alertmanager,
+                author: file.author.unwrap_or_else(crate::audit::local_user),
                 ascii: flags.ascii,
                 slos,
                 files,
@@ -229,7 +271,7 @@ fn read_config_file(
             &path,
             &text,
             &e,
-            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, [prometheus], [[slo]]",
+            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, [prometheus], [alertmanager], [[slo]]",
         )),
     }
 }

@@ -3,12 +3,19 @@
 //! list: HA peers' copies of one alert (same fingerprint) collapse, keeping every origin; an
 //! Alertmanager that fails is reported against its name while the others still count.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use crate::alerting::model::GettableAlert;
+use chrono::Utc;
+use http::Method;
+use tokio::sync::mpsc;
+
+use crate::alerting::merge::{AlertsObservation, Answer, MergedAlerts, merge};
+use crate::alerting::model::{GettableAlert, GettableSilence, PostableSilence, SilenceCreated};
+use crate::app::event::DataEvent;
 use crate::config::endpoint::HttpOptions;
 
-use super::http::{first_line, get_proxied, http_client, k8s_proxy_path};
+use super::http::{first_line, http_client, k8s_proxy_path, send_proxied};
 
 pub enum Transport {
     Direct {
@@ -25,6 +32,8 @@ pub enum Transport {
 /// One Alertmanager and the name its alerts are shown with.
 pub struct AlertmanagerEndpoint {
     pub name: String,
+    /// The address as given (without the name), for plans and the audit log.
+    pub address: String,
     pub transport: Transport,
 }
 
@@ -37,7 +46,7 @@ impl AlertmanagerEndpoint {
     ) -> Result<AlertmanagerEndpoint, String> {
         let (name, target) = match spec.split_once('=') {
             Some((name, target)) if !name.contains("://") => (name.to_string(), target),
-            _ => (spec.to_string(), spec),
+            _ => (default_name(spec), spec),
         };
         let transport = if let Some(path) =
             k8s_proxy_path(target, "k8s://ms5-system/alertmanager-service:9093")
@@ -58,19 +67,63 @@ impl AlertmanagerEndpoint {
                 "{spec:?} is not an Alertmanager address: use [NAME=]http(s)://HOST:PORT or [NAME=]k8s://NAMESPACE/SERVICE:PORT"
             ));
         };
-        Ok(AlertmanagerEndpoint { name, transport })
+        Ok(AlertmanagerEndpoint {
+            name,
+            address: target.to_string(),
+            transport,
+        })
     }
 
     /// `GET /api/v2/alerts` with `params`, typed.
     pub async fn alerts(&self, params: &[(&str, String)]) -> Result<Vec<GettableAlert>, String> {
+        let body = self
+            .call(Method::GET, "/api/v2/alerts", params, None)
+            .await?;
+        parse(&body)
+    }
+
+    /// `GET /api/v2/silences`: every silence the Alertmanager still keeps.
+    pub async fn silences(&self) -> Result<Vec<GettableSilence>, String> {
+        let body = self
+            .call(Method::GET, "/api/v2/silences", &[], None)
+            .await?;
+        parse(&body)
+    }
+
+    /// `POST /api/v2/silences`: the new silence's id.
+    pub async fn create_silence(&self, silence: &PostableSilence) -> Result<String, String> {
+        let json = serde_json::to_vec(silence).map_err(|e| e.to_string())?;
+        let body = self
+            .call(Method::POST, "/api/v2/silences", &[], Some(json))
+            .await?;
+        parse::<SilenceCreated>(&body).map(|c| c.silence_id)
+    }
+
+    /// `DELETE /api/v2/silence/{id}`: the silence ends now.
+    pub async fn expire_silence(&self, id: &str) -> Result<(), String> {
+        let id: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
+        self.call(Method::DELETE, &format!("/api/v2/silence/{id}"), &[], None)
+            .await
+            .map(|_| ())
+    }
+
+    /// One request; a non-2xx answer becomes its reason.
+    async fn call(
+        &self,
+        method: Method,
+        api: &str,
+        params: &[(&str, String)],
+        json: Option<Vec<u8>>,
+    ) -> Result<bytes::Bytes, String> {
         let (status, body) = match &self.transport {
             Transport::Direct { http, base } => {
-                let response = http
-                    .get(format!("{base}/api/v2/alerts"))
-                    .query(params)
-                    .send()
-                    .await
-                    .map_err(|e| describe(&e))?;
+                let mut request = http.request(method, format!("{base}{api}")).query(params);
+                if let Some(json) = json {
+                    request = request
+                        .header(reqwest::header::CONTENT_TYPE, "application/json")
+                        .body(json);
+                }
+                let response = request.send().await.map_err(|e| describe(&e))?;
                 let status = response.status().as_u16();
                 let body = response.bytes().await.map_err(|e| describe(&e))?;
                 (status, body)
@@ -79,7 +132,7 @@ impl AlertmanagerEndpoint {
                 kube,
                 path,
                 timeout,
-            } => get_proxied(kube, path, "/api/v2/alerts", params, *timeout).await?,
+            } => send_proxied(kube, method, path, api, params, json, *timeout).await?,
         };
         if !(200..300).contains(&status) {
             // Alertmanager's reasons are JSON strings; the API server's are Status objects.
@@ -91,15 +144,29 @@ impl AlertmanagerEndpoint {
                     other => other["message"].as_str().map(String::from),
                 })
                 .unwrap_or_else(|| first_line(&text));
-            return Err(format!("HTTP {status}: {reason}"));
+            return Err(format!("HTTP {status}: {}", reason.trim()));
         }
-        serde_json::from_slice(&body).map_err(|e| {
-            format!(
-                "malformed answer ({e}): {}",
-                first_line(&String::from_utf8_lossy(&body))
-            )
-        })
+        Ok(body)
     }
+}
+
+/// An unnamed Alertmanager is shown by its service (`k8s://NS/SERVICE:PORT`) or `HOST:PORT`.
+fn default_name(target: &str) -> String {
+    let rest = target.split_once("://").map_or(target, |(_, rest)| rest);
+    if target.starts_with("k8s://") {
+        let service = rest.rsplit('/').next().unwrap_or(rest);
+        return service.split(':').next().unwrap_or(service).to_string();
+    }
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+    serde_json::from_slice(body).map_err(|e| {
+        format!(
+            "malformed answer ({e}): {}",
+            first_line(&String::from_utf8_lossy(body))
+        )
+    })
 }
 
 fn describe(e: &reqwest::Error) -> String {
@@ -113,53 +180,50 @@ fn describe(e: &reqwest::Error) -> String {
     text
 }
 
-/// One alert as the console shows it: the copy first seen, and every Alertmanager that has it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct MergedAlert {
-    pub alert: GettableAlert,
-    pub origins: Vec<String>,
+/// Asks every Alertmanager at once for its alerts and silences.
+pub async fn fetch_answers(endpoints: &[AlertmanagerEndpoint]) -> Vec<(String, Answer)> {
+    futures::future::join_all(endpoints.iter().map(|e| async move {
+        let (alerts, silences) = tokio::join!(e.alerts(&[]), e.silences());
+        let answer = match (alerts, silences) {
+            (Ok(a), Ok(s)) => Ok((a, s)),
+            (Err(e), _) | (_, Err(e)) => Err(e),
+        };
+        (e.name.clone(), answer)
+    }))
+    .await
 }
 
-/// Every Alertmanager's answer merged: alerts by fingerprint, failures by name.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct MergedAlerts {
-    pub alerts: Vec<MergedAlert>,
-    pub failures: Vec<(String, String)>,
+/// Every Alertmanager's answer, merged.
+pub async fn fetch_all(endpoints: &[AlertmanagerEndpoint]) -> MergedAlerts {
+    merge(fetch_answers(endpoints).await)
 }
 
-pub fn merge(answers: Vec<(String, Result<Vec<GettableAlert>, String>)>) -> MergedAlerts {
-    let mut merged = MergedAlerts::default();
-    for (origin, answer) in answers {
-        match answer {
-            Err(e) => merged.failures.push((origin, e)),
-            Ok(alerts) => {
-                for alert in alerts {
-                    match merged
-                        .alerts
-                        .iter_mut()
-                        .find(|m| m.alert.fingerprint == alert.fingerprint)
-                    {
-                        Some(m) if !m.origins.contains(&origin) => m.origins.push(origin.clone()),
-                        Some(_) => {}
-                        None => merged.alerts.push(MergedAlert {
-                            alert,
-                            origins: vec![origin.clone()],
-                        }),
-                    }
-                }
-            }
+/// Polls every Alertmanager each `interval` until aborted; also at once when `nudge` fires
+/// (after a write, so the change shows without waiting for the next poll).
+pub async fn poll(
+    endpoints: Arc<Vec<AlertmanagerEndpoint>>,
+    interval: Duration,
+    mut nudge: mpsc::Receiver<()>,
+    tx: mpsc::Sender<DataEvent>,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {}
+            Some(()) = nudge.recv() => {}
+        }
+        let answers = fetch_answers(&endpoints).await;
+        let observation = AlertsObservation {
+            at: Utc::now(),
+            answers,
+        };
+        if tx
+            .send(DataEvent::Alerts(Box::new(observation)))
+            .await
+            .is_err()
+        {
+            return;
         }
     }
-    merged
-}
-
-/// Asks every Alertmanager at once and merges the answers.
-pub async fn fetch_all(endpoints: &[AlertmanagerEndpoint]) -> MergedAlerts {
-    let answers = futures::future::join_all(
-        endpoints
-            .iter()
-            .map(|e| async move { (e.name.clone(), e.alerts(&[]).await) }),
-    )
-    .await;
-    merge(answers)
 }

@@ -46,6 +46,19 @@ pub async fn get_proxied(
     params: &[(&str, String)],
     timeout: Duration,
 ) -> Result<(u16, bytes::Bytes), String> {
+    send_proxied(kube, http::Method::GET, path, api, params, None, timeout).await
+}
+
+/// Any request through the API server's service proxy; a body is sent as JSON.
+pub async fn send_proxied(
+    kube: &kube::Client,
+    method: http::Method,
+    path: &str,
+    api: &str,
+    params: &[(&str, String)],
+    body: Option<Vec<u8>>,
+    timeout: Duration,
+) -> Result<(u16, bytes::Bytes), String> {
     let query: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
@@ -54,8 +67,12 @@ pub async fn get_proxied(
     } else {
         format!("{path}{api}?{query}")
     };
-    let request = http::Request::get(uri)
-        .body(kube::client::Body::empty())
+    let mut request = http::Request::builder().method(method).uri(uri);
+    if body.is_some() {
+        request = request.header(http::header::CONTENT_TYPE, "application/json");
+    }
+    let request = request
+        .body(body.map_or_else(kube::client::Body::empty, kube::client::Body::from))
         .map_err(|e| e.to_string())?;
     let response = tokio::time::timeout(timeout, kube.send(request))
         .await

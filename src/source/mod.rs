@@ -9,3 +9,4 @@ pub mod kube;
 pub mod logs;
 pub mod prometheus;
 pub mod slim;
+pub mod write;

@@ -146,13 +146,27 @@ pub fn source_health(
 }
 
 pub fn tabs(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let label = |view: ViewId, short: bool| {
+        let keys = ui.keymap.effective_keys(Mode::Global, view_action(view));
+        // Short titles on a narrow terminal; the current view always keeps its full title.
+        let title = if short && view != state.view {
+            view.short_title()
+        } else {
+            view.title()
+        };
+        match keys.first() {
+            Some(k) => format!("{k}:{title}"),
+            None => title.to_string(),
+        }
+    };
+    let full: usize = ViewId::ALL
+        .iter()
+        .map(|v| label(*v, false).chars().count() + 2)
+        .sum();
+    let short = full + 1 > area.width as usize;
     let mut spans = vec![Span::raw(" ")];
     for view in ViewId::ALL {
-        let keys = ui.keymap.effective_keys(Mode::Global, view_action(view));
-        let label = match keys.first() {
-            Some(k) => format!("{}:{}", k, view.title()),
-            None => view.title().to_string(),
-        };
+        let label = label(view, short);
         let role = if view == state.view {
             "accent"
         } else {
@@ -175,6 +189,9 @@ pub fn view_action(view: ViewId) -> Action {
         ViewId::Pods => Action::Pods,
         ViewId::Nodes => Action::Nodes,
         ViewId::Events => Action::Events,
+        ViewId::Alerts => Action::Alerts,
+        ViewId::Silences => Action::Silences,
+        ViewId::Audit => Action::Audit,
     }
 }
 
@@ -201,6 +218,27 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
             Action::Help,
             Action::Quit,
             Action::Details,
+            Action::Command,
+            Action::NextView,
+        ],
+        Mode::Alerts => &[
+            Action::Help,
+            Action::Quit,
+            Action::Filter,
+            Action::Details,
+            Action::Silence,
+            Action::Command,
+        ],
+        Mode::Silences => &[
+            Action::Help,
+            Action::Quit,
+            Action::Details,
+            Action::Expire,
+            Action::Command,
+        ],
+        Mode::Audit => &[
+            Action::Help,
+            Action::Quit,
             Action::Command,
             Action::NextView,
         ],
@@ -255,21 +293,37 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             flash.text.clone(),
             ui.style(if flash.error { "critical" } else { "text" }),
         )),
-        (None, None) => hints(state.mode(), ui),
+        // The form's own last line says which keys do what; `y` there is a letter.
+        (None, None)
+            if matches!(
+                state.overlay,
+                Some(crate::app::state::Overlay::Dialog(
+                    crate::app::write::Dialog::SilenceForm(_)
+                ))
+            ) =>
+        {
+            Line::from(Span::styled(" typing into the form", ui.style("muted")))
+        }
+        (None, None) => hints(state.mode(), state.readonly, ui),
     };
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn hints(mode: Mode, ui: &Ui) -> Line<'static> {
+fn hints(mode: Mode, readonly: bool, ui: &Ui) -> Line<'static> {
     let mut spans = Vec::new();
     for action in hint_actions(mode) {
         let keys = ui.keymap.effective_keys(mode, *action);
         let Some(key) = keys.first() else { continue };
         spans.push(Span::styled(format!(" {key}"), ui.style("key")));
-        spans.push(Span::styled(
-            format!(" {} ", action.description()),
-            ui.style("muted"),
-        ));
+        // In read-only mode a write's key says so, rather than offering what it will not do.
+        if readonly && action.is_destructive() {
+            spans.push(Span::styled(" read-only ", ui.style("warning")));
+        } else {
+            spans.push(Span::styled(
+                format!(" {} ", action.description()),
+                ui.style("muted"),
+            ));
+        }
     }
     Line::from(spans)
 }

@@ -1,6 +1,9 @@
 //! Views: pure functions from state to a frame. No I/O, no awaiting, no state changes.
 
+pub mod alerts;
+pub mod audit;
 pub mod chrome;
+pub mod dialog;
 pub mod events;
 pub mod nodes;
 pub mod overlays;
@@ -47,16 +50,27 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
             ..
         }) => overlays::yaml(frame, body, title, lines, *scroll, ui),
         Some(Overlay::Logs(logs)) => overlays::logs(frame, body, state, logs, ui),
-        None => match state.view {
-            ViewId::Overview => overview::render(frame, body, state, ui),
-            ViewId::Rollouts => rollouts::render(frame, body, state, ui),
-            ViewId::Pods => pods::render(frame, body, state, ui),
-            ViewId::Nodes => nodes::render(frame, body, state, ui),
-            ViewId::Events => events::render(frame, body, state, ui),
-            ViewId::Slo => slo::render(frame, body, state, ui),
-        },
+        Some(Overlay::Dialog(dialog)) => {
+            view(frame, body, state, ui);
+            dialog::render(frame, body, state, dialog, ui);
+        }
+        None => view(frame, body, state, ui),
     }
     chrome::footer(frame, footer, state, ui);
+}
+
+fn view(frame: &mut Frame, body: Rect, state: &AppState, ui: &Ui) {
+    match state.view {
+        ViewId::Overview => overview::render(frame, body, state, ui),
+        ViewId::Rollouts => rollouts::render(frame, body, state, ui),
+        ViewId::Pods => pods::render(frame, body, state, ui),
+        ViewId::Nodes => nodes::render(frame, body, state, ui),
+        ViewId::Events => events::render(frame, body, state, ui),
+        ViewId::Slo => slo::render(frame, body, state, ui),
+        ViewId::Alerts => alerts::render_alerts(frame, body, state, ui),
+        ViewId::Silences => alerts::render_silences(frame, body, state, ui),
+        ViewId::Audit => audit::render(frame, body, state, ui),
+    }
 }
 
 /// Table rows that fit in the body at this terminal size (for paging).

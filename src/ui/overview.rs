@@ -6,10 +6,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
+use super::alerts;
 use super::chrome::watch_freshness;
 use super::slo;
 use super::style::Ui;
 use super::table::panel;
+use crate::app::alerts::SEVERITIES;
 use crate::app::event::{SourceHealth, SourceId};
 use crate::app::state::AppState;
 use crate::app::summary::NamespaceSummary;
@@ -36,7 +38,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             .areas(slo_area);
     slo_panel(frame, slo_left, state, ui);
     floor_panel(frame, floor_right, state, ui);
-    nodes_panel(frame, nodes_area, state, ui);
+    let [nodes_left, alerts_right] =
+        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)])
+            .areas(nodes_area);
+    nodes_panel(frame, nodes_left, state, ui);
+    alerts_panel(frame, alerts_right, state, ui);
     warnings_panel(frame, events_area, state, ui);
 }
 
@@ -240,6 +246,53 @@ fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     ];
     let block = panel("Nodes", watch_freshness(state, Some("nodes")), ui);
     frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
+/// Active alerts by severity, how many are silenced or inhibited, and the newest critical.
+fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let s = &state.rows.alert_summary;
+    let mut counts = Vec::new();
+    for (i, name) in SEVERITIES.iter().enumerate() {
+        let n = s.by_severity[i];
+        let role = if n == 0 {
+            "muted"
+        } else {
+            alerts::severity_role(name)
+        };
+        counts.push(Span::styled(format!("{n} {name} "), ui.style(role)));
+    }
+    if s.by_severity[SEVERITIES.len()] > 0 {
+        counts.push(Span::styled(
+            format!("{} other ", s.by_severity[SEVERITIES.len()]),
+            ui.style("text"),
+        ));
+    }
+    // Suppressed alerts are counted apart: someone is on them, or a worse alert covers them.
+    let mut suppressed = format!("{} {} silenced", ui.symbols.separator.trim(), s.silenced);
+    if s.inhibited > 0 {
+        suppressed.push_str(&format!(" {} inhibited", s.inhibited));
+    }
+    counts.push(Span::styled(suppressed, ui.style("muted")));
+    let newest = match &s.newest_critical {
+        Some(row) => Line::from(vec![
+            Span::styled("newest critical: ", ui.style("muted")),
+            Span::styled(row.alertname.clone(), ui.style("critical")),
+            Span::raw(format!(" {}/{} ", row.namespace, row.service)),
+            Span::styled(
+                format!("{} ago", human_age(row.merged.alert.starts_at, state.now)),
+                ui.style("muted"),
+            ),
+        ]),
+        None => Line::from(Span::styled("no critical alert firing", ui.style("ok"))),
+    };
+    let mut block = panel("Alerts", alerts::freshness(state), ui);
+    if let Some(reason) = alerts::failures(state, ui) {
+        block = block.title_bottom(reason);
+    }
+    frame.render_widget(
+        Paragraph::new(vec![Line::from(counts), newest]).block(block),
+        area,
+    );
 }
 
 fn warnings_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {

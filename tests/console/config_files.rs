@@ -63,7 +63,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--keymap",
         "keymap_unknown_table.toml",
-        "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, slo, logs, yaml, help, dialog",
+        "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, slo, alerts, silences, audit, logs, yaml, help, dialog",
     ),
     (
         "--theme",
@@ -88,7 +88,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--config",
         "config_unknown_key.toml",
-        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `slo`, `prometheus`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, [prometheus], [[slo]]",
+        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `prometheus`, `alertmanager`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, [prometheus], [alertmanager], [[slo]]",
     ),
     (
         "--config",

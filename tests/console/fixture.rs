@@ -19,6 +19,9 @@ use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use serde_json::{Value, json};
 
+#[path = "alert_fixture.rs"]
+pub mod alert_fixture;
+
 pub fn now() -> DateTime<Utc> {
     "2026-11-27T10:00:00Z".parse().unwrap()
 }
@@ -570,6 +573,8 @@ pub fn state() -> AppState {
         ms5_console::app::update::apply(&mut state, e);
     }
     ms5_console::app::update::apply(&mut state, slo_observation());
+    state.alerts = alert_fixture::alert_state();
+    ms5_console::app::update::apply(&mut state, alert_fixture::observation());
     rows::refresh(&mut state);
     state
 }

@@ -1,5 +1,6 @@
 //! The console: views, key handling, config files and the real binary in a terminal.
 
+mod alert_views;
 mod app;
 mod config_files;
 mod e2e;

@@ -1,0 +1,97 @@
+//! `:audit`: every write the console made (its audit log), newest first; unreadable lines are
+//! counted on the panel, not allowed to hide the rest.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Rect};
+use ratatui::text::Span;
+use ratatui::widgets::Cell;
+
+use super::style::Ui;
+use super::table::{TableSpec, draw, panel, position};
+use crate::app::rows::{AUDIT_COLUMNS, audit_records};
+use crate::app::state::{AppState, ViewId};
+use crate::audit::Phase;
+use crate::model::age::human_age;
+
+const WIDTHS: &[Constraint] = &[
+    Constraint::Length(19),
+    Constraint::Length(9),
+    Constraint::Length(14),
+    Constraint::Length(32),
+    Constraint::Length(10),
+    Constraint::Min(24),
+    Constraint::Length(6),
+    Constraint::Length(30),
+];
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let table = state.table(ViewId::Audit);
+    let records = audit_records(state);
+    let path = state
+        .alerts
+        .audit_path
+        .as_ref()
+        .map_or_else(|| "no audit log".to_string(), |p| p.display().to_string());
+    let freshness = match &state.alerts.audit {
+        None => (format!("{path}: reading"), "stale"),
+        Some((at, Ok(_))) => (
+            format!("{path}: read {} ago", human_age(*at, state.now)),
+            "ok",
+        ),
+        Some((_, Err(_))) => (format!("{path}: unreadable"), "critical"),
+    };
+    let bottom = match &state.alerts.audit {
+        Some((_, Err(e))) => Span::styled(format!(" error: {e} "), ui.style("critical")),
+        Some((_, Ok(c))) if !c.problems.is_empty() => {
+            let lines: Vec<String> = c.problems.iter().map(|(n, _)| n.to_string()).collect();
+            Span::styled(
+                format!(
+                    " {} unreadable line(s) skipped: {} ",
+                    c.problems.len(),
+                    lines.join(",")
+                ),
+                ui.style("warning"),
+            )
+        }
+        _ => Span::styled(position(records.len(), table, &[], ui), ui.style("muted")),
+    };
+    let block = panel("Audit log, newest first", freshness, ui).title_bottom(bottom);
+    draw(
+        frame,
+        area,
+        block,
+        TableSpec {
+            columns: AUDIT_COLUMNS,
+            widths: WIDTHS,
+            hide_order: &[7, 4, 6],
+            len: records.len(),
+            table,
+        },
+        ui,
+        |i| {
+            let r = &records[i];
+            let (phase, role) = match r.phase {
+                Phase::Pending => ("pending", "warning"),
+                Phase::Succeeded => ("succeeded", "ok"),
+                Phase::Failed => ("failed", "critical"),
+            };
+            vec![
+                Cell::from(Span::styled(
+                    r.time.format("%Y-%m-%d %H:%M:%S").to_string(),
+                    ui.style("muted"),
+                )),
+                Cell::from(Span::styled(phase, ui.style(role))),
+                Cell::from(r.action.clone()),
+                Cell::from(r.target.clone()),
+                Cell::from(Span::styled(r.local_user.clone(), ui.style("muted"))),
+                Cell::from(r.result.clone().unwrap_or_default()),
+                Cell::from(
+                    r.duration_ms
+                        .map(|ms| format!("{ms}ms"))
+                        .unwrap_or_default(),
+                ),
+                Cell::from(Span::styled(r.parameters.to_string(), ui.style("muted"))),
+            ]
+        },
+    );
+}

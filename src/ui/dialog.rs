@@ -1,0 +1,136 @@
+//! The write dialog, drawn over the view it was opened from: the silence form, then the plan
+//! (exactly what will be sent, and where), then sending, then the server's answer.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph, Wrap};
+
+use super::style::Ui;
+use super::table::panel;
+use crate::app::action::{Action, Mode};
+use crate::app::state::AppState;
+use crate::app::write::{Dialog, SILENCE_FIELDS, WritePlan};
+use crate::model::age::human_age;
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, ui: &Ui) {
+    let (title, lines, role) = match dialog {
+        Dialog::SilenceForm(form) => {
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    format!("to {} ({})", form.origin, form.address),
+                    ui.style("muted"),
+                )),
+                Line::raw(""),
+            ];
+            for (i, name) in SILENCE_FIELDS.iter().enumerate() {
+                let focused = i == form.focus;
+                let mut spans = vec![
+                    Span::styled(
+                        format!("{}{name:<10}", if focused { "> " } else { "  " }),
+                        ui.style(if focused { "accent" } else { "muted" }),
+                    ),
+                    Span::styled(form.fields[i].clone(), ui.style("text")),
+                ];
+                if focused {
+                    spans.push(Span::styled("_", ui.style("accent")));
+                }
+                lines.push(Line::from(spans));
+            }
+            lines.push(Line::raw(""));
+            if let Some(error) = &form.error {
+                lines.push(Line::from(Span::styled(
+                    error.clone(),
+                    ui.style("critical"),
+                )));
+            }
+            lines.push(Line::from(Span::styled(
+                "tab/up/down field · type to edit · ctrl-u clear · enter review · esc cancel",
+                ui.style("muted"),
+            )));
+            ("New silence", lines, "accent")
+        }
+        Dialog::Confirm(plan) => {
+            let mut lines = plan_lines(plan, ui);
+            lines.push(Line::raw(""));
+            let confirm = keys(ui, Action::Confirm);
+            let cancel = keys(ui, Action::Cancel);
+            lines.push(Line::from(vec![
+                Span::styled(format!("{confirm} "), ui.style("key")),
+                Span::styled("send  ", ui.style("text")),
+                Span::styled(format!("{cancel} "), ui.style("key")),
+                Span::styled("cancel (nothing is sent)", ui.style("text")),
+            ]));
+            ("Confirm: nothing is sent before you do", lines, "warning")
+        }
+        Dialog::Sending { plan, since } => {
+            let mut lines = plan_lines(plan, ui);
+            lines.push(Line::raw(""));
+            lines.push(Line::from(Span::styled(
+                format!("sending... ({})", human_age(*since, state.now)),
+                ui.style("stale"),
+            )));
+            ("Sending", lines, "stale")
+        }
+        Dialog::Done { plan, result } => {
+            let mut lines = plan_lines(plan, ui);
+            lines.push(Line::raw(""));
+            lines.push(match result {
+                Ok(answer) => Line::from(vec![
+                    Span::styled("done: ", ui.style("ok")),
+                    Span::styled(answer.clone(), ui.style("text")),
+                ]),
+                Err(e) => Line::from(vec![
+                    Span::styled("failed: ", ui.style("critical")),
+                    Span::styled(e.clone(), ui.style("text")),
+                ]),
+            });
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "audited as write {} · {} close",
+                    plan.write,
+                    keys(ui, Action::Cancel)
+                ),
+                ui.style("muted"),
+            )));
+            let role = if result.is_ok() { "ok" } else { "critical" };
+            ("Outcome", lines, role)
+        }
+    };
+    let width = area.width.saturating_sub(4).min(96);
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    // Long values wrap: the height counts wrapped rows, so the keys at the end stay visible.
+    let rows = paragraph.line_count(width.saturating_sub(2));
+    let height = (rows as u16 + 2).min(area.height);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    frame.render_widget(Clear, popup);
+    let block = panel(title, (String::new(), role), ui).border_style(ui.style(role));
+    frame.render_widget(paragraph.block(block), popup);
+}
+
+/// `y/enter`: the dialog's keys for an action, from the keymap in force.
+fn keys(ui: &Ui, action: Action) -> String {
+    ui.keymap
+        .effective_keys(Mode::Dialog, action)
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+fn plan_lines(plan: &WritePlan, ui: &Ui) -> Vec<Line<'static>> {
+    plan.lines()
+        .into_iter()
+        .map(|(label, value)| {
+            Line::from(vec![
+                Span::styled(format!("{label:<9}"), ui.style("muted")),
+                Span::styled(value, ui.style("text")),
+            ])
+        })
+        .collect()
+}

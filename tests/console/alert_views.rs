@@ -1,0 +1,432 @@
+//! `:alerts`, `:silences`, `:audit` and the write dialog: what is on screen (snapshots and
+//! colours) and what each key does — above all, that nothing is sent before it is confirmed and
+//! nothing at all in read-only mode.
+
+use chrono::Duration;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use ms5_console::alerting::model::PostableSilence;
+use ms5_console::app::event::{DataEvent, Effect};
+use ms5_console::app::rows;
+use ms5_console::app::state::{AppState, Overlay, ViewId};
+use ms5_console::app::update::{apply, handle_key};
+use ms5_console::app::write::{Dialog, WriteAction, WritePlan};
+use ms5_console::audit::{AuditRecord, Contents, Phase, SCHEMA};
+use ms5_console::config::keymap::Keymap;
+use ms5_console::config::theme::Theme;
+use ratatui::buffer::Buffer;
+use ratatui::style::{Color, Modifier};
+
+use crate::fixture::alert_fixture::SILENCE_ACTIVE;
+use crate::fixture::{self, draw, now, screen, state};
+
+fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
+    let effects = handle_key(
+        state,
+        &Keymap::default_keymap(),
+        KeyEvent::new(code, KeyModifiers::NONE),
+    );
+    rows::refresh(state);
+    effects
+}
+
+fn type_text(state: &mut AppState, text: &str) -> Vec<Effect> {
+    text.chars()
+        .flat_map(|c| key(state, KeyCode::Char(c)))
+        .collect()
+}
+
+fn on_view(view: ViewId) -> AppState {
+    let mut s = state();
+    s.view = view;
+    rows::refresh(&mut s);
+    s
+}
+
+/// Where `needle` first appears on screen, as (x, y).
+fn find(buffer: &Buffer, needle: &str) -> (u16, u16) {
+    let text = fixture::text(buffer);
+    for (y, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            return (line[..byte].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("`{needle}` not on screen:\n{text}");
+}
+
+#[test]
+fn alerts_critical_first_with_what_suppresses_each() {
+    for (w, h) in [(80, 24), (160, 45)] {
+        let s = on_view(ViewId::Alerts);
+        assert_snapshot!(format!("alerts_{w}x{h}"), screen(&s, w, h));
+    }
+    let s = on_view(ViewId::Alerts);
+    let names: Vec<&str> = s.rows.alerts.iter().map(|r| r.alertname.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "MS5DatabaseDown",
+            "MS5SLOFastBurn",
+            "MS5BackupFailed",
+            "MS5HighLatency",
+            "MS5DiskFilling",
+            "MS5CertificateExpiringSoon"
+        ],
+        "critical, high, medium, low; by name within a severity"
+    );
+    // HA peers' copies are one row, with both origins.
+    assert_eq!(s.rows.alerts[0].merged.origins, ["am-0", "am-1"]);
+}
+
+#[test]
+fn alert_colours() {
+    let s = on_view(ViewId::Alerts);
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    let cell = |needle: &str| &buffer[find(&buffer, needle)];
+    assert_eq!(cell("critical MS5DatabaseDown").fg, Color::Red);
+    assert!(
+        cell("critical MS5DatabaseDown")
+            .modifier
+            .contains(Modifier::BOLD)
+    );
+    assert_eq!(cell("high     MS5HighLatency").fg, Color::Yellow);
+    assert_eq!(cell("low      MS5Cert").fg, Color::DarkGray);
+    assert_eq!(
+        cell("silenced 5c1e0b7a").fg,
+        Color::DarkGray,
+        "someone is on it"
+    );
+    assert_eq!(cell("inhibited by MS5SLOFastBurn").fg, Color::DarkGray);
+    // The unreachable DR Alertmanager makes the panel's freshness critical, and says why.
+    assert_eq!(cell("alertmanager am-0,am-1,am-dr").fg, Color::Red);
+    assert!(fixture::text(&buffer).contains("am-dr: error sending request"));
+}
+
+#[test]
+fn alert_details_show_labels_annotations_generator_and_receivers() {
+    let mut s = on_view(ViewId::Alerts);
+    key(&mut s, KeyCode::Down);
+    key(&mut s, KeyCode::Enter);
+    let text = screen(&s, 160, 45);
+    assert_snapshot!("alert_details_160x45", text);
+    for needle in [
+        "receivers     ms5-oncall",
+        "generator     http://prometheus-service:9090/graph",
+        "  slo         backend-availability",
+        "  runbook_url https://runbooks.ms5.example/ms5slofastburn",
+        "  description",
+        "from          am-0,am-1",
+    ] {
+        assert!(text.contains(needle), "{needle}:\n{text}");
+    }
+}
+
+#[test]
+fn matcher_and_text_filters_and_a_filter_that_does_not_parse() {
+    let mut s = on_view(ViewId::Alerts);
+    key(&mut s, KeyCode::Char('/'));
+    type_text(&mut s, r#"service="postgres", severity=~"crit.*""#);
+    key(&mut s, KeyCode::Enter);
+    let names: Vec<&str> = s.rows.alerts.iter().map(|r| r.alertname.as_str()).collect();
+    assert_eq!(names, ["MS5DatabaseDown"]);
+
+    key(&mut s, KeyCode::Char('/'));
+    key(&mut s, KeyCode::Backspace);
+    press_ctrl_u(&mut s);
+    type_text(&mut s, "backup");
+    key(&mut s, KeyCode::Enter);
+    let names: Vec<&str> = s.rows.alerts.iter().map(|r| r.alertname.as_str()).collect();
+    assert_eq!(names, ["MS5BackupFailed"], "plain text: case-insensitive");
+
+    key(&mut s, KeyCode::Char('/'));
+    press_ctrl_u(&mut s);
+    type_text(&mut s, r#"severity="critical"#);
+    key(&mut s, KeyCode::Enter);
+    let text = screen(&s, 80, 24);
+    assert_snapshot!("alerts_bad_filter_80x24", text);
+    assert!(text.contains("filter does not parse"), "{text}");
+    assert!(s.rows.alerts.is_empty(), "a broken filter matches nothing");
+}
+
+fn press_ctrl_u(s: &mut AppState) {
+    handle_key(
+        s,
+        &Keymap::default_keymap(),
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+    );
+}
+
+#[test]
+fn silences_active_first_with_matched_alerts() {
+    let s = on_view(ViewId::Silences);
+    assert_snapshot!("silences_160x45", screen(&s, 160, 45));
+    let states: Vec<&str> = s
+        .rows
+        .silences
+        .iter()
+        .map(|r| r.silence().status.state.as_str())
+        .collect();
+    assert_eq!(states, ["active", "pending", "expired"]);
+    assert_eq!(
+        s.rows.silences[0].matched,
+        ["MS5BackupFailed (ms5-production/postgres)"]
+    );
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    assert_eq!(buffer[find(&buffer, "active   5c1e0b7a")].fg, Color::Green);
+    assert_eq!(buffer[find(&buffer, "pending  a1b2c3d4")].fg, Color::Yellow);
+    assert_eq!(
+        buffer[find(&buffer, "expired  0d9e8f7a")].fg,
+        Color::DarkGray
+    );
+}
+
+fn record(write: &str, phase: Phase, minutes_ago: i64, result: Option<&str>) -> AuditRecord {
+    AuditRecord {
+        schema: SCHEMA,
+        write: write.into(),
+        time: now() - Duration::minutes(minutes_ago),
+        phase,
+        local_user: "jdoe".into(),
+        identity: "kube user clusterUser_ms5 context aks-ms5-prod via k8s://ms5-system/alertmanager-0:9093".into(),
+        target: "alertmanager am-0".into(),
+        action: "create-silence".into(),
+        parameters: serde_json::json!({"comment": "INC-7"}),
+        result: result.map(String::from),
+        duration_ms: result.map(|_| 41),
+    }
+}
+
+#[test]
+fn audit_newest_first_and_unreadable_lines_counted() {
+    let mut s = on_view(ViewId::Audit);
+    s.alerts.audit_path = Some("/home/jdoe/.local/state/ms5-console/audit.jsonl".into());
+    let contents = Contents {
+        records: vec![
+            record("w3", Phase::Pending, 1, None),
+            record(
+                "w2",
+                Phase::Failed,
+                5,
+                Some("HTTP 400: Failed to create silence"),
+            ),
+            record("w2", Phase::Pending, 5, None),
+            record("w1", Phase::Succeeded, 9, Some("5c1e0b7a-3f4e")),
+            record("w1", Phase::Pending, 9, None),
+        ],
+        problems: vec![(4, "expected value at line 1 column 1".into())],
+    };
+    apply(&mut s, DataEvent::Audit(Ok(contents)));
+    rows::refresh(&mut s);
+    assert_snapshot!("audit_160x45", screen(&s, 160, 45));
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    assert_eq!(buffer[find(&buffer, "failed ")].fg, Color::Red);
+    assert_eq!(buffer[find(&buffer, "succeeded")].fg, Color::Green);
+    assert_eq!(
+        buffer[find(&buffer, "pending")].fg,
+        Color::Yellow,
+        "a pending line without outcome stands out"
+    );
+    assert_eq!(
+        buffer[find(&buffer, "1 unreadable line(s) skipped: 4")].fg,
+        Color::Yellow
+    );
+}
+
+/// `s` on the first alert, a comment typed, enter: the plan, waiting.
+fn planned_silence(s: &mut AppState) -> WritePlan {
+    key(s, KeyCode::Char('s'));
+    type_text(s, "INC-42 failover in progress");
+    key(s, KeyCode::Enter);
+    match &s.overlay {
+        Some(Overlay::Dialog(Dialog::Confirm(plan))) => plan.clone(),
+        other => panic!("expected the plan, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_silence_form_is_prefilled_and_requires_a_comment() {
+    let mut s = on_view(ViewId::Alerts);
+    assert!(key(&mut s, KeyCode::Char('s')).is_empty());
+    let text = screen(&s, 120, 30);
+    assert_snapshot!("silence_form_120x30", text);
+    let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &s.overlay else {
+        panic!("the form");
+    };
+    assert_eq!(
+        form.fields[0],
+        r#"alertname="MS5DatabaseDown", namespace="ms5-production", service="postgres", severity="critical""#
+    );
+    assert!(
+        text.contains(r#"matchers  alertname="MS5DatabaseDown""#),
+        "{text}"
+    );
+    assert!(text.contains("duration  2h"));
+    assert!(text.contains("author    j.doe"), "from config");
+    // Enter without a comment: the form says why, and nothing is sent.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(
+        screen(&s, 120, 30).contains("comment is required"),
+        "{}",
+        screen(&s, 120, 30)
+    );
+    // A bad duration is caught too.
+    key(&mut s, KeyCode::Up);
+    key(&mut s, KeyCode::Backspace);
+    key(&mut s, KeyCode::Backspace);
+    type_text(&mut s, "soon");
+    key(&mut s, KeyCode::Enter);
+    assert!(screen(&s, 120, 30).contains("duration \"soon\": write at least 1m"));
+    // `q` typed into the form is text, not quit.
+    assert!(!s.quit);
+}
+
+#[test]
+fn nothing_is_sent_before_confirmation_and_cancel_sends_nothing() {
+    let mut s = on_view(ViewId::Alerts);
+    let plan = planned_silence(&mut s);
+    let text = screen(&s, 120, 30);
+    assert_snapshot!("silence_plan_120x30", text);
+    for needle in [
+        "server   am-0 (k8s://ms5-system/alertmanager-0:9093)",
+        "request  POST /api/v2/silences",
+        "start    2026-11-27 10:00:00 UTC",
+        "end      2026-11-27 12:00:00 UTC",
+        "author   j.doe",
+        "comment  INC-42 failover in progress",
+        "y/enter send",
+    ] {
+        assert!(text.contains(needle), "{needle}:\n{text}");
+    }
+    let WriteAction::CreateSilence(PostableSilence { matchers, .. }) = &plan.action else {
+        panic!("a silence");
+    };
+    assert_eq!(matchers.len(), 4);
+    // Keys other than confirm/cancel do nothing behind the dialog.
+    for c in ['q', '3', 'j'] {
+        assert!(key(&mut s, KeyCode::Char(c)).is_empty());
+    }
+    assert!(!s.quit);
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::Dialog(Dialog::Confirm(_)))
+    ));
+    // `n` cancels: no effect at all.
+    assert!(key(&mut s, KeyCode::Char('n')).is_empty());
+    assert!(s.overlay.is_none());
+    // Esc cancels too.
+    planned_silence(&mut s);
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn confirming_sends_once_and_shows_the_outcome() {
+    let mut s = on_view(ViewId::Alerts);
+    let plan = planned_silence(&mut s);
+    let effects = key(&mut s, KeyCode::Char('y'));
+    assert_eq!(effects, vec![Effect::Write(Box::new(plan.clone()))]);
+    assert!(screen(&s, 120, 30).contains("sending..."));
+    // Neither a second confirm nor esc can send again or hide a write on its way.
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    apply(
+        &mut s,
+        DataEvent::WriteOutcome {
+            write: plan.write.clone(),
+            result: Ok("8f2a6c1e-0000-4000-8000-000000000001".into()),
+        },
+    );
+    let text = screen(&s, 120, 30);
+    assert_snapshot!("silence_done_120x30", text);
+    assert!(text.contains("done: 8f2a6c1e-0000-4000-8000-000000000001"));
+    assert!(key(&mut s, KeyCode::Esc).is_empty());
+    assert!(s.overlay.is_none());
+
+    // A server error is shown as such.
+    let plan = planned_silence(&mut s);
+    key(&mut s, KeyCode::Enter);
+    apply(
+        &mut s,
+        DataEvent::WriteOutcome {
+            write: plan.write,
+            result: Err("HTTP 400: Failed to create silence: invalid label matcher".into()),
+        },
+    );
+    let buffer = draw(&s, 120, 30, &Theme::default_theme(), false);
+    assert_eq!(buffer[find(&buffer, "failed: HTTP 400")].fg, Color::Red);
+}
+
+#[test]
+fn expiring_a_silence_is_planned_and_confirmed_the_same_way() {
+    let mut s = on_view(ViewId::Silences);
+    assert!(key(&mut s, KeyCode::Char('e')).is_empty());
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains(&format!("request  DELETE /api/v2/silence/{SILENCE_ACTIVE}")),
+        "{text}"
+    );
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::Write(plan)] = effects.as_slice() else {
+        panic!("one write, got {effects:?}");
+    };
+    assert_eq!(plan.verb(), "expire-silence");
+    // An expired silence cannot be expired again.
+    key(&mut s, KeyCode::Esc);
+    s.overlay = None;
+    key(&mut s, KeyCode::Char('G'));
+    assert!(key(&mut s, KeyCode::Char('e')).is_empty());
+    assert!(s.overlay.is_none());
+    assert!(screen(&s, 120, 30).contains("has already expired"));
+}
+
+#[test]
+fn read_only_removes_every_write_and_the_key_says_so() {
+    let mut s = on_view(ViewId::Alerts);
+    s.readonly = true;
+    let buffer = draw(&s, 120, 30, &Theme::default_theme(), false);
+    let text = fixture::text(&buffer);
+    assert!(text.contains("s read-only"), "{text}");
+    assert_eq!(buffer[find(&buffer, "read-only ")].fg, Color::Yellow);
+    assert!(key(&mut s, KeyCode::Char('s')).is_empty());
+    assert!(s.overlay.is_none(), "no dialog in read-only mode");
+    assert!(screen(&s, 120, 30).contains("read-only: cannot create a silence"));
+
+    s.view = ViewId::Silences;
+    rows::refresh(&mut s);
+    assert!(key(&mut s, KeyCode::Char('e')).is_empty());
+    assert!(s.overlay.is_none());
+}
+
+#[test]
+fn overview_counts_by_severity_the_newest_critical_and_silenced() {
+    let s = state();
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.contains("2 critical 0 high 1 medium 1 low · 1 silenced 1 inhibited"),
+        "{text}"
+    );
+    assert!(
+        text.contains("newest critical: MS5DatabaseDown ms5-production/postgres 60s ago"),
+        "{text}"
+    );
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    assert_eq!(buffer[find(&buffer, "2 critical")].fg, Color::Red);
+}
+
+#[test]
+fn views_are_reached_by_key_and_command() {
+    let mut s = state();
+    key(&mut s, KeyCode::Char('7'));
+    assert_eq!(s.view, ViewId::Alerts);
+    key(&mut s, KeyCode::Char('8'));
+    assert_eq!(s.view, ViewId::Silences);
+    assert_eq!(key(&mut s, KeyCode::Char('9')), vec![Effect::LoadAudit]);
+    assert_eq!(s.view, ViewId::Audit);
+    key(&mut s, KeyCode::Char(':'));
+    type_text(&mut s, "alerts");
+    key(&mut s, KeyCode::Enter);
+    assert_eq!(s.view, ViewId::Alerts);
+    key(&mut s, KeyCode::Char(':'));
+    type_text(&mut s, "audit");
+    assert_eq!(key(&mut s, KeyCode::Enter), vec![Effect::LoadAudit]);
+}
