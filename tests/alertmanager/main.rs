@@ -8,3 +8,4 @@ mod common;
 mod api;
 mod real;
 mod source;
+mod write_path;
