@@ -17,7 +17,7 @@ const WIDTHS: &[Constraint] = &[
     Constraint::Length(19),
     Constraint::Length(9),
     Constraint::Length(14),
-    Constraint::Length(32),
+    Constraint::Length(34),
     Constraint::Length(10),
     Constraint::Min(24),
     Constraint::Length(6),

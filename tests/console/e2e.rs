@@ -240,6 +240,63 @@ fn slo_burn_shows_the_backend_burning_and_a_page_through_the_service_proxy() {
 }
 
 #[test]
+fn alerts_lists_the_scenarios_alerts_and_s_creates_a_silence_end_to_end() {
+    let Some(t) = Tmux::start("alerts", "demo --scenario node-pressure") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&[":", "a", "l", "e", "r", "t", "s", "Enter"]);
+    // Through the API server's service proxy to the sim's Alertmanager, critical first.
+    let screen = t.wait_for("MS5DatabaseDown", Duration::from_secs(30));
+    assert!(
+        screen.contains("alertmanager alertmanager-service:"),
+        "{screen}"
+    );
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.contains("MS5"))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        rows,
+        ["MS5DatabaseDown", "MS5DiskFilling", "MS5CertificateExpiringSoon"],
+        "{screen}"
+    );
+    // `s`: the form, prefilled; a comment; enter shows the plan; `y` sends it.
+    t.keys(&["s"]);
+    t.wait_for("New silence", Duration::from_secs(5));
+    t.keys(&["INC-42 evicted db node", "Enter"]);
+    t.wait_for("POST /api/v2/silences", Duration::from_secs(5));
+    t.keys(&["y"]);
+    let screen = t.wait_for("done: ", Duration::from_secs(15));
+    let id = screen
+        .lines()
+        .find_map(|l| l.split("done: ").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string();
+    assert_eq!(id.len(), 36, "a silence id: {screen}");
+    t.keys(&["Escape"]);
+    // The alert is silenced by it, and `:silences` lists it with its matched alert.
+    t.wait_for(&format!("silenced {}", &id[..8]), Duration::from_secs(15));
+    t.keys(&["8"]);
+    let screen = t.wait_for("INC-42 evicted db node", Duration::from_secs(10));
+    assert!(screen.contains("1 alert"), "{screen}");
+    // The audit log holds the pending and the outcome line, and `:audit` shows them.
+    let log = std::fs::read_to_string(t.path("state/ms5-console/audit.jsonl")).unwrap();
+    let phases: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["phase"].to_string())
+        .collect();
+    assert_eq!(phases, ["\"pending\"", "\"succeeded\""], "{log}");
+    t.keys(&["9"]);
+    let screen = t.wait_for("succeeded", Duration::from_secs(10));
+    assert!(screen.contains(&id[..24]), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}
+
+#[test]
 fn a_killed_terminal_ends_the_process() {
     let Some((t, console)) = running_demo("hup") else {
         return;
