@@ -118,6 +118,17 @@ fn check_config(dirs: &Dirs, global: &GlobalArgs) -> ExitCode {
             for file in &settings.files {
                 println!("  {file}");
             }
+            if let Some(url) = &settings.prometheus_url {
+                println!("  prometheus    {url}");
+            }
+            for spec in &settings.alertmanager_urls {
+                println!("  alertmanager  {spec}");
+            }
+            match &settings.audit_log {
+                Some(path) => println!("  audit log     {}", path.display()),
+                None => println!("  audit log     none: writes are refused (give --audit-log)"),
+            }
+            println!("  author        {}", settings.author);
             ExitCode::SUCCESS
         }
         Err(errors) => {

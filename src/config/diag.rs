@@ -51,6 +51,16 @@ impl Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Line 0: not from a file (a command-line flag); there is no position to name.
+        if self.line == 0 {
+            return write!(
+                f,
+                "{}: error: {}\n  help: {}",
+                self.path.display(),
+                self.message,
+                self.help
+            );
+        }
         write!(
             f,
             "{}:{}:{}: error: {}\n  help: {}",

@@ -16,6 +16,28 @@ pub const DEFAULT_PROMETHEUS: &str = "k8s://ms5-system/prometheus-service:9090";
 /// The seed's Alertmanager, the same way.
 pub const DEFAULT_ALERTMANAGER: &str = "k8s://ms5-system/alertmanager-service:9093";
 
+/// `[NAME=]http(s)://HOST:PORT` or `[NAME=]k8s://NAMESPACE/SERVICE:PORT`; else how to write it.
+pub fn check_alertmanager(spec: &str) -> Result<(), String> {
+    let target = match spec.split_once('=') {
+        Some((name, target)) if !name.contains("://") => target,
+        _ => spec,
+    };
+    let k8s_ok = target.strip_prefix("k8s://").is_some_and(|rest| {
+        rest.split_once('/')
+            .is_some_and(|(n, s)| !n.is_empty() && !s.is_empty() && !s.contains('/'))
+    });
+    let http_ok = ["http://", "https://"]
+        .iter()
+        .any(|p| target.strip_prefix(p).is_some_and(|rest| !rest.is_empty()));
+    if k8s_ok || http_ok {
+        Ok(())
+    } else {
+        Err(format!(
+            "write [NAME=]http(s)://HOST:PORT or [NAME=]k8s://NAMESPACE/SERVICE:PORT, e.g. prod={DEFAULT_ALERTMANAGER}"
+        ))
+    }
+}
+
 /// `[prometheus]` in config.toml, as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]

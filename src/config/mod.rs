@@ -54,7 +54,7 @@ pub struct ConfigFile {
     pub audit_log: Option<PathBuf>,
     pub prometheus_url: Option<String>,
     /// One address, or a list: `alertmanager-url = ["prod=http://...", "k8s://..."]`.
-    pub alertmanager_url: Option<OneOrMany>,
+    pub alertmanager_url: Option<toml::Spanned<OneOrMany>>,
     /// Who silences are created by, unless the dialog says otherwise (default: the local user).
     pub author: Option<String>,
     /// `[[slo]]` tables: replace built-in SLOs of the same name, or add new ones.
@@ -158,6 +158,40 @@ impl Settings {
                 Err(e) => errors.extend(e),
             }
         }
+        let alertmanager_urls = if !flags.alertmanager_urls.is_empty() {
+            for spec in &flags.alertmanager_urls {
+                if let Err(help) = endpoint::check_alertmanager(spec) {
+                    errors.push(Diagnostic {
+                        path: PathBuf::from("--alertmanager-url"),
+                        line: 0,
+                        column: 0,
+                        message: format!("{spec:?} is not an Alertmanager address"),
+                        help,
+                    });
+                }
+            }
+            flags.alertmanager_urls.clone()
+        } else {
+            match (file.1.alertmanager_url.take(), &file.0) {
+                (Some(spanned), Some((path, text))) => {
+                    let span = spanned.span();
+                    let specs = spanned.into_inner().into_vec();
+                    for spec in &specs {
+                        if let Err(help) = endpoint::check_alertmanager(spec) {
+                            errors.push(Diagnostic::at(
+                                path,
+                                text,
+                                Some(span.clone()),
+                                format!("{spec:?} is not an Alertmanager address"),
+                                help,
+                            ));
+                        }
+                    }
+                    specs
+                }
+                _ => vec![endpoint::DEFAULT_ALERTMANAGER.to_string()],
+            }
+        };
         let file = file.1;
 
         let theme_name = if flags.no_color {
@@ -223,14 +257,7 @@ impl Settings {
                     .or(file.prometheus_url)
                     .or_else(|| Some(endpoint::DEFAULT_PROMETHEUS.to_string())),
                 prometheus,
-                alertmanager_urls: if !flags.alertmanager_urls.is_empty() {
-                    flags.alertmanager_urls.clone()
-                } else {
-                    file.alertmanager_url.map_or_else(
-                        || vec![endpoint::DEFAULT_ALERTMANAGER.to_string()],
-                        OneOrMany::into_vec,
-                    )
-                },
+                alertmanager_urls,
                 alertmanager,
                 author: file.author.unwrap_or_else(crate::audit::local_user),
                 ascii: flags.ascii,

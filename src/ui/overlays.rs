@@ -13,11 +13,11 @@ use crate::app::state::{AppState, LogsState};
 pub fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
     let mut lines = vec![
         Line::from(Span::styled(
-            "Commands: :overview :rollouts (:ro) :pods (:po) :nodes (:no) :events (:ev) :ns NAME|all :ctx NAME :q",
+            "Commands: :overview :rollouts (:ro) :pods (:po) :nodes (:no) :events (:ev) :slo :alerts :silences :audit :ns NAME|all :ctx NAME :q",
             ui.style("muted"),
         )),
         Line::from(Span::styled(
-            "Filter: /text, or /-l key=value for labels; esc clears",
+            "Filter: /text, or /-l key=value for labels; on :alerts, Alertmanager matchers (severity=\"critical\"); esc clears",
             ui.style("muted"),
         )),
     ];

@@ -430,3 +430,33 @@ fn views_are_reached_by_key_and_command() {
     type_text(&mut s, "audit");
     assert_eq!(key(&mut s, KeyCode::Enter), vec![Effect::LoadAudit]);
 }
+
+#[test]
+fn a_failing_alertmanager_keeps_its_last_answer_marked_stale_and_the_others_count() {
+    let mut s = on_view(ViewId::Alerts);
+    s.now = now() + Duration::seconds(60);
+    apply(
+        &mut s,
+        DataEvent::Alerts(Box::new(ms5_console::alerting::merge::AlertsObservation {
+            at: now() + Duration::seconds(60),
+            answers: vec![
+                ("am-0".into(), Ok((Vec::new(), Vec::new()))),
+                (
+                    "am-1".into(),
+                    Err("malformed answer (expected value at line 1 column 1): <html>".into()),
+                ),
+            ],
+        })),
+    );
+    rows::refresh(&mut s);
+    // am-0 says nothing fires now; am-1's last good answer is still shown, marked as old.
+    assert_eq!(s.rows.alerts.len(), 6);
+    let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
+    let text = fixture::text(&buffer);
+    assert!(
+        text.contains("am-1 stale, last good 63s ago"),
+        "the title says which and since when:\n{text}"
+    );
+    assert!(text.contains("am-1: malformed answer"), "{text}");
+    assert_eq!(buffer[find(&buffer, "am-1(stale)")].fg, Color::Magenta);
+}

@@ -97,6 +97,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     ),
     (
         "--config",
+        "config_bad_alertmanager.toml",
+        "2:20: error: \"am-1=alertmanager-1.ms5.example:9093\" is not an Alertmanager address\n  help: write [NAME=]http(s)://HOST:PORT or [NAME=]k8s://NAMESPACE/SERVICE:PORT, e.g. prod=k8s://ms5-system/alertmanager-service:9093",
+    ),
+    (
+        "--config",
         "config_bad_slo.toml",
         "5:10: error: window \"30m\" is shorter than an hour\n  help: SLO windows are days or weeks, e.g. window = \"30d\"",
     ),
@@ -284,5 +289,49 @@ fn completions_and_man_page_are_generated_from_the_command_line() {
     assert!(
         page.contains(".TH ms5-console 1") && page.contains("demo"),
         "{page}"
+    );
+}
+
+#[test]
+fn alertmanagers_from_flags_repeat_and_replace_the_config_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "alertmanager-url = [\"am-0=http://127.0.0.1:9093\", \"am-1=http://127.0.0.1:9094\"]\nauthor = \"j.doe\"\n",
+    )
+    .unwrap();
+    let config = config.display().to_string();
+    let out = run(&["check-config", "--config", &config]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("  alertmanager  am-0=http://127.0.0.1:9093\n  alertmanager  am-1=http://127.0.0.1:9094\n"),
+        "{text}"
+    );
+    assert!(text.contains("  author        j.doe\n"), "{text}");
+    let out = run(&[
+        "check-config",
+        "--config",
+        &config,
+        "--alertmanager-url",
+        "prod=k8s://ms5-system/alertmanager-service:9093",
+        "--alertmanager-url",
+        "http://10.0.0.7:9093",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        text.contains("  alertmanager  prod=k8s://ms5-system/alertmanager-service:9093\n  alertmanager  http://10.0.0.7:9093\n"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("am-0"),
+        "flags replace the file's list: {text}"
+    );
+    let out = run(&["check-config", "--alertmanager-url", "alertmanager:9093"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        "--alertmanager-url: error: \"alertmanager:9093\" is not an Alertmanager address\n  help: write [NAME=]http(s)://HOST:PORT or [NAME=]k8s://NAMESPACE/SERVICE:PORT, e.g. prod=k8s://ms5-system/alertmanager-service:9093\n1 error(s)\n"
     );
 }

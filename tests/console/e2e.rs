@@ -259,7 +259,11 @@ fn alerts_lists_the_scenarios_alerts_and_s_creates_a_silence_end_to_end() {
         .collect();
     assert_eq!(
         rows,
-        ["MS5DatabaseDown", "MS5DiskFilling", "MS5CertificateExpiringSoon"],
+        [
+            "MS5DatabaseDown",
+            "MS5DiskFilling",
+            "MS5CertificateExpiringSoon"
+        ],
         "{screen}"
     );
     // `s`: the form, prefilled; a comment; enter shows the plan; `y` sends it.

@@ -124,6 +124,10 @@ fn scenario_alerts(scenario: Scenario, now: DateTime<Utc>) -> Vec<StoredAlert> {
             annotations: labels(&[
                 ("summary", summary),
                 (
+                    "description",
+                    &format!("{summary} ({service} in ms5-production); see the runbook."),
+                ),
+                (
                     "runbook_url",
                     &format!(
                         "https://runbooks.ms5-dashboard.company.com/alerts/{}",
