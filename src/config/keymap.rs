@@ -146,7 +146,7 @@ impl Keymap {
                                 path,
                                 text,
                                 Some(key_text.span()),
-                                format!("`{action}` changes the cluster and cannot be bound to the bare chord `{key}`"),
+                                format!("`{action}` writes to a server and cannot be bound to the bare chord `{key}`"),
                                 "bind it to a plain key or an alt- chord; it always asks for confirmation",
                             ))
                         }

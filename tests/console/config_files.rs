@@ -62,6 +62,11 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     ),
     (
         "--keymap",
+        "keymap_write_on_ctrl.toml",
+        "2:11: error: `silence` writes to a server and cannot be bound to the bare chord `ctrl-s`\n  help: bind it to a plain key or an alt- chord; it always asks for confirmation",
+    ),
+    (
+        "--keymap",
         "keymap_unknown_table.toml",
         "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, slo, alerts, silences, audit, logs, yaml, help, dialog",
     ),
