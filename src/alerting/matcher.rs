@@ -98,8 +98,19 @@ impl fmt::Display for Matcher {
     }
 }
 
+/// How a silence's matcher reads (`name=~"value"`), without compiling its regex.
+pub fn describe(m: &ApiMatcher) -> String {
+    let operator = match (m.is_regex, m.is_equal.unwrap_or(true)) {
+        (false, true) => "=",
+        (false, false) => "!=",
+        (true, true) => "=~",
+        (true, false) => "!~",
+    };
+    format!("{}{operator}{:?}", m.name, m.value)
+}
+
 /// A matcher as Alertmanager's API v2 writes it in silences.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct ApiMatcher {
     pub name: String,
     pub value: String,

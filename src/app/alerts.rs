@@ -2,7 +2,7 @@
 //! fails, and marked), merged into the rows of the alerts and silences views; and the audit log
 //! as last read.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -28,8 +28,8 @@ pub struct OriginState {
     /// Where it is (`http://...` or `k8s://...`), for plans and the audit log.
     pub address: String,
     pub answered: Option<DateTime<Utc>>,
-    pub alerts: Vec<GettableAlert>,
-    pub silences: Vec<GettableSilence>,
+    pub alerts: Vec<Arc<GettableAlert>>,
+    pub silences: Vec<Arc<GettableSilence>>,
     pub failing: Option<(DateTime<Utc>, String)>,
 }
 
@@ -77,7 +77,7 @@ impl AlertState {
                 }
             };
             let origin = &mut self.origins[index].1;
-            match answer {
+            match merge::share(answer) {
                 Ok((alerts, silences)) => {
                     origin.answered = Some(observation.at);
                     origin.alerts = alerts;
@@ -168,7 +168,7 @@ impl AlertFilter {
         }
     }
 
-    fn keeps(&self, alert: &GettableAlert) -> bool {
+    pub fn keeps(&self, alert: &GettableAlert) -> bool {
         match self {
             AlertFilter::None => true,
             AlertFilter::Matchers(m) => m.iter().all(|m| m.matches(&alert.labels)),
@@ -259,40 +259,63 @@ fn state_rank(state: &str) -> u8 {
 /// Active first (ending soonest first), then pending (starting soonest), then expired (most
 /// recently ended first).
 pub fn silence_rows(merged: &merge::MergedAlerts) -> Vec<Arc<SilenceRow>> {
+    let describe = |a: &GettableAlert| {
+        let get = |k: &str| a.labels.get(k).map_or("", String::as_str);
+        format!(
+            "{} ({}/{})",
+            get("alertname"),
+            get("namespace"),
+            get("service")
+        )
+    };
+    // What an active silence mutes, the Alertmanager has said (`silencedBy`): one pass over the
+    // alerts. Only a pending silence's matchers are evaluated here, to say what it will mute.
+    let mut silenced: HashMap<&str, Vec<String>> = HashMap::new();
+    for a in &merged.alerts {
+        for id in &a.alert.status.silenced_by {
+            silenced
+                .entry(id.as_str())
+                .or_default()
+                .push(describe(&a.alert));
+        }
+    }
+    let mut compiled: HashMap<&crate::alerting::matcher::ApiMatcher, Option<Matcher>> =
+        HashMap::new();
     let mut rows: Vec<Arc<SilenceRow>> = merged
         .silences
         .iter()
         .map(|m| {
             let s = &m.silence;
-            let parsed: Vec<Matcher> = s
-                .matchers
-                .iter()
-                .filter_map(|m| Matcher::from_api(m).ok())
-                .collect();
-            let matched = merged
-                .alerts
-                .iter()
-                .filter(|a| {
-                    a.alert.status.silenced_by.contains(&s.id)
-                        || (s.status.state != "expired"
-                            && !parsed.is_empty()
-                            && parsed.iter().all(|m| m.matches(&a.alert.labels)))
-                })
-                .map(|a| {
-                    let l = &a.alert.labels;
-                    let get = |k: &str| l.get(k).map_or("", String::as_str);
-                    format!(
-                        "{} ({}/{})",
-                        get("alertname"),
-                        get("namespace"),
-                        get("service")
-                    )
-                })
-                .collect();
+            let matched = match s.status.state.as_str() {
+                "pending" => {
+                    // Regexes are compiled only here (silences are many, pending ones few), and
+                    // once per distinct matcher.
+                    let parsed: Vec<Matcher> = s
+                        .matchers
+                        .iter()
+                        .filter_map(|m| {
+                            compiled
+                                .entry(m)
+                                .or_insert_with(|| Matcher::from_api(m).ok())
+                                .clone()
+                        })
+                        .collect();
+                    merged
+                        .alerts
+                        .iter()
+                        .filter(|a| {
+                            !parsed.is_empty() && parsed.iter().all(|m| m.matches(&a.alert.labels))
+                        })
+                        .map(|a| describe(&a.alert))
+                        .collect()
+                }
+                _ => silenced.get(s.id.as_str()).cloned().unwrap_or_default(),
+            };
             Arc::new(SilenceRow {
-                matchers: parsed
+                matchers: s
+                    .matchers
                     .iter()
-                    .map(ToString::to_string)
+                    .map(matcher::describe)
                     .collect::<Vec<_>>()
                     .join(", "),
                 matched,
@@ -377,7 +400,7 @@ mod tests {
     }
 
     fn merged(alerts: Vec<GettableAlert>) -> merge::MergedAlerts {
-        merge::merge(vec![("am".into(), Ok((alerts, Vec::new())))])
+        merge::merge(vec![("am".into(), merge::share(Ok((alerts, Vec::new()))))])
     }
 
     #[test]

@@ -214,9 +214,15 @@ fn refresh_alerts(state: &mut AppState) {
         let all = alerts::alert_rows(&merged, &alerts::AlertFilter::None);
         state.rows.alert_summary = alerts::summary(&all);
         state.rows.alerts = match alerts::AlertFilter::parse(&filter) {
+            Ok(alerts::AlertFilter::None) => {
+                state.alerts.filter_error = None;
+                all
+            }
             Ok(f) => {
                 state.alerts.filter_error = None;
-                alerts::alert_rows(&merged, &f)
+                all.into_iter()
+                    .filter(|r| f.keeps(&r.merged.alert))
+                    .collect()
             }
             Err(e) => {
                 state.alerts.filter_error = Some(e);

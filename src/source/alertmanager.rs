@@ -10,7 +10,7 @@ use chrono::Utc;
 use http::Method;
 use tokio::sync::mpsc;
 
-use crate::alerting::merge::{AlertsObservation, Answer, MergedAlerts, merge};
+use crate::alerting::merge::{AlertsObservation, Answer, MergedAlerts, merge, share};
 use crate::alerting::model::{GettableAlert, GettableSilence, PostableSilence, SilenceCreated};
 use crate::app::event::DataEvent;
 use crate::config::endpoint::HttpOptions;
@@ -195,7 +195,13 @@ pub async fn fetch_answers(endpoints: &[AlertmanagerEndpoint]) -> Vec<(String, A
 
 /// Every Alertmanager's answer, merged.
 pub async fn fetch_all(endpoints: &[AlertmanagerEndpoint]) -> MergedAlerts {
-    merge(fetch_answers(endpoints).await)
+    merge(
+        fetch_answers(endpoints)
+            .await
+            .into_iter()
+            .map(|(name, answer)| (name, share(answer)))
+            .collect(),
+    )
 }
 
 /// Polls every Alertmanager each `interval` until aborted; also at once when `nudge` fires
