@@ -48,10 +48,14 @@ pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec
         return Vec::new();
     };
     let action = keymap.lookup(state.mode(), key);
-    // A dialog takes only its own keys: a stray `q` or view key must not act behind it.
+    // A dialog takes only its own keys: a stray `q` or view key must not act behind it. A
+    // ctrl chord bound to quit (ctrl-c) still quits: no typing slip makes one.
     let action = match (&state.overlay, action) {
         (Some(Overlay::Dialog(_)), Some(a @ (Action::Confirm | Action::Cancel | Action::Back))) => {
             Some(a)
+        }
+        (Some(Overlay::Dialog(_)), Some(Action::Quit)) if key.is_bare_ctrl_chord() => {
+            Some(Action::Quit)
         }
         (Some(Overlay::Dialog(_)), _) => None,
         (_, a) => a,

@@ -317,6 +317,14 @@ fn nothing_is_sent_before_confirmation_and_cancel_sends_nothing() {
     planned_silence(&mut s);
     assert!(key(&mut s, KeyCode::Esc).is_empty());
     assert!(s.overlay.is_none());
+    // ctrl-c still quits from a dialog (a ctrl chord is no typing slip); nothing is sent.
+    planned_silence(&mut s);
+    let effects = handle_key(
+        &mut s,
+        &Keymap::default_keymap(),
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    );
+    assert_eq!(effects, vec![Effect::Quit]);
 }
 
 #[test]
