@@ -10,3 +10,4 @@ pub mod summary;
 pub mod table;
 pub mod update;
 pub mod write;
+pub mod writes;

@@ -173,3 +173,81 @@ async fn the_service_proxy_reaches_the_sims_alertmanager() {
         "{refused}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn configured_credentials_reach_every_request_reads_and_writes() {
+    use std::sync::{Arc, Mutex};
+    let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+    let record = |seen: Arc<Mutex<Vec<String>>>, answer: &'static str| {
+        move |request: axum::extract::Request| {
+            let seen = seen.clone();
+            async move {
+                let auth = request
+                    .headers()
+                    .get("authorization")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("none")
+                    .to_string();
+                seen.lock().expect("lock").push(format!(
+                    "{} {} {auth}",
+                    request.method(),
+                    request.uri().path()
+                ));
+                ([("content-type", "application/json")], answer)
+            }
+        }
+    };
+    let app = axum::Router::new()
+        .route(
+            "/api/v2/alerts",
+            axum::routing::get(record(seen.clone(), "[]")),
+        )
+        .route(
+            "/api/v2/silences",
+            axum::routing::get(record(seen.clone(), "[]"))
+                .post(record(seen.clone(), r#"{"silenceID":"abc"}"#)),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move { axum::serve(listener, app).await.ok() });
+    let dir = tempfile::tempdir().expect("tempdir");
+    let token = dir.path().join("token");
+    std::fs::write(&token, "s3cret\n").expect("token");
+    let options = HttpOptions {
+        bearer_token_file: Some(token),
+        ..HttpOptions::default()
+    };
+    let endpoint =
+        AlertmanagerEndpoint::new(&format!("am=http://{address}"), &options, None).expect("am");
+    let merged = fetch_all(std::slice::from_ref(&endpoint)).await;
+    assert!(merged.failures.is_empty(), "{:?}", merged.failures);
+    let now = chrono::Utc::now();
+    let id = endpoint
+        .create_silence(&ms5_console::alerting::model::PostableSilence {
+            id: None,
+            matchers: ms5_console::alerting::matcher::parse(r#"alertname="X""#)
+                .expect("matcher")
+                .iter()
+                .map(|m| m.to_api())
+                .collect(),
+            starts_at: now,
+            ends_at: now + chrono::Duration::hours(1),
+            created_by: "jdoe".into(),
+            comment: "test".into(),
+        })
+        .await
+        .expect("created");
+    assert_eq!(id, "abc");
+    let mut seen = seen.lock().expect("lock").clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            "GET /api/v2/alerts Bearer s3cret",
+            "GET /api/v2/silences Bearer s3cret",
+            "POST /api/v2/silences Bearer s3cret",
+        ]
+    );
+}

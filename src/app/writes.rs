@@ -1,0 +1,159 @@
+//! Key -> action -> effect for writes: the silence form, the plan, confirmation, and the guard
+//! that read-only mode puts in front of all of them. The dialog's stages are in `write`.
+
+use crossterm::event::KeyEvent;
+
+use super::event::Effect;
+use super::state::{AppState, Overlay, ViewId};
+use super::update::flash;
+use super::write::{Dialog, FormKey, SILENCE_FIELDS, SilenceForm, WriteAction, WritePlan};
+
+/// A key typed into the silence form: edit, cancel, or check it and show the plan.
+pub fn edit_form(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &mut state.overlay else {
+        return Vec::new();
+    };
+    match form.edit(event) {
+        FormKey::Editing => {}
+        FormKey::Cancel => state.overlay = None,
+        FormKey::Submit => {
+            let write = next_write_id(state);
+            if let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &mut state.overlay {
+                match form.plan(write, state.now) {
+                    Ok(plan) => state.overlay = Some(Overlay::Dialog(Dialog::Confirm(plan))),
+                    Err(e) => form.error = Some(e),
+                }
+            }
+        }
+    }
+    Vec::new()
+}
+
+/// An id shared by one write's audit lines: its time and a per-session counter.
+fn next_write_id(state: &mut AppState) -> String {
+    let n = state.next_log_session;
+    state.next_log_session += 1;
+    format!("{}-{n}", state.now.format("%Y%m%dT%H%M%SZ"))
+}
+
+/// `y`/`enter` in a dialog: a confirmed plan is sent; an outcome is dismissed.
+pub fn confirm(state: &mut AppState) -> Vec<Effect> {
+    match state.overlay.take() {
+        Some(Overlay::Dialog(Dialog::Confirm(plan))) => {
+            state.overlay = Some(Overlay::Dialog(Dialog::Sending {
+                plan: plan.clone(),
+                since: state.now,
+            }));
+            vec![Effect::Write(Box::new(plan))]
+        }
+        Some(Overlay::Dialog(Dialog::Done { .. })) => Vec::new(),
+        other => {
+            state.overlay = other;
+            Vec::new()
+        }
+    }
+}
+
+/// Writes are removed in read-only mode; the footer says why nothing happened.
+fn refuse_if_readonly(state: &mut AppState, what: &str) -> bool {
+    if state.readonly {
+        flash(
+            state,
+            format!("read-only: cannot {what} (started with --readonly)"),
+            true,
+        );
+    }
+    state.readonly
+}
+
+/// Where a write about `origins` goes: the first of them, with its address.
+fn destination(state: &AppState, origins: &[String]) -> Option<(String, String)> {
+    let origin = origins.first()?;
+    let address = state
+        .alerts
+        .origins
+        .iter()
+        .find(|(n, _)| n == origin)
+        .map_or_else(String::new, |(_, o)| o.address.clone());
+    Some((origin.clone(), address))
+}
+
+/// `s` on an alert: the silence form, matchers prefilled from the alert's labels.
+pub fn open_silence_form(state: &mut AppState) -> Vec<Effect> {
+    if state.view != ViewId::Alerts || refuse_if_readonly(state, "create a silence") {
+        return Vec::new();
+    }
+    let Some(row) = state
+        .rows
+        .alerts
+        .get(state.table(ViewId::Alerts).selected)
+        .cloned()
+    else {
+        flash(state, "silence: select an alert first".into(), true);
+        return Vec::new();
+    };
+    let Some((origin, address)) = destination(state, &row.merged.origins) else {
+        return Vec::new();
+    };
+    // Every label but the per-instance ones a silence should outlive.
+    let matchers: Vec<String> = row
+        .merged
+        .alert
+        .labels
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "pod" | "instance" | "pod_template_hash"))
+        .map(|(k, v)| format!("{k}={v:?}"))
+        .collect();
+    let mut fields: [String; SILENCE_FIELDS.len()] = Default::default();
+    fields[0] = matchers.join(", ");
+    fields[1] = "2h".into();
+    fields[3] = state.alerts.author.clone();
+    state.overlay = Some(Overlay::Dialog(Dialog::SilenceForm(SilenceForm {
+        origin,
+        address,
+        fields,
+        // The comment is the one field that must be written.
+        focus: 2,
+        error: None,
+    })));
+    Vec::new()
+}
+
+/// `e` on a silence: the plan to expire it, waiting for confirmation.
+pub fn plan_expiry(state: &mut AppState) -> Vec<Effect> {
+    if state.view != ViewId::Silences || refuse_if_readonly(state, "expire a silence") {
+        return Vec::new();
+    }
+    let Some(row) = state
+        .rows
+        .silences
+        .get(state.table(ViewId::Silences).selected)
+        .cloned()
+    else {
+        flash(state, "expire: select a silence first".into(), true);
+        return Vec::new();
+    };
+    if row.silence().status.state == "expired" {
+        flash(
+            state,
+            format!("silence {} has already expired", row.silence().id),
+            true,
+        );
+        return Vec::new();
+    }
+    let Some((origin, address)) = destination(state, &row.merged.origins) else {
+        return Vec::new();
+    };
+    let write = next_write_id(state);
+    state.overlay = Some(Overlay::Dialog(Dialog::Confirm(WritePlan {
+        write,
+        origin,
+        address,
+        action: WriteAction::ExpireSilence {
+            id: row.silence().id.clone(),
+            matchers: row.matchers.clone(),
+            comment: row.silence().comment.clone(),
+        },
+    })));
+    Vec::new()
+}
