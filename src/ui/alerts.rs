@@ -137,7 +137,7 @@ fn origins_line<'a>(state: &AppState, origins: &[String], ui: &Ui) -> Line<'a> {
 const ALERT_WIDTHS: &[Constraint] = &[
     Constraint::Length(8),
     Constraint::Length(26),
-    Constraint::Min(24),
+    Constraint::Min(13),
     Constraint::Length(14),
     Constraint::Length(10),
     Constraint::Length(7),

@@ -39,7 +39,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     slo_panel(frame, slo_left, state, ui);
     floor_panel(frame, floor_right, state, ui);
     let [nodes_left, alerts_right] =
-        Layout::horizontal([Constraint::Percentage(42), Constraint::Percentage(58)])
+        Layout::horizontal([Constraint::Percentage(36), Constraint::Percentage(64)])
             .areas(nodes_area);
     nodes_panel(frame, nodes_left, state, ui);
     alerts_panel(frame, alerts_right, state, ui);
@@ -277,7 +277,15 @@ fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         Some(row) => Line::from(vec![
             Span::styled("newest critical: ", ui.style("muted")),
             Span::styled(row.alertname.clone(), ui.style("critical")),
-            Span::raw(format!(" {}/{} ", row.namespace, row.service)),
+            Span::raw(format!(
+                " {} ",
+                [row.namespace.as_str(), row.service.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join("/")
+            )),
             Span::styled(
                 format!("{} ago", human_age(row.merged.alert.starts_at, state.now)),
                 ui.style("muted"),
@@ -285,7 +293,12 @@ fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         ]),
         None => Line::from(Span::styled("no critical alert firing", ui.style("ok"))),
     };
-    let mut block = panel("Alerts", alerts::freshness(state), ui);
+    let (fresh, role) = alerts::freshness(state);
+    // The Alertmanagers are named on the alerts view; here the state and age are what fit.
+    let fresh = fresh
+        .split_once(": ")
+        .map_or(fresh.clone(), |(_, rest)| rest.to_string());
+    let mut block = panel("Alerts", (fresh, role), ui);
     if let Some(reason) = alerts::failures(state, ui) {
         block = block.title_bottom(reason);
     }
