@@ -74,11 +74,13 @@ pub const LINES: [&str; 4] = ["line-1", "line-2", "line-3", "line-4"];
 /// Share of backend requests failing with 5xx on a quiet day.
 const BASELINE_5XX: f64 = 0.0003;
 const NOT_FOUND: f64 = 0.015;
-/// `slo-burn`: the 5xx share rises from 0 at 25 minutes before the start to this at 5 minutes
-/// after it; the 1h burn rate passes 14.4x about two and a half minutes before the start, so the
-/// page alert (for 2m) is firing within the first minute.
+/// `slo-burn`: the ramp is added to the errors' base rate while traffic follows the day (±25 %),
+/// so the share of 5xx at a moment also depends on the time of day. It rises from 0 at 45 minutes
+/// before the start to this at 5 minutes after it: even at the busiest hour the 1h burn rate
+/// passes 14.4x more than eight minutes before the start, so the page alert (for 2m) is firing
+/// from the first second, whenever the sim starts.
 pub const BURN_PEAK: f64 = 0.10;
-pub const BURN_START: f64 = -25.0 * 60.0;
+pub const BURN_START: f64 = -45.0 * 60.0;
 pub const BURN_END: f64 = 5.0 * 60.0;
 /// `backup-failing`: the last successful backup was this long before the start (as the
 /// scenario's Kubernetes Jobs say).

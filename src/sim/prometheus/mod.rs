@@ -65,3 +65,37 @@ pub fn unix_now() -> f64 {
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Traffic follows the day, so the burn's share of requests depends on when the sim starts;
+    /// the page must be firing at the start whatever the hour (CI once started it at a busy one).
+    #[test]
+    fn slo_burn_pages_from_the_start_at_every_hour_of_the_day() {
+        let slos = crate::slo::definition::builtin();
+        let midnight = 1_795_132_800.0; // 2026-11-20T00:00:00Z
+        for seed in [1, 2, 7] {
+            for hour in 0..24 {
+                let origin = midnight + f64::from(hour) * 3600.0 + 17.0;
+                let prometheus = Prometheus::new(seed, Scenario::SloBurn, origin, &slos);
+                let firing = prometheus
+                    .alerts(origin + 1.0)
+                    .into_iter()
+                    .filter(|(rule, _)| rule.name == "MS5SLOFastBurn")
+                    .flat_map(|(_, alerts)| alerts.unwrap_or_default())
+                    .filter(|a| {
+                        a.labels.get("slo").map(String::as_str) == Some("backend-availability")
+                    })
+                    .map(|a| a.state)
+                    .collect::<Vec<_>>();
+                assert_eq!(
+                    firing,
+                    [rules::AlertState::Firing],
+                    "seed {seed}, start at {hour}:00"
+                );
+            }
+        }
+    }
+}
