@@ -14,11 +14,11 @@ use ms5_console::app::write::{Dialog, WriteAction, WritePlan};
 use ms5_console::audit::{AuditRecord, Contents, Phase, SCHEMA};
 use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
-use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
 
 use crate::fixture::alert_fixture::SILENCE_ACTIVE;
 use crate::fixture::{self, draw, now, screen, state};
+use crate::slo_views::find;
 
 fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
     let effects = handle_key(
@@ -41,17 +41,6 @@ fn on_view(view: ViewId) -> AppState {
     s.view = view;
     rows::refresh(&mut s);
     s
-}
-
-/// Where `needle` first appears on screen, as (x, y).
-fn find(buffer: &Buffer, needle: &str) -> (u16, u16) {
-    let text = fixture::text(buffer);
-    for (y, line) in text.lines().enumerate() {
-        if let Some(byte) = line.find(needle) {
-            return (line[..byte].chars().count() as u16, y as u16);
-        }
-    }
-    panic!("`{needle}` not on screen:\n{text}");
 }
 
 #[test]

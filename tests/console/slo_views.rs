@@ -23,7 +23,8 @@ fn slo_state(prepare: impl Fn(&mut AppState)) -> AppState {
     s
 }
 
-fn find(buffer: &Buffer, needle: &str) -> (u16, u16) {
+/// Where `needle` first appears on screen, as (x, y).
+pub fn find(buffer: &Buffer, needle: &str) -> (u16, u16) {
     let text = fixture::text(buffer);
     for (y, line) in text.lines().enumerate() {
         if let Some(byte) = line.find(needle) {
