@@ -71,6 +71,29 @@ pub fn human_duration(seconds: u64) -> String {
     format!("{years}y")
 }
 
+/// A duration shown to people (an estimate, a measured total) in `human_duration`'s format,
+/// rounded to the nearest unit it displays rather than truncated: 19.9999 days reads `20d`.
+/// Ages keep `human_age`, which truncates as kubectl does, so AGE columns match `kubectl get`.
+pub fn human_duration_rounded(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds <= 0.0 {
+        return human_duration(0);
+    }
+    const MINUTE: f64 = 60.0;
+    const HOUR: f64 = 3600.0;
+    const DAY: f64 = 86_400.0;
+    // The smallest unit `human_duration` shows at this magnitude.
+    let unit = if seconds < 10.0 * MINUTE {
+        1.0
+    } else if seconds < 8.0 * HOUR {
+        MINUTE
+    } else if seconds < 8.0 * DAY {
+        HOUR
+    } else {
+        DAY
+    };
+    human_duration(((seconds / unit).round() * unit) as u64)
+}
+
 /// A Kubernetes timestamp as a chrono time (k8s-openapi carries them as jiff timestamps).
 pub fn k8s_time(t: &k8s_openapi::apimachinery::pkg::apis::meta::v1::Time) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp_nanos(t.0.as_nanosecond() as i64)
@@ -102,6 +125,18 @@ mod tests {
         for (seconds, expected) in cases {
             assert_eq!(human_duration(seconds), expected, "{seconds}s");
         }
+    }
+
+    #[test]
+    fn shown_durations_round_to_the_nearest_unit() {
+        let day = 86_400.0;
+        // 40 % of a 30-day budget at a 0.6x burn: 20 days, computed as 19.99999...
+        assert_eq!(human_duration_rounded(0.4 * 30.0 * day / 0.6 - 1e-6), "20d");
+        assert_eq!(human_duration_rounded(19.4 * day), "19d");
+        assert_eq!(human_duration_rounded(3.0 * 3600.0 + 29.6 * 60.0), "3h30m");
+        assert_eq!(human_duration_rounded(47.6 * 3600.0), "2d");
+        assert_eq!(human_duration_rounded(59.6), "60s");
+        assert_eq!(human_duration_rounded(f64::NAN), "0s");
     }
 
     #[test]

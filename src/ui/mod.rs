@@ -57,6 +57,9 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
         None => view(frame, body, state, ui),
     }
     chrome::footer(frame, footer, state, ui);
+    if ui.symbols.ascii_only {
+        style::ascii_fallback(frame.buffer_mut());
+    }
 }
 
 fn view(frame: &mut Frame, body: Rect, state: &AppState, ui: &Ui) {

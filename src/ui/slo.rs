@@ -14,7 +14,7 @@ use super::style::{Ui, gauge};
 use super::table::{TableSpec, draw, panel, position};
 use crate::app::rows::SLO_COLUMNS;
 use crate::app::state::{AppState, ViewId};
-use crate::model::age::{human_age, human_duration};
+use crate::model::age::{human_age, human_duration_rounded};
 use crate::model::business::{self, LineFigures};
 use crate::model::slo_status::{Missing, SloStatus, burn_sparkline, chart_series};
 use crate::slo::maths::{BURN_WINDOWS, Urgency, threshold};
@@ -164,7 +164,10 @@ fn exhausted_cell<'a>(s: &SloStatus, ui: &Ui) -> Cell<'a> {
             } else {
                 "text"
             };
-            Cell::from(Span::styled(human_duration(d.as_secs()), ui.style(role)))
+            Cell::from(Span::styled(
+                human_duration_rounded(d.as_secs_f64()),
+                ui.style(role),
+            ))
         }
     }
 }
@@ -271,11 +274,7 @@ fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         _ => None,
     };
     let (sli, budget) = history.map(|h| chart_series(def, h)).unwrap_or_default();
-    let marker = if ui.symbols.gauge_full == "#" {
-        Marker::Dot
-    } else {
-        Marker::Braille
-    };
+    let marker = ui.symbols.chart_marker;
     chart(
         frame,
         left,
@@ -326,6 +325,7 @@ fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 ui.style("muted"),
             )))
             .data(&bars)
+            .bar_set(ui.symbols.bars.clone())
             .style(ui.style(role)),
         burn,
     );
@@ -458,7 +458,7 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             Cell::from(figure(l.availability, |v| percent(v, 1))),
             Cell::from(figure(l.performance, |v| percent(v, 1))),
             Cell::from(figure(l.quality, |v| percent(v, 1))),
-            Cell::from(figure(l.downtime_24h_seconds, |v| human_duration(v as u64))),
+            Cell::from(figure(l.downtime_24h_seconds, human_duration_rounded)),
             Cell::from(figure(l.units_per_hour, |v| format!("{v:.0}"))),
         ])
     });

@@ -15,6 +15,12 @@ pub struct Symbols {
     pub ellipsis: &'static str,
     pub sort_ascending: &'static str,
     pub sort_descending: &'static str,
+    /// Bars for sparklines, from empty to full.
+    pub bars: ratatui::symbols::bar::Set<'static>,
+    /// Chart points: ASCII mode plots single dots (mapped to `*`), Unicode uses Braille.
+    pub chart_marker: ratatui::symbols::Marker,
+    /// The terminal shows ASCII only: what a widget still draws outside it is mapped back.
+    pub ascii_only: bool,
 }
 
 pub const UNICODE: Symbols = Symbols {
@@ -25,6 +31,9 @@ pub const UNICODE: Symbols = Symbols {
     ellipsis: "…",
     sort_ascending: "▾",
     sort_descending: "▴",
+    bars: ratatui::symbols::bar::NINE_LEVELS,
+    chart_marker: ratatui::symbols::Marker::Braille,
+    ascii_only: false,
 };
 
 pub const ASCII: Symbols = Symbols {
@@ -44,7 +53,55 @@ pub const ASCII: Symbols = Symbols {
     ellipsis: "~",
     sort_ascending: "v",
     sort_descending: "^",
+    bars: ratatui::symbols::bar::Set {
+        full: "#",
+        seven_eighths: "#",
+        three_quarters: "|",
+        five_eighths: "|",
+        half: ":",
+        three_eighths: ":",
+        one_quarter: ".",
+        one_eighth: ".",
+        empty: " ",
+    },
+    chart_marker: ratatui::symbols::Marker::Dot,
+    ascii_only: true,
 };
+
+/// ASCII mode's last pass over a drawn frame. Some ratatui widgets draw fixed Unicode (chart axes
+/// and dots, scrollbars), and data can carry any character (log lines, annotations): on a terminal
+/// that shows only ASCII those garble the screen, so each is mapped to its nearest ASCII look-alike,
+/// and anything else to `?`. Wide characters already occupy two cells, so one-cell replacements
+/// keep every column where it was.
+pub fn ascii_fallback(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        let symbol = cell.symbol();
+        if symbol.is_ascii() {
+            continue;
+        }
+        let replacement = match symbol.chars().next().unwrap_or(' ') {
+            '─' | '━' | '═' | '╌' | '┄' => "-",
+            '│' | '┃' | '║' | '╎' | '┆' => "|",
+            '┌' | '┐' | '└' | '┘' | '├' | '┤' | '┬' | '┴' | '┼' | '╭' | '╮' | '╰' | '╯' => {
+                "+"
+            }
+            // The middle dot only ever separates items, as `separator` does.
+            '·' => "|",
+            '•' | '●' | '⠀'..='⣿' => "*",
+            '█' | '▇' | '▆' | '▉' | '▊' | '▋' => "#",
+            '▅' | '▄' | '▌' | '▍' => ":",
+            '▃' | '▂' | '▁' | '▎' | '▏' | '░' | '▒' | '▓' => ".",
+            '…' => "~",
+            '▾' | '▼' => "v",
+            '▴' | '▲' => "^",
+            '«' => "<",
+            '»' => ">",
+            '\u{a0}' => " ",
+            _ => "?",
+        };
+        cell.set_symbol(replacement);
+    }
+}
 
 /// Everything a view needs besides the state.
 pub struct Ui<'a> {

@@ -20,7 +20,7 @@ use crate::fixture::alert_fixture::SILENCE_ACTIVE;
 use crate::fixture::{self, draw, now, screen, state};
 use crate::slo_views::find;
 
-fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
+pub fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
     let effects = handle_key(
         state,
         &Keymap::default_keymap(),
@@ -30,7 +30,7 @@ fn key(state: &mut AppState, code: KeyCode) -> Vec<Effect> {
     effects
 }
 
-fn type_text(state: &mut AppState, text: &str) -> Vec<Effect> {
+pub fn type_text(state: &mut AppState, text: &str) -> Vec<Effect> {
     text.chars()
         .flat_map(|c| key(state, KeyCode::Char(c)))
         .collect()

@@ -2,6 +2,7 @@
 
 mod alert_views;
 mod app;
+mod ascii;
 mod config_files;
 mod e2e;
 mod fixture;

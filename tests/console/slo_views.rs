@@ -43,7 +43,7 @@ fn slo_list_and_floor() {
 }
 
 /// Hourly history over 30 days: clean until the last three hours, then 8% errors.
-fn history() -> SloHistory {
+pub fn history() -> SloHistory {
     let end = now().timestamp() as f64;
     let hours: Vec<f64> = (0..720).map(|i| end - (719 - i) as f64 * 3600.0).collect();
     let total: Vec<(f64, f64)> = hours.iter().map(|t| (*t, 100_000.0)).collect();
