@@ -128,13 +128,14 @@ impl Settings {
         let mut files = Vec::new();
         let mut slos = slo::definition::builtin();
         let mut file = match read_config_file(dirs, flags) {
-            Ok(Some((path, text, file))) => {
+            Ok(Some((path, text, file, problems))) => {
+                errors.extend(problems);
                 files.push(format!("config  {}", path.display()));
                 (Some((path, text)), file)
             }
             Ok(None) => (None, ConfigFile::default()),
             Err(e) => {
-                errors.push(e);
+                errors.extend(e);
                 (None, ConfigFile::default())
             }
         };
@@ -270,10 +271,10 @@ impl Settings {
 }
 
 /// The config file named by `--config` (which must exist), else the user's (which may not).
-fn read_config_file(
-    dirs: &Dirs,
-    flags: &Overrides,
-) -> Result<Option<(PathBuf, String, ConfigFile)>, Diagnostic> {
+/// The file's good entries come back with the problems of its bad ones.
+type ReadConfig = (PathBuf, String, ConfigFile, Vec<Diagnostic>);
+
+fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>, Vec<Diagnostic>> {
     let (path, required) = match (&flags.config, dirs.config_file()) {
         (Some(p), _) => (p.clone(), true),
         (None, Some(p)) => (p, false),
@@ -283,24 +284,48 @@ fn read_config_file(
         Ok(t) => t,
         Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => {
-            return Err(Diagnostic {
+            return Err(vec![Diagnostic {
                 path: path.clone(),
                 line: 1,
                 column: 1,
                 message: format!("cannot read the config file: {e}"),
                 help: "check the path given to --config".into(),
-            });
+            }]);
         }
     };
-    match toml::from_str::<ConfigFile>(&text) {
-        Ok(c) => Ok(Some((path, text, c))),
-        Err(e) => Err(Diagnostic::from_toml(
-            &path,
-            &text,
-            &e,
-            "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, [prometheus], [alertmanager], [[slo]]",
-        )),
+    let (file, problems) = parse_config_file(&path, &text)?;
+    Ok(Some((path, text, file, problems)))
+}
+
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, [prometheus], [alertmanager], [[slo]]";
+
+/// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
+/// deserialized on its own (spans still point into the file), the good ones together, so the
+/// later checks ([prometheus], [[slo]]...) still run on them. A syntax error stops at once, since
+/// nothing after it can be read with certainty.
+fn parse_config_file(
+    path: &Path,
+    text: &str,
+) -> Result<(ConfigFile, Vec<Diagnostic>), Vec<Diagnostic>> {
+    use toml::de::{DeTable, Deserializer};
+    let root = DeTable::parse(text)
+        .map_err(|e| vec![Diagnostic::from_toml(path, text, &e, CONFIG_KEYS)])?;
+    let span = root.span();
+    let mut good = DeTable::new();
+    let mut errors = Vec::new();
+    for (key, value) in root.get_ref() {
+        let mut one = DeTable::new();
+        one.insert(key.clone(), value.clone());
+        match ConfigFile::deserialize(Deserializer::from(toml::Spanned::new(span.clone(), one))) {
+            Ok(_) => {
+                good.insert(key.clone(), value.clone());
+            }
+            Err(e) => errors.push(Diagnostic::from_toml(path, text, &e, CONFIG_KEYS)),
+        }
     }
+    ConfigFile::deserialize(Deserializer::from(toml::Spanned::new(span, good)))
+        .map(|file| (file, errors))
+        .map_err(|e| vec![Diagnostic::from_toml(path, text, &e, CONFIG_KEYS)])
 }
 
 fn load_keymap(dirs: &Dirs, name_or_path: &str) -> Result<Keymap, Vec<Diagnostic>> {

@@ -145,6 +145,22 @@ fn all_errors_are_listed_at_once() {
 }
 
 #[test]
+fn every_error_in_config_toml_is_listed_at_once() {
+    let path = "tests/fixtures/config/config_several_errors.toml";
+    let out = run(&["check-config", "--config", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for expected in [
+        format!("{path}:2:1: error: unknown field `namespace`"),
+        format!("{path}:3:12: error: invalid type: string \"yes\", expected a boolean"),
+        format!("{path}:7:11: error: invalid timeout \"soon\""),
+    ] {
+        assert!(err.contains(&expected), "missing {expected:?} in:\n{err}");
+    }
+    assert!(err.ends_with("3 error(s)\n"), "{err}");
+}
+
+#[test]
 fn the_console_refuses_to_start_on_an_invalid_file_and_leaves_the_terminal_alone() {
     for args in [
         vec!["--keymap", "tests/fixtures/config/keymap_bad_key.toml"],
