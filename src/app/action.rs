@@ -105,6 +105,15 @@ impl Action {
             .map_or("?", |(_, _, d)| d)
     }
 
+    /// The words for this action where `mode` is in force: in the log viewer `/` highlights
+    /// matches and keeps every line, so it is a search there, not a filter.
+    pub fn description_in(self, mode: Mode) -> &'static str {
+        match (self, mode) {
+            (Action::Filter, Mode::Logs) => "search",
+            _ => self.description(),
+        }
+    }
+
     /// Actions that change something outside the console. The keymap refuses to put them on
     /// a bare ctrl chord, where a slip of the finger would fire them; `--readonly` removes them.
     pub fn is_destructive(self) -> bool {

@@ -285,7 +285,11 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             Span::styled(text.clone(), ui.style("text")),
             Span::styled("_", ui.style("accent")),
             Span::styled(
-                "   enter apply · esc cancel · -l key=value for labels",
+                if state.mode() == Mode::Logs {
+                    "   enter search (matches highlighted, every line kept) · esc cancel"
+                } else {
+                    "   enter apply · esc cancel · -l key=value for labels"
+                },
                 ui.style("muted"),
             ),
         ]),
@@ -320,7 +324,7 @@ fn hints(mode: Mode, readonly: bool, ui: &Ui) -> Line<'static> {
             spans.push(Span::styled(" read-only ", ui.style("warning")));
         } else {
             spans.push(Span::styled(
-                format!(" {} ", action.description()),
+                format!(" {} ", action.description_in(mode)),
                 ui.style("muted"),
             ));
         }

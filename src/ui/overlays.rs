@@ -20,6 +20,10 @@ pub fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
             "Filter: /text, or /-l key=value for labels; on :alerts, Alertmanager matchers (severity=\"critical\"); esc clears",
             ui.style("muted"),
         )),
+        Line::from(Span::styled(
+            "Search in logs: /text highlights the lines that match and keeps every line",
+            ui.style("muted"),
+        )),
     ];
     for (mode, table) in ui.keymap.tables() {
         lines.push(Line::raw(""));

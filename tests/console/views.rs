@@ -115,6 +115,30 @@ fn logs() {
 }
 
 #[test]
+fn the_log_viewer_calls_slash_a_search() {
+    let mut s = state();
+    s.view = ViewId::Pods;
+    ms5_console::app::rows::refresh(&mut s);
+    update(&mut s, Action::Logs);
+    let footer = screen(&s, 160, 45)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        footer.contains("/ search") && !footer.contains("filter"),
+        "{footer}"
+    );
+    update(&mut s, Action::Filter);
+    let footer = screen(&s, 160, 45)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(footer.contains("every line kept"), "{footer}");
+}
+
+#[test]
 fn filter_and_command_lines() {
     snapshot_view("pods_filtered", |s| {
         s.view = ViewId::Pods;
@@ -148,17 +172,6 @@ fn filter_and_command_lines() {
 fn too_small_says_so() {
     let s = state();
     assert_snapshot!("too_small_50x10", screen(&s, 50, 10));
-}
-
-#[test]
-fn ascii_mode_draws_no_unicode() {
-    let mut s = state();
-    for view in [ViewId::Overview, ViewId::Rollouts, ViewId::Pods] {
-        s.view = view;
-        ms5_console::app::rows::refresh(&mut s);
-        let text = fixture::text(&draw(&s, 120, 30, &Theme::default_theme(), true));
-        assert!(text.is_ascii(), "non-ASCII in {view:?}:\n{text}");
-    }
 }
 
 /// The cell where `needle` starts on screen.
