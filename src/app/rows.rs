@@ -9,7 +9,7 @@ use super::cluster::ObjKey;
 use super::state::{AppState, ViewId};
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::slo_status::{self, SloStatus};
-use crate::model::workload::WorkloadRow;
+use crate::model::workload::{WorkloadRow, troubled_workloads};
 
 pub const POD_COLUMNS: &[&str] = &[
     "NAMESPACE",
@@ -114,8 +114,11 @@ pub fn refresh(state: &mut AppState) {
         let table = state.table(view);
         let data_version = match view {
             ViewId::Pods => state.cluster.pods.version,
+            // Pods too: a workload whose pod cannot run is degraded.
             ViewId::Rollouts => {
-                state.cluster.deployments.version + state.cluster.statefulsets.version
+                state.cluster.deployments.version
+                    + state.cluster.statefulsets.version
+                    + state.cluster.pods.version
             }
             ViewId::Nodes => state.cluster.nodes.version + state.cluster.pods.version,
             ViewId::Events => state.cluster.events.version,
@@ -317,18 +320,19 @@ fn build_pods(state: &mut AppState) -> Vec<ObjKey> {
 fn build_workloads(state: &mut AppState) -> Vec<ObjKey> {
     let table = state.table(ViewId::Rollouts);
     let filter = &table.filter;
-    let deployments = state
-        .cluster
-        .deployments
-        .items
-        .values()
-        .map(|d| (WorkloadRow::of_deployment(d), d.metadata.labels.as_ref()));
-    let statefulsets = state
-        .cluster
-        .statefulsets
-        .items
-        .values()
-        .map(|s| (WorkloadRow::of_statefulset(s), s.metadata.labels.as_ref()));
+    let troubled = troubled_workloads(state.cluster.pods.items.values().map(|p| p.as_ref()));
+    let deployments = state.cluster.deployments.items.values().map(|d| {
+        (
+            WorkloadRow::of_deployment(d).with_pod_trouble(&troubled),
+            d.metadata.labels.as_ref(),
+        )
+    });
+    let statefulsets = state.cluster.statefulsets.items.values().map(|s| {
+        (
+            WorkloadRow::of_statefulset(s).with_pod_trouble(&troubled),
+            s.metadata.labels.as_ref(),
+        )
+    });
     let mut rows: Vec<Arc<WorkloadRow>> = deployments
         .chain(statefulsets)
         .filter(|(row, _)| state.shown_namespace(&row.namespace))

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::state::AppState;
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::rollout::Health;
-use crate::model::workload::WorkloadRow;
+use crate::model::workload::{WorkloadRow, troubled_workloads};
 
 /// Most warnings kept for the overview's list.
 const WARNINGS: usize = 50;
@@ -55,19 +55,20 @@ pub fn refresh(state: &mut AppState) {
         ..OverviewSummary::default()
     };
     let watched = |ns: &str| state.namespaces.iter().any(|n| n == ns);
+    let troubled = troubled_workloads(state.cluster.pods.items.values().map(|p| p.as_ref()));
     let workloads = state
         .cluster
         .deployments
         .items
         .values()
-        .map(|d| WorkloadRow::of_deployment(d))
+        .map(|d| WorkloadRow::of_deployment(d).with_pod_trouble(&troubled))
         .chain(
             state
                 .cluster
                 .statefulsets
                 .items
                 .values()
-                .map(|s| WorkloadRow::of_statefulset(s)),
+                .map(|s| WorkloadRow::of_statefulset(s).with_pod_trouble(&troubled)),
         );
     for w in workloads.filter(|w| watched(&w.namespace)) {
         let s = summary.namespaces.entry(w.namespace.clone()).or_default();

@@ -23,6 +23,8 @@ pub struct PodRow {
     pub labels: std::collections::BTreeMap<String, String>,
     /// What the details pane shows, kept instead of the whole pod (10,000 pods stay small).
     pub detail: Vec<ContainerDetail>,
+    /// The scheduler's message while the pod cannot be placed (`0/6 nodes are available: ...`).
+    pub unschedulable: Option<String>,
 }
 
 /// One container as the pod details pane shows it.
@@ -135,7 +137,37 @@ impl PodRow {
                 .iter()
                 .map(|c| container_detail(c, statuses))
                 .collect(),
+            unschedulable: status
+                .and_then(|s| s.conditions.as_ref())
+                .into_iter()
+                .flatten()
+                .find(|c| {
+                    c.type_ == "PodScheduled"
+                        && c.status == "False"
+                        && c.reason.as_deref() == Some("Unschedulable")
+                })
+                .map(|c| c.message.clone().unwrap_or_else(|| "Unschedulable".into())),
         }
+    }
+
+    /// The pod cannot do its work and will not by waiting: it cannot be scheduled, was evicted,
+    /// or its containers crash or cannot start.
+    pub fn cannot_run(&self) -> bool {
+        self.unschedulable.is_some()
+            || matches!(
+                self.summary.status.as_str(),
+                "CrashLoopBackOff"
+                    | "Error"
+                    | "OOMKilled"
+                    | "Evicted"
+                    | "ImagePullBackOff"
+                    | "ErrImagePull"
+                    | "InvalidImageName"
+                    | "CreateContainerConfigError"
+                    | "CreateContainerError"
+                    | "RunContainerError"
+                    | "ContainerStatusUnknown"
+            )
     }
 
     /// Ready as kubectl prints it, `1/2`.

@@ -38,16 +38,50 @@ pub enum Health {
 }
 
 impl Health {
-    /// Complete but short of ready replicas is degraded (a pod crashed after the rollout);
-    /// failed rollouts are degraded; paused and waiting ones are progressing.
-    pub fn of(status: &RolloutStatus, desired: i32, ready: i32) -> Health {
+    /// What a person needs to know, which is not always kubectl's word: "progressing" is for a
+    /// rollout that is moving (`updating`) or paused. A workload short of ready replicas with no
+    /// update under way is degraded, whatever `kubectl rollout status` says while it waits (a
+    /// database whose only pod was evicted is down, not rolling out); so is a failed rollout.
+    pub fn of(status: &RolloutStatus, desired: i32, ready: i32, updating: bool) -> Health {
         match status.phase {
             RolloutPhase::Failed => Health::Degraded,
-            RolloutPhase::Complete if ready < desired => Health::Degraded,
+            RolloutPhase::Paused => Health::Progressing,
+            _ if ready < desired && !updating => Health::Degraded,
             RolloutPhase::Complete => Health::Healthy,
-            RolloutPhase::Progressing | RolloutPhase::Paused => Health::Progressing,
+            RolloutPhase::Progressing => Health::Progressing,
         }
     }
+}
+
+/// A Deployment's rollout is moving: a spec change not yet observed, replicas not yet on the new
+/// template or old ones still terminating, or the controller's own `Progressing` condition naming
+/// a ReplicaSet update. After `NewReplicaSetAvailable`, missing replicas are a fault, not progress.
+pub fn deployment_updating(d: &Deployment) -> bool {
+    let status = d.status.clone().unwrap_or_default();
+    let desired = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let updated = status.updated_replicas.unwrap_or(0);
+    let moving = status.conditions.iter().flatten().any(|c| {
+        c.type_ == "Progressing"
+            && c.status == "True"
+            && matches!(
+                c.reason.as_deref(),
+                Some("ReplicaSetUpdated" | "NewReplicaSetCreated" | "FoundNewReplicaSet")
+            )
+    });
+    d.metadata.generation.unwrap_or(0) > status.observed_generation.unwrap_or(0)
+        || updated < desired
+        || status.replicas.unwrap_or(0) > updated
+        || moving
+}
+
+/// A StatefulSet's rollout is moving: a spec change not yet observed, or pods still on the old
+/// revision.
+pub fn statefulset_updating(s: &StatefulSet) -> bool {
+    let status = s.status.clone().unwrap_or_default();
+    let desired = s.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    s.metadata.generation.unwrap_or(0) > status.observed_generation.unwrap_or(0)
+        || (status.update_revision.is_some() && status.current_revision != status.update_revision)
+        || status.updated_replicas.unwrap_or(0) < desired
 }
 
 /// `kubectl rollout status deployment/NAME`, one evaluation.
@@ -316,9 +350,33 @@ mod tests {
     #[test]
     fn health_summarises_phase_and_readiness() {
         let complete = RolloutStatus::new(RolloutPhase::Complete, String::new());
-        assert_eq!(Health::of(&complete, 3, 3), Health::Healthy);
-        assert_eq!(Health::of(&complete, 3, 2), Health::Degraded);
+        assert_eq!(Health::of(&complete, 3, 3, false), Health::Healthy);
+        assert_eq!(Health::of(&complete, 3, 2, false), Health::Degraded);
         let failed = RolloutStatus::new(RolloutPhase::Failed, String::new());
-        assert_eq!(Health::of(&failed, 3, 3), Health::Degraded);
+        assert_eq!(Health::of(&failed, 3, 3, true), Health::Degraded);
+        let waiting = RolloutStatus::new(RolloutPhase::Progressing, String::new());
+        assert_eq!(Health::of(&waiting, 3, 2, true), Health::Progressing);
+        // kubectl still waits, but nothing is being rolled out: the replicas are just missing.
+        assert_eq!(Health::of(&waiting, 1, 0, false), Health::Degraded);
+        let paused = RolloutStatus::new(RolloutPhase::Paused, String::new());
+        assert_eq!(Health::of(&paused, 3, 2, true), Health::Progressing);
+    }
+
+    #[test]
+    fn a_statefulset_short_of_ready_pods_without_an_update_is_not_updating() {
+        // node-pressure: postgres-0 evicted, its replacement Pending; same revision throughout.
+        let s = statefulset(
+            json!({"replicas": 1, "updateStrategy": {"type": "RollingUpdate"}}),
+            json!({"observedGeneration": 4, "replicas": 1, "readyReplicas": 0, "updatedReplicas": 1,
+                "currentRevision": "postgres-6f79f", "updateRevision": "postgres-6f79f"}),
+        );
+        assert_eq!(statefulset_status(&s).phase, RolloutPhase::Progressing);
+        assert!(!statefulset_updating(&s));
+        let s = statefulset(
+            json!({"replicas": 1, "updateStrategy": {"type": "RollingUpdate"}}),
+            json!({"observedGeneration": 4, "replicas": 1, "readyReplicas": 0, "updatedReplicas": 0,
+                "currentRevision": "postgres-6f79f", "updateRevision": "postgres-7a001"}),
+        );
+        assert!(statefulset_updating(&s));
     }
 }

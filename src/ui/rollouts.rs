@@ -36,13 +36,14 @@ pub fn health_role(row: &WorkloadRow) -> &'static str {
     }
 }
 
-/// One word for the STATUS column's start; the rest is kubectl's sentence.
+/// One word for the STATUS column's start, the same class the Overview counts; the rest is
+/// kubectl's sentence, so "Degraded Waiting for 1 pods to be ready..." says both.
 fn status_word(row: &WorkloadRow) -> &'static str {
     match (row.status.phase, row.health) {
         (RolloutPhase::Failed, _) => "Failed",
         (RolloutPhase::Paused, _) => "Paused",
+        (_, Health::Degraded) => "Degraded",
         (RolloutPhase::Progressing, _) => "Progressing",
-        (RolloutPhase::Complete, Health::Degraded) => "Degraded",
         (RolloutPhase::Complete, _) => "Complete",
     }
 }

@@ -221,7 +221,10 @@ fn rollout_and_watch_health_colours() {
     let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
     assert_eq!(buffer[find(&buffer, "Failed")].fg, Color::Red);
     assert_eq!(buffer[find(&buffer, "Paused")].fg, Color::Yellow);
-    assert_eq!(buffer[find(&buffer, "Progressing")].fg, Color::Yellow);
+    // backend is 2/3 with every replica on the new template: nothing is rolling out, a replica
+    // is missing. kubectl still says "Waiting for ..."; the class says degraded, in red.
+    let (x, y) = find(&buffer, "Degraded Waiting for deployment \"backend\"");
+    assert_eq!(buffer[(x, y)].fg, Color::Red);
     s.view = ViewId::Overview;
     let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
     let (x, y) = find(&buffer, "│ms5-system");
