@@ -94,13 +94,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
         Action::Command => state.input = Some(Input::Command(String::new())),
-        Action::Filter => {
-            let current = match &state.overlay {
-                Some(Overlay::Logs(l)) => l.search.clone(),
-                _ => state.table(state.view).filter.describe(),
-            };
-            state.input = Some(Input::Filter(current));
-        }
+        // A new filter or search starts from what the user types (the one in force stays in the
+        // panel's title until enter replaces it): appending to it would silently AND the two.
+        Action::Filter => state.input = Some(Input::Filter(String::new())),
         Action::Back | Action::Cancel => return back(state),
         Action::Confirm => return writes::confirm(state),
         Action::Alerts => switch_view(state, ViewId::Alerts),
@@ -398,8 +394,16 @@ fn open_logs(state: &mut AppState) -> Vec<Effect> {
         dropped: 0,
         scroll: 0,
         search: String::new(),
-        ended: None,
+        // A pod no node took has no container and so no log: say why instead of asking.
+        ended: pod
+            .unschedulable
+            .as_ref()
+            .map(|why| format!("no log: not scheduled: {why}")),
     };
+    if logs.ended.is_some() {
+        state.overlay = Some(Overlay::Logs(logs));
+        return Vec::new();
+    }
     let request = log_request(&logs);
     state.overlay = Some(Overlay::Logs(logs));
     vec![Effect::OpenLogs(request)]

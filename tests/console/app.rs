@@ -112,6 +112,27 @@ fn filter_by_text_and_by_label_then_escape_clears() {
 }
 
 #[test]
+fn a_new_filter_starts_from_what_is_typed_not_the_previous_one() {
+    let mut s = state();
+    press(&mut s, "3/postgres-0");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(s.rows.pods.len(), 1);
+    press(&mut s, "/backend");
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.lines().any(|l| l.starts_with("/backend_")),
+        "the input line holds only what was typed:\n{text}"
+    );
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert!(screen(&s, 160, 45).contains("filter \"backend\""));
+    let names: Vec<&str> = s.rows.pods.iter().map(|p| p.name.as_str()).collect();
+    assert!(
+        names.len() > 1 && names.iter().all(|n| n.starts_with("backend")),
+        "{names:?}"
+    );
+}
+
+#[test]
 fn sort_cycles_columns_and_reverses() {
     let mut s = state();
     press(&mut s, "3ssss");
