@@ -20,7 +20,7 @@ use crate::app::state::AppState;
 use crate::app::update::{apply, handle_key};
 use crate::config::Settings;
 use crate::source::alertmanager::{self as am_source, AlertmanagerEndpoint};
-use crate::source::connect::{Connected, connect};
+use crate::source::connect::{Connected, Target, connect, read_kubeconfig};
 use crate::source::write::WriteContext;
 use crate::source::{fetch, kube as kube_source, logs, prometheus as prom_source};
 use crate::tui::TerminalGuard;
@@ -30,6 +30,8 @@ use crate::ui::{self, Ui, style};
 const FRAME: Duration = Duration::from_millis(33);
 /// Ages on screen tick by the second; nothing else redraws without a change.
 const CLOCK: Duration = Duration::from_secs(1);
+/// Rejected credentials are replaced (kubeconfig re-read) at most this often.
+const REAUTH_EVERY: Duration = Duration::from_secs(10);
 
 /// How the loop ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,7 +42,12 @@ pub enum Exit {
 }
 
 /// Runs the console until the user quits or the terminal goes away.
-pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -> Result<Exit> {
+pub async fn run(
+    settings: Settings,
+    target: Target,
+    kubeconfig: Kubeconfig,
+    first: Connected,
+) -> Result<Exit> {
     let symbols = if settings.ascii {
         &style::ASCII
     } else {
@@ -61,12 +68,11 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
     state.unreachable = first.unreachable.clone();
 
     let (tx, mut rx) = mpsc::channel::<DataEvent>(4096);
-    let mut client = first.client;
-    let mut watches = kube_source::spawn_watches(client.clone(), &state.namespaces, tx.clone());
-    state.slo.definitions = settings.slos.clone();
-    let mut prometheus = start_prometheus(&settings, &first.config, &mut state, &tx);
-    let mut alerting = start_alertmanagers(&settings, &first.config, &mut state, &tx);
-    let mut writer = write_context(&settings, &state);
+    let mut kubeconfig = kubeconfig;
+    let mut sources = Sources::start(&settings, &first, &mut state, &tx);
+    // When credentials were last replaced after a 401, so a still-rejected login is retried
+    // calmly rather than in a loop.
+    let mut last_reauth: Option<Instant> = None;
     let mut log_task: Option<AbortHandle> = None;
     let mut workers = JoinSet::new();
 
@@ -115,6 +121,12 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                     apply(&mut state, more);
                 }
                 dirty = true;
+                if state.credentials_rejected()
+                    && last_reauth.is_none_or(|at| at.elapsed() >= REAUTH_EVERY)
+                {
+                    last_reauth = Some(Instant::now());
+                    effects.push(Effect::Reauthenticate);
+                }
             }
             _ = clock.tick() => dirty = true,
             _ = hangup.recv() => break Exit::Hangup,
@@ -130,15 +142,18 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                     if let Some(old) = log_task.take() {
                         old.abort();
                     }
-                    log_task =
-                        Some(workers.spawn(logs::stream(client.clone(), request, tx.clone())));
+                    log_task = Some(workers.spawn(logs::stream(
+                        sources.client.clone(),
+                        request,
+                        tx.clone(),
+                    )));
                 }
                 Effect::FetchYaml(request) => {
-                    workers.spawn(fetch::yaml(client.clone(), request, tx.clone()));
+                    workers.spawn(fetch::yaml(sources.client.clone(), request, tx.clone()));
                 }
                 Effect::FetchSloHistory { request, slo } => {
                     let def = settings.slos.iter().find(|d| d.name == slo).cloned();
-                    if let (Some((endpoint, _)), Some(def)) = (&prometheus, def) {
+                    if let (Some((endpoint, _)), Some(def)) = (&sources.prometheus, def) {
                         workers.spawn(prom_source::history(
                             endpoint.clone(),
                             def,
@@ -148,8 +163,12 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                     }
                 }
                 Effect::Write(plan) => {
-                    let endpoint = alerting.endpoints.clone();
-                    let (context, nudge, tx) = (writer.clone(), alerting.nudge.clone(), tx.clone());
+                    let endpoint = sources.alerting.endpoints.clone();
+                    let (context, nudge, tx) = (
+                        sources.writer.clone(),
+                        sources.alerting.nudge.clone(),
+                        tx.clone(),
+                    );
                     workers.spawn(async move {
                         let result = match endpoint.iter().find(|e| e.name == plan.origin) {
                             Some(e) => crate::source::write::execute(&plan, e, &context).await,
@@ -167,7 +186,7 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                     });
                 }
                 Effect::LoadAudit => {
-                    let (audit, tx) = (writer.audit.clone(), tx.clone());
+                    let (audit, tx) = (sources.writer.audit.clone(), tx.clone());
                     workers.spawn(async move {
                         let _ = tx.send(read_audit(audit.as_ref()).await).await;
                     });
@@ -178,33 +197,19 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                     }
                 }
                 Effect::WatchNamespaces(namespaces) => {
-                    watches.abort_all();
-                    watches = kube_source::spawn_watches(client.clone(), &namespaces, tx.clone());
+                    sources.watches.abort_all();
+                    sources.watches =
+                        kube_source::spawn_watches(sources.client.clone(), &namespaces, tx.clone());
                 }
                 Effect::SwitchContext(context) => match switch_context(&kubeconfig, &context).await
                 {
                     Ok(connected) => {
-                        watches.abort_all();
+                        sources.stop();
                         // What the old cluster's watches had queued must not land in the new state.
                         while rx.try_recv().is_ok() {}
-                        client = connected.client;
-                        state = fresh_state(&state, connected.connection, connected.unreachable);
-                        // A k8s:// Prometheus goes through the new cluster's API server now.
-                        if let Some((_, poller)) = prometheus.take() {
-                            poller.abort();
-                        }
-                        state.slo.definitions = settings.slos.clone();
-                        prometheus =
-                            start_prometheus(&settings, &connected.config, &mut state, &tx);
-                        alerting.poller.abort();
-                        alerting =
-                            start_alertmanagers(&settings, &connected.config, &mut state, &tx);
-                        writer = write_context(&settings, &state);
-                        watches = kube_source::spawn_watches(
-                            client.clone(),
-                            &state.namespaces,
-                            tx.clone(),
-                        );
+                        state = fresh_state(&state, connected.connection.clone(), None);
+                        state.unreachable = connected.unreachable.clone();
+                        sources = Sources::start(&settings, &connected, &mut state, &tx);
                     }
                     Err(e) => {
                         state.flash = Some(crate::app::state::Flash {
@@ -213,20 +218,99 @@ pub async fn run(settings: Settings, kubeconfig: Kubeconfig, first: Connected) -
                         });
                     }
                 },
+                Effect::Reauthenticate => {
+                    // The kubeconfig is read again and its exec plugin run again: a refreshed
+                    // login (az login, kubelogin, a rewritten file) is picked up here. The data on
+                    // screen stays, marked by the watches' own health until they are live again.
+                    let context = state.connection.context.clone();
+                    match reconnect(&target, &context).await {
+                        Ok((fresh, connected)) => {
+                            kubeconfig = fresh;
+                            sources.stop();
+                            let slo = std::mem::take(&mut state.slo);
+                            let alerts = std::mem::take(&mut state.alerts);
+                            sources = Sources::start(&settings, &connected, &mut state, &tx);
+                            // Restarting the pollers must not blank what they last saw.
+                            state.slo = slo;
+                            state.alerts = alerts;
+                        }
+                        Err(e) => {
+                            tracing::warn!("re-reading the kubeconfig after a 401 failed: {e:#}");
+                            state.flash = Some(crate::app::state::Flash {
+                                text: format!(
+                                    "credentials rejected; re-reading the kubeconfig failed: {e}"
+                                ),
+                                error: true,
+                            });
+                        }
+                    }
+                }
             }
         }
         if state.quit {
             break Exit::Quit;
         }
     };
-    watches.abort_all();
+    sources.stop();
     workers.abort_all();
-    if let Some((_, poller)) = prometheus {
-        poller.abort();
-    }
-    alerting.poller.abort();
     drop(guard);
     Ok(exit)
+}
+
+/// Everything that reads one cluster and its monitoring, started from one connection: stopped
+/// and started whole on a context switch or when credentials are replaced.
+struct Sources {
+    client: kube::Client,
+    watches: JoinSet<()>,
+    prometheus: Option<(Arc<prom_source::Endpoint>, AbortHandle)>,
+    alerting: Alerting,
+    writer: WriteContext,
+}
+
+impl Sources {
+    fn start(
+        settings: &Settings,
+        connected: &Connected,
+        state: &mut AppState,
+        tx: &mpsc::Sender<DataEvent>,
+    ) -> Sources {
+        state.slo.definitions = settings.slos.clone();
+        let prometheus = start_prometheus(settings, &connected.config, state, tx);
+        let alerting = start_alertmanagers(settings, &connected.config, state, tx);
+        let writer = write_context(settings, state);
+        let watches =
+            kube_source::spawn_watches(connected.client.clone(), &state.namespaces, tx.clone());
+        Sources {
+            client: connected.client.clone(),
+            watches,
+            prometheus,
+            alerting,
+            writer,
+        }
+    }
+
+    fn stop(&mut self) {
+        self.watches.abort_all();
+        if let Some((_, poller)) = self.prometheus.take() {
+            poller.abort();
+        }
+        self.alerting.poller.abort();
+    }
+}
+
+/// The kubeconfig read again from where it came from, and a client for the same context. The
+/// screen is up, so credential plugins run non-interactively: a prompt written to the terminal
+/// would garble it, and a plugin that must ask fails with its message instead (the person logs
+/// in elsewhere, and the next attempt picks the new login up).
+async fn reconnect(target: &Target, context: &str) -> Result<(Kubeconfig, Connected)> {
+    let mut kubeconfig = read_kubeconfig(target)?;
+    for user in &mut kubeconfig.auth_infos {
+        if let Some(exec) = user.auth_info.as_mut().and_then(|a| a.exec.as_mut()) {
+            exec.interactive_mode = Some(kube::config::ExecInteractiveMode::Never);
+        }
+    }
+    let connected = connect(&kubeconfig, Some(context)).await?;
+    Ok((kubeconfig, connected))
 }
 
 /// The Prometheus poller, when an address is configured; a bad address is shown on the panels.

@@ -53,7 +53,7 @@ async fn main() -> Result<ExitCode> {
             };
             let kubeconfig = read_kubeconfig(&target)?;
             let connected = connect(&kubeconfig, target.context.as_deref()).await?;
-            finish(console::run(settings, kubeconfig, connected).await?)
+            finish(console::run(settings, target, kubeconfig, connected).await?)
         }
     }
 }
@@ -86,7 +86,7 @@ async fn demo(dirs: &Dirs, global: &GlobalArgs, args: DemoArgs) -> Result<ExitCo
     };
     let kubeconfig = read_kubeconfig(&target)?;
     let connected = connect(&kubeconfig, None).await?;
-    let exit = console::run(settings, kubeconfig, connected).await?;
+    let exit = console::run(settings, target, kubeconfig, connected).await?;
     drop(sim);
     finish(exit)
 }

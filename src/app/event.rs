@@ -73,6 +73,12 @@ pub enum SourceHealth {
         since: DateTime<Utc>,
         error: String,
     },
+    /// The API server rejected the credentials (401) at `since`: the same ones cannot succeed,
+    /// so the console re-reads the kubeconfig (re-running its exec plugin) before retrying.
+    Unauthorized {
+        since: DateTime<Utc>,
+        message: String,
+    },
     /// The user may not list or watch this: shown in place of the data.
     Forbidden {
         message: String,
@@ -197,4 +203,7 @@ pub enum Effect {
     Write(Box<super::write::WritePlan>),
     /// Read the audit log for `:audit`.
     LoadAudit,
+    /// The API server rejected the credentials: read the kubeconfig again (running its exec
+    /// plugin again) and restart the sources with what it says now.
+    Reauthenticate,
 }

@@ -325,6 +325,13 @@ impl AppState {
     }
 
     /// The namespaces the views show: the focused one, or all watched.
+    /// Some watch was refused with 401: its credentials must be replaced, not retried.
+    pub fn credentials_rejected(&self) -> bool {
+        self.health
+            .values()
+            .any(|h| matches!(h, crate::app::event::SourceHealth::Unauthorized { .. }))
+    }
+
     pub fn shown_namespace(&self, namespace: &str) -> bool {
         match &self.focus {
             Some(f) => f == namespace,

@@ -109,9 +109,12 @@ async fn watch<K, T>(
         let mut stream = stream;
         // Each object is reduced as it arrives, so a 10,000-pod list never sits here whole.
         let mut buffer: Vec<T> = Vec::new();
-        let error = loop {
+        let failure = loop {
             let Some(item) = stream.next().await else {
-                break "watch stream ended".to_string();
+                break Failure {
+                    code: None,
+                    words: "watch stream ended".into(),
+                };
             };
             let event = match item {
                 Ok(WatchEvent::Init) => {
@@ -140,34 +143,40 @@ async fn watch<K, T>(
                 }
                 Ok(WatchEvent::Apply(obj)) => Change::Applied(convert(obj)),
                 Ok(WatchEvent::Delete(obj)) => Change::Deleted(convert(obj)),
-                Err(e) => break describe(&e),
+                Err(e) => break Failure::of(&e),
             };
             if tx.send(DataEvent::kube(wrap(event))).await.is_err() {
                 return;
             }
         };
         drop(stream);
-        let forbidden = error.contains("403") || error.to_lowercase().contains("forbidden");
         let since = *failing_since.get_or_insert_with(Utc::now);
-        let state = if forbidden {
-            SourceHealth::Forbidden {
+        let error = failure.words.clone();
+        // Classified by the API server's status code, never by searching the text.
+        let state = match failure.code {
+            Some(401) => SourceHealth::Unauthorized {
+                since,
                 message: error.clone(),
-            }
-        } else {
-            SourceHealth::Reconnecting {
+            },
+            Some(403) => SourceHealth::Forbidden {
+                message: error.clone(),
+            },
+            _ => SourceHealth::Reconnecting {
                 since,
                 error: error.clone(),
-            }
+            },
         };
         tracing::warn!(kind = id.kind, namespace = ?id.namespace, %error, "watch failed; retrying");
         if tx.send(health(state)).await.is_err() {
             return;
         }
-        // RBAC can change, so forbidden streams are retried too, just rarely.
-        let delay = if forbidden {
-            Duration::from_secs(60)
-        } else {
-            backoff.next().unwrap_or(MAX_DELAY)
+        // RBAC can change, so forbidden streams are retried too, just rarely. Rejected
+        // credentials are replaced by the console (it re-reads the kubeconfig and restarts the
+        // watches), so retrying them here only adds load.
+        let delay = match failure.code {
+            Some(403) => Duration::from_secs(60),
+            Some(401) => MAX_DELAY,
+            _ => backoff.next().unwrap_or(MAX_DELAY),
         };
         tokio::time::sleep(delay).await;
     }
@@ -184,12 +193,114 @@ fn new_backoff() -> impl Iterator<Item = Duration> {
         .build()
 }
 
-fn describe(error: &watcher::Error) -> String {
-    let root = match error {
-        watcher::Error::InitialListFailed(e)
-        | watcher::Error::WatchStartFailed(e)
-        | watcher::Error::WatchFailed(e) => e.to_string(),
-        other => other.to_string(),
-    };
-    root.lines().next().unwrap_or("watch failed").to_string()
+/// Why a watch stopped: the API server's status code when it answered with one, and words.
+struct Failure {
+    code: Option<u16>,
+    words: String,
+}
+
+impl Failure {
+    fn of(error: &watcher::Error) -> Failure {
+        match error {
+            watcher::Error::InitialListFailed(e)
+            | watcher::Error::WatchStartFailed(e)
+            | watcher::Error::WatchFailed(e) => Failure {
+                code: status_code(e),
+                words: error_words(e),
+            },
+            watcher::Error::WatchError(status) => Failure {
+                code: Some(status.code),
+                words: status_words(status),
+            },
+            other => Failure {
+                code: None,
+                words: first_line(&other.to_string(), "watch failed"),
+            },
+        }
+    }
+}
+
+/// The HTTP status the API server answered with, if the error is its answer.
+pub fn status_code(error: &kube::Error) -> Option<u16> {
+    match error {
+        kube::Error::Api(status) => Some(status.code),
+        _ => None,
+    }
+}
+
+/// An error in the words a person needs: the API server's own message when it sent one (never
+/// a debug dump of its Status object), else the first line of the client's error.
+pub fn error_words(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => status_words(status),
+        other => first_line(&other.to_string(), "request failed"),
+    }
+}
+
+fn status_words(status: &kube::core::Status) -> String {
+    let message = first_line(&status.message, "");
+    match (message.is_empty(), status.reason.is_empty()) {
+        (false, _) => message,
+        (true, false) => format!("HTTP {}: {}", status.code, status.reason),
+        (true, true) => format!("HTTP {}", status.code),
+    }
+}
+
+fn first_line(text: &str, otherwise: &str) -> String {
+    text.lines()
+        .next()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .unwrap_or(otherwise)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(code: u16, reason: &str, message: &str) -> kube::Error {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
+            "code": code, "reason": reason, "message": message,
+        }))
+        .expect("a Status");
+        kube::Error::Api(Box::new(status))
+    }
+
+    #[test]
+    fn api_errors_are_told_in_the_servers_words_without_a_dump() {
+        let e = api(
+            400,
+            "BadRequest",
+            "previous terminated container \"backend\" in pod \"backend-0\" not found",
+        );
+        assert_eq!(
+            error_words(&e),
+            "previous terminated container \"backend\" in pod \"backend-0\" not found"
+        );
+        assert_eq!(
+            error_words(&api(401, "Unauthorized", "")),
+            "HTTP 401: Unauthorized"
+        );
+        assert_eq!(status_code(&api(401, "Unauthorized", "")), Some(401));
+        assert!(!error_words(&e).contains("Status {"));
+    }
+
+    #[test]
+    fn watch_failures_are_classified_by_status_code() {
+        let forbidden = Failure::of(&watcher::Error::InitialListFailed(api(
+            403,
+            "Forbidden",
+            "pods is forbidden: User \"restricted\" cannot list resource \"pods\"",
+        )));
+        assert_eq!(forbidden.code, Some(403));
+        // A 500 whose message mentions 403 is not a refusal.
+        let busy = Failure::of(&watcher::Error::WatchFailed(api(
+            500,
+            "InternalError",
+            "upstream answered 403 once",
+        )));
+        assert_eq!(busy.code, Some(500));
+    }
 }

@@ -74,6 +74,11 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     );
 }
 
+/// What the header says when the API server rejects the credentials, with the fix (the console
+/// re-reads the kubeconfig itself, so new credentials are picked up without a restart). Short
+/// enough to stand whole in an 80-column header.
+pub const UNAUTHORIZED: &str = "unauthorized (401): credentials rejected, log in again";
+
 /// One word for all Kubernetes watch streams together, worst first.
 pub fn kube_health(state: &AppState) -> (String, &'static str) {
     if let Some(error) = &state.unreachable {
@@ -106,6 +111,13 @@ pub fn source_health(
         .collect();
     if streams.is_empty() {
         return ("connecting".into(), "stale");
+    }
+    // Rejected credentials first: waiting cannot fix them, the person must.
+    if streams
+        .iter()
+        .any(|(_, h)| matches!(h, SourceHealth::Unauthorized { .. }))
+    {
+        return (UNAUTHORIZED.into(), "critical");
     }
     let reconnecting = streams
         .iter()

@@ -135,6 +135,7 @@ fn namespace_health(state: &AppState, namespace: &str) -> (String, &'static str)
         any = true;
         match h {
             SourceHealth::Forbidden { .. } => worst = ("forbidden".into(), "critical"),
+            SourceHealth::Unauthorized { .. } => worst = ("unauthorized".into(), "critical"),
             SourceHealth::Reconnecting { since, .. } if worst.1 != "critical" => {
                 worst = (
                     format!("reconnecting {}", human_age(*since, state.now)),
@@ -207,7 +208,7 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             Cell::from(l.units_per_hour.map_or("?".into(), |v| format!("{v:.0}"))),
             Cell::from(
                 l.downtime_24h_seconds
-                    .map_or("?".into(), |v| crate::model::age::human_duration(v as u64)),
+                    .map_or("?".into(), crate::model::age::human_duration_rounded),
             ),
         ])
     });

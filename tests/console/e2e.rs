@@ -485,3 +485,90 @@ fn exec_credential_plugin_prompts_before_the_screen_is_taken() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+/// The oncall user's token in a kubeconfig the sim wrote.
+fn oncall_token(sim_kubeconfig: &Path) -> String {
+    let text = std::fs::read_to_string(sim_kubeconfig).unwrap();
+    text.split("- name: oncall")
+        .nth(1)
+        .and_then(|rest| rest.split("token: ").nth(1))
+        .and_then(|t| t.lines().next())
+        .map(|t| t.trim().to_string())
+        .expect("an oncall token")
+}
+
+#[test]
+fn rejected_credentials_say_so_and_a_new_login_is_picked_up_without_a_restart() {
+    if !require("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut sim = start_sim(port, dir.path());
+    // A credential plugin that hands out whatever token the login last stored, as kubelogin
+    // hands out its cached token.
+    let token_file = dir.path().join("token");
+    std::fs::write(
+        &token_file,
+        oncall_token(&dir.path().join("sim.kubeconfig")),
+    )
+    .unwrap();
+    let plugin = dir.path().join("cached-login");
+    std::fs::write(
+        &plugin,
+        format!(
+            "#!/bin/sh\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\
+             \"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}' \"$(cat {})\"\n",
+            token_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: aks\n\
+         clusters:\n- name: aks\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+         contexts:\n- name: aks\n  context:\n    cluster: aks\n    user: aad\n\
+         users:\n- name: aad\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+         command: {}\n      interactiveMode: IfAvailable\n",
+        plugin.display()
+    );
+    let config_path = dir.path().join("kubeconfig");
+    std::fs::write(&config_path, kubeconfig).unwrap();
+    let Some(t) = Tmux::start_with("unauth", &format!("--kubeconfig {}", config_path.display()))
+    else {
+        let _ = sim.kill();
+        let _ = sim.wait();
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.wait_until("a workload row", Duration::from_secs(10), |s| {
+        s.contains("0 of 22")
+    });
+    // The API server restarts with new tokens: the old one is rejected with 401.
+    let _ = sim.kill();
+    let _ = sim.wait();
+    let mut sim = start_sim(port, dir.path());
+    // The header says so (not "reconnecting": waiting will not fix it), with the fix.
+    let header = |screen: &str| screen.lines().next().unwrap_or_default().to_string();
+    t.wait_until("unauthorized in the header", Duration::from_secs(60), |s| {
+        header(s).contains("k8s unauthorized (401): credentials rejected, log in again")
+    });
+    // It stays so while the login is not renewed, through the console's own re-reads.
+    std::thread::sleep(Duration::from_secs(12));
+    let screen = t.screen();
+    assert!(
+        header(&screen).contains("k8s unauthorized (401)"),
+        "{screen}"
+    );
+    // The person logs in again: the console re-runs the plugin and is live, without a restart.
+    std::fs::write(
+        &token_file,
+        oncall_token(&dir.path().join("sim.kubeconfig")),
+    )
+    .unwrap();
+    t.wait_for("k8s live", Duration::from_secs(40));
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+    let _ = sim.kill();
+    let _ = sim.wait();
+}
