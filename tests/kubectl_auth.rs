@@ -1,5 +1,6 @@
-//! Who may do what: `kubectl auth can-i` for both contexts, the viewer's writes are forbidden
-//! with Kubernetes' wording, and the same holds over HTTPS with the sim's generated CA.
+//! Who may do what: `kubectl auth can-i` for every context, the viewer's writes are forbidden,
+//! the restricted user cannot read ms5-system, all with Kubernetes' wording, and the same holds
+//! over HTTPS with the sim's generated CA.
 
 mod common;
 
@@ -46,6 +47,46 @@ fn check_contexts(sim: &Sim) {
             .contains("redis-0"),
         "nothing was deleted"
     );
+
+    // An application team's reader: everything but ms5-system, where even listing is refused.
+    let restricted = sim.kubectl().with_context("ms5-sim-restricted");
+    assert!(restricted.ok(&["get", "pods"]).contains("backend-"));
+    assert!(
+        restricted
+            .ok(&["get", "pods", "-n", "ms5-staging", "-o", "name"])
+            .contains("pod/backend-")
+    );
+    assert!(
+        restricted
+            .ok(&["get", "nodes", "-o", "name"])
+            .contains("node/aks-")
+    );
+    let system = restricted.fails(&["get", "pods", "-n", "ms5-system"]);
+    assert!(
+        system.contains(
+            "Error from server (Forbidden): pods is forbidden: User \"restricted\" cannot list resource \"pods\" in API group \"\" in the namespace \"ms5-system\""
+        ),
+        "{system}"
+    );
+    let watch = restricted.fails(&[
+        "get",
+        "--raw",
+        "/apis/apps/v1/namespaces/ms5-system/deployments?watch=1",
+    ]);
+    assert!(
+        watch.contains("cannot watch resource \"deployments\""),
+        "{watch}"
+    );
+    let all = restricted.fails(&["get", "pods", "-A"]);
+    assert!(all.contains("at the cluster scope"), "{all}");
+    assert_eq!(
+        restricted
+            .ok(&["auth", "can-i", "list", "pods", "-n", "ms5-production"])
+            .trim(),
+        "yes"
+    );
+    let out = restricted.run(&["auth", "can-i", "list", "pods", "-n", "ms5-system"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "no");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! The kubeconfig the sim writes for its clients: cluster `ms5-sim`, users `oncall` and
-//! `viewer` with bearer tokens, contexts `ms5-sim` (current) and `ms5-sim-viewer`. Written with
-//! mode 0600, never over the user's own `~/.kube/config` unless asked by path.
+//! `viewer` and `restricted` with bearer tokens, contexts `ms5-sim` (current), `ms5-sim-viewer`
+//! and `ms5-sim-restricted`. Written with mode 0600, never over the user's own `~/.kube/config`
+//! unless asked by path.
 
 use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
@@ -15,6 +16,8 @@ use super::api::auth::{Role, User};
 pub const CLUSTER: &str = "ms5-sim";
 pub const ADMIN_CONTEXT: &str = "ms5-sim";
 pub const VIEWER_CONTEXT: &str = "ms5-sim-viewer";
+/// A user who may read everything but the `ms5-system` namespace.
+pub const RESTRICTED_CONTEXT: &str = "ms5-sim-restricted";
 pub const DEFAULT_NAMESPACE: &str = "ms5-production";
 
 /// `servers` pairs each user with the URL its context uses (one URL for all over TLS, one
@@ -23,6 +26,7 @@ pub fn render(servers: &[(User, String)], ca_pem: Option<&str>) -> Result<String
     let context_for = |user: &User| match user.role {
         Role::Admin => ADMIN_CONTEXT,
         Role::Viewer => VIEWER_CONTEXT,
+        Role::Restricted => RESTRICTED_CONTEXT,
     };
     let mut clusters: Vec<serde_json::Value> = Vec::new();
     let mut cluster_of = Vec::new();

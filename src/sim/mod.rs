@@ -137,6 +137,11 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
             token: token(),
             role: Role::Viewer,
         },
+        User {
+            name: "restricted".into(),
+            token: token(),
+            role: Role::Restricted,
+        },
     ];
     let api = Arc::new(ApiState::new(
         store,

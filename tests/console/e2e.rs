@@ -572,3 +572,57 @@ fn rejected_credentials_say_so_and_a_new_login_is_picked_up_without_a_restart() 
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+#[test]
+fn a_namespace_the_user_may_not_read_says_forbidden_and_the_rest_stays_live() {
+    if !require("tmux") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut sim = start_sim(free_port(), dir.path());
+    let args = format!(
+        "--kubeconfig {} --context ms5-sim-restricted",
+        dir.path().join("sim.kubeconfig").display()
+    );
+    let Some(t) = Tmux::start_with("forbidden", &args) else {
+        let _ = sim.kill();
+        let _ = sim.wait();
+        return;
+    };
+    let screen = t.wait_for("k8s live, forbidden: ms5-system", START);
+    let row = |screen: &str, ns: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!("│{ns} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    let screen = t.wait_until("production counted", Duration::from_secs(20), |s| {
+        row(s, "ms5-production").contains("of 22")
+    });
+    assert!(row(&screen, "ms5-production").contains("live"), "{screen}");
+    assert!(row(&screen, "ms5-staging").contains("live"), "{screen}");
+    let system = row(&screen, "ms5-system");
+    assert!(
+        system.contains("forbidden") && !system.contains("live"),
+        "{screen}"
+    );
+    // The pods view lists the readable namespaces' pods and none of ms5-system's.
+    t.keys(&["3"]);
+    let screen = t.wait_for(
+        "Pods k8s watch: live, forbidden: ms5-system",
+        Duration::from_secs(10),
+    );
+    assert!(screen.contains("ms5-production backend-"), "{screen}");
+    // ms5-system's pods (prometheus-0, grafana, alertmanager) are not listed: none is readable.
+    t.keys(&["/", "p", "r", "o", "m", "e", "t", "h", "Enter"]);
+    let screen = t.wait_for("filter \"prometh\"", Duration::from_secs(5));
+    assert!(screen.contains("no rows"), "{screen}");
+    t.keys(&["Escape", "/", "r", "e", "d", "i", "s", "Enter"]);
+    let screen = t.wait_for("filter \"redis\"", Duration::from_secs(5));
+    assert!(screen.contains("ms5-production redis-0"), "{screen}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+    let _ = sim.kill();
+    let _ = sim.wait();
+}

@@ -13,7 +13,14 @@ pub enum Role {
     Admin,
     /// get, list and watch on everything; only the self-subject reviews may be created.
     Viewer,
+    /// An application team's reader: the viewer's rights everywhere except the `ms5-system`
+    /// namespace (monitoring), where even listing is refused, and across all namespaces at
+    /// once, as RoleBindings per namespace plus a ClusterRole for cluster-scoped reads give.
+    Restricted,
 }
+
+/// The namespace the `restricted` user may not read.
+pub const RESTRICTED_NAMESPACE: &str = "ms5-system";
 
 #[derive(Debug, Clone)]
 pub struct User {
@@ -63,18 +70,32 @@ impl Users {
 }
 
 pub fn allowed(user: &User, attrs: &Attributes) -> bool {
+    let review = attrs.verb == "create"
+        && attrs.group == "authorization.k8s.io"
+        && matches!(
+            attrs.resource,
+            "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
+        );
+    let read = READ_VERBS.contains(&attrs.verb);
     match user.role {
         Role::Admin => true,
-        Role::Viewer => {
-            READ_VERBS.contains(&attrs.verb)
-                || (attrs.verb == "create"
-                    && attrs.group == "authorization.k8s.io"
-                    && matches!(
-                        attrs.resource,
-                        "selfsubjectaccessreviews" | "selfsubjectrulesreviews"
-                    ))
+        Role::Viewer => read || review,
+        Role::Restricted => {
+            let in_scope = match attrs.namespace {
+                Some(ns) => ns != RESTRICTED_NAMESPACE,
+                // Cluster scope: cluster-scoped kinds only, not every namespace's objects.
+                None => !namespaced(attrs.group, attrs.resource),
+            };
+            review || (read && in_scope)
         }
     }
+}
+
+fn namespaced(group: &str, resource: &str) -> bool {
+    crate::sim::resources::RESOURCES
+        .iter()
+        .find(|r| r.group == group && r.plural == resource)
+        .is_none_or(|r| r.namespaced)
 }
 
 pub fn authorize(user: &User, attrs: &Attributes) -> ApiResult<()> {
@@ -139,16 +160,20 @@ pub fn access_review(user: &User, mut review: Value) -> Value {
 
 /// Answers a SelfSubjectRulesReview: the rules the user has in the namespace.
 pub fn rules_review(user: &User, mut review: Value) -> Value {
+    let namespace = review["spec"]["namespace"].as_str().unwrap_or_default();
     let resource_rules = match user.role {
         Role::Admin => json!([{"verbs": ["*"], "apiGroups": ["*"], "resources": ["*"]}]),
-        Role::Viewer => json!([
+        Role::Restricted if namespace == RESTRICTED_NAMESPACE => json!([
+            {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}
+        ]),
+        Role::Viewer | Role::Restricted => json!([
             {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]},
             {"verbs": READ_VERBS, "apiGroups": ["*"], "resources": ["*"]}
         ]),
     };
     let non_resource_rules = match user.role {
         Role::Admin => json!([{"verbs": ["*"], "nonResourceURLs": ["*"]}]),
-        Role::Viewer => {
+        Role::Viewer | Role::Restricted => {
             json!([{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"]}])
         }
     };
