@@ -233,8 +233,26 @@ fn job_from_cronjob_runs_to_completion_with_logs() {
         "-o",
         "jsonpath={.items[0].metadata.name}",
     ]);
+    // The API generated the Job's selector from its uid and labelled its template to match,
+    // as kube-apiserver does, so `kubectl logs job/NAME` finds the Job's own pod.
+    let spec = k.ok(&[
+        "get",
+        "job",
+        "drill-now",
+        "-o",
+        "jsonpath={.metadata.uid} {.spec.selector.matchLabels.batch\\.kubernetes\\.io/controller-uid} {.spec.template.metadata.labels.controller-uid} {.spec.template.metadata.labels.job-name}",
+    ]);
+    let parts: Vec<&str> = spec.split_whitespace().collect();
+    assert_eq!(parts.len(), 4, "{spec}");
+    assert!(
+        parts[0].len() == 36
+            && parts[1] == parts[0]
+            && parts[2] == parts[0]
+            && parts[3] == "drill-now",
+        "{spec}"
+    );
     let logs = k
-        .command(&["logs", "-f", &pod])
+        .command(&["logs", "-f", "job/drill-now"])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -262,8 +280,26 @@ fn job_from_cronjob_runs_to_completion_with_logs() {
         text.lines().any(|l| l.starts_with("pg_basebackup:")),
         "{text}"
     );
+    assert!(
+        !text.contains("heartbeat") && !text.contains("minio"),
+        "another pod's log: {text}"
+    );
     let job = k.ok(&["get", "job", "drill-now", "--no-headers"]);
     assert!(job.contains("Complete") && job.contains("1/1"), "{job}");
+    // Times are ordered: a Job starts after it is created and completes after it starts.
+    let times = k.ok(&[
+        "get",
+        "job",
+        "drill-now",
+        "-o",
+        "jsonpath={.metadata.creationTimestamp} {.status.startTime} {.status.completionTime}",
+    ]);
+    let times: Vec<chrono::DateTime<chrono::Utc>> = times
+        .split_whitespace()
+        .map(|t| t.parse().expect("an RFC 3339 time"))
+        .collect();
+    assert_eq!(times.len(), 3);
+    assert!(times[0] <= times[1] && times[1] <= times[2], "{times:?}");
     let events = k.ok(&[
         "get",
         "events",

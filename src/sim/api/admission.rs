@@ -328,6 +328,9 @@ pub fn stamp_new(resource: &ResourceType, object: &mut Value) {
         object["spec"]["clusterIP"] = json!(ip);
         object["spec"]["clusterIPs"] = json!([ip]);
     }
+    if resource.kind == "Job" {
+        super::defaults::generate_job_selector(object);
+    }
     reset_status_for_create(resource, object);
 }
 

@@ -90,6 +90,31 @@ fn job_spec(spec: &mut Value) {
     pod_spec(pod);
 }
 
+/// The selector the Job API generates for a new Job: unless `spec.manualSelector` is true,
+/// kube-apiserver selects the Job's pods by its uid and labels the pod template to match
+/// (`controller-uid` and `job-name`, with and without the `batch.kubernetes.io/` prefix).
+/// Run once the uid is set, for Jobs created through the API and by the CronJob controller.
+pub fn generate_job_selector(job: &mut Value) {
+    if job["spec"]["manualSelector"] == true {
+        return;
+    }
+    let uid = job["metadata"]["uid"].clone();
+    let name = job["metadata"]["name"].clone();
+    let spec = ensure_object(job, "spec");
+    spec["selector"] = json!({"matchLabels": {"batch.kubernetes.io/controller-uid": uid}});
+    let template = ensure_object(spec, "template");
+    let metadata = ensure_object(template, "metadata");
+    let labels = ensure_object(metadata, "labels");
+    for (key, value) in [
+        ("batch.kubernetes.io/controller-uid", &uid),
+        ("batch.kubernetes.io/job-name", &name),
+        ("controller-uid", &uid),
+        ("job-name", &name),
+    ] {
+        labels[key] = value.clone();
+    }
+}
+
 /// Defaults of a pod spec (also used for pod templates the sim writes itself).
 pub fn pod_spec(spec: &mut Value) {
     set(spec, "restartPolicy", json!("Always"));

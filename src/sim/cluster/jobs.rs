@@ -73,7 +73,10 @@ pub fn reconcile_job(cluster: &mut Cluster, key: &Key) {
     let backoff_limit = job["spec"]["backoffLimit"].as_i64().unwrap_or(6);
     let now_time = cluster.wall_now();
     let now = ts(now_time);
-    let start = time(&job["status"]["startTime"]).unwrap_or(now_time);
+    // A Job never starts before it exists: the API stamps creation with its own clock, and this
+    // controller's clock is the moment it was due to act, which can be a little earlier.
+    let created = time(&job["metadata"]["creationTimestamp"]).unwrap_or(now_time);
+    let start = time(&job["status"]["startTime"]).unwrap_or(now_time.max(created));
     let deadline = job["spec"]["activeDeadlineSeconds"].as_i64();
 
     let mut updated = job.clone();

@@ -348,6 +348,9 @@ impl Cluster {
         if resource.has_status && meta.get("generation").is_none() {
             meta["generation"] = json!(1);
         }
+        if resource.kind == "Job" {
+            crate::sim::api::defaults::generate_job_selector(&mut object);
+        }
         match self.store.create(resource, object) {
             Ok(stored) => Some(stored.value().clone()),
             Err(_) => None,
