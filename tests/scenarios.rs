@@ -46,33 +46,61 @@ fn healthy_is_quiet_and_available() {
     }
     let sim = Sim::start(&["--scenario", "healthy"]);
     let k = sim.kubectl();
-    std::thread::sleep(Duration::from_secs(3));
-    let deploy = k.ok(&[
-        "get",
-        "deploy",
-        "-A",
-        "-o",
-        "jsonpath={range .items[*]}{.status.readyReplicas}/{.spec.replicas} {end}",
-    ]);
-    assert!(
+    let unavailable = |k: &Kubectl| -> Vec<String> {
+        let deploy = k.ok(&[
+            "get",
+            "deploy",
+            "-A",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name} {.status.readyReplicas}/{.spec.replicas}{\"\\n\"}{end}",
+        ]);
         deploy
-            .split_whitespace()
-            .all(|r| r.split_once('/').is_some_and(|(a, b)| a == b)),
-        "{deploy}"
+            .lines()
+            .filter(|l| {
+                let counts = l.split_whitespace().nth(1).unwrap_or_default();
+                counts.split_once('/').is_none_or(|(a, b)| a != b)
+            })
+            .map(String::from)
+            .collect()
+    };
+    let warnings = |k: &Kubectl| {
+        k.ok(&[
+            "get",
+            "events",
+            "-A",
+            "--field-selector",
+            "type=Warning",
+            "-o",
+            "name",
+        ])
+    };
+    let count = k
+        .ok(&["get", "deploy", "-A", "--no-headers"])
+        .lines()
+        .count();
+    assert!(count >= 10, "the world's deployments: {count}");
+    within(
+        "every deployment available",
+        Duration::from_secs(10),
+        &k,
+        |k| unavailable(k).is_empty().then_some(()),
     );
-    let warnings = k.ok(&[
-        "get",
-        "events",
-        "-A",
-        "--field-selector",
-        "type=Warning",
-        "-o",
-        "name",
-    ]);
-    assert!(
-        warnings.trim().is_empty(),
-        "no warnings in a healthy cluster: {warnings}"
-    );
+    // And it stays so, with no warning, for longer than any scenario takes to act (the other
+    // scenarios change the cluster 3 to 10 s after the start).
+    let until = Instant::now() + Duration::from_secs(15);
+    while Instant::now() < until {
+        let down = unavailable(&k);
+        assert!(
+            down.is_empty(),
+            "unavailable in a healthy cluster: {down:?}"
+        );
+        let warned = warnings(&k);
+        assert!(
+            warned.trim().is_empty(),
+            "no warnings in a healthy cluster: {warned}"
+        );
+        std::thread::sleep(Duration::from_secs(1));
+    }
 }
 
 #[test]
@@ -157,6 +185,35 @@ fn crashloop_backs_off_with_growing_restarts() {
         "jsonpath={.status.containerStatuses[0].lastState.terminated.exitCode}",
     ]);
     assert_eq!(last, "1");
+    // The log of the run that crashed ends with what killed it, with --previous and, while the
+    // container waits to restart, without (the kubelet serves the newest container's log).
+    let ends_with_the_error = |log: &str| {
+        log.lines().last().is_some_and(|l| {
+            l.contains("Application startup failed") && l.ends_with("exiting with code 1")
+        })
+    };
+    let previous = k.ok(&["logs", &pod, "--previous"]);
+    assert!(ends_with_the_error(&previous), "{previous}");
+    within(
+        "logs while in CrashLoopBackOff",
+        Duration::from_secs(60),
+        &k,
+        |k| {
+            let waiting = k.ok(&[
+                "get",
+                "pod",
+                &pod,
+                "-o",
+                "jsonpath={.status.containerStatuses[0].state.waiting.reason}",
+            ]);
+            if waiting != "CrashLoopBackOff" {
+                return None;
+            }
+            let out = k.run(&["logs", &pod]);
+            let log = String::from_utf8_lossy(&out.stdout).into_owned();
+            (out.status.success() && ends_with_the_error(&log)).then_some(())
+        },
+    );
 }
 
 #[test]
@@ -166,34 +223,50 @@ fn probe_failure_flips_readiness() {
     }
     let sim = Sim::start(&["--scenario", "probe-failure"]);
     let k = sim.kubectl();
-    within(
+    let ready_of = |k: &Kubectl, pod: &str| {
+        k.ok(&[
+            "get",
+            "pod",
+            pod,
+            "-o",
+            "jsonpath={.status.containerStatuses[0].ready}",
+        ])
+    };
+    // The pod that went unready, by name...
+    let pod = within(
         "a backend pod not ready",
         Duration::from_secs(60),
         &k,
         |k| {
-            let ready = k.ok(&[
+            let pods = k.ok(&[
                 "get",
                 "pods",
                 "-l",
                 "app=backend",
                 "-o",
-                "jsonpath={.items[*].status.containerStatuses[0].ready}",
+                "jsonpath={range .items[*]}{.metadata.name} {.status.containerStatuses[0].ready}{\"\\n\"}{end}",
             ]);
-            ready.contains("false").then_some(())
+            pods.lines()
+                .find(|l| l.ends_with(" false"))
+                .and_then(|l| l.split_whitespace().next())
+                .map(String::from)
         },
     );
-    within("and ready again", Duration::from_secs(60), &k, |k| {
-        let unhealthy = events(k, &["--field-selector", "reason=Unhealthy"]);
-        let ready = k.ok(&[
-            "get",
-            "pods",
-            "-l",
-            "app=backend",
-            "-o",
-            "jsonpath={.items[*].status.containerStatuses[0].ready}",
-        ]);
-        (unhealthy.contains("Readiness probe failed") && ready.contains("true")).then_some(())
-    });
+    // ...is the one that becomes ready again, with its failed probe recorded.
+    within(
+        "that same pod ready again",
+        Duration::from_secs(60),
+        &k,
+        |k| (ready_of(k, &pod) == "true").then_some(()),
+    );
+    let unhealthy = events(
+        &k,
+        &[
+            "--field-selector",
+            &format!("reason=Unhealthy,involvedObject.name={pod}"),
+        ],
+    );
+    assert!(unhealthy.contains("Readiness probe failed"), "{unhealthy}");
 }
 
 #[test]

@@ -55,11 +55,15 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
     };
     let status = container_status(&pod, &container);
     let previous = query.flag("previous");
-    let (started, ended) = if previous {
-        let last = &status["lastState"]["terminated"];
-        match (time(&last["startedAt"]), time(&last["finishedAt"])) {
-            (Some(s), Some(f)) => (s, Some(f)),
-            _ => {
+    let last = &status["lastState"]["terminated"];
+    let last_run = || match (time(&last["startedAt"]), time(&last["finishedAt"])) {
+        (Some(s), Some(f)) => Some((s, Some(f), last["exitCode"].as_i64())),
+        _ => None,
+    };
+    let (started, ended, exit_code) = if previous {
+        match last_run() {
+            Some(run) => run,
+            None => {
                 return Err(ApiError::bad_request(format!(
                     "previous terminated container \"{container}\" in pod \"{pod_name}\" not found"
                 )));
@@ -67,18 +71,26 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
         }
     } else {
         let state_ = &status["state"];
-        match time(&state_["running"]["startedAt"])
-            .or_else(|| time(&state_["terminated"]["startedAt"]))
-        {
-            Some(s) => (s, time(&state_["terminated"]["finishedAt"])),
-            None => {
-                let reason = state_["waiting"]["reason"]
-                    .as_str()
-                    .unwrap_or("ContainerCreating");
-                return Err(ApiError::bad_request(format!(
-                    "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
-                )));
-            }
+        let terminated = &state_["terminated"];
+        match time(&state_["running"]["startedAt"]).or_else(|| time(&terminated["startedAt"])) {
+            Some(s) => (
+                s,
+                time(&terminated["finishedAt"]),
+                terminated["exitCode"].as_i64(),
+            ),
+            // Waiting to restart (CrashLoopBackOff): the kubelet serves the newest container's
+            // log, which is the run that just ended.
+            None => match last_run() {
+                Some(run) => run,
+                None => {
+                    let reason = state_["waiting"]["reason"]
+                        .as_str()
+                        .unwrap_or("ContainerCreating");
+                    return Err(ApiError::bad_request(format!(
+                        "container \"{container}\" in pod \"{pod_name}\" is waiting to start: {reason}"
+                    )));
+                }
+            },
         }
     };
 
@@ -98,10 +110,18 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
         .number("tailLines")?
         .map(|t| t.max(0))
         .unwrap_or(MAX_LINES);
-    let first = (written - tail).max(since.unwrap_or(0)).max(0);
+    // A run that failed ends with what killed it, as a crashing program's last words do.
+    let failure = exit_code
+        .filter(|code| *code != 0)
+        .map(|code| source.last_words(code, now));
+    let lines = written + i64::from(failure.is_some());
+    let first = (lines - tail).max(since.unwrap_or(0)).max(0);
     let mut text = String::new();
     for i in first..written {
         text.push_str(&source.line(i));
+    }
+    if let Some(words) = failure.filter(|_| tail > 0) {
+        text.push_str(&words);
     }
     if let Some(limit) = query.number("limitBytes")?.filter(|l| *l > 0) {
         text.truncate(limit as usize);
@@ -134,7 +154,14 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
                     }
                     next += 1;
                 }
-                if finished.is_some() || tx.is_closed() {
+                if let Some(at) = finished {
+                    let code = status["state"]["terminated"]["exitCode"].as_i64();
+                    if let Some(code) = code.filter(|c| *c != 0) {
+                        let _ = tx.send(Ok(Bytes::from(source.last_words(code, at)))).await;
+                    }
+                    return;
+                }
+                if tx.is_closed() {
                     return;
                 }
             }
@@ -188,6 +215,31 @@ impl LogSource {
         let at = self.started + chrono::Duration::seconds(i * LINE_EVERY);
         let h = mix(&self.pod, i);
         let body = self.body(i, at, h);
+        if self.timestamps {
+            format!(
+                "{} {body}\n",
+                at.to_rfc3339_opts(SecondsFormat::Nanos, true)
+            )
+        } else {
+            format!("{body}\n")
+        }
+    }
+
+    /// The last lines of a run that exited with `code` at `at`.
+    fn last_words(&self, code: i64, at: DateTime<Utc>) -> String {
+        let name = self.container.as_str();
+        let image = self.image.as_str();
+        let body = if name.contains("backend") || image.contains("backend") || name == "api" {
+            format!(
+                "ERROR:    Application startup failed: sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \"postgres\" (10.0.142.7), port 5432 failed: FATAL:  remaining connection slots are reserved for non-replication superuser connections; exiting with code {code}"
+            )
+        } else if name.contains("backup") || image.contains("backup") {
+            format!(
+                "pg_basebackup: error: could not upload to minio://ms5-backups: connection reset by peer; exit code {code}"
+            )
+        } else {
+            format!("{name}: fatal error, exiting with code {code}")
+        };
         if self.timestamps {
             format!(
                 "{} {body}\n",
