@@ -589,7 +589,7 @@ fn a_namespace_the_user_may_not_read_says_forbidden_and_the_rest_stays_live() {
         let _ = sim.wait();
         return;
     };
-    let screen = t.wait_for("k8s live, forbidden: ms5-system", START);
+    t.wait_for("k8s live, forbidden: ms5-system", START);
     let row = |screen: &str, ns: &str| {
         screen
             .lines()
