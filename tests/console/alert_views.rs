@@ -265,8 +265,18 @@ fn the_silence_form_is_prefilled_and_requires_a_comment() {
     type_text(&mut s, "soon");
     key(&mut s, KeyCode::Enter);
     assert!(screen(&s, 120, 30).contains("duration \"soon\": write at least 1m"));
-    // `q` typed into the form is text, not quit.
+    // `q` typed into the form is text, not quit: the focused field ends in it, the form stays
+    // open and nothing comes back.
+    let focus = match &s.overlay {
+        Some(Overlay::Dialog(Dialog::SilenceForm(form))) => form.focus,
+        other => panic!("the form: {other:?}"),
+    };
+    assert!(key(&mut s, KeyCode::Char('q')).is_empty());
     assert!(!s.quit);
+    let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &s.overlay else {
+        panic!("the form closed on q");
+    };
+    assert!(form.fields[focus].ends_with('q'), "{:?}", form.fields);
 }
 
 #[test]

@@ -157,14 +157,22 @@ fn demo_draws_follows_kubectl_shows_logs_and_quits_cleanly() {
         return;
     };
     t.wait_for("k8s live", START);
-    t.wait_for("ms5-production", Duration::from_secs(10));
+    t.wait_until(
+        "the Overview's workload counts",
+        Duration::from_secs(10),
+        |s| {
+            s.lines()
+                .any(|l| l.contains("│ms5-production ") && l.contains(" ok "))
+        },
+    );
     t.keys(&[":", "p", "o", "Enter"]);
     t.wait_for("backend-", Duration::from_secs(5));
     t.wait_for("Pods k8s watch: live", Duration::from_secs(5));
 
     // A change made with kubectl elsewhere reaches the screen within seconds.
     t.keys(&[":", "r", "o", "Enter"]);
-    t.wait_for("Rollouts", Duration::from_secs(5));
+    // The panel's own title (the tab bar always says "Rollouts").
+    t.wait_for("╭ Rollouts k8s watch", Duration::from_secs(5));
     t.kubectl(&[
         "-n",
         "ms5-production",
@@ -183,7 +191,8 @@ fn demo_draws_follows_kubectl_shows_logs_and_quits_cleanly() {
     t.wait_for("Logs ms5-production/", Duration::from_secs(5));
     t.wait_for("HTTP/1.1", Duration::from_secs(10));
     t.keys(&["Escape"]);
-    t.wait_for("Rollouts", Duration::from_secs(5));
+    let screen = t.wait_for("╭ Rollouts k8s watch", Duration::from_secs(5));
+    assert!(!screen.contains("Logs ms5-production/"), "{screen}");
 
     // The selected pod's YAML, fetched from the API.
     t.keys(&["3", "y"]);
@@ -341,11 +350,9 @@ fn sigterm_restores_the_terminal_and_exits_143() {
 fn running_demo(name: &str) -> Option<(Tmux, i32)> {
     let t = Tmux::start(name, "demo")?;
     t.wait_for("k8s live", START);
-    let shell: i32 = std::fs::read_to_string(t.path("pid"))
-        .ok()?
-        .trim()
-        .parse()
-        .ok()?;
+    // Past this point the console runs: a missing pid is a failure, not a reason to skip.
+    let pid = std::fs::read_to_string(t.path("pid")).expect("the pane's shell wrote its pid");
+    let shell: i32 = pid.trim().parse().expect("a pid");
     let console = child_of(shell).expect("console process not found");
     Some((t, console))
 }
@@ -409,15 +416,21 @@ fn unreachable_at_start_then_live_then_reconnecting_then_live_again() {
     t.wait_for("k8s unreachable", START);
     let mut sim = start_sim(port, dir.path());
     t.wait_for("k8s live", Duration::from_secs(40));
-    t.wait_for("ms5-production", Duration::from_secs(5));
+    t.wait_until("production counted", Duration::from_secs(10), |s| {
+        s.lines()
+            .any(|l| l.contains("│ms5-production ") && l.contains(" of 22"))
+    });
     // The API server goes away: data stays, marked as reconnecting since when.
     let _ = Command::new("kill")
         .args(["-TERM", &sim.id().to_string()])
         .status();
     let _ = sim.wait();
     let screen = t.wait_for("k8s reconnecting since", Duration::from_secs(20));
+    // The workload and pod counts, not the namespace name the header always shows.
     assert!(
-        screen.contains("ms5-production"),
+        screen
+            .lines()
+            .any(|l| l.contains("│ms5-production ") && l.contains(" ok ") && l.contains(" of 22")),
         "data left the screen:\n{screen}"
     );
     // It comes back: the watches recover by themselves.
