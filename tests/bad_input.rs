@@ -57,6 +57,8 @@ async fn bad_requests_get_the_right_status_and_the_sim_keeps_serving() {
         .json()
         .await
         .unwrap();
+    let pods_before = pod_identities(&http, &base).await;
+    assert!(pods_before.len() > 10, "{pods_before:?}");
     let mut stale = current.clone();
     stale["metadata"]["resourceVersion"] = json!("2");
     stale["spec"]["replicas"] = json!(5);
@@ -175,6 +177,13 @@ async fn bad_requests_get_the_right_status_and_the_sim_keeps_serving() {
         backend["spec"]["template"]["metadata"]["labels"]["app"],
         "backend"
     );
+    // The same pods, by name and uid: none deleted (one case sends a DELETE to redis-0), none
+    // replaced, none added.
+    assert_eq!(pod_identities(&http, &base).await, pods_before);
+}
+
+/// Every pod of ms5-production as (name, uid), sorted.
+async fn pod_identities(http: &Client, base: &str) -> Vec<(String, String)> {
     let pods: Value = http
         .get(format!("{base}{PODS}"))
         .send()
@@ -183,7 +192,25 @@ async fn bad_requests_get_the_right_status_and_the_sim_keeps_serving() {
         .json()
         .await
         .unwrap();
-    assert!(pods["items"].as_array().is_some_and(|i| i.len() > 10));
+    let mut ids: Vec<(String, String)> = pods["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+                p["metadata"]["uid"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string(),
+            )
+        })
+        .collect();
+    ids.sort();
+    ids
 }
 
 #[tokio::test]

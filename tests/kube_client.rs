@@ -74,7 +74,11 @@ async fn reflector_stays_in_sync(sim: Sim) {
         .await
         .expect("delete pod");
     wait_for("the deleted pod to leave the reflector", || {
-        reader.state().len() == listed
+        let pods = reader.state();
+        pods.len() == listed
+            && !pods
+                .iter()
+                .any(|p| p.metadata.name.as_deref() == Some("probe-check"))
     })
     .await;
     task.abort();

@@ -116,20 +116,34 @@ fn paused_rollouts_wait_for_resume() {
         "deploy/frontend",
         "frontend=ms5acr.azurecr.io/ms5-frontend:1.9.1",
     ]);
-    std::thread::sleep(Duration::from_secs(3));
-    assert_eq!(
-        replica_sets(&k, "frontend"),
-        before,
-        "no new ReplicaSet while paused"
+    // The controller has seen the new template (observedGeneration caught up) and says paused...
+    wait_until(
+        "the paused spec observed",
+        Duration::from_secs(20),
+        &k,
+        |k| {
+            let seen = k.ok(&[
+            "get",
+            "deploy",
+            "frontend",
+            "-o",
+            "jsonpath={.metadata.generation} {.status.observedGeneration} {.status.conditions[?(@.type==\"Progressing\")].reason}",
+        ]);
+            let parts: Vec<&str> = seen.split_whitespace().collect();
+            parts.len() == 3 && parts[0] == parts[1] && parts[2] == "DeploymentPaused"
+        },
     );
-    let reason = k.ok(&[
-        "get",
-        "deploy",
-        "frontend",
-        "-o",
-        "jsonpath={.status.conditions[?(@.type==\"Progressing\")].reason}",
-    ]);
-    assert_eq!(reason, "DeploymentPaused");
+    // ...and makes no new ReplicaSet for a while longer than an unpaused rollout takes to
+    // (an unpaused controller acts on a template change at once).
+    let until = Instant::now() + Duration::from_secs(4);
+    while Instant::now() < until {
+        assert_eq!(
+            replica_sets(&k, "frontend"),
+            before,
+            "no new ReplicaSet while paused"
+        );
+        std::thread::sleep(Duration::from_millis(250));
+    }
     k.ok(&["rollout", "resume", "deploy/frontend"]);
     k.ok(&["rollout", "status", "deploy/frontend", "--timeout=60s"]);
     assert_eq!(replica_sets(&k, "frontend"), before + 1);
@@ -142,7 +156,15 @@ fn scale_up_and_down_and_watch_pods() {
     }
     let sim = Sim::start(&["--speed", "4"]);
     let k = sim.kubectl();
-    let watch = k
+    let names = |k: &Kubectl| -> Vec<String> {
+        k.ok(&["get", "pods", "-l", "app=frontend", "-o", "name"])
+            .lines()
+            .map(|l| l.trim_start_matches("pod/").to_string())
+            .collect()
+    };
+    let before = names(&k);
+    assert!(!before.is_empty());
+    let mut watch = k
         .command(&[
             "get",
             "pods",
@@ -156,9 +178,40 @@ fn scale_up_and_down_and_watch_pods() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_secs(1));
+    // Lines as they come, so the test can wait for the watch to have started.
+    let lines = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let reader = {
+        let lines = lines.clone();
+        let stdout = watch.stdout.take().unwrap();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stdout)
+                .lines()
+                .map_while(Result::ok)
+            {
+                lines.lock().unwrap().push(line);
+            }
+        })
+    };
+    let seen = |name: &str, event: &str| {
+        lines
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|l| l.starts_with(event) && l.split_whitespace().nth(1) == Some(name))
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !before.iter().all(|n| seen(n, "ADDED")) {
+        assert!(Instant::now() < deadline, "the watch did not list the pods");
+        std::thread::sleep(Duration::from_millis(100));
+    }
     k.ok(&["scale", "deploy/frontend", "--replicas=4"]);
     k.ok(&["rollout", "status", "deploy/frontend", "--timeout=60s"]);
+    let added: Vec<String> = names(&k)
+        .into_iter()
+        .filter(|n| !before.contains(n))
+        .collect();
+    assert_eq!(added.len(), 4 - before.len(), "{added:?}");
     let ready = |k: &Kubectl| {
         k.ok(&[
             "get",
@@ -177,14 +230,28 @@ fn scale_up_and_down_and_watch_pods() {
             == 1
             && ready(k) == "1"
     });
-    let mut watch = watch;
     let _ = watch.kill();
-    let out = String::from_utf8_lossy(&watch.wait_with_output().unwrap().stdout).into_owned();
-    for event in ["ADDED", "MODIFIED", "DELETED"] {
+    let _ = watch.wait();
+    let _ = reader.join();
+    let out = lines.lock().unwrap().join("\n");
+    // The new pods were announced as ADDED (not only the ones that existed when it began)...
+    for name in &added {
         assert!(
-            out.lines().any(|l| l.starts_with(event)),
-            "no {event} in:\n{out}"
+            seen(name, "ADDED"),
+            "no ADDED for the new pod {name}:\n{out}"
         );
+        assert!(seen(name, "MODIFIED"), "no MODIFIED for {name}:\n{out}");
+    }
+    // ...and the scale-down's victims as DELETED.
+    let left = names(&k);
+    let deleted: Vec<&String> = before
+        .iter()
+        .chain(&added)
+        .filter(|n| !left.contains(n))
+        .collect();
+    assert_eq!(deleted.len(), 3, "{deleted:?}");
+    for name in deleted {
+        assert!(seen(name, "DELETED"), "no DELETED for {name}:\n{out}");
     }
     let events = k.ok(&[
         "get",

@@ -144,7 +144,17 @@ impl AlertmanagerEndpoint {
                     other => other["message"].as_str().map(String::from),
                 })
                 .unwrap_or_else(|| first_line(&text));
-            return Err(format!("HTTP {status}: {}", reason.trim()));
+            // Some answers carry no reason (Alertmanager's 404 for an unknown silence): the
+            // status line's own words then, never a bare number.
+            let reason = match reason.trim() {
+                "" => reqwest::StatusCode::from_u16(status)
+                    .ok()
+                    .and_then(|s| s.canonical_reason())
+                    .unwrap_or("no reason given")
+                    .to_string(),
+                given => given.to_string(),
+            };
+            return Err(format!("HTTP {status}: {reason}"));
         }
         Ok(body)
     }
@@ -170,14 +180,7 @@ fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
 }
 
 fn describe(e: &reqwest::Error) -> String {
-    use std::error::Error as _;
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text = format!("{text}: {s}");
-        source = s.source();
-    }
-    text
+    super::http::transport_words(e)
 }
 
 /// Asks every Alertmanager at once for its alerts and silences.

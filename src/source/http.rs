@@ -88,6 +88,40 @@ pub async fn send_proxied(
     Ok((status, body))
 }
 
+/// A failed request in the words a person needs: where it went and the innermost cause
+/// ("cannot connect to 127.0.0.1:9090: Connection refused (os error 111)"), not the whole
+/// chain with the URL and its percent-encoded query.
+pub fn transport_words(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut address = None;
+    let (mut connect, mut timeout) = (false, false);
+    let mut innermost = error.to_string();
+    let mut current = Some(error);
+    while let Some(e) = current {
+        if let Some(r) = e.downcast_ref::<reqwest::Error>() {
+            if let Some(url) = r.url() {
+                let host = url.host_str().unwrap_or("?");
+                address = Some(match url.port_or_known_default() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host.to_string(),
+                });
+            }
+            connect |= r.is_connect();
+            timeout |= r.is_timeout();
+        }
+        innermost = e.to_string();
+        current = e.source();
+    }
+    let at = address.unwrap_or_else(|| "the server".into());
+    let what = if connect {
+        format!("cannot connect to {at}")
+    } else if timeout {
+        format!("no answer from {at} in time")
+    } else {
+        format!("request to {at} failed")
+    };
+    format!("{what}: {innermost}")
+}
+
 /// The first line of an answer, cut to a readable length, for error messages.
 pub fn first_line(text: &str) -> String {
     let line = text.lines().next().unwrap_or("").trim();

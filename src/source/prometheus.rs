@@ -173,14 +173,11 @@ pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Data, String> {
 }
 
 fn describe(e: prometheus_http_query::Error) -> String {
-    use std::error::Error as _;
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text = format!("{text}: {s}");
-        source = s.source();
+    match e {
+        // Prometheus answered: its own words.
+        prometheus_http_query::Error::Prometheus(p) => p.to_string(),
+        other => super::http::transport_words(&other),
     }
-    text
 }
 
 /// A vector's single value, or what stood in the way.

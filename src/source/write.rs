@@ -69,7 +69,17 @@ pub async fn execute(
         WriteAction::ExpireSilence { id, .. } => endpoint
             .expire_silence(id)
             .await
-            .map(|()| format!("silence {id} expired")),
+            .map(|()| format!("silence {id} expired"))
+            .map_err(|e| {
+                if e.starts_with("HTTP 404") {
+                    format!(
+                        "{e}: {} has no silence {id} (already expired and removed?)",
+                        endpoint.name
+                    )
+                } else {
+                    e
+                }
+            }),
     };
     record.time = Utc::now();
     record.duration_ms = Some(started.elapsed().as_millis() as u64);

@@ -194,6 +194,20 @@ async fn scenario(base: &str) {
     })
     .await;
 
+    // Expiring an id it does not know: a 500 with Alertmanager 0.25's words.
+    let unknown = http
+        .delete(format!(
+            "{base}/api/v2/silence/00000000-0000-0000-0000-000000000000"
+        ))
+        .send()
+        .await
+        .expect("DELETE silence");
+    assert_eq!(unknown.status(), 500);
+    assert_eq!(
+        unknown.text().await.unwrap_or_default().trim(),
+        "\"silence not found\""
+    );
+
     // Refusals: times out of order, no matchers (Alertmanager accepts an empty comment or
     // author: the console's dialog is what requires a comment), a filter that does not parse.
     let mut backwards = silence.clone();

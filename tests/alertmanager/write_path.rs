@@ -149,7 +149,8 @@ async fn write_path(base: &str) {
     let error = execute(&refused, &endpoint, &context)
         .await
         .expect_err("no such silence");
-    assert!(error.starts_with("HTTP "), "{error}");
+    // In words a person can act on, not a bare status code.
+    assert_eq!(error, "HTTP 500: silence not found");
 
     // The audit log: pending then outcome for each write, newest first when read.
     let contents = audit::read(&log).expect("audit log");

@@ -224,6 +224,16 @@ fn namespace_command_narrows_or_adds_a_watch() {
     let mut s = state();
     press(&mut s, "3:ns ms5-staging");
     assert!(press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE).is_empty());
+    let staging = fixture::pods()
+        .iter()
+        .filter(|p| p["metadata"]["namespace"] == "ms5-staging")
+        .count();
+    assert!(staging > 0);
+    assert_eq!(
+        s.rows.pods.len(),
+        staging,
+        "every staging pod, and only those"
+    );
     assert!(s.rows.pods.iter().all(|p| p.namespace == "ms5-staging"));
     press(&mut s, ":ns ms5-dev");
     let effects = press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);

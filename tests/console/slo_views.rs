@@ -96,7 +96,7 @@ fn slo_details_chart_budget_sli_and_burn() {
             .as_ref()
             .map(|k| k.1.as_str()),
         Some("backend-availability"),
-        "the paging SLO is selected first: it has the least budget"
+        "the list is worst budget first (backend-latency), so one row down is the paging SLO"
     );
     assert_snapshot!("slo_details_160x45", screen(&s, 160, 45));
 }

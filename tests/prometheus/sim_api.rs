@@ -90,8 +90,14 @@ async fn the_promql_subset_follows_prometheus_semantics() {
     assert_eq!(values(&body).len(), 4);
     assert_eq!(values(&body)[0].0["__name__"], "http_requests_total");
     let (_, body) = query(base, r#"http_requests_total{code="404"} < bool 0"#).await;
+    let flags = values(&body);
+    assert_eq!(
+        flags.len(),
+        4,
+        "one 0/1 per series, none dropped: {flags:?}"
+    );
     assert!(
-        values(&body)
+        flags
             .iter()
             .all(|(m, v)| *v == 0.0 && m.get("__name__").is_none())
     );

@@ -162,7 +162,8 @@ async fn get_silence(State(am): State<Shared>, Path(id): Path<String>) -> Respon
 async fn delete_silence(State(am): State<Shared>, Path(id): Path<String>) -> Response {
     match am.expire(&id, Utc::now()) {
         Ok(true) => StatusCode::OK.into_response(),
-        Ok(false) => StatusCode::NOT_FOUND.into_response(),
+        // Alertmanager 0.25 answers an unknown id with a 500 and these words, not a 404.
+        Ok(false) => reply(StatusCode::INTERNAL_SERVER_ERROR, &"silence not found"),
         Err(e) => reply(StatusCode::INTERNAL_SERVER_ERROR, &e),
     }
 }
