@@ -4,8 +4,9 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
+use super::fit::Cut;
 use super::pods::split;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
@@ -134,15 +135,15 @@ fn origins_line<'a>(state: &AppState, origins: &[String], ui: &Ui) -> Line<'a> {
     Line::from(spans)
 }
 
-const ALERT_WIDTHS: &[Constraint] = &[
-    Constraint::Length(8),
-    Constraint::Length(26),
-    Constraint::Min(13),
-    Constraint::Length(14),
-    Constraint::Length(10),
-    Constraint::Length(7),
-    Constraint::Length(28),
-    Constraint::Length(14),
+const ALERT_CUTS: &[Cut] = &[
+    Cut::Never,
+    Cut::Middle(16),
+    Cut::End(16),
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Middle(10),
 ];
 
 pub fn render_alerts(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
@@ -150,7 +151,7 @@ pub fn render_alerts(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let table = state.table(ViewId::Alerts);
     let rows = &state.rows.alerts;
     let block = with_bottom(
-        panel("Alerts, critical first", freshness(state), ui),
+        panel("Alerts, critical first", freshness(state), ui, area.width),
         position(rows.len(), table, &[], ui),
         area.width,
         state,
@@ -183,7 +184,7 @@ pub fn render_alerts(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block,
         TableSpec {
             columns: ALERT_COLUMNS,
-            widths: ALERT_WIDTHS,
+            cuts: ALERT_CUTS,
             hide_order: &[7, 4, 3, 5],
             len: rows.len(),
             table,
@@ -198,20 +199,20 @@ pub fn render_alerts(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 "muted"
             };
             vec![
-                Cell::from(Span::styled(
+                Line::from(Span::styled(
                     r.severity.clone(),
                     ui.style(severity_role(&r.severity)),
                 )),
-                Cell::from(Span::styled(r.alertname.clone(), ui.style(name_role))),
-                Cell::from(r.summary.clone()),
-                Cell::from(Span::styled(r.namespace.clone(), ui.style("muted"))),
-                Cell::from(r.service.clone()),
-                Cell::from(Span::styled(
+                Line::from(Span::styled(r.alertname.clone(), ui.style(name_role))),
+                Line::from(r.summary.clone()),
+                Line::from(Span::styled(r.namespace.clone(), ui.style("muted"))),
+                Line::from(r.service.clone()),
+                Line::from(Span::styled(
                     human_age(r.merged.alert.starts_at, now),
                     ui.style("muted"),
                 )),
-                Cell::from(Span::styled(state_text, ui.style(state_role))),
-                Cell::from(origins_line(state, &r.merged.origins, ui)),
+                Line::from(Span::styled(state_text, ui.style(state_role))),
+                origins_line(state, &r.merged.origins, ui),
             ]
         },
     );
@@ -283,6 +284,7 @@ fn alert_details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         &format!("{} {}", row.alertname, row.severity),
         freshness(state),
         ui,
+        area.width,
     );
     frame.render_widget(
         Paragraph::new(lines)
@@ -292,15 +294,15 @@ fn alert_details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     );
 }
 
-const SILENCE_WIDTHS: &[Constraint] = &[
-    Constraint::Length(8),
-    Constraint::Length(8),
-    Constraint::Min(30),
-    Constraint::Length(8),
-    Constraint::Length(12),
-    Constraint::Length(12),
-    Constraint::Length(24),
-    Constraint::Length(20),
+const SILENCE_CUTS: &[Cut] = &[
+    Cut::Never,
+    Cut::Never,
+    Cut::End(20),
+    Cut::Never,
+    Cut::Never,
+    Cut::Middle(8),
+    Cut::End(12),
+    Cut::Middle(10),
 ];
 
 fn silence_state_role(state: &str) -> &'static str {
@@ -328,7 +330,7 @@ pub fn render_silences(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui)
     let table = state.table(ViewId::Silences);
     let rows = &state.rows.silences;
     let block = with_bottom(
-        panel("Silences, active first", freshness(state), ui),
+        panel("Silences, active first", freshness(state), ui, area.width),
         position(rows.len(), table, &[], ui),
         area.width,
         state,
@@ -341,7 +343,7 @@ pub fn render_silences(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui)
         block,
         TableSpec {
             columns: SILENCE_COLUMNS,
-            widths: SILENCE_WIDTHS,
+            cuts: SILENCE_CUTS,
             hide_order: &[7, 5, 6],
             len: rows.len(),
             table,
@@ -352,20 +354,20 @@ pub fn render_silences(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui)
             let s = r.silence();
             let matched = r.matched.len();
             vec![
-                Cell::from(Span::styled(
+                Line::from(Span::styled(
                     s.status.state.clone(),
                     ui.style(silence_state_role(&s.status.state)),
                 )),
-                Cell::from(Span::styled(short_id(&s.id).to_string(), ui.style("muted"))),
-                Cell::from(r.matchers.clone()),
-                Cell::from(Span::styled(
+                Line::from(Span::styled(short_id(&s.id).to_string(), ui.style("muted"))),
+                Line::from(r.matchers.clone()),
+                Line::from(Span::styled(
                     format!("{matched} alert{}", if matched == 1 { "" } else { "s" }),
                     ui.style(if matched > 0 { "text" } else { "muted" }),
                 )),
-                Cell::from(ends(s, now)),
-                Cell::from(s.created_by.clone()),
-                Cell::from(Span::styled(s.comment.clone(), ui.style("muted"))),
-                Cell::from(origins_line(state, &r.merged.origins, ui)),
+                Line::from(ends(s, now)),
+                Line::from(s.created_by.clone()),
+                Line::from(Span::styled(s.comment.clone(), ui.style("muted"))),
+                origins_line(state, &r.merged.origins, ui),
             ]
         },
     );
@@ -418,6 +420,7 @@ fn silence_details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         &format!("Silence {}", short_id(&s.id)),
         freshness(state),
         ui,
+        area.width,
     );
     frame.render_widget(
         Paragraph::new(lines)

@@ -2,10 +2,10 @@
 //! counted on the panel, not allowed to hide the rest.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::Cell;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
 
+use super::fit::Cut;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
 use crate::app::rows::{AUDIT_COLUMNS, audit_records};
@@ -13,15 +13,15 @@ use crate::app::state::{AppState, ViewId};
 use crate::audit::Phase;
 use crate::model::age::human_age;
 
-const WIDTHS: &[Constraint] = &[
-    Constraint::Length(19),
-    Constraint::Length(9),
-    Constraint::Length(14),
-    Constraint::Length(34),
-    Constraint::Length(10),
-    Constraint::Min(24),
-    Constraint::Length(6),
-    Constraint::Length(30),
+const CUTS: &[Cut] = &[
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Middle(16),
+    Cut::Middle(8),
+    Cut::End(20),
+    Cut::Never,
+    Cut::End(12),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
@@ -55,14 +55,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         }
         _ => Span::styled(position(records.len(), table, &[], ui), ui.style("muted")),
     };
-    let block = panel("Audit log, newest first", freshness, ui).title_bottom(bottom);
+    let block = panel("Audit log, newest first", freshness, ui, area.width).title_bottom(bottom);
     draw(
         frame,
         area,
         block,
         TableSpec {
             columns: AUDIT_COLUMNS,
-            widths: WIDTHS,
+            cuts: CUTS,
             hide_order: &[7, 4, 6],
             len: records.len(),
             table,
@@ -76,21 +76,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 Phase::Failed => ("failed", "critical"),
             };
             vec![
-                Cell::from(Span::styled(
+                Line::from(Span::styled(
                     r.time.format("%Y-%m-%d %H:%M:%S").to_string(),
                     ui.style("muted"),
                 )),
-                Cell::from(Span::styled(phase, ui.style(role))),
-                Cell::from(r.action.clone()),
-                Cell::from(r.target.clone()),
-                Cell::from(Span::styled(r.local_user.clone(), ui.style("muted"))),
-                Cell::from(r.result.clone().unwrap_or_default()),
-                Cell::from(
+                Line::from(Span::styled(phase, ui.style(role))),
+                Line::from(r.action.clone()),
+                Line::from(r.target.clone()),
+                Line::from(Span::styled(r.local_user.clone(), ui.style("muted"))),
+                Line::from(r.result.clone().unwrap_or_default()),
+                Line::from(
                     r.duration_ms
                         .map(|ms| format!("{ms}ms"))
                         .unwrap_or_default(),
                 ),
-                Cell::from(Span::styled(r.parameters.to_string(), ui.style("muted"))),
+                Line::from(Span::styled(r.parameters.to_string(), ui.style("muted"))),
             ]
         },
     );

@@ -109,7 +109,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
         .flex(Flex::Center)
         .areas(row);
     frame.render_widget(Clear, popup);
-    let block = panel(title, (String::new(), role), ui).border_style(ui.style(role));
+    let block = panel(title, (String::new(), role), ui, popup.width).border_style(ui.style(role));
     frame.render_widget(paragraph.block(block), popup);
 }
 

@@ -1,24 +1,24 @@
 //! The events view: a timeline, newest first, warnings highlighted.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::Cell;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
 
 use super::chrome::watch_freshness;
+use super::fit::Cut;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
 use crate::app::rows::EVENT_COLUMNS;
 use crate::app::state::{AppState, ViewId};
 use crate::model::age::human_age;
 
-const WIDTHS: &[Constraint] = &[
-    Constraint::Length(9),
-    Constraint::Length(7),
-    Constraint::Length(18),
-    Constraint::Length(34),
-    Constraint::Length(14),
-    Constraint::Min(20),
+const CUTS: &[Cut] = &[
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Middle(20),
+    Cut::Never,
+    Cut::End(20),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
@@ -29,11 +29,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     } else {
         "Events"
     };
-    let block =
-        panel(title, watch_freshness(state, Some("events")), ui).title_bottom(Span::styled(
-            position(rows.len(), table, EVENT_COLUMNS, ui),
-            ui.style("muted"),
-        ));
+    let block = panel(
+        title,
+        watch_freshness(state, Some("events")),
+        ui,
+        area.width,
+    )
+    .title_bottom(Span::styled(
+        position(rows.len(), table, EVENT_COLUMNS, ui),
+        ui.style("muted"),
+    ));
     let now = state.now;
     draw(
         frame,
@@ -41,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block,
         TableSpec {
             columns: EVENT_COLUMNS,
-            widths: WIDTHS,
+            cuts: CUTS,
             hide_order: &[4, 1],
             len: rows.len(),
             table,
@@ -57,12 +62,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 seen
             };
             vec![
-                Cell::from(Span::styled(seen, ui.style("muted"))),
-                Cell::from(Span::styled(e.type_.clone(), ui.style(role))),
-                Cell::from(Span::styled(e.reason.clone(), ui.style(role))),
-                Cell::from(e.object.clone()),
-                Cell::from(Span::styled(e.namespace.clone(), ui.style("muted"))),
-                Cell::from(e.message.clone()),
+                Line::from(Span::styled(seen, ui.style("muted"))),
+                Line::from(Span::styled(e.type_.clone(), ui.style(role))),
+                Line::from(Span::styled(e.reason.clone(), ui.style(role))),
+                Line::from(e.object.clone()),
+                Line::from(Span::styled(e.namespace.clone(), ui.style("muted"))),
+                Line::from(e.message.clone()),
             ]
         },
     );

@@ -1,11 +1,12 @@
 //! The nodes view: readiness, pressure conditions, taints, allocatable and pods per node.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::chrome::watch_freshness;
+use super::fit::Cut;
 use super::pods::split;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
@@ -13,26 +14,31 @@ use crate::app::rows::NODE_COLUMNS;
 use crate::app::state::{AppState, ViewId};
 use crate::model::age::human_age;
 
-const WIDTHS: &[Constraint] = &[
-    Constraint::Min(20),
-    Constraint::Length(9),
-    Constraint::Length(15),
-    Constraint::Length(28),
-    Constraint::Length(8),
-    Constraint::Length(5),
-    Constraint::Length(11),
-    Constraint::Length(5),
+const CUTS: &[Cut] = &[
+    Cut::Middle(18),
+    Cut::Never,
+    Cut::Never,
+    Cut::End(16),
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let (table_area, detail_area) = split(area, state.details);
     let table = state.table(ViewId::Nodes);
     let rows = &state.rows.nodes;
-    let block =
-        panel("Nodes", watch_freshness(state, Some("nodes")), ui).title_bottom(Span::styled(
-            position(rows.len(), table, NODE_COLUMNS, ui),
-            ui.style("muted"),
-        ));
+    let block = panel(
+        "Nodes",
+        watch_freshness(state, Some("nodes")),
+        ui,
+        area.width,
+    )
+    .title_bottom(Span::styled(
+        position(rows.len(), table, NODE_COLUMNS, ui),
+        ui.style("muted"),
+    ));
     let now = state.now;
     draw(
         frame,
@@ -40,7 +46,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block,
         TableSpec {
             columns: NODE_COLUMNS,
-            widths: WIDTHS,
+            cuts: CUTS,
             hide_order: &[7, 5, 6, 3],
             len: rows.len(),
             table,
@@ -54,9 +60,9 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 "critical"
             };
             vec![
-                Cell::from(r.name.clone()),
-                Cell::from(Span::styled(r.status_cell(), ui.style(status_role))),
-                Cell::from(Span::styled(
+                Line::from(r.name.clone()),
+                Line::from(Span::styled(r.status_cell(), ui.style(status_role))),
+                Line::from(Span::styled(
                     if r.pressures.is_empty() {
                         "-".to_string()
                     } else {
@@ -68,7 +74,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                         "critical"
                     }),
                 )),
-                Cell::from(Span::styled(
+                Line::from(Span::styled(
                     if r.taints.is_empty() {
                         "-".to_string()
                     } else {
@@ -76,10 +82,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                     },
                     ui.style("muted"),
                 )),
-                Cell::from(format!("{}/{}", r.pods, r.pods_capacity)),
-                Cell::from(r.cpu.clone()),
-                Cell::from(r.memory.clone()),
-                Cell::from(r.created.map(|c| human_age(c, now)).unwrap_or_default()),
+                Line::from(format!("{}/{}", r.pods, r.pods_capacity)),
+                Line::from(r.cpu.clone()),
+                Line::from(r.memory.clone()),
+                Line::from(r.created.map(|c| human_age(c, now)).unwrap_or_default()),
             ]
         },
     );
@@ -136,6 +142,7 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         &format!("Node {}", row.name),
         watch_freshness(state, Some("nodes")),
         ui,
+        area.width,
     );
     frame.render_widget(
         Paragraph::new(lines)

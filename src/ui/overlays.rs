@@ -50,7 +50,7 @@ pub fn help(frame: &mut Frame, area: Rect, scroll: usize, ui: &Ui) {
             .len()
             .saturating_sub(area.height.saturating_sub(2) as usize),
     );
-    let block = panel("Help", ("keymap in force".into(), "muted"), ui);
+    let block = panel("Help", ("keymap in force".into(), "muted"), ui, area.width);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -85,7 +85,7 @@ pub fn yaml(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll
         "muted",
     );
     frame.render_widget(
-        Paragraph::new(shown).block(panel(title, freshness, ui)),
+        Paragraph::new(shown).block(panel(title, freshness, ui, area.width)),
         area,
     );
 }
@@ -151,7 +151,12 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
         logs.pod,
         logs.container_name()
     );
-    let block = panel(&title, (status.join(ui.symbols.separator), role), ui);
+    let block = panel(
+        &title,
+        (status.join(ui.symbols.separator), role),
+        ui,
+        area.width,
+    );
     let mut paragraph = Paragraph::new(shown).block(block);
     if logs.wrap {
         paragraph = paragraph.wrap(Wrap { trim: false });

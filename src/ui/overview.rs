@@ -4,13 +4,14 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Row, Table};
+use ratatui::widgets::Paragraph;
 
 use super::alerts;
 use super::chrome::watch_freshness;
+use super::fit::Cut;
 use super::slo;
 use super::style::Ui;
-use super::table::panel;
+use super::table::{Fit, fitted, panel};
 use crate::app::alerts::SEVERITIES;
 use crate::app::event::{SourceHealth, SourceId};
 use crate::app::state::AppState;
@@ -54,27 +55,27 @@ fn namespaces_panel(
     ui: &Ui,
 ) {
     let summaries = &state.rows.overview.namespaces;
-    let header = Row::new([
+    let headers = [
         "NAMESPACE",
         "WORKLOADS",
         "NOT READY",
         "RESTARTS 1H",
         "WATCH",
-    ])
-    .style(ui.style("header"));
+    ]
+    .map(String::from);
     let rows = namespaces.iter().map(|ns| {
         let forbidden = state.health.iter().any(|(SourceId { namespace, .. }, h)| {
             namespace.as_deref() == Some(ns.as_str()) && matches!(h, SourceHealth::Forbidden { .. })
         });
         let (watch, watch_role) = namespace_health(state, ns);
         if forbidden && !state.cluster.pods.items.keys().any(|(n, _)| n == *ns) {
-            return Row::new(vec![
-                Cell::from(ns.as_str()),
-                Cell::from(Span::styled("forbidden", ui.style("critical"))),
-                Cell::from(Span::styled("forbidden", ui.style("critical"))),
-                Cell::from(Span::styled("forbidden", ui.style("critical"))),
-                Cell::from(Span::styled(watch, ui.style(watch_role))),
-            ]);
+            return vec![
+                Line::from(ns.as_str()),
+                Line::from(Span::styled("forbidden", ui.style("critical"))),
+                Line::from(Span::styled("forbidden", ui.style("critical"))),
+                Line::from(Span::styled("forbidden", ui.style("critical"))),
+                Line::from(Span::styled(watch, ui.style(watch_role))),
+            ];
         }
         let empty = NamespaceSummary::default();
         let s = summaries.get(ns.as_str()).unwrap_or(&empty);
@@ -95,33 +96,34 @@ fn namespaces_panel(
                 ui.style(if s.degraded > 0 { "critical" } else { "muted" }),
             ),
         ]);
-        Row::new(vec![
-            Cell::from(ns.as_str()),
-            Cell::from(workloads),
-            Cell::from(Span::styled(
+        vec![
+            Line::from(ns.as_str()),
+            workloads,
+            Line::from(Span::styled(
                 format!("{} of {}", s.not_ready, s.pods),
                 ui.style(if s.not_ready > 0 { "critical" } else { "ok" }),
             )),
-            Cell::from(Span::styled(
+            Line::from(Span::styled(
                 s.restarts_hour.to_string(),
                 ui.style(if s.restarts_hour > 0 { "warning" } else { "ok" }),
             )),
-            Cell::from(Span::styled(watch, ui.style(watch_role))),
-        ])
+            Line::from(Span::styled(watch, ui.style(watch_role))),
+        ]
     });
-    let widths = [
-        Constraint::Length(14),
-        Constraint::Length(31),
-        Constraint::Length(11),
-        Constraint::Length(8),
-        Constraint::Min(9),
-    ];
     let block = panel(
         "Workloads (restarts: last hour)",
         watch_freshness(state, None),
         ui,
+        area.width,
     );
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    let fit = Fit {
+        cuts: &[Cut::Never, Cut::Never, Cut::Never, Cut::Never, Cut::End(9)],
+        hide_order: &[],
+        room: area.width.saturating_sub(2),
+        selected: None,
+    };
+    let table = fitted(&headers, rows.collect(), fit, ui).block(block);
+    frame.render_widget(table, area);
 }
 
 /// The worst health of one namespace's watch streams.
@@ -155,7 +157,7 @@ fn namespace_health(state: &AppState, namespace: &str) -> (String, &'static str)
 
 /// The SLOs, worst budget first (the first row is the one to look at).
 fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let header = Row::new(["SLO", "BUDGET LEFT", "BURN 1h", "ALERT"]).style(ui.style("header"));
+    let headers = ["SLO", "BUDGET LEFT", "BURN 1h", "ALERT"].map(String::from);
     // Worst first: a paging SLO, then a ticketing one, then the least budget left.
     let mut worst: Vec<_> = state.rows.slos.iter().collect();
     worst.sort_by_key(|s| s.firing.map_or(2, |u| u as u8));
@@ -173,56 +175,59 @@ fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             ),
             Err(m) => Span::styled(m.text(), ui.style("muted")),
         };
-        Row::new(vec![
-            Cell::from(s.name.clone()),
-            slo::budget_cell(s, 6, ui),
-            Cell::from(burn),
-            Cell::from(slo::alert_span(s.firing, ui)),
-        ])
+        vec![
+            Line::from(s.name.clone()),
+            slo::budget_cell(s, 6, false, ui),
+            Line::from(burn),
+            Line::from(slo::alert_span(s.firing, ui)),
+        ]
     });
-    let widths = [
-        Constraint::Length(21),
-        Constraint::Length(21),
-        Constraint::Length(8),
-        Constraint::Min(6),
-    ];
-    let mut block = panel("SLOs, worst first", slo::freshness(state), ui);
+    let mut block = panel("SLOs, worst first", slo::freshness(state), ui, area.width);
     if let Some(reason) = slo::failure(state, ui) {
         block = block.title_bottom(reason);
     }
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    let fit = Fit {
+        // BURN holds numbers (never wider than 8) or why there is none (cut at the end).
+        cuts: &[Cut::Middle(12), Cut::Never, Cut::End(8), Cut::Never],
+        hide_order: &[],
+        room: area.width.saturating_sub(2),
+        selected: None,
+    };
+    let table = fitted(&headers, rows.collect(), fit, ui).block(block);
+    frame.render_widget(table, area);
 }
 
 /// OEE, production rate and downtime per line.
 fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let header = Row::new(["LINE", "OEE", "UNITS/H", "DOWN 24H"]).style(ui.style("header"));
+    let headers = ["LINE", "OEE", "UNITS/H", "DOWN 24H"].map(String::from);
     let lines = slo::floor_lines(state);
     let rows = lines.iter().take(4).map(|l| {
         let role = slo::oee_role(l.oee);
-        Row::new(vec![
-            Cell::from(l.line.clone()),
-            Cell::from(Span::styled(
+        vec![
+            Line::from(l.line.clone()),
+            Line::from(Span::styled(
                 l.oee.map_or("?".into(), |v| format!("{:.1}%", v * 100.0)),
                 ui.style(role),
             )),
-            Cell::from(l.units_per_hour.map_or("?".into(), |v| format!("{v:.0}"))),
-            Cell::from(
+            Line::from(l.units_per_hour.map_or("?".into(), |v| format!("{v:.0}"))),
+            Line::from(
                 l.downtime_24h_seconds
                     .map_or("?".into(), crate::model::age::human_duration_rounded),
             ),
-        ])
+        ]
     });
-    let widths = [
-        Constraint::Length(8),
-        Constraint::Length(7),
-        Constraint::Length(8),
-        Constraint::Min(8),
-    ];
     let (fresh, role) = slo::freshness(state);
     // The source is already named on the SLO panel beside this one; keep only the age.
     let fresh = fresh.rsplit(": ").next().unwrap_or_default().to_string();
-    let block = panel("Production floor", (fresh, role), ui);
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    let block = panel("Production floor", (fresh, role), ui, area.width);
+    let fit = Fit {
+        cuts: &[Cut::Middle(6), Cut::Never, Cut::Never, Cut::Never],
+        hide_order: &[],
+        room: area.width.saturating_sub(2),
+        selected: None,
+    };
+    let table = fitted(&headers, rows.collect(), fit, ui).block(block);
+    frame.render_widget(table, area);
 }
 
 fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
@@ -245,7 +250,12 @@ fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             ))
         },
     ];
-    let block = panel("Nodes", watch_freshness(state, Some("nodes")), ui);
+    let block = panel(
+        "Nodes",
+        watch_freshness(state, Some("nodes")),
+        ui,
+        area.width,
+    );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
@@ -299,7 +309,7 @@ fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let fresh = fresh
         .split_once(": ")
         .map_or(fresh.clone(), |(_, rest)| rest.to_string());
-    let mut block = panel("Alerts", (fresh, role), ui);
+    let mut block = panel("Alerts", (fresh, role), ui, area.width);
     if let Some(reason) = alerts::failures(state, ui) {
         block = block.title_bottom(reason);
     }
@@ -343,6 +353,7 @@ fn warnings_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         "Recent warnings",
         watch_freshness(state, Some("events")),
         ui,
+        area.width,
     );
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -4,9 +4,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::chrome::watch_freshness;
+use super::fit::Cut;
 use super::style::{Ui, pod_status_role};
 use super::table::{TableSpec, draw, panel, position};
 use crate::app::rows::POD_COLUMNS;
@@ -14,26 +15,28 @@ use crate::app::state::{AppState, ViewId};
 use crate::model::age::human_age;
 use crate::model::node_view::EventRow;
 
-const WIDTHS: &[Constraint] = &[
-    Constraint::Length(14),
-    Constraint::Min(30),
-    Constraint::Length(5),
-    Constraint::Length(17),
-    Constraint::Length(14),
-    Constraint::Length(8),
-    Constraint::Length(10),
-    Constraint::Length(14),
-    Constraint::Length(5),
+const CUTS: &[Cut] = &[
+    Cut::Never,
+    Cut::Middle(24),
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Middle(14),
+    Cut::Never,
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let (table_area, detail_area) = split(area, state.details);
     let table = state.table(ViewId::Pods);
     let rows = &state.rows.pods;
-    let block = panel("Pods", watch_freshness(state, Some("pods")), ui).title_bottom(Span::styled(
-        position(rows.len(), table, POD_COLUMNS, ui),
-        ui.style("muted"),
-    ));
+    let block = panel("Pods", watch_freshness(state, Some("pods")), ui, area.width).title_bottom(
+        Span::styled(
+            position(rows.len(), table, POD_COLUMNS, ui),
+            ui.style("muted"),
+        ),
+    );
     let now = state.now;
     let muted = ui.style("muted");
     draw(
@@ -42,7 +45,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block,
         TableSpec {
             columns: POD_COLUMNS,
-            widths: WIDTHS,
+            cuts: CUTS,
             hide_order: &[6, 7, 0, 8, 5],
             len: rows.len(),
             table,
@@ -64,21 +67,21 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             };
             // Borrowed text where the row has it: no allocation per cell for names.
             vec![
-                Cell::from(Span::styled(r.namespace.as_str(), muted)),
-                Cell::from(r.name.as_str()),
-                Cell::from(Span::styled(
+                Line::from(Span::styled(r.namespace.as_str(), muted)),
+                Line::from(r.name.as_str()),
+                Line::from(Span::styled(
                     r.ready_cell(),
                     style(if r.is_ready() { "text" } else { "warning" }),
                 )),
-                Cell::from(Span::styled(r.summary.status.as_str(), style(status_role))),
-                Cell::from(Span::styled(
+                Line::from(Span::styled(r.summary.status.as_str(), style(status_role))),
+                Line::from(Span::styled(
                     r.summary.restarts_cell(now),
                     style(restarts_role),
                 )),
-                Cell::from(Span::styled(r.probes.cell(), style(probe_role))),
-                Cell::from(Span::styled(r.qos.as_str(), muted)),
-                Cell::from(r.node.as_str()),
-                Cell::from(r.created.map(|c| human_age(c, now)).unwrap_or_default()),
+                Line::from(Span::styled(r.probes.cell(), style(probe_role))),
+                Line::from(Span::styled(r.qos.as_str(), muted)),
+                Line::from(r.node.as_str()),
+                Line::from(r.created.map(|c| human_age(c, now)).unwrap_or_default()),
             ]
         },
     );
@@ -181,7 +184,7 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         ]));
     }
     let title = format!("Pod {}/{}", row.namespace, row.name);
-    let block = panel(&title, watch_freshness(state, Some("pods")), ui);
+    let block = panel(&title, watch_freshness(state, Some("pods")), ui, area.width);
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

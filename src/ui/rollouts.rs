@@ -2,11 +2,12 @@
 //! gauge and, in details, conditions and the ReplicaSet revision history.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Cell, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::chrome::watch_freshness;
+use super::fit::Cut;
 use super::pods::split;
 use super::style::{Ui, gauge};
 use super::table::{TableSpec, draw, panel, position};
@@ -16,16 +17,16 @@ use crate::model::age::human_age;
 use crate::model::rollout::{Health, RolloutPhase};
 use crate::model::workload::{WorkloadRow, history};
 
-const WIDTHS: &[Constraint] = &[
-    Constraint::Length(14),
-    Constraint::Length(22),
-    Constraint::Length(11),
-    Constraint::Length(5),
-    Constraint::Length(10),
-    Constraint::Length(9),
-    Constraint::Length(10),
-    Constraint::Length(4),
-    Constraint::Min(20),
+const CUTS: &[Cut] = &[
+    Cut::Never,
+    Cut::Middle(16),
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::End(20),
 ];
 
 pub fn health_role(row: &WorkloadRow) -> &'static str {
@@ -53,7 +54,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let table = state.table(ViewId::Rollouts);
     let rows = &state.rows.workloads;
     let freshness = watch_freshness(state, Some("deployments"));
-    let block = panel("Rollouts", freshness, ui).title_bottom(Span::styled(
+    let block = panel("Rollouts", freshness, ui, area.width).title_bottom(Span::styled(
         position(rows.len(), table, WORKLOAD_COLUMNS, ui),
         ui.style("muted"),
     ));
@@ -63,7 +64,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block,
         TableSpec {
             columns: WORKLOAD_COLUMNS,
-            widths: WIDTHS,
+            cuts: CUTS,
             hide_order: &[2, 4, 5, 7, 0],
             len: rows.len(),
             table,
@@ -73,20 +74,20 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             let r = &rows[i];
             let role = health_role(r);
             vec![
-                Cell::from(Span::styled(r.namespace.clone(), ui.style("muted"))),
-                Cell::from(r.name.clone()),
-                Cell::from(Span::styled(r.kind, ui.style("muted"))),
-                Cell::from(Span::styled(
+                Line::from(Span::styled(r.namespace.clone(), ui.style("muted"))),
+                Line::from(r.name.clone()),
+                Line::from(Span::styled(r.kind, ui.style("muted"))),
+                Line::from(Span::styled(
                     format!("{}/{}", r.ready, r.desired),
                     ui.style(role),
                 )),
-                Cell::from(r.updated.to_string()),
-                Cell::from(r.available.to_string()),
-                Cell::from(Span::styled(
+                Line::from(r.updated.to_string()),
+                Line::from(r.available.to_string()),
+                Line::from(Span::styled(
                     gauge(r.progress(), 10, ui.symbols),
                     ui.style("gauge"),
                 )),
-                Cell::from(
+                Line::from(
                     r.revision
                         .chars()
                         .rev()
@@ -96,10 +97,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                         .rev()
                         .collect::<String>(),
                 ),
-                Cell::from(Line::from(vec![
+                Line::from(vec![
                     Span::styled(format!("{} ", status_word(r)), ui.style(role)),
                     Span::styled(r.status.message.clone(), ui.style("muted")),
-                ])),
+                ]),
             ]
         },
     );
@@ -183,7 +184,12 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         ]));
     }
     let title = format!("{} {}/{}", row.kind, row.namespace, row.name);
-    let block = panel(&title, watch_freshness(state, Some("replicasets")), ui);
+    let block = panel(
+        &title,
+        watch_freshness(state, Some("replicasets")),
+        ui,
+        area.width,
+    );
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)

@@ -10,6 +10,7 @@ use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Cell, Chart, Dataset, GraphType, Paragraph, Row, Sparkline, Table};
 
+use super::fit::Cut;
 use super::style::{Ui, gauge};
 use super::table::{TableSpec, draw, panel, position};
 use crate::app::rows::SLO_COLUMNS;
@@ -19,21 +20,21 @@ use crate::model::business::{self, LineFigures};
 use crate::model::slo_status::{Missing, SloStatus, burn_sparkline, chart_series};
 use crate::slo::maths::{BURN_WINDOWS, Urgency, threshold};
 
-const WIDTHS: &[Constraint] = &[
-    Constraint::Length(22),
-    Constraint::Length(10),
-    Constraint::Length(11),
-    Constraint::Length(10),
-    Constraint::Length(23),
-    Constraint::Length(12),
-    Constraint::Length(7),
-    Constraint::Length(6),
-    Constraint::Length(6),
-    Constraint::Length(6),
-    Constraint::Length(6),
-    Constraint::Length(6),
-    Constraint::Length(6),
-    Constraint::Min(6),
+const CUTS: &[Cut] = &[
+    Cut::Middle(14),
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
@@ -84,15 +85,15 @@ fn percent(v: f64, decimals: usize) -> String {
     format!("{:.*}%", decimals, v * 100.0)
 }
 
-fn missing_cell<'a>(m: &Missing, ui: &Ui) -> Cell<'a> {
+fn missing_cell<'a>(m: &Missing, ui: &Ui) -> Line<'a> {
     match m {
-        Missing::Error(_) => Cell::from(Span::styled("error", ui.style("critical"))),
-        Missing::Invalid(_) => Cell::from(Span::styled("invalid", ui.style("critical"))),
-        other => Cell::from(Span::styled(other.text(), ui.style("muted"))),
+        Missing::Error(_) => Line::from(Span::styled("error", ui.style("critical"))),
+        Missing::Invalid(_) => Line::from(Span::styled("invalid", ui.style("critical"))),
+        other => Line::from(Span::styled(other.text(), ui.style("muted"))),
     }
 }
 
-fn burn_cell<'a>(value: &Result<f64, Missing>, window: usize, ui: &Ui) -> Cell<'a> {
+fn burn_cell<'a>(value: &Result<f64, Missing>, window: usize, ui: &Ui) -> Line<'a> {
     match value {
         Ok(b) => {
             let over = threshold(BURN_WINDOWS[window]).is_some_and(|t| *b > t);
@@ -108,11 +109,11 @@ fn burn_cell<'a>(value: &Result<f64, Missing>, window: usize, ui: &Ui) -> Cell<'
             } else {
                 "text"
             };
-            Cell::from(Span::styled(text, ui.style(role)))
+            Line::from(Span::styled(text, ui.style(role)))
         }
-        Err(Missing::NoTraffic) => Cell::from(Span::styled("-", ui.style("muted"))),
-        Err(Missing::NoData) => Cell::from(Span::styled("?", ui.style("muted"))),
-        Err(_) => Cell::from(Span::styled("err", ui.style("critical"))),
+        Err(Missing::NoTraffic) => Line::from(Span::styled("-", ui.style("muted"))),
+        Err(Missing::NoData) => Line::from(Span::styled("?", ui.style("muted"))),
+        Err(_) => Line::from(Span::styled("err", ui.style("critical"))),
     }
 }
 
@@ -125,11 +126,13 @@ pub fn alert_span<'a>(firing: Option<Urgency>, ui: &Ui) -> Span<'a> {
 }
 
 /// Budget left as a bar, a percentage and the minutes of total failure it still allows.
-pub fn budget_cell<'a>(s: &SloStatus, bar: usize, ui: &Ui) -> Cell<'a> {
+/// The budget left as a gauge and a percentage, and (where there is room for it, in the SLO
+/// view) the bad minutes it still allows.
+pub fn budget_cell<'a>(s: &SloStatus, bar: usize, bad_minutes: bool, ui: &Ui) -> Line<'a> {
     let Some(b) = s.budget else {
         return match &s.sli {
             Err(m) => missing_cell(m, ui),
-            Ok(_) => Cell::from(""),
+            Ok(_) => Line::from(""),
         };
     };
     let role = if b.remaining <= 0.0 {
@@ -144,18 +147,21 @@ pub fn budget_cell<'a>(s: &SloStatus, bar: usize, ui: &Ui) -> Cell<'a> {
     } else {
         format!("{:.1}m", b.bad_minutes_left)
     };
-    Cell::from(Line::from(vec![
+    let mut spans = vec![
         Span::styled(gauge(b.remaining, bar, ui.symbols), ui.style(role)),
         Span::styled(format!(" {:>6}", percent(b.remaining, 1)), ui.style(role)),
-        Span::styled(format!(" {minutes}"), ui.style("muted")),
-    ]))
+    ];
+    if bad_minutes {
+        spans.push(Span::styled(format!(" {minutes}"), ui.style("muted")));
+    }
+    Line::from(spans)
 }
 
-fn exhausted_cell<'a>(s: &SloStatus, ui: &Ui) -> Cell<'a> {
+fn exhausted_cell<'a>(s: &SloStatus, ui: &Ui) -> Line<'a> {
     match s.budget.map(|b| b.exhausted_in) {
-        None => Cell::from(""),
-        Some(None) => Cell::from(Span::styled("not burning", ui.style("muted"))),
-        Some(Some(d)) if d.is_zero() => Cell::from(Span::styled("spent", ui.style("critical"))),
+        None => Line::from(""),
+        Some(None) => Line::from(Span::styled("not burning", ui.style("muted"))),
+        Some(Some(d)) if d.is_zero() => Line::from(Span::styled("spent", ui.style("critical"))),
         Some(Some(d)) => {
             let role = if d.as_secs() < 86_400 {
                 "critical"
@@ -164,7 +170,7 @@ fn exhausted_cell<'a>(s: &SloStatus, ui: &Ui) -> Cell<'a> {
             } else {
                 "text"
             };
-            Cell::from(Span::styled(
+            Line::from(Span::styled(
                 human_duration_rounded(d.as_secs_f64()),
                 ui.style(role),
             ))
@@ -179,6 +185,7 @@ fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         "SLOs, worst budget first (burn: x budget rate, ! over threshold)",
         freshness(state),
         ui,
+        area.width,
     )
     .title_bottom(Span::styled(
         position(rows.len(), table, SLO_COLUMNS, ui),
@@ -194,7 +201,7 @@ fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block,
         TableSpec {
             columns: SLO_COLUMNS,
-            widths: WIDTHS,
+            cuts: CUTS,
             hide_order: &[12, 11, 10, 9, 7, 1, 5],
             len: rows.len(),
             table,
@@ -203,9 +210,9 @@ fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         |i| {
             let s = &rows[i];
             let mut cells = vec![
-                Cell::from(s.name.clone()),
-                Cell::from(Span::styled(s.service.clone(), ui.style("muted"))),
-                Cell::from(format!("{}% {}", s.objective, s.window)),
+                Line::from(s.name.clone()),
+                Line::from(Span::styled(s.service.clone(), ui.style("muted"))),
+                Line::from(format!("{}% {}", s.objective, s.window)),
                 match &s.sli {
                     Ok(v) => {
                         let role = if *v * 100.0 >= s.objective {
@@ -213,15 +220,15 @@ fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                         } else {
                             "critical"
                         };
-                        Cell::from(Span::styled(percent(*v, 3), ui.style(role)))
+                        Line::from(Span::styled(percent(*v, 3), ui.style(role)))
                     }
                     Err(m) => missing_cell(m, ui),
                 },
-                budget_cell(s, 8, ui),
+                budget_cell(s, 8, true, ui),
                 exhausted_cell(s, ui),
             ];
             cells.extend((0..7).map(|w| burn_cell(&s.burn[w], w, ui)));
-            cells.push(Cell::from(alert_span(s.firing, ui)));
+            cells.push(Line::from(alert_span(s.firing, ui)));
             cells
         },
     );
@@ -235,7 +242,12 @@ fn selected(state: &AppState) -> Option<&SloStatus> {
 fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let Some(status) = selected(state) else {
         frame.render_widget(
-            Paragraph::new("no SLO selected").block(panel("Details", freshness(state), ui)),
+            Paragraph::new("no SLO selected").block(panel(
+                "Details",
+                freshness(state),
+                ui,
+                area.width,
+            )),
             area,
         );
         return;
@@ -256,7 +268,7 @@ fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         Some((_, Err(e))) => (format!("prometheus {}: {e}", state.slo.source), "critical"),
     };
     let title = format!("{}: {} ({})", def.name, def.description, def.service);
-    let block = panel(&title, fetched, ui);
+    let block = panel(&title, fetched, ui, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [charts, burn, notes] = Layout::vertical([
@@ -475,6 +487,7 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         "Production floor (OEE = availability x performance x quality)",
         freshness(state),
         ui,
+        area.width,
     );
     if let Some(o) = &state.slo.last {
         let reading = |r: &crate::model::slo_status::Reading| match r {

@@ -161,10 +161,10 @@ fn silences_active_first_with_matched_alerts() {
         ["MS5BackupFailed (ms5-production/postgres)"]
     );
     let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
-    assert_eq!(buffer[find(&buffer, "active   5c1e0b7a")].fg, Color::Green);
-    assert_eq!(buffer[find(&buffer, "pending  a1b2c3d4")].fg, Color::Yellow);
+    assert_eq!(buffer[find(&buffer, "active  5c1e0b7a")].fg, Color::Green);
+    assert_eq!(buffer[find(&buffer, "pending a1b2c3d4")].fg, Color::Yellow);
     assert_eq!(
-        buffer[find(&buffer, "expired  0d9e8f7a")].fg,
+        buffer[find(&buffer, "expired 0d9e8f7a")].fg,
         Color::DarkGray
     );
 }

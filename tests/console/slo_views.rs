@@ -120,6 +120,13 @@ fn a_failing_prometheus_keeps_the_last_good_values_with_their_age() {
     );
     // The figures are still there, as they were.
     assert!(text.contains("82.1!"), "{text}");
+    // At 80 columns too, the title keeps the staleness whole (its decoration gives way).
+    let narrow = screen(&s, 80, 24);
+    let title = narrow
+        .lines()
+        .find(|l| l.starts_with("╭ SLOs"))
+        .unwrap_or_default();
+    assert!(title.contains("stale, last good 99s ago"), "{narrow}");
     let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
     assert_eq!(buffer[find(&buffer, "stale, last good")].fg, Color::Red);
 }

@@ -263,3 +263,77 @@ fn mono_theme_uses_emphasis_not_colour() {
             .contains(Modifier::REVERSED)
     );
 }
+
+/// Defect: columns had fixed widths, so values were cut where the screen had room.
+#[test]
+fn values_are_whole_where_there_is_room_and_cut_in_the_middle_where_not() {
+    let on = |view: ViewId, w: u16, h: u16| {
+        let mut s = state();
+        s.view = view;
+        ms5_console::app::rows::refresh(&mut s);
+        screen(&s, w, h)
+    };
+    // 160 columns: the node names are whole and tell the nodes apart.
+    let pods = on(ViewId::Pods, 160, 45);
+    for node in ["aks-app-27183645-vmss000000", "aks-app-27183645-vmss000001"] {
+        assert!(pods.contains(node), "{node}:\n{pods}");
+    }
+    let events = on(ViewId::Events, 160, 45);
+    assert!(
+        events.contains("Warning ProgressDeadlineExceeded"),
+        "{events}"
+    );
+    // 80 columns: states and numbers whole; names cut in the middle, still different.
+    let overview = on(ViewId::Overview, 80, 24);
+    let system = overview
+        .lines()
+        .find(|l| l.contains("│ms5-system"))
+        .unwrap_or_default();
+    assert_eq!(system.matches("forbidden").count(), 4, "{overview}");
+    assert!(
+        overview.contains("68.0%") && overview.contains("40.0%"),
+        "{overview}"
+    );
+    assert!(
+        overview.contains("backe…ability") && overview.contains("backe…latency"),
+        "{overview}"
+    );
+    let events = on(ViewId::Events, 80, 24);
+    assert!(events.contains("ProgressDeadlineExceeded"), "{events}");
+    assert!(events.contains("Pod/backe…5c656-mntgf"), "{events}");
+}
+
+/// Defect: at 80 columns panel titles lost the data's age (`prometheus k`).
+#[test]
+fn every_panel_title_keeps_its_freshness_at_80_columns() {
+    for view in [
+        ViewId::Overview,
+        ViewId::Rollouts,
+        ViewId::Pods,
+        ViewId::Nodes,
+        ViewId::Events,
+        ViewId::Slo,
+        ViewId::Alerts,
+        ViewId::Silences,
+    ] {
+        let mut s = state();
+        s.view = view;
+        ms5_console::app::rows::refresh(&mut s);
+        let text = screen(&s, 80, 24);
+        // Every title line (a top border) with a source names its state or age whole.
+        for line in text.lines().filter(|l| l.starts_with('╭')) {
+            let title = line.trim_matches(|c| c == '╭' || c == '╮' || c == '─');
+            let fresh = [
+                "live",
+                "ago",
+                "failing for 3s",
+                "forbidden: ms5-system",
+                "connecting",
+            ];
+            assert!(
+                fresh.iter().any(|f| title.contains(f)),
+                "{view:?}: a title without its freshness: {line}\n{text}"
+            );
+        }
+    }
+}
