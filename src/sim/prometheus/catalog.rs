@@ -360,7 +360,9 @@ fn floor(b: &mut Builder) {
         for (name, help, low, high) in factors {
             let base = b.rng.random_range(low..high);
             let labels = b.labels(name, &pairs);
-            let signal = level(b, base, 0.015);
+            // A ratio never passes 1: the day's swing (base x (1 +/- amplitude)) stays below it.
+            let amplitude = 0.015_f64.min((1.0 / base - 1.0) * 0.9);
+            let signal = level(b, base, amplitude);
             b.push(name, Kind::Gauge, help, labels, signal);
         }
         let down = b.rng.random_range(0.03..0.12);
@@ -428,4 +430,28 @@ fn backups(b: &mut Builder, scenario: Scenario, origin: f64) {
             frozen: None,
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ratios_stay_between_0_and_1_at_every_hour_for_every_seed() {
+        for seed in 1..=20 {
+            let catalog = Catalog::build(seed, Scenario::Healthy, 1.7e9);
+            let ratios: Vec<&Series> = catalog
+                .series
+                .iter()
+                .filter(|s| s.name().ends_with("_ratio"))
+                .collect();
+            assert_eq!(ratios.len(), 12, "3 factors x 4 lines");
+            for s in ratios {
+                for hour in 0..48 {
+                    let v = s.signal.value(1.7e9 + f64::from(hour) * 1800.0);
+                    assert!((0.0..=1.0).contains(&v), "seed {seed}: {:?} = {v}", s.labels);
+                }
+            }
+        }
+    }
 }
