@@ -133,6 +133,41 @@ fn a_new_filter_starts_from_what_is_typed_not_the_previous_one() {
 }
 
 #[test]
+fn a_pod_no_node_took_says_why_it_has_no_log_and_asks_nothing() {
+    let mut s = state();
+    let pending = fixture::pod(
+        "ms5-production",
+        "postgres-0",
+        ("StatefulSet", "postgres"),
+        "",
+        "Pending",
+        vec![],
+        json!({"status": {"conditions": [{"type": "PodScheduled", "status": "False",
+            "reason": "Unschedulable",
+            "message": "0/6 nodes are available: 1 node(s) had untolerated taint {node.kubernetes.io/memory-pressure: }."}]}}),
+    );
+    apply(
+        &mut s,
+        DataEvent::kube(KubeChange::pods(Change::Applied(
+            serde_json::from_value(pending).unwrap(),
+        ))),
+    );
+    press(&mut s, "3/postgres-0");
+    press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(selected_pod(&s), "postgres-0");
+    let effects = press(&mut s, "l");
+    assert!(effects.is_empty(), "no log request: {effects:?}");
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.contains(
+            "no log: not scheduled: 0/6 nodes are available: 1 node(s) had untolerated taint"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Status {"), "{text}");
+}
+
+#[test]
 fn sort_cycles_columns_and_reverses() {
     let mut s = state();
     press(&mut s, "3ssss");
