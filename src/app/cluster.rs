@@ -8,8 +8,11 @@ use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::{Event, Node};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
+use chrono::{DateTime, Utc};
+
 use super::event::{Change, KubeChange};
 use crate::model::pod_view::PodRow;
+use crate::model::restarts::RestartLedger;
 
 /// Namespace and name; cluster-scoped objects have an empty namespace.
 pub type ObjKey = (String, String);
@@ -112,12 +115,32 @@ pub struct Cluster {
     pub replicasets: Collection<ReplicaSet>,
     pub nodes: Collection<Node>,
     pub events: Collection<Event>,
+    /// Every pod restart the watch saw, for "restarts in the last hour".
+    pub restarts: RestartLedger,
 }
 
 impl Cluster {
-    pub fn apply(&mut self, change: KubeChange) {
+    /// Applies a watch change that arrived at `now`.
+    pub fn apply(&mut self, change: KubeChange, now: DateTime<Utc>) {
         match change {
-            KubeChange::Pods(c) => self.pods.apply(c),
+            KubeChange::Pods(c) => {
+                match &c {
+                    Change::Reset { namespace, items } => {
+                        let listed: std::collections::HashSet<(&str, &str)> = items
+                            .iter()
+                            .map(|p| (p.namespace.as_str(), p.name.as_str()))
+                            .collect();
+                        self.restarts.retain(|ns, name| {
+                            namespace.as_deref().is_some_and(|n| n != ns)
+                                || listed.contains(&(ns, name))
+                        });
+                        items.iter().for_each(|p| self.restarts.observe(p, now));
+                    }
+                    Change::Applied(p) => self.restarts.observe(p, now),
+                    Change::Deleted(p) => self.restarts.forget(&p.namespace, &p.name),
+                }
+                self.pods.apply(c);
+            }
             KubeChange::Deployments(c) => self.deployments.apply(c),
             KubeChange::StatefulSets(c) => self.statefulsets.apply(c),
             KubeChange::ReplicaSets(c) => self.replicasets.apply(c),

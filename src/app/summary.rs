@@ -32,6 +32,9 @@ pub struct OverviewSummary {
     pub pressured: Vec<String>,
     /// Warning events, newest first.
     pub warnings: Vec<Arc<EventRow>>,
+    /// Restarts before this time may be missing from `restarts_hour` (the console has not
+    /// watched a full hour, and a pod had restarted before it started watching).
+    pub restarts_since: Option<chrono::DateTime<chrono::Utc>>,
     /// What it was built from: data versions, focus, and the minute.
     pub built_from: Option<(u64, Option<String>, i64)>,
 }
@@ -87,7 +90,9 @@ pub fn refresh(state: &mut AppState) {
         if !pod.is_ready() && pod.summary.status != "Completed" {
             s.not_ready += 1;
         }
-        s.restarts_hour += pod.restarts_within_hour(state.now);
+        let hour = state.cluster.restarts.within_hour(pod, state.now);
+        s.restarts_hour += hour.count;
+        summary.restarts_since = summary.restarts_since.max(hour.complete_since);
     }
     for node in state.cluster.nodes.items.values() {
         let row = NodeRow::of(node);

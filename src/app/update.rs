@@ -499,7 +499,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
     match event {
         DataEvent::Kube(change) => {
             state.unreachable = None;
-            state.cluster.apply(*change);
+            state.cluster.apply(*change, state.now);
         }
         DataEvent::Health(source, health) => {
             if matches!(health, SourceHealth::Live { .. }) {

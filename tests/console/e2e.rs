@@ -219,6 +219,44 @@ fn crashloop_scenario_shows_crash_loop_back_off() {
     t.wait_for("READ-ONLY", Duration::from_secs(5));
     t.keys(&["3"]);
     t.wait_for("CrashLoopBackOff", Duration::from_secs(60));
+    // The Overview's restarts agree with kubectl's restart count (the console watched from
+    // before the first crash), not one per container.
+    t.keys(&["1"]);
+    let restarts_on_screen = |screen: &str| -> Option<u32> {
+        let row = screen.lines().find(|l| l.starts_with("│ms5-production "))?;
+        let words: Vec<&str> = row.split_whitespace().collect();
+        let of = words.iter().position(|w| *w == "of")?;
+        words.get(of + 2)?.parse().ok()
+    };
+    let kubectl_restarts = || -> u32 {
+        t.kubectl(&[
+            "get",
+            "pods",
+            "-n",
+            "ms5-production",
+            "-o",
+            "jsonpath={range .items[*]}{.status.containerStatuses[0].restartCount} {end}",
+        ])
+        .split_whitespace()
+        .filter_map(|n| n.parse::<u32>().ok())
+        .sum()
+    };
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let agreed = loop {
+        let before = kubectl_restarts();
+        let screen = t.screen();
+        let shown = restarts_on_screen(&screen);
+        let after = kubectl_restarts();
+        if before == after && shown == Some(after) && after >= 2 {
+            break after;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "kubectl says {after} restarts, the Overview {shown:?}:\n{screen}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    };
+    assert!(agreed >= 2);
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
