@@ -449,7 +449,11 @@ mod tests {
             for s in ratios {
                 for hour in 0..48 {
                     let v = s.signal.value(1.7e9 + f64::from(hour) * 1800.0);
-                    assert!((0.0..=1.0).contains(&v), "seed {seed}: {:?} = {v}", s.labels);
+                    assert!(
+                        (0.0..=1.0).contains(&v),
+                        "seed {seed}: {:?} = {v}",
+                        s.labels
+                    );
                 }
             }
         }
