@@ -145,6 +145,11 @@ pub struct Observation {
     pub at: DateTime<Utc>,
     pub slos: Vec<SloReading>,
     pub business: BusinessReading,
+    /// SLOs whose burn rates were computed from raw queries because Prometheus had no
+    /// recording rules for them (`ms5-console slo rules` not loaded): shown on the SLO panel.
+    pub raw_burn: Vec<String>,
+    /// Queries this poll sent.
+    pub requests: usize,
 }
 
 impl DataEvent {

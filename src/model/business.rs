@@ -4,14 +4,21 @@
 use std::collections::BTreeMap;
 
 /// What one poll asks, in the order [`BusinessReading`] is filled.
-pub const QUERIES: [&str; 7] = [
-    "ms5_oee_availability_ratio{namespace=\"ms5-production\"}",
-    "ms5_oee_performance_ratio{namespace=\"ms5-production\"}",
-    "ms5_oee_quality_ratio{namespace=\"ms5-production\"}",
+/// The floor's queries, five per poll: the three OEE factors in one selector (each series names
+/// its factor), then downtime, production rate, WebSocket connections and the Celery queue.
+pub const QUERIES: [&str; 5] = [
+    "{__name__=~\"ms5_oee_(availability|performance|quality)_ratio\",namespace=\"ms5-production\"}",
     "sum by (line) (increase(ms5_downtime_seconds_total{namespace=\"ms5-production\"}[24h]))",
     "sum by (line) (rate(ms5_production_units_total{namespace=\"ms5-production\"}[1h])) * 3600",
     "sum(ms5_websocket_connections{namespace=\"ms5-production\"})",
     "sum(celery_queue_length{namespace=\"ms5-production\"})",
+];
+
+/// The metric names of the three OEE factors, as the first query's series carry them.
+pub const FACTORS: [&str; 3] = [
+    "ms5_oee_availability_ratio",
+    "ms5_oee_performance_ratio",
+    "ms5_oee_quality_ratio",
 ];
 
 use super::slo_status::Reading;

@@ -9,6 +9,19 @@ pub fn recorded_error_ratio(w: BurnWindow) -> String {
     format!("slo:sli_error:ratio_rate{}", w.text())
 }
 
+/// One selector for every recorded error ratio of every SLO (each series names its `slo`), so a
+/// poll asks Prometheus once for all burn rates rather than once per SLO and window.
+pub fn all_recorded_error_ratios() -> String {
+    let windows: Vec<&str> = super::maths::BURN_WINDOWS
+        .iter()
+        .map(|w| w.text())
+        .collect();
+    format!(
+        "{{__name__=~\"slo:sli_error:ratio_rate({})\"}}",
+        windows.join("|")
+    )
+}
+
 /// Share of bad events over `range` (a Prometheus duration such as `5m`).
 pub fn error_ratio(def: &SloDefinition, range: &str) -> String {
     format!(
@@ -64,6 +77,11 @@ mod tests {
             recorded_error_ratio(BurnWindow::D3),
             "slo:sli_error:ratio_rate3d"
         );
+        assert_eq!(
+            all_recorded_error_ratios(),
+            r#"{__name__=~"slo:sli_error:ratio_rate(5m|30m|1h|2h|6h|1d|3d)"}"#
+        );
+        promql_parser::parser::parse(&all_recorded_error_ratios()).expect("valid PromQL");
         for def in builtin() {
             for q in [
                 error_ratio(&def, "1h"),

@@ -206,40 +206,95 @@ fn by_label(result: Result<Data, String>, label: &str) -> Result<BTreeMap<String
     }
 }
 
-/// Every query of one poll, answered concurrently.
+/// Every query of one poll, answered concurrently: every SLO's burn rates in one selector over
+/// the recording rules `ms5-console slo rules` generates, each SLO's window SLI, and the floor.
+/// An SLO without recordings (rules not loaded) gets its seven error ratios as raw queries,
+/// and the observation says so. With the rules loaded a poll is 4 + n SLOs requests.
 pub async fn observe(
     endpoint: Arc<Endpoint>,
     slos: &[SloDefinition],
 ) -> Result<Observation, String> {
-    let mut texts: Vec<String> = Vec::new();
-    for def in slos {
-        texts.push(queries::window_sli(def));
-        for w in BURN_WINDOWS {
-            texts.push(queries::error_ratio(def, w.text()));
+    let ask = |texts: Vec<String>| {
+        let endpoint = endpoint.clone();
+        async move {
+            futures::stream::iter(texts)
+                .map(|q| {
+                    let endpoint = endpoint.clone();
+                    async move { endpoint.instant(&q, None).await }
+                })
+                .buffered(CONCURRENCY)
+                .collect::<Vec<Result<Data, String>>>()
+                .await
         }
-    }
-    let business_start = texts.len();
+    };
+    let mut texts = vec![queries::all_recorded_error_ratios()];
+    texts.extend(slos.iter().map(queries::window_sli));
     texts.extend(business::QUERIES.iter().map(|q| q.to_string()));
-    let answers: Vec<Result<Data, String>> = futures::stream::iter(texts.clone())
-        .map(|q| {
-            let endpoint = endpoint.clone();
-            async move { endpoint.instant(&q, None).await }
-        })
-        .buffered(CONCURRENCY)
-        .collect()
-        .await;
+    let answers = ask(texts.clone()).await;
+    let mut requests = answers.len();
     if let Some(Err(first)) = answers.iter().find(|a| a.is_err())
         && answers.iter().all(|a| a.is_err())
     {
         return Err(first.clone());
     }
     let mut answers = answers.into_iter();
+    let mut next = || answers.next().unwrap_or(Err("missing".into()));
+    let recorded = recorded_ratios(next());
+    let window_slis: Vec<Reading> = slos.iter().map(|_| single(next())).collect();
+    let factors = next();
+    let by_factor = |name: &str| match &factors {
+        Ok(Data::Vector(v)) => Ok(v
+            .iter()
+            .filter(|s| s.metric().get("__name__").map(String::as_str) == Some(name))
+            .filter_map(|s| {
+                s.metric()
+                    .get("line")
+                    .map(|l| (l.clone(), s.sample().value()))
+            })
+            .collect()),
+        Ok(_) => Err("expected an instant vector".to_string()),
+        Err(e) => Err(e.clone()),
+    };
+    let business = BusinessReading {
+        availability: by_factor(business::FACTORS[0]),
+        performance: by_factor(business::FACTORS[1]),
+        quality: by_factor(business::FACTORS[2]),
+        downtime_24h: by_label(next(), "line"),
+        units_per_hour: by_label(next(), "line"),
+        websocket_connections: single(next()),
+        celery_queue: single(next()),
+    };
+    // SLOs the recording rules do not cover: their burn rates the long way.
+    let raw_burn: Vec<&SloDefinition> = slos
+        .iter()
+        .filter(|d| {
+            BURN_WINDOWS
+                .iter()
+                .any(|w| !recorded.contains_key(&(d.name.clone(), w.text())))
+        })
+        .collect();
+    let raw_texts: Vec<String> = raw_burn
+        .iter()
+        .flat_map(|d| {
+            BURN_WINDOWS
+                .iter()
+                .map(|w| queries::error_ratio(d, w.text()))
+        })
+        .collect();
+    requests += raw_texts.len();
+    let mut raw = ask(raw_texts).await.into_iter();
     let mut readings = Vec::new();
-    for def in slos {
-        let window_sli = single(answers.next().unwrap_or(Err("missing".into())));
+    for (def, window_sli) in slos.iter().zip(window_slis) {
         let mut error_ratios: [Reading; 7] = Default::default();
-        for slot in error_ratios.iter_mut() {
-            *slot = single(answers.next().unwrap_or(Err("missing".into())));
+        let is_raw = raw_burn.iter().any(|d| d.name == def.name);
+        for (slot, w) in error_ratios.iter_mut().zip(BURN_WINDOWS) {
+            *slot = if is_raw {
+                single(raw.next().unwrap_or(Err("missing".into())))
+            } else {
+                recorded
+                    .get(&(def.name.clone(), w.text()))
+                    .map_or(Reading::Empty, |v| Reading::Value(*v))
+            };
         }
         readings.push(SloReading {
             name: def.name.clone(),
@@ -247,22 +302,31 @@ pub async fn observe(
             error_ratios,
         });
     }
-    debug_assert_eq!(texts.len() - business_start, business::QUERIES.len());
-    let mut next = || answers.next().unwrap_or(Err("missing".into()));
-    let business = BusinessReading {
-        availability: by_label(next(), "line"),
-        performance: by_label(next(), "line"),
-        quality: by_label(next(), "line"),
-        downtime_24h: by_label(next(), "line"),
-        units_per_hour: by_label(next(), "line"),
-        websocket_connections: single(next()),
-        celery_queue: single(next()),
-    };
     Ok(Observation {
         at: Utc::now(),
         slos: readings,
         business,
+        raw_burn: raw_burn.iter().map(|d| d.name.clone()).collect(),
+        requests,
     })
+}
+
+/// The recorded error ratios by (slo, window); an error or a missing rule leaves them out, so
+/// those SLOs fall back to raw queries.
+fn recorded_ratios(answer: Result<Data, String>) -> BTreeMap<(String, &'static str), f64> {
+    let Ok(Data::Vector(v)) = answer else {
+        return BTreeMap::new();
+    };
+    v.iter()
+        .filter_map(|s| {
+            let name = s.metric().get("__name__")?;
+            let window = BURN_WINDOWS
+                .iter()
+                .find(|w| *name == queries::recorded_error_ratio(**w))?;
+            let slo = s.metric().get("slo")?;
+            Some(((slo.clone(), window.text()), s.sample().value()))
+        })
+        .collect()
 }
 
 /// Polls until the receiver goes away.

@@ -195,6 +195,19 @@ fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         Some(reason) => block.title_bottom(reason),
         None => block,
     };
+    // Burn rates asked for one by one cost Prometheus (and, through k8s://, the API server)
+    // seven queries per SLO each poll: say so, with the fix.
+    let block = match state.slo.last.as_ref().filter(|o| !o.raw_burn.is_empty()) {
+        Some(o) => block.title_bottom(Span::styled(
+            format!(
+                " no recording rules for {}: burn rates queried raw ({} requests a poll); load `ms5-console slo rules` ",
+                o.raw_burn.join(", "),
+                o.requests
+            ),
+            ui.style("warning"),
+        )),
+        None => block,
+    };
     draw(
         frame,
         area,

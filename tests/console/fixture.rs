@@ -562,6 +562,8 @@ pub fn slo_observation() -> DataEvent {
             websocket_connections: Reading::Value(138.0),
             celery_queue: Reading::Value(5.0),
         },
+        raw_burn: Vec::new(),
+        requests: 10,
     }))))
 }
 

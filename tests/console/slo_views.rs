@@ -132,6 +132,31 @@ fn a_failing_prometheus_keeps_the_last_good_values_with_their_age() {
 }
 
 #[test]
+fn burn_rates_without_recording_rules_say_so() {
+    let s = slo_state(|s| {
+        let DataEvent::Prometheus(event) = fixture::slo_observation() else {
+            unreachable!()
+        };
+        let PromEvent::Observed(Ok(mut o)) = *event else {
+            unreachable!()
+        };
+        o.raw_burn = vec!["oee-freshness".into()];
+        o.requests = 17;
+        apply(
+            s,
+            DataEvent::Prometheus(Box::new(PromEvent::Observed(Ok(o)))),
+        );
+    });
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.contains("no recording rules for oee-freshness: burn rates queried raw (17 requests a poll); load `ms5-console slo rules`"),
+        "{text}"
+    );
+    // With the rules loaded nothing is said.
+    assert!(!screen(&slo_state(|_| {}), 160, 45).contains("no recording rules"));
+}
+
+#[test]
 fn never_reached_prometheus_says_why_and_shows_no_numbers() {
     let mut s = fixture::empty_state();
     s.slo.definitions = ms5_console::slo::definition::builtin();

@@ -24,6 +24,65 @@ async fn sim_proxy_client(sim: &sim::Sim) -> kube::Client {
     proxy_client(&config, Duration::from_secs(5)).expect("client")
 }
 
+/// What the console's default pollers cost a production API server: one Prometheus poll and
+/// one Alertmanager poll through `services/proxy`, counted by the sim, at the default
+/// 15-second interval of each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_pollers_send_the_api_server_under_one_request_a_second() {
+    use std::sync::atomic::Ordering;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sim = sim::start(SimOptions {
+        kubeconfig_out: Some(dir.path().join("kubeconfig")),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let prometheus = Arc::new(
+        Endpoint::new(
+            ms5_console::config::endpoint::DEFAULT_PROMETHEUS,
+            &HttpOptions::default(),
+            Some(sim_proxy_client(&sim).await),
+        )
+        .expect("endpoint"),
+    );
+    let alertmanager = ms5_console::source::alertmanager::AlertmanagerEndpoint::new(
+        ms5_console::config::endpoint::DEFAULT_ALERTMANAGER,
+        &HttpOptions::default(),
+        Some(sim_proxy_client(&sim).await),
+    )
+    .expect("endpoint");
+    let before = sim.api.proxied.load(Ordering::Relaxed);
+    let observation = observe(prometheus, &builtin()).await.expect("observation");
+    let answers = ms5_console::source::alertmanager::fetch_answers(&[alertmanager]).await;
+    assert!(answers.iter().all(|(_, a)| a.is_ok()));
+    let per_poll = sim.api.proxied.load(Ordering::Relaxed) - before;
+    // The recording rules answered every burn rate: one selector, 4 window SLIs, the floor's 5.
+    assert!(
+        observation.raw_burn.is_empty(),
+        "{:?}",
+        observation.raw_burn
+    );
+    assert_eq!(observation.requests, 10);
+    // Alertmanager: alerts and silences.
+    assert_eq!(
+        per_poll, 12,
+        "requests through the proxy in one poll of each"
+    );
+    let interval = HttpOptions::default().interval.as_secs_f64();
+    let per_second = per_poll as f64 / interval;
+    assert!(per_second < 1.0, "{per_second:.2} requests a second");
+    // Every figure is there: seven burn windows for each SLO, the window SLI.
+    for reading in &observation.slos {
+        assert!(
+            reading
+                .error_ratios
+                .iter()
+                .all(|r| matches!(r, Reading::Value(_))),
+            "{reading:?}"
+        );
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn k8s_service_proxy_reaches_the_sims_prometheus_with_kubeconfig_credentials() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -153,6 +212,10 @@ async fn bad_answers_are_shown_as_such_never_as_numbers() {
     let observation = observe(endpoint, &builtin()[..1])
         .await
         .expect("partial answers");
+    // This Prometheus has no recording rules: the burn rates were asked for one by one, and
+    // the observation says so (the SLO panel shows it).
+    assert_eq!(observation.raw_burn, ["backend-availability"]);
+    assert_eq!(observation.requests, 1 + 1 + 5 + 7);
     let r = &observation.slos[0];
     assert_eq!(r.window_sli, Reading::Value(0.9995));
     assert!(matches!(r.error_ratios[0], Reading::Value(v) if v.is_nan()));

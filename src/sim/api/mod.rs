@@ -48,6 +48,8 @@ pub struct ApiState {
     pub http: reqwest::Client,
     /// How often watches that asked for bookmarks get one.
     pub bookmark_interval: Duration,
+    /// Requests forwarded through `services/proxy`: what pollers behind it cost the API server.
+    pub proxied: std::sync::atomic::AtomicU64,
 }
 
 impl ApiState {
@@ -59,6 +61,7 @@ impl ApiState {
             proxies: RwLock::new(HashMap::new()),
             http: reqwest::Client::new(),
             bookmark_interval: Duration::from_secs(15),
+            proxied: std::sync::atomic::AtomicU64::new(0),
         }
     }
 

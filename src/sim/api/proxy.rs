@@ -18,6 +18,9 @@ pub async fn forward(
     headers: &HeaderMap,
     body: bytes::Bytes,
 ) -> ApiResult<Response> {
+    state
+        .proxied
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let raw = target.name.as_deref().unwrap_or_default();
     // `name`, `name:port` or `scheme:name:port`.
     let parts: Vec<&str> = raw.split(':').collect();
