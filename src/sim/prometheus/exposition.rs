@@ -71,22 +71,39 @@ pub fn history(
     end: f64,
     step: f64,
 ) -> String {
+    history_segments(catalog, keep, &[(start, end, step)])
+}
+
+/// Like [`history`] over several `(start, end, step)` segments in time order, so a long past can
+/// be sampled coarsely and the recent hours finely (every series' samples stay contiguous and
+/// in order, as OpenMetrics requires).
+pub fn history_segments(
+    catalog: &Catalog,
+    keep: impl Fn(&Series) -> bool,
+    segments: &[(f64, f64, f64)],
+) -> String {
     let mut series: Vec<&Series> = catalog.series.iter().filter(|s| keep(s)).collect();
     // Samples of one metric name must be contiguous.
     series.sort_by(|a, b| a.name().cmp(b.name()));
     let mut out = String::new();
     for s in series {
         let labels = label_text(&s.labels);
-        let mut t = start;
-        while t <= end {
-            let _ = writeln!(
-                out,
-                "{}{labels} {} {:.3}",
-                s.name(),
-                format_value(s.signal.value(t)),
-                t
-            );
-            t += step;
+        let mut last = f64::NEG_INFINITY;
+        for (start, end, step) in segments {
+            let mut t = *start;
+            while t <= *end {
+                if t > last {
+                    let _ = writeln!(
+                        out,
+                        "{}{labels} {} {:.3}",
+                        s.name(),
+                        format_value(s.signal.value(t)),
+                        t
+                    );
+                    last = t;
+                }
+                t += step;
+            }
         }
     }
     out.push_str("# EOF\n");

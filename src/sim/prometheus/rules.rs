@@ -79,14 +79,16 @@ pub fn load(slos: &[SloDefinition]) -> Vec<Group> {
                         labels,
                     } => {
                         // Generated from checked definitions: always parses (tested).
+                        // Listed as Prometheus prints a parsed expression (matchers sorted).
                         if let Ok(parsed) = parser::parse(&expr) {
+                            let text = parsed.to_string();
                             group.recordings.push((
                                 Recording {
                                     record,
                                     expr: parsed,
                                     labels: labels.into_iter().collect(),
                                 },
-                                expr,
+                                text,
                             ));
                         }
                     }
@@ -104,7 +106,7 @@ pub fn load(slos: &[SloDefinition]) -> Vec<Group> {
                             group.alerts.push(AlertRule {
                                 group: g.name.clone(),
                                 name: alert,
-                                query: expr,
+                                query: parsed.to_string(),
                                 expr: parsed,
                                 for_secs: for_.as_secs_f64(),
                                 labels: labels.into_iter().collect(),
