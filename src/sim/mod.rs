@@ -202,6 +202,7 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
         prometheus::unix_now(),
         &crate::slo::definition::builtin(),
     ));
+    prometheus::observed::spawn_sampler(api.store.clone(), prometheus.observed.clone());
     let prometheus_url = serve_loopback(
         options.prometheus_listen,
         prometheus::api::router(prometheus.clone()),
@@ -213,7 +214,6 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
     let alertmanager = Arc::new(alertmanager::Alertmanager::new(
         prometheus.clone(),
         prometheus_url.clone(),
-        scenario,
         chrono::Utc::now(),
     ));
     let alertmanager_url = serve_loopback(

@@ -303,3 +303,96 @@ async fn the_sims_own_alerts_come_from_its_rules_and_scenario_with_inhibition() 
     );
     assert_eq!(find("MS5CertificateExpiringSoon").status.state, "active");
 }
+
+/// Every alert the sim's Alertmanager holds.
+async fn all_alerts(base: &str) -> Vec<GettableAlert> {
+    reqwest::get(format!("{base}/api/v2/alerts"))
+        .await
+        .expect("GET alerts")
+        .json()
+        .await
+        .expect("alerts JSON")
+}
+
+/// Defect: scenario alerts fired before anything was wrong (node-pressure's database alert 70 s
+/// before the eviction, with no generator; bad-rollout's MS5ServiceDown from the start). They
+/// now come from rules over series that follow the cluster.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scenario_alerts_come_from_rules_and_start_after_the_change_that_causes_them() {
+    let sim = sim::start(SimOptions {
+        scenario: "node-pressure".into(),
+        speed: 4.0,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let base = sim.alertmanager_url.clone();
+    // Before the eviction (2.5 s in at this speed): the database is up, no alert says otherwise.
+    let early = all_alerts(&base).await;
+    assert!(
+        early
+            .iter()
+            .all(|a| a.labels["alertname"] != "MS5DatabaseDown"),
+        "{early:?}"
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let down = loop {
+        if let Some(a) = all_alerts(&base)
+            .await
+            .into_iter()
+            .find(|a| a.labels["alertname"] == "MS5DatabaseDown")
+        {
+            break a;
+        }
+        assert!(Instant::now() < deadline, "no MS5DatabaseDown within 60 s");
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    // From the sim Prometheus' rule over pg_up, with its generator...
+    assert!(
+        down.generator_url.contains("/graph?g0.expr=pg_up"),
+        "{down:?}"
+    );
+    assert_eq!(down.labels["severity"], "critical");
+    // ...and no earlier than the eviction that caused it.
+    let events: serde_json::Value = reqwest::get(format!(
+        "{}/api/v1/namespaces/ms5-production/events?fieldSelector=reason%3DEvicted",
+        sim.kubernetes_url
+    ))
+    .await
+    .expect("events")
+    .json()
+    .await
+    .expect("events JSON");
+    let evicted: chrono::DateTime<Utc> = events["items"][0]["lastTimestamp"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(|| panic!("an Evicted event: {events}"));
+    let starts = down.starts_at;
+    // Event times have whole seconds.
+    assert!(
+        starts >= evicted - chrono::Duration::seconds(1),
+        "the alert starts at {starts}, the eviction was at {evicted}"
+    );
+
+    // bad-rollout: the backend is healthy until the broken release; nothing says it is down.
+    let sim = sim::start(SimOptions {
+        scenario: "bad-rollout".into(),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(8) {
+        let alerts = all_alerts(&sim.alertmanager_url).await;
+        let backend: Vec<&String> = alerts
+            .iter()
+            .filter(|a| a.labels.get("service").map(String::as_str) == Some("backend"))
+            .map(|a| &a.labels["alertname"])
+            .collect();
+        assert!(
+            backend.is_empty(),
+            "while the backend is healthy: {backend:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+}

@@ -262,8 +262,11 @@ async fn metadata_rules_alerts_and_metrics() {
         .as_array()
         .cloned()
         .unwrap_or_default();
-    assert_eq!(groups.len(), 4);
+    // Four SLO groups, then the platform's own alerts.
+    assert_eq!(groups.len(), 5);
     assert_eq!(groups[0]["rules"].as_array().map(Vec::len), Some(9));
+    assert_eq!(groups[4]["name"], "ms5-platform");
+    assert_eq!(groups[4]["rules"].as_array().map(Vec::len), Some(7));
 
     // slo-burn: the backend's fast burn has been firing since shortly before the start.
     let (_, body) = get(base, "/api/v1/alerts", &[]).await;
@@ -302,7 +305,14 @@ async fn metadata_rules_alerts_and_metrics() {
 async fn healthy_has_no_slo_alerts_and_the_service_proxy_reaches_prometheus() {
     let (sim, _dir) = start("healthy").await;
     let (_, body) = get(&sim.prometheus_url, "/api/v1/alerts", &[]).await;
-    assert_eq!(body["data"]["alerts"], serde_json::json!([]));
+    // Only the certificate's reminder: no SLO alert, nothing about the cluster.
+    let names: Vec<&str> = body["data"]["alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|a| a["labels"]["alertname"].as_str())
+        .collect();
+    assert_eq!(names, ["MS5CertificateExpiringSoon"], "{body}");
     let proxied = format!(
         "{}/api/v1/namespaces/ms5-system/services/prometheus-service:9090/proxy",
         sim.kubernetes_url

@@ -1,5 +1,5 @@
-//! The sim's Alertmanager: alerts from the sim Prometheus' rule evaluation, from the scenario and
-//! from anyone who POSTs them; silences with Alertmanager's matcher semantics, states and expiry;
+//! The sim's Alertmanager: alerts from the sim Prometheus' rule evaluation (the SLO rules and the
+//! platform's rules over series that follow the cluster) and from anyone who POSTs them; silences with Alertmanager's matcher semantics, states and expiry;
 //! inhibition (a critical alert mutes high ones of the same service), served as API v2.
 
 pub mod api;
@@ -14,7 +14,6 @@ use crate::alerting::model::{
     AlertStatus, GettableAlert, GettableSilence, LabelSet, PostableAlert, PostableSilence,
     Receiver, SilenceStatus, fingerprint,
 };
-use crate::sim::cluster::scenario::Scenario;
 use crate::sim::prometheus::Prometheus;
 
 /// The one receiver the sim routes everything to.
@@ -79,7 +78,6 @@ struct Inner {
 pub struct Alertmanager {
     prometheus: Arc<Prometheus>,
     prometheus_url: String,
-    scenario: Vec<StoredAlert>,
     inner: Mutex<Inner>,
     pub started: DateTime<Utc>,
 }
@@ -111,104 +109,11 @@ fn labels(pairs: &[(&str, &str)]) -> LabelSet {
         .collect()
 }
 
-/// The MS5 alerts the seed names, raised by the scenario that would cause them.
-fn scenario_alerts(scenario: Scenario, now: DateTime<Utc>) -> Vec<StoredAlert> {
-    let alert = |name: &str, severity: &str, service: &str, summary: &str, since_minutes: i64| {
-        StoredAlert {
-            labels: labels(&[
-                ("alertname", name),
-                ("severity", severity),
-                ("service", service),
-                ("namespace", "ms5-production"),
-            ]),
-            annotations: labels(&[
-                ("summary", summary),
-                (
-                    "description",
-                    &format!("{summary} ({service} in ms5-production); see the runbook."),
-                ),
-                (
-                    "runbook_url",
-                    &format!(
-                        "https://runbooks.ms5-dashboard.company.com/alerts/{}",
-                        name.to_lowercase()
-                    ),
-                ),
-            ]),
-            starts_at: now - Duration::minutes(since_minutes),
-            ends_at: DateTime::<Utc>::MAX_UTC,
-            updated_at: now,
-            generator_url: String::new(),
-        }
-    };
-    let mut out = vec![alert(
-        "MS5CertificateExpiringSoon",
-        "low",
-        "frontend",
-        "TLS certificate for ms5-dashboard.company.com expires in 21 days",
-        600,
-    )];
-    out.extend(match scenario {
-        Scenario::Crashloop | Scenario::BadRollout => vec![alert(
-            "MS5ServiceDown",
-            "critical",
-            "backend",
-            "Backend pods are not ready",
-            2,
-        )],
-        Scenario::ProbeFailure => vec![alert(
-            "MS5HighLatency",
-            "high",
-            "backend",
-            "Backend p99 latency above 2 s",
-            3,
-        )],
-        Scenario::BackupFailing => vec![alert(
-            "MS5BackupFailed",
-            "high",
-            "postgres",
-            "The last PostgreSQL backup failed; last success 30 h ago",
-            90,
-        )],
-        Scenario::NodePressure => vec![
-            alert(
-                "MS5DiskFilling",
-                "medium",
-                "postgres",
-                "Database node disk 91% full, filling within 12 h",
-                30,
-            ),
-            alert(
-                "MS5DatabaseDown",
-                "critical",
-                "postgres",
-                "postgres-0 evicted; the database has no ready replica",
-                1,
-            ),
-        ],
-        Scenario::SloBurn => vec![alert(
-            "MS5HighErrorRate",
-            "high",
-            "backend",
-            "Backend 5xx above 5% of requests",
-            8,
-        )],
-        Scenario::Healthy => vec![],
-    });
-    out
-}
-
 impl Alertmanager {
-    pub fn new(
-        prometheus: Arc<Prometheus>,
-        prometheus_url: String,
-        scenario: Scenario,
-        now: DateTime<Utc>,
-    ) -> Self {
+    pub fn new(prometheus: Arc<Prometheus>, prometheus_url: String, now: DateTime<Utc>) -> Self {
         Alertmanager {
             prometheus,
             prometheus_url,
-            scenario: scenario_alerts(scenario, now),
             inner: Mutex::new(Inner::default()),
             started: now,
         }
@@ -290,10 +195,8 @@ impl Alertmanager {
         };
         let mut all: BTreeMap<String, StoredAlert> = BTreeMap::new();
         for a in self
-            .scenario
-            .iter()
-            .cloned()
-            .chain(self.rule_alerts(now))
+            .rule_alerts(now)
+            .into_iter()
             .chain(inner.posted.values().cloned())
         {
             if a.ends_at > now && a.starts_at <= now {

@@ -430,6 +430,26 @@ fn backups(b: &mut Builder, scenario: Scenario, origin: f64) {
             frozen: None,
         },
     );
+    // The dashboard's certificate, renewed by hand (the seed's SSL setup): 21 days left.
+    let labels = b.labels(
+        "ms5_tls_certificate_expiry_timestamp_seconds",
+        &[
+            ("namespace", PRODUCTION),
+            ("service", "frontend"),
+            ("host", "ms5-dashboard.company.com"),
+        ],
+    );
+    b.push(
+        "ms5_tls_certificate_expiry_timestamp_seconds",
+        Kind::Gauge,
+        "Unix time the dashboard's TLS certificate expires.",
+        labels,
+        Signal::Level {
+            base: origin + 21.0 * 86_400.0,
+            amplitude: 0.0,
+            phase: 0.0,
+        },
+    );
 }
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ pub struct Recording {
 pub struct Engine<'a> {
     pub catalog: &'a Catalog,
     pub recordings: &'a [Recording],
+    /// Series sampled from the cluster (step functions).
+    pub observed: &'a super::observed::Observed,
 }
 
 type Result<T> = std::result::Result<T, String>;
@@ -105,6 +107,13 @@ impl Engine<'_> {
                 value: s.signal.value(t),
             })
             .collect();
+        out.extend(
+            self.observed
+                .at(t)
+                .into_iter()
+                .filter(|(labels, _)| name_ok(labels) && matches(&v.matchers.matchers, labels))
+                .map(|(labels, value)| Sample { labels, value }),
+        );
         for rec in self
             .recordings
             .iter()

@@ -6,6 +6,7 @@ pub mod api;
 pub mod catalog;
 pub mod eval;
 pub mod exposition;
+pub mod observed;
 pub mod rules;
 pub mod signal;
 
@@ -19,6 +20,8 @@ use crate::slo::SloDefinition;
 /// Everything the Prometheus endpoints answer from; immutable once built.
 pub struct Prometheus {
     pub catalog: Catalog,
+    /// Series that follow the cluster (kube-state-metrics, the PostgreSQL exporter).
+    pub observed: std::sync::Arc<observed::Observed>,
     pub groups: Vec<Group>,
     recordings: Vec<Recording>,
     /// Unix time the scenario started.
@@ -27,13 +30,15 @@ pub struct Prometheus {
 
 impl Prometheus {
     pub fn new(seed: u64, scenario: Scenario, origin: f64, slos: &[SloDefinition]) -> Self {
-        let groups = rules::load(slos);
+        let mut groups = rules::load(slos);
+        groups.push(rules::platform_group());
         let recordings = groups
             .iter()
             .flat_map(|g| g.recordings.iter().map(|(r, _)| r.clone()))
             .collect();
         Prometheus {
             catalog: Catalog::build(seed, scenario, origin),
+            observed: Default::default(),
             groups,
             recordings,
             origin,
@@ -44,6 +49,7 @@ impl Prometheus {
         Engine {
             catalog: &self.catalog,
             recordings: &self.recordings,
+            observed: &self.observed,
         }
     }
 

@@ -121,6 +121,118 @@ pub fn load(slos: &[SloDefinition]) -> Vec<Group> {
         .collect()
 }
 
+/// The MS5 platform's own alerts (the seed's database, pod, rollout, node, backup, error-rate
+/// and certificate alerts), as rules over the exporters' series: each fires only once the
+/// cluster or the metrics show the fault, and carries its generator URL.
+pub const PLATFORM_GROUP: &str = "ms5-platform";
+
+pub fn platform_group() -> Group {
+    let group = platform_rules();
+    debug_assert_eq!(group.alerts.len(), 7, "every platform rule parses");
+    group
+}
+
+fn platform_rules() -> Group {
+    // (alert, expr, for, severity, service or "" to keep the series' own, summary)
+    let rules: [(&str, &str, &str, &str, &str, &str); 7] = [
+        (
+            "MS5DatabaseDown",
+            r#"pg_up{namespace="ms5-production"} == 0"#,
+            "15s",
+            "critical",
+            "postgres",
+            "PostgreSQL has no ready replica: the database is down",
+        ),
+        (
+            "MS5PodCrashLooping",
+            r#"kube_pod_container_status_waiting_reason{namespace=~"ms5-.*",reason="CrashLoopBackOff"} == 1"#,
+            "15s",
+            "high",
+            "",
+            "A container keeps crashing (CrashLoopBackOff)",
+        ),
+        (
+            "MS5RolloutStuck",
+            r#"kube_deployment_status_condition{namespace=~"ms5-.*",condition="Progressing",status="false"} == 1"#,
+            "0s",
+            "high",
+            "",
+            "A rollout exceeded its progress deadline",
+        ),
+        (
+            "MS5NodeUnderPressure",
+            r#"kube_node_status_condition{condition=~"MemoryPressure|DiskPressure|PIDPressure",status="true"} == 1"#,
+            "15s",
+            "medium",
+            "postgres",
+            "A node reports resource pressure; pods may be evicted",
+        ),
+        (
+            "MS5BackupFailed",
+            r#"time() - ms5_backup_last_success_timestamp_seconds{namespace="ms5-production"} > 26 * 3600"#,
+            "5m",
+            "high",
+            "postgres",
+            "No successful PostgreSQL backup for more than 26 hours",
+        ),
+        (
+            "MS5HighErrorRate",
+            r#"sum(rate(http_requests_total{namespace="ms5-production",service="backend",code=~"5.."}[5m])) / sum(rate(http_requests_total{namespace="ms5-production",service="backend"}[5m])) > 0.05"#,
+            "5m",
+            "high",
+            "backend",
+            "Backend 5xx above 5% of requests",
+        ),
+        (
+            "MS5CertificateExpiringSoon",
+            r#"ms5_tls_certificate_expiry_timestamp_seconds{namespace="ms5-production"} - time() < 30 * 86400"#,
+            "0s",
+            "low",
+            "frontend",
+            "The dashboard's TLS certificate expires within 30 days",
+        ),
+    ];
+    let alerts = rules
+        .into_iter()
+        .filter_map(|(name, expr, for_, severity, service, summary)| {
+            let parsed = parser::parse(expr).ok()?;
+            // The duration parser refuses "0s"; a rule without `for` fires at once.
+            let for_ = match for_ {
+                "0s" => std::time::Duration::ZERO,
+                text => promql_parser::util::parse_duration(text).ok()?,
+            };
+            let mut labels = Labels::from([("severity".to_string(), severity.to_string())]);
+            if !service.is_empty() {
+                labels.insert("service".into(), service.into());
+                labels.insert("namespace".into(), "ms5-production".into());
+            }
+            Some(AlertRule {
+                group: PLATFORM_GROUP.into(),
+                name: name.into(),
+                query: parsed.to_string(),
+                expr: parsed,
+                for_secs: for_.as_secs_f64(),
+                labels,
+                annotations: BTreeMap::from([
+                    ("summary".to_string(), summary.to_string()),
+                    (
+                        "runbook_url".to_string(),
+                        format!(
+                            "https://runbooks.ms5-dashboard.company.com/alerts/{}",
+                            name.to_lowercase()
+                        ),
+                    ),
+                ]),
+            })
+        })
+        .collect();
+    Group {
+        name: PLATFORM_GROUP.into(),
+        recordings: Vec::new(),
+        alerts,
+    }
+}
+
 fn without_name(labels: &Labels) -> Labels {
     let mut l = labels.clone();
     l.remove("__name__");
@@ -172,4 +284,30 @@ pub fn evaluate(engine: &Engine, rule: &AlertRule, t: f64) -> Result<Vec<ActiveA
         });
     }
     Ok(alerts)
+}
+
+#[cfg(test)]
+mod platform_tests {
+    use super::*;
+
+    #[test]
+    fn every_platform_rule_parses() {
+        let names: Vec<String> = platform_rules()
+            .alerts
+            .into_iter()
+            .map(|a| a.name)
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "MS5DatabaseDown",
+                "MS5PodCrashLooping",
+                "MS5RolloutStuck",
+                "MS5NodeUnderPressure",
+                "MS5BackupFailed",
+                "MS5HighErrorRate",
+                "MS5CertificateExpiringSoon"
+            ]
+        );
+    }
 }
