@@ -34,17 +34,7 @@ fn on(view: ViewId) -> AppState {
 
 #[test]
 fn every_view_with_and_without_details() {
-    for view in [
-        ViewId::Overview,
-        ViewId::Rollouts,
-        ViewId::Pods,
-        ViewId::Nodes,
-        ViewId::Events,
-        ViewId::Slo,
-        ViewId::Alerts,
-        ViewId::Silences,
-        ViewId::Audit,
-    ] {
+    for view in ViewId::ALL {
         let mut s = on(view);
         assert_ascii(&s, &format!("{view:?}"));
         s.details = true;

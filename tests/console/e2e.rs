@@ -490,37 +490,17 @@ fn exec_credential_plugin_prompts_before_the_screen_is_taken() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let mut sim = start_sim(port, dir.path());
-    let sim_config = std::fs::read_to_string(dir.path().join("sim.kubeconfig")).unwrap();
+    let token = oncall_token(&dir.path().join("sim.kubeconfig"));
     // The oncall user's token, handed out by a plugin that first prompts like kubelogin does.
-    let token = sim_config
-        .split("- name: oncall")
-        .nth(1)
-        .and_then(|rest| rest.split("token: ").nth(1))
-        .and_then(|t| t.lines().next())
-        .unwrap()
-        .trim()
-        .to_string();
-    let plugin = dir.path().join("fake-kubelogin");
-    std::fs::write(
-        &plugin,
-        format!(
-            "#!/bin/sh\necho 'To sign in, open https://microsoft.com/devicelogin and enter the code ABCD-1234' >&2\n\
+    let config_path = exec_plugin_kubeconfig(
+        dir.path(),
+        port,
+        &format!(
+            "echo 'To sign in, open https://microsoft.com/devicelogin and enter the code ABCD-1234' >&2\n\
              sleep 2\necho '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\"kind\":\"ExecCredential\",\
-             \"status\":{{\"token\":\"{token}\"}}}}'\n"
+             \"status\":{{\"token\":\"{token}\"}}}}'"
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let kubeconfig = format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: aks\n\
-         clusters:\n- name: aks\n  cluster:\n    server: http://127.0.0.1:{port}\n\
-         contexts:\n- name: aks\n  context:\n    cluster: aks\n    user: aad\n\
-         users:\n- name: aad\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
-         command: {}\n      interactiveMode: IfAvailable\n",
-        plugin.display()
     );
-    let config_path = dir.path().join("kubeconfig");
-    std::fs::write(&config_path, kubeconfig).unwrap();
     let Some(t) = Tmux::start_with("exec", &format!("--kubeconfig {}", config_path.display()))
     else {
         let _ = sim.kill();
@@ -537,6 +517,25 @@ fn exec_credential_plugin_prompts_before_the_screen_is_taken() {
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
     let _ = sim.kill();
     let _ = sim.wait();
+}
+
+/// A kubeconfig for the sim on `port` whose user's credentials come from an exec plugin
+/// running `script` (as AKS kubeconfigs call kubelogin).
+fn exec_plugin_kubeconfig(dir: &Path, port: u16, script: &str) -> PathBuf {
+    let plugin = dir.join("login-plugin");
+    std::fs::write(&plugin, format!("#!/bin/sh\n{script}\n")).unwrap();
+    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: aks\n\
+         clusters:\n- name: aks\n  cluster:\n    server: http://127.0.0.1:{port}\n\
+         contexts:\n- name: aks\n  context:\n    cluster: aks\n    user: aad\n\
+         users:\n- name: aad\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
+         command: {}\n      interactiveMode: IfAvailable\n",
+        plugin.display()
+    );
+    let path = dir.join("kubeconfig");
+    std::fs::write(&path, kubeconfig).unwrap();
+    path
 }
 
 /// The oncall user's token in a kubeconfig the sim wrote.
@@ -566,27 +565,15 @@ fn rejected_credentials_say_so_and_a_new_login_is_picked_up_without_a_restart() 
         oncall_token(&dir.path().join("sim.kubeconfig")),
     )
     .unwrap();
-    let plugin = dir.path().join("cached-login");
-    std::fs::write(
-        &plugin,
-        format!(
-            "#!/bin/sh\nprintf '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\
-             \"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}' \"$(cat {})\"\n",
+    let config_path = exec_plugin_kubeconfig(
+        dir.path(),
+        port,
+        &format!(
+            "printf '{{\"apiVersion\":\"client.authentication.k8s.io/v1beta1\",\
+             \"kind\":\"ExecCredential\",\"status\":{{\"token\":\"%s\"}}}}' \"$(cat {})\"",
             token_file.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&plugin, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-    let kubeconfig = format!(
-        "apiVersion: v1\nkind: Config\ncurrent-context: aks\n\
-         clusters:\n- name: aks\n  cluster:\n    server: http://127.0.0.1:{port}\n\
-         contexts:\n- name: aks\n  context:\n    cluster: aks\n    user: aad\n\
-         users:\n- name: aad\n  user:\n    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n      \
-         command: {}\n      interactiveMode: IfAvailable\n",
-        plugin.display()
     );
-    let config_path = dir.path().join("kubeconfig");
-    std::fs::write(&config_path, kubeconfig).unwrap();
     let Some(t) = Tmux::start_with("unauth", &format!("--kubeconfig {}", config_path.display()))
     else {
         let _ = sim.kill();

@@ -306,16 +306,7 @@ fn values_are_whole_where_there_is_room_and_cut_in_the_middle_where_not() {
 /// Defect: at 80 columns panel titles lost the data's age (`prometheus k`).
 #[test]
 fn every_panel_title_keeps_its_freshness_at_80_columns() {
-    for view in [
-        ViewId::Overview,
-        ViewId::Rollouts,
-        ViewId::Pods,
-        ViewId::Nodes,
-        ViewId::Events,
-        ViewId::Slo,
-        ViewId::Alerts,
-        ViewId::Silences,
-    ] {
+    for view in ViewId::ALL {
         let mut s = state();
         s.view = view;
         ms5_console::app::rows::refresh(&mut s);
@@ -329,6 +320,7 @@ fn every_panel_title_keeps_its_freshness_at_80_columns() {
                 "failing for 3s",
                 "forbidden: ms5-system",
                 "connecting",
+                "reading",
             ];
             assert!(
                 fresh.iter().any(|f| title.contains(f)),
