@@ -240,6 +240,56 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     frame.render_widget(table, area);
 }
 
+/// `under pressure: NODE (Memory)` in `room` columns: the conditions are kept whole and the
+/// node names cut in the middle (AKS node names share their prefix and differ at the end).
+fn pressure_line(pressured: &[String], room: usize, ui: &Ui) -> String {
+    let nodes: Vec<(String, String)> = pressured
+        .iter()
+        .map(|p| match p.split_once(" (") {
+            Some((name, conditions)) => (
+                name.to_string(),
+                format!(" ({}", conditions.replace("Pressure", "")),
+            ),
+            None => (p.clone(), String::new()),
+        })
+        .collect();
+    let whole = |prefix: &str| {
+        let list: Vec<String> = nodes.iter().map(|(n, c)| format!("{n}{c}")).collect();
+        format!("{prefix}{}", list.join(", "))
+    };
+    let text = whole("under pressure: ");
+    if super::fit::width(&text) <= room {
+        return text;
+    }
+    let prefix = "pressure: ";
+    let room_per_node = |with_conditions: bool| {
+        let fixed: usize = super::fit::width(prefix)
+            + 2 * nodes.len().saturating_sub(1)
+            + if with_conditions {
+                nodes.iter().map(|(_, c)| super::fit::width(c)).sum()
+            } else {
+                0
+            };
+        room.saturating_sub(fixed) / nodes.len().max(1)
+    };
+    // A node name needs a dozen columns to stay recognisable; the conditions go first (the
+    // Nodes view has them).
+    let with_conditions = room_per_node(true) >= 12;
+    let each = room_per_node(with_conditions).max(8);
+    let list: Vec<String> = nodes
+        .iter()
+        .map(|(n, c)| {
+            let name = super::fit::cut_middle(n, each, ui.symbols.ellipsis);
+            if with_conditions {
+                format!("{name}{c}")
+            } else {
+                name
+            }
+        })
+        .collect();
+    format!("{prefix}{}", list.join(", "))
+}
+
 fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let summary = &state.rows.overview;
     let (total, ready, pressured) = (summary.nodes, summary.nodes_ready, &summary.pressured);
@@ -255,7 +305,7 @@ fn nodes_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             Line::from(Span::styled("no node under pressure", ui.style("ok")))
         } else {
             Line::from(Span::styled(
-                format!("under pressure: {}", pressured.join(", ")),
+                pressure_line(pressured, usize::from(area.width.saturating_sub(2)), ui),
                 ui.style("critical"),
             ))
         },
