@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use super::state::AppState;
 use crate::model::node_view::{EventRow, NodeRow};
+use crate::model::restarts::StartedEvent;
 use crate::model::rollout::Health;
 use crate::model::workload::{WorkloadRow, troubled_workloads};
 
@@ -81,6 +82,32 @@ pub fn refresh(state: &mut AppState) {
             Health::Degraded => s.degraded += 1,
         }
     }
+    // Each pod's `Started` Event (count and when its series began), for restarts before the
+    // console watched.
+    let started: std::collections::HashMap<(&str, &str), StartedEvent> = state
+        .cluster
+        .events
+        .items
+        .values()
+        .filter(|e| e.reason.as_deref() == Some("Started"))
+        .filter(|e| e.involved_object.kind.as_deref() == Some("Pod"))
+        .filter_map(|e| {
+            let first = e
+                .first_timestamp
+                .as_ref()
+                .map(crate::model::age::k8s_time)?;
+            Some((
+                (
+                    e.involved_object.namespace.as_deref().unwrap_or_default(),
+                    e.involved_object.name.as_deref().unwrap_or_default(),
+                ),
+                StartedEvent {
+                    count: e.count.unwrap_or(1),
+                    first,
+                },
+            ))
+        })
+        .collect();
     for pod in state.cluster.pods.items.values() {
         if !watched(&pod.namespace) {
             continue;
@@ -90,7 +117,10 @@ pub fn refresh(state: &mut AppState) {
         if !pod.is_ready() && pod.summary.status != "Completed" {
             s.not_ready += 1;
         }
-        let hour = state.cluster.restarts.within_hour(pod, state.now);
+        let event = started
+            .get(&(pod.namespace.as_str(), pod.name.as_str()))
+            .copied();
+        let hour = state.cluster.restarts.within_hour(pod, event, state.now);
         s.restarts_hour += hour.count;
         summary.restarts_since = summary.restarts_since.max(hour.complete_since);
     }

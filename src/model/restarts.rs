@@ -1,9 +1,10 @@
 //! Restarts within the last hour, as far as the console can know them. A pod's status holds
 //! only its total restart count and its containers' last termination, so the count within an
 //! hour comes from what the watch saw: each increase of the count, at the time the container
-//! last ended. Before the console watched, only a pod younger than the hour (all its restarts
-//! are in it) or a last termination inside the hour can be counted; the count then says from
-//! when it is complete ("since 10:02").
+//! last ended. Before the console watched: a pod younger than the hour has all its restarts in
+//! it; else the pod's `Started` Event, when its series began inside the hour, counts every start
+//! since (each a restart of a pod that already ran); else only last terminations inside the
+//! hour can be counted, and the count says from when it is complete ("since 10:02").
 
 use std::collections::HashMap;
 
@@ -31,6 +32,13 @@ struct Seen {
 #[derive(Debug, Default)]
 pub struct RestartLedger {
     pods: HashMap<(String, String), Seen>,
+}
+
+/// A pod's `Started` Event: how many times, and when the series began.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartedEvent {
+    pub count: i32,
+    pub first: DateTime<Utc>,
 }
 
 /// A pod's restarts within the hour.
@@ -82,8 +90,13 @@ impl RestartLedger {
         self.pods.retain(|(ns, name), _| keep(ns, name));
     }
 
-    /// `pod`'s restarts within the hour before `now`.
-    pub fn within_hour(&self, pod: &PodRow, now: DateTime<Utc>) -> HourRestarts {
+    /// `pod`'s restarts within the hour before `now`; `started` is its `Started` Event, if any.
+    pub fn within_hour(
+        &self,
+        pod: &PodRow,
+        started: Option<StartedEvent>,
+        now: DateTime<Utc>,
+    ) -> HourRestarts {
         let start = now - HOUR;
         let exact = |count| HourRestarts {
             count,
@@ -101,8 +114,13 @@ impl RestartLedger {
             };
         };
         let watched = seen.times.iter().filter(|t| **t >= start).count();
-        if seen.first_seen <= start {
+        if seen.first_seen <= start || seen.initial == 0 {
             return exact(watched);
+        }
+        // The pod ran before the hour; a series of starts that began inside it is a series of
+        // restarts, counted by the kubelet whether or not the console was watching.
+        if let Some(e) = started.filter(|e| e.first >= start) {
+            return exact(e.count.max(0) as usize);
         }
         // Before the console watched: the last termination of each container, if in the hour.
         let before = pod
@@ -166,7 +184,7 @@ mod tests {
         let last = pod(6, created, Some(ago(now, 5)));
         // Seen from 0, so complete although the console started within the hour.
         assert_eq!(
-            ledger.within_hour(&last, now),
+            ledger.within_hour(&last, None, now),
             HourRestarts {
                 count: 6,
                 complete_since: None
@@ -174,14 +192,14 @@ mod tests {
         );
         // An hour after the first restart it has left the window.
         let later = t0 + Duration::seconds(60 + 3600 + 30);
-        assert_eq!(ledger.within_hour(&last, later).count, 5);
+        assert_eq!(ledger.within_hour(&last, None, later).count, 5);
     }
 
     #[test]
     fn a_young_pod_counts_all_and_an_old_one_says_from_when() {
         let now = Utc::now();
         let ledger = RestartLedger::default();
-        let young = ledger.within_hour(&pod(6, ago(now, 1800), Some(ago(now, 20))), now);
+        let young = ledger.within_hour(&pod(6, ago(now, 1800), Some(ago(now, 20))), None, now);
         assert_eq!(
             young,
             HourRestarts {
@@ -195,12 +213,38 @@ mod tests {
         let old = pod(6, ago(now, 86_400), Some(ago(now, 20)));
         ledger.observe(&old, now);
         assert_eq!(
-            ledger.within_hour(&old, now),
+            ledger.within_hour(&old, None, now),
             HourRestarts {
                 count: 1,
                 complete_since: Some(now)
             }
         );
+    }
+
+    #[test]
+    fn before_the_console_watched_the_started_events_count() {
+        let now = Utc::now();
+        let mut ledger = RestartLedger::default();
+        let old = pod(6, ago(now, 86_400), Some(ago(now, 20)));
+        ledger.observe(&old, now);
+        // The crash loop began 20 minutes ago: six starts since, all restarts, all in the hour.
+        let began = StartedEvent {
+            count: 6,
+            first: ago(now, 1200),
+        };
+        assert_eq!(
+            ledger.within_hour(&old, Some(began), now),
+            HourRestarts {
+                count: 6,
+                complete_since: None
+            }
+        );
+        // A series that began before the hour cannot be split: back to what is known.
+        let long = StartedEvent {
+            count: 40,
+            first: ago(now, 7200),
+        };
+        assert_eq!(ledger.within_hour(&old, Some(long), now).count, 1);
     }
 
     #[test]
@@ -212,6 +256,6 @@ mod tests {
         // Same name, created just now (an evicted StatefulSet pod's replacement).
         let fresh = pod(0, later, None);
         ledger.observe(&fresh, later);
-        assert_eq!(ledger.within_hour(&fresh, later).count, 0);
+        assert_eq!(ledger.within_hour(&fresh, None, later).count, 0);
     }
 }

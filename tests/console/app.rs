@@ -167,6 +167,49 @@ fn a_pod_no_node_took_says_why_it_has_no_log_and_asks_nothing() {
     assert!(!text.contains("Status {"), "{text}");
 }
 
+/// Restarts from before the console watched: the pods' `Started` Events, whose series began
+/// inside the hour, count every start since; the Overview's count is then a full hour's.
+#[test]
+fn restarts_before_the_console_watched_come_from_the_started_events() {
+    let mut s = state();
+    rows::refresh(&mut s);
+    assert!(
+        screen(&s, 160, 45).contains("SINCE"),
+        "without the Events, only from now"
+    );
+    let now = fixture::now();
+    for (pod, count) in [
+        ("celery-worker-557497f8c-4xk2p", 7),
+        ("celery-worker-557497f8c-9zt6w", 2),
+    ] {
+        let started = json!({"apiVersion": "v1", "kind": "Event",
+            "metadata": {"name": format!("{pod}.started"), "namespace": "ms5-production"},
+            "type": "Normal", "reason": "Started", "message": "Started container app", "count": count,
+            "firstTimestamp": (now - chrono::Duration::minutes(20)).to_rfc3339(),
+            "lastTimestamp": (now - chrono::Duration::seconds(40)).to_rfc3339(),
+            "involvedObject": {"kind": "Pod", "name": pod, "namespace": "ms5-production"}});
+        apply(
+            &mut s,
+            DataEvent::kube(KubeChange::Events(Change::Applied(
+                serde_json::from_value(started).unwrap(),
+            ))),
+        );
+    }
+    rows::refresh(&mut s);
+    let text = screen(&s, 160, 45);
+    assert!(text.contains("RESTARTS 1H"), "{text}");
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("│ms5-production "))
+        .unwrap_or_default();
+    let words: Vec<&str> = row.split_whitespace().collect();
+    let of = words
+        .iter()
+        .position(|w| *w == "of")
+        .expect("not ready column");
+    assert_eq!(words[of + 2], "9", "{row}");
+}
+
 #[test]
 fn sort_cycles_columns_and_reverses() {
     let mut s = state();
