@@ -5,6 +5,8 @@ mod app;
 mod ascii;
 mod config_files;
 mod e2e;
+mod e2e_access;
 mod fixture;
 mod slo_views;
+mod tmux;
 mod views;

@@ -300,7 +300,10 @@ fn values_are_whole_where_there_is_room_and_cut_in_the_middle_where_not() {
     );
     // The node under pressure in the Overview's narrow Nodes panel: cut in the middle, not to
     // a prefix every AKS node shares.
-    assert!(overview.contains("pressure: aks-db-…mss000000"), "{overview}");
+    assert!(
+        overview.contains("pressure: aks-db-…mss000000"),
+        "{overview}"
+    );
     let events = on(ViewId::Events, 80, 24);
     assert!(events.contains("ProgressDeadlineExceeded"), "{events}");
     assert!(events.contains("Pod/backe…5c656-mntgf"), "{events}");
