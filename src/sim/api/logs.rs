@@ -211,10 +211,8 @@ fn mix(seed: &str, i: i64) -> u64 {
 }
 
 impl LogSource {
-    fn line(&self, i: i64) -> String {
-        let at = self.started + chrono::Duration::seconds(i * LINE_EVERY);
-        let h = mix(&self.pod, i);
-        let body = self.body(i, at, h);
+    /// One line as the kubelet writes it: with its RFC 3339 time first when `timestamps` asked.
+    fn written(&self, at: DateTime<Utc>, body: &str) -> String {
         if self.timestamps {
             format!(
                 "{} {body}\n",
@@ -223,6 +221,13 @@ impl LogSource {
         } else {
             format!("{body}\n")
         }
+    }
+
+    fn line(&self, i: i64) -> String {
+        let at = self.started + chrono::Duration::seconds(i * LINE_EVERY);
+        let h = mix(&self.pod, i);
+        let body = self.body(i, at, h);
+        self.written(at, &body)
     }
 
     /// The last lines of a run that exited with `code` at `at`.
@@ -240,14 +245,7 @@ impl LogSource {
         } else {
             format!("{name}: fatal error, exiting with code {code}")
         };
-        if self.timestamps {
-            format!(
-                "{} {body}\n",
-                at.to_rfc3339_opts(SecondsFormat::Nanos, true)
-            )
-        } else {
-            format!("{body}\n")
-        }
+        self.written(at, &body)
     }
 
     fn body(&self, i: i64, at: DateTime<Utc>, h: u64) -> String {
