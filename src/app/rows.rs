@@ -100,9 +100,33 @@ pub fn columns(view: ViewId) -> &'static [&'static str] {
     }
 }
 
+/// The overview's numbers, rebuilt when their inputs change (or once a minute, for "restarts in
+/// the last hour"), and only while the overview is shown: other views do not pay for them.
+fn refresh_overview(state: &mut AppState) {
+    if state.view != ViewId::Overview {
+        return;
+    }
+    let inputs = (
+        state.cluster.version(),
+        state.focus.clone(),
+        state.now.timestamp() / 60,
+    );
+    if state.rows.overview.built_from.as_ref() == Some(&inputs) {
+        return;
+    }
+    let mut summary = super::summary::build(
+        &state.cluster,
+        &state.namespaces,
+        state.focus.as_deref(),
+        state.now,
+    );
+    summary.built_from = Some(inputs);
+    state.rows.overview = summary;
+}
+
 /// Rebuilds the rows of every table view whose inputs changed since they were last built.
 pub fn refresh(state: &mut AppState) {
-    super::summary::refresh(state);
+    refresh_overview(state);
     refresh_slos(state);
     refresh_alerts(state);
     for view in [

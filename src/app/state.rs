@@ -312,6 +312,11 @@ impl AppState {
             .map_or(self.view.mode(), Overlay::mode)
     }
 
+    /// A notice in the footer until the next key (`error`: in the warning colour).
+    pub fn say(&mut self, text: String, error: bool) {
+        self.flash = Some(Flash { text, error });
+    }
+
     pub fn table(&self, view: ViewId) -> &TableState {
         // Every view has a table state from `new`; a missing one reads as the default.
         static EMPTY: std::sync::OnceLock<TableState> = std::sync::OnceLock::new();

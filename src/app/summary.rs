@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::state::AppState;
+use super::cluster::Cluster;
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::restarts::StartedEvent;
 use crate::model::rollout::Health;
@@ -40,35 +40,25 @@ pub struct OverviewSummary {
     pub built_from: Option<(u64, Option<String>, i64)>,
 }
 
-/// Rebuilds the summary if anything it depends on changed.
-pub fn refresh(state: &mut AppState) {
-    // Only the overview shows it; other views do not pay for it.
-    if state.view != super::state::ViewId::Overview {
-        return;
-    }
-    let inputs = (
-        state.cluster.version(),
-        state.focus.clone(),
-        state.now.timestamp() / 60,
-    );
-    if state.rows.overview.built_from.as_ref() == Some(&inputs) {
-        return;
-    }
-    let mut summary = OverviewSummary {
-        built_from: Some(inputs),
-        ..OverviewSummary::default()
-    };
-    let watched = |ns: &str| state.namespaces.iter().any(|n| n == ns);
-    let troubled = troubled_workloads(state.cluster.pods.items.values().map(|p| p.as_ref()));
-    let workloads = state
-        .cluster
+/// The overview's numbers from what they are computed from: the watched objects, the namespaces
+/// watched and in focus, and the time (for "restarts in the last hour").
+pub fn build(
+    cluster: &Cluster,
+    namespaces: &[String],
+    focus: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> OverviewSummary {
+    let mut summary = OverviewSummary::default();
+    let watched = |ns: &str| namespaces.iter().any(|n| n == ns);
+    let shown = |ns: &str| focus.is_none_or(|f| f == ns);
+    let troubled = troubled_workloads(cluster.pods.items.values().map(|p| p.as_ref()));
+    let workloads = cluster
         .deployments
         .items
         .values()
         .map(|d| WorkloadRow::of_deployment(d).with_pod_trouble(&troubled))
         .chain(
-            state
-                .cluster
+            cluster
                 .statefulsets
                 .items
                 .values()
@@ -84,8 +74,7 @@ pub fn refresh(state: &mut AppState) {
     }
     // Each pod's `Started` Event (count and when its series began), for restarts before the
     // console watched.
-    let started: std::collections::HashMap<(&str, &str), StartedEvent> = state
-        .cluster
+    let started: std::collections::HashMap<(&str, &str), StartedEvent> = cluster
         .events
         .items
         .values()
@@ -108,7 +97,7 @@ pub fn refresh(state: &mut AppState) {
             ))
         })
         .collect();
-    for pod in state.cluster.pods.items.values() {
+    for pod in cluster.pods.items.values() {
         if !watched(&pod.namespace) {
             continue;
         }
@@ -120,11 +109,11 @@ pub fn refresh(state: &mut AppState) {
         let event = started
             .get(&(pod.namespace.as_str(), pod.name.as_str()))
             .copied();
-        let hour = state.cluster.restarts.within_hour(pod, event, state.now);
+        let hour = cluster.restarts.within_hour(pod, event, now);
         s.restarts_hour += hour.count;
         summary.restarts_since = summary.restarts_since.max(hour.complete_since);
     }
-    for node in state.cluster.nodes.items.values() {
+    for node in cluster.nodes.items.values() {
         let row = NodeRow::of(node);
         summary.nodes += 1;
         summary.nodes_ready += usize::from(row.ready == Some(true));
@@ -134,17 +123,16 @@ pub fn refresh(state: &mut AppState) {
                 .push(format!("{} ({})", row.name, row.pressures.join(",")));
         }
     }
-    let mut warnings: Vec<Arc<EventRow>> = state
-        .cluster
+    let mut warnings: Vec<Arc<EventRow>> = cluster
         .events
         .items
         .values()
         .filter(|e| e.type_.as_deref() == Some("Warning"))
         .map(|e| Arc::new(EventRow::of(e)))
-        .filter(|e| state.shown_namespace(&e.namespace))
+        .filter(|e| shown(&e.namespace))
         .collect();
     warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     warnings.truncate(WARNINGS);
     summary.warnings = warnings;
-    state.rows.overview = summary;
+    summary
 }

@@ -10,7 +10,7 @@ use super::event::{
     DataEvent, Effect, LogEvent, LogRequest, ObjectKind, PromEvent, SourceHealth, YamlRequest,
 };
 use super::rows;
-use super::state::{AppState, Flash, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
+use super::state::{AppState, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
 use super::table::Filter;
 use super::write::Dialog;
 use super::writes;
@@ -299,21 +299,18 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             } else {
                 state.contexts.join(", ")
             };
-            flash(state, format!("contexts: {list}"), false);
+            state.say(format!("contexts: {list}"), false);
             Vec::new()
         }
         ("backups" | "validation", _) => {
-            flash(
-                state,
+            state.say(
                 format!(":{verb} is not available in this version yet"),
                 true,
             );
             Vec::new()
         }
         _ => {
-            flash(
-                state,
-                format!(
+            state.say(format!(
                     "unknown command `{verb}`: try :overview :rollouts :pods :nodes :events :slo :alerts :silences :audit :ns NAME :ctx NAME"
                 ),
                 true,
@@ -321,10 +318,6 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             Vec::new()
         }
     }
-}
-
-pub(super) fn flash(state: &mut AppState, text: String, error: bool) {
-    state.flash = Some(Flash { text, error });
 }
 
 /// The pod the selection points at: the selected pod, or the first pod of a selected workload.
@@ -374,7 +367,7 @@ pub fn owned_by(pod: &PodRow, workload: &str, kind: &str) -> bool {
 
 fn open_logs(state: &mut AppState) -> Vec<Effect> {
     let Some(pod) = selected_pod(state) else {
-        flash(state, "logs: select a pod or a workload first".into(), true);
+        state.say("logs: select a pod or a workload first".into(), true);
         return Vec::new();
     };
     let session = state.next_log_session;
@@ -523,7 +516,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                     Ok(answer) => format!("write {write}: done ({answer})"),
                     Err(e) => format!("write {write} failed: {e}"),
                 };
-                flash(state, text, result.is_err());
+                state.say(text, result.is_err());
             }
         }
         DataEvent::Logs(event) => apply_logs(state, event),

@@ -5,7 +5,6 @@ use crossterm::event::KeyEvent;
 
 use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
-use super::update::flash;
 use super::write::{Dialog, FormKey, SILENCE_FIELDS, SilenceForm, WriteAction, WritePlan};
 
 /// A key typed into the silence form: edit, cancel, or check it and show the plan.
@@ -57,8 +56,7 @@ pub fn confirm(state: &mut AppState) -> Vec<Effect> {
 /// Writes are removed in read-only mode; the footer says why nothing happened.
 fn refuse_if_readonly(state: &mut AppState, what: &str) -> bool {
     if state.readonly {
-        flash(
-            state,
+        state.say(
             format!("read-only: cannot {what} (started with --readonly)"),
             true,
         );
@@ -89,7 +87,7 @@ pub fn open_silence_form(state: &mut AppState) -> Vec<Effect> {
         .get(state.table(ViewId::Alerts).selected)
         .cloned()
     else {
-        flash(state, "silence: select an alert first".into(), true);
+        state.say("silence: select an alert first".into(), true);
         return Vec::new();
     };
     let Some((origin, address)) = destination(state, &row.merged.origins) else {
@@ -130,12 +128,11 @@ pub fn plan_expiry(state: &mut AppState) -> Vec<Effect> {
         .get(state.table(ViewId::Silences).selected)
         .cloned()
     else {
-        flash(state, "expire: select a silence first".into(), true);
+        state.say("expire: select a silence first".into(), true);
         return Vec::new();
     };
     if row.silence().status.state == "expired" {
-        flash(
-            state,
+        state.say(
             format!("silence {} has already expired", row.silence().id),
             true,
         );
