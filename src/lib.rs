@@ -3,13 +3,15 @@
 
 pub mod alerting;
 pub mod app;
-pub mod audit;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod effects;
 pub mod model;
+pub mod ops;
 pub mod sim;
 pub mod slo;
 pub mod source;
+pub mod sources;
 pub mod tui;
 pub mod ui;

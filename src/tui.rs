@@ -4,6 +4,7 @@
 use std::io::{Stdout, stdout};
 
 use color_eyre::eyre::Result;
+use crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -22,7 +23,9 @@ impl TerminalGuard {
     pub fn enter() -> Result<TerminalGuard> {
         install_panic_hook();
         enable_raw_mode()?;
-        if let Err(e) = execute!(stdout(), EnterAlternateScreen) {
+        // Bracketed paste: pasted text arrives whole, as text for the field being typed, never as
+        // a burst of keys that could trigger actions.
+        if let Err(e) = execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste) {
             restore();
             return Err(e.into());
         }
@@ -43,7 +46,12 @@ impl Drop for TerminalGuard {
 /// Leaves the alternate screen and raw mode. Safe to call twice and on a dead terminal (after
 /// SIGHUP the writes fail and are ignored).
 pub fn restore() {
-    let _ = execute!(stdout(), LeaveAlternateScreen, crossterm::cursor::Show);
+    let _ = execute!(
+        stdout(),
+        DisableBracketedPaste,
+        LeaveAlternateScreen,
+        crossterm::cursor::Show
+    );
     let _ = disable_raw_mode();
 }
 

@@ -10,7 +10,6 @@ use chrono::{DateTime, Utc};
 use crate::alerting::matcher::{self, Matcher};
 use crate::alerting::merge::{self, AlertsObservation, MergedAlert, MergedSilence};
 use crate::alerting::model::{GettableAlert, GettableSilence};
-use crate::audit::Contents;
 
 /// Severities as the seed ranks them, most urgent first; anything else sorts after `low`.
 pub const SEVERITIES: [&str; 4] = ["critical", "high", "medium", "low"];
@@ -43,9 +42,6 @@ pub struct AlertState {
     pub filter_error: Option<String>,
     /// Who silences are created by, unless the dialog is edited.
     pub author: String,
-    /// Where the audit log is, and what was read from it (with when).
-    pub audit_path: Option<std::path::PathBuf>,
-    pub audit: Option<(DateTime<Utc>, Result<Contents, String>)>,
 }
 
 impl AlertState {

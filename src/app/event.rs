@@ -125,7 +125,9 @@ pub enum DataEvent {
         result: Result<String, String>,
     },
     /// The audit log as read now, or why it could not be.
-    Audit(Result<crate::audit::Contents, String>),
+    Audit(Result<crate::ops::audit::record::Contents, String>),
+    /// A long job's progress or its end.
+    Job(crate::ops::jobs::JobEvent),
 }
 
 /// What the Prometheus poller reports.
@@ -205,7 +207,9 @@ pub enum Effect {
         slo: String,
     },
     /// Carry out a confirmed write (audited before and after).
-    Write(Box<super::write::WritePlan>),
+    Write(Box<crate::ops::plan::WritePlan>),
+    /// Stop a long job (it reports `Cancelled`).
+    CancelJob(crate::ops::jobs::JobId),
     /// Read the audit log for `:audit`.
     LoadAudit,
     /// The API server rejected the credentials: read the kubeconfig again (running its exec

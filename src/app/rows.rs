@@ -225,11 +225,8 @@ pub fn keys(state: &AppState, view: ViewId) -> Vec<ObjKey> {
 }
 
 /// The audit records last read, newest first.
-pub fn audit_records(state: &AppState) -> &[crate::audit::AuditRecord] {
-    match &state.alerts.audit {
-        Some((_, Ok(contents))) => &contents.records,
-        _ => &[],
-    }
+pub fn audit_records(state: &AppState) -> &[crate::ops::audit::record::AuditRecord] {
+    state.audit.records()
 }
 
 /// Alerts and silences from every Alertmanager's last good answer; rebuilt per poll or filter.
@@ -265,8 +262,8 @@ fn refresh_alerts(state: &mut AppState) {
         state.rows.built.insert(ViewId::Alerts, inputs);
     }
     let audit_version = state
-        .alerts
         .audit
+        .read
         .as_ref()
         .map_or(0, |(t, _)| t.timestamp_millis());
     let inputs = (audit_version as u64, String::new(), 0, false, false);

@@ -10,11 +10,15 @@ use super::alerts::{AlertRow, AlertState, AlertSummary, SilenceRow};
 use super::cluster::Cluster;
 use super::event::Observation;
 use super::event::{Connection, SourceHealth, SourceId};
+use super::field::TextField;
+use super::ids::Ids;
 use super::table::TableState;
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::pod_view::PodRow;
 use crate::model::slo_status::{SloHistory, SloStatus};
 use crate::model::workload::WorkloadRow;
+use crate::ops::audit::record::{AuditRecord, Contents};
+use crate::ops::jobs::{JobId, JobOutcome};
 use crate::slo::SloDefinition;
 
 /// The main views, in `tab` order.
@@ -116,8 +120,10 @@ impl ViewId {
     }
 }
 
-/// A full-screen layer over the current view.
+/// A full-screen layer over the current view. One at a time, so the dialog's size (a whole
+/// plan) costs nothing worth boxing it for.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum Overlay {
     Help {
         scroll: usize,
@@ -131,7 +137,7 @@ pub enum Overlay {
     },
     Logs(LogsState),
     /// A write being planned, confirmed, sent, or its outcome.
-    Dialog(super::write::Dialog),
+    Dialog(crate::ops::stage::Dialog),
 }
 
 impl Overlay {
@@ -177,10 +183,49 @@ impl LogsState {
 }
 
 /// A line being typed at the bottom: `:command` or `/filter`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Input {
-    Command(String),
-    Filter(String),
+    Command(TextField),
+    Filter(TextField),
+}
+
+impl Input {
+    pub fn field(&self) -> &TextField {
+        match self {
+            Input::Command(f) | Input::Filter(f) => f,
+        }
+    }
+
+    pub fn field_mut(&mut self) -> &mut TextField {
+        match self {
+            Input::Command(f) | Input::Filter(f) => f,
+        }
+    }
+}
+
+/// The audit log: where it is, and what was last read from it (with when), for `:audit`.
+#[derive(Debug, Default)]
+pub struct AuditState {
+    pub path: Option<std::path::PathBuf>,
+    pub read: Option<(DateTime<Utc>, Result<Contents, String>)>,
+}
+
+impl AuditState {
+    /// The records last read, newest first.
+    pub fn records(&self) -> &[AuditRecord] {
+        match &self.read {
+            Some((_, Ok(contents))) => &contents.records,
+            _ => &[],
+        }
+    }
+}
+
+/// What the console knows of its own long jobs (following a rollout, a drill): their progress
+/// as reported, and how each ended.
+#[derive(Debug, Default)]
+pub struct JobsState {
+    pub progress: BTreeMap<JobId, Vec<String>>,
+    pub finished: BTreeMap<JobId, JobOutcome>,
 }
 
 /// A one-line notice in the footer until the next key.
@@ -239,6 +284,8 @@ pub struct AppState {
     pub cluster: Cluster,
     pub slo: SloState,
     pub alerts: AlertState,
+    pub audit: AuditState,
+    pub jobs: JobsState,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub unreachable: Option<String>,
     pub view: ViewId,
@@ -252,7 +299,8 @@ pub struct AppState {
     pub now: DateTime<Utc>,
     /// Table rows that fit on screen, for paging; set from the terminal size.
     pub page: usize,
-    pub next_log_session: u64,
+    /// Ids for log sessions, fetches, writes and jobs.
+    pub ids: Ids,
     pub quit: bool,
 }
 
@@ -272,6 +320,8 @@ impl AppState {
             cluster: Cluster::default(),
             slo: SloState::default(),
             alerts: AlertState::default(),
+            audit: AuditState::default(),
+            jobs: JobsState::default(),
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,
@@ -300,7 +350,7 @@ impl AppState {
             flash: None,
             now,
             page: 20,
-            next_log_session: 1,
+            ids: Ids::default(),
             quit: false,
         }
     }

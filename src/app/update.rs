@@ -3,20 +3,22 @@
 use std::collections::VecDeque;
 use std::sync::Arc;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::KeyEvent;
 
 use super::action::Action;
 use super::event::{
     DataEvent, Effect, LogEvent, LogRequest, ObjectKind, PromEvent, SourceHealth, YamlRequest,
 };
+use super::field::{FieldKey, TextField};
 use super::rows;
 use super::state::{AppState, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
 use super::table::Filter;
-use super::write::Dialog;
 use super::writes;
 use crate::config::keymap::Keymap;
 use crate::config::keys::Key;
 use crate::model::pod_view::PodRow;
+use crate::ops::jobs::JobEvent;
+use crate::ops::stage::Dialog;
 
 /// Lines asked for when a log view opens.
 pub const LOG_TAIL_LINES: i64 = 500;
@@ -58,19 +60,9 @@ fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
     let Some(input) = state.input.as_mut() else {
         return Vec::new();
     };
-    let text = match input {
-        Input::Command(t) | Input::Filter(t) => t,
-    };
-    let ctrl = event.modifiers.contains(KeyModifiers::CONTROL);
-    match event.code {
-        KeyCode::Esc => state.input = None,
-        KeyCode::Char('c') if ctrl => state.input = None,
-        KeyCode::Char('u') if ctrl => text.clear(),
-        KeyCode::Backspace => {
-            text.pop();
-        }
-        KeyCode::Char(c) if !ctrl => text.push(c),
-        KeyCode::Enter => {
+    match input.field_mut().edit(event) {
+        FieldKey::Cancel => state.input = None,
+        FieldKey::Submit => {
             return match state.input.take() {
                 Some(Input::Command(cmd)) => run_command(state, &cmd),
                 Some(Input::Filter(f)) => {
@@ -80,9 +72,19 @@ fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
                 None => Vec::new(),
             };
         }
-        _ => {}
+        FieldKey::Edited | FieldKey::Other => {}
     }
     Vec::new()
+}
+
+/// Pasted text (bracketed paste): into the line or form being typed, else nowhere (a paste is
+/// never taken as keys, which could trigger actions).
+pub fn handle_paste(state: &mut AppState, text: &str) {
+    if let Some(input) = state.input.as_mut() {
+        input.field_mut().paste(text);
+    } else {
+        writes::paste_into_form(state, text);
+    }
 }
 
 pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
@@ -93,10 +95,10 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             return vec![Effect::Quit];
         }
         Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
-        Action::Command => state.input = Some(Input::Command(String::new())),
+        Action::Command => state.input = Some(Input::Command(TextField::default())),
         // A new filter or search starts from what the user types (the one in force stays in the
         // panel's title until enter replaces it): appending to it would silently AND the two.
-        Action::Filter => state.input = Some(Input::Filter(String::new())),
+        Action::Filter => state.input = Some(Input::Filter(TextField::default())),
         Action::Back | Action::Cancel => return back(state),
         Action::Confirm => return writes::confirm(state),
         Action::Alerts => switch_view(state, ViewId::Alerts),
@@ -182,7 +184,7 @@ fn slo_history_effect(state: &mut AppState) -> Vec<Effect> {
     if state.slo.history_for.as_deref() == Some(name.as_str()) || state.slo.source.is_empty() {
         return Vec::new();
     }
-    state.slo.history_request += 1;
+    state.slo.history_request = state.ids.fresh();
     state.slo.history_for = Some(name.clone());
     state.slo.history = None;
     vec![Effect::FetchSloHistory {
@@ -193,7 +195,9 @@ fn slo_history_effect(state: &mut AppState) -> Vec<Effect> {
 
 fn back(state: &mut AppState) -> Vec<Effect> {
     // A write on its way cannot be called back; its dialog stays until the outcome is shown.
-    if let Some(Overlay::Dialog(Dialog::Sending { .. })) = &state.overlay {
+    if let Some(Overlay::Dialog(dialog)) = &state.overlay
+        && !dialog.can_close()
+    {
         return Vec::new();
     }
     if let Some(overlay) = state.overlay.take() {
@@ -370,8 +374,7 @@ fn open_logs(state: &mut AppState) -> Vec<Effect> {
         state.say("logs: select a pod or a workload first".into(), true);
         return Vec::new();
     };
-    let session = state.next_log_session;
-    state.next_log_session += 1;
+    let session = state.ids.fresh();
     // A crash-looping pod's current container has nothing to say yet; its previous one does.
     let previous = matches!(pod.summary.status.as_str(), "CrashLoopBackOff" | "Error");
     let logs = LogsState {
@@ -403,7 +406,10 @@ fn open_logs(state: &mut AppState) -> Vec<Effect> {
 }
 
 fn reopen_logs(state: &mut AppState, change: impl FnOnce(&mut LogsState)) -> Vec<Effect> {
-    let session = state.next_log_session;
+    let Some(Overlay::Logs(_)) = &state.overlay else {
+        return Vec::new();
+    };
+    let session = state.ids.fresh();
     let Some(Overlay::Logs(l)) = &mut state.overlay else {
         return Vec::new();
     };
@@ -414,7 +420,6 @@ fn reopen_logs(state: &mut AppState, change: impl FnOnce(&mut LogsState)) -> Vec
     l.scroll = 0;
     l.ended = None;
     let request = log_request(l);
-    state.next_log_session += 1;
     vec![Effect::CloseLogs, Effect::OpenLogs(request)]
 }
 
@@ -466,8 +471,7 @@ fn open_yaml(state: &mut AppState) -> Vec<Effect> {
     let Some((kind, namespace, name)) = target else {
         return Vec::new();
     };
-    let request = state.next_log_session;
-    state.next_log_session += 1;
+    let request = state.ids.fresh();
     let title = if namespace.is_empty() {
         format!("{kind:?} {name}")
     } else {
@@ -503,7 +507,8 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         DataEvent::Unreachable { error } => state.unreachable = Some(error),
         DataEvent::Prometheus(event) => apply_prometheus(state, *event),
         DataEvent::Alerts(observation) => state.alerts.apply(*observation),
-        DataEvent::Audit(contents) => state.alerts.audit = Some((state.now, contents)),
+        DataEvent::Audit(contents) => state.audit.read = Some((state.now, contents)),
+        DataEvent::Job(event) => apply_job(state, event),
         DataEvent::WriteOutcome { write, result } => {
             if let Some(Overlay::Dialog(Dialog::Sending { plan, .. })) = &state.overlay
                 && plan.write == write
@@ -533,6 +538,26 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                     Err(e) => vec![format!("# cannot fetch: {e}")],
                 };
             }
+        }
+    }
+}
+
+fn apply_job(state: &mut AppState, event: JobEvent) {
+    match event {
+        JobEvent::Progress { job, text } => {
+            if let Some(Overlay::Dialog(Dialog::Following {
+                job: shown,
+                progress,
+                ..
+            })) = &mut state.overlay
+                && *shown == job
+            {
+                progress.push(text.clone());
+            }
+            state.jobs.progress.entry(job).or_default().push(text);
+        }
+        JobEvent::Finished { job, outcome } => {
+            state.jobs.finished.insert(job, outcome);
         }
     }
 }

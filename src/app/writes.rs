@@ -1,11 +1,14 @@
 //! Key -> action -> effect for writes: the silence form, the plan, confirmation, and the guard
-//! that read-only mode puts in front of all of them. The dialog's stages are in `write`.
+//! that read-only mode puts in front of all of them. The plans, the dialog's stages and the
+//! executor are the ops wing's (`crate::ops`).
 
 use crossterm::event::KeyEvent;
 
 use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
-use super::write::{Dialog, FormKey, SILENCE_FIELDS, SilenceForm, WriteAction, WritePlan};
+use crate::ops::plan::{Target, WriteAction, WritePlan};
+use crate::ops::silence::{FormKey, SILENCE_FIELDS, SilenceForm};
+use crate::ops::stage::Dialog;
 
 /// A key typed into the silence form: edit, cancel, or check it and show the plan.
 pub fn edit_form(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
@@ -16,7 +19,7 @@ pub fn edit_form(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
         FormKey::Editing => {}
         FormKey::Cancel => state.overlay = None,
         FormKey::Submit => {
-            let write = next_write_id(state);
+            let write = state.ids.write(state.now);
             if let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &mut state.overlay {
                 match form.plan(write, state.now) {
                     Ok(plan) => state.overlay = Some(Overlay::Dialog(Dialog::Confirm(plan))),
@@ -28,11 +31,11 @@ pub fn edit_form(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
     Vec::new()
 }
 
-/// An id shared by one write's audit lines: its time and a per-session counter.
-fn next_write_id(state: &mut AppState) -> String {
-    let n = state.next_log_session;
-    state.next_log_session += 1;
-    format!("{}-{n}", state.now.format("%Y%m%dT%H%M%SZ"))
+/// Pasted text, into the form's focused field.
+pub fn paste_into_form(state: &mut AppState, text: &str) {
+    if let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &mut state.overlay {
+        form.paste(text);
+    }
 }
 
 /// `y`/`enter` in a dialog: a confirmed plan is sent; an outcome is dismissed.
@@ -45,7 +48,7 @@ pub fn confirm(state: &mut AppState) -> Vec<Effect> {
             }));
             vec![Effect::Write(Box::new(plan))]
         }
-        Some(Overlay::Dialog(Dialog::Done { .. })) => Vec::new(),
+        Some(Overlay::Dialog(Dialog::Done { .. } | Dialog::Refused { .. })) => Vec::new(),
         other => {
             state.overlay = other;
             Vec::new()
@@ -102,10 +105,10 @@ pub fn open_silence_form(state: &mut AppState) -> Vec<Effect> {
         .filter(|(k, _)| !matches!(k.as_str(), "pod" | "instance" | "pod_template_hash"))
         .map(|(k, v)| format!("{k}={v:?}"))
         .collect();
-    let mut fields: [String; SILENCE_FIELDS.len()] = Default::default();
-    fields[0] = matchers.join(", ");
+    let mut fields: [_; SILENCE_FIELDS.len()] = Default::default();
+    fields[0] = matchers.join(", ").into();
     fields[1] = "2h".into();
-    fields[3] = state.alerts.author.clone();
+    fields[3] = state.alerts.author.as_str().into();
     state.overlay = Some(Overlay::Dialog(Dialog::SilenceForm(SilenceForm {
         origin,
         address,
@@ -141,11 +144,13 @@ pub fn plan_expiry(state: &mut AppState) -> Vec<Effect> {
     let Some((origin, address)) = destination(state, &row.merged.origins) else {
         return Vec::new();
     };
-    let write = next_write_id(state);
+    let write = state.ids.write(state.now);
     state.overlay = Some(Overlay::Dialog(Dialog::Confirm(WritePlan {
         write,
-        origin,
-        address,
+        target: Target::Alertmanager {
+            name: origin,
+            address,
+        },
         action: WriteAction::ExpireSilence {
             id: row.silence().id.clone(),
             matchers: row.matchers.clone(),

@@ -260,7 +260,7 @@ impl Settings {
                 prometheus,
                 alertmanager_urls,
                 alertmanager,
-                author: file.author.unwrap_or_else(crate::audit::local_user),
+                author: file.author.unwrap_or_else(crate::ops::audit::local_user),
                 ascii: flags.ascii,
                 slos,
                 files,

@@ -15,8 +15,10 @@ use crate::alerting::model::{GettableAlert, GettableSilence, PostableSilence, Si
 use crate::app::event::DataEvent;
 use crate::config::endpoint::HttpOptions;
 
+use super::error::ApiError;
 use super::http::{first_line, http_client, k8s_proxy_path, send_proxied};
 
+#[derive(Clone)]
 pub enum Transport {
     Direct {
         http: reqwest::Client,
@@ -30,6 +32,7 @@ pub enum Transport {
 }
 
 /// One Alertmanager and the name its alerts are shown with.
+#[derive(Clone)]
 pub struct AlertmanagerEndpoint {
     pub name: String,
     /// The address as given (without the name), for plans and the audit log.
@@ -75,7 +78,7 @@ impl AlertmanagerEndpoint {
     }
 
     /// `GET /api/v2/alerts` with `params`, typed.
-    pub async fn alerts(&self, params: &[(&str, String)]) -> Result<Vec<GettableAlert>, String> {
+    pub async fn alerts(&self, params: &[(&str, String)]) -> Result<Vec<GettableAlert>, ApiError> {
         let body = self
             .call(Method::GET, "/api/v2/alerts", params, None)
             .await?;
@@ -83,7 +86,7 @@ impl AlertmanagerEndpoint {
     }
 
     /// `GET /api/v2/silences`: every silence the Alertmanager still keeps.
-    pub async fn silences(&self) -> Result<Vec<GettableSilence>, String> {
+    pub async fn silences(&self) -> Result<Vec<GettableSilence>, ApiError> {
         let body = self
             .call(Method::GET, "/api/v2/silences", &[], None)
             .await?;
@@ -91,8 +94,8 @@ impl AlertmanagerEndpoint {
     }
 
     /// `POST /api/v2/silences`: the new silence's id.
-    pub async fn create_silence(&self, silence: &PostableSilence) -> Result<String, String> {
-        let json = serde_json::to_vec(silence).map_err(|e| e.to_string())?;
+    pub async fn create_silence(&self, silence: &PostableSilence) -> Result<String, ApiError> {
+        let json = serde_json::to_vec(silence).map_err(|e| ApiError::decode(e.to_string()))?;
         let body = self
             .call(Method::POST, "/api/v2/silences", &[], Some(json))
             .await?;
@@ -100,7 +103,7 @@ impl AlertmanagerEndpoint {
     }
 
     /// `DELETE /api/v2/silence/{id}`: the silence ends now.
-    pub async fn expire_silence(&self, id: &str) -> Result<(), String> {
+    pub async fn expire_silence(&self, id: &str) -> Result<(), ApiError> {
         let id: String = form_urlencoded::byte_serialize(id.as_bytes()).collect();
         self.call(Method::DELETE, &format!("/api/v2/silence/{id}"), &[], None)
             .await
@@ -114,7 +117,7 @@ impl AlertmanagerEndpoint {
         api: &str,
         params: &[(&str, String)],
         json: Option<Vec<u8>>,
-    ) -> Result<bytes::Bytes, String> {
+    ) -> Result<bytes::Bytes, ApiError> {
         let (status, body) = match &self.transport {
             Transport::Direct { http, base } => {
                 let mut request = http.request(method, format!("{base}{api}")).query(params);
@@ -123,16 +126,24 @@ impl AlertmanagerEndpoint {
                         .header(reqwest::header::CONTENT_TYPE, "application/json")
                         .body(json);
                 }
-                let response = request.send().await.map_err(|e| describe(&e))?;
+                let response = request
+                    .send()
+                    .await
+                    .map_err(|e| ApiError::transport(describe(&e)))?;
                 let status = response.status().as_u16();
-                let body = response.bytes().await.map_err(|e| describe(&e))?;
+                let body = response
+                    .bytes()
+                    .await
+                    .map_err(|e| ApiError::transport(describe(&e)))?;
                 (status, body)
             }
             Transport::Proxy {
                 kube,
                 path,
                 timeout,
-            } => send_proxied(kube, method, path, api, params, json, *timeout).await?,
+            } => send_proxied(kube, method, path, api, params, json, *timeout)
+                .await
+                .map_err(ApiError::transport)?,
         };
         if !(200..300).contains(&status) {
             // Alertmanager's reasons are JSON strings; the API server's are Status objects.
@@ -154,7 +165,7 @@ impl AlertmanagerEndpoint {
                     .to_string(),
                 given => given.to_string(),
             };
-            return Err(format!("HTTP {status}: {reason}"));
+            return Err(ApiError::answer(status, &reason));
         }
         Ok(body)
     }
@@ -170,12 +181,12 @@ fn default_name(target: &str) -> String {
     rest.split('/').next().unwrap_or(rest).to_string()
 }
 
-fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, String> {
+fn parse<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     serde_json::from_slice(body).map_err(|e| {
-        format!(
+        ApiError::decode(format!(
             "malformed answer ({e}): {}",
             first_line(&String::from_utf8_lossy(body))
-        )
+        ))
     })
 }
 
@@ -189,7 +200,7 @@ pub async fn fetch_answers(endpoints: &[AlertmanagerEndpoint]) -> Vec<(String, A
         let (alerts, silences) = tokio::join!(e.alerts(&[]), e.silences());
         let answer = match (alerts, silences) {
             (Ok(a), Ok(s)) => Ok((a, s)),
-            (Err(e), _) | (_, Err(e)) => Err(e),
+            (Err(e), _) | (_, Err(e)) => Err(e.to_string()),
         };
         (e.name.clone(), answer)
     }))

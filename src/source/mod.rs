@@ -3,10 +3,10 @@
 
 pub mod alertmanager;
 pub mod connect;
+pub mod error;
 pub mod fetch;
 pub mod http;
 pub mod kube;
 pub mod logs;
 pub mod prometheus;
 pub mod slim;
-pub mod write;

@@ -10,8 +10,8 @@ use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
 use crate::app::rows::{AUDIT_COLUMNS, audit_records};
 use crate::app::state::{AppState, ViewId};
-use crate::audit::Phase;
 use crate::model::age::human_age;
+use crate::ops::audit::record::Phase;
 
 const CUTS: &[Cut] = &[
     Cut::Never,
@@ -28,11 +28,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let table = state.table(ViewId::Audit);
     let records = audit_records(state);
     let path = state
-        .alerts
-        .audit_path
+        .audit
+        .path
         .as_ref()
         .map_or_else(|| "no audit log".to_string(), |p| p.display().to_string());
-    let freshness = match &state.alerts.audit {
+    let freshness = match &state.audit.read {
         None => (format!("{path}: reading"), "stale"),
         Some((at, Ok(_))) => (
             format!("{path}: read {} ago", human_age(*at, state.now)),
@@ -40,7 +40,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         ),
         Some((_, Err(_))) => (format!("{path}: unreadable"), "critical"),
     };
-    let bottom = match &state.alerts.audit {
+    let bottom = match &state.audit.read {
         Some((_, Err(e))) => Span::styled(format!(" error: {e} "), ui.style("critical")),
         Some((_, Ok(c))) if !c.problems.is_empty() => {
             let lines: Vec<String> = c.problems.iter().map(|(n, _)| n.to_string()).collect();

@@ -287,24 +287,26 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
 
 pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let line = match (&state.input, &state.flash) {
-        (Some(Input::Command(text)), _) => Line::from(vec![
-            Span::styled(":", ui.style("accent")),
-            Span::styled(text.clone(), ui.style("text")),
-            Span::styled("_", ui.style("accent")),
-        ]),
-        (Some(Input::Filter(text)), _) => Line::from(vec![
-            Span::styled("/", ui.style("accent")),
-            Span::styled(text.clone(), ui.style("text")),
-            Span::styled("_", ui.style("accent")),
-            Span::styled(
-                if state.mode() == Mode::Logs {
-                    "   enter search (matches highlighted, every line kept) · esc cancel"
-                } else {
-                    "   enter apply · esc cancel · -l key=value for labels"
-                },
-                ui.style("muted"),
-            ),
-        ]),
+        (Some(Input::Command(field)), _) => Line::from(
+            [Span::styled(":", ui.style("accent"))]
+                .into_iter()
+                .chain(super::field::spans(field, ui))
+                .collect::<Vec<_>>(),
+        ),
+        (Some(Input::Filter(field)), _) => Line::from(
+            [Span::styled("/", ui.style("accent"))]
+                .into_iter()
+                .chain(super::field::spans(field, ui))
+                .chain([Span::styled(
+                    if state.mode() == Mode::Logs {
+                        "   enter search (matches highlighted, every line kept) · esc cancel"
+                    } else {
+                        "   enter apply · esc cancel · -l key=value for labels"
+                    },
+                    ui.style("muted"),
+                )])
+                .collect::<Vec<_>>(),
+        ),
         (None, Some(flash)) => Line::from(Span::styled(
             flash.text.clone(),
             ui.style(if flash.error { "critical" } else { "text" }),
@@ -314,7 +316,7 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             if matches!(
                 state.overlay,
                 Some(crate::app::state::Overlay::Dialog(
-                    crate::app::write::Dialog::SilenceForm(_)
+                    crate::ops::stage::Dialog::SilenceForm(_)
                 ))
             ) =>
         {

@@ -10,8 +10,10 @@ use super::style::Ui;
 use super::table::panel;
 use crate::app::action::{Action, Mode};
 use crate::app::state::AppState;
-use crate::app::write::{Dialog, SILENCE_FIELDS, WritePlan};
 use crate::model::age::human_age;
+use crate::ops::plan::WritePlan;
+use crate::ops::silence::SILENCE_FIELDS;
+use crate::ops::stage::Dialog;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, ui: &Ui) {
     let (title, lines, role) = match dialog {
@@ -25,15 +27,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
             ];
             for (i, name) in SILENCE_FIELDS.iter().enumerate() {
                 let focused = i == form.focus;
-                let mut spans = vec![
-                    Span::styled(
-                        format!("{}{name:<10}", if focused { "> " } else { "  " }),
-                        ui.style(if focused { "accent" } else { "muted" }),
-                    ),
-                    Span::styled(form.fields[i].clone(), ui.style("text")),
-                ];
+                let mut spans = vec![Span::styled(
+                    format!("{}{name:<10}", if focused { "> " } else { "  " }),
+                    ui.style(if focused { "accent" } else { "muted" }),
+                )];
                 if focused {
-                    spans.push(Span::styled("_", ui.style("accent")));
+                    spans.extend(super::field::spans(&form.fields[i], ui));
+                } else {
+                    spans.push(Span::styled(form.fields[i].to_string(), ui.style("text")));
                 }
                 lines.push(Line::from(spans));
             }
@@ -62,6 +63,54 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
                 Span::styled("cancel (nothing is sent)", ui.style("text")),
             ]));
             ("Confirm: nothing is sent before you do", lines, "warning")
+        }
+        Dialog::Checking {
+            plan,
+            since,
+            findings,
+        } => {
+            let mut lines = plan_lines(plan, ui);
+            lines.push(Line::raw(""));
+            lines.extend(
+                findings
+                    .iter()
+                    .map(|f| Line::from(Span::styled(f.clone(), ui.style("text")))),
+            );
+            lines.push(Line::from(Span::styled(
+                format!("checking... ({})", human_age(*since, state.now)),
+                ui.style("stale"),
+            )));
+            ("Checking: nothing is sent yet", lines, "stale")
+        }
+        Dialog::Following { plan, progress, .. } => {
+            let mut lines = plan_lines(plan, ui);
+            lines.push(Line::raw(""));
+            lines.extend(
+                progress
+                    .iter()
+                    .map(|p| Line::from(Span::styled(p.clone(), ui.style("text")))),
+            );
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "following... · {} close (it goes on)",
+                    keys(ui, Action::Cancel)
+                ),
+                ui.style("muted"),
+            )));
+            ("Following", lines, "accent")
+        }
+        Dialog::Refused { plan, reason } => {
+            let mut lines = plan_lines(plan, ui);
+            lines.push(Line::raw(""));
+            lines.push(Line::from(vec![
+                Span::styled("refused: ", ui.style("critical")),
+                Span::styled(reason.clone(), ui.style("text")),
+            ]));
+            lines.push(Line::from(Span::styled(
+                format!("nothing was sent · {} close", keys(ui, Action::Cancel)),
+                ui.style("muted"),
+            )));
+            ("Refused", lines, "critical")
         }
         Dialog::Sending { plan, since } => {
             let mut lines = plan_lines(plan, ui);

@@ -5,6 +5,7 @@ pub mod audit;
 pub mod chrome;
 pub mod dialog;
 pub mod events;
+pub mod field;
 pub mod fit;
 pub mod nodes;
 pub mod overlays;

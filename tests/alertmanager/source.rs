@@ -167,7 +167,8 @@ async fn the_service_proxy_reaches_the_sims_alertmanager() {
     let refused = endpoint
         .alerts(&[("filter", "severity\"low\"".to_string())])
         .await
-        .expect_err("a filter that does not parse");
+        .expect_err("a filter that does not parse")
+        .to_string();
     assert!(
         refused.contains("HTTP 400") && refused.contains("bad matcher format"),
         "{refused}"

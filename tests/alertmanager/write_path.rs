@@ -1,4 +1,4 @@
-//! The console's own write path — the silence form's plan, `source::write::execute`, the audit
+//! The console's own write path — the silence form's plan, the ops wing's executor, the audit
 //! log — against the real Alertmanager and the sim's: a silence is created, the alert shows as
 //! silenced, the silence is expired, the alert is active again, and the audit log holds a pending
 //! and an outcome line for each write. Also: a refused write is audited as failed, and with no
@@ -8,18 +8,19 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ms5_console::alerting::model::{GettableAlert, PostableAlert};
-use ms5_console::app::write::{SILENCE_FIELDS, SilenceForm, WriteAction, WritePlan};
-use ms5_console::audit::{self, AuditLog, Phase};
 use ms5_console::config::endpoint::HttpOptions;
+use ms5_console::ops::audit::{self, AuditLog, Phase};
+use ms5_console::ops::execute::{Executor, WriteContext};
+use ms5_console::ops::plan::{Target, WriteAction, WritePlan};
+use ms5_console::ops::silence::{SILENCE_FIELDS, SilenceForm};
 use ms5_console::sim::{self, SimOptions};
 use ms5_console::source::alertmanager::AlertmanagerEndpoint;
-use ms5_console::source::write::{WriteContext, execute};
 
 use crate::common;
 use crate::real::RealAlertmanager;
 
 fn form(origin: &str, address: &str, matchers: &str, comment: &str) -> SilenceForm {
-    let mut fields: [String; SILENCE_FIELDS.len()] = Default::default();
+    let mut fields: [_; SILENCE_FIELDS.len()] = Default::default();
     fields[0] = matchers.into();
     fields[1] = "2h".into();
     fields[2] = comment.into();
@@ -89,9 +90,15 @@ async fn write_path(base: &str) {
         audit: Some(AuditLog::new(log.clone())),
         local_user: "jdoe".into(),
         kube_identity: "kube user oncall context ms5-sim".into(),
+        readonly: false,
     };
     let endpoint = AlertmanagerEndpoint::new(&format!("am={base}"), &HttpOptions::default(), None)
         .expect("endpoint");
+    let executor = |context: &WriteContext| Executor {
+        context: context.clone(),
+        alertmanagers: std::sync::Arc::new(vec![endpoint.clone()]),
+        kube: None,
+    };
     alert_when(&endpoint, "the posted alert", |a| {
         a.status.state == "active"
     })
@@ -102,7 +109,8 @@ async fn write_path(base: &str) {
     let plan = form("am", base, matchers, "INC-42 failover")
         .plan("w-create".into(), Utc::now())
         .expect("a valid form");
-    let id = execute(&plan, &endpoint, &context)
+    let id = executor(&context)
+        .execute(&plan)
         .await
         .expect("the silence is created");
     let silenced = alert_when(&endpoint, "silenced", |a| {
@@ -119,17 +127,17 @@ async fn write_path(base: &str) {
     // Expire it the same way.
     let expiry = WritePlan {
         write: "w-expire".into(),
-        origin: "am".into(),
-        address: base.into(),
+        target: Target::Alertmanager {
+            name: "am".into(),
+            address: base.into(),
+        },
         action: WriteAction::ExpireSilence {
             id: id.clone(),
             matchers: matchers.into(),
             comment: "INC-42 failover".into(),
         },
     };
-    let answer = execute(&expiry, &endpoint, &context)
-        .await
-        .expect("expired");
+    let answer = executor(&context).execute(&expiry).await.expect("expired");
     assert_eq!(answer, format!("silence {id} expired"));
     alert_when(&endpoint, "active again", |a| a.status.state == "active").await;
 
@@ -146,9 +154,11 @@ async fn write_path(base: &str) {
         },
         ..refused
     };
-    let error = execute(&refused, &endpoint, &context)
+    let error = executor(&context)
+        .execute(&refused)
         .await
-        .expect_err("no such silence");
+        .expect_err("no such silence")
+        .to_string();
     // In words a person can act on, not a bare status code.
     assert_eq!(error, "HTTP 500: silence not found");
 
@@ -204,9 +214,11 @@ async fn write_path(base: &str) {
         let plan = form("am", base, matchers, "never sent")
             .plan("w-unaudited".into(), Utc::now())
             .expect("plan");
-        let error = execute(&plan, &endpoint, &context)
+        let error = executor(&context)
+            .execute(&plan)
             .await
-            .expect_err("refused");
+            .expect_err("refused")
+            .to_string();
         assert!(error.ends_with("nothing was sent"), "{error}");
     }
     assert_eq!(endpoint.silences().await.expect("silences").len(), before);

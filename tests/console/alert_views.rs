@@ -10,10 +10,11 @@ use ms5_console::app::event::{DataEvent, Effect};
 use ms5_console::app::rows;
 use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::{apply, handle_key};
-use ms5_console::app::write::{Dialog, WriteAction, WritePlan};
-use ms5_console::audit::{AuditRecord, Contents, Phase, SCHEMA};
 use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
+use ms5_console::ops::audit::{AuditRecord, Contents, Phase, SCHEMA};
+use ms5_console::ops::plan::{WriteAction, WritePlan};
+use ms5_console::ops::stage::Dialog;
 use ratatui::style::{Color, Modifier};
 
 use crate::fixture::alert_fixture::SILENCE_ACTIVE;
@@ -188,7 +189,7 @@ fn record(write: &str, phase: Phase, minutes_ago: i64, result: Option<&str>) -> 
 #[test]
 fn audit_newest_first_and_unreadable_lines_counted() {
     let mut s = on_view(ViewId::Audit);
-    s.alerts.audit_path = Some("/home/jdoe/.local/state/ms5-console/audit.jsonl".into());
+    s.audit.path = Some("/home/jdoe/.local/state/ms5-console/audit.jsonl".into());
     let contents = Contents {
         records: vec![
             record("w3", Phase::Pending, 1, None),

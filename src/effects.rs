@@ -1,0 +1,222 @@
+//! The effect runner: carries out what `update` asked for (open a log stream, fetch YAML or a
+//! chart, send a write, read the audit log, watch other namespaces, switch context, replace
+//! rejected credentials, start and cancel jobs). The console loop hands it effects and never
+//! does I/O itself; answers come back as `DataEvent`s on the same channel as source data.
+
+use chrono::Utc;
+use kube::config::Kubeconfig;
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinSet};
+use tokio::time::{Duration, Instant};
+
+use crate::app::event::{Connection, DataEvent, Effect};
+use crate::app::state::AppState;
+use crate::config::Settings;
+use crate::ops::audit::AuditLog;
+use crate::ops::jobs::{JobEvent, JobRunner};
+use crate::source::connect::Target;
+use crate::source::{fetch, kube as kube_source, logs, prometheus as prom_source};
+use crate::sources::{Sources, reconnect, switch_context};
+
+/// Rejected credentials are replaced (kubeconfig re-read) at most this often.
+const REAUTH_EVERY: Duration = Duration::from_secs(10);
+
+pub struct EffectRunner<'a> {
+    settings: &'a Settings,
+    target: Target,
+    kubeconfig: Kubeconfig,
+    tx: mpsc::Sender<DataEvent>,
+    pub sources: Sources,
+    log_task: Option<AbortHandle>,
+    workers: JoinSet<()>,
+    jobs: JobRunner,
+    /// When credentials were last replaced after a 401, so a still-rejected login is retried
+    /// calmly rather than in a loop.
+    last_reauth: Option<Instant>,
+}
+
+impl<'a> EffectRunner<'a> {
+    pub fn new(
+        settings: &'a Settings,
+        target: Target,
+        kubeconfig: Kubeconfig,
+        sources: Sources,
+        tx: mpsc::Sender<DataEvent>,
+    ) -> EffectRunner<'a> {
+        // Jobs report on their own channel; a forwarder puts their events with the rest.
+        let (job_tx, mut job_rx) = mpsc::channel::<JobEvent>(256);
+        let mut workers = JoinSet::new();
+        let forward = tx.clone();
+        workers.spawn(async move {
+            while let Some(event) = job_rx.recv().await {
+                if forward.send(DataEvent::Job(event)).await.is_err() {
+                    return;
+                }
+            }
+        });
+        EffectRunner {
+            settings,
+            target,
+            kubeconfig,
+            tx,
+            sources,
+            log_task: None,
+            workers,
+            jobs: JobRunner::new(job_tx),
+            last_reauth: None,
+        }
+    }
+
+    /// After data arrived: a 401 on some watch asks for credentials to be replaced, at most
+    /// every `REAUTH_EVERY`.
+    pub fn after_data(&mut self, state: &AppState) -> Option<Effect> {
+        let due = self
+            .last_reauth
+            .is_none_or(|at| at.elapsed() >= REAUTH_EVERY);
+        (state.credentials_rejected() && due).then(|| {
+            self.last_reauth = Some(Instant::now());
+            Effect::Reauthenticate
+        })
+    }
+
+    /// Carries out `effect`. `queued` is the data channel's receiver: a context switch empties
+    /// it, so the old cluster's data cannot land in the new state.
+    pub async fn run(
+        &mut self,
+        effect: Effect,
+        state: &mut AppState,
+        queued: &mut mpsc::Receiver<DataEvent>,
+    ) {
+        let tx = self.tx.clone();
+        match effect {
+            Effect::Quit => {}
+            Effect::OpenLogs(request) => {
+                self.close_logs();
+                self.log_task = Some(self.workers.spawn(logs::stream(
+                    self.sources.client.clone(),
+                    request,
+                    tx,
+                )));
+            }
+            Effect::CloseLogs => self.close_logs(),
+            Effect::FetchYaml(request) => {
+                self.workers
+                    .spawn(fetch::yaml(self.sources.client.clone(), request, tx));
+            }
+            Effect::FetchSloHistory { request, slo } => {
+                let def = self.settings.slos.iter().find(|d| d.name == slo).cloned();
+                if let (Some((endpoint, _)), Some(def)) = (&self.sources.prometheus, def) {
+                    self.workers
+                        .spawn(prom_source::history(endpoint.clone(), def, request, tx));
+                }
+            }
+            Effect::Write(plan) => {
+                let (executor, nudge) = (self.sources.executor.clone(), self.sources.nudge.clone());
+                self.workers.spawn(async move {
+                    let result = executor.execute(&plan).await.map_err(|e| e.to_string());
+                    // Show the change now rather than at the next poll.
+                    let _ = nudge.try_send(());
+                    let _ = tx
+                        .send(DataEvent::WriteOutcome {
+                            write: plan.write.clone(),
+                            result,
+                        })
+                        .await;
+                    let _ = tx
+                        .send(read_audit(executor.context.audit.as_ref()).await)
+                        .await;
+                });
+            }
+            Effect::LoadAudit => {
+                let audit = self.sources.executor.context.audit.clone();
+                self.workers.spawn(async move {
+                    let _ = tx.send(read_audit(audit.as_ref()).await).await;
+                });
+            }
+            Effect::CancelJob(job) => {
+                self.jobs.cancel(job);
+            }
+            Effect::WatchNamespaces(namespaces) => {
+                self.sources.watches.abort_all();
+                self.sources.watches =
+                    kube_source::spawn_watches(self.sources.client.clone(), &namespaces, tx);
+            }
+            Effect::SwitchContext(context) => {
+                match switch_context(&self.kubeconfig, &context).await {
+                    Ok(connected) => {
+                        self.sources.stop();
+                        while queued.try_recv().is_ok() {}
+                        *state = fresh_state(state, connected.connection.clone());
+                        state.unreachable = connected.unreachable.clone();
+                        self.sources = Sources::start(self.settings, &connected, state, &tx);
+                    }
+                    Err(e) => state.say(format!("{e}"), true),
+                }
+            }
+            Effect::Reauthenticate => self.reauthenticate(state).await,
+        }
+    }
+
+    /// The kubeconfig is read again and its exec plugin run again: a refreshed login (az login,
+    /// kubelogin, a rewritten file) is picked up here. The data on screen stays, marked by the
+    /// watches' own health until they are live again.
+    async fn reauthenticate(&mut self, state: &mut AppState) {
+        let context = state.connection.context.clone();
+        match reconnect(&self.target, &context).await {
+            Ok((fresh, connected)) => {
+                self.kubeconfig = fresh;
+                self.sources.stop();
+                let slo = std::mem::take(&mut state.slo);
+                let alerts = std::mem::take(&mut state.alerts);
+                self.sources = Sources::start(self.settings, &connected, state, &self.tx);
+                // Restarting the pollers must not blank what they last saw.
+                state.slo = slo;
+                state.alerts = alerts;
+            }
+            Err(e) => {
+                tracing::warn!("re-reading the kubeconfig after a 401 failed: {e:#}");
+                state.say(
+                    format!("credentials rejected; re-reading the kubeconfig failed: {e}"),
+                    true,
+                );
+            }
+        }
+    }
+
+    fn close_logs(&mut self) {
+        if let Some(old) = self.log_task.take() {
+            old.abort();
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.sources.stop();
+        self.jobs.stop_all();
+        self.workers.abort_all();
+    }
+}
+
+/// The audit log as it is now, for `:audit`.
+async fn read_audit(audit: Option<&AuditLog>) -> DataEvent {
+    let Some(audit) = audit else {
+        return DataEvent::Audit(Err(
+            "no audit log (no state directory): give --audit-log PATH".into(),
+        ));
+    };
+    let path = audit.path.clone();
+    let read = tokio::task::spawn_blocking(move || crate::ops::audit::read(&path)).await;
+    DataEvent::Audit(match read {
+        Ok(Ok(contents)) => Ok(contents),
+        Ok(Err(e)) => Err(format!("cannot read {}: {e}", audit.path.display())),
+        Err(e) => Err(e.to_string()),
+    })
+}
+
+/// A new state for another cluster, keeping what the user chose (view, namespaces).
+fn fresh_state(old: &AppState, connection: Connection) -> AppState {
+    let mut state = AppState::new(connection, old.namespaces.clone(), old.readonly, Utc::now());
+    state.contexts = old.contexts.clone();
+    state.view = old.view;
+    state.page = old.page;
+    state
+}

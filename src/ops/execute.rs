@@ -1,0 +1,172 @@
+//! Carrying out a confirmed write, whatever its target. In order: read-only refuses it; the
+//! target must be one the console is connected to; the audit log's `pending` line is appended
+//! and synced (no line, no request); the request is sent; the outcome line is appended with
+//! the result and how long it took. A crash in between leaves the pending line as evidence.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Utc;
+
+use super::audit::file::AuditLog;
+use super::audit::record::{AuditRecord, Phase, SCHEMA};
+use super::error::WriteError;
+use super::plan::{Target, WriteAction, WritePlan};
+use crate::source::alertmanager::{AlertmanagerEndpoint, Transport};
+use crate::source::error::{ApiError, ErrorKind};
+
+/// Who is writing, as the audit log records it, and whether writing is allowed at all.
+#[derive(Debug, Clone)]
+pub struct WriteContext {
+    /// None when no audit log path could be found: then nothing is written at all.
+    pub audit: Option<AuditLog>,
+    pub local_user: String,
+    /// The kube user and context in use (Kubernetes writes and the service proxy act as them).
+    pub kube_identity: String,
+    /// `--readonly`: every write is refused here, whatever a key or a test asked for.
+    pub readonly: bool,
+}
+
+/// The Kubernetes connection writes go through: its context name and a client without retry.
+#[derive(Clone)]
+pub struct KubeWriter {
+    pub context: String,
+    pub client: kube::Client,
+}
+
+/// Everything a write can reach, and who writes.
+#[derive(Clone)]
+pub struct Executor {
+    pub context: WriteContext,
+    pub alertmanagers: Arc<Vec<AlertmanagerEndpoint>>,
+    pub kube: Option<KubeWriter>,
+}
+
+/// A resolved target: what the request goes through.
+enum Via<'a> {
+    Alertmanager(&'a AlertmanagerEndpoint),
+    Kube(&'a KubeWriter),
+}
+
+impl Executor {
+    /// Audits and sends `plan`; the server's answer (a new silence's id, what was patched), or
+    /// why not.
+    pub async fn execute(&self, plan: &WritePlan) -> Result<String, WriteError> {
+        if self.context.readonly {
+            return Err(WriteError::ReadOnly);
+        }
+        let via = self.resolve(&plan.target)?;
+        let Some(audit) = &self.context.audit else {
+            return Err(WriteError::NoAuditLog);
+        };
+        let mut record = AuditRecord {
+            schema: SCHEMA,
+            write: plan.write.clone(),
+            time: Utc::now(),
+            phase: Phase::Pending,
+            local_user: self.context.local_user.clone(),
+            identity: self.identity(&via),
+            target: plan.target_words(),
+            action: plan.verb().to_string(),
+            parameters: plan.parameters(),
+            result: None,
+            duration_ms: None,
+        };
+        audit
+            .append(&record)
+            .map_err(|error| WriteError::AuditUnwritable {
+                path: audit.path.clone(),
+                error,
+            })?;
+        let started = Instant::now();
+        let result = send(plan, &via).await;
+        record.time = Utc::now();
+        record.duration_ms = Some(started.elapsed().as_millis() as u64);
+        (record.phase, record.result) = match &result {
+            Ok(answer) => (Phase::Succeeded, Some(answer.clone())),
+            Err(e) => (Phase::Failed, Some(e.to_string())),
+        };
+        match audit.append(&record) {
+            Ok(()) => result.map_err(WriteError::Api),
+            Err(error) => Err(WriteError::OutcomeUnrecorded {
+                outcome: match &result {
+                    Ok(answer) => format!("done ({answer})"),
+                    Err(failure) => format!("failed ({failure})"),
+                },
+                path: audit.path.clone(),
+                error,
+            }),
+        }
+    }
+
+    fn resolve(&self, target: &Target) -> Result<Via<'_>, WriteError> {
+        match target {
+            Target::Alertmanager { name, .. } => self
+                .alertmanagers
+                .iter()
+                .find(|e| &e.name == name)
+                .map(Via::Alertmanager)
+                .ok_or_else(|| WriteError::NoTarget(format!("no Alertmanager named {name}"))),
+            Target::Kube(object) => match &self.kube {
+                Some(kube) if kube.context == object.context => Ok(Via::Kube(kube)),
+                Some(kube) => Err(WriteError::NoTarget(format!(
+                    "planned for context {}, connected to {}",
+                    object.context, kube.context
+                ))),
+                None => Err(WriteError::NoTarget("no Kubernetes connection".into())),
+            },
+        }
+    }
+
+    /// Who the server sees: the kube user (directly or through the service proxy), else the
+    /// Alertmanager's own address.
+    fn identity(&self, via: &Via) -> String {
+        match via {
+            Via::Alertmanager(endpoint) => match endpoint.transport {
+                Transport::Proxy { .. } => {
+                    format!("{} via {}", self.context.kube_identity, endpoint.address)
+                }
+                Transport::Direct { .. } => endpoint.address.clone(),
+            },
+            Via::Kube(_) => self.context.kube_identity.clone(),
+        }
+    }
+}
+
+async fn send(plan: &WritePlan, via: &Via<'_>) -> Result<String, ApiError> {
+    match (via, &plan.action) {
+        (Via::Alertmanager(endpoint), WriteAction::CreateSilence(silence)) => {
+            endpoint.create_silence(silence).await
+        }
+        (Via::Alertmanager(endpoint), WriteAction::ExpireSilence { id, .. }) => endpoint
+            .expire_silence(id)
+            .await
+            .map(|()| format!("silence {id} expired"))
+            .map_err(|e| {
+                if e.kind == ErrorKind::NotFound {
+                    ApiError {
+                        message: format!(
+                            "{e}: {} has no silence {id} (already expired and removed?)",
+                            endpoint.name
+                        ),
+                        ..e
+                    }
+                } else {
+                    e
+                }
+            }),
+        (Via::Kube(kube), action) => match &plan.target {
+            Target::Kube(object) => super::kube::send(kube.client.clone(), object, action).await,
+            Target::Alertmanager { .. } => unreachable_target(),
+        },
+        (Via::Alertmanager(_), WriteAction::MergePatch { .. }) => unreachable_target(),
+    }
+}
+
+/// `resolve` pairs targets with their transports; a mismatch is a planning bug, reported
+/// rather than panicking.
+fn unreachable_target() -> Result<String, ApiError> {
+    Err(ApiError::decode(
+        "this action cannot be sent to this target".into(),
+    ))
+}

@@ -1,0 +1,74 @@
+//! A write's stages, as data the dialog draws: form -> checking -> confirm -> sending ->
+//! following -> done, or refused. A later action gives a stage its content (RBAC answers, a
+//! dry-run result, a typed confirmation, progress) without a new path.
+
+use chrono::{DateTime, Utc};
+
+use super::jobs::JobId;
+use super::plan::WritePlan;
+use super::silence::SilenceForm;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Dialog {
+    /// Form: what the person fills in before there is a plan.
+    SilenceForm(SilenceForm),
+    /// The plan is being checked before it is shown for confirmation.
+    Checking {
+        plan: WritePlan,
+        since: DateTime<Utc>,
+        /// What each check found so far, in order.
+        findings: Vec<String>,
+    },
+    /// The plan, waiting for `y`/`enter` or `n`/`esc`.
+    Confirm(WritePlan),
+    Sending {
+        plan: WritePlan,
+        since: DateTime<Utc>,
+    },
+    /// Sent; a job follows what it started until it ends.
+    Following {
+        plan: WritePlan,
+        job: JobId,
+        progress: Vec<String>,
+    },
+    /// What the server answered: the new silence's id (or "expired"), or its error.
+    Done {
+        plan: WritePlan,
+        result: Result<String, String>,
+    },
+    /// Refused before anything was sent, and why.
+    Refused { plan: WritePlan, reason: String },
+}
+
+impl Dialog {
+    /// The stage's name, as the dialog's title shows it.
+    pub fn stage(&self) -> &'static str {
+        match self {
+            Dialog::SilenceForm(_) => "form",
+            Dialog::Checking { .. } => "checking",
+            Dialog::Confirm(_) => "confirm",
+            Dialog::Sending { .. } => "sending",
+            Dialog::Following { .. } => "following",
+            Dialog::Done { .. } => "done",
+            Dialog::Refused { .. } => "refused",
+        }
+    }
+
+    /// Whether `esc` may close it: not while a request is on its way (it cannot be called
+    /// back), everything else.
+    pub fn can_close(&self) -> bool {
+        !matches!(self, Dialog::Sending { .. })
+    }
+
+    pub fn plan(&self) -> Option<&WritePlan> {
+        match self {
+            Dialog::SilenceForm(_) => None,
+            Dialog::Checking { plan, .. }
+            | Dialog::Confirm(plan)
+            | Dialog::Sending { plan, .. }
+            | Dialog::Following { plan, .. }
+            | Dialog::Done { plan, .. }
+            | Dialog::Refused { plan, .. } => Some(plan),
+        }
+    }
+}

@@ -1,0 +1,201 @@
+//! Everything that reads one cluster and its monitoring, and the executor that writes to them,
+//! started from one connection: stopped and started whole on a context switch or when
+//! credentials are replaced.
+
+use std::sync::Arc;
+
+use chrono::Utc;
+use color_eyre::eyre::Result;
+use kube::config::Kubeconfig;
+use tokio::sync::mpsc;
+use tokio::task::{AbortHandle, JoinSet};
+
+use crate::app::event::DataEvent;
+use crate::app::state::AppState;
+use crate::config::Settings;
+use crate::ops::audit::{AuditLog, local_user};
+use crate::ops::execute::{Executor, KubeWriter, WriteContext};
+use crate::source::alertmanager::{self as am_source, AlertmanagerEndpoint};
+use crate::source::connect::{Connected, Target, connect, read_kubeconfig};
+use crate::source::{kube as kube_source, prometheus as prom_source};
+
+pub struct Sources {
+    pub client: kube::Client,
+    pub watches: JoinSet<()>,
+    pub prometheus: Option<(Arc<prom_source::Endpoint>, AbortHandle)>,
+    /// Asks the Alertmanager poller for a poll now (after a write, so the change shows).
+    pub nudge: mpsc::Sender<()>,
+    alert_poller: AbortHandle,
+    pub executor: Executor,
+}
+
+impl Sources {
+    pub fn start(
+        settings: &Settings,
+        connected: &Connected,
+        state: &mut AppState,
+        tx: &mpsc::Sender<DataEvent>,
+    ) -> Sources {
+        state.slo.definitions = settings.slos.clone();
+        state.audit.path = settings.audit_log.clone();
+        let prometheus = start_prometheus(settings, &connected.config, state, tx);
+        let (alertmanagers, nudge, alert_poller) =
+            start_alertmanagers(settings, &connected.config, state, tx);
+        let executor = executor(settings, connected, state, alertmanagers);
+        let watches =
+            kube_source::spawn_watches(connected.client.clone(), &state.namespaces, tx.clone());
+        Sources {
+            client: connected.client.clone(),
+            watches,
+            prometheus,
+            nudge,
+            alert_poller,
+            executor,
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.watches.abort_all();
+        if let Some((_, poller)) = self.prometheus.take() {
+            poller.abort();
+        }
+        self.alert_poller.abort();
+    }
+}
+
+/// The kubeconfig read again from where it came from, and a client for the same context. The
+/// screen is up, so credential plugins run non-interactively: a prompt written to the terminal
+/// would garble it, and a plugin that must ask fails with its message instead (the person logs
+/// in elsewhere, and the next attempt picks the new login up).
+pub async fn reconnect(target: &Target, context: &str) -> Result<(Kubeconfig, Connected)> {
+    let mut kubeconfig = read_kubeconfig(target)?;
+    for user in &mut kubeconfig.auth_infos {
+        if let Some(exec) = user.auth_info.as_mut().and_then(|a| a.exec.as_mut()) {
+            exec.interactive_mode = Some(kube::config::ExecInteractiveMode::Never);
+        }
+    }
+    let connected = connect(&kubeconfig, Some(context)).await?;
+    Ok((kubeconfig, connected))
+}
+
+/// Another context of the same kubeconfig (`:ctx NAME`).
+pub async fn switch_context(kubeconfig: &Kubeconfig, context: &str) -> Result<Connected> {
+    if !kubeconfig.contexts.iter().any(|c| c.name == context) {
+        let known: Vec<&str> = kubeconfig
+            .contexts
+            .iter()
+            .map(|c| c.name.as_str())
+            .collect();
+        color_eyre::eyre::bail!(
+            "no context `{context}` in the kubeconfig; known: {}",
+            known.join(", ")
+        );
+    }
+    connect(kubeconfig, Some(context)).await
+}
+
+/// The Prometheus poller, when an address is configured; a bad address is shown on the panels.
+fn start_prometheus(
+    settings: &Settings,
+    config: &kube::Config,
+    state: &mut AppState,
+    tx: &mpsc::Sender<DataEvent>,
+) -> Option<(Arc<prom_source::Endpoint>, AbortHandle)> {
+    let target = settings.prometheus_url.as_deref()?;
+    state.slo.source = target.to_string();
+    let proxy = prom_source::proxy_client(config, settings.prometheus.timeout);
+    let endpoint = proxy
+        .and_then(|client| prom_source::Endpoint::new(target, &settings.prometheus, Some(client)));
+    match endpoint {
+        Ok(endpoint) => {
+            let endpoint = Arc::new(endpoint);
+            state.slo.source = endpoint.label().to_string();
+            let task = tokio::spawn(prom_source::poll(
+                endpoint.clone(),
+                settings.slos.clone(),
+                settings.prometheus.interval,
+                settings.prometheus.timeout,
+                tx.clone(),
+            ));
+            Some((endpoint, task.abort_handle()))
+        }
+        Err(e) => {
+            state.slo.failing = Some((Utc::now(), e));
+            None
+        }
+    }
+}
+
+/// Every configured Alertmanager that can be set up is polled; one that cannot (a bad address)
+/// is shown as failing under its name, and the others still count.
+fn start_alertmanagers(
+    settings: &Settings,
+    config: &kube::Config,
+    state: &mut AppState,
+    tx: &mpsc::Sender<DataEvent>,
+) -> (
+    Arc<Vec<AlertmanagerEndpoint>>,
+    mpsc::Sender<()>,
+    AbortHandle,
+) {
+    let proxy = prom_source::proxy_client(config, settings.alertmanager.timeout).ok();
+    let mut endpoints = Vec::new();
+    let mut broken = Vec::new();
+    for spec in &settings.alertmanager_urls {
+        match AlertmanagerEndpoint::new(spec, &settings.alertmanager, proxy.clone()) {
+            Ok(e) => endpoints.push(e),
+            Err(e) => broken.push((spec.clone(), e)),
+        }
+    }
+    let origins: Vec<(String, String)> = endpoints
+        .iter()
+        .map(|e| (e.name.clone(), e.address.clone()))
+        .collect();
+    state.alerts = crate::app::alerts::AlertState::new(&origins, settings.author.clone());
+    if !broken.is_empty() {
+        state
+            .alerts
+            .apply(crate::alerting::merge::AlertsObservation {
+                at: Utc::now(),
+                answers: broken.into_iter().map(|(n, e)| (n, Err(e))).collect(),
+            });
+    }
+    let endpoints = Arc::new(endpoints);
+    let (nudge, nudged) = mpsc::channel(1);
+    let poller = tokio::spawn(am_source::poll(
+        endpoints.clone(),
+        settings.alertmanager.interval,
+        nudged,
+        tx.clone(),
+    ))
+    .abort_handle();
+    (endpoints, nudge, poller)
+}
+
+/// The one executor for this connection: who writes, the audit log, read-only, and every
+/// target it can reach.
+fn executor(
+    settings: &Settings,
+    connected: &Connected,
+    state: &AppState,
+    alertmanagers: Arc<Vec<AlertmanagerEndpoint>>,
+) -> Executor {
+    let c = &state.connection;
+    let kube = crate::ops::kube::write_client(&connected.config, crate::ops::kube::WRITE_TIMEOUT)
+        .map_err(|e| tracing::warn!("no Kubernetes write client: {e}"))
+        .ok()
+        .map(|client| KubeWriter {
+            context: c.context.clone(),
+            client,
+        });
+    Executor {
+        context: WriteContext {
+            audit: settings.audit_log.clone().map(AuditLog::new),
+            local_user: local_user(),
+            kube_identity: format!("kube user {} context {}", c.user, c.context),
+            readonly: settings.readonly,
+        },
+        alertmanagers,
+        kube,
+    }
+}
