@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+pub use super::view_id::ViewId;
+
 /// An action a key can be bound to. Its name is the one written in keymap files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Action {
@@ -23,15 +25,8 @@ pub enum Action {
     ReverseSort,
     Logs,
     Yaml,
-    Overview,
-    Rollouts,
-    Pods,
-    Nodes,
-    Events,
-    Slo,
-    Alerts,
-    Silences,
-    Audit,
+    /// Switch to a view (the digit keys).
+    View(ViewId),
     Silence,
     Expire,
     WarningsOnly,
@@ -43,8 +38,9 @@ pub enum Action {
     Cancel,
 }
 
-/// Every action: its file name and the words the help screen and footer use for it.
-pub const ACTIONS: &[(Action, &str, &str)] = &[
+/// Every action but the view switches: its file name and the words the help screen and footer
+/// use for it.
+const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Quit, "quit", "quit"),
     (Action::Help, "help", "help"),
     (Action::Command, "command", "command"),
@@ -63,15 +59,6 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::ReverseSort, "reverse-sort", "reverse sort"),
     (Action::Logs, "logs", "logs"),
     (Action::Yaml, "yaml", "yaml"),
-    (Action::Overview, "overview", "overview"),
-    (Action::Rollouts, "rollouts", "rollouts"),
-    (Action::Pods, "pods", "pods"),
-    (Action::Nodes, "nodes", "nodes"),
-    (Action::Events, "events", "events"),
-    (Action::Slo, "slo", "SLOs"),
-    (Action::Alerts, "alerts", "alerts"),
-    (Action::Silences, "silences", "silences"),
-    (Action::Audit, "audit", "audit log"),
     (Action::Silence, "silence", "silence alert"),
     (Action::Expire, "expire", "expire silence"),
     (Action::WarningsOnly, "warnings-only", "warnings only"),
@@ -84,25 +71,50 @@ pub const ACTIONS: &[(Action, &str, &str)] = &[
 ];
 
 impl Action {
+    /// Every action with its name and words, in help order: a view switch is named after its
+    /// view.
+    pub fn all() -> Vec<(Action, &'static str, &'static str)> {
+        let mut all = Vec::with_capacity(ACTIONS.len() + ViewId::ALL.len());
+        for entry in ACTIONS {
+            all.push(*entry);
+            if entry.0 == Action::Yaml {
+                all.extend(
+                    ViewId::ALL
+                        .iter()
+                        .map(|v| (Action::View(*v), v.name(), v.words())),
+                );
+            }
+        }
+        all
+    }
+
     pub fn from_name(name: &str) -> Option<Action> {
-        ACTIONS
-            .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(a, _, _)| *a)
+        ViewId::from_name(name).map(Action::View).or_else(|| {
+            ACTIONS
+                .iter()
+                .find(|(_, n, _)| *n == name)
+                .map(|(a, _, _)| *a)
+        })
     }
 
     pub fn name(self) -> &'static str {
-        ACTIONS
-            .iter()
-            .find(|(a, _, _)| *a == self)
-            .map_or("?", |(_, n, _)| n)
+        match self {
+            Action::View(v) => v.name(),
+            _ => ACTIONS
+                .iter()
+                .find(|(a, _, _)| *a == self)
+                .map_or("?", |(_, n, _)| n),
+        }
     }
 
     pub fn description(self) -> &'static str {
-        ACTIONS
-            .iter()
-            .find(|(a, _, _)| *a == self)
-            .map_or("?", |(_, _, d)| d)
+        match self {
+            Action::View(v) => v.words(),
+            _ => ACTIONS
+                .iter()
+                .find(|(a, _, _)| *a == self)
+                .map_or("?", |(_, _, d)| d),
+        }
     }
 
     /// The words for this action where `mode` is in force: in the log viewer `/` highlights
@@ -132,32 +144,15 @@ impl fmt::Display for Action {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
     Global,
-    Overview,
-    Rollouts,
-    Pods,
-    Nodes,
-    Events,
-    Slo,
-    Alerts,
-    Silences,
-    Audit,
+    View(ViewId),
     Logs,
     Yaml,
     Help,
     Dialog,
 }
 
-pub const MODES: &[(Mode, &str)] = &[
-    (Mode::Global, "global"),
-    (Mode::Overview, "overview"),
-    (Mode::Rollouts, "rollouts"),
-    (Mode::Pods, "pods"),
-    (Mode::Nodes, "nodes"),
-    (Mode::Events, "events"),
-    (Mode::Slo, "slo"),
-    (Mode::Alerts, "alerts"),
-    (Mode::Silences, "silences"),
-    (Mode::Audit, "audit"),
+/// The modes that are not a view, by their keymap table names.
+const OVERLAY_MODES: &[(Mode, &str)] = &[
     (Mode::Logs, "logs"),
     (Mode::Yaml, "yaml"),
     (Mode::Help, "help"),
@@ -165,14 +160,34 @@ pub const MODES: &[(Mode, &str)] = &[
 ];
 
 impl Mode {
+    /// Every keymap table, in the order help and errors list them.
+    pub fn all() -> Vec<Mode> {
+        std::iter::once(Mode::Global)
+            .chain(ViewId::ALL.iter().map(|v| Mode::View(*v)))
+            .chain(OVERLAY_MODES.iter().map(|(m, _)| *m))
+            .collect()
+    }
+
     pub fn from_name(name: &str) -> Option<Mode> {
-        MODES.iter().find(|(_, n)| *n == name).map(|(m, _)| *m)
+        match name {
+            "global" => Some(Mode::Global),
+            _ => ViewId::from_name(name).map(Mode::View).or_else(|| {
+                OVERLAY_MODES
+                    .iter()
+                    .find(|(_, n)| *n == name)
+                    .map(|(m, _)| *m)
+            }),
+        }
     }
 
     pub fn name(self) -> &'static str {
-        MODES
-            .iter()
-            .find(|(m, _)| *m == self)
-            .map_or("?", |(_, n)| n)
+        match self {
+            Mode::Global => "global",
+            Mode::View(v) => v.name(),
+            _ => OVERLAY_MODES
+                .iter()
+                .find(|(m, _)| *m == self)
+                .map_or("?", |(_, n)| n),
+        }
     }
 }

@@ -11,4 +11,5 @@ pub mod state;
 pub mod summary;
 pub mod table;
 pub mod update;
+pub mod view_id;
 pub mod writes;

@@ -21,104 +21,7 @@ use crate::ops::audit::record::{AuditRecord, Contents};
 use crate::ops::jobs::{JobId, JobOutcome};
 use crate::slo::SloDefinition;
 
-/// The main views, in `tab` order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ViewId {
-    Overview,
-    Rollouts,
-    Pods,
-    Nodes,
-    Events,
-    Slo,
-    Alerts,
-    Silences,
-    Audit,
-}
-
-impl ViewId {
-    pub const ALL: [ViewId; 9] = [
-        ViewId::Overview,
-        ViewId::Rollouts,
-        ViewId::Pods,
-        ViewId::Nodes,
-        ViewId::Events,
-        ViewId::Slo,
-        ViewId::Alerts,
-        ViewId::Silences,
-        ViewId::Audit,
-    ];
-
-    pub fn title(self) -> &'static str {
-        match self {
-            ViewId::Overview => "Overview",
-            ViewId::Rollouts => "Rollouts",
-            ViewId::Pods => "Pods",
-            ViewId::Nodes => "Nodes",
-            ViewId::Events => "Events",
-            ViewId::Slo => "SLOs",
-            ViewId::Alerts => "Alerts",
-            ViewId::Silences => "Silences",
-            ViewId::Audit => "Audit",
-        }
-    }
-
-    /// For the tab line on a narrow terminal.
-    pub fn short_title(self) -> &'static str {
-        match self {
-            ViewId::Overview => "Ov",
-            ViewId::Rollouts => "Ro",
-            ViewId::Pods => "Po",
-            ViewId::Nodes => "No",
-            ViewId::Events => "Ev",
-            ViewId::Slo => "SLO",
-            ViewId::Alerts => "Al",
-            ViewId::Silences => "Si",
-            ViewId::Audit => "Au",
-        }
-    }
-
-    pub fn mode(self) -> Mode {
-        match self {
-            ViewId::Overview => Mode::Overview,
-            ViewId::Rollouts => Mode::Rollouts,
-            ViewId::Pods => Mode::Pods,
-            ViewId::Nodes => Mode::Nodes,
-            ViewId::Events => Mode::Events,
-            ViewId::Slo => Mode::Slo,
-            ViewId::Alerts => Mode::Alerts,
-            ViewId::Silences => Mode::Silences,
-            ViewId::Audit => Mode::Audit,
-        }
-    }
-
-    /// `:` command names and aliases, k9s style.
-    pub fn from_command(word: &str) -> Option<ViewId> {
-        Some(match word {
-            "overview" | "ov" | "home" => ViewId::Overview,
-            "rollouts" | "ro" | "deploy" | "deployments" | "sts" | "statefulsets" => {
-                ViewId::Rollouts
-            }
-            "pods" | "po" | "pod" => ViewId::Pods,
-            "nodes" | "no" | "node" => ViewId::Nodes,
-            "events" | "ev" | "event" => ViewId::Events,
-            "slo" | "slos" => ViewId::Slo,
-            "alerts" | "alert" | "al" => ViewId::Alerts,
-            "silences" | "silence" | "si" => ViewId::Silences,
-            "audit" | "au" => ViewId::Audit,
-            _ => return None,
-        })
-    }
-
-    pub fn next(self) -> ViewId {
-        let i = ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0);
-        ViewId::ALL[(i + 1) % ViewId::ALL.len()]
-    }
-
-    pub fn prev(self) -> ViewId {
-        let i = ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0);
-        ViewId::ALL[(i + ViewId::ALL.len() - 1) % ViewId::ALL.len()]
-    }
-}
+pub use super::view_id::ViewId;
 
 /// A full-screen layer over the current view. One at a time, so the dialog's size (a whole
 /// plan) costs nothing worth boxing it for.
@@ -359,7 +262,7 @@ impl AppState {
     pub fn mode(&self) -> Mode {
         self.overlay
             .as_ref()
-            .map_or(self.view.mode(), Overlay::mode)
+            .map_or(Mode::View(self.view), Overlay::mode)
     }
 
     /// A notice in the footer until the next key (`error`: in the warning colour).

@@ -19,6 +19,8 @@ use crate::config::keys::Key;
 use crate::model::pod_view::PodRow;
 use crate::ops::jobs::JobEvent;
 use crate::ops::stage::Dialog;
+use crate::ui::view::Order;
+use crate::ui::views;
 
 /// Lines asked for when a log view opens.
 pub const LOG_TAIL_LINES: i64 = 500;
@@ -101,12 +103,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Filter => state.input = Some(Input::Filter(TextField::default())),
         Action::Back | Action::Cancel => return back(state),
         Action::Confirm => return writes::confirm(state),
-        Action::Alerts => switch_view(state, ViewId::Alerts),
-        Action::Silences => switch_view(state, ViewId::Silences),
-        Action::Audit => {
-            switch_view(state, ViewId::Audit);
-            return vec![Effect::LoadAudit];
-        }
+        Action::View(view) => return switch_view(state, view),
         Action::Silence => return writes::open_silence_form(state),
         Action::Expire => return writes::plan_expiry(state),
         Action::Details => {
@@ -122,23 +119,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::PageDown => scroll(state, page),
         Action::Top => scroll(state, isize::MIN / 2),
         Action::Bottom => scroll(state, isize::MAX / 2),
-        Action::NextView => switch_view(state, state.view.next()),
-        Action::PrevView => switch_view(state, state.view.prev()),
-        Action::Overview => switch_view(state, ViewId::Overview),
-        Action::Rollouts => switch_view(state, ViewId::Rollouts),
-        Action::Pods => switch_view(state, ViewId::Pods),
-        Action::Nodes => switch_view(state, ViewId::Nodes),
-        Action::Events => switch_view(state, ViewId::Events),
-        Action::Slo => switch_view(state, ViewId::Slo),
-        // These lists' order is their meaning (worst budget first; critical first; newest
+        Action::NextView => return switch_view(state, state.view.next()),
+        Action::PrevView => return switch_view(state, state.view.prev()),
+        // Some lists' order is their meaning (worst budget first; critical first; newest
         // first); they do not re-sort.
-        Action::Sort | Action::ReverseSort
-            if matches!(
-                state.view,
-                ViewId::Slo | ViewId::Alerts | ViewId::Silences | ViewId::Audit
-            ) => {}
+        Action::Sort | Action::ReverseSort if views::spec(state.view).order == Order::Fixed => {}
         Action::Sort => {
-            let columns = rows::columns(state.view).len().max(1);
+            let columns = views::spec(state.view).columns.len().max(1);
             let table = state.table_mut(state.view);
             table.sort_column = (table.sort_column + 1) % columns;
         }
@@ -216,10 +203,17 @@ fn back(state: &mut AppState) -> Vec<Effect> {
     Vec::new()
 }
 
-fn switch_view(state: &mut AppState, view: ViewId) {
+/// Shows `view`; what it asks for when opened (the audit view reads the log afresh).
+fn switch_view(state: &mut AppState, view: ViewId) -> Vec<Effect> {
     state.view = view;
     state.overlay = None;
     state.details = false;
+    rows::refresh(state);
+    views::spec(view)
+        .on_open
+        .map(|open| open())
+        .into_iter()
+        .collect()
 }
 
 fn scroll(state: &mut AppState, delta: isize) {
@@ -262,14 +256,8 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
         return Vec::new();
     };
     let argument = words.next();
-    if let Some(view) = ViewId::from_command(verb) {
-        switch_view(state, view);
-        rows::refresh(state);
-        return if view == ViewId::Audit {
-            vec![Effect::LoadAudit]
-        } else {
-            Vec::new()
-        };
+    if let Some(view) = views::by_command(verb) {
+        return switch_view(state, view.id);
     }
     match (verb, argument) {
         ("q" | "quit" | "q!", _) => {
@@ -306,7 +294,7 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             state.say(format!("contexts: {list}"), false);
             Vec::new()
         }
-        ("backups" | "validation", _) => {
+        (coming, _) if views::COMING.contains(&coming) => {
             state.say(
                 format!(":{verb} is not available in this version yet"),
                 true,

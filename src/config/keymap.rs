@@ -11,7 +11,7 @@ use toml::Spanned;
 
 use super::diag::Diagnostic;
 use super::keys::Key;
-use crate::app::action::{ACTIONS, Action, MODES, Mode};
+use crate::app::action::{Action, Mode};
 
 /// Built-in keymaps, compiled in from `keymaps/` so the binary runs with no files beside it.
 pub const BUILTIN: &[(&str, &str)] = &[
@@ -115,7 +115,11 @@ impl Keymap {
                     format!("unknown keymap table `{}`", table_name.get_ref()),
                     format!(
                         "tables are: {}",
-                        MODES.iter().map(|(_, n)| *n).collect::<Vec<_>>().join(", ")
+                        Mode::all()
+                            .iter()
+                            .map(|m| m.name())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
                 continue;
@@ -184,7 +188,8 @@ impl Keymap {
 
 fn unknown_action(path: &Path, text: &str, name: &Spanned<String>, table: &str) -> Diagnostic {
     let wanted = name.get_ref();
-    let closest = ACTIONS
+    let actions = Action::all();
+    let closest = actions
         .iter()
         .map(|(_, n, _)| (strsim::levenshtein(wanted, n), *n))
         .min()
@@ -193,7 +198,7 @@ fn unknown_action(path: &Path, text: &str, name: &Spanned<String>, table: &str) 
         Some((_, n)) => format!("did you mean `{n}`?"),
         None => format!(
             "actions are: {}",
-            ACTIONS
+            actions
                 .iter()
                 .map(|(_, n, _)| *n)
                 .collect::<Vec<_>>()

@@ -10,10 +10,64 @@ use super::fit::Cut;
 use super::pods::split;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
 use crate::app::alerts::{AlertRow, AlertStanding};
-use crate::app::rows::{ALERT_COLUMNS, SILENCE_COLUMNS};
-use crate::app::state::{AppState, ViewId};
+use crate::app::state::AppState;
+use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+
+pub const ALERT_COLUMNS: &[&str] = &[
+    "SEVERITY",
+    "ALERTNAME",
+    "SUMMARY",
+    "NAMESPACE",
+    "SERVICE",
+    "STARTED",
+    "STATE",
+    "FROM",
+];
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Alerts,
+    title: "Alerts",
+    short_title: "Al",
+    aliases: &["alert", "al"],
+    columns: ALERT_COLUMNS,
+    order: Order::Fixed,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Filter,
+        Action::Details,
+        Action::Silence,
+        Action::Command,
+    ],
+    render: render_alerts,
+    on_open: None,
+};
+
+pub const SILENCE_COLUMNS: &[&str] = &[
+    "STATE", "ID", "MATCHERS", "MATCHED", "ENDS", "BY", "COMMENT", "FROM",
+];
+
+pub const SILENCES_VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Silences,
+    title: "Silences",
+    short_title: "Si",
+    aliases: &["silence", "si"],
+    columns: SILENCE_COLUMNS,
+    order: Order::Fixed,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Details,
+        Action::Expire,
+        Action::Command,
+    ],
+    render: render_silences,
+    on_open: None,
+};
 
 /// Where alerts come from and how fresh: every Alertmanager's name, and the worst of them.
 pub fn freshness(state: &AppState) -> (String, &'static str) {

@@ -8,10 +8,41 @@ use ratatui::text::{Line, Span};
 use super::fit::Cut;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use crate::app::rows::{AUDIT_COLUMNS, audit_records};
-use crate::app::state::{AppState, ViewId};
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
+use crate::app::event::Effect;
+use crate::app::state::AppState;
+use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
 use crate::ops::audit::record::Phase;
+
+pub const AUDIT_COLUMNS: &[&str] = &[
+    "TIME",
+    "PHASE",
+    "ACTION",
+    "TARGET",
+    "USER",
+    "RESULT",
+    "TOOK",
+    "PARAMETERS",
+];
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Audit,
+    title: "Audit",
+    short_title: "Au",
+    aliases: &["au"],
+    columns: AUDIT_COLUMNS,
+    order: Order::Fixed,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Command,
+        Action::NextView,
+    ],
+    render,
+    on_open: Some(|| Effect::LoadAudit),
+};
 
 const CUTS: &[Cut] = &[
     Cut::Never,
@@ -26,7 +57,7 @@ const CUTS: &[Cut] = &[
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let table = state.table(ViewId::Audit);
-    let records = audit_records(state);
+    let records = state.audit.records();
     let path = state
         .audit
         .path

@@ -1,17 +1,17 @@
 //! The frame around every view: header (who, where, each source's health), view tabs, and the
 //! footer (typed input, a notice, or key hints generated from the keymap).
 
-use chrono::{DateTime, Utc};
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::freshness::kube_health;
 use super::style::Ui;
+use super::view::ViewSpec;
+use super::views;
 use crate::app::action::{Action, Mode};
-use crate::app::event::SourceHealth;
-use crate::app::state::{AppState, Input, ViewId};
-use crate::model::age::human_age;
+use crate::app::state::{AppState, Input};
 
 pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let c = &state.connection;
@@ -74,112 +74,31 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     );
 }
 
-/// What the header says when the API server rejects the credentials, with the fix (the console
-/// re-reads the kubeconfig itself, so new credentials are picked up without a restart). Short
-/// enough to stand whole in an 80-column header.
-pub const UNAUTHORIZED: &str = "unauthorized (401): credentials rejected, log in again";
-
-/// One word for all Kubernetes watch streams together, worst first.
-pub fn kube_health(state: &AppState) -> (String, &'static str) {
-    if let Some(error) = &state.unreachable {
-        return (format!("unreachable: {error}"), "critical");
-    }
-    source_health(state, None, state.now)
-}
-
-/// A panel's freshness: where its data comes from and the state of that stream.
-pub fn watch_freshness(state: &AppState, kind: Option<&str>) -> (String, &'static str) {
-    let (text, role) = source_health(state, kind, state.now);
-    (format!("k8s watch: {text}"), role)
-}
-
-/// The health of the watch streams of `kind` (None: all kinds): what the panel's title says.
-pub fn source_health(
-    state: &AppState,
-    kind: Option<&str>,
-    now: DateTime<Utc>,
-) -> (String, &'static str) {
-    let streams: Vec<_> = state
-        .health
-        .iter()
-        .filter(|(id, _)| kind.is_none_or(|k| id.kind == k))
-        .filter(|(id, _)| {
-            id.namespace
-                .as_deref()
-                .is_none_or(|n| state.shown_namespace(n))
-        })
-        .collect();
-    if streams.is_empty() {
-        return ("connecting".into(), "stale");
-    }
-    // Rejected credentials first: waiting cannot fix them, the person must.
-    if streams
-        .iter()
-        .any(|(_, h)| matches!(h, SourceHealth::Unauthorized { .. }))
-    {
-        return (UNAUTHORIZED.into(), "critical");
-    }
-    let reconnecting = streams
-        .iter()
-        .filter_map(|(_, h)| match h {
-            SourceHealth::Reconnecting { since, .. } => Some(*since),
-            _ => None,
-        })
-        .min();
-    if let Some(since) = reconnecting {
-        return (
-            format!(
-                "reconnecting since {} ({} ago)",
-                since.format("%H:%M:%S"),
-                human_age(since, now)
-            ),
-            "stale",
-        );
-    }
-    let mut forbidden: Vec<&str> = streams
-        .iter()
-        .filter(|(_, h)| matches!(h, SourceHealth::Forbidden { .. }))
-        .map(|(id, _)| id.namespace.as_deref().unwrap_or("cluster"))
-        .collect();
-    forbidden.dedup();
-    if streams
-        .iter()
-        .any(|(_, h)| matches!(h, SourceHealth::Connecting))
-    {
-        return ("connecting".into(), "stale");
-    }
-    if !forbidden.is_empty() {
-        return (
-            format!("live, forbidden: {}", forbidden.join(",")),
-            "warning",
-        );
-    }
-    ("live".into(), "ok")
-}
-
 pub fn tabs(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let label = |view: ViewId, short: bool| {
-        let keys = ui.keymap.effective_keys(Mode::Global, view_action(view));
+    let label = |view: &ViewSpec, short: bool| {
+        let keys = ui
+            .keymap
+            .effective_keys(Mode::Global, Action::View(view.id));
         // Short titles on a narrow terminal; the current view always keeps its full title.
-        let title = if short && view != state.view {
-            view.short_title()
+        let title = if short && view.id != state.view {
+            view.short_title
         } else {
-            view.title()
+            view.title
         };
         match keys.first() {
             Some(k) => format!("{k}:{title}"),
             None => title.to_string(),
         }
     };
-    let full: usize = ViewId::ALL
+    let full: usize = views::ALL
         .iter()
-        .map(|v| label(*v, false).chars().count() + 2)
+        .map(|v| label(v, false).chars().count() + 2)
         .sum();
     let short = full + 1 > area.width as usize;
     let mut spans = vec![Span::raw(" ")];
-    for view in ViewId::ALL {
+    for view in views::ALL {
         let label = label(view, short);
-        let role = if view == state.view {
+        let role = if view.id == state.view {
             "accent"
         } else {
             "muted"
@@ -193,83 +112,10 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-pub fn view_action(view: ViewId) -> Action {
-    match view {
-        ViewId::Overview => Action::Overview,
-        ViewId::Slo => Action::Slo,
-        ViewId::Rollouts => Action::Rollouts,
-        ViewId::Pods => Action::Pods,
-        ViewId::Nodes => Action::Nodes,
-        ViewId::Events => Action::Events,
-        ViewId::Alerts => Action::Alerts,
-        ViewId::Silences => Action::Silences,
-        ViewId::Audit => Action::Audit,
-    }
-}
-
 /// The actions worth a hint in each mode, most useful first; keys come from the keymap.
 pub fn hint_actions(mode: Mode) -> &'static [Action] {
     match mode {
-        Mode::Overview => &[
-            Action::Help,
-            Action::Quit,
-            Action::Command,
-            Action::NextView,
-        ],
-        Mode::Rollouts | Mode::Pods => &[
-            Action::Help,
-            Action::Quit,
-            Action::Filter,
-            Action::Details,
-            Action::Logs,
-            Action::Yaml,
-            Action::Sort,
-            Action::Command,
-        ],
-        Mode::Slo => &[
-            Action::Help,
-            Action::Quit,
-            Action::Details,
-            Action::Command,
-            Action::NextView,
-        ],
-        Mode::Alerts => &[
-            Action::Help,
-            Action::Quit,
-            Action::Filter,
-            Action::Details,
-            Action::Silence,
-            Action::Command,
-        ],
-        Mode::Silences => &[
-            Action::Help,
-            Action::Quit,
-            Action::Details,
-            Action::Expire,
-            Action::Command,
-        ],
-        Mode::Audit => &[
-            Action::Help,
-            Action::Quit,
-            Action::Command,
-            Action::NextView,
-        ],
-        Mode::Nodes => &[
-            Action::Help,
-            Action::Quit,
-            Action::Filter,
-            Action::Details,
-            Action::Yaml,
-            Action::Sort,
-        ],
-        Mode::Events => &[
-            Action::Help,
-            Action::Quit,
-            Action::Filter,
-            Action::WarningsOnly,
-            Action::Yaml,
-            Action::Sort,
-        ],
+        Mode::View(view) => views::spec(view).hints,
         Mode::Logs => &[
             Action::Back,
             Action::Quit,

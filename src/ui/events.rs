@@ -4,13 +4,43 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 
-use super::chrome::watch_freshness;
 use super::fit::Cut;
+use super::freshness::watch_freshness;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use crate::app::rows::EVENT_COLUMNS;
-use crate::app::state::{AppState, ViewId};
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
+use crate::app::state::AppState;
+use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+
+pub const EVENT_COLUMNS: &[&str] = &[
+    "LAST SEEN",
+    "TYPE",
+    "REASON",
+    "OBJECT",
+    "NAMESPACE",
+    "MESSAGE",
+];
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Events,
+    title: "Events",
+    short_title: "Ev",
+    aliases: &["ev", "event"],
+    columns: EVENT_COLUMNS,
+    order: Order::Sortable,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Filter,
+        Action::WarningsOnly,
+        Action::Yaml,
+        Action::Sort,
+    ],
+    render,
+    on_open: None,
+};
 
 const CUTS: &[Cut] = &[
     Cut::Never,

@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod events;
 pub mod field;
 pub mod fit;
+pub mod freshness;
 pub mod nodes;
 pub mod overlays;
 pub mod overview;
@@ -15,13 +16,15 @@ pub mod rollouts;
 pub mod slo;
 pub mod style;
 pub mod table;
+pub mod view;
+pub mod views;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::app::state::{AppState, Overlay, ViewId};
+use crate::app::state::{AppState, Overlay};
 pub use style::Ui;
 
 /// Below this the views cannot be drawn legibly; the screen says so instead.
@@ -65,17 +68,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
 }
 
 fn view(frame: &mut Frame, body: Rect, state: &AppState, ui: &Ui) {
-    match state.view {
-        ViewId::Overview => overview::render(frame, body, state, ui),
-        ViewId::Rollouts => rollouts::render(frame, body, state, ui),
-        ViewId::Pods => pods::render(frame, body, state, ui),
-        ViewId::Nodes => nodes::render(frame, body, state, ui),
-        ViewId::Events => events::render(frame, body, state, ui),
-        ViewId::Slo => slo::render(frame, body, state, ui),
-        ViewId::Alerts => alerts::render_alerts(frame, body, state, ui),
-        ViewId::Silences => alerts::render_silences(frame, body, state, ui),
-        ViewId::Audit => audit::render(frame, body, state, ui),
-    }
+    (views::spec(state.view).render)(frame, body, state, ui);
 }
 
 /// Table rows that fit in the body at this terminal size (for paging).

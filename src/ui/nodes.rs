@@ -5,14 +5,39 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::chrome::watch_freshness;
 use super::fit::Cut;
+use super::freshness::watch_freshness;
 use super::pods::split;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use crate::app::rows::NODE_COLUMNS;
-use crate::app::state::{AppState, ViewId};
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
+use crate::app::state::AppState;
+use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+
+pub const NODE_COLUMNS: &[&str] = &[
+    "NAME", "STATUS", "PRESSURE", "TAINTS", "PODS", "CPU", "MEMORY", "AGE",
+];
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Nodes,
+    title: "Nodes",
+    short_title: "No",
+    aliases: &["no", "node"],
+    columns: NODE_COLUMNS,
+    order: Order::Sortable,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Filter,
+        Action::Details,
+        Action::Yaml,
+        Action::Sort,
+    ],
+    render,
+    on_open: None,
+};
 
 const CUTS: &[Cut] = &[
     Cut::Middle(18),

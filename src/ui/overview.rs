@@ -7,17 +7,37 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::alerts;
-use super::chrome::watch_freshness;
 use super::fit::Cut;
+use super::freshness::watch_freshness;
 use super::slo;
 use super::style::Ui;
 use super::table::{Fit, fitted, panel};
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
 use crate::app::alerts::SEVERITIES;
 use crate::app::event::{SourceHealth, SourceId};
 use crate::app::state::AppState;
 use crate::app::summary::NamespaceSummary;
+use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
 use crate::slo::maths::BurnWindow;
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Overview,
+    title: "Overview",
+    short_title: "Ov",
+    aliases: &["ov", "home"],
+    columns: &[],
+    order: Order::Fixed,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Command,
+        Action::NextView,
+    ],
+    render,
+    on_open: None,
+};
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let namespaces: Vec<&String> = state

@@ -6,14 +6,49 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::chrome::watch_freshness;
 use super::fit::Cut;
+use super::freshness::watch_freshness;
 use super::style::{Ui, pod_status_role};
 use super::table::{TableSpec, draw, panel, position};
-use crate::app::rows::POD_COLUMNS;
-use crate::app::state::{AppState, ViewId};
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
+use crate::app::state::AppState;
+use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
 use crate::model::node_view::EventRow;
+
+pub const POD_COLUMNS: &[&str] = &[
+    "NAMESPACE",
+    "NAME",
+    "READY",
+    "STATUS",
+    "RESTARTS",
+    "PROBES",
+    "QOS",
+    "NODE",
+    "AGE",
+];
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Pods,
+    title: "Pods",
+    short_title: "Po",
+    aliases: &["po", "pod"],
+    columns: POD_COLUMNS,
+    order: Order::Sortable,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Filter,
+        Action::Details,
+        Action::Logs,
+        Action::Yaml,
+        Action::Sort,
+        Action::Command,
+    ],
+    render,
+    on_open: None,
+};
 
 const CUTS: &[Cut] = &[
     Cut::Never,

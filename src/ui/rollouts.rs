@@ -6,16 +6,51 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use super::chrome::watch_freshness;
 use super::fit::Cut;
+use super::freshness::watch_freshness;
 use super::pods::split;
 use super::style::{Ui, gauge};
 use super::table::{TableSpec, draw, panel, position};
-use crate::app::rows::WORKLOAD_COLUMNS;
-use crate::app::state::{AppState, ViewId};
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
+use crate::app::state::AppState;
+use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
 use crate::model::rollout::{Health, RolloutPhase};
 use crate::model::workload::{WorkloadRow, history};
+
+pub const WORKLOAD_COLUMNS: &[&str] = &[
+    "NAMESPACE",
+    "NAME",
+    "KIND",
+    "READY",
+    "UP-TO-DATE",
+    "AVAILABLE",
+    "PROGRESS",
+    "REV",
+    "STATUS",
+];
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Rollouts,
+    title: "Rollouts",
+    short_title: "Ro",
+    aliases: &["ro", "deploy", "deployments", "sts", "statefulsets"],
+    columns: WORKLOAD_COLUMNS,
+    order: Order::Sortable,
+    hints: &[
+        Action::Help,
+        Action::Quit,
+        Action::Filter,
+        Action::Details,
+        Action::Logs,
+        Action::Yaml,
+        Action::Sort,
+        Action::Command,
+    ],
+    render,
+    on_open: None,
+};
 
 const CUTS: &[Cut] = &[
     Cut::Never,

@@ -207,19 +207,19 @@ fn user_files_are_found_by_name_in_the_config_directory_and_override_only_what_t
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(dir.join("mine.toml")).unwrap();
     let keymap = Keymap::with_overlay(Path::new("mine.toml"), &text).unwrap();
-    use ms5_console::app::action::{Action, Mode};
+    use ms5_console::app::action::{Action, Mode, ViewId};
     use ms5_console::config::keys::Key;
     assert_eq!(
-        keymap.lookup(Mode::Pods, Key::plain('x')),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('x')),
         Some(Action::Quit)
     );
     assert_eq!(
-        keymap.lookup(Mode::Pods, Key::plain('q')),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('q')),
         None,
         "quit moved to x"
     );
     assert_eq!(
-        keymap.lookup(Mode::Pods, Key::plain('l')),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('l')),
         Some(Action::Logs),
         "the rest is default"
     );
@@ -229,22 +229,22 @@ fn user_files_are_found_by_name_in_the_config_directory_and_override_only_what_t
 fn vim_keymap_adds_ctrl_paging_and_keeps_the_rest() {
     let (_, text) = keymap::BUILTIN.iter().find(|(n, _)| *n == "vim").unwrap();
     let keymap = Keymap::with_overlay(Path::new("vim.toml"), text).unwrap();
-    use ms5_console::app::action::{Action, Mode};
+    use ms5_console::app::action::{Action, Mode, ViewId};
     use ms5_console::config::keys::Key;
     assert_eq!(
-        keymap.lookup(Mode::Pods, Key::parse("ctrl-d").unwrap()),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::parse("ctrl-d").unwrap()),
         Some(Action::PageDown)
     );
     assert_eq!(
-        keymap.lookup(Mode::Pods, Key::plain('l')),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('l')),
         Some(Action::NextView)
     );
     assert_eq!(
-        keymap.lookup(Mode::Pods, Key::plain('L')),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('L')),
         Some(Action::Logs)
     );
     assert_eq!(
-        keymap.lookup(Mode::Pods, Key::plain('/')),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('/')),
         Some(Action::Filter)
     );
 }
