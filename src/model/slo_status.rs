@@ -44,6 +44,16 @@ impl Missing {
             Missing::Error(e) => e.clone(),
         }
     }
+
+    /// One word for a narrow cell: the kind, without the message.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Missing::NoData => "no data",
+            Missing::NoTraffic => "no traffic",
+            Missing::Invalid(_) => "invalid",
+            Missing::Error(_) => "error",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

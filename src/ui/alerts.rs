@@ -196,7 +196,9 @@ const ALERT_CUTS: &[Cut] = &[
     Cut::Never,
     Cut::Never,
     Cut::Never,
-    Cut::Never,
+    // The state word stays whole (`inhibited…`, `silenced …`); what inhibits or silences it is
+    // in the details.
+    Cut::Detail(10),
     Cut::Middle(10),
 ];
 

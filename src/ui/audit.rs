@@ -48,7 +48,8 @@ const CUTS: &[Cut] = &[
     Cut::Never,
     Cut::Never,
     Cut::Never,
-    Cut::Middle(16),
+    // At 80 columns the time, phase and action stay whole; the target and result give way.
+    Cut::Middle(12),
     Cut::Middle(8),
     Cut::End(20),
     Cut::Never,

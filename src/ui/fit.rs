@@ -99,6 +99,9 @@ pub enum Cut {
     Middle(u16),
     /// Free text (messages, summaries): cut at the end, down to `min` columns, first of all.
     End(u16),
+    /// A state word and its detail (`inhibited by MS5SLOFastBurn`): the detail is cut at the
+    /// end, down to `min` (the word's width), and only when hiding columns was not enough.
+    Detail(u16),
 }
 
 /// Column widths for `natural` content widths (header included) in `room` columns with one
@@ -108,7 +111,9 @@ pub enum Cut {
 pub fn column_widths(natural: &[u16], cuts: &[Cut], room: u16) -> Vec<u16> {
     let mut widths = natural.to_vec();
     shrink(&mut widths, cuts, room, |c| matches!(c, Cut::End(_)));
-    shrink(&mut widths, cuts, room, |c| matches!(c, Cut::Middle(_)));
+    shrink(&mut widths, cuts, room, |c| {
+        matches!(c, Cut::Middle(_) | Cut::Detail(_))
+    });
     widths
 }
 
@@ -137,7 +142,7 @@ pub fn shrink(widths: &mut [u16], cuts: &[Cut], room: u16, which: impl Fn(Cut) -
 pub fn least(natural: u16, cut: Cut) -> u16 {
     match cut {
         Cut::Never => natural,
-        Cut::Middle(min) | Cut::End(min) => natural.min(min),
+        Cut::Middle(min) | Cut::End(min) | Cut::Detail(min) => natural.min(min),
     }
 }
 

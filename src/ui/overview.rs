@@ -59,9 +59,16 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             .areas(slo_area);
     slo_panel(frame, slo_left, state, ui);
     floor_panel(frame, floor_right, state, ui);
-    let [nodes_left, alerts_right] =
-        Layout::horizontal([Constraint::Percentage(36), Constraint::Percentage(64)])
-            .areas(nodes_area);
+    let [nodes_left, alerts_right] = Layout::horizontal([
+        // At 80 columns the alert counts need every column the node names can spare.
+        if area.width < 100 {
+            Constraint::Length(28)
+        } else {
+            Constraint::Percentage(36)
+        },
+        Constraint::Fill(1),
+    ])
+    .areas(nodes_area);
     nodes_panel(frame, nodes_left, state, ui);
     alerts_panel(frame, alerts_right, state, ui);
     warnings_panel(frame, events_area, state, ui);
@@ -191,6 +198,7 @@ fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     // Worst first: a paging SLO, then a ticketing one, then the least budget left.
     let mut worst: Vec<_> = state.rows.slos.iter().collect();
     worst.sort_by_key(|s| s.firing.map_or(2, |u| u as u8));
+    let narrow = area.width < 60;
     let rows = worst.into_iter().take(4).map(|s| {
         let burn = match &s.burn[BurnWindow::H1.index()] {
             Ok(b) => Span::styled(
@@ -203,6 +211,8 @@ fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                     "text"
                 }),
             ),
+            // Narrow: the word for it, whole (the SLO view has the message); wide: the message.
+            Err(m) if narrow => Span::styled(m.word(), ui.style("muted")),
             Err(m) => Span::styled(m.text(), ui.style("muted")),
         };
         vec![
@@ -217,8 +227,13 @@ fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block = block.title_bottom(reason);
     }
     let fit = Fit {
-        // BURN holds numbers (never wider than 8) or why there is none (cut at the end).
-        cuts: &[Cut::Middle(12), Cut::Never, Cut::End(8), Cut::Never],
+        // BURN holds numbers or why there is none: a message may be cut, the word never.
+        cuts: &[
+            Cut::Middle(12),
+            Cut::Never,
+            if narrow { Cut::Never } else { Cut::End(8) },
+            Cut::Never,
+        ],
         hide_order: &[],
         room: area.width.saturating_sub(2),
         selected: None,
@@ -364,24 +379,40 @@ fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         suppressed.push_str(&format!(" {} inhibited", s.inhibited));
     }
     counts.push(Span::styled(suppressed, ui.style("muted")));
+    let room = usize::from(area.width.saturating_sub(2));
+    // Narrow: severities with no alert give way first, so every count shown is whole.
+    if Line::from(counts.clone()).width() > room {
+        counts.retain(|span| !span.content.starts_with("0 "));
+    }
     let newest = match &s.newest_critical {
-        Some(row) => Line::from(vec![
-            Span::styled("newest critical: ", ui.style("muted")),
-            Span::styled(row.alertname.clone(), ui.style("critical")),
-            Span::raw(format!(
-                " {} ",
-                [row.namespace.as_str(), row.service.as_str()]
-                    .iter()
-                    .filter(|s| !s.is_empty())
-                    .copied()
-                    .collect::<Vec<_>>()
-                    .join("/")
-            )),
-            Span::styled(
-                format!("{} ago", human_age(row.merged.alert.starts_at, state.now)),
-                ui.style("muted"),
-            ),
-        ]),
+        Some(row) => {
+            let age = format!("{} ago", human_age(row.merged.alert.starts_at, state.now));
+            let full_place = [row.namespace.as_str(), row.service.as_str()]
+                .iter()
+                .filter(|s| !s.is_empty())
+                .copied()
+                .collect::<Vec<_>>()
+                .join("/");
+            // What gives way when narrow: the namespace, then the label; the alert's name and
+            // its age stay whole.
+            let line = |label: &'static str, place: &str| {
+                Line::from(vec![
+                    Span::styled(label, ui.style("muted")),
+                    Span::styled(row.alertname.clone(), ui.style("critical")),
+                    Span::raw(format!(" {place} ")),
+                    Span::styled(age.clone(), ui.style("muted")),
+                ])
+            };
+            [
+                line("newest critical: ", &full_place),
+                line("newest critical: ", &row.service),
+                line("critical: ", &row.service),
+                line("", &row.service),
+            ]
+            .into_iter()
+            .find(|l| l.width() <= room)
+            .unwrap_or_else(|| line("", ""))
+        }
         None => Line::from(Span::styled("no critical alert firing", ui.style("ok"))),
     };
     let (fresh, role) = alerts::freshness(state);

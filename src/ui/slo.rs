@@ -12,7 +12,7 @@ use ratatui::widgets::{Axis, Cell, Chart, Dataset, GraphType, Paragraph, Row, Sp
 
 use super::fit::Cut;
 use super::style::{Ui, gauge};
-use super::table::{TableSpec, draw, panel, position};
+use super::table::{Fit, TableSpec, draw, fitted, panel, position};
 use super::view::{Order, ViewSpec};
 use crate::app::action::Action;
 use crate::app::state::AppState;
@@ -440,16 +440,21 @@ fn chart(
         .graph_type(GraphType::Line)
         .style(style)
         .data(points);
-    let empty = points.is_empty();
+    // Narrow: the title's decoration (`(hourly)`, `(objective 99%)`) gives way, then its
+    // middle; "no data" always stays whole.
+    let state = if points.is_empty() { ": no data" } else { "" };
+    let room = usize::from(area.width).saturating_sub(super::fit::width(state));
+    let plain = title.split(" (").next().unwrap_or(title);
+    let title = if super::fit::width(title) <= room {
+        title.to_string()
+    } else {
+        super::fit::cut_middle(plain, room, ui.symbols.ellipsis)
+    };
     let chart = Chart::new(vec![dataset])
-        .block(ratatui::widgets::Block::default().title(Span::styled(
-            if empty {
-                format!("{title}: no data")
-            } else {
-                title.to_string()
-            },
-            ui.style("muted"),
-        )))
+        .block(
+            ratatui::widgets::Block::default()
+                .title(Span::styled(format!("{title}{state}"), ui.style("muted"))),
+        )
         .x_axis(
             Axis::default()
                 .bounds([x0, x1])
@@ -493,7 +498,7 @@ pub fn floor_lines(state: &AppState) -> Vec<LineFigures> {
 
 fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let lines = floor_lines(state);
-    let header = Row::new([
+    let headers = [
         "LINE",
         "OEE",
         "AVAILABILITY",
@@ -501,13 +506,13 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         "QUALITY",
         "DOWNTIME 24H",
         "UNITS/H",
-    ])
-    .style(ui.style("header"));
+    ]
+    .map(String::from);
     let rows = lines.iter().map(|l| {
         let oee_role = oee_role(l.oee);
-        Row::new(vec![
-            Cell::from(l.line.clone()),
-            Cell::from(Line::from(vec![
+        vec![
+            Line::from(l.line.clone()),
+            Line::from(vec![
                 Span::styled(
                     gauge(l.oee.unwrap_or(0.0), 8, ui.symbols),
                     ui.style(oee_role),
@@ -516,23 +521,14 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                     format!(" {}", figure(l.oee, |v| percent(v, 1))),
                     ui.style(oee_role),
                 ),
-            ])),
-            Cell::from(figure(l.availability, |v| percent(v, 1))),
-            Cell::from(figure(l.performance, |v| percent(v, 1))),
-            Cell::from(figure(l.quality, |v| percent(v, 1))),
-            Cell::from(figure(l.downtime_24h_seconds, human_duration_rounded)),
-            Cell::from(figure(l.units_per_hour, |v| format!("{v:.0}"))),
-        ])
+            ]),
+            Line::from(figure(l.availability, |v| percent(v, 1))),
+            Line::from(figure(l.performance, |v| percent(v, 1))),
+            Line::from(figure(l.quality, |v| percent(v, 1))),
+            Line::from(figure(l.downtime_24h_seconds, human_duration_rounded)),
+            Line::from(figure(l.units_per_hour, |v| format!("{v:.0}"))),
+        ]
     });
-    let widths = [
-        Constraint::Length(10),
-        Constraint::Length(16),
-        Constraint::Length(13),
-        Constraint::Length(12),
-        Constraint::Length(8),
-        Constraint::Length(13),
-        Constraint::Min(8),
-    ];
     let mut block = panel(
         "Production floor (OEE = availability x performance x quality)",
         freshness(state),
@@ -559,5 +555,31 @@ fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     if let Some(reason) = failure(state, ui) {
         block = block.title_bottom(reason);
     }
-    frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+    // Wide: the columns as they have always stood. Narrower: widths from the content, so every
+    // figure keeps its `%` and unit; the least telling columns (units per hour, then quality)
+    // are hidden rather than cut.
+    const WIDE: [u16; 7] = [10, 16, 13, 12, 8, 13, 8];
+    let room = area.width.saturating_sub(2);
+    if WIDE.iter().sum::<u16>() + WIDE.len() as u16 - 1 <= room {
+        let widths = WIDE.map(Constraint::Length);
+        let header = Row::new(headers.clone()).style(ui.style("header"));
+        let rows = rows.map(|cells| Row::new(cells.into_iter().map(Cell::from)));
+        frame.render_widget(Table::new(rows, widths).header(header).block(block), area);
+        return;
+    }
+    let fit = Fit {
+        cuts: &[
+            Cut::Middle(6),
+            Cut::Never,
+            Cut::Never,
+            Cut::Never,
+            Cut::Never,
+            Cut::Never,
+            Cut::Never,
+        ],
+        hide_order: &[6, 4],
+        room,
+        selected: None,
+    };
+    frame.render_widget(fitted(&headers, rows.collect(), fit, ui).block(block), area);
 }

@@ -172,7 +172,9 @@ pub fn layout(
             shown.retain(|c| c != hide);
             continue;
         }
-        fit::shrink(&mut widths, &kinds, room, |c| matches!(c, Cut::Middle(_)));
+        fit::shrink(&mut widths, &kinds, room, |c| {
+            matches!(c, Cut::Middle(_) | Cut::Detail(_))
+        });
         // Last resort on a very narrow panel: any column, visibly cut with an ellipsis, rather
         // than the layout engine's silent squeeze.
         let forced: Vec<Cut> = kinds.iter().map(|_| Cut::End(1)).collect();
@@ -202,7 +204,7 @@ fn fit_line<'a>(line: Line<'a>, width: u16, cut: Cut, ellipsis: &str) -> Line<'a
     let room = usize::from(width);
     let text = match cut {
         Cut::Middle(_) => fit::cut_middle(&text, room, ellipsis),
-        Cut::End(_) | Cut::Never => fit::cut_end(&text, room, ellipsis),
+        Cut::End(_) | Cut::Detail(_) | Cut::Never => fit::cut_end(&text, room, ellipsis),
     };
     Line::from(Span::styled(text, style)).style(line.style)
 }

@@ -7,6 +7,7 @@ mod config_files;
 mod e2e;
 mod e2e_access;
 mod fixture;
+mod narrow;
 mod slo_views;
 mod tmux;
 mod views;

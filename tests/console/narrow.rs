@@ -1,0 +1,179 @@
+//! 80x24, what an SSH session usually has: every view (and its details) drawn there is
+//! snapshotted, and on each screen every number keeps its unit or `%` and every state word is
+//! whole. Names and free text may be shortened (with `…`); a cut right after a digit, or a cut
+//! word that is the start of a state, is what a person would misread.
+
+use insta::assert_snapshot;
+use ms5_console::app::event::DataEvent;
+use ms5_console::app::state::{AppState, ViewId};
+use ms5_console::app::update::apply;
+use ms5_console::ops::audit::{AuditRecord, Contents, Phase, SCHEMA};
+use regex::Regex;
+
+use crate::fixture::{screen, state};
+
+/// Words that say what state something is in; a prefix of one followed by `…` is a cut state.
+const STATES: &[&str] = &[
+    "Running",
+    "Pending",
+    "Succeeded",
+    "Failed",
+    "Completed",
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "OOMKilled",
+    "Evicted",
+    "Terminating",
+    "ContainerCreating",
+    "Unschedulable",
+    "NotReady",
+    "Ready",
+    "Healthy",
+    "Progressing",
+    "Degraded",
+    "Complete",
+    "active",
+    "silenced",
+    "inhibited",
+    "suppressed",
+    "unprocessed",
+    "expired",
+    "pending",
+    "succeeded",
+    "failed",
+    "forbidden",
+    "unauthorized",
+    "connecting",
+    "reconnecting",
+    "stale",
+    "live",
+    "error",
+    "invalid",
+    "critical",
+    "warning",
+    "Warning",
+    "Normal",
+    "PAGE",
+    "TICKET",
+    "ticket",
+    "none",
+    "bad_data",
+];
+
+fn audit(s: &mut AppState) {
+    let record = |write: &str, phase: Phase, result: Option<&str>| AuditRecord {
+        schema: SCHEMA,
+        write: write.into(),
+        time: crate::fixture::now() - chrono::Duration::minutes(3),
+        phase,
+        local_user: "jdoe".into(),
+        identity: "kube user oncall context aks-ms5-prod via k8s://ms5-system/alertmanager-0:9093"
+            .into(),
+        target: "alertmanager am-0".into(),
+        action: "create-silence".into(),
+        parameters: serde_json::json!({"comment": "INC-42 failover in progress"}),
+        result: result.map(String::from),
+        duration_ms: result.map(|_| 41),
+    };
+    s.audit.path = Some("/home/jdoe/.local/state/ms5-console/audit.jsonl".into());
+    apply(
+        s,
+        DataEvent::Audit(Ok(Contents {
+            records: vec![
+                record(
+                    "20261127T095700Z-7",
+                    Phase::Succeeded,
+                    Some("5c1e0b7a-3f4e-4c1d"),
+                ),
+                record("20261127T095700Z-7", Phase::Pending, None),
+            ],
+            problems: vec![],
+        })),
+    );
+}
+
+/// Every view, with and without its details, as an on-call engineer opens it.
+fn screens() -> Vec<(String, String, String)> {
+    let mut screens = Vec::new();
+    for view in ViewId::ALL {
+        for details in [false, true] {
+            if details && view == ViewId::Overview {
+                continue;
+            }
+            let mut s = state();
+            s.view = view;
+            s.details = details;
+            if view == ViewId::Audit {
+                audit(&mut s);
+            }
+            ms5_console::app::rows::refresh(&mut s);
+            let name = format!("{}{}", view.name(), if details { "_details" } else { "" });
+            screens.push((name, screen(&s, 80, 24), screen(&s, 200, 60)));
+        }
+    }
+    screens
+}
+
+#[test]
+fn every_view_at_80x24() {
+    for (name, text, _) in screens() {
+        assert_snapshot!(format!("narrow_{name}_80x24"), text);
+    }
+}
+
+#[test]
+fn at_80x24_numbers_keep_their_units_and_states_are_whole() {
+    // A number (with the start of a unit) right before the ellipsis: `68.…`, `30.2…`, `12Mi…`.
+    let cut_number =
+        Regex::new(r"(?:^|[^A-Za-z0-9_-])(\d[\d.,:]*[A-Za-z%/]{0,2}…)").expect("regex");
+    let cut_word = Regex::new(r"([A-Za-z_]+)…").expect("regex");
+    let border_cut = Regex::new(r"([A-Za-z_]{5,})│").expect("regex");
+    // A decimal with nothing after it where a unit belongs (`65.3` that was `65.3%`): ratatui
+    // drops what does not fit a cell without an ellipsis. Versions (`:1.9.1`, `v1.32`) aside.
+    let bare_decimal = Regex::new(r"(?:^|[^\w.:v/-])(\d+\.\d+)(?:[^\w%.]|$)").expect("regex");
+    let mut problems = Vec::new();
+    for (name, text, wide) in screens() {
+        for line in text.lines() {
+            // Bare where the same figure has a unit when there is room: the unit was cut.
+            for c in bare_decimal.captures_iter(line) {
+                let figure = regex::escape(&c[1]);
+                let with_unit =
+                    Regex::new(&format!(r"(?:^|[^\w.]){figure}[%a-zA-Z]")).expect("regex");
+                // A chart's axis labels carry their unit in the chart's title.
+                let axis =
+                    line.contains(&format!("│{} ", &c[1])) || line.contains(&format!("{}│", &c[1]));
+                if with_unit.is_match(&wide) && !axis {
+                    problems.push(format!("{name}: `{}` without its unit in: {line}", &c[1]));
+                }
+            }
+            if let Some(c) = cut_number.captures(line) {
+                problems.push(format!("{name}: number cut `{}` in: {line}", &c[1]));
+            }
+            // Cut silently at a panel's border: `inhibite│`.
+            for c in border_cut.captures_iter(line) {
+                let word = &c[1];
+                if let Some(state) = STATES.iter().find(|s| {
+                    s.len() > word.len() && s.ends_with(&word[word.len()..]) && s.starts_with(word)
+                }) {
+                    problems.push(format!("{name}: `{state}` cut to `{word}` in: {line}"));
+                }
+            }
+            for c in cut_word.captures_iter(line) {
+                let word = &c[1];
+                // The start of a state word, cut: `Runn…`, `inhibite…`, `bad_dat…`.
+                if let Some(state) = STATES
+                    .iter()
+                    .find(|s| s.len() > word.len() && s.starts_with(word) && word.len() >= 4)
+                {
+                    // `backe…ability` is a name cut in the middle; a state is cut at its end.
+                    let after = &line[c.get(0).map_or(0, |m| m.end())..];
+                    if after.starts_with(' ') || after.starts_with('│') || after.is_empty() {
+                        problems.push(format!("{name}: `{state}` cut to `{word}…` in: {line}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
