@@ -141,9 +141,7 @@ impl AlertmanagerEndpoint {
                 kube,
                 path,
                 timeout,
-            } => send_proxied(kube, method, path, api, params, json, *timeout)
-                .await
-                .map_err(ApiError::transport)?,
+            } => send_proxied(kube, method, path, api, params, json, *timeout).await?,
         };
         if !(200..300).contains(&status) {
             // Alertmanager's reasons are JSON strings; the API server's are Status objects.

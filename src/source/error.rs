@@ -78,8 +78,8 @@ impl ApiError {
 
     /// kube's error: the API server's Status code and message when it answered.
     pub fn kube(error: &kube::Error) -> ApiError {
-        let message = super::kube::error_words(error);
-        match super::kube::status_code(error) {
+        let message = error_words(error);
+        match status_code(error) {
             Some(code) => ApiError {
                 kind: ErrorKind::of_status(code),
                 status: Some(code),
@@ -97,6 +97,46 @@ impl fmt::Display for ApiError {
 }
 
 impl std::error::Error for ApiError {}
+
+/// The HTTP status the API server answered with, if the error is its answer.
+pub fn status_code(error: &kube::Error) -> Option<u16> {
+    match error {
+        kube::Error::Api(status) => Some(status.code),
+        _ => None,
+    }
+}
+
+/// An error in the words a person needs: the API server's own message when it sent one (never
+/// a debug dump of its Status object), else the first line of the client's error.
+pub fn error_words(error: &kube::Error) -> String {
+    match error {
+        kube::Error::Api(status) => status_words(status),
+        other => first_line(&other.to_string(), "request failed"),
+    }
+}
+
+pub fn status_words(status: &kube::core::Status) -> String {
+    let message = first_line(&status.message, "");
+    match (message.is_empty(), status.reason.is_empty()) {
+        (false, _) => message,
+        (true, false) => format!("HTTP {}: {}", status.code, status.reason),
+        (true, true) => format!("HTTP {}", status.code),
+    }
+}
+
+fn first_line(text: &str, otherwise: &str) -> String {
+    text.lines()
+        .next()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .unwrap_or(otherwise)
+        .to_string()
+}
+
+/// A watcher failure that is not the API server's answer, in one line.
+pub fn watch_words(error: &kube::runtime::watcher::Error) -> String {
+    first_line(&error.to_string(), "watch failed")
+}
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 
+use super::error::ApiError;
 use crate::app::event::{DataEvent, ObjectKind, YamlRequest};
 
 pub async fn yaml(client: Client, request: YamlRequest, tx: Sender<DataEvent>) {
@@ -24,16 +25,16 @@ pub async fn yaml(client: Client, request: YamlRequest, tx: Sender<DataEvent>) {
     let _ = tx
         .send(DataEvent::Yaml {
             request: request.request,
-            text,
+            text: text.map_err(|e| e.to_string()),
         })
         .await;
 }
 
-async fn get<K>(api: Api<K>, name: &str) -> Result<String, String>
+async fn get<K>(api: Api<K>, name: &str) -> Result<String, ApiError>
 where
     K: Resource + Clone + DeserializeOwned + Serialize + std::fmt::Debug,
 {
-    let mut object = api.get(name).await.map_err(|e| e.to_string())?;
+    let mut object = api.get(name).await.map_err(|e| ApiError::kube(&e))?;
     object.meta_mut().managed_fields = None;
-    serde_yaml::to_string(&object).map_err(|e| e.to_string())
+    serde_yaml::to_string(&object).map_err(|e| ApiError::decode(e.to_string()))
 }

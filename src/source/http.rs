@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use http_body_util::BodyExt;
 
+use super::error::ApiError;
 use crate::config::endpoint::HttpOptions;
 
 /// A Kubernetes client for the service proxy: kube's default client retries 503 and 429 with
@@ -45,7 +46,7 @@ pub async fn get_proxied(
     api: &str,
     params: &[(&str, String)],
     timeout: Duration,
-) -> Result<(u16, bytes::Bytes), String> {
+) -> Result<(u16, bytes::Bytes), ApiError> {
     send_proxied(kube, http::Method::GET, path, api, params, None, timeout).await
 }
 
@@ -58,7 +59,7 @@ pub async fn send_proxied(
     params: &[(&str, String)],
     body: Option<Vec<u8>>,
     timeout: Duration,
-) -> Result<(u16, bytes::Bytes), String> {
+) -> Result<(u16, bytes::Bytes), ApiError> {
     let query: String = form_urlencoded::Serializer::new(String::new())
         .extend_pairs(params.iter().map(|(k, v)| (*k, v.as_str())))
         .finish();
@@ -73,17 +74,17 @@ pub async fn send_proxied(
     }
     let request = request
         .body(body.map_or_else(kube::client::Body::empty, kube::client::Body::from))
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| ApiError::decode(e.to_string()))?;
     let response = tokio::time::timeout(timeout, kube.send(request))
         .await
-        .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
-        .map_err(|e| e.to_string())?;
+        .map_err(|_| ApiError::transport(format!("no answer within {} s", timeout.as_secs())))?
+        .map_err(|e| ApiError::kube(&e))?;
     let status = response.status().as_u16();
     let body = response
         .into_body()
         .collect()
         .await
-        .map_err(|e| format!("reading the answer: {e}"))?
+        .map_err(|e| ApiError::transport(format!("reading the answer: {e}")))?
         .to_bytes();
     Ok((status, body))
 }

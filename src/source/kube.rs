@@ -18,6 +18,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 use tokio::task::JoinSet;
 
+use super::error::{ApiError, ErrorKind, status_words, watch_words};
 use super::slim::Slim;
 use crate::app::event::{Change, DataEvent, KubeChange, SourceHealth, SourceId};
 use crate::model::pod_view::PodRow;
@@ -112,7 +113,7 @@ async fn watch<K, T>(
         let failure = loop {
             let Some(item) = stream.next().await else {
                 break Failure {
-                    code: None,
+                    kind: ErrorKind::Transport,
                     words: "watch stream ended".into(),
                 };
             };
@@ -153,12 +154,12 @@ async fn watch<K, T>(
         let since = *failing_since.get_or_insert_with(Utc::now);
         let error = failure.words.clone();
         // Classified by the API server's status code, never by searching the text.
-        let state = match failure.code {
-            Some(401) => SourceHealth::Unauthorized {
+        let state = match failure.kind {
+            ErrorKind::Unauthorized => SourceHealth::Unauthorized {
                 since,
                 message: error.clone(),
             },
-            Some(403) => SourceHealth::Forbidden {
+            ErrorKind::Forbidden => SourceHealth::Forbidden {
                 message: error.clone(),
             },
             _ => SourceHealth::Reconnecting {
@@ -173,9 +174,9 @@ async fn watch<K, T>(
         // RBAC can change, so forbidden streams are retried too, just rarely. Rejected
         // credentials are replaced by the console (it re-reads the kubeconfig and restarts the
         // watches), so retrying them here only adds load.
-        let delay = match failure.code {
-            Some(403) => Duration::from_secs(60),
-            Some(401) => MAX_DELAY,
+        let delay = match failure.kind {
+            ErrorKind::Forbidden => Duration::from_secs(60),
+            ErrorKind::Unauthorized => MAX_DELAY,
             _ => backoff.next().unwrap_or(MAX_DELAY),
         };
         tokio::time::sleep(delay).await;
@@ -195,7 +196,7 @@ fn new_backoff() -> impl Iterator<Item = Duration> {
 
 /// Why a watch stopped: the API server's status code when it answered with one, and words.
 struct Failure {
-    code: Option<u16>,
+    kind: ErrorKind,
     words: String,
 }
 
@@ -204,60 +205,29 @@ impl Failure {
         match error {
             watcher::Error::InitialListFailed(e)
             | watcher::Error::WatchStartFailed(e)
-            | watcher::Error::WatchFailed(e) => Failure {
-                code: status_code(e),
-                words: error_words(e),
-            },
+            | watcher::Error::WatchFailed(e) => {
+                let error = ApiError::kube(e);
+                Failure {
+                    kind: error.kind,
+                    words: error.message,
+                }
+            }
             watcher::Error::WatchError(status) => Failure {
-                code: Some(status.code),
+                kind: ErrorKind::of_status(status.code),
                 words: status_words(status),
             },
             other => Failure {
-                code: None,
-                words: first_line(&other.to_string(), "watch failed"),
+                kind: ErrorKind::Transport,
+                words: watch_words(other),
             },
         }
     }
 }
 
-/// The HTTP status the API server answered with, if the error is its answer.
-pub fn status_code(error: &kube::Error) -> Option<u16> {
-    match error {
-        kube::Error::Api(status) => Some(status.code),
-        _ => None,
-    }
-}
-
-/// An error in the words a person needs: the API server's own message when it sent one (never
-/// a debug dump of its Status object), else the first line of the client's error.
-pub fn error_words(error: &kube::Error) -> String {
-    match error {
-        kube::Error::Api(status) => status_words(status),
-        other => first_line(&other.to_string(), "request failed"),
-    }
-}
-
-fn status_words(status: &kube::core::Status) -> String {
-    let message = first_line(&status.message, "");
-    match (message.is_empty(), status.reason.is_empty()) {
-        (false, _) => message,
-        (true, false) => format!("HTTP {}: {}", status.code, status.reason),
-        (true, true) => format!("HTTP {}", status.code),
-    }
-}
-
-fn first_line(text: &str, otherwise: &str) -> String {
-    text.lines()
-        .next()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .unwrap_or(otherwise)
-        .to_string()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::error::{error_words, status_code};
 
     fn api(code: u16, reason: &str, message: &str) -> kube::Error {
         let status: kube::core::Status = serde_json::from_value(serde_json::json!({
@@ -294,13 +264,13 @@ mod tests {
             "Forbidden",
             "pods is forbidden: User \"restricted\" cannot list resource \"pods\"",
         )));
-        assert_eq!(forbidden.code, Some(403));
+        assert_eq!(forbidden.kind, ErrorKind::Forbidden);
         // A 500 whose message mentions 403 is not a refusal.
         let busy = Failure::of(&watcher::Error::WatchFailed(api(
             500,
             "InternalError",
             "upstream answered 403 once",
         )));
-        assert_eq!(busy.code, Some(500));
+        assert_eq!(busy.kind, ErrorKind::Status);
     }
 }

@@ -24,7 +24,7 @@ pub async fn stream(client: Client, request: LogRequest, tx: Sender<DataEvent>) 
     let reader = match api.log_stream(&request.pod, &params).await {
         Ok(r) => r,
         Err(e) => {
-            let reason = format!("no log: {}", super::kube::error_words(&e));
+            let reason = format!("no log: {}", super::error::error_words(&e));
             let _ = tx
                 .send(DataEvent::Logs(LogEvent::Ended { session, reason }))
                 .await;

@@ -12,6 +12,7 @@ use futures::StreamExt;
 use prometheus_http_query::response::Data;
 use tokio::sync::mpsc;
 
+use super::error::{ApiError, ErrorKind};
 pub use super::http::proxy_client;
 use super::http::{self, first_line, http_client};
 use crate::app::event::{DataEvent, Observation, PromEvent};
@@ -80,7 +81,7 @@ impl Endpoint {
         }
     }
 
-    pub async fn instant(&self, query: &str, at: Option<DateTime<Utc>>) -> Result<Data, String> {
+    pub async fn instant(&self, query: &str, at: Option<DateTime<Utc>>) -> Result<Data, ApiError> {
         match self {
             Endpoint::Direct { client, .. } => {
                 let mut q = client.query(query);
@@ -105,7 +106,7 @@ impl Endpoint {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         step: Duration,
-    ) -> Result<Data, String> {
+    ) -> Result<Data, ApiError> {
         match self {
             Endpoint::Direct { client, .. } => client
                 .query_range(
@@ -130,7 +131,7 @@ impl Endpoint {
         }
     }
 
-    async fn proxied(&self, api: &str, params: &[(&str, String)]) -> Result<Data, String> {
+    async fn proxied(&self, api: &str, params: &[(&str, String)]) -> Result<Data, ApiError> {
         let Endpoint::Proxy {
             kube,
             path,
@@ -138,7 +139,7 @@ impl Endpoint {
             ..
         } = self
         else {
-            return Err("not a proxied endpoint".into());
+            return Err(ApiError::decode("not a proxied endpoint".into()));
         };
         let (status, body) = http::get_proxied(kube, path, api, params, *timeout).await?;
         parse_envelope(status, &body)
@@ -148,35 +149,43 @@ impl Endpoint {
 /// Prometheus' JSON envelope, for answers that came through the service proxy. The API
 /// server's own refusals (503 without endpoints, 403) are Kubernetes Status objects instead;
 /// their `message` is what the person needs to read.
-pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Data, String> {
+pub fn parse_envelope(status: u16, body: &[u8]) -> Result<Data, ApiError> {
     let value: serde_json::Value = match serde_json::from_slice(body) {
         Ok(v) => v,
         Err(e) => {
             let text = String::from_utf8_lossy(body);
             return Err(if status >= 400 {
-                format!("HTTP {status}: {}", first_line(&text))
+                ApiError::answer(status, &first_line(&text))
             } else {
-                format!("malformed answer ({e}): {}", first_line(&text))
+                ApiError::decode(format!("malformed answer ({e}): {}", first_line(&text)))
             });
         }
     };
     if value["status"] == "success" {
         return serde_json::from_value::<Data>(value["data"].clone())
-            .map_err(|e| format!("malformed answer: {e}"));
+            .map_err(|e| ApiError::decode(format!("malformed answer: {e}")));
     }
     let text = |key: &str| value[key].as_str().map(str::to_string);
     Err(match (text("errorType"), text("error"), text("message")) {
-        (Some(kind), Some(error), _) => format!("{kind}: {error}"),
-        (_, _, Some(message)) => format!("HTTP {status}: {message}"),
-        _ => format!("HTTP {status}: no data in the answer"),
+        // Prometheus' own refusal (`bad_data: ...`), in its words, with the status it came with.
+        (Some(kind), Some(error), _) => ApiError {
+            message: format!("{kind}: {error}"),
+            ..ApiError::answer(status, "")
+        },
+        (_, _, Some(message)) => ApiError::answer(status, &message),
+        _ => ApiError::answer(status, "no data in the answer"),
     })
 }
 
-fn describe(e: prometheus_http_query::Error) -> String {
+fn describe(e: prometheus_http_query::Error) -> ApiError {
     match e {
         // Prometheus answered: its own words.
-        prometheus_http_query::Error::Prometheus(p) => p.to_string(),
-        other => super::http::transport_words(&other),
+        prometheus_http_query::Error::Prometheus(p) => ApiError {
+            kind: ErrorKind::Invalid,
+            status: None,
+            message: p.to_string(),
+        },
+        other => ApiError::transport(super::http::transport_words(&other)),
     }
 }
 
@@ -220,7 +229,7 @@ pub async fn observe(
             futures::stream::iter(texts)
                 .map(|q| {
                     let endpoint = endpoint.clone();
-                    async move { endpoint.instant(&q, None).await }
+                    async move { endpoint.instant(&q, None).await.map_err(|e| e.to_string()) }
                 })
                 .buffered(CONCURRENCY)
                 .collect::<Vec<Result<Data, String>>>()
@@ -396,6 +405,11 @@ pub async fn history(
         Duration::from_secs(300),
     );
     let (good, total, burn) = futures::join!(good, total, burn);
+    let (good, total, burn) = (
+        good.map_err(|e| e.to_string()),
+        total.map_err(|e| e.to_string()),
+        burn.map_err(|e| e.to_string()),
+    );
     let result = (|| {
         Ok(SloHistory {
             good_hourly: points(good)?,

@@ -126,6 +126,9 @@ async fn k8s_service_proxy_reaches_the_sims_prometheus_with_kubeconfig_credentia
         .instant("vector(1)", None)
         .await
         .expect_err("no endpoints");
+    // The API server's refusal, typed by its status code.
+    assert_eq!(error.status, Some(503));
+    let error = error.to_string();
     assert!(
         error.contains("503") && error.contains("no endpoints available"),
         "{error}"
