@@ -468,3 +468,45 @@ fn a_failing_alertmanager_keeps_its_last_answer_marked_stale_and_the_others_coun
     assert!(text.contains("am-1: malformed answer"), "{text}");
     assert_eq!(buffer[find(&buffer, "am-1(stale)")].fg, Color::Magenta);
 }
+
+#[test]
+fn form_fields_edit_at_the_cursor_and_a_paste_is_text_not_keys() {
+    let mut s = on_view(ViewId::Alerts);
+    key(&mut s, KeyCode::Char('s'));
+    // A paste with a line break and characters that are keys elsewhere (`q` quits, `y`
+    // confirms): all of it is text in the focused field, nothing acts.
+    ms5_console::app::update::handle_paste(&mut s, "INC-42 q\ny");
+    assert!(!s.quit);
+    let comment = |s: &AppState| match &s.overlay {
+        Some(Overlay::Dialog(Dialog::SilenceForm(form))) => form.fields[2].to_string(),
+        other => panic!("the form: {other:?}"),
+    };
+    assert_eq!(comment(&s), "INC-42 q y");
+    // Editing in the middle: home, a word inserted, ctrl-w at the end removes the last word.
+    key(&mut s, KeyCode::Home);
+    type_text(&mut s, "re ");
+    handle_key(
+        &mut s,
+        &Keymap::default_keymap(),
+        KeyEvent::new(KeyCode::End, KeyModifiers::NONE),
+    );
+    handle_key(
+        &mut s,
+        &Keymap::default_keymap(),
+        KeyEvent::new(KeyCode::Char('w'), KeyModifiers::CONTROL),
+    );
+    assert_eq!(comment(&s), "re INC-42 q ");
+    // The same field editing in the `:` line: ctrl-u clears it, esc closes it.
+    s.overlay = None;
+    key(&mut s, KeyCode::Char(':'));
+    type_text(&mut s, "podz");
+    key(&mut s, KeyCode::Left);
+    key(&mut s, KeyCode::Backspace);
+    assert!(
+        screen(&s, 120, 30).contains(":poz"),
+        "{}",
+        screen(&s, 120, 30)
+    );
+    key(&mut s, KeyCode::Enter);
+    assert!(screen(&s, 120, 30).contains("unknown command `poz`"));
+}
