@@ -13,7 +13,7 @@ use crate::app::event::{Connection, DataEvent, Effect};
 use crate::app::state::AppState;
 use crate::config::Settings;
 use crate::ops::audit::AuditLog;
-use crate::ops::jobs::{JobEvent, JobRunner};
+use crate::ops::jobs::{JobEvent, JobRunner, JobSpec};
 use crate::source::connect::Target;
 use crate::source::{fetch, kube as kube_source, logs, prometheus as prom_source};
 use crate::sources::{Sources, reconnect, switch_context};
@@ -133,6 +133,14 @@ impl<'a> EffectRunner<'a> {
                     let _ = tx.send(read_audit(audit.as_ref()).await).await;
                 });
             }
+            Effect::StartJob { job, spec } => match spec {
+                JobSpec::Check(plan) => {
+                    let executor = self.sources.executor.clone();
+                    self.jobs.start(job, move |progress| async move {
+                        crate::ops::check::run(&executor, &plan, &progress).await
+                    });
+                }
+            },
             Effect::CancelJob(job) => {
                 self.jobs.cancel(job);
             }

@@ -318,6 +318,50 @@ async fn a_server_dry_run_patch_against_the_sim_is_audited_and_changes_nothing()
     }
     let contents = audit::read(&log).expect("read");
     assert_eq!(contents.records[0].phase, Phase::Failed);
+
+    // The checking stage, run headless by the job runner as the console runs it: a dry run of
+    // the real plan (`dry_run: false`), reported as it goes, and nothing audited or changed.
+    let (tx, mut rx) = mpsc::channel(16);
+    let mut runner = JobRunner::new(tx);
+    let lines_before = audit::read(&log).expect("read").records.len();
+    for (job, name) in [(1, "backend-config"), (2, "no-such-config")] {
+        let mut target = object(&context, &sim.kubernetes_url);
+        target.name = name.into();
+        let plan = patch_plan("w-check", target, false);
+        let executor = executor.clone();
+        runner.start(JobId(job), move |progress| async move {
+            ms5_console::ops::check::run(&executor, &plan, &progress).await
+        });
+    }
+    let mut finished = std::collections::BTreeMap::new();
+    let mut reports = Vec::new();
+    while finished.len() < 2 {
+        match rx.recv().await.expect("events") {
+            JobEvent::Progress { job, text } => reports.push((job, text)),
+            JobEvent::Finished { job, outcome } => {
+                finished.insert(job, outcome);
+            }
+        }
+    }
+    assert!(reports.contains(&(JobId(1), "server dry run: sending".to_string())));
+    match &finished[&JobId(1)] {
+        JobOutcome::Succeeded(text) => assert!(text.contains("server dry run"), "{text}"),
+        other => panic!("the real object passes its dry run: {other:?}"),
+    }
+    match &finished[&JobId(2)] {
+        JobOutcome::Failed(text) => {
+            assert!(text.starts_with("server dry run refused it: "), "{text}");
+            assert!(text.contains("not found"), "{text}");
+        }
+        other => panic!("a missing object is refused: {other:?}"),
+    }
+    assert_eq!(
+        audit::read(&log).expect("read").records.len(),
+        lines_before,
+        "checks change nothing and are not audited"
+    );
+    let after = reader.get("backend-config").await.expect("the ConfigMap");
+    assert_eq!(after.data, before.data);
 }
 
 #[tokio::test]

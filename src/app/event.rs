@@ -208,6 +208,11 @@ pub enum Effect {
     },
     /// Carry out a confirmed write (audited before and after).
     Write(Box<crate::ops::plan::WritePlan>),
+    /// Start a long job; its progress and end come back as `DataEvent::Job`.
+    StartJob {
+        job: crate::ops::jobs::JobId,
+        spec: crate::ops::jobs::JobSpec,
+    },
     /// Stop a long job (it reports `Cancelled`).
     CancelJob(crate::ops::jobs::JobId),
     /// Read the audit log for `:audit`.

@@ -188,10 +188,11 @@ fn back(state: &mut AppState) -> Vec<Effect> {
         return Vec::new();
     }
     if let Some(overlay) = state.overlay.take() {
-        return if matches!(overlay, Overlay::Logs(_)) {
-            vec![Effect::CloseLogs]
-        } else {
-            Vec::new()
+        return match overlay {
+            Overlay::Logs(_) => vec![Effect::CloseLogs],
+            // Closing the checks stops them: nothing is sent, nothing is left running.
+            Overlay::Dialog(Dialog::Checking { job, .. }) => vec![Effect::CancelJob(job)],
+            _ => Vec::new(),
         };
     }
     if state.details {
@@ -533,11 +534,18 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
 fn apply_job(state: &mut AppState, event: JobEvent) {
     match event {
         JobEvent::Progress { job, text } => {
-            if let Some(Overlay::Dialog(Dialog::Following {
-                job: shown,
-                progress,
-                ..
-            })) = &mut state.overlay
+            if let Some(Overlay::Dialog(
+                Dialog::Following {
+                    job: shown,
+                    progress,
+                    ..
+                }
+                | Dialog::Checking {
+                    job: shown,
+                    findings: progress,
+                    ..
+                },
+            )) = &mut state.overlay
                 && *shown == job
             {
                 progress.push(text.clone());
@@ -545,6 +553,7 @@ fn apply_job(state: &mut AppState, event: JobEvent) {
             state.jobs.progress.entry(job).or_default().push(text);
         }
         JobEvent::Finished { job, outcome } => {
+            writes::checked(state, job, &outcome);
             state.jobs.finished.insert(job, outcome);
         }
     }

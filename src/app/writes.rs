@@ -6,6 +6,7 @@ use crossterm::event::KeyEvent;
 
 use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
+use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
 use crate::ops::plan::{Target, WriteAction, WritePlan};
 use crate::ops::silence::{FormKey, SILENCE_FIELDS, SilenceForm};
 use crate::ops::stage::Dialog;
@@ -29,6 +30,45 @@ pub fn edit_form(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
         }
     }
     Vec::new()
+}
+
+/// A plan on its way to confirmation: its checks run as a job first (a Kubernetes change is
+/// dry-run by the server), and the dialog shows them; the job's end moves it on (`checked`).
+pub fn check(state: &mut AppState, plan: WritePlan) -> Vec<Effect> {
+    let job = JobId(state.ids.fresh());
+    state.overlay = Some(Overlay::Dialog(Dialog::Checking {
+        plan: plan.clone(),
+        job,
+        since: state.now,
+        findings: Vec::new(),
+    }));
+    vec![Effect::StartJob {
+        job,
+        spec: JobSpec::Check(Box::new(plan)),
+    }]
+}
+
+/// A job ended: if it was the open dialog's checks, the plan goes on to confirmation, or is
+/// refused with the reason (nothing was sent either way).
+pub fn checked(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
+    let Some(Overlay::Dialog(Dialog::Checking {
+        plan, job: open, ..
+    })) = &state.overlay
+    else {
+        return;
+    };
+    if *open != job {
+        return;
+    }
+    let plan = plan.clone();
+    state.overlay = match outcome {
+        JobOutcome::Succeeded(_) => Some(Overlay::Dialog(Dialog::Confirm(plan))),
+        JobOutcome::Failed(reason) => Some(Overlay::Dialog(Dialog::Refused {
+            plan,
+            reason: reason.clone(),
+        })),
+        JobOutcome::Cancelled => None,
+    };
 }
 
 /// Pasted text, into the form's focused field.

@@ -9,8 +9,17 @@ use std::future::Future;
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinSet;
 
+use super::plan::WritePlan;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct JobId(pub u64);
+
+/// What a job does; the effect runner turns it into the work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobSpec {
+    /// The checking stage of a plan (`super::check`).
+    Check(Box<WritePlan>),
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum JobOutcome {

@@ -10,6 +10,7 @@
 //! progress and cancellation, without needing the console's state.
 
 pub mod audit;
+pub mod check;
 pub mod error;
 pub mod execute;
 pub mod jobs;

@@ -15,6 +15,8 @@ pub enum Dialog {
     /// The plan is being checked before it is shown for confirmation.
     Checking {
         plan: WritePlan,
+        /// The job running the checks (esc cancels it).
+        job: JobId,
         since: DateTime<Utc>,
         /// What each check found so far, in order.
         findings: Vec<String>,

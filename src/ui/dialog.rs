@@ -68,6 +68,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
             plan,
             since,
             findings,
+            ..
         } => {
             let mut lines = plan_lines(plan, ui);
             lines.push(Line::raw(""));
@@ -77,7 +78,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
                     .map(|f| Line::from(Span::styled(f.clone(), ui.style("text")))),
             );
             lines.push(Line::from(Span::styled(
-                format!("checking... ({})", human_age(*since, state.now)),
+                format!(
+                    "checking... ({}) · {} cancel",
+                    human_age(*since, state.now),
+                    keys(ui, Action::Cancel)
+                ),
                 ui.style("stale"),
             )));
             ("Checking: nothing is sent yet", lines, "stale")

@@ -9,5 +9,6 @@ mod e2e_access;
 mod fixture;
 mod narrow;
 mod slo_views;
+mod stages;
 mod tmux;
 mod views;
