@@ -17,7 +17,7 @@ pub struct JobId(pub u64);
 /// What a job does; the effect runner turns it into the work.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobSpec {
-    /// The checking stage of a plan (`super::check`).
+    /// The checking stage of a plan (`check.rs`).
     Check(Box<WritePlan>),
 }
 
