@@ -36,7 +36,12 @@ struct Console {
 
 impl Console {
     fn start(dir: &Path, tag: &str) -> Console {
-        let socket = format!("ms5-bench-{tag}-{}", std::process::id());
+        // A fresh server for every start: criterion counts iterations from 0 again in each
+        // phase, and a new session on the socket of a server still shutting down fails with
+        // "server exited unexpectedly".
+        static STARTS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = STARTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let socket = format!("ms5-bench-{tag}-{}-{n}", std::process::id());
         let d = dir.display();
         let script = format!(
             "echo $$ > {d}/pid; XDG_STATE_HOME={d}/state XDG_CONFIG_HOME={d}/config \
