@@ -7,6 +7,7 @@ use std::sync::Arc;
 use super::alerts;
 use super::cluster::ObjKey;
 use super::state::{AppState, ViewId};
+use super::table::RowKeys;
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::slo_status::{self, SloStatus};
 use crate::model::workload::{WorkloadRow, troubled_workloads};
@@ -33,6 +34,14 @@ fn refresh_overview(state: &mut AppState) {
     );
     summary.built_from = Some(inputs);
     state.rows.overview = summary;
+}
+
+/// After `view`'s rows were rebuilt: the selection follows its object.
+fn reselect(state: &mut AppState, view: ViewId) {
+    let page = state.page;
+    let mut table = std::mem::take(state.table_mut(view));
+    table.reselect(&keys(state, view), page);
+    *state.table_mut(view) = table;
 }
 
 /// Rebuilds the rows of every table view whose inputs changed since they were last built.
@@ -69,69 +78,99 @@ pub fn refresh(state: &mut AppState) {
         if state.rows.built.get(&view) == Some(&inputs) {
             continue;
         }
-        let keys = match view {
+        match view {
             ViewId::Pods => build_pods(state),
             ViewId::Rollouts => build_workloads(state),
             ViewId::Nodes => build_nodes(state),
             ViewId::Events => build_events(state),
-            _ => Vec::new(),
-        };
-        let page = state.page;
-        state.table_mut(view).reselect(&keys, page);
+            _ => {}
+        }
+        reselect(state, view);
         state.rows.built.insert(view, inputs);
     }
 }
 
-/// The keys of a view's rows, in order (for moving the selection).
-pub fn keys(state: &AppState, view: ViewId) -> Vec<ObjKey> {
-    match view {
-        ViewId::Pods => state
-            .rows
-            .pods
-            .iter()
-            .map(|r| (r.namespace.clone(), r.name.clone()))
-            .collect(),
-        ViewId::Rollouts => state
-            .rows
-            .workloads
-            .iter()
-            .map(|r| (r.namespace.clone(), format!("{}/{}", r.kind, r.name)))
-            .collect(),
-        ViewId::Nodes => state
-            .rows
-            .nodes
-            .iter()
-            .map(|r| (String::new(), r.name.clone()))
-            .collect(),
-        ViewId::Events => state
-            .rows
-            .events
-            .iter()
-            .map(|r| (r.namespace.clone(), r.name.clone()))
-            .collect(),
-        ViewId::Slo => state
-            .rows
-            .slos
-            .iter()
-            .map(|s| (String::new(), s.name.clone()))
-            .collect(),
-        ViewId::Alerts => state
-            .rows
-            .alerts
-            .iter()
-            .map(|r| (String::new(), r.merged.alert.fingerprint.clone()))
-            .collect(),
-        ViewId::Silences => state
-            .rows
-            .silences
-            .iter()
-            .map(|r| (String::new(), r.silence().id.clone()))
-            .collect(),
-        ViewId::Audit => audit_records(state)
-            .iter()
-            .map(|r| (r.time.to_rfc3339(), format!("{} {:?}", r.write, r.phase)))
-            .collect(),
-        ViewId::Overview => Vec::new(),
+/// One view's rows as keys, built one at a time (`RowKeys`).
+pub struct ViewKeys<'a> {
+    state: &'a AppState,
+    view: ViewId,
+}
+
+/// The keys of `view`'s rows, in order (for keeping and moving the selection).
+pub fn keys(state: &AppState, view: ViewId) -> ViewKeys<'_> {
+    ViewKeys { state, view }
+}
+
+impl RowKeys for ViewKeys<'_> {
+    fn len(&self) -> usize {
+        let rows = &self.state.rows;
+        match self.view {
+            ViewId::Pods => rows.pods.len(),
+            ViewId::Rollouts => rows.workloads.len(),
+            ViewId::Nodes => rows.nodes.len(),
+            ViewId::Events => rows.events.len(),
+            ViewId::Slo => rows.slos.len(),
+            ViewId::Alerts => rows.alerts.len(),
+            ViewId::Silences => rows.silences.len(),
+            ViewId::Audit => audit_records(self.state).len(),
+            ViewId::Overview => 0,
+        }
+    }
+
+    fn key(&self, i: usize) -> Option<ObjKey> {
+        let rows = &self.state.rows;
+        match self.view {
+            ViewId::Pods => rows
+                .pods
+                .get(i)
+                .map(|r| (r.namespace.clone(), r.name.clone())),
+            ViewId::Rollouts => rows
+                .workloads
+                .get(i)
+                .map(|r| (r.namespace.clone(), format!("{}/{}", r.kind, r.name))),
+            ViewId::Nodes => rows.nodes.get(i).map(|r| (String::new(), r.name.clone())),
+            ViewId::Events => rows
+                .events
+                .get(i)
+                .map(|r| (r.namespace.clone(), r.name.clone())),
+            ViewId::Slo => rows.slos.get(i).map(|s| (String::new(), s.name.clone())),
+            ViewId::Alerts => rows
+                .alerts
+                .get(i)
+                .map(|r| (String::new(), r.merged.alert.fingerprint.clone())),
+            ViewId::Silences => rows
+                .silences
+                .get(i)
+                .map(|r| (String::new(), r.silence().id.clone())),
+            ViewId::Audit => audit_records(self.state)
+                .get(i)
+                .map(|r| (r.time.to_rfc3339(), format!("{} {:?}", r.write, r.phase))),
+            ViewId::Overview => None,
+        }
+    }
+
+    fn is(&self, i: usize, (namespace, name): &ObjKey) -> bool {
+        let rows = &self.state.rows;
+        match self.view {
+            ViewId::Pods => rows
+                .pods
+                .get(i)
+                .is_some_and(|r| &r.namespace == namespace && &r.name == name),
+            ViewId::Events => rows
+                .events
+                .get(i)
+                .is_some_and(|r| &r.namespace == namespace && &r.name == name),
+            ViewId::Rollouts => rows.workloads.get(i).is_some_and(|r| {
+                &r.namespace == namespace
+                    && name
+                        .strip_prefix(r.kind)
+                        .and_then(|rest| rest.strip_prefix('/'))
+                        == Some(r.name.as_str())
+            }),
+            _ => self
+                .key(i)
+                .is_some_and(|k| k.0 == *namespace && k.1 == *name),
+        }
     }
 }
 
@@ -165,10 +204,8 @@ fn refresh_alerts(state: &mut AppState) {
             }
         };
         state.rows.silences = alerts::silence_rows(&merged);
-        let page = state.page;
         for view in [ViewId::Alerts, ViewId::Silences] {
-            let keys = keys(state, view);
-            state.table_mut(view).reselect(&keys, page);
+            reselect(state, view);
         }
         state.rows.built.insert(ViewId::Alerts, inputs);
     }
@@ -179,9 +216,7 @@ fn refresh_alerts(state: &mut AppState) {
         .map_or(0, |(t, _)| t.timestamp_millis());
     let inputs = (audit_version as u64, String::new(), 0, false, false);
     if state.rows.built.get(&ViewId::Audit) != Some(&inputs) {
-        let keys = keys(state, ViewId::Audit);
-        let page = state.page;
-        state.table_mut(ViewId::Audit).reselect(&keys, page);
+        reselect(state, ViewId::Audit);
         state.rows.built.insert(ViewId::Audit, inputs);
     }
 }
@@ -204,13 +239,11 @@ fn refresh_slos(state: &mut AppState) {
         .collect();
     slo_status::sort_by_budget(&mut statuses);
     state.rows.slos = statuses;
-    let keys = keys(state, ViewId::Slo);
-    let page = state.page;
-    state.table_mut(ViewId::Slo).reselect(&keys, page);
+    reselect(state, ViewId::Slo);
     state.rows.built.insert(ViewId::Slo, inputs);
 }
 
-fn build_pods(state: &mut AppState) -> Vec<ObjKey> {
+fn build_pods(state: &mut AppState) {
     let table = state.table(ViewId::Pods);
     let filter = &table.filter;
     let mut rows: Vec<_> = state
@@ -246,10 +279,9 @@ fn build_pods(state: &mut AppState) -> Vec<ObjKey> {
         directed(primary.then(by_name), reverse)
     });
     state.rows.pods = rows;
-    keys(state, ViewId::Pods)
 }
 
-fn build_workloads(state: &mut AppState) -> Vec<ObjKey> {
+fn build_workloads(state: &mut AppState) {
     let table = state.table(ViewId::Rollouts);
     let filter = &table.filter;
     let troubled = troubled_workloads(state.cluster.pods.items.values().map(|p| p.as_ref()));
@@ -293,13 +325,13 @@ fn build_workloads(state: &mut AppState) -> Vec<ObjKey> {
         directed(primary.then(by_name), reverse)
     });
     state.rows.workloads = rows;
-    keys(state, ViewId::Rollouts)
 }
 
-fn build_nodes(state: &mut AppState) -> Vec<ObjKey> {
+fn build_nodes(state: &mut AppState) {
     let table = state.table(ViewId::Nodes);
     let filter = &table.filter;
-    let mut per_node: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    // Counted on every pod change over every pod: a fast hash for short keys (node names).
+    let mut per_node: rustc_hash::FxHashMap<&str, usize> = rustc_hash::FxHashMap::default();
     for pod in state.cluster.pods.items.values() {
         *per_node.entry(pod.node.as_str()).or_default() += 1;
     }
@@ -331,10 +363,9 @@ fn build_nodes(state: &mut AppState) -> Vec<ObjKey> {
         directed(primary.then(a.name.cmp(&b.name)), reverse)
     });
     state.rows.nodes = rows;
-    keys(state, ViewId::Nodes)
 }
 
-fn build_events(state: &mut AppState) -> Vec<ObjKey> {
+fn build_events(state: &mut AppState) {
     let table = state.table(ViewId::Events);
     let filter = &table.filter;
     let warnings_only = state.warnings_only;
@@ -368,7 +399,6 @@ fn build_events(state: &mut AppState) -> Vec<ObjKey> {
         directed(primary.then(newest).then(a.name.cmp(&b.name)), reverse)
     });
     state.rows.events = rows;
-    keys(state, ViewId::Events)
 }
 
 fn directed(order: Ordering, reverse: bool) -> Ordering {

@@ -77,39 +77,74 @@ impl Filter {
     }
 }
 
+/// A table's rows as keys, asked for one at a time: with 10,000 rows, building every key on
+/// each change (or each key press) was most of the cost of a refresh.
+pub trait RowKeys {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn key(&self, index: usize) -> Option<ObjKey>;
+    /// Whether the row at `index` has `key` (without building the row's key when it can).
+    fn is(&self, index: usize, key: &ObjKey) -> bool {
+        self.key(index).as_ref() == Some(key)
+    }
+}
+
+impl RowKeys for [ObjKey] {
+    fn len(&self) -> usize {
+        <[ObjKey]>::len(self)
+    }
+
+    fn key(&self, index: usize) -> Option<ObjKey> {
+        self.get(index).cloned()
+    }
+
+    fn is(&self, index: usize, key: &ObjKey) -> bool {
+        self.get(index) == Some(key)
+    }
+}
+
 impl TableState {
     /// After the rows changed: find the selected object again (or stay at the same index when
     /// it is gone), and keep it on screen.
-    pub fn reselect(&mut self, keys: &[ObjKey], page: usize) {
-        if let Some(key) = &self.selected_key
-            && let Some(i) = keys.iter().position(|k| k == key)
-        {
-            self.selected = i;
+    pub fn reselect(&mut self, keys: &(impl RowKeys + ?Sized), page: usize) {
+        if let Some(key) = &self.selected_key {
+            // Most changes leave the selection where it was: look there first.
+            let found = if keys.is(self.selected, key) {
+                Some(self.selected)
+            } else {
+                (0..keys.len()).find(|i| keys.is(*i, key))
+            };
+            if let Some(i) = found {
+                self.selected = i;
+            }
         }
         self.clamp(keys, page);
     }
 
-    pub fn move_by(&mut self, delta: isize, keys: &[ObjKey], page: usize) {
+    pub fn move_by(&mut self, delta: isize, keys: &(impl RowKeys + ?Sized), page: usize) {
         let last = keys.len().saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
         self.clamp(keys, page);
     }
 
-    pub fn move_to(&mut self, index: usize, keys: &[ObjKey], page: usize) {
+    pub fn move_to(&mut self, index: usize, keys: &(impl RowKeys + ?Sized), page: usize) {
         self.selected = index;
         self.clamp(keys, page);
     }
 
-    fn clamp(&mut self, keys: &[ObjKey], page: usize) {
+    fn clamp(&mut self, keys: &(impl RowKeys + ?Sized), page: usize) {
         let page = page.max(1);
-        self.selected = self.selected.min(keys.len().saturating_sub(1));
+        let len = keys.len();
+        self.selected = self.selected.min(len.saturating_sub(1));
         if self.selected < self.offset {
             self.offset = self.selected;
         } else if self.selected >= self.offset + page {
             self.offset = self.selected + 1 - page;
         }
-        self.offset = self.offset.min(keys.len().saturating_sub(page));
-        self.selected_key = keys.get(self.selected).cloned();
+        self.offset = self.offset.min(len.saturating_sub(page));
+        self.selected_key = keys.key(self.selected);
     }
 }
 
@@ -127,7 +162,7 @@ mod tests {
     fn selection_follows_the_object_when_rows_move() {
         let mut t = TableState::default();
         let rows = keys(10);
-        t.move_to(5, &rows, 4);
+        t.move_to(5, rows.as_slice(), 4);
         assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-005");
         assert_eq!(t.offset, 2);
         // Two rows above it disappear: same pod, new index.
@@ -136,7 +171,7 @@ mod tests {
             .filter(|k| k.1 != "pod-001" && k.1 != "pod-002")
             .cloned()
             .collect();
-        t.reselect(&fewer, 4);
+        t.reselect(fewer.as_slice(), 4);
         assert_eq!(t.selected, 3);
         assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-005");
     }

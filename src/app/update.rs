@@ -229,9 +229,10 @@ fn scroll(state: &mut AppState, delta: isize) {
             l.follow = l.scroll == 0;
         }
         None => {
-            let keys = rows::keys(state, state.view);
-            let page = state.page;
-            state.table_mut(state.view).move_by(delta, &keys, page);
+            let (view, page) = (state.view, state.page);
+            let mut table = std::mem::take(state.table_mut(view));
+            table.move_by(delta, &rows::keys(state, view), page);
+            *state.table_mut(view) = table;
         }
     }
 }

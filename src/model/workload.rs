@@ -159,7 +159,8 @@ impl WorkloadRow {
 }
 
 /// (namespace, kind, name) of the workloads with a pod that cannot run.
-pub type TroubledWorkloads = std::collections::HashSet<(String, &'static str, String)>;
+/// Built from every pod on each pod change: a fast hash for short keys.
+pub type TroubledWorkloads = rustc_hash::FxHashSet<(String, &'static str, String)>;
 
 /// The workloads owning a pod that cannot run, found in one pass over the pods (not per
 /// workload: 10,000 pods). A Deployment owns its pods through `NAME-<hash>` ReplicaSets.
