@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod event;
 pub mod field;
 pub mod ids;
+pub mod logs;
 pub mod rows;
 pub mod state;
 pub mod summary;

@@ -1,29 +1,21 @@
 //! The one place state changes: key -> action -> state (+ effects), and data -> state.
 
-use std::collections::VecDeque;
-use std::sync::Arc;
-
 use crossterm::event::KeyEvent;
 
 use super::action::Action;
-use super::event::{
-    DataEvent, Effect, LogEvent, LogRequest, ObjectKind, PromEvent, SourceHealth, YamlRequest,
-};
+use super::event::{DataEvent, Effect, ObjectKind, PromEvent, SourceHealth, YamlRequest};
 use super::field::{FieldKey, TextField};
+use super::logs;
 use super::rows;
-use super::state::{AppState, Input, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
+use super::state::{AppState, Input, Overlay, ViewId};
 use super::table::Filter;
 use super::writes;
 use crate::config::keymap::Keymap;
 use crate::config::keys::Key;
-use crate::model::pod_view::PodRow;
 use crate::ops::jobs::JobEvent;
 use crate::ops::stage::Dialog;
 use crate::ui::view::Order;
 use crate::ui::views;
-
-/// Lines asked for when a log view opens.
-pub const LOG_TAIL_LINES: i64 = 500;
 
 /// A key press: typed text while a `:`/`/` line is open, else whatever the keymap says.
 pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec<Effect> {
@@ -134,7 +126,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             table.reverse = !table.reverse;
         }
         Action::WarningsOnly => state.warnings_only = !state.warnings_only,
-        Action::Logs => return open_logs(state),
+        Action::Logs => return logs::open(state),
         Action::Yaml => return open_yaml(state),
         Action::Follow => {
             if let Some(Overlay::Logs(l)) = &mut state.overlay {
@@ -149,9 +141,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 l.wrap = !l.wrap;
             }
         }
-        Action::Previous => return reopen_logs(state, |l| l.previous = !l.previous),
+        Action::Previous => return logs::reopen(state, |l| l.previous = !l.previous),
         Action::Container => {
-            return reopen_logs(state, |l| {
+            return logs::reopen(state, |l| {
                 l.container = (l.container + 1) % l.containers.len().max(1)
             });
         }
@@ -314,116 +306,6 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
     }
 }
 
-/// The pod the selection points at: the selected pod, or the first pod of a selected workload.
-fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
-    match state.view {
-        ViewId::Pods => state
-            .rows
-            .pods
-            .get(state.table(ViewId::Pods).selected)
-            .cloned(),
-        ViewId::Rollouts => {
-            let w = state
-                .rows
-                .workloads
-                .get(state.table(ViewId::Rollouts).selected)?;
-            let mut owned: Vec<&Arc<PodRow>> = state
-                .cluster
-                .pods
-                .items
-                .values()
-                .filter(|p| p.namespace == w.namespace && owned_by(p, &w.name, w.kind))
-                .collect();
-            // The most telling logs first: a started pod that is not ready (crashing, failing
-            // probes), then a ready one; pods still starting have no logs yet.
-            let rank = |p: &PodRow| match (p.is_ready(), p.summary.status.as_str()) {
-                (false, "Running" | "CrashLoopBackOff" | "Error" | "OOMKilled") => 0,
-                (true, _) => 1,
-                _ => 2,
-            };
-            owned.sort_by_key(|p| (rank(p), p.name.clone()));
-            owned.first().map(|p| (*p).clone())
-        }
-        _ => None,
-    }
-}
-
-/// Deployment pods are owned by `NAME-<hash>` ReplicaSets; StatefulSet pods by the set itself.
-pub fn owned_by(pod: &PodRow, workload: &str, kind: &str) -> bool {
-    match (&pod.owner, kind) {
-        (Some((k, name)), "Deployment") if k == "ReplicaSet" => name
-            .strip_prefix(workload)
-            .is_some_and(|rest| rest.starts_with('-') && !rest[1..].contains('-')),
-        (Some((k, name)), "StatefulSet") if k == "StatefulSet" => name == workload,
-        _ => false,
-    }
-}
-
-fn open_logs(state: &mut AppState) -> Vec<Effect> {
-    let Some(pod) = selected_pod(state) else {
-        state.say("logs: select a pod or a workload first".into(), true);
-        return Vec::new();
-    };
-    let session = state.ids.fresh();
-    // A crash-looping pod's current container has nothing to say yet; its previous one does.
-    let previous = matches!(pod.summary.status.as_str(), "CrashLoopBackOff" | "Error");
-    let logs = LogsState {
-        session,
-        namespace: pod.namespace.clone(),
-        pod: pod.name.clone(),
-        containers: pod.containers.clone(),
-        container: 0,
-        previous,
-        follow: true,
-        wrap: false,
-        lines: VecDeque::new(),
-        dropped: 0,
-        scroll: 0,
-        search: String::new(),
-        // A pod no node took has no container and so no log: say why instead of asking.
-        ended: pod
-            .unschedulable
-            .as_ref()
-            .map(|why| format!("no log: not scheduled: {why}")),
-    };
-    if logs.ended.is_some() {
-        state.overlay = Some(Overlay::Logs(logs));
-        return Vec::new();
-    }
-    let request = log_request(&logs);
-    state.overlay = Some(Overlay::Logs(logs));
-    vec![Effect::OpenLogs(request)]
-}
-
-fn reopen_logs(state: &mut AppState, change: impl FnOnce(&mut LogsState)) -> Vec<Effect> {
-    let Some(Overlay::Logs(_)) = &state.overlay else {
-        return Vec::new();
-    };
-    let session = state.ids.fresh();
-    let Some(Overlay::Logs(l)) = &mut state.overlay else {
-        return Vec::new();
-    };
-    change(l);
-    l.session = session;
-    l.lines.clear();
-    l.dropped = 0;
-    l.scroll = 0;
-    l.ended = None;
-    let request = log_request(l);
-    vec![Effect::CloseLogs, Effect::OpenLogs(request)]
-}
-
-fn log_request(l: &LogsState) -> LogRequest {
-    LogRequest {
-        session: l.session,
-        namespace: l.namespace.clone(),
-        pod: l.pod.clone(),
-        container: l.container_name().to_string(),
-        previous: l.previous,
-        tail_lines: LOG_TAIL_LINES,
-    }
-}
-
 /// `y`: the selected object, fetched fresh from the API (the console keeps only the fields its
 /// views show, so the YAML comes from the server, whole, as it answered).
 fn open_yaml(state: &mut AppState) -> Vec<Effect> {
@@ -514,7 +396,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                 state.say(text, result.is_err());
             }
         }
-        DataEvent::Logs(event) => apply_logs(state, event),
+        DataEvent::Logs(event) => logs::apply(state, event),
         DataEvent::Yaml { request, text } => {
             if let Some(Overlay::Yaml {
                 request: open,
@@ -583,27 +465,5 @@ fn apply_prometheus(state: &mut AppState, event: PromEvent) {
                 state.slo.history = Some((state.now, result));
             }
         }
-    }
-}
-
-fn apply_logs(state: &mut AppState, event: LogEvent) {
-    let Some(Overlay::Logs(l)) = &mut state.overlay else {
-        return;
-    };
-    match event {
-        LogEvent::Lines { session, lines } if session == l.session => {
-            let added = lines.len();
-            l.lines.extend(lines);
-            while l.lines.len() > LOG_BUFFER_LINES {
-                l.lines.pop_front();
-                l.dropped += 1;
-            }
-            // Scrolled back: keep the same lines on screen while new ones arrive below.
-            if !l.follow {
-                l.scroll = (l.scroll + added).min(l.lines.len());
-            }
-        }
-        LogEvent::Ended { session, reason } if session == l.session => l.ended = Some(reason),
-        _ => {}
     }
 }

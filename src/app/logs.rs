@@ -1,0 +1,144 @@
+//! The log viewer: which pod a key means (the selected pod, or the most telling pod of a
+//! selected workload), the stream it asks for, and the lines that come back.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use super::event::{Effect, LogEvent, LogRequest};
+use super::state::{AppState, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
+use crate::model::pod_view::PodRow;
+
+/// Lines asked for when a log view opens.
+pub const LOG_TAIL_LINES: i64 = 500;
+
+/// The pod the selection points at: the selected pod, or the first pod of a selected workload.
+fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
+    match state.view {
+        ViewId::Pods => state
+            .rows
+            .pods
+            .get(state.table(ViewId::Pods).selected)
+            .cloned(),
+        ViewId::Rollouts => {
+            let w = state
+                .rows
+                .workloads
+                .get(state.table(ViewId::Rollouts).selected)?;
+            let mut owned: Vec<&Arc<PodRow>> = state
+                .cluster
+                .pods
+                .items
+                .values()
+                .filter(|p| p.namespace == w.namespace && owned_by(p, &w.name, w.kind))
+                .collect();
+            // The most telling logs first: a started pod that is not ready (crashing, failing
+            // probes), then a ready one; pods still starting have no logs yet.
+            let rank = |p: &PodRow| match (p.is_ready(), p.summary.status.as_str()) {
+                (false, "Running" | "CrashLoopBackOff" | "Error" | "OOMKilled") => 0,
+                (true, _) => 1,
+                _ => 2,
+            };
+            owned.sort_by_key(|p| (rank(p), p.name.clone()));
+            owned.first().map(|p| (*p).clone())
+        }
+        _ => None,
+    }
+}
+
+/// Deployment pods are owned by `NAME-<hash>` ReplicaSets; StatefulSet pods by the set itself.
+pub fn owned_by(pod: &PodRow, workload: &str, kind: &str) -> bool {
+    match (&pod.owner, kind) {
+        (Some((k, name)), "Deployment") if k == "ReplicaSet" => name
+            .strip_prefix(workload)
+            .is_some_and(|rest| rest.starts_with('-') && !rest[1..].contains('-')),
+        (Some((k, name)), "StatefulSet") if k == "StatefulSet" => name == workload,
+        _ => false,
+    }
+}
+
+pub fn open(state: &mut AppState) -> Vec<Effect> {
+    let Some(pod) = selected_pod(state) else {
+        state.say("logs: select a pod or a workload first".into(), true);
+        return Vec::new();
+    };
+    let session = state.ids.fresh();
+    // A crash-looping pod's current container has nothing to say yet; its previous one does.
+    let previous = matches!(pod.summary.status.as_str(), "CrashLoopBackOff" | "Error");
+    let logs = LogsState {
+        session,
+        namespace: pod.namespace.clone(),
+        pod: pod.name.clone(),
+        containers: pod.containers.clone(),
+        container: 0,
+        previous,
+        follow: true,
+        wrap: false,
+        lines: VecDeque::new(),
+        dropped: 0,
+        scroll: 0,
+        search: String::new(),
+        // A pod no node took has no container and so no log: say why instead of asking.
+        ended: pod
+            .unschedulable
+            .as_ref()
+            .map(|why| format!("no log: not scheduled: {why}")),
+    };
+    if logs.ended.is_some() {
+        state.overlay = Some(Overlay::Logs(logs));
+        return Vec::new();
+    }
+    let request = log_request(&logs);
+    state.overlay = Some(Overlay::Logs(logs));
+    vec![Effect::OpenLogs(request)]
+}
+
+pub fn reopen(state: &mut AppState, change: impl FnOnce(&mut LogsState)) -> Vec<Effect> {
+    let Some(Overlay::Logs(_)) = &state.overlay else {
+        return Vec::new();
+    };
+    let session = state.ids.fresh();
+    let Some(Overlay::Logs(l)) = &mut state.overlay else {
+        return Vec::new();
+    };
+    change(l);
+    l.session = session;
+    l.lines.clear();
+    l.dropped = 0;
+    l.scroll = 0;
+    l.ended = None;
+    let request = log_request(l);
+    vec![Effect::CloseLogs, Effect::OpenLogs(request)]
+}
+
+fn log_request(l: &LogsState) -> LogRequest {
+    LogRequest {
+        session: l.session,
+        namespace: l.namespace.clone(),
+        pod: l.pod.clone(),
+        container: l.container_name().to_string(),
+        previous: l.previous,
+        tail_lines: LOG_TAIL_LINES,
+    }
+}
+
+pub fn apply(state: &mut AppState, event: LogEvent) {
+    let Some(Overlay::Logs(l)) = &mut state.overlay else {
+        return;
+    };
+    match event {
+        LogEvent::Lines { session, lines } if session == l.session => {
+            let added = lines.len();
+            l.lines.extend(lines);
+            while l.lines.len() > LOG_BUFFER_LINES {
+                l.lines.pop_front();
+                l.dropped += 1;
+            }
+            // Scrolled back: keep the same lines on screen while new ones arrive below.
+            if !l.follow {
+                l.scroll = (l.scroll + added).min(l.lines.len());
+            }
+        }
+        LogEvent::Ended { session, reason } if session == l.session => l.ended = Some(reason),
+        _ => {}
+    }
+}
