@@ -5,6 +5,7 @@ pub mod business;
 pub mod node_view;
 pub mod pod_status;
 pub mod pod_view;
+pub mod quantity;
 pub mod restarts;
 pub mod rollout;
 pub mod slo_status;

@@ -65,8 +65,9 @@ impl NodeRow {
             pressures,
             taints,
             unschedulable: spec.and_then(|s| s.unschedulable).unwrap_or(false),
-            cpu: alloc("cpu"),
-            memory: alloc("memory"),
+            // In the units a person reads (`31.3Gi`, not `32863440Ki`).
+            cpu: super::quantity::cpu_text(&alloc("cpu")),
+            memory: super::quantity::memory_text(&alloc("memory")),
             pods_capacity: alloc("pods"),
             pods: 0,
             created: node.metadata.creation_timestamp.as_ref().map(k8s_time),
