@@ -11,6 +11,10 @@ pub struct TableState {
     pub sort_column: usize,
     pub reverse: bool,
     pub filter: Filter,
+    /// The person moved the selection: from then on it follows its object when rows move.
+    /// Until then it stays on the first row (a new event arriving on top is what they should
+    /// see first, not the one that was first when the view opened).
+    pub moved: bool,
 }
 
 /// What `/` typed: words matched against the row's text, or `-l key=value[,key=value]` labels.
@@ -109,7 +113,7 @@ impl TableState {
     /// After the rows changed: find the selected object again (or stay at the same index when
     /// it is gone), and keep it on screen.
     pub fn reselect(&mut self, keys: &(impl RowKeys + ?Sized), page: usize) {
-        if let Some(key) = &self.selected_key {
+        if let Some(key) = self.selected_key.as_ref().filter(|_| self.moved) {
             // Most changes leave the selection where it was: look there first.
             let found = if keys.is(self.selected, key) {
                 Some(self.selected)
@@ -126,11 +130,13 @@ impl TableState {
     pub fn move_by(&mut self, delta: isize, keys: &(impl RowKeys + ?Sized), page: usize) {
         let last = keys.len().saturating_sub(1) as isize;
         self.selected = (self.selected as isize + delta).clamp(0, last.max(0)) as usize;
+        self.moved = true;
         self.clamp(keys, page);
     }
 
     pub fn move_to(&mut self, index: usize, keys: &(impl RowKeys + ?Sized), page: usize) {
         self.selected = index;
+        self.moved = true;
         self.clamp(keys, page);
     }
 
@@ -174,6 +180,29 @@ mod tests {
         t.reselect(fewer.as_slice(), 4);
         assert_eq!(t.selected, 3);
         assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-005");
+    }
+
+    #[test]
+    fn until_the_person_moves_the_cursor_it_stays_on_the_first_row() {
+        let mut t = TableState::default();
+        let rows = keys(5);
+        t.reselect(rows.as_slice(), 4);
+        assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-000");
+        // A newer row arrives on top (events, newest first): the cursor shows it.
+        let mut newer = vec![("ns".to_string(), "pod-new".to_string())];
+        newer.extend(rows.iter().cloned());
+        t.reselect(newer.as_slice(), 4);
+        assert_eq!(
+            (t.selected, t.selected_key.as_ref().unwrap().1.as_str()),
+            (0, "pod-new")
+        );
+        // Once moved, it follows its object.
+        t.move_by(1, newer.as_slice(), 4);
+        let mut newest = vec![("ns".to_string(), "pod-newest".to_string())];
+        newest.extend(newer.iter().cloned());
+        t.reselect(newest.as_slice(), 4);
+        assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-000");
+        assert_eq!(t.selected, 2);
     }
 
     #[test]

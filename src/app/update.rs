@@ -120,10 +120,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             let columns = views::spec(state.view).columns.len().max(1);
             let table = state.table_mut(state.view);
             table.sort_column = (table.sort_column + 1) % columns;
+            // A re-sort the person asked for keeps their row under the cursor.
+            table.moved = true;
         }
         Action::ReverseSort => {
             let table = state.table_mut(state.view);
             table.reverse = !table.reverse;
+            table.moved = true;
         }
         Action::WarningsOnly => state.warnings_only = !state.warnings_only,
         Action::Logs => return logs::open(state),
@@ -238,6 +241,7 @@ fn apply_filter(state: &mut AppState, text: &str) {
             table.filter = Filter::parse(text);
             table.selected = 0;
             table.offset = 0;
+            table.moved = false;
             rows::refresh(state);
         }
     }

@@ -24,6 +24,16 @@ pub struct NodeRow {
 }
 
 impl NodeRow {
+    /// The taints column: the first taint and how many more (`first +2`), so a hidden taint is
+    /// never mistaken for none; node details list them all.
+    pub fn taints_cell(&self) -> String {
+        match self.taints.as_slice() {
+            [] => "-".to_string(),
+            [only] => only.clone(),
+            [first, rest @ ..] => format!("{first} +{}", rest.len()),
+        }
+    }
+
     pub fn of(node: &Node) -> NodeRow {
         let status = node.status.as_ref();
         let conditions = status.and_then(|s| s.conditions.as_deref()).unwrap_or(&[]);
@@ -134,5 +144,29 @@ impl EventRow {
             count: e.count.unwrap_or(1),
             last_seen,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_taints_column_says_how_many_more_are_hidden() {
+        let node: Node = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "aks-db-0"},
+            "spec": {"taints": [
+                {"key": "workload", "value": "database", "effect": "NoSchedule"},
+                {"key": "node.kubernetes.io/memory-pressure", "effect": "NoSchedule"},
+                {"key": "node.kubernetes.io/unreachable", "effect": "NoExecute"}
+            ]}
+        }))
+        .expect("a node");
+        let mut row = NodeRow::of(&node);
+        assert_eq!(row.taints_cell(), "workload=database:NoSchedule +2");
+        row.taints.truncate(1);
+        assert_eq!(row.taints_cell(), "workload=database:NoSchedule");
+        row.taints.clear();
+        assert_eq!(row.taints_cell(), "-");
     }
 }

@@ -99,14 +99,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                         "critical"
                     }),
                 )),
-                Line::from(Span::styled(
-                    if r.taints.is_empty() {
-                        "-".to_string()
-                    } else {
-                        r.taints.join(",")
-                    },
-                    ui.style("muted"),
-                )),
+                Line::from(Span::styled(r.taints_cell(), ui.style("muted"))),
                 Line::from(format!("{}/{}", r.pods, r.pods_capacity)),
                 Line::from(r.cpu.clone()),
                 Line::from(r.memory.clone()),
