@@ -134,6 +134,19 @@ impl TableState {
         self.clamp(keys, page);
     }
 
+    /// `pgdn`/`pgup`: the rows and the cursor move by a page less one row, so the last row
+    /// seen stays on screen as the first (or the first as the last).
+    pub fn page_by(&mut self, pages: isize, keys: &(impl RowKeys + ?Sized), page: usize) {
+        let step = page.saturating_sub(1).max(1) as isize * pages;
+        let len = keys.len();
+        let last_offset = len.saturating_sub(page.max(1)) as isize;
+        self.offset = (self.offset as isize + step).clamp(0, last_offset.max(0)) as usize;
+        let last = len.saturating_sub(1) as isize;
+        self.selected = (self.selected as isize + step).clamp(0, last.max(0)) as usize;
+        self.moved = true;
+        self.clamp(keys, page);
+    }
+
     pub fn move_to(&mut self, index: usize, keys: &(impl RowKeys + ?Sized), page: usize) {
         self.selected = index;
         self.moved = true;
@@ -203,6 +216,32 @@ mod tests {
         t.reselect(newest.as_slice(), 4);
         assert_eq!(t.selected_key.as_ref().unwrap().1, "pod-000");
         assert_eq!(t.selected, 2);
+    }
+
+    #[test]
+    fn a_page_key_moves_a_page_less_one_row() {
+        let mut t = TableState::default();
+        let rows = keys(100);
+        t.page_by(1, rows.as_slice(), 10);
+        assert_eq!(
+            (t.offset, t.selected),
+            (9, 9),
+            "row 9 was the last seen, now the first"
+        );
+        t.page_by(1, rows.as_slice(), 10);
+        assert_eq!((t.offset, t.selected), (18, 18));
+        t.page_by(-1, rows.as_slice(), 10);
+        assert_eq!((t.offset, t.selected), (9, 9));
+        for _ in 0..20 {
+            t.page_by(1, rows.as_slice(), 10);
+        }
+        assert_eq!(
+            (t.offset, t.selected),
+            (90, 99),
+            "the end: a full last page"
+        );
+        t.page_by(-20, rows.as_slice(), 10);
+        assert_eq!((t.offset, t.selected), (0, 0));
     }
 
     #[test]

@@ -107,8 +107,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Up => scroll(state, -1),
         Action::Down => scroll(state, 1),
-        Action::PageUp => scroll(state, -page),
-        Action::PageDown => scroll(state, page),
+        Action::PageUp => page_by(state, -1, page),
+        Action::PageDown => page_by(state, 1, page),
         Action::Top => scroll(state, isize::MIN / 2),
         Action::Bottom => scroll(state, isize::MAX / 2),
         Action::NextView => return switch_view(state, state.view.next()),
@@ -230,6 +230,18 @@ fn scroll(state: &mut AppState, delta: isize) {
             *state.table_mut(view) = table;
         }
     }
+}
+
+/// A page key: tables move by a page less one row (`TableState::page_by`); the overlays scroll
+/// by as much.
+fn page_by(state: &mut AppState, pages: isize, page: isize) {
+    if state.overlay.is_some() {
+        return scroll(state, pages * (page - 1).max(1));
+    }
+    let (view, rows_on_screen) = (state.view, state.page);
+    let mut table = std::mem::take(state.table_mut(view));
+    table.page_by(pages, &rows::keys(state, view), rows_on_screen);
+    *state.table_mut(view) = table;
 }
 
 fn apply_filter(state: &mut AppState, text: &str) {
