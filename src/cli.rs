@@ -169,6 +169,9 @@ pub struct SimArgs {
     /// Address of the Alertmanager API v2 listener (port 0: any free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     pub alertmanager_listen: SocketAddr,
+    /// Do not serve the metrics API (`metrics.k8s.io`), as a cluster without metrics-server.
+    #[arg(long)]
+    pub no_metrics_api: bool,
 }
 
 impl From<SimArgs> for SimOptions {
@@ -184,6 +187,7 @@ impl From<SimArgs> for SimOptions {
             tls: a.tls,
             prometheus_listen: a.prometheus_listen,
             alertmanager_listen: a.alertmanager_listen,
+            metrics_api: !a.no_metrics_api,
         }
     }
 }

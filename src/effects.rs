@@ -15,7 +15,7 @@ use crate::config::Settings;
 use crate::ops::audit::AuditLog;
 use crate::ops::jobs::{JobEvent, JobRunner, JobSpec};
 use crate::source::connect::Target;
-use crate::source::{fetch, kube as kube_source, logs, prometheus as prom_source};
+use crate::source::{fetch, logs, prometheus as prom_source};
 use crate::sources::{Sources, reconnect, switch_context};
 
 /// Rejected credentials are replaced (kubeconfig re-read) at most this often.
@@ -33,6 +33,8 @@ pub struct EffectRunner<'a> {
     /// When credentials were last replaced after a 401, so a still-rejected login is retried
     /// calmly rather than in a loop.
     last_reauth: Option<Instant>,
+    /// The nodes' pressure conditions as last seen (at which nodes version), to notice a change.
+    pressures: (u64, Vec<(String, Vec<String>)>),
 }
 
 impl<'a> EffectRunner<'a> {
@@ -64,12 +66,14 @@ impl<'a> EffectRunner<'a> {
             workers,
             jobs: JobRunner::new(job_tx),
             last_reauth: None,
+            pressures: (u64::MAX, Vec::new()),
         }
     }
 
     /// After data arrived: a 401 on some watch asks for credentials to be replaced, at most
     /// every `REAUTH_EVERY`.
     pub fn after_data(&mut self, state: &AppState) -> Option<Effect> {
+        self.read_metrics_on_pressure(state);
         let due = self
             .last_reauth
             .is_none_or(|at| at.elapsed() >= REAUTH_EVERY);
@@ -77,6 +81,30 @@ impl<'a> EffectRunner<'a> {
             self.last_reauth = Some(Instant::now());
             Effect::Reauthenticate
         })
+    }
+
+    /// A node's pressure conditions changed: what the node and its pods use now is the first
+    /// question, so the metrics API is read at once rather than at the next interval.
+    fn read_metrics_on_pressure(&mut self, state: &AppState) {
+        let version = state.cluster.nodes.version;
+        if self.pressures.0 == version {
+            return;
+        }
+        let now: Vec<(String, Vec<String>)> = state
+            .cluster
+            .nodes
+            .items
+            .values()
+            .map(|n| {
+                let row = crate::model::node_view::NodeRow::of(n);
+                (row.name, row.pressures)
+            })
+            .filter(|(_, pressures)| !pressures.is_empty())
+            .collect();
+        if now != self.pressures.1 {
+            let _ = self.sources.metrics_nudge.try_send(());
+        }
+        self.pressures = (version, now);
     }
 
     /// Carries out `effect`. `queued` is the data channel's receiver: a context switch empties
@@ -146,8 +174,12 @@ impl<'a> EffectRunner<'a> {
             }
             Effect::WatchNamespaces(namespaces) => {
                 self.sources.watches.abort_all();
-                self.sources.watches =
-                    kube_source::spawn_watches(self.sources.client.clone(), &namespaces, tx);
+                (self.sources.watches, self.sources.metrics_nudge) = crate::sources::cluster_reads(
+                    self.sources.client.clone(),
+                    &namespaces,
+                    self.sources.metrics_interval,
+                    tx,
+                );
             }
             Effect::SwitchContext(context) => {
                 match switch_context(&self.kubeconfig, &context).await {

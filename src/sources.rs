@@ -21,6 +21,10 @@ use crate::source::{kube as kube_source, prometheus as prom_source};
 
 pub struct Sources {
     pub client: kube::Client,
+    pub metrics_interval: std::time::Duration,
+    /// Asks the metrics poller for a read now.
+    pub metrics_nudge: mpsc::Sender<()>,
+    /// The watches and the metrics poller, per watched namespace: restarted together.
     pub watches: JoinSet<()>,
     pub prometheus: Option<(Arc<prom_source::Endpoint>, AbortHandle)>,
     /// Asks the Alertmanager poller for a poll now (after a write, so the change shows).
@@ -42,10 +46,16 @@ impl Sources {
         let (alertmanagers, nudge, alert_poller) =
             start_alertmanagers(settings, &connected.config, state, tx);
         let executor = executor(settings, connected, state, alertmanagers);
-        let watches =
-            kube_source::spawn_watches(connected.client.clone(), &state.namespaces, tx.clone());
+        let (watches, metrics_nudge) = cluster_reads(
+            connected.client.clone(),
+            &state.namespaces,
+            settings.metrics_interval,
+            tx.clone(),
+        );
         Sources {
             client: connected.client.clone(),
+            metrics_interval: settings.metrics_interval,
+            metrics_nudge,
             watches,
             prometheus,
             nudge,
@@ -61,6 +71,26 @@ impl Sources {
         }
         self.alert_poller.abort();
     }
+}
+
+/// Everything read from the cluster itself for `namespaces`: the watches, and the metrics API
+/// polled every `metrics_interval` (it cannot be watched).
+pub fn cluster_reads(
+    client: kube::Client,
+    namespaces: &[String],
+    metrics_interval: std::time::Duration,
+    tx: mpsc::Sender<DataEvent>,
+) -> (JoinSet<()>, mpsc::Sender<()>) {
+    let mut reads = kube_source::spawn_watches(client.clone(), namespaces, tx.clone());
+    let (nudge, nudged) = mpsc::channel(1);
+    reads.spawn(crate::source::metrics::poll(
+        client,
+        namespaces.to_vec(),
+        metrics_interval,
+        nudged,
+        tx,
+    ));
+    (reads, nudge)
 }
 
 /// The kubeconfig read again from where it came from, and a client for the same context. The

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use ms5_console::sim::cluster::Cluster;
 use ms5_console::sim::cluster::scenario::{self, Scenario};
+use ms5_console::sim::cluster::usage::UsageModel;
 use ms5_console::sim::store::Store;
 use ms5_console::sim::world::{self, WorldOptions};
 
@@ -21,7 +22,8 @@ async fn changes(scenario: Scenario, seed: u64, count: usize) -> Vec<String> {
     scenario::prepare(scenario, &mut objects, chrono::Utc::now());
     store.load(objects);
     let mut receiver = store.subscribe();
-    let cluster = tokio::spawn(Cluster::new(store.clone(), scenario, seed, 1.0).run());
+    let usage = Arc::new(UsageModel::new(scenario, seed, 1.0));
+    let cluster = tokio::spawn(Cluster::new(store.clone(), scenario, seed, 1.0, usage).run());
     let mut seen = Vec::new();
     while seen.len() < count {
         let change = tokio::time::timeout(Duration::from_secs(600), receiver.recv())

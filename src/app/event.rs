@@ -8,6 +8,8 @@ use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use crate::model::business::BusinessReading;
 use crate::model::pod_view::PodRow;
 use crate::model::slo_status::{SloHistory, SloReading};
+use crate::model::usage::Usage;
+use crate::source::error::ApiError;
 
 /// A change to one watched collection, as the watch stream reported it.
 #[derive(Debug, Clone)]
@@ -128,7 +130,20 @@ pub enum DataEvent {
     Audit(Result<crate::ops::audit::record::Contents, String>),
     /// A long job's progress or its end.
     Job(crate::ops::jobs::JobEvent),
+    /// Boxed: one read of the metrics API.
+    Metrics(Box<MetricsPoll>),
 }
+
+/// One read of the metrics API: each namespace's pods and the nodes, or why not.
+#[derive(Debug, Clone)]
+pub struct MetricsPoll {
+    pub at: DateTime<Utc>,
+    pub pods: Vec<(String, Result<Vec<NamedUsage>, ApiError>)>,
+    pub nodes: Result<Vec<NamedUsage>, ApiError>,
+}
+
+/// A pod's or node's name and what it uses.
+pub type NamedUsage = (String, Usage);
 
 /// What the Prometheus poller reports.
 #[derive(Debug, Clone)]

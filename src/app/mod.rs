@@ -7,6 +7,7 @@ pub mod event;
 pub mod field;
 pub mod ids;
 pub mod logs;
+pub mod metrics;
 pub mod rows;
 pub mod state;
 pub mod summary;

@@ -10,6 +10,12 @@ use super::state::{AppState, ViewId};
 use super::table::RowKeys;
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::slo_status::{self, SloStatus};
+use crate::model::usage::percent;
+
+/// The Pods view's use columns (CPU, %CPU/R, %CPU/L, MEM, %MEM/R, %MEM/L).
+const POD_USE_COLUMNS: &[usize] = &[5, 6, 7, 8, 9, 10];
+/// The Nodes view's (CPU, %CPU, MEM, %MEM).
+const NODE_USE_COLUMNS: &[usize] = &[5, 6, 7, 8];
 use crate::model::workload::{WorkloadRow, troubled_workloads};
 
 /// The overview's numbers, rebuilt when their inputs change (or once a minute, for "restarts in
@@ -56,15 +62,25 @@ pub fn refresh(state: &mut AppState) {
         ViewId::Events,
     ] {
         let table = state.table(view);
+        // Use changes every poll: rows are rebuilt for it only when sorted by it.
+        let by_use = |columns: &[usize]| {
+            if columns.contains(&table.sort_column) {
+                state.metrics.version
+            } else {
+                0
+            }
+        };
         let data_version = match view {
-            ViewId::Pods => state.cluster.pods.version,
+            ViewId::Pods => state.cluster.pods.version + by_use(POD_USE_COLUMNS),
             // Pods too: a workload whose pod cannot run is degraded.
             ViewId::Rollouts => {
                 state.cluster.deployments.version
                     + state.cluster.statefulsets.version
                     + state.cluster.pods.version
             }
-            ViewId::Nodes => state.cluster.nodes.version + state.cluster.pods.version,
+            ViewId::Nodes => {
+                state.cluster.nodes.version + state.cluster.pods.version + by_use(NODE_USE_COLUMNS)
+            }
             ViewId::Events => state.cluster.events.version,
             _ => 0,
         };
@@ -264,16 +280,38 @@ fn build_pods(state: &mut AppState) {
         .map(|(_, row)| row.clone())
         .collect();
     let (column, reverse) = (table.sort_column, table.reverse);
+    if POD_USE_COLUMNS.contains(&column) {
+        // Heaviest first; a pod without a reading last. Looked up once per row, not per compare.
+        let metrics = &state.metrics;
+        rows.sort_by_cached_key(|r| {
+            let used = metrics.pod(&r.namespace, &r.name);
+            let value = used.and_then(|u| match column {
+                5 => Some(u.cpu),
+                6 => percent(u.cpu, r.requests.cpu),
+                7 => percent(u.cpu, r.limits.cpu),
+                8 => Some(u.memory),
+                9 => percent(u.memory, r.requests.memory),
+                _ => percent(u.memory, r.limits.memory),
+            });
+            let heaviest_first = std::cmp::Reverse(value.map(|v| (v * 1000.0) as i64));
+            (heaviest_first, r.namespace.clone(), r.name.clone())
+        });
+        if reverse {
+            rows.reverse();
+        }
+        state.rows.pods = rows;
+        return;
+    }
     rows.sort_by(|a, b| {
         let by_name = (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name));
         let primary = match column {
             2 => (a.summary.ready, a.summary.total).cmp(&(b.summary.ready, b.summary.total)),
             3 => a.summary.status.cmp(&b.summary.status),
             4 => b.summary.restarts.cmp(&a.summary.restarts),
-            5 => b.probes.failing().cmp(&a.probes.failing()),
-            6 => a.qos.cmp(&b.qos),
-            7 => a.node.cmp(&b.node),
-            8 => b.created.cmp(&a.created),
+            11 => b.probes.failing().cmp(&a.probes.failing()),
+            12 => a.qos.cmp(&b.qos),
+            13 => a.node.cmp(&b.node),
+            14 => b.created.cmp(&a.created),
             _ => Ordering::Equal,
         };
         directed(primary.then(by_name), reverse)
@@ -351,13 +389,30 @@ fn build_nodes(state: &mut AppState) {
         })
         .collect();
     let (column, reverse) = (table.sort_column, table.reverse);
+    let nodes_use = &state.metrics.nodes;
+    // Heaviest first, a node without a reading last.
+    let by_use = |row: &NodeRow| {
+        let used = nodes_use.get(&row.name)?;
+        match column {
+            5 => Some(used.cpu),
+            6 => percent(used.cpu, row.allocatable.cpu),
+            7 => Some(used.memory),
+            _ => percent(used.memory, row.allocatable.memory),
+        }
+    };
     rows.sort_by(|a, b| {
         let primary = match column {
             1 => a.ready.cmp(&b.ready),
             2 => b.pressures.len().cmp(&a.pressures.len()),
             3 => b.taints.len().cmp(&a.taints.len()),
             4 => b.pods.cmp(&a.pods),
-            7 => b.created.cmp(&a.created),
+            5..=8 => {
+                let (a, b) = (by_use(a), by_use(b));
+                b.is_some()
+                    .cmp(&a.is_some())
+                    .then(b.unwrap_or(0.0).total_cmp(&a.unwrap_or(0.0)))
+            }
+            9 => b.created.cmp(&a.created),
             _ => Ordering::Equal,
         };
         directed(primary.then(a.name.cmp(&b.name)), reverse)

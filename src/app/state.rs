@@ -12,6 +12,7 @@ use super::event::Observation;
 use super::event::{Connection, SourceHealth, SourceId};
 use super::field::TextField;
 use super::ids::Ids;
+use super::metrics::MetricsState;
 use super::table::TableState;
 use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::pod_view::PodRow;
@@ -189,6 +190,8 @@ pub struct AppState {
     pub alerts: AlertState,
     pub audit: AuditState,
     pub jobs: JobsState,
+    /// Resource use from the metrics API.
+    pub metrics: MetricsState,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub unreachable: Option<String>,
     pub view: ViewId,
@@ -225,6 +228,7 @@ impl AppState {
             alerts: AlertState::default(),
             audit: AuditState::default(),
             jobs: JobsState::default(),
+            metrics: MetricsState::default(),
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,

@@ -397,6 +397,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         DataEvent::Alerts(observation) => state.alerts.apply(*observation),
         DataEvent::Audit(contents) => state.audit.read = Some((state.now, contents)),
         DataEvent::Job(event) => apply_job(state, event),
+        DataEvent::Metrics(poll) => state.metrics.apply(*poll),
         DataEvent::WriteOutcome { write, result } => {
             if let Some(Overlay::Dialog(Dialog::Sending { plan, .. })) = &state.overlay
                 && plan.write == write

@@ -8,6 +8,7 @@ pub mod keys;
 pub mod theme;
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -19,6 +20,8 @@ use crate::slo::{self, SloDefinition};
 
 /// The namespaces watched when neither the config file nor `--namespace` names any.
 pub const DEFAULT_NAMESPACES: &[&str] = &["ms5-production", "ms5-staging", "ms5-system"];
+/// metrics-server's default resolution: reading more often shows nothing new.
+pub const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(15);
 
 /// Where the console keeps its files, from the XDG variables (never the current directory).
 #[derive(Debug, Clone, Default)]
@@ -63,6 +66,8 @@ pub struct ConfigFile {
     pub prometheus: Option<endpoint::RawHttpOptions>,
     /// `[alertmanager]`: the same options, for every Alertmanager.
     pub alertmanager: Option<endpoint::RawHttpOptions>,
+    /// How often the metrics API (`kubectl top`'s source) is read: `"15s"`, its usual resolution.
+    pub metrics_interval: Option<toml::Spanned<String>>,
 }
 
 /// A string, or a list of strings.
@@ -117,6 +122,8 @@ pub struct Settings {
     pub slos: Vec<SloDefinition>,
     pub prometheus: endpoint::HttpOptions,
     pub alertmanager: endpoint::HttpOptions,
+    /// How often the metrics API is read (it cannot be watched).
+    pub metrics_interval: Duration,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -150,6 +157,19 @@ impl Settings {
             match raw.check(path, text) {
                 Ok(options) => prometheus = options,
                 Err(e) => errors.extend(e),
+            }
+        }
+        let mut metrics_interval = DEFAULT_METRICS_INTERVAL;
+        if let (Some((path, text)), Some(raw)) = (&file.0, file.1.metrics_interval.take()) {
+            match promql_parser::util::parse_duration(raw.get_ref()) {
+                Ok(d) if d >= Duration::from_secs(1) => metrics_interval = d,
+                _ => errors.push(Diagnostic::at(
+                    path,
+                    text,
+                    Some(raw.span()),
+                    format!("invalid metrics-interval {:?}", raw.get_ref()),
+                    "write a duration of at least one second, e.g. metrics-interval = \"15s\"",
+                )),
             }
         }
         let mut alertmanager = endpoint::HttpOptions::default();
@@ -260,6 +280,7 @@ impl Settings {
                 prometheus,
                 alertmanager_urls,
                 alertmanager,
+                metrics_interval,
                 author: file.author.unwrap_or_else(crate::ops::audit::local_user),
                 ascii: flags.ascii,
                 slos,
@@ -297,7 +318,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, [prometheus], [alertmanager], [[slo]]";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, [prometheus], [alertmanager], [[slo]]";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

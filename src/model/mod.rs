@@ -9,4 +9,5 @@ pub mod quantity;
 pub mod restarts;
 pub mod rollout;
 pub mod slo_status;
+pub mod usage;
 pub mod workload;

@@ -7,7 +7,7 @@ use super::age::k8s_time;
 
 pub const PRESSURE_CONDITIONS: &[&str] = &["MemoryPressure", "DiskPressure", "PIDPressure"];
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NodeRow {
     pub name: String,
     /// The Ready condition: Some(true) ready, Some(false) not ready, None unknown.
@@ -17,6 +17,8 @@ pub struct NodeRow {
     pub unschedulable: bool,
     pub cpu: String,
     pub memory: String,
+    /// Allocatable in base units (cores, bytes), to read use against.
+    pub allocatable: super::usage::Bounds,
     pub pods_capacity: String,
     /// Pods bound to this node among those watched (filled in by the caller).
     pub pods: usize,
@@ -78,6 +80,10 @@ impl NodeRow {
             // In the units a person reads (`31.3Gi`, not `32863440Ki`).
             cpu: super::quantity::cpu_text(&alloc("cpu")),
             memory: super::quantity::memory_text(&alloc("memory")),
+            allocatable: super::usage::Bounds {
+                cpu: super::quantity::parse(&alloc("cpu")),
+                memory: super::quantity::parse(&alloc("memory")),
+            },
             pods_capacity: alloc("pods"),
             pods: 0,
             created: node.metadata.creation_timestamp.as_ref().map(k8s_time),
@@ -109,9 +115,17 @@ pub struct EventRow {
     /// `Pod/ms5-backend-...`
     pub object: String,
     pub object_name: String,
+    /// The involved object's kind and namespace (empty for cluster-scoped kinds), to go to it.
+    pub object_kind: String,
+    pub object_namespace: String,
     pub message: String,
     pub count: i32,
+    pub first_seen: Option<DateTime<Utc>>,
     pub last_seen: Option<DateTime<Utc>>,
+    /// Who reported it (`kubelet`, `default-scheduler`).
+    pub source: String,
+    /// The node it was reported from, if any: a pod's eviction is the node's event too.
+    pub host: String,
 }
 
 impl EventRow {
@@ -140,9 +154,24 @@ impl EventRow {
                 e.involved_object.name.as_deref().unwrap_or("")
             ),
             object_name: e.involved_object.name.clone().unwrap_or_default(),
+            object_kind: e.involved_object.kind.clone().unwrap_or_default(),
+            object_namespace: e.involved_object.namespace.clone().unwrap_or_default(),
             message: e.message.clone().unwrap_or_default().replace('\n', " "),
             count: e.count.unwrap_or(1),
+            first_seen: e.first_timestamp.as_ref().map(k8s_time).or(last_seen),
             last_seen,
+            source: e
+                .source
+                .as_ref()
+                .and_then(|s| s.component.clone())
+                .or_else(|| e.reporting_component.clone())
+                .unwrap_or_default(),
+            host: e
+                .source
+                .as_ref()
+                .and_then(|s| s.host.clone())
+                .or_else(|| e.reporting_instance.clone())
+                .unwrap_or_default(),
         }
     }
 }

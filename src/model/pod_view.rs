@@ -6,8 +6,9 @@ use k8s_openapi::api::core::v1::{Container, Pod, Probe};
 
 use super::age::k8s_time;
 use super::pod_status::{PodSummary, summarize};
+use super::usage::Bounds;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PodRow {
     pub namespace: String,
     pub name: String,
@@ -25,6 +26,11 @@ pub struct PodRow {
     pub detail: Vec<ContainerDetail>,
     /// The scheduler's message while the pod cannot be placed (`0/6 nodes are available: ...`).
     pub unschedulable: Option<String>,
+    /// Why the pod stopped, in the kubelet's words (an eviction: `The node was low on ...`).
+    pub status_message: Option<String>,
+    /// Requests and limits summed over the containers, to read use against.
+    pub requests: Bounds,
+    pub limits: Bounds,
 }
 
 /// One container as the pod details pane shows it.
@@ -117,6 +123,7 @@ impl PodRow {
             })
             .map(k8s_time)
             .collect();
+        let (requests, limits) = spec.map(Bounds::of).unwrap_or_default();
         PodRow {
             namespace: meta.namespace.clone().unwrap_or_default(),
             name: meta.name.clone().unwrap_or_default(),
@@ -147,6 +154,9 @@ impl PodRow {
                         && c.reason.as_deref() == Some("Unschedulable")
                 })
                 .map(|c| c.message.clone().unwrap_or_else(|| "Unschedulable".into())),
+            status_message: status.and_then(|s| s.message.clone()),
+            requests,
+            limits,
         }
     }
 

@@ -64,6 +64,18 @@ pub fn cores(value: f64) -> String {
     format!("{number} {unit}")
 }
 
+/// Cores as a request is written (`2`, `1.5`, `250m`): short, for a column of requests.
+pub fn cores_compact(value: f64) -> String {
+    let value = value.max(0.0);
+    if value < 1.0 {
+        format!("{:.0}m", value * 1000.0)
+    } else if (value - value.round()).abs() < 0.005 {
+        format!("{:.0}", value.round())
+    } else {
+        format!("{value:.1}")
+    }
+}
+
 /// A memory quantity as a person reads it; the text as given when it is not a quantity.
 pub fn memory_text(quantity: &str) -> String {
     parse(quantity).map_or_else(|| quantity.to_string(), bytes)
@@ -95,5 +107,8 @@ mod tests {
         assert_eq!(cpu_text("1"), "1 core");
         assert_eq!(cpu_text("250m"), "250m");
         assert_eq!(cpu_text("100000n"), "0m");
+        assert_eq!(cores_compact(2.0), "2");
+        assert_eq!(cores_compact(1.5), "1.5");
+        assert_eq!(cores_compact(0.25), "250m");
     }
 }

@@ -162,6 +162,9 @@ mod tests {
             labels: Default::default(),
             detail: Vec::new(),
             unschedulable: None,
+            status_message: None,
+            requests: Default::default(),
+            limits: Default::default(),
         }
     }
 

@@ -24,6 +24,7 @@ use self::api::ApiState;
 use self::api::auth::{Role, User, Users};
 use self::cluster::Cluster;
 use self::cluster::scenario::Scenario;
+use self::cluster::usage::UsageModel;
 use self::prometheus::Prometheus;
 use self::store::Store;
 use self::world::WorldOptions;
@@ -42,6 +43,8 @@ pub struct SimOptions {
     pub prometheus_listen: SocketAddr,
     /// Where the Alertmanager API v2 listens (port 0: any free port).
     pub alertmanager_listen: SocketAddr,
+    /// Serve the metrics API (`kubectl top`), as a cluster with metrics-server does.
+    pub metrics_api: bool,
 }
 
 impl Default for SimOptions {
@@ -57,6 +60,7 @@ impl Default for SimOptions {
             tls: false,
             prometheus_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             alertmanager_listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            metrics_api: true,
         }
     }
 }
@@ -120,7 +124,17 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
     });
     cluster::scenario::prepare(scenario, &mut world.objects, chrono::Utc::now());
     store.load(world.objects);
-    tokio::spawn(Cluster::new(store.clone(), scenario, options.seed, options.speed).run());
+    let usage = Arc::new(UsageModel::new(scenario, options.seed, options.speed));
+    tokio::spawn(
+        Cluster::new(
+            store.clone(),
+            scenario,
+            options.seed,
+            options.speed,
+            usage.clone(),
+        )
+        .run(),
+    );
 
     let listener = TcpListener::bind(options.listen)
         .await
@@ -143,11 +157,9 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
             role: Role::Restricted,
         },
     ];
-    let api = Arc::new(ApiState::new(
-        store,
-        Users::new(users.clone()),
-        address.to_string(),
-    ));
+    let mut api = ApiState::new(store, Users::new(users.clone()), address.to_string());
+    api.usage = options.metrics_api.then_some(usage);
+    let api = Arc::new(api);
 
     let (servers, ca) = if options.tls {
         let tls = tls::generate()?;

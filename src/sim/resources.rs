@@ -65,6 +65,11 @@ fn review(value: Value) -> Result<Value, String> {
     Ok(value)
 }
 
+/// Metrics cannot be written.
+fn computed(_: Value) -> Result<Value, String> {
+    Err("metrics are read-only".into())
+}
+
 const WORKLOAD: &[&str] = &["all"];
 const NONE: &[&str] = &[];
 
@@ -401,11 +406,42 @@ pub static RESOURCES: &[ResourceType] = &[
         has_status: false,
         canonicalize: review,
     },
+    ResourceType {
+        group: "metrics.k8s.io",
+        version: "v1beta1",
+        kind: "NodeMetrics",
+        plural: "nodes",
+        singular: "",
+        namespaced: false,
+        short_names: NONE,
+        categories: NONE,
+        subresources: NONE,
+        has_status: false,
+        canonicalize: computed,
+    },
+    ResourceType {
+        group: "metrics.k8s.io",
+        version: "v1beta1",
+        kind: "PodMetrics",
+        plural: "pods",
+        singular: "",
+        namespaced: true,
+        short_names: NONE,
+        categories: NONE,
+        subresources: NONE,
+        has_status: false,
+        canonicalize: computed,
+    },
 ];
 
 /// Review resources are create-only and never stored.
 pub fn is_review(resource: &ResourceType) -> bool {
     resource.group == "authorization.k8s.io"
+}
+
+/// Metrics are computed when read (from the usage model), never stored: get and list only.
+pub fn is_metrics(resource: &ResourceType) -> bool {
+    resource.group == "metrics.k8s.io"
 }
 
 pub fn find(group: &str, version: &str, plural: &str) -> Option<&'static ResourceType> {

@@ -38,6 +38,7 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             id("pods"),
             |p| PodRow::of(&p),
             KubeChange::Pods,
+            None,
             tx.clone(),
         ));
         let deployments = Api::<Deployment>::namespaced(c(), ns);
@@ -46,6 +47,7 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             id("deployments"),
             Slim::slim,
             KubeChange::Deployments,
+            None,
             tx.clone(),
         ));
         let statefulsets = Api::<StatefulSet>::namespaced(c(), ns);
@@ -54,6 +56,7 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             id("statefulsets"),
             Slim::slim,
             KubeChange::StatefulSets,
+            None,
             tx.clone(),
         ));
         let replicasets = Api::<ReplicaSet>::namespaced(c(), ns);
@@ -62,6 +65,7 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             id("replicasets"),
             Slim::slim,
             KubeChange::ReplicaSets,
+            None,
             tx.clone(),
         ));
         let events = Api::<Event>::namespaced(c(), ns);
@@ -70,6 +74,7 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             id("events"),
             Slim::slim,
             KubeChange::Events,
+            None,
             tx.clone(),
         ));
     }
@@ -78,10 +83,24 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
         namespace: None,
     };
     set.spawn(watch(
-        Api::<Node>::all(client),
+        Api::<Node>::all(client.clone()),
         nodes,
         Slim::slim,
         KubeChange::Nodes,
+        None,
+        tx.clone(),
+    ));
+    // Node events (pressure, NotReady, reboots) are recorded in `default`, not in the namespace
+    // of any workload: watched there, for nodes only.
+    set.spawn(watch(
+        Api::<Event>::namespaced(client, "default"),
+        SourceId {
+            kind: "events",
+            namespace: Some("default".into()),
+        },
+        Slim::slim,
+        KubeChange::Events,
+        Some("involvedObject.kind=Node"),
         tx,
     ));
     set
@@ -95,6 +114,7 @@ async fn watch<K, T>(
     id: SourceId,
     convert: fn(K) -> T,
     wrap: fn(Change<T>) -> KubeChange,
+    fields: Option<&'static str>,
     tx: Sender<DataEvent>,
 ) where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
@@ -106,7 +126,11 @@ async fn watch<K, T>(
         if failing_since.is_none() && tx.send(health(SourceHealth::Connecting)).await.is_err() {
             return;
         }
-        let stream = watcher::watcher(api.clone(), watcher::Config::default()).boxed();
+        let config = match fields {
+            Some(selector) => watcher::Config::default().fields(selector),
+            None => watcher::Config::default(),
+        };
+        let stream = watcher::watcher(api.clone(), config).boxed();
         let mut stream = stream;
         // Each object is reduced as it arrives, so a 10,000-pod list never sits here whole.
         let mut buffer: Vec<T> = Vec::new();

@@ -8,5 +8,6 @@ pub mod fetch;
 pub mod http;
 pub mod kube;
 pub mod logs;
+pub mod metrics;
 pub mod prometheus;
 pub mod slim;

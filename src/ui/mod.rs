@@ -8,6 +8,7 @@ pub mod events;
 pub mod field;
 pub mod fit;
 pub mod freshness;
+pub mod node_details;
 pub mod nodes;
 pub mod overlays;
 pub mod overview;

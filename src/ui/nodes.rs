@@ -3,21 +3,23 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
 
 use super::fit::Cut;
 use super::freshness::watch_freshness;
-use super::pods::split;
+use super::pods::{metrics_edge, split};
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
 use super::view::{Order, ViewSpec};
 use crate::app::action::Action;
+use crate::app::metrics::Feed;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+use crate::model::node_view::NodeRow;
+use crate::model::usage::{Usage, cpu_cell, memory_cell, percent, percent_cell};
 
 pub const NODE_COLUMNS: &[&str] = &[
-    "NAME", "STATUS", "PRESSURE", "TAINTS", "PODS", "CPU", "MEMORY", "AGE",
+    "NAME", "STATUS", "PRESSURE", "TAINTS", "PODS", "CPU", "%CPU", "MEM", "%MEM", "AGE",
 ];
 
 pub const VIEW: ViewSpec = ViewSpec {
@@ -48,6 +50,8 @@ const CUTS: &[Cut] = &[
     Cut::Never,
     Cut::Never,
     Cut::Never,
+    Cut::Never,
+    Cut::Never,
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
@@ -63,8 +67,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     .title_bottom(Span::styled(
         position(rows.len(), table, NODE_COLUMNS, ui),
         ui.style("muted"),
-    ));
+    ))
+    .title_bottom(metrics_edge(&state.metrics.node_feed, state.now, ui));
     let now = state.now;
+    let feed = &state.metrics.node_feed;
     draw(
         frame,
         table_area,
@@ -72,7 +78,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         TableSpec {
             columns: NODE_COLUMNS,
             cuts: CUTS,
-            hide_order: &[7, 5, 6, 3],
+            hide_order: &[9, 5, 7, 3],
             len: rows.len(),
             table,
         },
@@ -84,7 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             } else {
                 "critical"
             };
-            vec![
+            let mut cells = vec![
                 Line::from(r.name.clone()),
                 Line::from(Span::styled(r.status_cell(), ui.style(status_role))),
                 Line::from(Span::styled(
@@ -101,10 +107,13 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 )),
                 Line::from(Span::styled(r.taints_cell(), ui.style("muted"))),
                 Line::from(format!("{}/{}", r.pods, r.pods_capacity)),
-                Line::from(r.cpu.clone()),
-                Line::from(r.memory.clone()),
-                Line::from(r.created.map(|c| human_age(c, now)).unwrap_or_default()),
-            ]
+            ];
+            let used = state.metrics.nodes.get(&r.name).copied();
+            cells.extend(node_use_cells(used, r, feed, ui));
+            cells.push(Line::from(
+                r.created.map(|c| human_age(c, now)).unwrap_or_default(),
+            ));
+            cells
         },
     );
     if let Some(detail_area) = detail_area {
@@ -112,60 +121,28 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     }
 }
 
+/// CPU, %CPU, MEM, %MEM of a node against its allocatable, as `kubectl top nodes` prints them.
+fn node_use_cells<'a>(used: Option<Usage>, row: &NodeRow, feed: &Feed, ui: &Ui) -> [Line<'a>; 4] {
+    let Some(used) = used else {
+        let missing = || Line::from(Span::styled(feed.missing_cell(), ui.style("muted")));
+        return [missing(), missing(), missing(), missing()];
+    };
+    let pct = |value: Option<f64>| {
+        let role = match value {
+            Some(p) if p >= 90.0 => "critical",
+            Some(p) if p >= 75.0 => "warning",
+            _ => "text",
+        };
+        Line::from(Span::styled(percent_cell(value), ui.style(role)))
+    };
+    [
+        Line::from(cpu_cell(used.cpu)),
+        pct(percent(used.cpu, row.allocatable.cpu)),
+        Line::from(memory_cell(used.memory)),
+        pct(percent(used.memory, row.allocatable.memory)),
+    ]
+}
+
 fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let Some(row) = state.rows.nodes.get(state.table(ViewId::Nodes).selected) else {
-        return;
-    };
-    let Some(node) = state.cluster.nodes.get(&(String::new(), row.name.clone())) else {
-        return;
-    };
-    let mut lines = Vec::new();
-    for c in node
-        .status
-        .as_ref()
-        .and_then(|s| s.conditions.as_ref())
-        .into_iter()
-        .flatten()
-    {
-        let bad = (c.type_ == "Ready") != (c.status == "True");
-        lines.push(Line::from(vec![
-            Span::styled(format!("{:<16}", c.type_), ui.style("muted")),
-            Span::styled(
-                format!("{:<6}", c.status),
-                ui.style(if bad { "critical" } else { "ok" }),
-            ),
-            Span::styled(
-                format!("{} ", c.reason.clone().unwrap_or_default()),
-                ui.style("muted"),
-            ),
-            Span::raw(c.message.clone().unwrap_or_default()),
-        ]));
-    }
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:<16}", "taints"), ui.style("muted")),
-        Span::raw(if row.taints.is_empty() {
-            "none".to_string()
-        } else {
-            row.taints.join(", ")
-        }),
-    ]));
-    lines.push(Line::from(vec![
-        Span::styled(format!("{:<16}", "allocatable"), ui.style("muted")),
-        Span::raw(format!(
-            "cpu {}  memory {}  pods {}",
-            row.cpu, row.memory, row.pods_capacity
-        )),
-    ]));
-    let block = panel(
-        &format!("Node {}", row.name),
-        watch_freshness(state, Some("nodes")),
-        ui,
-        area.width,
-    );
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    super::node_details::render(frame, area, state, ui);
 }

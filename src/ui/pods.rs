@@ -12,10 +12,13 @@ use super::style::{Ui, pod_status_role};
 use super::table::{TableSpec, draw, panel, position};
 use super::view::{Order, ViewSpec};
 use crate::app::action::Action;
+use crate::app::metrics::Feed;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
 use crate::model::node_view::EventRow;
+use crate::model::pod_view::PodRow;
+use crate::model::usage::{Usage, cpu_cell, memory_cell, percent, percent_cell};
 
 pub const POD_COLUMNS: &[&str] = &[
     "NAMESPACE",
@@ -23,6 +26,12 @@ pub const POD_COLUMNS: &[&str] = &[
     "READY",
     "STATUS",
     "RESTARTS",
+    "CPU",
+    "%CPU/R",
+    "%CPU/L",
+    "MEM",
+    "%MEM/R",
+    "%MEM/L",
     "PROBES",
     "QOS",
     "NODE",
@@ -58,20 +67,31 @@ const CUTS: &[Cut] = &[
     Cut::Never,
     Cut::Never,
     Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
+    Cut::Never,
     Cut::Middle(14),
     Cut::Never,
 ];
+
+/// Columns that give way first on a narrow screen: what an incident needs most (name, state,
+/// restarts, CPU, memory against its limit) stays at 80 columns.
+const HIDE_ORDER: &[usize] = &[12, 7, 9, 13, 0, 14, 11, 6];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let (table_area, detail_area) = split(area, state.details);
     let table = state.table(ViewId::Pods);
     let rows = &state.rows.pods;
-    let block = panel("Pods", watch_freshness(state, Some("pods")), ui, area.width).title_bottom(
-        Span::styled(
+    let feed = state.metrics.pods_feed(|ns| state.shown_namespace(ns));
+    let block = panel("Pods", watch_freshness(state, Some("pods")), ui, area.width)
+        .title_bottom(Span::styled(
             position(rows.len(), table, POD_COLUMNS, ui),
             ui.style("muted"),
-        ),
-    );
+        ))
+        .title_bottom(metrics_edge(feed, state.now, ui));
     let now = state.now;
     let muted = ui.style("muted");
     draw(
@@ -81,7 +101,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         TableSpec {
             columns: POD_COLUMNS,
             cuts: CUTS,
-            hide_order: &[6, 7, 0, 8, 5],
+            hide_order: HIDE_ORDER,
             len: rows.len(),
             table,
         },
@@ -100,6 +120,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             } else {
                 "text"
             };
+            let used = state.metrics.pod(&r.namespace, &r.name);
+            let [cpu, cpu_r, cpu_l, mem, mem_r, mem_l] = use_cells(used, r, feed, ui);
             // Borrowed text where the row has it: no allocation per cell for names.
             vec![
                 Line::from(Span::styled(r.namespace.as_str(), muted)),
@@ -113,6 +135,12 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                     r.summary.restarts_cell(now),
                     style(restarts_role),
                 )),
+                cpu,
+                cpu_r,
+                cpu_l,
+                mem,
+                mem_r,
+                mem_l,
                 Line::from(Span::styled(r.probes.cell(), style(probe_role))),
                 Line::from(Span::styled(r.qos.as_str(), muted)),
                 Line::from(r.node.as_str()),
@@ -123,6 +151,48 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     if let Some(detail_area) = detail_area {
         details(frame, detail_area, state, ui);
     }
+}
+
+/// The use cells of one pod: CPU, %CPU/R, %CPU/L, MEM, %MEM/R, %MEM/L. A pod without a reading
+/// (just started, not running) shows `-`; a refused or unserved API says so in every cell.
+fn use_cells<'a>(used: Option<Usage>, row: &PodRow, feed: &Feed, ui: &Ui) -> [Line<'a>; 6] {
+    let Some(used) = used else {
+        let missing = || Line::from(Span::styled(feed.missing_cell(), ui.style("muted")));
+        return [
+            missing(),
+            missing(),
+            missing(),
+            missing(),
+            missing(),
+            missing(),
+        ];
+    };
+    let pct = |value: Option<f64>, warn: f64, crit: f64| {
+        let role = match value {
+            Some(p) if p >= crit => "critical",
+            Some(p) if p >= warn => "warning",
+            _ => "text",
+        };
+        Line::from(Span::styled(percent_cell(value), ui.style(role)))
+    };
+    [
+        Line::from(cpu_cell(used.cpu)),
+        pct(percent(used.cpu, row.requests.cpu), f64::MAX, f64::MAX),
+        pct(percent(used.cpu, row.limits.cpu), 90.0, f64::MAX),
+        Line::from(memory_cell(used.memory)),
+        pct(
+            percent(used.memory, row.requests.memory),
+            f64::MAX,
+            f64::MAX,
+        ),
+        pct(percent(used.memory, row.limits.memory), 75.0, 90.0),
+    ]
+}
+
+/// The metrics feed's age or trouble, on the bottom edge at the right.
+pub fn metrics_edge<'a>(feed: &Feed, now: chrono::DateTime<chrono::Utc>, ui: &Ui) -> Line<'a> {
+    let (words, role) = feed.words(now);
+    Line::from(Span::styled(format!(" {words} "), ui.style(role))).right_aligned()
 }
 
 /// Table on top, details below when open.

@@ -149,7 +149,7 @@ pub fn layout(
 ) -> (Vec<usize>, Vec<u16>) {
     let fits = |w: &[u16]| fit::total(w) <= u32::from(room);
     let mut shown: Vec<usize> = (0..natural.len()).collect();
-    let mut hidden = hide_order.iter();
+    let mut hidden = hide_order.iter().peekable();
     let widths = loop {
         let kinds: Vec<Cut> = shown.iter().map(|c| cuts[*c]).collect();
         let mut widths: Vec<u16> = shown.iter().map(|c| natural[*c]).collect();
@@ -157,10 +157,12 @@ pub fn layout(
         if fits(&widths) {
             break widths;
         }
-        let least_telling: Vec<bool> = shown.iter().map(|c| hide_order.contains(c)).collect();
+        // Only the column that would be hidden next may be cut first: the rest keep their
+        // width until their own turn (a node name stays whole while a QoS column can go).
+        let next = hidden.peek().copied();
         let mut pass: Vec<Cut> = kinds.clone();
-        for (i, lt) in least_telling.iter().enumerate() {
-            if !lt {
+        for (i, c) in shown.iter().enumerate() {
+            if Some(c) != next {
                 pass[i] = Cut::Never;
             }
         }

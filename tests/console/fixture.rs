@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, Utc};
 use std::collections::BTreeMap;
 
 use ms5_console::app::event::{
-    Change, Connection, DataEvent, KubeChange, Observation, PromEvent, SourceHealth, SourceId,
+    Change, Connection, DataEvent, KubeChange, MetricsPoll, Observation, PromEvent, SourceHealth,
+    SourceId,
 };
 use ms5_console::app::rows;
 use ms5_console::app::state::AppState;
@@ -13,6 +14,8 @@ use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
 use ms5_console::model::business::BusinessReading;
 use ms5_console::model::slo_status::{Reading, SloReading};
+use ms5_console::model::usage::Usage;
+use ms5_console::source::error::ApiError;
 use ms5_console::ui::{self, Ui, style};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -517,7 +520,50 @@ pub fn data_events() -> Vec<DataEvent> {
         },
         SourceHealth::Live { since: now() },
     ));
+    out.push(metrics_poll());
     out
+}
+
+/// One read of the metrics API, 4 s before `now`: the running pods that have been scraped
+/// (the one started 30 s ago has not), every node; ms5-system refused, as its watches are.
+pub fn metrics_poll() -> DataEvent {
+    let mi = 1024.0 * 1024.0;
+    let used = |name: &str, cpu: f64, memory_mi: f64| {
+        (
+            name.to_string(),
+            Usage {
+                cpu,
+                memory: memory_mi * mi,
+            },
+        )
+    };
+    DataEvent::Metrics(Box::new(MetricsPoll {
+        at: now() - Duration::seconds(4),
+        pods: vec![
+            (
+                "ms5-production".into(),
+                Ok(vec![
+                    used("backend-5bdc5c656-glpwq", 0.187, 301.0),
+                    used("backend-5bdc5c656-jzv8m", 0.142, 287.0),
+                    used("backend-5bdc5c656-mntgf", 0.051, 410.0),
+                    used("postgres-0", 0.92, 471.0),
+                ]),
+            ),
+            (
+                "ms5-staging".into(),
+                Ok(vec![used("backend-56d4b5d9f5-8qwer", 0.012, 120.0)]),
+            ),
+            (
+                "ms5-system".into(),
+                Err(ApiError::answer(403, "pods.metrics.k8s.io is forbidden")),
+            ),
+        ],
+        nodes: Ok(vec![
+            used("aks-app-27183645-vmss000000", 1.92, 9830.0),
+            used("aks-app-27183645-vmss000001", 0.87, 6020.0),
+            used("aks-db-27183645-vmss000000", 2.31, 30400.0),
+        ]),
+    }))
 }
 
 /// One Prometheus poll, 4 s before `now`: one SLO paging, one spent slowly, one without

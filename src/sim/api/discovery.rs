@@ -35,10 +35,12 @@ pub fn core_versions(server_address: &str) -> Value {
     })
 }
 
-pub fn groups() -> Value {
+/// Every served group; `metrics`: whether the metrics API (metrics-server) is among them.
+pub fn groups(metrics: bool) -> Value {
     let groups: Vec<Value> = resources::group_versions()
         .into_iter()
         .filter(|(group, _)| !group.is_empty())
+        .filter(|(group, _)| metrics || *group != "metrics.k8s.io")
         .map(|(group, version)| {
             let gv = json!({"groupVersion": format!("{group}/{version}"), "version": version});
             json!({"name": group, "versions": [gv.clone()], "preferredVersion": gv})
@@ -47,8 +49,8 @@ pub fn groups() -> Value {
     json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
 }
 
-pub fn group(name: &str) -> Option<Value> {
-    groups()["groups"]
+pub fn group(name: &str, metrics: bool) -> Option<Value> {
+    groups(metrics)["groups"]
         .as_array()?
         .iter()
         .find(|g| g["name"] == name)
@@ -63,6 +65,8 @@ pub fn group(name: &str) -> Option<Value> {
 fn verbs(resource: &ResourceType) -> Vec<&'static str> {
     if resources::is_review(resource) {
         vec!["create"]
+    } else if resources::is_metrics(resource) {
+        vec!["get", "list"]
     } else {
         vec![
             "create",
@@ -141,7 +145,11 @@ fn openapi_path_key(group: &str, version: &str) -> String {
 /// `/openapi/v3`: where each group/version's document is.
 pub fn openapi_index() -> Value {
     let mut paths = serde_json::Map::new();
-    for (group, version) in resources::group_versions() {
+    // The metrics group is served by metrics-server, whose documents kubectl never reads.
+    for (group, version) in resources::group_versions()
+        .into_iter()
+        .filter(|(group, _)| *group != "metrics.k8s.io")
+    {
         let key = openapi_path_key(group, version);
         paths.insert(key.clone(), json!({"serverRelativeURL": format!("/openapi/v3/{key}?hash=MS5SIM{}", KUBERNETES_VERSION.replace('.', ""))}));
     }
@@ -152,6 +160,7 @@ pub fn openapi_index() -> Value {
 pub fn openapi_document(path: &str) -> Option<Value> {
     let (group, version) = resources::group_versions()
         .into_iter()
+        .filter(|(group, _)| *group != "metrics.k8s.io")
         .find(|(g, v)| openapi_path_key(g, v) == path)?;
     let mut paths = serde_json::Map::new();
     for r in resources::in_group_version(group, version) {

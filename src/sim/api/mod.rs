@@ -8,6 +8,7 @@ pub mod defaults;
 pub mod discovery;
 pub mod lifecycle;
 mod logs;
+mod metrics;
 pub mod patch;
 mod protobuf;
 mod proxy;
@@ -50,6 +51,9 @@ pub struct ApiState {
     pub bookmark_interval: Duration,
     /// Requests forwarded through `services/proxy`: what pollers behind it cost the API server.
     pub proxied: std::sync::atomic::AtomicU64,
+    /// What pods and nodes use, served as the metrics API (None: the API is not served, as on
+    /// a cluster without metrics-server).
+    pub usage: Option<Arc<crate::sim::cluster::usage::UsageModel>>,
 }
 
 impl ApiState {
@@ -62,6 +66,7 @@ impl ApiState {
             http: reqwest::Client::new(),
             bookmark_interval: Duration::from_secs(15),
             proxied: std::sync::atomic::AtomicU64::new(0),
+            usage: None,
         }
     }
 
@@ -105,7 +110,12 @@ pub fn router(state: Arc<ApiState>, anonymous: Option<User>) -> Router {
             }),
         )
         .route("/api/{version}", get(core_resource_list))
-        .route("/apis", get(|| async { ok_json(discovery::groups()) }))
+        .route(
+            "/apis",
+            get(|State(s): State<Arc<ApiState>>| async move {
+                ok_json(discovery::groups(s.usage.is_some()))
+            }),
+        )
         .route("/apis/{group}", get(group))
         .route("/apis/{group}/{version}", get(group_resource_list))
         .route(
@@ -163,13 +173,19 @@ async fn core_resource_list(Path(version): Path<String>) -> Response {
         .unwrap_or_else(|| ApiError::no_such_resource().into_response())
 }
 
-async fn group(Path(group): Path<String>) -> Response {
-    discovery::group(&group)
+async fn group(State(s): State<Arc<ApiState>>, Path(group): Path<String>) -> Response {
+    discovery::group(&group, s.usage.is_some())
         .map(ok_json)
         .unwrap_or_else(|| ApiError::no_such_resource().into_response())
 }
 
-async fn group_resource_list(Path((group, version)): Path<(String, String)>) -> Response {
+async fn group_resource_list(
+    State(s): State<Arc<ApiState>>,
+    Path((group, version)): Path<(String, String)>,
+) -> Response {
+    if group == "metrics.k8s.io" && s.usage.is_none() {
+        return ApiError::no_such_resource().into_response();
+    }
     discovery::resource_list(&group, &version)
         .map(ok_json)
         .unwrap_or_else(|| ApiError::no_such_resource().into_response())
@@ -238,6 +254,13 @@ fn verb_for(method: &Method, target: &Target, query: &Query) -> ApiResult<&'stat
             )),
         };
     }
+    if crate::sim::resources::is_metrics(target.resource) {
+        return match (method, query.flag("watch"), &target.subresource) {
+            (&Method::GET, false, None) if target.name.is_some() => Ok("get"),
+            (&Method::GET, false, None) => Ok("list"),
+            _ => Err(ApiError::method_not_allowed(method.as_str(), &what())),
+        };
+    }
     if crate::sim::resources::is_review(target.resource) {
         return match (method, &target.name) {
             (&Method::POST, None) => Ok("create"),
@@ -287,6 +310,9 @@ async fn handle(
     if target.subresource.as_deref() == Some("proxy") {
         let body = read_body(body).await?;
         return proxy::forward(state, &target, &method, &uri, &headers, body).await;
+    }
+    if crate::sim::resources::is_metrics(target.resource) {
+        return metrics::read(state, &target, &query);
     }
     match verb {
         "list" => read::list(state, &target, &query, &headers),

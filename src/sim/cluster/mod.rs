@@ -12,6 +12,7 @@ mod replicasets;
 pub mod scenario;
 mod scheduler;
 mod statefulsets;
+pub mod usage;
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap, HashSet, VecDeque};
@@ -105,10 +106,18 @@ pub struct Cluster {
     /// Per-pod lifecycle bookkeeping the API does not show (next step, back-off).
     pods: HashMap<Key, kubelet::PodRun>,
     started: Instant,
+    /// What pods and nodes use: the metrics API reads the same model.
+    usage: Arc<usage::UsageModel>,
 }
 
 impl Cluster {
-    pub fn new(store: Arc<Store>, scenario: Scenario, seed: u64, speed: f64) -> Self {
+    pub fn new(
+        store: Arc<Store>,
+        scenario: Scenario,
+        seed: u64,
+        speed: f64,
+        usage: Arc<usage::UsageModel>,
+    ) -> Self {
         Cluster {
             store,
             kinds: Kinds::new(),
@@ -125,6 +134,7 @@ impl Cluster {
             now: Instant::now(),
             pods: HashMap::new(),
             started: Instant::now(),
+            usage,
         }
     }
 

@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
 use super::events::{EventType, Occurrence};
-use super::{Cluster, Key, Work};
+use super::{Cluster, Key, Work, usage};
 use crate::sim::resources::ResourceType;
 use crate::sim::store::object_key;
 use crate::sim::world::objects::ts;
@@ -62,12 +62,16 @@ impl Scenario {
             Scenario::ProbeFailure => vec![at(3, Action::FlapBackendReadiness)],
             Scenario::BackupFailing => vec![at(0, Action::FailBackups)],
             Scenario::NodePressure => vec![
-                at(5, Action::PressureDatabaseNode),
+                at(PRESSURE_AT.as_secs(), Action::PressureDatabaseNode),
                 at(10, Action::EvictFromPressuredNode),
             ],
         }
     }
 }
+
+/// When `node-pressure`'s database node reports `MemoryPressure` (its database pod's memory
+/// has grown until then: see `usage`).
+pub const PRESSURE_AT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Clone, Copy)]
 pub struct Step {
@@ -166,7 +170,7 @@ impl Fault {
 
 pub const BROKEN_BACKEND_IMAGE: &str = "ms5acr.azurecr.io/ms5-backend:1.9.1";
 const PRODUCTION: &str = "ms5-production";
-const PRESSURED_NODE: &str = "aks-db-27183645-vmss000000";
+pub const PRESSURED_NODE: &str = "aks-db-27183645-vmss000000";
 
 fn find<'a>(
     objects: &'a mut [(&'static ResourceType, Value)],
@@ -360,16 +364,30 @@ fn pressure_node(cluster: &mut Cluster) {
 
 /// The kubelet evicts the pods it can on the pressured node (not DaemonSet pods).
 fn evict_from_pressured_node(cluster: &mut Cluster) {
-    let victims: Vec<Value> = cluster
+    let on_node: Vec<Value> = cluster
         .store
         .list(cluster.kinds.pod, None)
         .0
         .iter()
         .filter(|p| p["spec"]["nodeName"] == PRESSURED_NODE && super::is_pod_active(p))
-        .filter(|p| !super::controller_of(p).is_some_and(|o| o["kind"] == "DaemonSet"))
         .map(|p| p.value().clone())
         .collect();
-    let now = ts(cluster.wall_now());
+    let victims: Vec<&Value> = on_node
+        .iter()
+        .filter(|p| !super::controller_of(p).is_some_and(|o| o["kind"] == "DaemonSet"))
+        .collect();
+    let wall = cluster.wall_now();
+    let now = ts(wall);
+    // The kubelet's words, with what the usage model says the node and the pod use now.
+    let node = cluster.get(
+        cluster.kinds.node,
+        &(String::new(), PRESSURED_NODE.to_string()),
+    );
+    let available = node.as_ref().map_or(0.0, |node| {
+        let on_node: Vec<&Value> = on_node.iter().collect();
+        let capacity = super::scheduler::quantity(&node["status"]["capacity"]["memory"]);
+        (capacity - cluster.usage.node(node, &on_node, wall).memory).max(0.0)
+    });
     for pod in victims {
         let container = pod["spec"]["containers"][0]["name"]
             .as_str()
@@ -379,10 +397,17 @@ fn evict_from_pressured_node(cluster: &mut Cluster) {
             .as_str()
             .unwrap_or("0")
             .to_string();
+        let using = cluster
+            .usage
+            .pod(pod, wall)
+            .and_then(|containers| containers.first().map(|(_, u)| u.memory))
+            .unwrap_or(0.0);
         let message = format!(
-            "The node was low on resource: memory. Threshold quantity: 100Mi, available: 61468Ki. Container {container} was using 3512Mi, request is {request}, has larger consumption of memory."
+            "The node was low on resource: memory. Threshold quantity: 750Mi, available: {}. Container {container} was using {}, request is {request}, has larger consumption of memory.",
+            usage::memory_quantity(available),
+            usage::memory_quantity(using),
         );
-        let mut evicted = pod.clone();
+        let mut evicted = (*pod).clone();
         evicted["status"]["phase"] = json!("Failed");
         evicted["status"]["reason"] = json!("Evicted");
         evicted["status"]["message"] = json!(message);

@@ -308,13 +308,15 @@ fn application(b: &mut Builder, namespace: &'static str, scale: i64, version: &s
         command: "pg_isready -U ms5 -d ms5",
     };
     postgres.startup_probe = true;
-    postgres.requests = ("1", "2Gi");
-    postgres.limits = ("2", "4Gi");
-    postgres.pool = if namespace == "ms5-production" {
-        "db"
+    // Production's database has the database node (64 GiB) to itself; staging's shares an
+    // application node.
+    let production = namespace == "ms5-production";
+    (postgres.requests, postgres.limits) = if production {
+        (("2", "16Gi"), ("4", "60Gi"))
     } else {
-        "app"
+        (("1", "2Gi"), ("2", "4Gi"))
     };
+    postgres.pool = if production { "db" } else { "app" };
     b.statefulset(&postgres, if scale > 1 { "256Gi" } else { "32Gi" }, 41);
 
     let mut redis = Component::new(namespace, "redis", "cache", 1, "redis:7.2.5-alpine");
@@ -387,6 +389,27 @@ fn monitoring(b: &mut Builder) {
     b.deployment(&alertmanager, &["prom/alertmanager:v0.27.0"], 41);
 }
 
+/// Prometheus's node exporter: one pod on every node, the database node included (it tolerates
+/// every taint), in `ms5-system`.
+fn node_exporter(b: &mut Builder) {
+    let mut exporter = Component::new(
+        "ms5-system",
+        "node-exporter",
+        "monitoring",
+        b.nodes.len() as i64,
+        "quay.io/prometheus/node-exporter:v1.8.2",
+    );
+    exporter.port = Some(9100);
+    exporter.probe = Probe::Http {
+        port: 9100,
+        live: "/",
+        ready: "/",
+    };
+    exporter.requests = ("50m", "64Mi");
+    exporter.limits = ("250m", "180Mi");
+    platform::daemonset(b, &exporter, 41 * 86400);
+}
+
 /// `--pods N` more pods: line agents (one per simulated machine on the floor), spread over
 /// Deployments of at most 100 replicas in the three ms5 namespaces.
 fn line_agents(b: &mut Builder, count: usize) {
@@ -440,6 +463,8 @@ pub fn build(options: WorldOptions) -> World {
     platform::config(&mut b);
     line_agents(&mut b, options.extra_pods);
     platform::endpoints(&mut b);
+    // Last, so the names drawn before it stay as they were.
+    node_exporter(&mut b);
     World { objects: b.objects }
 }
 

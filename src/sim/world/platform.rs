@@ -168,30 +168,37 @@ fn kube_system(b: &mut Builder) {
         live: "/healthz",
         ready: "/healthz",
     };
-    let mut template = proxy.pod_template(&proxy.image);
+    daemonset(b, &proxy, 41 * 86400 + 5000);
+}
+
+/// A DaemonSet with one running pod per node; its pods tolerate every taint, as node agents do.
+pub fn daemonset(b: &mut Builder, component: &Component, created_ago: i64) {
+    let mut template = component.pod_template(&component.image);
     template["spec"]["nodeSelector"] = json!({"kubernetes.io/os": "linux"});
-    let created = b.ago(41 * 86400 + 5000);
+    template["spec"]["tolerations"] = json!([{"operator": "Exists"}]);
+    let created = b.ago(created_ago);
     let n = b.nodes.len() as i64;
     let uid = b.names.uid();
+    let (name, namespace) = (component.name.as_str(), component.namespace);
     let ds = json!({
         "apiVersion": "apps/v1", "kind": "DaemonSet",
-        "metadata": {"name": "kube-proxy", "namespace": "kube-system", "uid": uid, "creationTimestamp": ts(created), "generation": 1, "labels": proxy.labels()},
-        "spec": {"selector": {"matchLabels": {"app": "kube-proxy"}}, "template": template,
+        "metadata": {"name": name, "namespace": namespace, "uid": uid, "creationTimestamp": ts(created), "generation": 1, "labels": component.labels()},
+        "spec": {"selector": {"matchLabels": {"app": name}}, "template": template,
                  "updateStrategy": {"type": "RollingUpdate", "rollingUpdate": {"maxUnavailable": 1, "maxSurge": 0}}, "revisionHistoryLimit": 10},
         "status": {"currentNumberScheduled": n, "desiredNumberScheduled": n, "numberReady": n, "numberAvailable": n,
                    "updatedNumberScheduled": n, "numberMisscheduled": 0, "observedGeneration": 1},
     });
     b.push(ds.clone());
     for i in 0..b.nodes.len() {
-        let name = format!("kube-proxy-{}", b.names.suffix(5));
-        let started = b.ago(40 * 86400 - i as i64 * 30);
+        let pod_name = format!("{name}-{}", b.names.suffix(5));
+        let started = b.ago(created_ago - 86400 - i as i64 * 30);
         let ip = b.nodes[i].ip.clone();
         let pod = running_pod(
             &mut b.names,
             &template,
             Placement {
-                name,
-                namespace: "kube-system",
+                name: pod_name,
+                namespace,
                 node: &b.nodes[i],
                 ip,
                 started,
