@@ -7,6 +7,7 @@ use rustc_hash::FxHashMap;
 
 use super::event::MetricsPoll;
 use crate::model::age::human_age;
+use crate::model::pod_view::PodRow;
 use crate::model::usage::Usage;
 use crate::source::error::{ApiError, ErrorKind};
 
@@ -136,12 +137,17 @@ impl MetricsState {
             .filter(|(ns, _)| shown(ns))
             .map(|(_, f)| f)
             .collect();
+        // Stale values on screen are said first (with their age), then a failure with nothing
+        // to show, then the oldest fresh read.
         let rank = |f: &Feed| match f {
-            Feed::Failing { .. } => 0,
-            Feed::Waiting => 1,
-            Feed::Fresh { .. } => 2,
-            Feed::Unserved => 3,
-            Feed::Forbidden { .. } => 4,
+            Feed::Failing {
+                last_good: Some(_), ..
+            } => 0,
+            Feed::Failing { .. } => 1,
+            Feed::Waiting => 2,
+            Feed::Fresh { .. } => 3,
+            Feed::Unserved => 4,
+            Feed::Forbidden { .. } => 5,
         };
         feeds
             .iter()
@@ -151,6 +157,20 @@ impl MetricsState {
                 (rank(f), f.last_good().map(|t| t.timestamp()).unwrap_or(0))
             })
             .unwrap_or(&Feed::Waiting)
+    }
+
+    /// What this pod uses, when the last reading can be of it: it is running now and was
+    /// created before the reading (a replacement with the same name, as a StatefulSet's, is
+    /// not shown its predecessor's use).
+    pub fn of_pod(&self, pod: &PodRow) -> Option<Usage> {
+        if !pod.running {
+            return None;
+        }
+        let read_at = self.pod_feeds.get(&pod.namespace)?.last_good()?;
+        if pod.created.is_some_and(|created| created > read_at) {
+            return None;
+        }
+        self.pod(&pod.namespace, &pod.name)
     }
 
     pub fn pod(&self, namespace: &str, name: &str) -> Option<Usage> {

@@ -43,7 +43,8 @@ fn refresh_overview(state: &mut AppState) {
 }
 
 /// After `view`'s rows were rebuilt: the selection follows its object.
-fn reselect(state: &mut AppState, view: ViewId) {
+/// Finds the table's selected object again in its rows (after they or the selection changed).
+pub fn reselect(state: &mut AppState, view: ViewId) {
     let page = state.page;
     let mut table = std::mem::take(state.table_mut(view));
     table.reselect(&keys(state, view), page);
@@ -284,7 +285,7 @@ fn build_pods(state: &mut AppState) {
         // Heaviest first; a pod without a reading last. Looked up once per row, not per compare.
         let metrics = &state.metrics;
         rows.sort_by_cached_key(|r| {
-            let used = metrics.pod(&r.namespace, &r.name);
+            let used = metrics.of_pod(r);
             let value = used.and_then(|u| match column {
                 5 => Some(u.cpu),
                 6 => percent(u.cpu, r.requests.cpu),

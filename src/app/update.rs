@@ -3,6 +3,7 @@
 use crossterm::event::KeyEvent;
 
 use super::action::Action;
+use super::details;
 use super::event::{DataEvent, Effect, ObjectKind, PromEvent, SourceHealth, YamlRequest};
 use super::field::{FieldKey, TextField};
 use super::logs;
@@ -98,9 +99,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::View(view) => return switch_view(state, view),
         Action::Silence => return writes::open_silence_form(state),
         Action::Expire => return writes::plan_expiry(state),
+        // Opens the details pane; on an open one, takes the step its footer names.
         Action::Details => {
             if state.overlay.is_none() && state.view != ViewId::Overview {
-                state.details = !state.details;
+                if state.details {
+                    return details::enter(state);
+                }
+                state.details = true;
                 // Opening the details again asks for a fresh chart.
                 state.slo.history_for = None;
             }

@@ -28,6 +28,8 @@ pub struct PodRow {
     pub unschedulable: Option<String>,
     /// Why the pod stopped, in the kubelet's words (an eviction: `The node was low on ...`).
     pub status_message: Option<String>,
+    /// The pod's phase is Running: only then can the metrics API have a reading of it.
+    pub running: bool,
     /// Requests and limits summed over the containers, to read use against.
     pub requests: Bounds,
     pub limits: Bounds,
@@ -155,6 +157,7 @@ impl PodRow {
                 })
                 .map(|c| c.message.clone().unwrap_or_else(|| "Unschedulable".into())),
             status_message: status.and_then(|s| s.message.clone()),
+            running: status.and_then(|s| s.phase.as_deref()) == Some("Running"),
             requests,
             limits,
         }

@@ -163,6 +163,7 @@ mod tests {
             detail: Vec::new(),
             unschedulable: None,
             status_message: None,
+            running: true,
             requests: Default::default(),
             limits: Default::default(),
         }

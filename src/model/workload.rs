@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::core::v1::PodTemplateSpec;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 
 use super::age::k8s_time;
 use super::pod_view::PodRow;
@@ -50,6 +50,8 @@ pub struct WorkloadRow {
     pub health: Health,
     pub conditions: Vec<Condition>,
     pub created: Option<DateTime<Utc>>,
+    /// The pod selector's `matchLabels`, to list its pods.
+    pub selector: Vec<(String, String)>,
 }
 
 /// What differs between a Deployment and a StatefulSet row; the rest is shared.
@@ -61,6 +63,7 @@ struct Parts<'a> {
     rollout: RolloutStatus,
     updating: bool,
     conditions: Vec<Condition>,
+    selector: Option<&'a LabelSelector>,
 }
 
 impl WorkloadRow {
@@ -79,6 +82,7 @@ impl WorkloadRow {
             template: d.spec.as_ref().map(|s| &s.template),
             rollout: deployment_status(d),
             updating: deployment_updating(d),
+            selector: d.spec.as_ref().map(|s| &s.selector),
             conditions: status
                 .and_then(|s| s.conditions.as_ref())
                 .into_iter()
@@ -106,6 +110,7 @@ impl WorkloadRow {
             template: s.spec.as_ref().map(|s| &s.template),
             rollout: statefulset_status(s),
             updating: statefulset_updating(s),
+            selector: s.spec.as_ref().map(|s| &s.selector),
             conditions: status
                 .and_then(|s| s.conditions.as_ref())
                 .into_iter()
@@ -133,7 +138,20 @@ impl WorkloadRow {
             status: parts.rollout,
             conditions: parts.conditions,
             created: meta.creation_timestamp.as_ref().map(k8s_time),
+            selector: parts
+                .selector
+                .and_then(|s| s.match_labels.as_ref())
+                .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .unwrap_or_default(),
         }
+    }
+
+    /// Whether `pod` is one of this workload's (a Deployment's through its `NAME-<hash>`
+    /// ReplicaSets).
+    pub fn owns(&self, pod: &PodRow) -> bool {
+        pod.namespace == self.namespace
+            && owner_workload(pod)
+                .is_some_and(|(kind, name)| kind == self.kind && name == self.name)
     }
 
     /// Degraded when it is short of ready replicas and one of its pods cannot run
@@ -166,16 +184,21 @@ pub type TroubledWorkloads = rustc_hash::FxHashSet<(String, &'static str, String
 /// workload: 10,000 pods). A Deployment owns its pods through `NAME-<hash>` ReplicaSets.
 pub fn troubled_workloads<'a>(pods: impl Iterator<Item = &'a PodRow>) -> TroubledWorkloads {
     pods.filter(|p| p.cannot_run())
-        .filter_map(|p| match p.owner.as_ref()? {
-            (kind, rs) if kind == "ReplicaSet" => rs
-                .rsplit_once('-')
-                .map(|(deployment, _)| (p.namespace.clone(), "Deployment", deployment.to_string())),
-            (kind, name) if kind == "StatefulSet" => {
-                Some((p.namespace.clone(), "StatefulSet", name.clone()))
-            }
-            _ => None,
+        .filter_map(|p| {
+            owner_workload(p).map(|(kind, name)| (p.namespace.clone(), kind, name.to_string()))
         })
         .collect()
+}
+
+/// The Deployment or StatefulSet a pod belongs to: (kind, name).
+pub fn owner_workload(pod: &PodRow) -> Option<(&'static str, &str)> {
+    match pod.owner.as_ref()? {
+        (kind, rs) if kind == "ReplicaSet" => rs
+            .rsplit_once('-')
+            .map(|(deployment, _)| ("Deployment", deployment)),
+        (kind, name) if kind == "StatefulSet" => Some(("StatefulSet", name.as_str())),
+        _ => None,
+    }
 }
 
 /// One ReplicaSet of a Deployment's history, newest revision first in `history`.

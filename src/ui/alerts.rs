@@ -203,7 +203,7 @@ const ALERT_CUTS: &[Cut] = &[
 ];
 
 pub fn render_alerts(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let (table_area, detail_area) = split(area, state.details);
+    let (table_area, detail_area) = split(area, state.details, usize::MAX);
     let table = state.table(ViewId::Alerts);
     let rows = &state.rows.alerts;
     let block = with_bottom(
@@ -382,7 +382,7 @@ fn ends(s: &crate::alerting::model::GettableSilence, now: chrono::DateTime<chron
 }
 
 pub fn render_silences(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let (table_area, detail_area) = split(area, state.details);
+    let (table_area, detail_area) = split(area, state.details, usize::MAX);
     let table = state.table(ViewId::Silences);
     let rows = &state.rows.silences;
     let block = with_bottom(

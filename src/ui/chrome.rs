@@ -168,9 +168,52 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         {
             Line::from(Span::styled(" typing into the form", ui.style("muted")))
         }
+        (None, None) if state.details && state.overlay.is_none() => details_hints(state, ui),
         (None, None) => hints(state.mode(), state.readonly, ui),
     };
     frame.render_widget(Paragraph::new(line), area);
+}
+
+/// With a details pane open: what `enter` does there and how to close it, then the rest.
+fn details_hints(state: &AppState, ui: &Ui) -> Line<'static> {
+    let mode = state.mode();
+    let key = |action| {
+        ui.keymap
+            .effective_keys(mode, action)
+            .first()
+            .map(|k| k.to_string())
+            .unwrap_or_default()
+    };
+    let mut spans = Vec::new();
+    if let Some(next) = crate::app::details::next(state) {
+        spans.push(Span::styled(
+            format!(" {}", key(Action::Details)),
+            ui.style("key"),
+        ));
+        spans.push(Span::styled(
+            format!(" {} ", next.words()),
+            ui.style("muted"),
+        ));
+    }
+    spans.push(Span::styled(
+        format!(" {}", key(Action::Back)),
+        ui.style("key"),
+    ));
+    spans.push(Span::styled(" close ", ui.style("muted")));
+    let rest = hints(mode, state.readonly, ui);
+    // The view's hints without its own `enter details` and `esc`, already said above.
+    let skip = [key(Action::Details), key(Action::Back)];
+    let mut spans_iter = rest.spans.into_iter().peekable();
+    while let Some(k) = spans_iter.next() {
+        let text = k.content.trim().to_string();
+        let words = spans_iter.next();
+        if skip.contains(&text) {
+            continue;
+        }
+        spans.push(k);
+        spans.extend(words);
+    }
+    Line::from(spans)
 }
 
 fn hints(mode: Mode, readonly: bool, ui: &Ui) -> Line<'static> {

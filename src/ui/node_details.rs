@@ -37,14 +37,33 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let used = state.metrics.nodes.get(&row.name).copied();
     let memory_pct = used.and_then(|u| percent(u.memory, row.allocatable.memory));
     let read_at = state.metrics.node_feed.last_good();
-    for c in node
+    let conditions: Vec<_> = node
         .status
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .into_iter()
         .flatten()
-    {
-        let bad = (c.type_ == "Ready") != (c.status == "True");
+        .collect();
+    let healthy = |c: &&k8s_openapi::api::core::v1::NodeCondition| {
+        (c.type_ == "Ready") == (c.status == "True")
+    };
+    // On a short pane the healthy conditions share one line, so the pods and events show.
+    let compact = area.height < 20;
+    if compact {
+        let words: Vec<String> = conditions
+            .iter()
+            .filter(|c| healthy(c))
+            .map(|c| format!("{} {}", c.type_, c.status))
+            .collect();
+        if !words.is_empty() {
+            lines.push(Line::from(vec![
+                label("healthy"),
+                Span::styled(words.join(" · "), ui.style("ok")),
+            ]));
+        }
+    }
+    for c in conditions.iter().filter(|c| !compact || !healthy(c)) {
+        let bad = !healthy(c);
         let since = c
             .last_transition_time
             .as_ref()
@@ -110,7 +129,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         )),
     ]));
     lines.push(use_line(row, used, state, ui));
-    pods(&mut lines, row, state, ui);
+    pods(&mut lines, row, state, ui, area.width >= 100);
     events(&mut lines, row, state, ui);
     let block = panel(
         &format!("Node {}", row.name),
@@ -155,14 +174,15 @@ fn bounds_cell(cpu: Option<f64>, memory: Option<f64>) -> String {
     )
 }
 
-fn pods<'a>(lines: &mut Vec<Line<'a>>, row: &NodeRow, state: &AppState, ui: &Ui) {
+/// `wide`: room for requests, limits and QoS beside the use.
+fn pods<'a>(lines: &mut Vec<Line<'a>>, row: &NodeRow, state: &AppState, ui: &Ui, wide: bool) {
     let mut on_node: Vec<(&PodRow, Option<Usage>)> = state
         .cluster
         .pods
         .items
         .values()
         .filter(|p| p.node == row.name)
-        .map(|p| (p.as_ref(), state.metrics.pod(&p.namespace, &p.name)))
+        .map(|p| (p.as_ref(), state.metrics.of_pod(p)))
         .collect();
     // Heaviest memory first; pods without a reading after, by what they asked for.
     on_node.sort_by(|(a, ua), (b, ub)| {
@@ -198,14 +218,19 @@ fn pods<'a>(lines: &mut Vec<Line<'a>>, row: &NodeRow, state: &AppState, ui: &Ui)
         .map(|(p, _)| p.namespace.len() + p.name.len() + 1)
         .max()
         .unwrap_or(0)
-        .min(44);
-    lines.push(Line::from(Span::styled(
+        .min(if wide { 44 } else { 40 });
+    let header = if wide {
         format!(
             "  {:<width$}  {:>6} {:>7} {:>6}  {:<13} {:<13} {}",
             "POD", "CPU", "MEM", "%MEM/L", "REQUESTS", "LIMITS", "QOS"
-        ),
-        ui.style("muted"),
-    )));
+        )
+    } else {
+        format!(
+            "  {:<width$}  {:>6} {:>7} {:>6}",
+            "POD", "CPU", "MEM", "%MEM/L"
+        )
+    };
+    lines.push(Line::from(Span::styled(header, ui.style("muted"))));
     let missing = state
         .metrics
         .pods_feed(|ns| state.shown_namespace(ns))
@@ -220,11 +245,16 @@ fn pods<'a>(lines: &mut Vec<Line<'a>>, row: &NodeRow, state: &AppState, ui: &Ui)
             ),
             None => (missing.into(), missing.into(), missing.into()),
         };
+        let use_cells = Span::raw(format!(
+            "  {:<width$}  {cpu:>6} {mem:>7} {pct:>6}  ",
+            super::fit::cut_middle(&name, width, ui.symbols.ellipsis)
+        ));
+        if !wide {
+            lines.push(Line::from(use_cells));
+            continue;
+        }
         lines.push(Line::from(vec![
-            Span::raw(format!(
-                "  {:<width$}  {cpu:>6} {mem:>7} {pct:>6}  ",
-                super::fit::cut_middle(&name, width, ui.symbols.ellipsis)
-            )),
+            use_cells,
             Span::styled(
                 format!(
                     "{:<13} {:<13} {}",

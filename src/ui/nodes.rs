@@ -55,7 +55,7 @@ const CUTS: &[Cut] = &[
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let (table_area, detail_area) = split(area, state.details);
+    let (table_area, detail_area) = split(area, state.details, state.rows.nodes.len());
     let table = state.table(ViewId::Nodes);
     let rows = &state.rows.nodes;
     let block = panel(

@@ -82,7 +82,7 @@ const CUTS: &[Cut] = &[
 const HIDE_ORDER: &[usize] = &[12, 7, 9, 13, 0, 14, 11, 6];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let (table_area, detail_area) = split(area, state.details);
+    let (table_area, detail_area) = split(area, state.details, state.rows.pods.len());
     let table = state.table(ViewId::Pods);
     let rows = &state.rows.pods;
     let feed = state.metrics.pods_feed(|ns| state.shown_namespace(ns));
@@ -120,7 +120,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             } else {
                 "text"
             };
-            let used = state.metrics.pod(&r.namespace, &r.name);
+            let used = state.metrics.of_pod(r);
             let [cpu, cpu_r, cpu_l, mem, mem_r, mem_l] = use_cells(used, r, feed, ui);
             // Borrowed text where the row has it: no allocation per cell for names.
             vec![
@@ -195,13 +195,17 @@ pub fn metrics_edge<'a>(feed: &Feed, now: chrono::DateTime<chrono::Utc>, ui: &Ui
     Line::from(Span::styled(format!(" {words} "), ui.style(role))).right_aligned()
 }
 
-/// Table on top, details below when open.
-pub fn split(area: Rect, details: bool) -> (Rect, Option<Rect>) {
+/// Table on top, details below when open: the table takes 45 % of the height, or less when
+/// its `rows` fit in less (three nodes leave the rest of an 80x24 screen to the details).
+pub fn split(area: Rect, details: bool, rows: usize) -> (Rect, Option<Rect>) {
     if !details {
         return (area, None);
     }
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let share = area.height * 45 / 100;
+    // Borders, header, the rows, and a line to spare.
+    let needed = u16::try_from(rows.saturating_add(4)).unwrap_or(u16::MAX);
+    let top = needed.clamp(6.min(share), share.max(1));
+    let [top, bottom] = Layout::vertical([Constraint::Length(top), Constraint::Min(0)]).areas(area);
     (top, Some(bottom))
 }
 

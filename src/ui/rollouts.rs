@@ -16,6 +16,8 @@ use crate::app::action::Action;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+use crate::model::node_view::EventRow;
+use crate::model::pod_view::PodRow;
 use crate::model::rollout::{Health, RolloutPhase};
 use crate::model::workload::{WorkloadRow, history};
 
@@ -85,7 +87,7 @@ fn status_word(row: &WorkloadRow) -> &'static str {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let (table_area, detail_area) = split(area, state.details);
+    let (table_area, detail_area) = split(area, state.details, state.rows.workloads.len());
     let table = state.table(ViewId::Rollouts);
     let rows = &state.rows.workloads;
     let freshness = watch_freshness(state, Some("deployments"));
@@ -180,6 +182,8 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             Span::raw(c.message.clone()),
         ]));
     }
+    workload_pods(&mut lines, row, state, ui);
+    warnings(&mut lines, row, state, ui);
     if row.kind == "Deployment" {
         lines.push(Line::from(Span::styled(
             "revision history",
@@ -231,4 +235,116 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// Most warnings shown in a workload's details, newest first.
+const WARNINGS_SHOWN: usize = 5;
+
+/// The workload's pods: state, readiness, restarts, node, and why one is not ready in the
+/// words of whoever knows (the scheduler's whole message, the kubelet's eviction reason).
+fn workload_pods<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &AppState, ui: &Ui) {
+    let mut pods: Vec<&PodRow> = state
+        .cluster
+        .pods
+        .items
+        .values()
+        .map(|p| p.as_ref())
+        .filter(|p| row.owns(p))
+        .collect();
+    pods.sort_by(|a, b| a.name.cmp(&b.name).then(b.created.cmp(&a.created)));
+    if pods.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("pods", ui.style("title")),
+            Span::styled("  none", ui.style("muted")),
+        ]));
+        return;
+    }
+    lines.push(Line::from(Span::styled(
+        format!("pods ({})", pods.len()),
+        ui.style("title"),
+    )));
+    let width = pods.iter().map(|p| p.name.len()).max().unwrap_or(0).min(40);
+    for pod in pods {
+        let role = super::style::pod_status_role(&pod.summary.status, pod.is_ready());
+        let node = if pod.node.is_empty() {
+            "-"
+        } else {
+            pod.node.as_str()
+        };
+        lines.push(Line::from(vec![
+            Span::raw(format!(
+                "  {:<width$} ",
+                super::fit::cut_middle(&pod.name, width, ui.symbols.ellipsis)
+            )),
+            Span::styled(format!("{:<16} ", pod.summary.status), ui.style(role)),
+            Span::raw(format!(
+                "{:<5} restarts {:<3} ",
+                pod.ready_cell(),
+                pod.summary.restarts
+            )),
+            Span::styled(format!("node {node}"), ui.style("muted")),
+        ]));
+        let why = pod
+            .unschedulable
+            .as_ref()
+            .map(|m| ("not scheduled", m))
+            .or_else(|| pod.status_message.as_ref().map(|m| ("why", m)));
+        if let Some((label, message)) = why {
+            lines.push(Line::from(vec![
+                Span::styled(format!("    {label}: "), ui.style("muted")),
+                Span::styled(message.clone(), ui.style("warning")),
+            ]));
+        }
+    }
+}
+
+/// The latest warnings about the workload, its ReplicaSets and its pods.
+fn warnings<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &AppState, ui: &Ui) {
+    let pods: Vec<&str> = state
+        .cluster
+        .pods
+        .items
+        .values()
+        .filter(|p| row.owns(p))
+        .map(|p| p.name.as_str())
+        .collect();
+    let replicaset_prefix = format!("{}-", row.name);
+    let mut events: Vec<EventRow> = state
+        .cluster
+        .events
+        .items
+        .values()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .filter(|e| e.metadata.namespace.as_deref() == Some(row.namespace.as_str()))
+        .map(|e| EventRow::of(e))
+        .filter(|e| match e.object_kind.as_str() {
+            "Pod" => pods.contains(&e.object_name.as_str()),
+            "ReplicaSet" => e.object_name.starts_with(&replicaset_prefix),
+            kind => kind == row.kind && e.object_name == row.name,
+        })
+        .collect();
+    events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
+    if events.is_empty() {
+        lines.push(Line::from(vec![
+            Span::styled("warnings", ui.style("title")),
+            Span::styled("  none", ui.style("muted")),
+        ]));
+        return;
+    }
+    lines.push(Line::from(Span::styled("warnings", ui.style("title"))));
+    for e in events.iter().take(WARNINGS_SHOWN) {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!(
+                    "  {:>4} ",
+                    e.last_seen
+                        .map(|t| human_age(t, state.now))
+                        .unwrap_or_default()
+                ),
+                ui.style("muted"),
+            ),
+            Span::styled(format!("{} ", e.reason), ui.style("warning")),
+            Span::raw(format!("{}: {}", e.object, e.message)),
+        ]));
+    }
 }

@@ -4,6 +4,7 @@ mod alert_views;
 mod app;
 mod ascii;
 mod config_files;
+mod diagnosis;
 mod e2e;
 mod e2e_access;
 mod fixture;

@@ -1,0 +1,340 @@
+//! Diagnosing from the console alone: resource use against requests and limits (and what the
+//! columns say when the metrics API cannot be read), node, event and workload details, and
+//! `enter` on an open pane taking the step its footer names.
+
+use insta::assert_snapshot;
+use k8s_openapi::api::core::v1::{Event, Pod};
+use ms5_console::app::action::Action;
+use ms5_console::app::event::{Change, DataEvent, Effect, KubeChange, MetricsPoll};
+use ms5_console::app::rows;
+use ms5_console::app::state::{AppState, ViewId};
+use ms5_console::app::update::update;
+use ms5_console::config::theme::Theme;
+use ms5_console::source::error::ApiError;
+use ratatui::buffer::Buffer;
+use serde_json::json;
+
+use crate::fixture::{self, draw, now, screen, state};
+
+const SIZES: [(u16, u16); 2] = [(80, 24), (160, 45)];
+
+fn find(buffer: &Buffer, needle: &str) -> (u16, u16) {
+    let text = fixture::text(buffer);
+    for (y, line) in text.lines().enumerate() {
+        if let Some(byte) = line.find(needle) {
+            return (line[..byte].chars().count() as u16, y as u16);
+        }
+    }
+    panic!("`{needle}` not on screen:\n{text}");
+}
+
+/// The cell `needle` starts in on the line that has `row`.
+fn cell_on_row<'a>(buffer: &'a Buffer, row: &str, needle: &str) -> &'a ratatui::buffer::Cell {
+    let (_, y) = find(buffer, row);
+    let text = fixture::text(buffer);
+    let line = text.lines().nth(usize::from(y)).unwrap_or_default();
+    let byte = line
+        .rfind(needle)
+        .unwrap_or_else(|| panic!("`{needle}` not on the `{row}` row: {line}"));
+    let x = line[..byte].chars().count() as u16;
+    &buffer[(x, y)]
+}
+
+fn apply(s: &mut AppState, event: DataEvent) {
+    ms5_console::app::update::apply(s, event);
+    rows::refresh(s);
+}
+
+fn viewing(view: ViewId) -> AppState {
+    let mut s = state();
+    s.view = view;
+    rows::refresh(&mut s);
+    s
+}
+
+/// Every namespace's pods and the nodes answered with `error`, at `now`.
+fn failed_poll(error: ApiError) -> DataEvent {
+    DataEvent::Metrics(Box::new(MetricsPoll {
+        at: now(),
+        pods: ["ms5-production", "ms5-staging", "ms5-system"]
+            .map(|ns| (ns.to_string(), Err(error.clone())))
+            .to_vec(),
+        nodes: Err(error),
+    }))
+}
+
+#[test]
+fn pods_show_use_against_request_and_limit_coloured_by_how_close_to_the_limit() {
+    let s = viewing(ViewId::Pods);
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 160, 45, &theme, false);
+    let text = fixture::text(&buffer);
+    let postgres = text.lines().find(|l| l.contains("postgres-0")).unwrap();
+    // 920m of a 250m request; 471Mi of a 512Mi limit.
+    for cell in ["920m", "368%", "471Mi", "92%"] {
+        assert!(postgres.contains(cell), "{cell}: {postgres}");
+    }
+    assert_eq!(
+        cell_on_row(&buffer, "postgres-0", "92%").fg,
+        theme.style("critical").fg.unwrap()
+    );
+    assert_eq!(
+        cell_on_row(&buffer, "backend-5bdc5c656-mntgf", "80%").fg,
+        theme.style("warning").fg.unwrap()
+    );
+    // Started 30 s ago: not scraped yet, so no reading; not a zero.
+    let fresh = text.lines().find(|l| l.contains("9zt6w")).unwrap();
+    assert!(!fresh.contains("0m ") && fresh.contains(" -  "), "{fresh}");
+    assert!(text.contains("metrics 4s ago"), "{text}");
+}
+
+#[test]
+fn nodes_show_use_against_allocatable() {
+    let s = viewing(ViewId::Nodes);
+    let text = screen(&s, 160, 45);
+    let db = text.lines().find(|l| l.contains("aks-db")).unwrap();
+    // 30400Mi of 32863440Ki allocatable.
+    for cell in ["2310m", "29%", "29.7Gi", "95%"] {
+        assert!(db.contains(cell), "{cell}: {db}");
+    }
+}
+
+#[test]
+fn without_the_metrics_api_the_columns_say_so_and_nothing_else_changes() {
+    for view in [ViewId::Pods, ViewId::Nodes] {
+        let mut s = viewing(view);
+        let before = screen(&s, 80, 24);
+        apply(&mut s, failed_poll(ApiError::answer(404, "not found")));
+        let text = screen(&s, 80, 24);
+        assert!(text.contains("metrics: n/a (no metrics API)"), "{text}");
+        assert!(text.contains("n/a"), "{text}");
+        assert!(
+            !text.contains("471Mi") && !text.contains("29.7Gi"),
+            "{text}"
+        );
+        // The rows are the same rows.
+        let names = |t: &str| -> Vec<String> {
+            t.lines()
+                .filter_map(|l| l.split_whitespace().next().map(String::from))
+                .collect()
+        };
+        assert_eq!(names(&before).len(), names(&text).len());
+    }
+}
+
+#[test]
+fn forbidden_or_failing_metrics_say_so_on_the_edge_never_as_zeros() {
+    let mut s = viewing(ViewId::Pods);
+    apply(
+        &mut s,
+        failed_poll(ApiError::answer(503, "service unavailable")),
+    );
+    let text = screen(&s, 80, 24);
+    assert!(text.contains("metrics stale, last good 4s ago"), "{text}");
+    assert!(text.contains("471Mi"), "the last good values stay: {text}");
+
+    let mut s = viewing(ViewId::Pods);
+    apply(&mut s, failed_poll(ApiError::answer(403, "forbidden")));
+    let text = screen(&s, 80, 24);
+    assert!(text.contains("metrics: forbidden"), "{text}");
+    let postgres = text.lines().find(|l| l.contains("postgres-0")).unwrap();
+    assert!(
+        postgres.contains("forbidden") && !postgres.contains(" 0m"),
+        "{postgres}"
+    );
+}
+
+/// The database node under pressure: its eviction and its own event, as the kubelet reports
+/// them (a node's events are recorded in `default`).
+fn with_node_events(s: &mut AppState) {
+    let node_event: Event = serde_json::from_value(json!({
+        "metadata": {"name": "aks-db.1", "namespace": "default"},
+        "involvedObject": {"kind": "Node", "name": "aks-db-27183645-vmss000000"},
+        "reason": "NodeHasInsufficientMemory", "type": "Normal", "count": 1,
+        "message": "Node aks-db-27183645-vmss000000 status is now: NodeHasInsufficientMemory",
+        "source": {"component": "kubelet", "host": "aks-db-27183645-vmss000000"},
+        "lastTimestamp": (now() - chrono::Duration::seconds(90)).to_rfc3339(),
+    }))
+    .unwrap();
+    let eviction: Event = serde_json::from_value(json!({
+        "metadata": {"name": "postgres-0.2", "namespace": "ms5-production"},
+        "involvedObject": {"kind": "Pod", "name": "postgres-1", "namespace": "ms5-production"},
+        "reason": "Evicted", "type": "Warning", "count": 1,
+        "message": "The node was low on resource: memory. Threshold quantity: 750Mi, available: 656984Ki. Container postgres was using 62495130Ki, request is 16Gi, has larger consumption of memory.",
+        "source": {"component": "kubelet", "host": "aks-db-27183645-vmss000000"},
+        "lastTimestamp": (now() - chrono::Duration::seconds(60)).to_rfc3339(),
+    }))
+    .unwrap();
+    apply(
+        s,
+        DataEvent::kube(KubeChange::Events(Change::Reset {
+            namespace: Some("default".into()),
+            items: vec![node_event],
+        })),
+    );
+    apply(
+        s,
+        DataEvent::kube(KubeChange::Events(Change::Applied(eviction))),
+    );
+}
+
+#[test]
+fn node_details_list_conditions_taints_pods_heaviest_first_and_events() {
+    for (w, h) in SIZES {
+        let mut s = viewing(ViewId::Nodes);
+        with_node_events(&mut s);
+        let db = s
+            .rows
+            .nodes
+            .iter()
+            .position(|n| n.name.starts_with("aks-db"))
+            .unwrap();
+        s.table_mut(ViewId::Nodes).selected = db;
+        update(&mut s, Action::Details);
+        let text = screen(&s, w, h);
+        assert_snapshot!(format!("node_details_{w}x{h}"), text);
+        if w == 160 {
+            for needle in [
+                "MemoryPressure True",
+                "workload=database:NoSchedule",
+                "ms5-production/postgres-0",
+                "471Mi",
+                "250m/256Mi",
+                "NodeHasInsufficientMemory",
+                "Evicted Pod/postgres-1: The node was low on resource: memory.",
+                "enter pods (aks-db-27183645-vmss000000)",
+            ] {
+                assert!(text.contains(needle), "{needle}:\n{text}");
+            }
+        }
+    }
+    // A node with nothing on it says so.
+    let mut s = viewing(ViewId::Nodes);
+    let empty = s
+        .rows
+        .nodes
+        .iter()
+        .position(|n| n.name.ends_with("vmss000001") && n.pods == 1)
+        .unwrap_or(1);
+    s.table_mut(ViewId::Nodes).selected = empty;
+    update(&mut s, Action::Details);
+    assert!(screen(&s, 160, 45).contains("pods (1)"));
+}
+
+#[test]
+fn event_details_show_the_event_whole_and_enter_goes_to_its_object() {
+    for (w, h) in SIZES {
+        let mut s = viewing(ViewId::Events);
+        let unhealthy = s
+            .rows
+            .events
+            .iter()
+            .position(|e| e.reason == "Unhealthy")
+            .unwrap();
+        s.table_mut(ViewId::Events).selected = unhealthy;
+        update(&mut s, Action::Details);
+        let text = screen(&s, w, h);
+        assert_snapshot!(format!("event_details_{w}x{h}"), text);
+        assert!(
+            text.contains("Readiness probe failed: HTTP probe failed with statuscode: 503"),
+            "the whole message: {text}"
+        );
+        assert!(
+            text.contains("enter go to backend-5bdc5c656-mntgf"),
+            "{text}"
+        );
+        // enter again: the pod, selected in its own view.
+        update(&mut s, Action::Details);
+        assert_eq!(s.view, ViewId::Pods);
+        let row = &s.rows.pods[s.table(ViewId::Pods).selected];
+        assert_eq!(row.name, "backend-5bdc5c656-mntgf");
+    }
+    // A Deployment's event goes to the Rollouts view.
+    let mut s = viewing(ViewId::Events);
+    let deadline = s
+        .rows
+        .events
+        .iter()
+        .position(|e| e.reason == "ProgressDeadlineExceeded")
+        .unwrap();
+    s.table_mut(ViewId::Events).selected = deadline;
+    update(&mut s, Action::Details);
+    update(&mut s, Action::Details);
+    assert_eq!(s.view, ViewId::Rollouts);
+    let row = &s.rows.workloads[s.table(ViewId::Rollouts).selected];
+    assert_eq!((row.kind, row.name.as_str()), ("Deployment", "frontend"));
+}
+
+#[test]
+fn workload_details_say_why_its_pod_cannot_run_in_full() {
+    let mut s = viewing(ViewId::Rollouts);
+    let message = "0/6 nodes are available: 5 node(s) didn't match Pod's node affinity/selector, 1 node(s) had untolerated taint {node.kubernetes.io/memory-pressure: }. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.";
+    let pending: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "postgres-0", "namespace": "ms5-production", "uid": "new",
+            "creationTimestamp": now().to_rfc3339(),
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "StatefulSet", "name": "postgres", "uid": "o"}]},
+        "spec": {"containers": [{"name": "postgres", "image": "postgres:15.5"}]},
+        "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+            "reason": "Unschedulable", "message": message}]},
+    }))
+    .unwrap();
+    apply(
+        &mut s,
+        DataEvent::kube(KubeChange::pods(Change::Applied(pending))),
+    );
+    with_node_events(&mut s);
+    let postgres = s
+        .rows
+        .workloads
+        .iter()
+        .position(|w| w.name == "postgres")
+        .unwrap();
+    s.table_mut(ViewId::Rollouts).selected = postgres;
+    update(&mut s, Action::Details);
+    for (w, h) in SIZES {
+        assert_snapshot!(format!("workload_details_{w}x{h}"), screen(&s, w, h));
+    }
+    let text = screen(&s, 160, 45).replace('│', "");
+    let joined: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains(&format!("not scheduled: {message}")),
+        "{text}"
+    );
+    // The replacement pod is not shown its predecessor's use.
+    let pods = viewing(ViewId::Pods);
+    let _ = pods;
+    s.view = ViewId::Pods;
+    s.details = false;
+    rows::refresh(&mut s);
+    let pods_text = screen(&s, 160, 45);
+    let row = pods_text
+        .lines()
+        .find(|l| l.contains("postgres-0"))
+        .unwrap();
+    assert!(!row.contains("471Mi"), "{row}");
+}
+
+#[test]
+fn esc_closes_a_details_pane_and_enter_on_an_open_one_does_what_its_footer_says() {
+    let mut s = viewing(ViewId::Pods);
+    update(&mut s, Action::Details);
+    assert!(s.details);
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.contains("enter logs") && text.contains("esc close"),
+        "{text}"
+    );
+    let effects = update(&mut s, Action::Details);
+    assert!(
+        matches!(effects.as_slice(), [Effect::OpenLogs(_)]),
+        "{effects:?}"
+    );
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+    assert!(!s.details);
+    // SLO details have no next step: enter leaves the pane open.
+    let mut s = viewing(ViewId::Slo);
+    update(&mut s, Action::Details);
+    update(&mut s, Action::Details);
+    assert!(s.details);
+}
