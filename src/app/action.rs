@@ -34,6 +34,7 @@ pub enum Action {
     Previous,
     Container,
     Wrap,
+    Timestamps,
     Confirm,
     Cancel,
 }
@@ -66,6 +67,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Previous, "previous", "previous log"),
     (Action::Container, "container", "next container"),
     (Action::Wrap, "wrap", "wrap lines"),
+    (Action::Timestamps, "timestamps", "timestamps"),
     (Action::Confirm, "confirm", "confirm"),
     (Action::Cancel, "cancel", "cancel"),
 ];

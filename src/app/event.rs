@@ -183,6 +183,8 @@ pub struct LogRequest {
     pub pod: String,
     pub container: String,
     pub previous: bool,
+    /// Each line prefixed with its RFC 3339 time, as the kubelet recorded it.
+    pub timestamps: bool,
     pub tail_lines: i64,
 }
 

@@ -29,7 +29,7 @@ fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
                 .pods
                 .items
                 .values()
-                .filter(|p| p.namespace == w.namespace && owned_by(p, &w.name, w.kind))
+                .filter(|p| w.owns(p))
                 .collect();
             // The most telling logs first: a started pod that is not ready (crashing, failing
             // probes), then a ready one; pods still starting have no logs yet.
@@ -42,17 +42,6 @@ fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
             owned.first().map(|p| (*p).clone())
         }
         _ => None,
-    }
-}
-
-/// Deployment pods are owned by `NAME-<hash>` ReplicaSets; StatefulSet pods by the set itself.
-pub fn owned_by(pod: &PodRow, workload: &str, kind: &str) -> bool {
-    match (&pod.owner, kind) {
-        (Some((k, name)), "Deployment") if k == "ReplicaSet" => name
-            .strip_prefix(workload)
-            .is_some_and(|rest| rest.starts_with('-') && !rest[1..].contains('-')),
-        (Some((k, name)), "StatefulSet") if k == "StatefulSet" => name == workload,
-        _ => false,
     }
 }
 
@@ -77,6 +66,8 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         dropped: 0,
         scroll: 0,
         search: String::new(),
+        filtered: false,
+        timestamps: false,
         // A pod no node took has no container and so no log: say why instead of asking.
         ended: pod
             .unschedulable
@@ -117,6 +108,7 @@ fn log_request(l: &LogsState) -> LogRequest {
         pod: l.pod.clone(),
         container: l.container_name().to_string(),
         previous: l.previous,
+        timestamps: l.timestamps,
         tail_lines: LOG_TAIL_LINES,
     }
 }
@@ -133,9 +125,21 @@ pub fn apply(state: &mut AppState, event: LogEvent) {
                 l.lines.pop_front();
                 l.dropped += 1;
             }
-            // Scrolled back: keep the same lines on screen while new ones arrive below.
+            // Scrolled back: keep the same lines on screen while new ones arrive below (those
+            // shown: while a search filters, only new matches move the view).
             if !l.follow {
-                l.scroll = (l.scroll + added).min(l.lines.len());
+                let needle = l.search.to_lowercase();
+                let added_shown = if l.filtered {
+                    l.lines
+                        .iter()
+                        .rev()
+                        .take(added)
+                        .filter(|line| LogsState::matches(line, &needle))
+                        .count()
+                } else {
+                    added
+                };
+                l.scroll = (l.scroll + added_shown).min(l.lines.len());
             }
         }
         LogEvent::Ended { session, reason } if session == l.session => l.ended = Some(reason),

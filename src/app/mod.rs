@@ -3,6 +3,7 @@
 pub mod action;
 pub mod alerts;
 pub mod cluster;
+pub mod complete;
 pub mod details;
 pub mod event;
 pub mod field;

@@ -74,11 +74,29 @@ pub struct LogsState {
     /// Rows scrolled up from the end (0: showing the newest).
     pub scroll: usize,
     pub search: String,
+    /// Only the lines matching `search` are shown (until esc).
+    pub filtered: bool,
+    /// Each line with the time the kubelet received it (the API's `timestamps=true`).
+    pub timestamps: bool,
     /// Why the stream ended, once it has.
     pub ended: Option<String>,
 }
 
 impl LogsState {
+    /// Whether `line` matches the search (case-insensitive); `needle` is the search lowered.
+    pub fn matches(line: &str, needle: &str) -> bool {
+        !needle.is_empty() && line.to_lowercase().contains(needle)
+    }
+
+    /// The lines shown: all, or those matching the search while it filters.
+    pub fn shown(&self) -> Vec<&String> {
+        let needle = self.search.to_lowercase();
+        self.lines
+            .iter()
+            .filter(|l| !self.filtered || Self::matches(l, &needle))
+            .collect()
+    }
+
     pub fn container_name(&self) -> &str {
         self.containers
             .get(self.container)

@@ -3,6 +3,7 @@
 use crossterm::event::KeyEvent;
 
 use super::action::Action;
+use super::complete;
 use super::details;
 use super::event::{DataEvent, Effect, ObjectKind, PromEvent, SourceHealth, YamlRequest};
 use super::field::{FieldKey, TextField};
@@ -66,6 +67,12 @@ fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
                 }
                 None => Vec::new(),
             };
+        }
+        FieldKey::Other if event.code == crossterm::event::KeyCode::Tab => {
+            if let Some(Input::Command(field)) = &state.input {
+                let completed = complete::complete(state, field.text());
+                state.input = Some(Input::Command(TextField::new(completed)));
+            }
         }
         FieldKey::Edited | FieldKey::Other => {}
     }
@@ -144,6 +151,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 }
             }
         }
+        Action::Timestamps => return logs::reopen(state, |l| l.timestamps = !l.timestamps),
         Action::Wrap => {
             if let Some(Overlay::Logs(l)) = &mut state.overlay {
                 l.wrap = !l.wrap;
@@ -187,6 +195,13 @@ fn back(state: &mut AppState) -> Vec<Effect> {
     {
         return Vec::new();
     }
+    if let Some(Overlay::Logs(l)) = &mut state.overlay
+        && l.filtered
+    {
+        l.filtered = false;
+        l.scroll = 0;
+        return Vec::new();
+    }
     if let Some(overlay) = state.overlay.take() {
         return match overlay {
             Overlay::Logs(_) => vec![Effect::CloseLogs],
@@ -225,7 +240,12 @@ fn scroll(state: &mut AppState, delta: isize) {
         Some(Overlay::Dialog(_)) => {}
         Some(Overlay::Logs(l)) => {
             // Up moves back in time; the log view counts from the newest line.
-            l.scroll = (l.scroll as isize - delta).clamp(0, l.lines.len() as isize) as usize;
+            let shown = if l.filtered {
+                l.shown().len()
+            } else {
+                l.lines.len()
+            };
+            l.scroll = (l.scroll as isize - delta).clamp(0, shown as isize) as usize;
             l.follow = l.scroll == 0;
         }
         None => {
@@ -251,7 +271,12 @@ fn page_by(state: &mut AppState, pages: isize, page: isize) {
 
 fn apply_filter(state: &mut AppState, text: &str) {
     match &mut state.overlay {
-        Some(Overlay::Logs(l)) => l.search = text.to_string(),
+        // A search shows only the lines that match (esc shows them all again, still marked).
+        Some(Overlay::Logs(l)) => {
+            l.search = text.to_string();
+            l.filtered = !text.is_empty();
+            l.scroll = 0;
+        }
         _ => {
             let view = state.view;
             let table = state.table_mut(view);

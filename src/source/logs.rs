@@ -18,6 +18,7 @@ pub async fn stream(client: Client, request: LogRequest, tx: Sender<DataEvent>) 
         container: Some(request.container.clone()).filter(|c| !c.is_empty()),
         follow: !request.previous,
         previous: request.previous,
+        timestamps: request.timestamps,
         tail_lines: Some(request.tail_lines),
         ..LogParams::default()
     };

@@ -123,6 +123,7 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
             Action::Previous,
             Action::Container,
             Action::Filter,
+            Action::Timestamps,
             Action::Wrap,
         ],
         Mode::Yaml | Mode::Help => &[Action::Back, Action::Quit, Action::Down, Action::Up],
@@ -133,19 +134,35 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
 
 pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let line = match (&state.input, &state.flash) {
-        (Some(Input::Command(field)), _) => Line::from(
-            [Span::styled(":", ui.style("accent"))]
-                .into_iter()
-                .chain(super::field::spans(field, ui))
-                .collect::<Vec<_>>(),
-        ),
+        (Some(Input::Command(field)), _) => {
+            // What tab would choose between, once there is more than one.
+            let choices = crate::app::complete::candidates(state, field.text());
+            let hint = match choices.len() {
+                0 | 1 => String::new(),
+                _ => format!(
+                    "   tab: {}",
+                    choices
+                        .iter()
+                        .map(|c| c.rsplit(' ').next().unwrap_or(c))
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                ),
+            };
+            Line::from(
+                [Span::styled(":", ui.style("accent"))]
+                    .into_iter()
+                    .chain(super::field::spans(field, ui))
+                    .chain([Span::styled(hint, ui.style("muted"))])
+                    .collect::<Vec<_>>(),
+            )
+        }
         (Some(Input::Filter(field)), _) => Line::from(
             [Span::styled("/", ui.style("accent"))]
                 .into_iter()
                 .chain(super::field::spans(field, ui))
                 .chain([Span::styled(
                     if state.mode() == Mode::Logs {
-                        "   enter search (matches highlighted, every line kept) · esc cancel"
+                        "   enter show only matching lines (esc then shows all, still marked) · esc cancel"
                     } else {
                         "   enter apply · esc cancel · -l key=value for labels"
                     },

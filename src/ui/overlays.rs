@@ -98,21 +98,31 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
     } else {
         height
     };
-    let end = logs.lines.len().saturating_sub(logs.scroll);
-    let start = end.saturating_sub(height);
     let search = logs.search.to_lowercase();
-    let shown: Vec<Line> = logs
-        .lines
-        .range(start..end)
+    let lines = logs.shown();
+    let end = lines.len().saturating_sub(logs.scroll);
+    let start = end.saturating_sub(height);
+    let mut shown: Vec<Line> = lines[start..end]
+        .iter()
         .map(|l| {
-            if !search.is_empty() && l.to_lowercase().contains(&search) {
-                Line::from(Span::styled(l.clone(), ui.style("accent")))
+            let role = if LogsState::matches(l, &search) {
+                "accent"
             } else {
-                Line::from(Span::styled(l.clone(), ui.style("text")))
-            }
+                "text"
+            };
+            Line::from(Span::styled((*l).clone(), ui.style(role)))
         })
         .collect();
-    let mut shown = shown;
+    if logs.filtered && lines.is_empty() {
+        shown.push(Line::from(Span::styled(
+            format!(
+                "no line matches \"{}\" ({} lines read); esc shows them all",
+                logs.search,
+                logs.lines.len()
+            ),
+            ui.style("warning"),
+        )));
+    }
     if let Some(why) = &logs.ended {
         shown.push(Line::from(Span::styled(
             format!("-- stream ended: {why}"),
@@ -137,9 +147,16 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
         let hits = logs
             .lines
             .iter()
-            .filter(|l| l.to_lowercase().contains(&search))
+            .filter(|l| LogsState::matches(l, &search))
             .count();
-        status.push(format!("\"{}\" {hits} matches", logs.search));
+        status.push(if logs.filtered {
+            format!("only \"{}\": {hits} matches", logs.search)
+        } else {
+            format!("\"{}\" {hits} matches", logs.search)
+        });
+    }
+    if logs.timestamps {
+        status.push("timestamps".into());
     }
     let role = if logs.ended.is_some() { "stale" } else { "ok" };
     if logs.ended.is_some() {

@@ -188,8 +188,13 @@ pub fn budget_cell<'a>(s: &SloStatus, bar: usize, bad_minutes: bool, ui: &Ui) ->
         Span::styled(gauge(b.remaining, bar, ui.symbols), ui.style(role)),
         Span::styled(format!(" {:>6}", percent(b.remaining, 1)), ui.style(role)),
     ];
+    // The minutes alone read as anything; said as what they are: the time the service could
+    // be fully down and still meet its objective.
     if bad_minutes {
-        spans.push(Span::styled(format!(" {minutes}"), ui.style("muted")));
+        spans.push(Span::styled(
+            format!(" {minutes} outage"),
+            ui.style("muted"),
+        ));
     }
     Line::from(spans)
 }
@@ -219,7 +224,7 @@ fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let table = state.table(ViewId::Slo);
     let rows = &state.rows.slos;
     let block = panel(
-        "SLOs, worst budget first (burn: x budget rate, ! over threshold)",
+        "SLOs, worst budget first (outage: full-outage time left in budget; burn: x budget rate, ! over threshold)",
         freshness(state),
         ui,
         area.width,
@@ -274,7 +279,8 @@ fn list_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                     }
                     Err(m) => missing_cell(m, ui),
                 },
-                budget_cell(s, 8, true, ui),
+                // The outage time only where it stands whole beside the rest.
+                budget_cell(s, 8, area.width >= 120, ui),
                 exhausted_cell(s, ui),
             ];
             cells.extend((0..7).map(|w| burn_cell(&s.burn[w], w, ui)));

@@ -5,9 +5,9 @@
 use insta::assert_snapshot;
 use k8s_openapi::api::core::v1::{Event, Pod};
 use ms5_console::app::action::Action;
-use ms5_console::app::event::{Change, DataEvent, Effect, KubeChange, MetricsPoll};
+use ms5_console::app::event::{Change, DataEvent, Effect, KubeChange, LogEvent, MetricsPoll};
 use ms5_console::app::rows;
-use ms5_console::app::state::{AppState, ViewId};
+use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::update;
 use ms5_console::config::theme::Theme;
 use ms5_console::source::error::ApiError;
@@ -337,4 +337,70 @@ fn esc_closes_a_details_pane_and_enter_on_an_open_one_does_what_its_footer_says(
     update(&mut s, Action::Details);
     update(&mut s, Action::Details);
     assert!(s.details);
+}
+
+/// The log viewer open on the first pod with `lines` read.
+fn logs_with(lines: &[&str]) -> AppState {
+    let mut s = viewing(ViewId::Pods);
+    update(&mut s, Action::Logs);
+    let session = match &s.overlay {
+        Some(Overlay::Logs(l)) => l.session,
+        _ => panic!("logs did not open"),
+    };
+    let lines = lines.iter().map(|l| l.to_string()).collect();
+    ms5_console::app::update::apply(&mut s, DataEvent::Logs(LogEvent::Lines { session, lines }));
+    s
+}
+
+fn type_search(s: &mut AppState, text: &str) {
+    update(s, Action::Filter);
+    crate::alert_views::type_text(s, text);
+    crate::alert_views::key(s, crossterm::event::KeyCode::Enter);
+}
+
+#[test]
+fn a_log_search_shows_only_matching_lines_and_esc_shows_all_again_still_marked() {
+    let mut s = logs_with(&[
+        "INFO GET /api/v1/lines/1/oee 200",
+        "ERROR database connection refused",
+        "INFO GET /api/v1/lines/2/oee 200",
+        "ERROR database connection refused",
+    ]);
+    type_search(&mut s, "error");
+    let text = screen(&s, 120, 30);
+    assert!(!text.contains("lines/1/oee"), "{text}");
+    assert_eq!(text.matches("database connection refused").count(), 2);
+    assert!(text.contains("only \"error\": 2 matches"), "{text}");
+    // esc: every line again, the matches still marked.
+    update(&mut s, Action::Back);
+    assert!(
+        matches!(s.overlay, Some(Overlay::Logs(_))),
+        "esc shows all, not close"
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let text = fixture::text(&buffer);
+    assert!(text.contains("lines/1/oee"), "{text}");
+    let (x, y) = find(&buffer, "ERROR database");
+    assert_eq!(buffer[(x, y)].fg, theme.style("accent").fg.unwrap());
+    // A search that matches nothing says so.
+    type_search(&mut s, "panic");
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("no line matches \"panic\""), "{text}");
+    update(&mut s, Action::Back);
+    update(&mut s, Action::Back);
+    assert!(s.overlay.is_none(), "a second esc closes the logs");
+}
+
+#[test]
+fn t_asks_for_the_log_again_with_timestamps() {
+    let mut s = logs_with(&["INFO started"]);
+    let effects = update(&mut s, Action::Timestamps);
+    let Some(Effect::OpenLogs(request)) = effects.last() else {
+        panic!("{effects:?}");
+    };
+    assert!(request.timestamps);
+    assert!(screen(&s, 120, 30).contains("timestamps"));
+    let effects = update(&mut s, Action::Timestamps);
+    assert!(matches!(effects.last(), Some(Effect::OpenLogs(r)) if !r.timestamps));
 }

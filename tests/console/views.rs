@@ -135,7 +135,7 @@ fn the_log_viewer_calls_slash_a_search() {
         .last()
         .unwrap_or_default()
         .to_string();
-    assert!(footer.contains("every line kept"), "{footer}");
+    assert!(footer.contains("show only matching lines"), "{footer}");
 }
 
 #[test]
