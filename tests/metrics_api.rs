@@ -210,3 +210,46 @@ async fn a_namespace_the_user_may_not_read_is_refused_and_the_others_are_read() 
         "metrics: forbidden"
     );
 }
+
+/// `node-pressure`: the database pod is the heaviest on its node from the start, and once the
+/// node reports `MemoryPressure` its memory use says the same (under the 750Mi threshold free).
+#[test]
+fn under_node_pressure_the_growing_pod_is_the_heaviest_and_the_node_is_full() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "node-pressure"]);
+    let k = sim.kubectl();
+    let node = "aks-db-27183645-vmss000000";
+    let pods = k.ok(&[
+        "top",
+        "pods",
+        "-n",
+        "ms5-production",
+        "--sort-by=memory",
+        "--no-headers",
+    ]);
+    assert!(pods.starts_with("postgres-0 "), "{pods}");
+    let pressure = || {
+        k.ok(&[
+            "get",
+            "node",
+            node,
+            "-o",
+            "jsonpath={.status.conditions[?(@.type==\"MemoryPressure\")].status}",
+        ])
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while pressure().trim() != "True" {
+        assert!(std::time::Instant::now() < deadline, "no MemoryPressure");
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    // Between the pressure (5 s) and the eviction (10 s): the node is full.
+    let top = k.ok(&["top", "node", node, "--no-headers"]);
+    let percent: u32 = top
+        .split_whitespace()
+        .nth(4)
+        .and_then(|p| p.trim_end_matches('%').parse().ok())
+        .unwrap_or_else(|| panic!("{top}"));
+    assert!(percent >= 97, "{top}");
+}

@@ -189,6 +189,16 @@ fn origins_line<'a>(state: &AppState, origins: &[String], ui: &Ui) -> Line<'a> {
     Line::from(spans)
 }
 
+/// Where there is room, the summary keeps 40 columns before the origin and namespace columns
+/// give way (it is what the row says); on a narrow screen those go anyway.
+fn alert_cuts(width: u16) -> Vec<Cut> {
+    let mut cuts = ALERT_CUTS.to_vec();
+    if width >= 100 {
+        cuts[2] = Cut::End(40);
+    }
+    cuts
+}
+
 const ALERT_CUTS: &[Cut] = &[
     Cut::Never,
     Cut::Middle(16),
@@ -240,7 +250,7 @@ pub fn render_alerts(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         block,
         TableSpec {
             columns: ALERT_COLUMNS,
-            cuts: ALERT_CUTS,
+            cuts: &alert_cuts(area.width),
             hide_order: &[7, 4, 3, 5],
             len: rows.len(),
             table,

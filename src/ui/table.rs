@@ -49,7 +49,15 @@ pub fn draw<'a>(
 ) {
     let inner_height = area.height.saturating_sub(3) as usize; // borders + header
     let room = area.width.saturating_sub(2);
-    let start = spec.table.offset.min(spec.len);
+    // The selection is always on screen, even where the table is shorter than the page the
+    // offset was kept for (a details pane opened below it).
+    let selected = spec.table.selected;
+    let start = spec
+        .table
+        .offset
+        .max((selected + 1).saturating_sub(inner_height))
+        .min(selected)
+        .min(spec.len);
     let end = (start + inner_height).min(spec.len);
     let headers: Vec<String> = spec
         .columns

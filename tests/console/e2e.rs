@@ -206,6 +206,70 @@ fn alerts_lists_the_scenarios_alerts_and_s_creates_a_silence_end_to_end() {
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
 
+/// Paged with "MS5 production is degraded" during `node-pressure`, with only the console: the
+/// database node's details say what happened (its pressure, its taints, what runs there and
+/// uses what, the eviction), the eviction reads whole, and `enter` goes to the pod.
+#[test]
+fn node_pressure_is_diagnosed_from_the_console_alone() {
+    let Some(t) = Tmux::start("diagnose", "demo --scenario node-pressure") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&["4"]);
+    // The Nodes view, by name: app x3, then the database node.
+    t.wait_for("aks-db-27183645-vmss000000", Duration::from_secs(10));
+    t.keys(&["j", "j", "j", "Enter"]);
+    let screen = t.wait_until(
+        "the eviction in the node's details",
+        Duration::from_secs(60),
+        |s| s.contains("Node aks-db-27183645-vmss000000") && s.contains("Evicted"),
+    );
+    for needle in [
+        "MemoryPressure True  kubelet has insufficient memory available since",
+        "workload=database:NoSchedule, node.kubernetes.io/memory-pressure:NoSchedule",
+        "ms5-system/node-exporter-",
+        "Evicted Pod/postgres-0: The node was low on resource: memory.",
+    ] {
+        assert!(screen.contains(needle), "{needle}:\n{screen}");
+    }
+    // The pod on the node with its memory use, in a unit.
+    let exporter = screen
+        .lines()
+        .find(|l| l.contains("ms5-system/node-exporter-"))
+        .unwrap_or_default();
+    assert!(exporter.contains("Mi "), "{exporter}");
+    // The eviction, whole; then its pod.
+    t.keys(&["5", "/", "Evicted", "Enter", "Enter"]);
+    let screen = t.wait_for("Event Evicted", Duration::from_secs(10));
+    let joined: String = screen
+        .replace('│', " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        joined.contains("request is 16Gi, has larger consumption of memory."),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("3:Pods", Duration::from_secs(5));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("Pod ms5-production/postgres-0", Duration::from_secs(5));
+    // The replacement: not started, and the scheduler's reason among its events.
+    assert!(
+        screen.contains("not started") && screen.contains("FailedScheduling"),
+        "{screen}"
+    );
+    let selected_row = screen
+        .lines()
+        .find(|l| l.contains("postgres-0") && l.contains("Pending"));
+    assert!(
+        selected_row.is_some(),
+        "the selected pod stays in view:\n{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}
+
 #[test]
 fn a_killed_terminal_ends_the_process() {
     let Some((t, console)) = running_demo("hup") else {
