@@ -6,12 +6,13 @@
 mod fixture;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ms5_console::app::event::{Change, DataEvent, KubeChange};
+use ms5_console::app::event::{Change, DataEvent, KubeChange, MetricsPoll};
 use ms5_console::app::rows;
 use ms5_console::app::state::{AppState, ViewId};
 use ms5_console::app::update::apply;
 use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
+use ms5_console::model::usage::Usage;
 use ms5_console::ui::{self, Ui, style};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -39,6 +40,26 @@ fn state() -> AppState {
         DataEvent::kube(KubeChange::pods(Change::Reset {
             namespace: Some("ms5-production".into()),
             items,
+        })),
+    );
+    // Every pod with a reading from the metrics API, so each row draws its use columns.
+    let used = (0..PODS)
+        .map(|i| {
+            (
+                format!("line-agent-{:05}-{}", i, i % 7),
+                Usage {
+                    cpu: 0.001 * (i % 900) as f64,
+                    memory: 1024.0 * 1024.0 * (32 + i % 400) as f64,
+                },
+            )
+        })
+        .collect();
+    apply(
+        &mut state,
+        DataEvent::Metrics(Box::new(MetricsPoll {
+            at: fixture::now(),
+            pods: vec![("ms5-production".into(), Ok(used))],
+            nodes: Ok(Vec::new()),
         })),
     );
     state.view = ViewId::Pods;

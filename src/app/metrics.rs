@@ -92,8 +92,8 @@ impl Feed {
 
 #[derive(Debug, Default)]
 pub struct MetricsState {
-    /// (namespace, pod) -> use.
-    pub pods: FxHashMap<(String, String), Usage>,
+    /// namespace -> pod -> use (looked up by `&str`, without building a key per cell).
+    pub pods: FxHashMap<String, FxHashMap<String, Usage>>,
     pub nodes: FxHashMap<String, Usage>,
     /// Per namespace read.
     pub pod_feeds: FxHashMap<String, Feed>,
@@ -109,13 +109,11 @@ impl MetricsState {
             *feed = feed.after(result.as_ref().map(|_| poll.at));
             match result {
                 Ok(pods) => {
-                    self.pods.retain(|(ns, _), _| *ns != namespace);
-                    self.pods.extend(
-                        pods.into_iter()
-                            .map(|(name, u)| ((namespace.clone(), name), u)),
-                    );
+                    self.pods.insert(namespace, pods.into_iter().collect());
                 }
-                Err(_) if !feed.has_values() => self.pods.retain(|(ns, _), _| *ns != namespace),
+                Err(_) if !feed.has_values() => {
+                    self.pods.remove(&namespace);
+                }
                 Err(_) => {}
             }
         }
@@ -174,10 +172,7 @@ impl MetricsState {
     }
 
     pub fn pod(&self, namespace: &str, name: &str) -> Option<Usage> {
-        // A borrowed key would need a second map type; the tuple is short and built per cell.
-        self.pods
-            .get(&(namespace.to_string(), name.to_string()))
-            .copied()
+        self.pods.get(namespace)?.get(name).copied()
     }
 }
 

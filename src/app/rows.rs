@@ -12,8 +12,8 @@ use crate::model::node_view::{EventRow, NodeRow};
 use crate::model::slo_status::{self, SloStatus};
 use crate::model::usage::percent;
 
-/// The Pods view's use columns (CPU, %CPU/R, %CPU/L, MEM, %MEM/R, %MEM/L).
-const POD_USE_COLUMNS: &[usize] = &[5, 6, 7, 8, 9, 10];
+/// The Pods view's use columns (CPU, %CPU/R, MEM, %MEM/L).
+const POD_USE_COLUMNS: &[usize] = &[5, 6, 7, 8];
 /// The Nodes view's (CPU, %CPU, MEM, %MEM).
 const NODE_USE_COLUMNS: &[usize] = &[5, 6, 7, 8];
 use crate::model::workload::{WorkloadRow, troubled_workloads};
@@ -289,9 +289,7 @@ fn build_pods(state: &mut AppState) {
             let value = used.and_then(|u| match column {
                 5 => Some(u.cpu),
                 6 => percent(u.cpu, r.requests.cpu),
-                7 => percent(u.cpu, r.limits.cpu),
-                8 => Some(u.memory),
-                9 => percent(u.memory, r.requests.memory),
+                7 => Some(u.memory),
                 _ => percent(u.memory, r.limits.memory),
             });
             let heaviest_first = std::cmp::Reverse(value.map(|v| (v * 1000.0) as i64));
@@ -309,10 +307,10 @@ fn build_pods(state: &mut AppState) {
             2 => (a.summary.ready, a.summary.total).cmp(&(b.summary.ready, b.summary.total)),
             3 => a.summary.status.cmp(&b.summary.status),
             4 => b.summary.restarts.cmp(&a.summary.restarts),
-            11 => b.probes.failing().cmp(&a.probes.failing()),
-            12 => a.qos.cmp(&b.qos),
-            13 => a.node.cmp(&b.node),
-            14 => b.created.cmp(&a.created),
+            9 => b.probes.failing().cmp(&a.probes.failing()),
+            10 => a.qos.cmp(&b.qos),
+            11 => a.node.cmp(&b.node),
+            12 => b.created.cmp(&a.created),
             _ => Ordering::Equal,
         };
         directed(primary.then(by_name), reverse)

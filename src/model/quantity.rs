@@ -41,12 +41,12 @@ pub fn bytes(value: f64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    let number = if unit == 0 || value >= 100.0 || value.fract() < 0.05 {
-        format!("{value:.0}")
+    // One allocation: this is drawn for every visible pod on every frame.
+    if unit == 0 || value >= 100.0 || value.fract() < 0.05 {
+        format!("{value:.0}{}", UNITS[unit])
     } else {
-        format!("{value:.1}")
-    };
-    format!("{number}{}", UNITS[unit])
+        format!("{value:.1}{}", UNITS[unit])
+    }
 }
 
 /// Cores: `3.9 cores`, `1 core`, or millicores below one core (`250m`).

@@ -1,6 +1,9 @@
 //! Resource use from the metrics API against what was asked for: a pod's CPU and memory next to
 //! its requests and limits (k9s's `%CPU/R`, `%MEM/L`), a node's against its allocatable.
 
+use std::borrow::Cow;
+use std::sync::OnceLock;
+
 use k8s_openapi::api::core::v1::PodSpec;
 
 use super::quantity;
@@ -67,10 +70,23 @@ pub fn percent(used: f64, of: Option<f64>) -> Option<f64> {
     of.filter(|b| *b > 0.0).map(|b| 100.0 * used / b)
 }
 
-/// `42%`, or `-` where there is nothing to compare with.
-pub fn percent_cell(value: Option<f64>) -> String {
-    value.map_or_else(|| "-".to_string(), |p| format!("{:.0}%", p))
+/// `42%`, or `-` where there is nothing to compare with. Drawn for every visible row on every
+/// frame: the usual values are made once and lent, not formatted each time.
+pub fn percent_cell(value: Option<f64>) -> Cow<'static, str> {
+    static COMMON: OnceLock<Vec<String>> = OnceLock::new();
+    let Some(p) = value else {
+        return Cow::Borrowed("-");
+    };
+    let rounded = p.round();
+    let common = COMMON.get_or_init(|| (0..=COMMON_PERCENTS).map(|p| format!("{p}%")).collect());
+    if (0.0..=COMMON_PERCENTS as f64).contains(&rounded) {
+        return Cow::Borrowed(common[rounded as usize].as_str());
+    }
+    Cow::Owned(format!("{rounded:.0}%"))
 }
+
+/// Percentages up to this are lent from a table.
+const COMMON_PERCENTS: usize = 999;
 
 /// CPU as `kubectl top` prints it, in millicores (`1732m`): a column reads the same as the
 /// command an engineer types next to it.

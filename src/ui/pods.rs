@@ -28,9 +28,7 @@ pub const POD_COLUMNS: &[&str] = &[
     "RESTARTS",
     "CPU",
     "%CPU/R",
-    "%CPU/L",
     "MEM",
-    "%MEM/R",
     "%MEM/L",
     "PROBES",
     "QOS",
@@ -71,15 +69,13 @@ const CUTS: &[Cut] = &[
     Cut::Never,
     Cut::Never,
     Cut::Never,
-    Cut::Never,
-    Cut::Never,
     Cut::Middle(14),
     Cut::Never,
 ];
 
 /// Columns that give way first on a narrow screen: what an incident needs most (name, state,
 /// restarts, CPU, memory against its limit) stays at 80 columns.
-const HIDE_ORDER: &[usize] = &[12, 7, 9, 13, 0, 14, 11, 6];
+const HIDE_ORDER: &[usize] = &[10, 11, 0, 12, 9, 6];
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let (table_area, detail_area) = split(area, state.details, state.rows.pods.len());
@@ -121,7 +117,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 "text"
             };
             let used = state.metrics.of_pod(r);
-            let [cpu, cpu_r, cpu_l, mem, mem_r, mem_l] = use_cells(used, r, feed, ui);
+            let [cpu, cpu_r, mem, mem_l] = use_cells(used, r, feed, ui);
             // Borrowed text where the row has it: no allocation per cell for names.
             vec![
                 Line::from(Span::styled(r.namespace.as_str(), muted)),
@@ -137,9 +133,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 )),
                 cpu,
                 cpu_r,
-                cpu_l,
                 mem,
-                mem_r,
                 mem_l,
                 Line::from(Span::styled(r.probes.cell(), style(probe_role))),
                 Line::from(Span::styled(r.qos.as_str(), muted)),
@@ -153,40 +147,63 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     }
 }
 
-/// The use cells of one pod: CPU, %CPU/R, %CPU/L, MEM, %MEM/R, %MEM/L. A pod without a reading
-/// (just started, not running) shows `-`; a refused or unserved API says so in every cell.
-fn use_cells<'a>(used: Option<Usage>, row: &PodRow, feed: &Feed, ui: &Ui) -> [Line<'a>; 6] {
+/// The use cells of one pod, as k9s names them: CPU, %CPU/R (against its request: what it
+/// asked the scheduler for), MEM, %MEM/L (against its limit: how close to being OOM-killed).
+/// The pod's details give the rest. A pod without a reading (just started, not running) shows
+/// `-`; a refused or unserved API says so in every cell.
+fn use_cells<'a>(used: Option<Usage>, row: &PodRow, feed: &Feed, ui: &Ui) -> [Line<'a>; 4] {
     let Some(used) = used else {
         let missing = || Line::from(Span::styled(feed.missing_cell(), ui.style("muted")));
-        return [
-            missing(),
-            missing(),
-            missing(),
-            missing(),
-            missing(),
-            missing(),
-        ];
+        return [missing(), missing(), missing(), missing()];
     };
-    let pct = |value: Option<f64>, warn: f64, crit: f64| {
-        let role = match value {
-            Some(p) if p >= crit => "critical",
-            Some(p) if p >= warn => "warning",
-            _ => "text",
-        };
-        Line::from(Span::styled(percent_cell(value), ui.style(role)))
+    let memory_limit = percent(used.memory, row.limits.memory);
+    let role = match memory_limit {
+        Some(p) if p >= 90.0 => "critical",
+        Some(p) if p >= 75.0 => "warning",
+        _ => "text",
     };
     [
         Line::from(cpu_cell(used.cpu)),
-        pct(percent(used.cpu, row.requests.cpu), f64::MAX, f64::MAX),
-        pct(percent(used.cpu, row.limits.cpu), 90.0, f64::MAX),
+        Line::from(percent_cell(percent(used.cpu, row.requests.cpu))),
         Line::from(memory_cell(used.memory)),
-        pct(
-            percent(used.memory, row.requests.memory),
-            f64::MAX,
-            f64::MAX,
-        ),
-        pct(percent(used.memory, row.limits.memory), 75.0, 90.0),
+        Line::from(Span::styled(percent_cell(memory_limit), ui.style(role))),
     ]
+}
+
+/// The pod's use against both its requests and its limits, and how old the reading is.
+fn use_line<'a>(row: &PodRow, state: &AppState, ui: &Ui) -> Line<'a> {
+    let label = Span::styled(format!("{:<12}", "use"), ui.style("muted"));
+    let feed = state.metrics.pods_feed(|ns| ns == row.namespace);
+    let (words, role) = feed.words(state.now);
+    let Some(used) = state.metrics.of_pod(row) else {
+        let why = match feed {
+            Feed::Fresh { .. } => "no reading for this pod yet".to_string(),
+            _ => words,
+        };
+        return Line::from(vec![label, Span::styled(why, ui.style(role))]);
+    };
+    let against = |value: f64, request: Option<f64>, limit: Option<f64>| {
+        let part = |p: Option<f64>, what: &str| match p {
+            Some(p) => format!("{p:.0}% of {what}"),
+            None => format!("no {what}"),
+        };
+        format!(
+            "{}, {}",
+            part(percent(value, request), "request"),
+            part(percent(value, limit), "limit")
+        )
+    };
+    Line::from(vec![
+        label,
+        Span::raw(format!(
+            "cpu {} ({})  memory {} ({})  ",
+            cpu_cell(used.cpu),
+            against(used.cpu, row.requests.cpu, row.limits.cpu),
+            memory_cell(used.memory),
+            against(used.memory, row.requests.memory, row.limits.memory),
+        )),
+        Span::styled(words, ui.style(role)),
+    ])
 }
 
 /// The metrics feed's age or trouble, on the bottom edge at the right.
@@ -224,6 +241,7 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         Span::styled("   qos ", ui.style("muted")),
         Span::raw(row.qos.clone()),
     ]));
+    lines.push(use_line(row, state, ui));
     for c in &row.detail {
         lines.push(Line::from(vec![
             Span::styled(format!("{:<12}", c.name), ui.style("title")),

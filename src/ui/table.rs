@@ -130,6 +130,10 @@ pub fn fitted<'a>(
         let mut cells: Vec<Option<Line<'a>>> = cells.into_iter().map(Some).collect();
         let r = Row::new(shown.iter().zip(&widths).map(|(c, w)| {
             let line = cells.get_mut(*c).and_then(Option::take).unwrap_or_default();
+            // A column as wide as its widest cell needs no cell measured again.
+            if natural[*c] <= *w {
+                return Cell::from(line);
+            }
             Cell::from(fit_line(line, *w, fit.cuts[*c], ui.symbols.ellipsis))
         }));
         if fit.selected == Some(i) {
