@@ -404,3 +404,27 @@ fn t_asks_for_the_log_again_with_timestamps() {
     let effects = update(&mut s, Action::Timestamps);
     assert!(matches!(effects.last(), Some(Effect::OpenLogs(r)) if !r.timestamps));
 }
+
+#[test]
+fn details_colour_what_is_wrong() {
+    let theme = Theme::builtin("default").unwrap();
+    // The node's pressure, in the critical colour.
+    let mut s = viewing(ViewId::Nodes);
+    let db = s
+        .rows
+        .nodes
+        .iter()
+        .position(|n| n.name.starts_with("aks-db"))
+        .unwrap();
+    s.table_mut(ViewId::Nodes).selected = db;
+    update(&mut s, Action::Details);
+    let buffer = draw(&s, 160, 45, &theme, false);
+    let (x, y) = find(&buffer, "True  ");
+    assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
+    // A warning event's reason, in the warning colour.
+    let mut s = viewing(ViewId::Events);
+    update(&mut s, Action::Details);
+    let buffer = draw(&s, 160, 45, &theme, false);
+    let (x, y) = find(&buffer, "Unhealthy Warning");
+    assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
+}
