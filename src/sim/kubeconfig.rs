@@ -1,6 +1,6 @@
-//! The kubeconfig the sim writes for its clients: cluster `ms5-sim`, users `oncall` and
-//! `viewer` and `restricted` with bearer tokens, contexts `ms5-sim` (current), `ms5-sim-viewer`
-//! and `ms5-sim-restricted`. Written with mode 0600, never over the user's own `~/.kube/config`
+//! The kubeconfig the sim writes for its clients: cluster `ms5-sim`, users `oncall`, `viewer`,
+//! `restricted` and `deployer` with bearer tokens, contexts `ms5-sim` (current), `ms5-sim-viewer`,
+//! `ms5-sim-restricted` and `ms5-sim-deployer`. Written with mode 0600, never over the user's own `~/.kube/config`
 //! unless asked by path.
 
 use std::io::Write;
@@ -18,6 +18,8 @@ pub const ADMIN_CONTEXT: &str = "ms5-sim";
 pub const VIEWER_CONTEXT: &str = "ms5-sim-viewer";
 /// A user who may read everything but the `ms5-system` namespace.
 pub const RESTRICTED_CONTEXT: &str = "ms5-sim-restricted";
+/// A user who may make rollout changes in `ms5-staging` only.
+pub const DEPLOYER_CONTEXT: &str = "ms5-sim-deployer";
 pub const DEFAULT_NAMESPACE: &str = "ms5-production";
 
 /// `servers` pairs each user with the URL its context uses (one URL for all over TLS, one
@@ -27,6 +29,7 @@ pub fn render(servers: &[(User, String)], ca_pem: Option<&str>) -> Result<String
         Role::Admin => ADMIN_CONTEXT,
         Role::Viewer => VIEWER_CONTEXT,
         Role::Restricted => RESTRICTED_CONTEXT,
+        Role::Deployer => DEPLOYER_CONTEXT,
     };
     let mut clusters: Vec<serde_json::Value> = Vec::new();
     let mut cluster_of = Vec::new();

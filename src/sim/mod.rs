@@ -156,6 +156,11 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
             token: token(),
             role: Role::Restricted,
         },
+        User {
+            name: "deployer".into(),
+            token: token(),
+            role: Role::Deployer,
+        },
     ];
     let mut api = ApiState::new(store, Users::new(users.clone()), address.to_string());
     api.usage = options.metrics_api.then_some(usage);

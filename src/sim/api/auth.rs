@@ -17,7 +17,14 @@ pub enum Role {
     /// namespace (monitoring), where even listing is refused, and across all namespaces at
     /// once, as RoleBindings per namespace plus a ClusterRole for cluster-scoped reads give.
     Restricted,
+    /// A release engineer: the viewer's reads everywhere, and in `ms5-staging` only the
+    /// rollout actions' writes (patch Deployments, StatefulSets and HPAs and their `scale`,
+    /// delete pods, create Events), as a RoleBinding there gives.
+    Deployer,
 }
+
+/// The namespace the `deployer` may change things in.
+pub const DEPLOYER_NAMESPACE: &str = "ms5-staging";
 
 /// The namespace the `restricted` user may not read.
 pub const RESTRICTED_NAMESPACE: &str = "ms5-system";
@@ -80,6 +87,7 @@ pub fn allowed(user: &User, attrs: &Attributes) -> bool {
     match user.role {
         Role::Admin => true,
         Role::Viewer => read || review,
+        Role::Deployer => read || review || deployer_may(attrs),
         Role::Restricted => {
             let in_scope = match attrs.namespace {
                 Some(ns) => ns != RESTRICTED_NAMESPACE,
@@ -88,6 +96,25 @@ pub fn allowed(user: &User, attrs: &Attributes) -> bool {
             };
             review || (read && in_scope)
         }
+    }
+}
+
+/// The rollout actions' writes, in the deployer's namespace only.
+fn deployer_may(attrs: &Attributes) -> bool {
+    if attrs.namespace != Some(DEPLOYER_NAMESPACE) {
+        return false;
+    }
+    let workload = matches!(
+        (attrs.group, attrs.resource),
+        ("apps", "deployments" | "statefulsets") | ("autoscaling", "horizontalpodautoscalers")
+    ) && matches!(attrs.subresource, None | Some("scale"));
+    match attrs.verb {
+        "patch" | "update" => workload,
+        "delete" => attrs.group.is_empty() && attrs.resource == "pods",
+        "create" => {
+            (attrs.group.is_empty() || attrs.group == "events.k8s.io") && attrs.resource == "events"
+        }
+        _ => false,
     }
 }
 
@@ -150,7 +177,16 @@ pub fn access_review(user: &User, mut review: Value) -> Value {
         spec["nonResourceAttributes"]["verb"].as_str() == Some("get") || user.role == Role::Admin
     };
     review["status"] = if allowed {
-        json!({"allowed": true, "reason": format!("RBAC: allowed by ClusterRoleBinding \"ms5-sim-{}\"", user.name)})
+        let binding = match (user.role, &spec["resourceAttributes"]["namespace"]) {
+            (Role::Deployer, ns) if ns == DEPLOYER_NAMESPACE => {
+                format!(
+                    "RoleBinding \"ms5-sim-{}\" of namespace \"{DEPLOYER_NAMESPACE}\"",
+                    user.name
+                )
+            }
+            _ => format!("ClusterRoleBinding \"ms5-sim-{}\"", user.name),
+        };
+        json!({"allowed": true, "reason": format!("RBAC: allowed by {binding}")})
     } else {
         json!({"allowed": false})
     };
@@ -166,14 +202,22 @@ pub fn rules_review(user: &User, mut review: Value) -> Value {
         Role::Restricted if namespace == RESTRICTED_NAMESPACE => json!([
             {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]}
         ]),
-        Role::Viewer | Role::Restricted => json!([
+        Role::Deployer if namespace == DEPLOYER_NAMESPACE => json!([
+            {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]},
+            {"verbs": READ_VERBS, "apiGroups": ["*"], "resources": ["*"]},
+            {"verbs": ["patch", "update"], "apiGroups": ["apps"], "resources": ["deployments", "deployments/scale", "statefulsets", "statefulsets/scale"]},
+            {"verbs": ["patch", "update"], "apiGroups": ["autoscaling"], "resources": ["horizontalpodautoscalers"]},
+            {"verbs": ["delete"], "apiGroups": [""], "resources": ["pods"]},
+            {"verbs": ["create"], "apiGroups": ["", "events.k8s.io"], "resources": ["events"]}
+        ]),
+        Role::Viewer | Role::Restricted | Role::Deployer => json!([
             {"verbs": ["create"], "apiGroups": ["authorization.k8s.io"], "resources": ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]},
             {"verbs": READ_VERBS, "apiGroups": ["*"], "resources": ["*"]}
         ]),
     };
     let non_resource_rules = match user.role {
         Role::Admin => json!([{"verbs": ["*"], "nonResourceURLs": ["*"]}]),
-        Role::Viewer | Role::Restricted => {
+        Role::Viewer | Role::Restricted | Role::Deployer => {
             json!([{"verbs": ["get"], "nonResourceURLs": ["/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/"]}])
         }
     };
@@ -192,6 +236,34 @@ mod tests {
             token: "t".into(),
             role: Role::Viewer,
         }
+    }
+
+    #[test]
+    fn the_deployer_changes_workloads_in_staging_only() {
+        let deployer = User {
+            name: "deployer".into(),
+            token: "t".into(),
+            role: Role::Deployer,
+        };
+        let attrs = |verb, ns| Attributes {
+            verb,
+            group: "apps",
+            resource: "deployments",
+            subresource: None,
+            namespace: Some(ns),
+            name: Some("backend"),
+        };
+        assert!(allowed(&deployer, &attrs("patch", "ms5-staging")));
+        assert!(allowed(&deployer, &attrs("get", "ms5-production")));
+        assert!(!allowed(&deployer, &attrs("patch", "ms5-production")));
+        assert!(!allowed(&deployer, &attrs("delete", "ms5-staging")));
+        let err = authorize(&deployer, &attrs("patch", "ms5-production")).unwrap_err();
+        assert!(
+            err.message
+                .contains("User \"deployer\" cannot patch resource \"deployments\""),
+            "{}",
+            err.message
+        );
     }
 
     #[test]

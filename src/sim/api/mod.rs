@@ -10,6 +10,7 @@ pub mod lifecycle;
 mod logs;
 mod metrics;
 pub mod patch;
+mod policy;
 mod protobuf;
 mod proxy;
 mod read;

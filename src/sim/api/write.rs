@@ -218,6 +218,7 @@ fn commit_update(
     let (mut canonical, warnings) = admission::canonicalize(resource, updated, validation)?;
     defaults::apply(resource, &mut canonical);
     admission::validate(resource, &canonical)?;
+    super::policy::admit(&state.store, resource, &canonical)?;
     if dry_run {
         return Ok((canonical, warnings));
     }

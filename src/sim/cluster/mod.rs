@@ -5,6 +5,7 @@
 //! times are computed from the simulated schedule, not from when the task happened to wake.
 
 mod deployments;
+mod disruption;
 pub mod events;
 mod jobs;
 mod kubelet;
@@ -48,6 +49,8 @@ pub enum Work {
     Scenario(usize),
     Autoscale,
     ExpireEvents,
+    /// Recompute the PodDisruptionBudgets' status in a namespace.
+    Disruption(String),
 }
 
 /// Served kinds the controllers touch, looked up once.
@@ -168,6 +171,12 @@ impl Cluster {
         }
         self.after_wall(Duration::from_secs(60), Work::ExpireEvents);
         self.after_wall(Duration::from_secs(15), Work::Autoscale);
+        if let Some(pdbs) = resources::find("policy", "v1", "poddisruptionbudgets") {
+            for pdb in self.store.list(pdbs, None).0 {
+                let namespace = pdb.value()["metadata"]["namespace"].as_str();
+                self.enqueue(Work::Disruption(namespace.unwrap_or_default().to_string()));
+            }
+        }
     }
 
     /// Reconciles everything once: at start, and after falling behind the change stream.
@@ -259,12 +268,14 @@ impl Cluster {
                 if change.kind == super::store::ChangeKind::Deleted {
                     self.pods.remove(&key);
                 } else {
-                    self.enqueue(Work::Kubelet(key));
+                    self.enqueue(Work::Kubelet(key.clone()));
                 }
                 self.enqueue_owner(object, "ReplicaSet");
                 self.enqueue_owner(object, "StatefulSet");
                 self.enqueue_owner(object, "Job");
+                self.enqueue(Work::Disruption(key.0.clone()));
             }
+            "PodDisruptionBudget" => self.enqueue(Work::Disruption(key.0.clone())),
             "Node" => {
                 // A node that changed may now take pods that could not be placed.
                 for pod in self.store.list(self.kinds.pod, None).0 {
@@ -312,6 +323,7 @@ impl Cluster {
             Work::Schedule(key) => scheduler::schedule(self, &key),
             Work::Kubelet(key) => kubelet::reconcile(self, &key),
             Work::Scenario(index) => scenario::run_step(self, index),
+            Work::Disruption(namespace) => disruption::reconcile(self, &namespace),
             Work::Autoscale => {
                 jobs::autoscale(self);
                 self.after_wall(Duration::from_secs(15), Work::Autoscale);
