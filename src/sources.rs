@@ -42,6 +42,8 @@ impl Sources {
     ) -> Sources {
         state.slo.definitions = settings.slos.clone();
         state.audit.path = settings.audit_log.clone();
+        state.protected_namespaces = settings.protected_namespaces.clone();
+        state.local_user = local_user();
         let prometheus = start_prometheus(settings, &connected.config, state, tx);
         let (alertmanagers, nudge, alert_poller) =
             start_alertmanagers(settings, &connected.config, state, tx);

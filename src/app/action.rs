@@ -35,6 +35,7 @@ pub enum Action {
     Container,
     Wrap,
     Timestamps,
+    Restart,
     Confirm,
     Cancel,
 }
@@ -68,6 +69,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Container, "container", "next container"),
     (Action::Wrap, "wrap", "wrap lines"),
     (Action::Timestamps, "timestamps", "timestamps"),
+    (Action::Restart, "restart", "restart"),
     (Action::Confirm, "confirm", "confirm"),
     (Action::Cancel, "cancel", "cancel"),
 ];
@@ -131,7 +133,7 @@ impl Action {
     /// Actions that change something outside the console. The keymap refuses to put them on
     /// a bare ctrl chord, where a slip of the finger would fire them; `--readonly` removes them.
     pub fn is_destructive(self) -> bool {
-        matches!(self, Action::Silence | Action::Expire)
+        matches!(self, Action::Silence | Action::Expire | Action::Restart)
     }
 }
 

@@ -210,6 +210,10 @@ pub struct AppState {
     pub jobs: JobsState,
     /// Resource use from the metrics API.
     pub metrics: MetricsState,
+    /// Namespaces where a change is confirmed by typing the object's name.
+    pub protected_namespaces: Vec<String>,
+    /// Who is at the keyboard (the audit log's `local_user`), for the console's annotation.
+    pub local_user: String,
     pub health: BTreeMap<SourceId, SourceHealth>,
     pub unreachable: Option<String>,
     pub view: ViewId,
@@ -247,6 +251,11 @@ impl AppState {
             audit: AuditState::default(),
             jobs: JobsState::default(),
             metrics: MetricsState::default(),
+            protected_namespaces: crate::config::DEFAULT_PROTECTED_NAMESPACES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            local_user: String::new(),
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,

@@ -27,6 +27,9 @@ pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec
     if let Some(Overlay::Dialog(Dialog::SilenceForm(_))) = &state.overlay {
         return writes::edit_form(state, event);
     }
+    if let Some(Overlay::Dialog(Dialog::ConfirmChecked { typed: Some(_), .. })) = &state.overlay {
+        return writes::edit_typed_confirmation(state, event);
+    }
     let Some(key) = Key::from_event(&event) else {
         return Vec::new();
     };
@@ -105,6 +108,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Confirm => return writes::confirm(state),
         Action::View(view) => return switch_view(state, view),
         Action::Silence => return writes::open_silence_form(state),
+        Action::Restart => return writes::plan_restart(state),
         Action::Expire => return writes::plan_expiry(state),
         // Opens the details pane; on an open one, takes the step its footer names.
         Action::Details => {

@@ -7,7 +7,8 @@ use crossterm::event::KeyEvent;
 use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
 use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
-use crate::ops::plan::{Target, WriteAction, WritePlan};
+use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
+use crate::ops::rollout::RolloutChange;
 use crate::ops::silence::{FormKey, SILENCE_FIELDS, SilenceForm};
 use crate::ops::stage::Dialog;
 
@@ -61,14 +62,122 @@ pub fn checked(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
         return;
     }
     let plan = plan.clone();
-    state.overlay = match outcome {
-        JobOutcome::Succeeded(_) => Some(Overlay::Dialog(Dialog::Confirm(plan))),
-        JobOutcome::Failed(reason) => Some(Overlay::Dialog(Dialog::Refused {
+    let findings = match &state.overlay {
+        Some(Overlay::Dialog(Dialog::Checking { findings, .. })) => findings.clone(),
+        _ => Vec::new(),
+    };
+    state.overlay = match (outcome, &plan.target) {
+        (JobOutcome::Succeeded(_), Target::Kube(object)) => {
+            // In a protected namespace the person types the object's name to send.
+            let typed = state
+                .protected_namespaces
+                .contains(&object.namespace)
+                .then(crate::app::field::TextField::default);
+            Some(Overlay::Dialog(Dialog::ConfirmChecked {
+                plan,
+                checks: findings,
+                typed,
+            }))
+        }
+        (JobOutcome::Succeeded(_), _) => Some(Overlay::Dialog(Dialog::Confirm(plan))),
+        (JobOutcome::Failed(reason), _) => Some(Overlay::Dialog(Dialog::Refused {
             plan,
             reason: reason.clone(),
         })),
-        JobOutcome::Cancelled => None,
+        (JobOutcome::Cancelled, _) => None,
     };
+}
+
+/// A key while a protected namespace's confirmation asks for the object's name: typed into
+/// it; `enter` sends only when it matches exactly; `esc` and `ctrl-c` cancel, sending nothing.
+pub fn edit_typed_confirmation(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Dialog(Dialog::ConfirmChecked {
+        plan,
+        typed: Some(field),
+        ..
+    })) = &mut state.overlay
+    else {
+        return Vec::new();
+    };
+    match field.edit(event) {
+        crate::app::field::FieldKey::Cancel => state.overlay = None,
+        crate::app::field::FieldKey::Submit => {
+            let name = match &plan.target {
+                Target::Kube(object) => object.name.clone(),
+                Target::Alertmanager { name, .. } => name.clone(),
+            };
+            if field.text() == name {
+                let plan = plan.clone();
+                state.overlay = Some(Overlay::Dialog(Dialog::Sending {
+                    plan: plan.clone(),
+                    since: state.now,
+                }));
+                return vec![Effect::Write(Box::new(plan))];
+            }
+            state.say(
+                format!("type {name} exactly to send, or esc to cancel: nothing was sent"),
+                true,
+            );
+        }
+        _ => {}
+    }
+    Vec::new()
+}
+
+/// `r` on a workload: plan a restart (`kubectl rollout restart`), checked before confirmation.
+pub fn plan_restart(state: &mut AppState) -> Vec<Effect> {
+    if state.view != ViewId::Rollouts || refuse_if_readonly(state, "restart a workload") {
+        return Vec::new();
+    }
+    let Some(row) = state
+        .rows
+        .workloads
+        .get(state.table(ViewId::Rollouts).selected)
+        .cloned()
+    else {
+        state.say("restart: select a workload first".into(), true);
+        return Vec::new();
+    };
+    let key = (row.namespace.clone(), row.name.clone());
+    let (meta, template, paused) = match row.kind {
+        "Deployment" => match state.cluster.deployments.get(&key) {
+            Some(d) => (
+                d.metadata.clone(),
+                d.spec.as_ref().and_then(|s| s.template.metadata.clone()),
+                d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false),
+            ),
+            None => return Vec::new(),
+        },
+        _ => match state.cluster.statefulsets.get(&key) {
+            Some(s) => (
+                s.metadata.clone(),
+                s.spec.as_ref().and_then(|s| s.template.metadata.clone()),
+                false,
+            ),
+            None => return Vec::new(),
+        },
+    };
+    let change = RolloutChange::restart(
+        &meta,
+        template.as_ref(),
+        paused,
+        state.now,
+        &state.local_user,
+    );
+    let plan = WritePlan {
+        write: state.ids.write(state.now),
+        target: Target::Kube(KubeObject {
+            context: state.connection.context.clone(),
+            server: state.connection.server.clone(),
+            user: state.connection.user.clone(),
+            api_version: "apps/v1".into(),
+            kind: row.kind.to_string(),
+            namespace: row.namespace.clone(),
+            name: row.name.clone(),
+        }),
+        action: WriteAction::Rollout(change),
+    };
+    check(state, plan)
 }
 
 /// Pasted text, into the form's focused field.
@@ -81,7 +190,12 @@ pub fn paste_into_form(state: &mut AppState, text: &str) {
 /// `y`/`enter` in a dialog: a confirmed plan is sent; an outcome is dismissed.
 pub fn confirm(state: &mut AppState) -> Vec<Effect> {
     match state.overlay.take() {
-        Some(Overlay::Dialog(Dialog::Confirm(plan))) => {
+        Some(Overlay::Dialog(
+            Dialog::Confirm(plan)
+            | Dialog::ConfirmChecked {
+                plan, typed: None, ..
+            },
+        )) => {
             state.overlay = Some(Overlay::Dialog(Dialog::Sending {
                 plan: plan.clone(),
                 since: state.now,

@@ -20,6 +20,8 @@ use crate::slo::{self, SloDefinition};
 
 /// The namespaces watched when neither the config file nor `--namespace` names any.
 pub const DEFAULT_NAMESPACES: &[&str] = &["ms5-production", "ms5-staging", "ms5-system"];
+/// Where a change is confirmed by typing the object's name, unless the config says otherwise.
+pub const DEFAULT_PROTECTED_NAMESPACES: &[&str] = &["ms5-production"];
 /// metrics-server's default resolution: reading more often shows nothing new.
 pub const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -68,6 +70,8 @@ pub struct ConfigFile {
     pub alertmanager: Option<endpoint::RawHttpOptions>,
     /// How often the metrics API (`kubectl top`'s source) is read: `"15s"`, its usual resolution.
     pub metrics_interval: Option<toml::Spanned<String>>,
+    /// Namespaces where a change is confirmed by typing the object's name.
+    pub protected_namespaces: Option<Vec<String>>,
 }
 
 /// A string, or a list of strings.
@@ -124,6 +128,8 @@ pub struct Settings {
     pub alertmanager: endpoint::HttpOptions,
     /// How often the metrics API is read (it cannot be watched).
     pub metrics_interval: Duration,
+    /// Namespaces where a change is confirmed by typing the object's name.
+    pub protected_namespaces: Vec<String>,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -281,6 +287,12 @@ impl Settings {
                 alertmanager_urls,
                 alertmanager,
                 metrics_interval,
+                protected_namespaces: file.protected_namespaces.unwrap_or_else(|| {
+                    DEFAULT_PROTECTED_NAMESPACES
+                        .iter()
+                        .map(|s| s.to_string())
+                        .collect()
+                }),
                 author: file.author.unwrap_or_else(crate::ops::audit::local_user),
                 ascii: flags.ascii,
                 slos,
@@ -318,7 +330,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, [prometheus], [alertmanager], [[slo]]";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [[slo]]";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

@@ -31,14 +31,95 @@ pub async fn run(
                 patch: patch.clone(),
                 dry_run: true,
             };
-            let answer = super::kube::send(kube.client.clone(), object, &dry_run)
+            let answer = super::kube::send(kube.client.clone(), object, &dry_run, &plan.write)
                 .await
                 .map_err(|e| format!("server dry run refused it: {e}"))?;
             progress.report(format!("server dry run: {answer}")).await;
             Ok(answer)
         }
+        (Target::Kube(object), WriteAction::Rollout(change)) => {
+            let Some(kube) = &executor.kube else {
+                return Err("no Kubernetes connection".into());
+            };
+            if kube.context != object.context {
+                return Err(format!(
+                    "planned for context {}, connected to {}",
+                    object.context, kube.context
+                ));
+            }
+            let who = format!("kube user {} (context {})", object.user, object.context);
+            let plural = format!("{}s", object.kind.to_lowercase());
+            // The request that makes the change: a denial refuses the plan.
+            let patch = access(kube, "patch", "apps", &plural, object).await;
+            match patch {
+                Ok(true) => {
+                    progress
+                        .report(format!(
+                            "RBAC: {who} may patch {plural}.apps in {}: allowed",
+                            object.namespace
+                        ))
+                        .await
+                }
+                Ok(false) => {
+                    return Err(format!(
+                        "RBAC: {who} may not patch {plural}.apps in {}",
+                        object.namespace
+                    ));
+                }
+                Err(e) => return Err(format!("RBAC: could not ask the API server: {e}")),
+            }
+            // What the action does besides: a denial is a warning, the change still allowed.
+            match access(kube, "create", "", "events", object).await {
+                Ok(true) => progress.report(format!("RBAC: {who} may create events in {}: allowed", object.namespace)).await,
+                Ok(false) => progress
+                    .report(format!(
+                        "warning: the change is allowed; its Event will not be recorded ({who} may not create events in {})",
+                        object.namespace
+                    ))
+                    .await,
+                Err(e) => progress.report(format!("warning: RBAC for events unknown: {e}")).await,
+            }
+            progress.report("server dry run: sending").await;
+            let answer = super::kube::send_json_patch(
+                kube.client.clone(),
+                object,
+                change.ops(&plan.write),
+                true,
+            )
+            .await
+            .map_err(|e| format!("server dry run refused it: {e}"))?;
+            let accepted =
+                format!("server dry run: the server accepts this ({answer}; nothing changed)");
+            progress.report(accepted.clone()).await;
+            Ok(accepted)
+        }
         // Alertmanager writes have no dry run; the form's own checks already ran.
         (Target::Alertmanager { .. }, _) => Ok("no server-side checks for Alertmanager".into()),
         (Target::Kube(_), other) => Err(format!("{other:?} is not a Kubernetes change")),
     }
+}
+
+/// A SelfSubjectAccessReview: may the connection's user `verb` `resource` in the object's
+/// namespace?
+async fn access(
+    kube: &super::execute::KubeWriter,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    object: &super::plan::KubeObject,
+) -> Result<bool, crate::source::error::ApiError> {
+    use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
+    let review: SelfSubjectAccessReview = serde_json::from_value(serde_json::json!({
+        "spec": {"resourceAttributes": {
+            "verb": verb, "group": group, "resource": resource,
+            "namespace": object.namespace, "name": object.name,
+        }}
+    }))
+    .map_err(|e| crate::source::error::ApiError::decode(e.to_string()))?;
+    let api: kube::Api<SelfSubjectAccessReview> = kube::Api::all(kube.client.clone());
+    let answer = api
+        .create(&Default::default(), &review)
+        .await
+        .map_err(|e| crate::source::error::ApiError::kube(&e))?;
+    Ok(answer.status.is_some_and(|s| s.allowed))
 }

@@ -79,7 +79,7 @@ impl Executor {
                 error,
             })?;
         let started = Instant::now();
-        let result = send(plan, &via).await;
+        let result = send(plan, &via, &self.context).await;
         record.time = Utc::now();
         record.duration_ms = Some(started.elapsed().as_millis() as u64);
         (record.phase, record.result) = match &result {
@@ -133,7 +133,7 @@ impl Executor {
     }
 }
 
-async fn send(plan: &WritePlan, via: &Via<'_>) -> Result<String, ApiError> {
+async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result<String, ApiError> {
     match (via, &plan.action) {
         (Via::Alertmanager(endpoint), WriteAction::CreateSilence(silence)) => {
             endpoint.create_silence(silence).await
@@ -155,11 +155,37 @@ async fn send(plan: &WritePlan, via: &Via<'_>) -> Result<String, ApiError> {
                     e
                 }
             }),
-        (Via::Kube(kube), action) => match &plan.target {
-            Target::Kube(object) => super::kube::send(kube.client.clone(), object, action).await,
+        (Via::Kube(kube), WriteAction::Rollout(change)) => match &plan.target {
+            Target::Kube(object) => {
+                let client = kube.client.clone();
+                let answer =
+                    super::kube::send(client.clone(), object, &plan.action, &plan.write).await?;
+                // The change is made; its Event is a record of it, and a refused one is said,
+                // not undone.
+                let message = format!(
+                    "{} requested by {} ({}) with ms5-console, write {}",
+                    change.verb(),
+                    context.local_user,
+                    context.kube_identity,
+                    plan.write
+                );
+                let event =
+                    super::kube::record_event(client, object, change.event_reason(), &message)
+                        .await
+                        .unwrap_or_else(|e| format!("its Event was not recorded: {e}"));
+                Ok(format!("{answer}; {event}"))
+            }
             Target::Alertmanager { .. } => unreachable_target(),
         },
-        (Via::Alertmanager(_), WriteAction::MergePatch { .. }) => unreachable_target(),
+        (Via::Kube(kube), action) => match &plan.target {
+            Target::Kube(object) => {
+                super::kube::send(kube.client.clone(), object, action, &plan.write).await
+            }
+            Target::Alertmanager { .. } => unreachable_target(),
+        },
+        (Via::Alertmanager(_), WriteAction::MergePatch { .. } | WriteAction::Rollout(_)) => {
+            unreachable_target()
+        }
     }
 }
 

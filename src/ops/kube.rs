@@ -50,6 +50,7 @@ pub async fn send(
     client: kube::Client,
     object: &KubeObject,
     action: &WriteAction,
+    write: &str,
 ) -> Result<String, ApiError> {
     match action {
         WriteAction::MergePatch { patch, dry_run } => {
@@ -77,8 +78,104 @@ pub async fn send(
                 format!("{} patched (resourceVersion {version})", object.words())
             })
         }
+        WriteAction::Rollout(change) => {
+            let ops = change.ops(write);
+            let answer = send_json_patch(client.clone(), object, ops, false).await?;
+            Ok(format!(
+                "{} {} ({})",
+                object.words(),
+                change.field_change(),
+                answer
+            ))
+        }
         other => Err(ApiError::decode(format!(
             "{other:?} is not a Kubernetes request"
         ))),
     }
+}
+
+/// A JSON patch (with its `test` operations) to `object`; the new resourceVersion.
+pub async fn send_json_patch(
+    client: kube::Client,
+    object: &KubeObject,
+    ops: serde_json::Value,
+    dry_run: bool,
+) -> Result<String, ApiError> {
+    let params = PatchParams {
+        dry_run,
+        field_manager: Some(FIELD_MANAGER.into()),
+        ..PatchParams::default()
+    };
+    let patch = serde_json::from_value(ops)
+        .map_err(|e| ApiError::decode(format!("not a JSON patch: {e}")))?;
+    let answer = tokio::time::timeout(
+        WRITE_TIMEOUT,
+        api(client, object).patch(&object.name, &params, &Patch::<()>::Json(patch)),
+    )
+    .await
+    .map_err(|_| ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs())))?
+    .map_err(|e| changed_since_planned(ApiError::kube(&e)))?;
+    Ok(format!(
+        "resourceVersion {}",
+        answer.metadata.resource_version.unwrap_or_default()
+    ))
+}
+
+/// A failed `test` (the API server answers 422 "the server rejected our request due to an
+/// error in our request" or names the test) or a 409 means the object changed since the plan.
+fn changed_since_planned(error: ApiError) -> ApiError {
+    use crate::source::error::ErrorKind;
+    let test_failed = error.message.contains("testing value")
+        || error.message.contains("test operation")
+        || error.message.contains("the server rejected our request");
+    if error.kind == ErrorKind::Conflict || (error.kind == ErrorKind::Invalid && test_failed) {
+        ApiError {
+            message: format!(
+                "changed since you planned ({}); nothing was changed: plan again",
+                error.message
+            ),
+            ..error
+        }
+    } else {
+        error
+    }
+}
+
+/// Records an Event on `object` saying what the console did, as kubectl's own events read
+/// (`kubectl describe` lists it). The outcome in words; an Event refused does not undo the change.
+pub async fn record_event(
+    client: kube::Client,
+    object: &KubeObject,
+    reason: &str,
+    message: &str,
+) -> Result<String, ApiError> {
+    use k8s_openapi::api::core::v1::Event;
+    let now = chrono::Utc::now();
+    let event: Event = serde_json::from_value(serde_json::json!({
+        "metadata": {"generateName": format!("{}.", object.name), "namespace": object.namespace},
+        "involvedObject": {"apiVersion": object.api_version, "kind": object.kind, "name": object.name, "namespace": object.namespace},
+        "reason": reason,
+        "message": message,
+        "type": "Normal",
+        "source": {"component": FIELD_MANAGER},
+        "reportingComponent": FIELD_MANAGER,
+        "reportingInstance": FIELD_MANAGER,
+        "firstTimestamp": now,
+        "lastTimestamp": now,
+        "count": 1,
+    }))
+    .map_err(|e| ApiError::decode(e.to_string()))?;
+    let api: Api<Event> = Api::namespaced(client, &object.namespace);
+    tokio::time::timeout(WRITE_TIMEOUT, api.create(&Default::default(), &event))
+        .await
+        .map_err(|_| {
+            ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs()))
+        })?
+        .map_err(|e| ApiError::kube(&e))
+        .map(|e| {
+            format!(
+                "Event {reason} recorded ({})",
+                e.metadata.name.unwrap_or_default()
+            )
+        })
 }

@@ -16,5 +16,6 @@ pub mod execute;
 pub mod jobs;
 pub mod kube;
 pub mod plan;
+pub mod rollout;
 pub mod silence;
 pub mod stage;

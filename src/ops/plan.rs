@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::alerting::matcher;
 use crate::alerting::model::PostableSilence;
+use crate::ops::rollout::RolloutChange;
 
 /// Where a write goes.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,6 +79,8 @@ pub enum WriteAction {
         patch: serde_json::Value,
         dry_run: bool,
     },
+    /// A rollout action on a Deployment or StatefulSet (a guarded JSON patch).
+    Rollout(RolloutChange),
 }
 
 /// One write, planned: what, where, under which id (shared by its audit lines).
@@ -96,6 +99,7 @@ impl WritePlan {
             WriteAction::ExpireSilence { .. } => "expire-silence",
             WriteAction::MergePatch { dry_run: true, .. } => "patch-dry-run",
             WriteAction::MergePatch { .. } => "patch",
+            WriteAction::Rollout(change) => change.verb(),
         }
     }
 
@@ -118,7 +122,15 @@ impl WritePlan {
                 object.path(),
                 if *dry_run { "?dryRun=All" } else { "" }
             ),
-            (WriteAction::MergePatch { .. }, Target::Alertmanager { .. }) => "PATCH".into(),
+            (WriteAction::Rollout(change), Target::Kube(object)) => format!(
+                "PATCH {} (JSON patch; fails if metadata.generation is no longer {})",
+                object.path(),
+                change.generation
+            ),
+            (
+                WriteAction::MergePatch { .. } | WriteAction::Rollout(_),
+                Target::Alertmanager { .. },
+            ) => "PATCH".into(),
         }
     }
 
@@ -134,6 +146,11 @@ impl WritePlan {
             WriteAction::MergePatch { patch, dry_run } => {
                 json!({ "patch": patch, "dryRun": dry_run })
             }
+            WriteAction::Rollout(change) => json!({
+                "patch": change.ops(&self.write),
+                "generation": change.generation,
+                "change": change.field_change(),
+            }),
         }
     }
 
@@ -181,6 +198,22 @@ impl WritePlan {
                 lines.extend([("matchers", matchers.clone()), ("comment", comment.clone())]);
             }
             WriteAction::MergePatch { patch, .. } => lines.push(("patch", patch.to_string())),
+            WriteAction::Rollout(change) => {
+                if let Target::Kube(o) = &self.target {
+                    lines.insert(
+                        0,
+                        ("object", format!("{} {}/{}", o.kind, o.namespace, o.name)),
+                    );
+                }
+                lines.extend([
+                    ("change", change.field_change()),
+                    ("then", change.follows().to_string()),
+                    (
+                        "event",
+                        format!("{} on the object, by ms5-console", change.event_reason()),
+                    ),
+                ]);
+            }
         }
         lines
     }

@@ -23,6 +23,14 @@ pub enum Dialog {
     },
     /// The plan, waiting for `y`/`enter` or `n`/`esc`.
     Confirm(WritePlan),
+    /// A checked Kubernetes change: the plan with what the checks found; in a protected
+    /// namespace `typed` holds the object's name as the person types it (only the exact name
+    /// sends; `y` and `n` are letters there).
+    ConfirmChecked {
+        plan: WritePlan,
+        checks: Vec<String>,
+        typed: Option<crate::app::field::TextField>,
+    },
     Sending {
         plan: WritePlan,
         since: DateTime<Utc>,
@@ -48,7 +56,7 @@ impl Dialog {
         match self {
             Dialog::SilenceForm(_) => "form",
             Dialog::Checking { .. } => "checking",
-            Dialog::Confirm(_) => "confirm",
+            Dialog::Confirm(_) | Dialog::ConfirmChecked { .. } => "confirm",
             Dialog::Sending { .. } => "sending",
             Dialog::Following { .. } => "following",
             Dialog::Done { .. } => "done",
@@ -67,6 +75,7 @@ impl Dialog {
             Dialog::SilenceForm(_) => None,
             Dialog::Checking { plan, .. }
             | Dialog::Confirm(plan)
+            | Dialog::ConfirmChecked { plan, .. }
             | Dialog::Sending { plan, .. }
             | Dialog::Following { plan, .. }
             | Dialog::Done { plan, .. }

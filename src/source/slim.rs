@@ -22,7 +22,17 @@ fn slim_container(c: &mut Container) {
 }
 
 fn slim_template(t: &mut PodTemplateSpec) {
-    t.metadata = None;
+    // Only the annotations stay: a restart is planned against the template's `restartedAt`.
+    t.metadata = t
+        .metadata
+        .take()
+        .and_then(|m| m.annotations)
+        .map(
+            |annotations| k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta {
+                annotations: Some(annotations),
+                ..Default::default()
+            },
+        );
     if let Some(spec) = t.spec.as_mut() {
         spec.volumes = None;
         spec.affinity = None;

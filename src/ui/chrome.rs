@@ -185,6 +185,20 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         {
             Line::from(Span::styled(" typing into the form", ui.style("muted")))
         }
+        // A protected namespace's confirmation: `y` and `n` are letters of the name.
+        (None, None)
+            if matches!(
+                state.overlay,
+                Some(crate::app::state::Overlay::Dialog(
+                    crate::ops::stage::Dialog::ConfirmChecked { typed: Some(_), .. }
+                ))
+            ) =>
+        {
+            Line::from(Span::styled(
+                " typing the name · enter sends when it matches · esc cancels",
+                ui.style("muted"),
+            ))
+        }
         (None, None) if state.details && state.overlay.is_none() => details_hints(state, ui),
         (None, None) => hints(state.mode(), state.readonly, ui),
     };

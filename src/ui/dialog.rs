@@ -64,6 +64,52 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
             ]));
             ("Confirm: nothing is sent before you do", lines, "warning")
         }
+        Dialog::ConfirmChecked {
+            plan,
+            checks,
+            typed,
+        } => {
+            let mut lines = plan_lines(plan, ui);
+            lines.push(Line::raw(""));
+            lines.extend(checks.iter().map(|c| {
+                let role = if c.starts_with("warning") {
+                    "warning"
+                } else {
+                    "ok"
+                };
+                Line::from(Span::styled(c.clone(), ui.style(role)))
+            }));
+            lines.push(Line::raw(""));
+            let cancel = keys(ui, Action::Cancel);
+            match typed {
+                Some(field) => {
+                    let name = match &plan.target {
+                        crate::ops::plan::Target::Kube(o) => o.name.clone(),
+                        crate::ops::plan::Target::Alertmanager { name, .. } => name.clone(),
+                    };
+                    lines.push(Line::from(Span::styled(
+                        format!("protected namespace: type {name} and enter to send; esc cancels (nothing is sent)"),
+                        ui.style("warning"),
+                    )));
+                    lines.push(Line::from(
+                        [Span::styled("> ", ui.style("accent"))]
+                            .into_iter()
+                            .chain(super::field::spans(field, ui))
+                            .collect::<Vec<_>>(),
+                    ));
+                }
+                None => {
+                    let confirm = keys(ui, Action::Confirm);
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("{confirm} "), ui.style("key")),
+                        Span::styled("send  ", ui.style("text")),
+                        Span::styled(format!("{cancel} "), ui.style("key")),
+                        Span::styled("cancel (nothing is sent)", ui.style("text")),
+                    ]));
+                }
+            }
+            ("Confirm: nothing is sent before you do", lines, "warning")
+        }
         Dialog::Checking {
             plan,
             since,
@@ -156,6 +202,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
     // Long values wrap: the height counts wrapped rows, so the keys at the end stay visible.
     let rows = paragraph.line_count(width.saturating_sub(2));
     let height = (rows as u16 + 2).min(area.height);
+    // Taller than the screen (80x24): the end stays in view — the keys, the name to type —
+    // and the plan's first lines give way.
+    let hidden = (rows as u16 + 2).saturating_sub(height);
+    let paragraph = paragraph.scroll((hidden, 0));
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)
         .areas(area);

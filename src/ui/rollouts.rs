@@ -45,6 +45,7 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Quit,
         Action::Filter,
         Action::Details,
+        Action::Restart,
         Action::Logs,
         Action::Yaml,
         Action::Sort,

@@ -9,6 +9,7 @@ mod e2e;
 mod e2e_access;
 mod fixture;
 mod narrow;
+mod restart;
 mod slo_views;
 mod stages;
 mod tmux;

@@ -86,11 +86,15 @@ fn checks_run_as_a_job_and_lead_to_confirm_or_refused() {
             outcome: JobOutcome::Succeeded("accepted".into()),
         }),
     );
+    // A checked Kubernetes change keeps what the checks found; ms5-production is protected, so
+    // the object's name must be typed.
     assert!(
-        matches!(&s.overlay, Some(Overlay::Dialog(Dialog::Confirm(p))) if *p == plan()),
+        matches!(&s.overlay, Some(Overlay::Dialog(Dialog::ConfirmChecked { plan: p, checks, typed: Some(_) }))
+            if *p == plan() && checks == &["server dry run: sending".to_string()]),
         "{:?}",
         s.overlay
     );
+    s.overlay = None;
 
     // Refused: the reason, in the critical colour's words, and nothing sent.
     let job = checking(&mut s);

@@ -1,0 +1,146 @@
+//! `r` on the Rollouts view: a restart planned from the workload as the watch holds it, checked
+//! (RBAC, server dry run) before it can be confirmed; in a protected namespace confirmed only by
+//! typing the object's name; refused in read-only mode before anything is planned.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use insta::assert_snapshot;
+use ms5_console::app::action::Action;
+use ms5_console::app::event::{DataEvent, Effect};
+use ms5_console::app::state::{AppState, Overlay, ViewId};
+use ms5_console::app::update::{apply, handle_key, update};
+use ms5_console::config::keymap::Keymap;
+use ms5_console::config::theme::Theme;
+use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
+use ms5_console::ops::plan::{Target, WriteAction};
+use ms5_console::ops::stage::Dialog;
+
+use crate::alert_views::{key, type_text};
+use crate::fixture::{draw, screen, state};
+
+fn on_workload(namespace: &str, name: &str) -> AppState {
+    let mut s = state();
+    s.view = ViewId::Rollouts;
+    ms5_console::app::rows::refresh(&mut s);
+    let at = s
+        .rows
+        .workloads
+        .iter()
+        .position(|w| w.namespace == namespace && w.name == name)
+        .expect("the workload");
+    s.table_mut(ViewId::Rollouts).selected = at;
+    s
+}
+
+/// `r`, then the checks pass with these findings.
+fn restart_checked(s: &mut AppState) {
+    let effects = key(s, KeyCode::Char('r'));
+    let [Effect::StartJob { job, spec }] = effects.as_slice() else {
+        panic!("the checks start: {effects:?}");
+    };
+    let JobSpec::Check(plan) = spec;
+    assert!(matches!(plan.action, WriteAction::Rollout(_)), "{plan:?}");
+    let text = screen(s, 120, 30);
+    assert!(text.contains("Checking: nothing is sent yet"), "{text}");
+    assert!(
+        text.contains("change   restartedAt (none) -> 2026-11-27T10:00:00Z"),
+        "{text}"
+    );
+    for finding in [
+        "RBAC: kube user clusterUser_ms5 (context aks-ms5-prod) may patch deployments.apps in ms5-production: allowed",
+        "warning: the change is allowed; its Event will not be recorded (kube user clusterUser_ms5 (context aks-ms5-prod) may not create events in ms5-production)",
+        "server dry run: the server accepts this (resourceVersion 812; nothing changed)",
+    ] {
+        apply(
+            s,
+            DataEvent::Job(JobEvent::Progress {
+                job: *job,
+                text: finding.into(),
+            }),
+        );
+    }
+    apply(
+        s,
+        DataEvent::Job(JobEvent::Finished {
+            job: *job,
+            outcome: JobOutcome::Succeeded("accepted".into()),
+        }),
+    );
+}
+
+#[test]
+fn in_a_protected_namespace_only_the_typed_name_sends() {
+    let mut s = on_workload("ms5-production", "backend");
+    restart_checked(&mut s);
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("restart_confirm_typed_{w}x{h}"), screen(&s, w, h));
+    }
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "warning: the change is allowed");
+    assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
+    let (x, y) = crate::slo_views::find(&buffer, "server dry run: the server accepts");
+    assert_eq!(buffer[(x, y)].fg, theme.style("ok").fg.unwrap());
+    // `y` is a letter here; a wrong name sends nothing.
+    assert!(type_text(&mut s, "y").is_empty());
+    key(&mut s, KeyCode::Backspace);
+    type_text(&mut s, "backen");
+    assert!(key(&mut s, KeyCode::Enter).is_empty());
+    assert!(screen(&s, 120, 30).contains("type backend exactly to send"));
+    type_text(&mut s, "d");
+    let effects = key(&mut s, KeyCode::Enter);
+    let [Effect::Write(plan)] = effects.as_slice() else {
+        panic!("the typed name sends: {effects:?}");
+    };
+    let Target::Kube(object) = &plan.target else {
+        panic!("a Kubernetes target");
+    };
+    assert_eq!(
+        (object.namespace.as_str(), object.name.as_str()),
+        ("ms5-production", "backend")
+    );
+    assert!(matches!(
+        s.overlay,
+        Some(Overlay::Dialog(Dialog::Sending { .. }))
+    ));
+}
+
+#[test]
+fn ctrl_c_or_esc_while_typing_the_name_sends_nothing() {
+    for cancel in [
+        KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE),
+        KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL),
+    ] {
+        let mut s = on_workload("ms5-production", "backend");
+        restart_checked(&mut s);
+        type_text(&mut s, "backend");
+        let effects = handle_key(&mut s, &Keymap::default_keymap(), cancel);
+        assert!(effects.is_empty(), "{effects:?}");
+        assert!(s.overlay.is_none());
+    }
+}
+
+#[test]
+fn elsewhere_y_sends_after_the_checks() {
+    let mut s = on_workload("ms5-staging", "backend");
+    restart_checked(&mut s);
+    let text = screen(&s, 120, 30);
+    assert!(!text.contains("protected namespace"), "{text}");
+    let effects = key(&mut s, KeyCode::Char('y'));
+    assert!(
+        matches!(effects.as_slice(), [Effect::Write(_)]),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn read_only_refuses_a_restart_before_planning_it() {
+    let mut s = on_workload("ms5-staging", "backend");
+    s.readonly = true;
+    assert!(update(&mut s, Action::Restart).is_empty());
+    assert!(s.overlay.is_none());
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("read-only: cannot restart a workload"),
+        "{text}"
+    );
+}

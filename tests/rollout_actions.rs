@@ -1,0 +1,299 @@
+//! Rollout actions through the ops wing against the sim, as the console sends them: a restart
+//! leaves the Deployment as `kubectl rollout restart` leaves its twin (same seed), with the
+//! console's annotation and Event besides; the checks ask RBAC and the server (dry run) first,
+//! and refuse for a user who may not, changing nothing and auditing nothing; a change someone
+//! else made since the plan fails the request rather than being overwritten.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::Utc;
+use common::{Sim, require};
+use k8s_openapi::api::apps::v1::Deployment;
+use kube::api::Api;
+use kube::config::{KubeConfigOptions, Kubeconfig};
+use ms5_console::ops::audit::{self, AuditLog, Phase};
+use ms5_console::ops::execute::{Executor, KubeWriter, WriteContext};
+use ms5_console::ops::jobs::{JobEvent, JobId, JobOutcome, JobRunner};
+use ms5_console::ops::kube::write_client;
+use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
+use ms5_console::ops::rollout::{LAST_ACTION, RESTARTED_AT, RolloutChange};
+use tokio::sync::mpsc;
+
+struct Console {
+    executor: Executor,
+    reader: kube::Client,
+    context: String,
+    user: String,
+    audit: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn console(sim: &Sim, context: &str) -> Console {
+    ms5_console::sim::install_crypto_provider();
+    let kubeconfig = Kubeconfig::read_from(sim.kubeconfig()).expect("kubeconfig");
+    let user = kubeconfig
+        .contexts
+        .iter()
+        .find(|c| c.name == context)
+        .and_then(|c| c.context.as_ref())
+        .map(|c| c.user.clone().unwrap_or_default())
+        .expect("the context");
+    let options = KubeConfigOptions {
+        context: Some(context.into()),
+        ..KubeConfigOptions::default()
+    };
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &options)
+        .await
+        .expect("config");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let audit = dir.path().join("audit.jsonl");
+    Console {
+        executor: Executor {
+            context: WriteContext {
+                audit: Some(AuditLog::new(audit.clone())),
+                local_user: "jdoe".into(),
+                kube_identity: format!("kube user {user} context {context}"),
+                readonly: false,
+            },
+            alertmanagers: Arc::new(vec![]),
+            kube: Some(KubeWriter {
+                context: context.into(),
+                client: write_client(&config, Duration::from_secs(10)).expect("client"),
+            }),
+        },
+        reader: kube::Client::try_from(config).expect("client"),
+        context: context.into(),
+        user,
+        audit,
+        _dir: dir,
+    }
+}
+
+impl Console {
+    async fn deployment(&self, namespace: &str, name: &str) -> Deployment {
+        Api::<Deployment>::namespaced(self.reader.clone(), namespace)
+            .get(name)
+            .await
+            .expect("the Deployment")
+    }
+
+    /// The restart plan the console makes from the Deployment as it is now.
+    async fn restart_plan(&self, namespace: &str, name: &str, write: &str) -> WritePlan {
+        let d = self.deployment(namespace, name).await;
+        let spec = d.spec.as_ref().expect("spec");
+        let change = RolloutChange::restart(
+            &d.metadata,
+            spec.template.metadata.as_ref(),
+            spec.paused.unwrap_or(false),
+            Utc::now(),
+            "jdoe",
+        );
+        WritePlan {
+            write: write.into(),
+            target: Target::Kube(KubeObject {
+                context: self.context.clone(),
+                server: String::new(),
+                user: self.user.clone(),
+                api_version: "apps/v1".into(),
+                kind: "Deployment".into(),
+                namespace: namespace.into(),
+                name: name.into(),
+            }),
+            action: WriteAction::Rollout(change),
+        }
+    }
+
+    /// The checking stage, run by the job runner as the console runs it: what it reported and
+    /// how it ended.
+    async fn check(&self, plan: WritePlan) -> (Vec<String>, JobOutcome) {
+        let (tx, mut rx) = mpsc::channel(16);
+        let mut runner = JobRunner::new(tx);
+        let executor = self.executor.clone();
+        runner.start(JobId(1), move |progress| async move {
+            ms5_console::ops::check::run(&executor, &plan, &progress).await
+        });
+        let mut reports = Vec::new();
+        loop {
+            match rx.recv().await.expect("job events") {
+                JobEvent::Progress { text, .. } => reports.push(text),
+                JobEvent::Finished { outcome, .. } => return (reports, outcome),
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_leaves_the_deployment_as_kubectl_rollout_restart_leaves_its_twin() {
+    if !require("kubectl") {
+        return;
+    }
+    let ours = Sim::start(&["--seed", "5"]);
+    let twin = Sim::start(&["--seed", "5"]);
+    let c = console(&ours, "ms5-sim").await;
+    let plan = c
+        .restart_plan("ms5-production", "backend", "w-restart")
+        .await;
+    let (reports, outcome) = c.check(plan.clone()).await;
+    assert!(
+        matches!(&outcome, JobOutcome::Succeeded(t) if t.contains("the server accepts this")),
+        "{outcome:?} {reports:?}"
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.contains("may patch deployments.apps in ms5-production: allowed")),
+        "{reports:?}"
+    );
+    let answer = c.executor.execute(&plan).await.expect("restarted");
+    assert!(
+        answer.contains("Event RolloutRestartRequested recorded"),
+        "{answer}"
+    );
+    twin.kubectl().ok(&[
+        "rollout",
+        "restart",
+        "deploy/backend",
+        "-n",
+        "ms5-production",
+    ]);
+
+    let read = |sim: &Sim, path: &str| {
+        sim.kubectl().ok(&[
+            "get",
+            "deploy/backend",
+            "-n",
+            "ms5-production",
+            "-o",
+            &format!("jsonpath={path}"),
+        ])
+    };
+    for path in [
+        "{.metadata.generation}",
+        "{.metadata.annotations.deployment\\.kubernetes\\.io/revision}",
+        "{.spec.replicas}",
+        "{.spec.template.spec.containers[0].image}",
+    ] {
+        assert_eq!(read(&ours, path), read(&twin, path), "{path}");
+    }
+    for sim in [&ours, &twin] {
+        let restarted = read(
+            sim,
+            &format!(
+                "{{.spec.template.metadata.annotations.{}}}",
+                RESTARTED_AT.replace('.', "\\.")
+            ),
+        );
+        assert!(
+            restarted.starts_with("20"),
+            "a restartedAt time: {restarted}"
+        );
+    }
+    let history = |sim: &Sim| {
+        sim.kubectl().ok(&[
+            "rollout",
+            "history",
+            "deploy/backend",
+            "-n",
+            "ms5-production",
+        ])
+    };
+    assert_eq!(history(&ours), history(&twin));
+    // Ours also carries the console's annotation and Event.
+    let last = read(
+        &ours,
+        &format!(
+            "{{.metadata.annotations.{}}}",
+            LAST_ACTION.replace('.', "\\.").replace('/', "\\/")
+        ),
+    );
+    assert!(
+        last.contains("rollout-restart by jdoe") && last.contains("w-restart"),
+        "{last}"
+    );
+    let events = ours.kubectl().ok(&[
+        "get",
+        "events",
+        "-n",
+        "ms5-production",
+        "--field-selector",
+        "reason=RolloutRestartRequested",
+    ]);
+    assert!(events.contains("deployment/backend"), "{events}");
+    let contents = audit::read(&c.audit).expect("audit");
+    let phases: Vec<Phase> = contents.records.iter().map(|r| r.phase).collect();
+    assert_eq!(phases, [Phase::Succeeded, Phase::Pending]);
+    assert_eq!(contents.records[1].action, "rollout-restart");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn checks_refuse_before_sending_for_a_user_who_may_not() {
+    let sim = Sim::start(&[]);
+    for (context, namespace, allowed) in [
+        ("ms5-sim-viewer", "ms5-production", false),
+        ("ms5-sim-deployer", "ms5-production", false),
+        ("ms5-sim-deployer", "ms5-staging", true),
+    ] {
+        let c = console(&sim, context).await;
+        let before = c.deployment(namespace, "backend").await;
+        let plan = c.restart_plan(namespace, "backend", "w-check").await;
+        let (reports, outcome) = c.check(plan).await;
+        match (allowed, &outcome) {
+            (true, JobOutcome::Succeeded(text)) => {
+                assert!(text.contains("the server accepts this"), "{text}")
+            }
+            (false, JobOutcome::Failed(reason)) => assert_eq!(
+                reason,
+                &format!(
+                    "RBAC: kube user {} (context {context}) may not patch deployments.apps in {namespace}",
+                    c.user
+                ),
+                "{reports:?}"
+            ),
+            other => panic!("{context} in {namespace}: {other:?}"),
+        }
+        let after = c.deployment(namespace, "backend").await;
+        assert_eq!(
+            before.metadata.resource_version, after.metadata.resource_version,
+            "checks change nothing"
+        );
+        assert!(!c.audit.exists(), "checks are not audited");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_made_since_the_plan_fails_the_request_and_is_not_overwritten() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let c = console(&sim, "ms5-sim").await;
+    let plan = c.restart_plan("ms5-staging", "frontend", "w-late").await;
+    // Someone changes the spec between plan and confirm.
+    sim.kubectl().ok(&[
+        "-n",
+        "ms5-staging",
+        "set",
+        "image",
+        "deploy/frontend",
+        "frontend=nginx:1.27",
+    ]);
+    let error = c.executor.execute(&plan).await.expect_err("refused");
+    assert!(
+        error.to_string().contains("changed since you planned"),
+        "{error}"
+    );
+    let image = sim.kubectl().ok(&[
+        "-n",
+        "ms5-staging",
+        "get",
+        "deploy/frontend",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    assert_eq!(image, "nginx:1.27", "their change stands");
+    let contents = audit::read(&c.audit).expect("audit");
+    assert_eq!(contents.records[0].phase, Phase::Failed);
+}
