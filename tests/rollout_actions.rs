@@ -19,7 +19,7 @@ use ms5_console::ops::execute::{Executor, KubeWriter, WriteContext};
 use ms5_console::ops::jobs::{JobEvent, JobId, JobOutcome, JobRunner};
 use ms5_console::ops::kube::write_client;
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
-use ms5_console::ops::rollout::{LAST_ACTION, RESTARTED_AT, RolloutChange};
+use ms5_console::ops::rollout::{LAST_ACTION, RESTARTED_AT, RolloutChange, RolloutKind};
 use tokio::sync::mpsc;
 
 struct Console {
@@ -82,9 +82,16 @@ impl Console {
 
     /// The restart plan the console makes from the Deployment as it is now.
     async fn restart_plan(&self, namespace: &str, name: &str, write: &str) -> WritePlan {
+        self.plan(RolloutKind::Restart, namespace, name, write)
+            .await
+    }
+
+    /// The plan the console makes for `kind` from the Deployment as it is now.
+    async fn plan(&self, kind: RolloutKind, namespace: &str, name: &str, write: &str) -> WritePlan {
         let d = self.deployment(namespace, name).await;
         let spec = d.spec.as_ref().expect("spec");
-        let change = RolloutChange::restart(
+        let change = RolloutChange::new(
+            kind,
             &d.metadata,
             spec.template.metadata.as_ref(),
             spec.paused.unwrap_or(false),
@@ -296,4 +303,156 @@ async fn a_change_made_since_the_plan_fails_the_request_and_is_not_overwritten()
     assert_eq!(image, "nginx:1.27", "their change stands");
     let contents = audit::read(&c.audit).expect("audit");
     assert_eq!(contents.records[0].phase, Phase::Failed);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pause_resume_and_scale_leave_what_kubectl_leaves_on_a_twin() {
+    if !require("kubectl") {
+        return;
+    }
+    let ours = Sim::start(&["--seed", "9"]);
+    let twin = Sim::start(&["--seed", "9"]);
+    let c = console(&ours, "ms5-sim").await;
+    let ns = "ms5-staging";
+    let steps: [(RolloutKind, &[&str]); 3] = [
+        (RolloutKind::Pause, &["rollout", "pause", "deploy/frontend"]),
+        (
+            RolloutKind::Resume,
+            &["rollout", "resume", "deploy/frontend"],
+        ),
+        (
+            RolloutKind::Scale { from: 2, to: 4 },
+            &["scale", "deploy/frontend", "--replicas=4"],
+        ),
+    ];
+    for (i, (kind, kubectl)) in steps.into_iter().enumerate() {
+        let plan = c.plan(kind, ns, "frontend", &format!("w-{i}")).await;
+        let (reports, outcome) = c.check(plan.clone()).await;
+        assert!(
+            matches!(outcome, JobOutcome::Succeeded(_)),
+            "{outcome:?} {reports:?}"
+        );
+        c.executor.execute(&plan).await.expect("done");
+        let mut args = vec!["-n", ns];
+        args.extend_from_slice(kubectl);
+        twin.kubectl().ok(&args);
+        let read = |sim: &Sim| {
+            sim.kubectl().ok(&[
+                "-n",
+                ns,
+                "get",
+                "deploy/frontend",
+                "-o",
+                "jsonpath={.spec.paused} {.spec.replicas} {.metadata.generation}",
+            ])
+        };
+        assert_eq!(read(&ours), read(&twin), "after {kind:?}");
+    }
+    let contents = audit::read(&c.audit).expect("audit");
+    let actions: Vec<&str> = contents
+        .records
+        .iter()
+        .filter(|r| r.phase == Phase::Succeeded)
+        .map(|r| r.action.as_str())
+        .collect();
+    assert_eq!(actions, ["scale", "rollout-resume", "rollout-pause"]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scale_below_the_disruption_budget_is_refused_by_the_dry_run_in_the_policys_words() {
+    let sim = Sim::start(&[]);
+    let c = console(&sim, "ms5-sim").await;
+    let plan = c
+        .plan(
+            RolloutKind::Scale { from: 3, to: 1 },
+            "ms5-production",
+            "backend",
+            "w-low",
+        )
+        .await;
+    let (_, outcome) = c.check(plan).await;
+    let JobOutcome::Failed(reason) = outcome else {
+        panic!("refused: {outcome:?}");
+    };
+    assert!(
+        reason.starts_with("server dry run refused it: ")
+            && reason.contains("ValidatingAdmissionPolicy 'ms5-pdb-floor' with binding 'ms5-pdb-floor-production' denied request"),
+        "{reason}"
+    );
+    assert_eq!(
+        c.deployment("ms5-production", "backend")
+            .await
+            .spec
+            .and_then(|s| s.replicas),
+        Some(3)
+    );
+}
+
+/// `=` on a workload an autoscaler manages changes the autoscaler's minimum (a change of
+/// `spec.replicas` would be undone by it within seconds), and the autoscaler then keeps it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scaling_an_autoscaled_workload_moves_the_autoscalers_minimum_and_it_holds() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let c = console(&sim, "ms5-sim").await;
+    use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+    let hpa = Api::<HorizontalPodAutoscaler>::namespaced(c.reader.clone(), "ms5-production")
+        .get("backend")
+        .await
+        .expect("the HPA");
+    let spec = hpa.spec.as_ref().expect("spec");
+    let change = RolloutChange::new(
+        RolloutKind::ScaleAutoscaler {
+            from: spec.min_replicas.unwrap_or(1),
+            to: 5,
+            max: spec.max_replicas,
+        },
+        &hpa.metadata,
+        None,
+        false,
+        Utc::now(),
+        "jdoe",
+    );
+    let plan = WritePlan {
+        write: "w-hpa".into(),
+        target: Target::Kube(KubeObject {
+            context: c.context.clone(),
+            server: String::new(),
+            user: c.user.clone(),
+            api_version: "autoscaling/v2".into(),
+            kind: "HorizontalPodAutoscaler".into(),
+            namespace: "ms5-production".into(),
+            name: "backend".into(),
+        }),
+        action: WriteAction::Rollout(change),
+    };
+    let (reports, outcome) = c.check(plan.clone()).await;
+    assert!(
+        matches!(outcome, JobOutcome::Succeeded(_)),
+        "{outcome:?} {reports:?}"
+    );
+    c.executor.execute(&plan).await.expect("done");
+    let min = sim
+        .kubectl()
+        .ok(&["get", "hpa/backend", "-o", "jsonpath={.spec.minReplicas}"]);
+    assert_eq!(min, "5");
+    // The sim's autoscaler runs every 15 s: within two rounds the Deployment has 5 replicas.
+    let deadline = std::time::Instant::now() + Duration::from_secs(40);
+    loop {
+        let replicas = c
+            .deployment("ms5-production", "backend")
+            .await
+            .spec
+            .and_then(|s| s.replicas);
+        if replicas == Some(5) {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "replicas {replicas:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
 }

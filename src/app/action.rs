@@ -36,6 +36,8 @@ pub enum Action {
     Wrap,
     Timestamps,
     Restart,
+    PauseResume,
+    Scale,
     Confirm,
     Cancel,
 }
@@ -70,6 +72,8 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Wrap, "wrap", "wrap lines"),
     (Action::Timestamps, "timestamps", "timestamps"),
     (Action::Restart, "restart", "restart"),
+    (Action::PauseResume, "pause-resume", "pause/resume"),
+    (Action::Scale, "scale", "scale"),
     (Action::Confirm, "confirm", "confirm"),
     (Action::Cancel, "cancel", "cancel"),
 ];
@@ -133,7 +137,14 @@ impl Action {
     /// Actions that change something outside the console. The keymap refuses to put them on
     /// a bare ctrl chord, where a slip of the finger would fire them; `--readonly` removes them.
     pub fn is_destructive(self) -> bool {
-        matches!(self, Action::Silence | Action::Expire | Action::Restart)
+        matches!(
+            self,
+            Action::Silence
+                | Action::Expire
+                | Action::Restart
+                | Action::PauseResume
+                | Action::Scale
+        )
     }
 }
 

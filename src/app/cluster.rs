@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -115,6 +116,8 @@ pub struct Cluster {
     pub replicasets: Collection<ReplicaSet>,
     pub nodes: Collection<Node>,
     pub events: Collection<Event>,
+    /// Autoscalers: a scale of a workload one manages is made on it.
+    pub autoscalers: Collection<HorizontalPodAutoscaler>,
     /// Every pod restart the watch saw, for "restarts in the last hour".
     pub restarts: RestartLedger,
 }
@@ -146,6 +149,7 @@ impl Cluster {
             KubeChange::ReplicaSets(c) => self.replicasets.apply(c),
             KubeChange::Nodes(c) => self.nodes.apply(c),
             KubeChange::Events(c) => self.events.apply(c),
+            KubeChange::Autoscalers(c) => self.autoscalers.apply(c),
         }
     }
 

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 
 use crate::model::business::BusinessReading;
@@ -31,6 +32,7 @@ pub enum KubeChange {
     ReplicaSets(Change<ReplicaSet>),
     Nodes(Change<Node>),
     Events(Change<Event>),
+    Autoscalers(Change<HorizontalPodAutoscaler>),
 }
 
 impl<K> Change<K> {

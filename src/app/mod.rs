@@ -10,6 +10,7 @@ pub mod field;
 pub mod ids;
 pub mod logs;
 pub mod metrics;
+pub mod rollout_writes;
 pub mod rows;
 pub mod state;
 pub mod summary;

@@ -8,6 +8,7 @@ use super::details;
 use super::event::{DataEvent, Effect, ObjectKind, PromEvent, SourceHealth, YamlRequest};
 use super::field::{FieldKey, TextField};
 use super::logs;
+use super::rollout_writes;
 use super::rows;
 use super::state::{AppState, Input, Overlay, ViewId};
 use super::table::Filter;
@@ -26,6 +27,9 @@ pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec
     }
     if let Some(Overlay::Dialog(Dialog::SilenceForm(_))) = &state.overlay {
         return writes::edit_form(state, event);
+    }
+    if let Some(Overlay::Dialog(Dialog::ScaleForm(_))) = &state.overlay {
+        return rollout_writes::edit_scale_form(state, event);
     }
     if let Some(Overlay::Dialog(Dialog::ConfirmChecked { typed: Some(_), .. })) = &state.overlay {
         return writes::edit_typed_confirmation(state, event);
@@ -108,7 +112,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Confirm => return writes::confirm(state),
         Action::View(view) => return switch_view(state, view),
         Action::Silence => return writes::open_silence_form(state),
-        Action::Restart => return writes::plan_restart(state),
+        Action::Restart => return rollout_writes::plan_restart(state),
+        Action::PauseResume => return rollout_writes::plan_pause_or_resume(state),
+        Action::Scale => return rollout_writes::open_scale_form(state),
         Action::Expire => return writes::plan_expiry(state),
         // Opens the details pane; on an open one, takes the step its footer names.
         Action::Details => {

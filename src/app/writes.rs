@@ -7,8 +7,7 @@ use crossterm::event::KeyEvent;
 use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
 use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
-use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
-use crate::ops::rollout::RolloutChange;
+use crate::ops::plan::{Target, WriteAction, WritePlan};
 use crate::ops::silence::{FormKey, SILENCE_FIELDS, SilenceForm};
 use crate::ops::stage::Dialog;
 
@@ -124,66 +123,15 @@ pub fn edit_typed_confirmation(state: &mut AppState, event: KeyEvent) -> Vec<Eff
     Vec::new()
 }
 
-/// `r` on a workload: plan a restart (`kubectl rollout restart`), checked before confirmation.
-pub fn plan_restart(state: &mut AppState) -> Vec<Effect> {
-    if state.view != ViewId::Rollouts || refuse_if_readonly(state, "restart a workload") {
-        return Vec::new();
-    }
-    let Some(row) = state
-        .rows
-        .workloads
-        .get(state.table(ViewId::Rollouts).selected)
-        .cloned()
-    else {
-        state.say("restart: select a workload first".into(), true);
-        return Vec::new();
-    };
-    let key = (row.namespace.clone(), row.name.clone());
-    let (meta, template, paused) = match row.kind {
-        "Deployment" => match state.cluster.deployments.get(&key) {
-            Some(d) => (
-                d.metadata.clone(),
-                d.spec.as_ref().and_then(|s| s.template.metadata.clone()),
-                d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false),
-            ),
-            None => return Vec::new(),
-        },
-        _ => match state.cluster.statefulsets.get(&key) {
-            Some(s) => (
-                s.metadata.clone(),
-                s.spec.as_ref().and_then(|s| s.template.metadata.clone()),
-                false,
-            ),
-            None => return Vec::new(),
-        },
-    };
-    let change = RolloutChange::restart(
-        &meta,
-        template.as_ref(),
-        paused,
-        state.now,
-        &state.local_user,
-    );
-    let plan = WritePlan {
-        write: state.ids.write(state.now),
-        target: Target::Kube(KubeObject {
-            context: state.connection.context.clone(),
-            server: state.connection.server.clone(),
-            user: state.connection.user.clone(),
-            api_version: "apps/v1".into(),
-            kind: row.kind.to_string(),
-            namespace: row.namespace.clone(),
-            name: row.name.clone(),
-        }),
-        action: WriteAction::Rollout(change),
-    };
-    check(state, plan)
-}
-
 /// Pasted text, into the form's focused field.
 pub fn paste_into_form(state: &mut AppState, text: &str) {
-    if let Some(Overlay::Dialog(Dialog::SilenceForm(form))) = &mut state.overlay {
-        form.paste(text);
+    match &mut state.overlay {
+        Some(Overlay::Dialog(Dialog::SilenceForm(form))) => form.paste(text),
+        Some(Overlay::Dialog(Dialog::ScaleForm(form))) => form.field.paste(text),
+        Some(Overlay::Dialog(Dialog::ConfirmChecked {
+            typed: Some(field), ..
+        })) => field.paste(text),
+        _ => {}
     }
 }
 
@@ -211,7 +159,7 @@ pub fn confirm(state: &mut AppState) -> Vec<Effect> {
 }
 
 /// Writes are removed in read-only mode; the footer says why nothing happened.
-fn refuse_if_readonly(state: &mut AppState, what: &str) -> bool {
+pub fn refuse_if_readonly(state: &mut AppState, what: &str) -> bool {
     if state.readonly {
         state.say(
             format!("read-only: cannot {what} (started with --readonly)"),

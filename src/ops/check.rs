@@ -49,20 +49,26 @@ pub async fn run(
             }
             let who = format!("kube user {} (context {})", object.user, object.context);
             let plural = format!("{}s", object.kind.to_lowercase());
+            let group = object.api_version.split_once('/').map_or("", |(g, _)| g);
+            let qualified = if group.is_empty() {
+                plural.clone()
+            } else {
+                format!("{plural}.{group}")
+            };
             // The request that makes the change: a denial refuses the plan.
-            let patch = access(kube, "patch", "apps", &plural, object).await;
+            let patch = access(kube, "patch", group, &plural, object).await;
             match patch {
                 Ok(true) => {
                     progress
                         .report(format!(
-                            "RBAC: {who} may patch {plural}.apps in {}: allowed",
+                            "RBAC: {who} may patch {qualified} in {}: allowed",
                             object.namespace
                         ))
                         .await
                 }
                 Ok(false) => {
                     return Err(format!(
-                        "RBAC: {who} may not patch {plural}.apps in {}",
+                        "RBAC: {who} may not patch {qualified} in {}",
                         object.namespace
                     ));
                 }

@@ -123,9 +123,9 @@ impl WritePlan {
                 if *dry_run { "?dryRun=All" } else { "" }
             ),
             (WriteAction::Rollout(change), Target::Kube(object)) => format!(
-                "PATCH {} (JSON patch; fails if metadata.generation is no longer {})",
+                "PATCH {} (JSON patch; fails if {})",
                 object.path(),
-                change.generation
+                change.guard()
             ),
             (
                 WriteAction::MergePatch { .. } | WriteAction::Rollout(_),

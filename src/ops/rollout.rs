@@ -17,6 +17,23 @@ pub const LAST_ACTION: &str = "ms5-console/last-action";
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RolloutKind {
     Restart,
+    /// `kubectl rollout pause`: `spec.paused` false -> true (Deployments only).
+    Pause,
+    /// `kubectl rollout resume`.
+    Resume,
+    /// `kubectl scale --replicas=N`.
+    Scale {
+        from: i32,
+        to: i32,
+    },
+    /// A scale of a workload an autoscaler manages, made where it lasts: the
+    /// HorizontalPodAutoscaler's `minReplicas` (and `maxReplicas` when the new minimum exceeds
+    /// it); the plan's object is the HPA.
+    ScaleAutoscaler {
+        from: i32,
+        to: i32,
+        max: i32,
+    },
 }
 
 /// One rollout action, planned against the object as it was.
@@ -29,7 +46,7 @@ pub struct RolloutChange {
     /// map fails; adding the whole map where one exists would replace it).
     pub template_annotations: bool,
     pub object_annotations: bool,
-    /// The field's value before (the template's `restartedAt`, if any).
+    /// The template's `restartedAt` before a restart, if any.
     pub before: Option<String>,
     pub at: DateTime<Utc>,
     /// The local user, for the console's annotation.
@@ -39,8 +56,9 @@ pub struct RolloutChange {
 }
 
 impl RolloutChange {
-    /// A restart of the object whose metadata and pod template metadata are these.
-    pub fn restart(
+    /// `kind` for the object whose metadata and pod template metadata are these.
+    pub fn new(
+        kind: RolloutKind,
         meta: &ObjectMeta,
         template: Option<&ObjectMeta>,
         paused: bool,
@@ -49,7 +67,7 @@ impl RolloutChange {
     ) -> RolloutChange {
         let template_annotations = template.and_then(|m| m.annotations.as_ref());
         RolloutChange {
-            kind: RolloutKind::Restart,
+            kind,
             generation: meta.generation.unwrap_or(0),
             template_annotations: template_annotations.is_some(),
             object_annotations: meta.annotations.is_some(),
@@ -58,6 +76,17 @@ impl RolloutChange {
             by: by.to_string(),
             paused,
         }
+    }
+
+    /// A restart of the object whose metadata and pod template metadata are these.
+    pub fn restart(
+        meta: &ObjectMeta,
+        template: Option<&ObjectMeta>,
+        paused: bool,
+        at: DateTime<Utc>,
+        by: &str,
+    ) -> RolloutChange {
+        RolloutChange::new(RolloutKind::Restart, meta, template, paused, at, by)
     }
 }
 
@@ -79,6 +108,10 @@ impl RolloutChange {
     pub fn verb(&self) -> &'static str {
         match self.kind {
             RolloutKind::Restart => "rollout-restart",
+            RolloutKind::Pause => "rollout-pause",
+            RolloutKind::Resume => "rollout-resume",
+            RolloutKind::Scale { .. } => "scale",
+            RolloutKind::ScaleAutoscaler { .. } => "scale-autoscaler-minimum",
         }
     }
 
@@ -86,6 +119,9 @@ impl RolloutChange {
     pub fn event_reason(&self) -> &'static str {
         match self.kind {
             RolloutKind::Restart => "RolloutRestartRequested",
+            RolloutKind::Pause => "RolloutPauseRequested",
+            RolloutKind::Resume => "RolloutResumeRequested",
+            RolloutKind::Scale { .. } | RolloutKind::ScaleAutoscaler { .. } => "ScaleRequested",
         }
     }
 
@@ -93,7 +129,8 @@ impl RolloutChange {
         self.at.to_rfc3339_opts(SecondsFormat::Secs, true)
     }
 
-    /// The field it changes, before and after: `restartedAt (none) -> 2026-11-27T13:35:37Z`.
+    /// The field it changes, before and after: `restartedAt (none) -> 2026-11-27T13:35:37Z`,
+    /// `spec.paused false -> true`, `spec.replicas 3 -> 5`.
     pub fn field_change(&self) -> String {
         match self.kind {
             RolloutKind::Restart => format!(
@@ -101,18 +138,58 @@ impl RolloutChange {
                 self.before.as_deref().unwrap_or("(none)"),
                 self.new_value()
             ),
+            RolloutKind::Pause => "spec.paused false -> true".into(),
+            RolloutKind::Resume => "spec.paused true -> false".into(),
+            RolloutKind::Scale { from, to } => format!("spec.replicas {from} -> {to}"),
+            RolloutKind::ScaleAutoscaler { from, to, max } if to > max => {
+                format!("spec.minReplicas {from} -> {to}, spec.maxReplicas {max} -> {to}")
+            }
+            RolloutKind::ScaleAutoscaler { from, to, .. } => {
+                format!("spec.minReplicas {from} -> {to}")
+            }
+        }
+    }
+
+    /// What the request's tests guard against, in words.
+    pub fn guard(&self) -> String {
+        let field = match self.kind {
+            RolloutKind::Scale { from, .. } => Some(format!("spec.replicas is no longer {from}")),
+            RolloutKind::ScaleAutoscaler { from, .. } => {
+                Some(format!("spec.minReplicas is no longer {from}"))
+            }
+            RolloutKind::Resume => Some("it is no longer paused".into()),
+            RolloutKind::Restart | RolloutKind::Pause => None,
+        };
+        let generation = (self.generation > 0)
+            .then(|| format!("metadata.generation is no longer {}", self.generation));
+        match (generation, field) {
+            (Some(g), Some(f)) => format!("{g} or {f}"),
+            (Some(one), None) | (None, Some(one)) => one,
+            (None, None) => "the object is gone".into(),
         }
     }
 
     /// What will follow the change.
-    pub fn follows(&self) -> &'static str {
+    pub fn follows(&self) -> String {
         match self.kind {
             RolloutKind::Restart if self.paused => {
                 "nothing yet: the Deployment is paused; the restart rolls out when it is resumed"
+                    .into()
             }
             RolloutKind::Restart => {
-                "a new revision; every pod replaced within maxSurge/maxUnavailable"
+                "a new revision; every pod replaced within maxSurge/maxUnavailable".into()
             }
+            RolloutKind::Pause => {
+                "the rollout stops where it is: no new ReplicaSet until it is resumed".into()
+            }
+            RolloutKind::Resume => "the rollout goes on from where it stopped".into(),
+            RolloutKind::Scale { from, to } if to > from => {
+                format!("{} pod(s) started", to - from)
+            }
+            RolloutKind::Scale { from, to } => format!("{} pod(s) stopped", from - to),
+            RolloutKind::ScaleAutoscaler { to, .. } => format!(
+                "the autoscaler keeps at least {to} replicas (a change of spec.replicas would be undone by it within seconds)"
+            ),
         }
     }
 
@@ -124,8 +201,26 @@ impl RolloutChange {
             self.by,
             self.new_value()
         );
-        let mut ops =
-            vec![json!({"op": "test", "path": "/metadata/generation", "value": self.generation})];
+        let mut ops = Vec::new();
+        // The object's spec as planned: its generation (any spec change moves it) where the
+        // server keeps one, and the field being changed where it has a value.
+        if self.generation > 0 {
+            ops.push(
+                json!({"op": "test", "path": "/metadata/generation", "value": self.generation}),
+            );
+        }
+        match self.kind {
+            RolloutKind::Scale { from, .. } => {
+                ops.push(json!({"op": "test", "path": "/spec/replicas", "value": from}))
+            }
+            RolloutKind::ScaleAutoscaler { from, .. } => {
+                ops.push(json!({"op": "test", "path": "/spec/minReplicas", "value": from}))
+            }
+            RolloutKind::Resume => {
+                ops.push(json!({"op": "test", "path": "/spec/paused", "value": true}))
+            }
+            RolloutKind::Restart | RolloutKind::Pause => {}
+        }
         match self.kind {
             RolloutKind::Restart => ops.push(add_annotation(
                 self.template_annotations,
@@ -133,6 +228,20 @@ impl RolloutChange {
                 RESTARTED_AT,
                 json!(self.new_value()),
             )),
+            RolloutKind::Pause => {
+                ops.push(json!({"op": "add", "path": "/spec/paused", "value": true}))
+            }
+            // As `kubectl rollout resume` leaves it: the field gone, not `false`.
+            RolloutKind::Resume => ops.push(json!({"op": "remove", "path": "/spec/paused"})),
+            RolloutKind::Scale { to, .. } => {
+                ops.push(json!({"op": "add", "path": "/spec/replicas", "value": to}))
+            }
+            RolloutKind::ScaleAutoscaler { to, max, .. } => {
+                ops.push(json!({"op": "add", "path": "/spec/minReplicas", "value": to}));
+                if to > max {
+                    ops.push(json!({"op": "add", "path": "/spec/maxReplicas", "value": to}));
+                }
+            }
         }
         ops.push(add_annotation(
             self.object_annotations,

@@ -12,6 +12,8 @@ use super::silence::SilenceForm;
 pub enum Dialog {
     /// Form: what the person fills in before there is a plan.
     SilenceForm(SilenceForm),
+    /// The count to scale a workload to.
+    ScaleForm(ScaleForm),
     /// The plan is being checked before it is shown for confirmation.
     Checking {
         plan: WritePlan,
@@ -50,11 +52,23 @@ pub enum Dialog {
     Refused { plan: WritePlan, reason: String },
 }
 
+/// `=` on a workload: the count asked for, the current one prefilled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScaleForm {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub current: i32,
+    pub field: crate::app::field::TextField,
+    /// Why the count typed cannot be used (the form stays open; nothing was attempted).
+    pub error: Option<String>,
+}
+
 impl Dialog {
     /// The stage's name, as the dialog's title shows it.
     pub fn stage(&self) -> &'static str {
         match self {
-            Dialog::SilenceForm(_) => "form",
+            Dialog::SilenceForm(_) | Dialog::ScaleForm(_) => "form",
             Dialog::Checking { .. } => "checking",
             Dialog::Confirm(_) | Dialog::ConfirmChecked { .. } => "confirm",
             Dialog::Sending { .. } => "sending",
@@ -72,7 +86,7 @@ impl Dialog {
 
     pub fn plan(&self) -> Option<&WritePlan> {
         match self {
-            Dialog::SilenceForm(_) => None,
+            Dialog::SilenceForm(_) | Dialog::ScaleForm(_) => None,
             Dialog::Checking { plan, .. }
             | Dialog::Confirm(plan)
             | Dialog::ConfirmChecked { plan, .. }

@@ -9,6 +9,7 @@ use backon::BackoffBuilder;
 use chrono::Utc;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::Api;
 
@@ -74,6 +75,15 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             id("events"),
             Slim::slim,
             KubeChange::Events,
+            None,
+            tx.clone(),
+        ));
+        let autoscalers = Api::<HorizontalPodAutoscaler>::namespaced(c(), ns);
+        set.spawn(watch(
+            autoscalers,
+            id("horizontalpodautoscalers"),
+            Slim::slim,
+            KubeChange::Autoscalers,
             None,
             tx.clone(),
         ));

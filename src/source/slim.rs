@@ -3,6 +3,7 @@
 //! view fetches the whole object fresh when asked, so nothing shown there is trimmed.
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
+use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::core::v1::{Container, Event, Node, Pod, PodTemplateSpec};
 
 pub trait Slim {
@@ -100,6 +101,13 @@ impl Slim for ReplicaSet {
 }
 
 impl Slim for Event {
+    fn slim(mut self) -> Self {
+        self.metadata.managed_fields = None;
+        self
+    }
+}
+
+impl Slim for HorizontalPodAutoscaler {
     fn slim(mut self) -> Self {
         self.metadata.managed_fields = None;
         self

@@ -180,6 +180,7 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 state.overlay,
                 Some(crate::app::state::Overlay::Dialog(
                     crate::ops::stage::Dialog::SilenceForm(_)
+                        | crate::ops::stage::Dialog::ScaleForm(_)
                 ))
             ) =>
         {

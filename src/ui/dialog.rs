@@ -64,6 +64,36 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
             ]));
             ("Confirm: nothing is sent before you do", lines, "warning")
         }
+        Dialog::ScaleForm(form) => {
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    format!(
+                        "{} {}/{}: {} replicas now",
+                        form.kind, form.namespace, form.name, form.current
+                    ),
+                    ui.style("muted"),
+                )),
+                Line::raw(""),
+                Line::from(
+                    [Span::styled("replicas ", ui.style("accent"))]
+                        .into_iter()
+                        .chain(super::field::spans(&form.field, ui))
+                        .collect::<Vec<_>>(),
+                ),
+                Line::raw(""),
+            ];
+            if let Some(error) = &form.error {
+                lines.push(Line::from(Span::styled(
+                    error.clone(),
+                    ui.style("critical"),
+                )));
+            }
+            lines.push(Line::from(Span::styled(
+                "type the count · enter review (checked before anything is sent) · esc cancel",
+                ui.style("muted"),
+            )));
+            ("Scale", lines, "accent")
+        }
         Dialog::ConfirmChecked {
             plan,
             checks,

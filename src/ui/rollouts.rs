@@ -46,6 +46,8 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Filter,
         Action::Details,
         Action::Restart,
+        Action::PauseResume,
+        Action::Scale,
         Action::Logs,
         Action::Yaml,
         Action::Sort,

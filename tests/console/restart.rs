@@ -144,3 +144,110 @@ fn read_only_refuses_a_restart_before_planning_it() {
         "{text}"
     );
 }
+
+fn planned_change(effects: &[Effect]) -> String {
+    let [Effect::StartJob { spec, .. }] = effects else {
+        panic!("the checks start: {effects:?}");
+    };
+    let JobSpec::Check(plan) = spec;
+    let WriteAction::Rollout(change) = &plan.action else {
+        panic!("a rollout action: {plan:?}");
+    };
+    format!("{} {}", plan.target_words(), change.field_change())
+}
+
+#[test]
+fn p_pauses_a_deployment_resumes_a_paused_one_and_explains_a_statefulset() {
+    let mut s = on_workload("ms5-production", "backend");
+    let effects = key(&mut s, KeyCode::Char('p'));
+    assert_eq!(
+        planned_change(&effects),
+        "deployment ms5-production/backend spec.paused false -> true"
+    );
+    // The fixture's staging backend is paused.
+    let mut s = on_workload("ms5-staging", "backend");
+    let effects = key(&mut s, KeyCode::Char('p'));
+    assert_eq!(
+        planned_change(&effects),
+        "deployment ms5-staging/backend spec.paused true -> false"
+    );
+    let mut s = on_workload("ms5-production", "postgres");
+    assert!(key(&mut s, KeyCode::Char('p')).is_empty());
+    assert!(
+        screen(&s, 120, 30).contains("postgres is a StatefulSet: StatefulSets cannot be paused")
+    );
+}
+
+#[test]
+fn equals_asks_for_a_count_says_why_one_cannot_be_used_and_plans_a_good_one() {
+    let mut s = on_workload("ms5-production", "frontend");
+    assert!(key(&mut s, KeyCode::Char('=')).is_empty());
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("scale_form_{w}x{h}"), screen(&s, w, h));
+    }
+    for (typed, why) in [
+        ("x", "\"x\" is not a number of replicas"),
+        ("-1", "replicas cannot be negative"),
+        ("2", "already 2: nothing to do"),
+        ("5000", "write at most 1000"),
+    ] {
+        handle_key(
+            &mut s,
+            &Keymap::default_keymap(),
+            KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+        );
+        type_text(&mut s, typed);
+        assert!(key(&mut s, KeyCode::Enter).is_empty(), "{typed}");
+        assert!(screen(&s, 120, 30).contains(why), "{typed}: {why}");
+        assert!(matches!(
+            s.overlay,
+            Some(Overlay::Dialog(Dialog::ScaleForm(_)))
+        ));
+    }
+    handle_key(
+        &mut s,
+        &Keymap::default_keymap(),
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+    );
+    type_text(&mut s, "4");
+    let effects = key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        planned_change(&effects),
+        "deployment ms5-production/frontend spec.replicas 2 -> 4"
+    );
+}
+
+#[test]
+fn equals_on_an_autoscaled_workload_plans_the_autoscalers_minimum() {
+    let mut s = on_workload("ms5-production", "backend");
+    let hpa: k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler =
+        serde_json::from_value(serde_json::json!({
+            "metadata": {"name": "backend", "namespace": "ms5-production", "generation": 1},
+            "spec": {"scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "backend"},
+                     "minReplicas": 3, "maxReplicas": 4},
+        }))
+        .unwrap();
+    apply(
+        &mut s,
+        DataEvent::kube(ms5_console::app::event::KubeChange::Autoscalers(
+            ms5_console::app::event::Change::Applied(hpa),
+        )),
+    );
+    key(&mut s, KeyCode::Char('='));
+    handle_key(
+        &mut s,
+        &Keymap::default_keymap(),
+        KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL),
+    );
+    type_text(&mut s, "5");
+    let effects = key(&mut s, KeyCode::Enter);
+    assert_eq!(
+        planned_change(&effects),
+        "horizontalpodautoscaler ms5-production/backend spec.minReplicas 3 -> 5, spec.maxReplicas 4 -> 5"
+    );
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("the autoscaler keeps at least 5 replicas"),
+        "{text}"
+    );
+}

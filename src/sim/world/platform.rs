@@ -433,7 +433,7 @@ pub fn autoscalers(b: &mut Builder) {
         let at = b.ago(3 * 3600);
         b.push(json!({
             "apiVersion": "autoscaling/v2", "kind": "HorizontalPodAutoscaler",
-            "metadata": {"name": name, "namespace": "ms5-production", "uid": uid, "creationTimestamp": ts(created)},
+            "metadata": {"name": name, "namespace": "ms5-production", "uid": uid, "creationTimestamp": ts(created), "generation": 1},
             "spec": {
                 "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": name},
                 "minReplicas": min, "maxReplicas": max,

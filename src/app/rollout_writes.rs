@@ -1,0 +1,323 @@
+//! Key -> plan for the rollout actions on the Rollouts view: restart (`r`), pause or resume
+//! (`p`, toggling; the plan says which) and scale (`=`, a count asked for first; on a workload
+//! an autoscaler manages, the autoscaler's minimum). Each plan is made from the object as the
+//! watch holds it and goes through the same checks, confirmation and executor as every write.
+
+use crossterm::event::KeyEvent;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::event::Effect;
+use super::field::{FieldKey, TextField};
+use super::state::{AppState, Overlay, ViewId};
+use super::writes::{check, refuse_if_readonly};
+use crate::model::workload::WorkloadRow;
+use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
+use crate::ops::rollout::{RolloutChange, RolloutKind};
+use crate::ops::stage::{Dialog, ScaleForm};
+
+/// Most replicas a scale may ask for: a typo of 30000 should not reach the cluster.
+pub const MAX_REPLICAS: i32 = 1000;
+
+/// What the watch holds of a workload, for planning: its metadata, its pod template's, whether
+/// it is paused, its replicas.
+struct Planned {
+    row: WorkloadRow,
+    meta: ObjectMeta,
+    template: Option<ObjectMeta>,
+    paused: bool,
+    replicas: i32,
+}
+
+fn selected(state: &mut AppState, what: &str) -> Option<Planned> {
+    if state.view != ViewId::Rollouts || refuse_if_readonly(state, what) {
+        return None;
+    }
+    let Some(row) = state
+        .rows
+        .workloads
+        .get(state.table(ViewId::Rollouts).selected)
+        .map(|r| r.as_ref().clone())
+    else {
+        state.say(format!("{what}: select a workload first"), true);
+        return None;
+    };
+    let key = (row.namespace.clone(), row.name.clone());
+    let planned = match row.kind {
+        "Deployment" => state.cluster.deployments.get(&key).map(|d| {
+            let spec = d.spec.as_ref();
+            (
+                d.metadata.clone(),
+                spec.and_then(|s| s.template.metadata.clone()),
+                spec.and_then(|s| s.paused).unwrap_or(false),
+                spec.and_then(|s| s.replicas).unwrap_or(1),
+            )
+        }),
+        _ => state.cluster.statefulsets.get(&key).map(|s| {
+            let spec = s.spec.as_ref();
+            (
+                s.metadata.clone(),
+                spec.and_then(|s| s.template.metadata.clone()),
+                false,
+                spec.and_then(|s| s.replicas).unwrap_or(1),
+            )
+        }),
+    }?;
+    let (meta, template, paused, replicas) = planned;
+    Some(Planned {
+        row,
+        meta,
+        template,
+        paused,
+        replicas,
+    })
+}
+
+fn object(
+    state: &AppState,
+    api_version: &str,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> KubeObject {
+    KubeObject {
+        context: state.connection.context.clone(),
+        server: state.connection.server.clone(),
+        user: state.connection.user.clone(),
+        api_version: api_version.into(),
+        kind: kind.into(),
+        namespace: namespace.into(),
+        name: name.into(),
+    }
+}
+
+fn plan_for(state: &mut AppState, w: &Planned, kind: RolloutKind) -> Vec<Effect> {
+    let change = RolloutChange::new(
+        kind,
+        &w.meta,
+        w.template.as_ref(),
+        w.paused,
+        state.now,
+        &state.local_user,
+    );
+    let plan = WritePlan {
+        write: state.ids.write(state.now),
+        target: Target::Kube(object(
+            state,
+            "apps/v1",
+            w.row.kind,
+            &w.row.namespace,
+            &w.row.name,
+        )),
+        action: WriteAction::Rollout(change),
+    };
+    check(state, plan)
+}
+
+/// `r`: restart (`kubectl rollout restart`).
+pub fn plan_restart(state: &mut AppState) -> Vec<Effect> {
+    let Some(w) = selected(state, "restart a workload") else {
+        return Vec::new();
+    };
+    plan_for(state, &w, RolloutKind::Restart)
+}
+
+/// `p`: pause a Deployment's rollout, or resume a paused one.
+pub fn plan_pause_or_resume(state: &mut AppState) -> Vec<Effect> {
+    let Some(w) = selected(state, "pause or resume a rollout") else {
+        return Vec::new();
+    };
+    if w.row.kind != "Deployment" {
+        state.say(
+            format!(
+                "{} is a StatefulSet: StatefulSets cannot be paused",
+                w.row.name
+            ),
+            true,
+        );
+        return Vec::new();
+    }
+    let kind = if w.paused {
+        RolloutKind::Resume
+    } else {
+        RolloutKind::Pause
+    };
+    plan_for(state, &w, kind)
+}
+
+/// `=`: asks for the count, the current one prefilled.
+pub fn open_scale_form(state: &mut AppState) -> Vec<Effect> {
+    let Some(w) = selected(state, "scale a workload") else {
+        return Vec::new();
+    };
+    state.overlay = Some(Overlay::Dialog(Dialog::ScaleForm(ScaleForm {
+        kind: w.row.kind.to_string(),
+        namespace: w.row.namespace.clone(),
+        name: w.row.name.clone(),
+        current: w.replicas,
+        field: TextField::new(w.replicas.to_string()),
+        error: None,
+    })));
+    Vec::new()
+}
+
+/// Why `text` is not a count to scale to from `current`; the count otherwise.
+pub fn parse_replicas(text: &str, current: i32) -> Result<i32, String> {
+    let text = text.trim();
+    let count: i64 = text
+        .parse()
+        .map_err(|_| format!("{text:?} is not a number of replicas"))?;
+    if count < 0 {
+        return Err("replicas cannot be negative".into());
+    }
+    if count > i64::from(MAX_REPLICAS) {
+        return Err(format!("write at most {MAX_REPLICAS}"));
+    }
+    let count = count as i32;
+    if count == current {
+        return Err(format!("already {current}: nothing to do"));
+    }
+    Ok(count)
+}
+
+/// A key in the scale form: the count is checked as typed in; `enter` plans (on the
+/// autoscaler where one manages the workload), `esc` cancels.
+pub fn edit_scale_form(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
+    let Some(Overlay::Dialog(Dialog::ScaleForm(form))) = &mut state.overlay else {
+        return Vec::new();
+    };
+    match form.field.edit(event) {
+        FieldKey::Cancel => {
+            state.overlay = None;
+            Vec::new()
+        }
+        FieldKey::Submit => match parse_replicas(form.field.text(), form.current) {
+            Err(e) => {
+                form.error = Some(e);
+                Vec::new()
+            }
+            Ok(to) => {
+                let form = form.clone();
+                plan_scale(state, &form, to)
+            }
+        },
+        FieldKey::Edited | FieldKey::Other => {
+            form.error = None;
+            Vec::new()
+        }
+    }
+}
+
+fn plan_scale(state: &mut AppState, form: &ScaleForm, to: i32) -> Vec<Effect> {
+    let key = (form.namespace.clone(), form.name.clone());
+    // An autoscaler that targets the workload would undo a manual scale within seconds: the
+    // change is made on it instead.
+    let autoscaler = state
+        .cluster
+        .autoscalers
+        .items
+        .values()
+        .find(|h| {
+            h.metadata.namespace.as_deref() == Some(form.namespace.as_str())
+                && h.spec.as_ref().is_some_and(|s| {
+                    s.scale_target_ref.kind == form.kind && s.scale_target_ref.name == form.name
+                })
+        })
+        .cloned();
+    if let Some(hpa) = autoscaler {
+        let spec = hpa.spec.as_ref();
+        let from = spec.and_then(|s| s.min_replicas).unwrap_or(1);
+        let max = spec.map_or(to, |s| s.max_replicas);
+        if from == to {
+            if let Some(Overlay::Dialog(Dialog::ScaleForm(f))) = &mut state.overlay {
+                f.error = Some(format!(
+                    "the autoscaler's minimum is already {to}: nothing to do"
+                ));
+            }
+            return Vec::new();
+        }
+        let change = RolloutChange::new(
+            RolloutKind::ScaleAutoscaler { from, to, max },
+            &hpa.metadata,
+            None,
+            false,
+            state.now,
+            &state.local_user,
+        );
+        let plan = WritePlan {
+            write: state.ids.write(state.now),
+            target: Target::Kube(object(
+                state,
+                "autoscaling/v2",
+                "HorizontalPodAutoscaler",
+                &form.namespace,
+                hpa.metadata.name.as_deref().unwrap_or_default(),
+            )),
+            action: WriteAction::Rollout(change),
+        };
+        return check(state, plan);
+    }
+    let planned = match form.kind.as_str() {
+        "Deployment" => state
+            .cluster
+            .deployments
+            .get(&key)
+            .map(|d| d.metadata.clone()),
+        _ => state
+            .cluster
+            .statefulsets
+            .get(&key)
+            .map(|s| s.metadata.clone()),
+    };
+    let Some(meta) = planned else {
+        state.overlay = None;
+        state.say(format!("{} is gone", form.name), true);
+        return Vec::new();
+    };
+    let change = RolloutChange::new(
+        RolloutKind::Scale {
+            from: form.current,
+            to,
+        },
+        &meta,
+        None,
+        false,
+        state.now,
+        &state.local_user,
+    );
+    let plan = WritePlan {
+        write: state.ids.write(state.now),
+        target: Target::Kube(object(
+            state,
+            "apps/v1",
+            &form.kind,
+            &form.namespace,
+            &form.name,
+        )),
+        action: WriteAction::Rollout(change),
+    };
+    check(state, plan)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_count_is_a_number_not_negative_not_the_current_and_at_most_1000() {
+        assert_eq!(parse_replicas(" 5 ", 3), Ok(5));
+        assert_eq!(parse_replicas("0", 3), Ok(0));
+        assert_eq!(
+            parse_replicas("five", 3),
+            Err("\"five\" is not a number of replicas".into())
+        );
+        assert_eq!(
+            parse_replicas("-1", 3),
+            Err("replicas cannot be negative".into())
+        );
+        assert_eq!(
+            parse_replicas("3", 3),
+            Err("already 3: nothing to do".into())
+        );
+        assert_eq!(parse_replicas("1001", 3), Err("write at most 1000".into()));
+    }
+}
