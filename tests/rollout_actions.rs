@@ -456,3 +456,76 @@ async fn scaling_an_autoscaled_workload_moves_the_autoscalers_minimum_and_it_hol
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// `D` deletes the pod it was planned for and no other: a StatefulSet's replacement has the same
+/// name, and a plan made for its predecessor is refused by the uid precondition.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_pod_deletes_that_pod_only() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "20"]);
+    let c = console(&sim, "ms5-sim").await;
+    use k8s_openapi::api::core::v1::Pod;
+    let pods = Api::<Pod>::namespaced(c.reader.clone(), "ms5-staging");
+    let before = pods.get("redis-0").await.expect("redis-0");
+    let plan = WritePlan {
+        write: "w-delete".into(),
+        target: Target::Kube(KubeObject {
+            context: c.context.clone(),
+            server: String::new(),
+            user: c.user.clone(),
+            api_version: "v1".into(),
+            kind: "Pod".into(),
+            namespace: "ms5-staging".into(),
+            name: "redis-0".into(),
+        }),
+        action: WriteAction::DeletePod {
+            uid: before.metadata.uid.clone().expect("uid"),
+            grace_seconds: Some(0),
+            replaced_by: Some("StatefulSet redis (with the same name)".into()),
+        },
+    };
+    let (reports, outcome) = c.check(plan.clone()).await;
+    assert!(
+        matches!(outcome, JobOutcome::Succeeded(_)),
+        "{outcome:?} {reports:?}"
+    );
+    assert!(
+        reports
+            .iter()
+            .any(|r| r.contains("may delete pods in ms5-staging: allowed")),
+        "{reports:?}"
+    );
+    assert_eq!(
+        pods.get("redis-0").await.expect("still there").metadata.uid,
+        before.metadata.uid,
+        "the dry run deleted nothing"
+    );
+    let answer = c.executor.execute(&plan).await.expect("deleted");
+    assert!(
+        answer.contains("pod ms5-staging/redis-0 deleted") && answer.contains("PodDeleteRequested"),
+        "{answer}"
+    );
+    // The StatefulSet starts a replacement with the same name and another uid.
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Ok(p) = pods.get("redis-0").await
+            && p.metadata.uid != before.metadata.uid
+        {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no replacement");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let error = c
+        .executor
+        .execute(&plan)
+        .await
+        .expect_err("not the planned pod");
+    assert!(
+        error.to_string().contains("changed since you planned"),
+        "{error}"
+    );
+    assert!(pods.get("redis-0").await.is_ok(), "the replacement stands");
+}

@@ -38,6 +38,7 @@ pub enum Action {
     Restart,
     PauseResume,
     Scale,
+    DeletePod,
     Confirm,
     Cancel,
 }
@@ -74,6 +75,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Restart, "restart", "restart"),
     (Action::PauseResume, "pause-resume", "pause/resume"),
     (Action::Scale, "scale", "scale"),
+    (Action::DeletePod, "delete-pod", "delete pod"),
     (Action::Confirm, "confirm", "confirm"),
     (Action::Cancel, "cancel", "cancel"),
 ];
@@ -144,6 +146,7 @@ impl Action {
                 | Action::Restart
                 | Action::PauseResume
                 | Action::Scale
+                | Action::DeletePod
         )
     }
 }

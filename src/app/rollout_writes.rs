@@ -298,6 +298,42 @@ fn plan_scale(state: &mut AppState, form: &ScaleForm, to: i32) -> Vec<Effect> {
     check(state, plan)
 }
 
+/// `D` on a pod: delete it (`kubectl delete pod`), the smallest fix for one wedged or evicted
+/// pod; the plan says what replaces it, or warns that nothing will.
+pub fn plan_delete_pod(state: &mut AppState) -> Vec<Effect> {
+    if state.view != ViewId::Pods || refuse_if_readonly(state, "delete a pod") {
+        return Vec::new();
+    }
+    let Some(pod) = state
+        .rows
+        .pods
+        .get(state.table(ViewId::Pods).selected)
+        .cloned()
+    else {
+        state.say("delete pod: select a pod first".into(), true);
+        return Vec::new();
+    };
+    let replaced_by = pod.owner.as_ref().map(|(kind, name)| match kind.as_str() {
+        "ReplicaSet" => match name.rsplit_once('-') {
+            Some((deployment, _)) => format!("ReplicaSet {name} (Deployment {deployment})"),
+            None => format!("ReplicaSet {name}"),
+        },
+        "StatefulSet" => format!("StatefulSet {name} (with the same name)"),
+        "Job" => format!("Job {name} (while it has retries left)"),
+        other => format!("{other} {name}"),
+    });
+    let plan = WritePlan {
+        write: state.ids.write(state.now),
+        target: Target::Kube(object(state, "v1", "Pod", &pod.namespace, &pod.name)),
+        action: WriteAction::DeletePod {
+            uid: pod.uid.clone(),
+            grace_seconds: pod.grace_seconds,
+            replaced_by,
+        },
+    };
+    check(state, plan)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -115,6 +115,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::Restart => return rollout_writes::plan_restart(state),
         Action::PauseResume => return rollout_writes::plan_pause_or_resume(state),
         Action::Scale => return rollout_writes::open_scale_form(state),
+        Action::DeletePod => return rollout_writes::plan_delete_pod(state),
         Action::Expire => return writes::plan_expiry(state),
         // Opens the details pane; on an open one, takes the step its footer names.
         Action::Details => {

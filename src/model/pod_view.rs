@@ -30,6 +30,11 @@ pub struct PodRow {
     pub status_message: Option<String>,
     /// The pod's phase is Running: only then can the metrics API have a reading of it.
     pub running: bool,
+    /// Its uid: a delete is sent on the condition that the pod is still this one (a
+    /// StatefulSet's replacement has the same name).
+    pub uid: String,
+    /// `spec.terminationGracePeriodSeconds`.
+    pub grace_seconds: Option<i64>,
     /// Requests and limits summed over the containers, to read use against.
     pub requests: Bounds,
     pub limits: Bounds,
@@ -158,6 +163,8 @@ impl PodRow {
                 .map(|c| c.message.clone().unwrap_or_else(|| "Unschedulable".into())),
             status_message: status.and_then(|s| s.message.clone()),
             running: status.and_then(|s| s.phase.as_deref()) == Some("Running"),
+            uid: meta.uid.clone().unwrap_or_default(),
+            grace_seconds: spec.and_then(|s| s.termination_grace_period_seconds),
             requests,
             limits,
         }

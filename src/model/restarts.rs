@@ -164,6 +164,8 @@ mod tests {
             unschedulable: None,
             status_message: None,
             running: true,
+            uid: String::new(),
+            grace_seconds: None,
             requests: Default::default(),
             limits: Default::default(),
         }

@@ -37,6 +37,49 @@ pub async fn run(
             progress.report(format!("server dry run: {answer}")).await;
             Ok(answer)
         }
+        (
+            Target::Kube(object),
+            WriteAction::DeletePod {
+                uid, grace_seconds, ..
+            },
+        ) => {
+            let Some(kube) = &executor.kube else {
+                return Err("no Kubernetes connection".into());
+            };
+            if kube.context != object.context {
+                return Err(format!(
+                    "planned for context {}, connected to {}",
+                    object.context, kube.context
+                ));
+            }
+            let who = format!("kube user {} (context {})", object.user, object.context);
+            match access(kube, "delete", "", "pods", object).await {
+                Ok(true) => {
+                    progress
+                        .report(format!(
+                            "RBAC: {who} may delete pods in {}: allowed",
+                            object.namespace
+                        ))
+                        .await
+                }
+                Ok(false) => {
+                    return Err(format!(
+                        "RBAC: {who} may not delete pods in {}",
+                        object.namespace
+                    ));
+                }
+                Err(e) => return Err(format!("RBAC: could not ask the API server: {e}")),
+            }
+            events_allowed(kube, object, &who, progress).await;
+            progress.report("server dry run: sending").await;
+            let answer =
+                super::kube::delete_pod(kube.client.clone(), object, uid, *grace_seconds, true)
+                    .await
+                    .map_err(|e| format!("server dry run refused it: {e}"))?;
+            let accepted = format!("server dry run: the server accepts this ({answer})");
+            progress.report(accepted.clone()).await;
+            Ok(accepted)
+        }
         (Target::Kube(object), WriteAction::Rollout(change)) => {
             let Some(kube) = &executor.kube else {
                 return Err("no Kubernetes connection".into());
@@ -74,17 +117,7 @@ pub async fn run(
                 }
                 Err(e) => return Err(format!("RBAC: could not ask the API server: {e}")),
             }
-            // What the action does besides: a denial is a warning, the change still allowed.
-            match access(kube, "create", "", "events", object).await {
-                Ok(true) => progress.report(format!("RBAC: {who} may create events in {}: allowed", object.namespace)).await,
-                Ok(false) => progress
-                    .report(format!(
-                        "warning: the change is allowed; its Event will not be recorded ({who} may not create events in {})",
-                        object.namespace
-                    ))
-                    .await,
-                Err(e) => progress.report(format!("warning: RBAC for events unknown: {e}")).await,
-            }
+            events_allowed(kube, object, &who, progress).await;
             progress.report("server dry run: sending").await;
             let answer = super::kube::send_json_patch(
                 kube.client.clone(),
@@ -128,4 +161,26 @@ async fn access(
         .await
         .map_err(|e| crate::source::error::ApiError::kube(&e))?;
     Ok(answer.status.is_some_and(|s| s.allowed))
+}
+
+/// What the action does besides its change, the Event it records: a denial is a warning, the
+/// change is still allowed.
+async fn events_allowed(
+    kube: &super::execute::KubeWriter,
+    object: &super::plan::KubeObject,
+    who: &str,
+    progress: &Progress,
+) {
+    let words = match access(kube, "create", "", "events", object).await {
+        Ok(true) => format!(
+            "RBAC: {who} may create events in {}: allowed",
+            object.namespace
+        ),
+        Ok(false) => format!(
+            "warning: the change is allowed; its Event will not be recorded ({who} may not create events in {})",
+            object.namespace
+        ),
+        Err(e) => format!("warning: RBAC for events unknown: {e}"),
+    };
+    progress.report(words).await;
 }

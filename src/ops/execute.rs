@@ -155,6 +155,23 @@ async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result
                     e
                 }
             }),
+        (Via::Kube(kube), WriteAction::DeletePod { .. }) => match &plan.target {
+            Target::Kube(object) => {
+                let client = kube.client.clone();
+                let answer =
+                    super::kube::send(client.clone(), object, &plan.action, &plan.write).await?;
+                let message = format!(
+                    "delete-pod requested by {} ({}) with ms5-console, write {}",
+                    context.local_user, context.kube_identity, plan.write
+                );
+                let event =
+                    super::kube::record_event(client, object, "PodDeleteRequested", &message)
+                        .await
+                        .unwrap_or_else(|e| format!("its Event was not recorded: {e}"));
+                Ok(format!("{answer}; {event}"))
+            }
+            Target::Alertmanager { .. } => unreachable_target(),
+        },
         (Via::Kube(kube), WriteAction::Rollout(change)) => match &plan.target {
             Target::Kube(object) => {
                 let client = kube.client.clone();
@@ -183,9 +200,12 @@ async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result
             }
             Target::Alertmanager { .. } => unreachable_target(),
         },
-        (Via::Alertmanager(_), WriteAction::MergePatch { .. } | WriteAction::Rollout(_)) => {
-            unreachable_target()
-        }
+        (
+            Via::Alertmanager(_),
+            WriteAction::MergePatch { .. }
+            | WriteAction::Rollout(_)
+            | WriteAction::DeletePod { .. },
+        ) => unreachable_target(),
     }
 }
 

@@ -78,6 +78,9 @@ pub async fn send(
                 format!("{} patched (resourceVersion {version})", object.words())
             })
         }
+        WriteAction::DeletePod {
+            uid, grace_seconds, ..
+        } => delete_pod(client, object, uid, *grace_seconds, false).await,
         WriteAction::Rollout(change) => {
             let ops = change.ops(write);
             let answer = send_json_patch(client.clone(), object, ops, false).await?;
@@ -92,6 +95,52 @@ pub async fn send(
             "{other:?} is not a Kubernetes request"
         ))),
     }
+}
+
+/// Deletes the pod `object` if its uid is still `uid` (a StatefulSet's replacement has the same
+/// name and must not be deleted by a plan made for its predecessor).
+pub async fn delete_pod(
+    client: kube::Client,
+    object: &KubeObject,
+    uid: &str,
+    grace_seconds: Option<i64>,
+    dry_run: bool,
+) -> Result<String, ApiError> {
+    let params = kube::api::DeleteParams {
+        dry_run,
+        grace_period_seconds: grace_seconds.and_then(|g| u32::try_from(g).ok()),
+        preconditions: Some(kube::api::Preconditions {
+            uid: Some(uid.to_string()),
+            resource_version: None,
+        }),
+        ..Default::default()
+    };
+    let api: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client, &object.namespace);
+    tokio::time::timeout(WRITE_TIMEOUT, api.delete(&object.name, &params))
+        .await
+        .map_err(|_| ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs())))?
+        .map_err(|e| {
+            let e = ApiError::kube(&e);
+            if e.kind == crate::source::error::ErrorKind::Conflict {
+                ApiError {
+                    message: format!(
+                        "changed since you planned: {} is now another pod ({}); nothing was deleted",
+                        object.name, e.message
+                    ),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })?;
+    Ok(if dry_run {
+        format!(
+            "{} would be deleted (server dry run, nothing changed)",
+            object.words()
+        )
+    } else {
+        format!("{} deleted", object.words())
+    })
 }
 
 /// A JSON patch (with its `test` operations) to `object`; the new resourceVersion.

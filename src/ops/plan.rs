@@ -81,6 +81,14 @@ pub enum WriteAction {
     },
     /// A rollout action on a Deployment or StatefulSet (a guarded JSON patch).
     Rollout(RolloutChange),
+    /// `kubectl delete pod`, on the condition that the pod is still the one planned (`uid`).
+    DeletePod {
+        uid: String,
+        grace_seconds: Option<i64>,
+        /// What will start a replacement (`ReplicaSet backend-5bdc5c656 (Deployment backend)`),
+        /// or None: nothing will.
+        replaced_by: Option<String>,
+    },
 }
 
 /// One write, planned: what, where, under which id (shared by its audit lines).
@@ -100,6 +108,7 @@ impl WritePlan {
             WriteAction::MergePatch { dry_run: true, .. } => "patch-dry-run",
             WriteAction::MergePatch { .. } => "patch",
             WriteAction::Rollout(change) => change.verb(),
+            WriteAction::DeletePod { .. } => "delete-pod",
         }
     }
 
@@ -127,8 +136,13 @@ impl WritePlan {
                 object.path(),
                 change.guard()
             ),
+            (WriteAction::DeletePod { uid, .. }, Target::Kube(object)) => {
+                format!("DELETE {} (only if its uid is still {uid})", object.path())
+            }
             (
-                WriteAction::MergePatch { .. } | WriteAction::Rollout(_),
+                WriteAction::MergePatch { .. }
+                | WriteAction::Rollout(_)
+                | WriteAction::DeletePod { .. },
                 Target::Alertmanager { .. },
             ) => "PATCH".into(),
         }
@@ -150,6 +164,15 @@ impl WritePlan {
                 "patch": change.ops(&self.write),
                 "generation": change.generation,
                 "change": change.field_change(),
+            }),
+            WriteAction::DeletePod {
+                uid,
+                grace_seconds,
+                replaced_by,
+            } => json!({
+                "uid": uid,
+                "gracePeriodSeconds": grace_seconds,
+                "replacedBy": replaced_by,
             }),
         }
     }
@@ -213,6 +236,33 @@ impl WritePlan {
                         format!("{} on the object, by ms5-console", change.event_reason()),
                     ),
                 ]);
+            }
+            WriteAction::DeletePod {
+                grace_seconds,
+                replaced_by,
+                ..
+            } => {
+                if let Target::Kube(o) = &self.target {
+                    lines.insert(0, ("object", format!("Pod {}/{}", o.namespace, o.name)));
+                }
+                lines.push((
+                    "change",
+                    format!(
+                        "the pod is deleted, its containers given {}s to stop",
+                        grace_seconds.unwrap_or(30)
+                    ),
+                ));
+                lines.push((
+                    "then",
+                    match replaced_by {
+                        Some(owner) => format!("{owner} starts a replacement"),
+                        None => "warning: nothing will replace it: the pod has no owner".into(),
+                    },
+                ));
+                lines.push((
+                    "event",
+                    "PodDeleteRequested on the pod, by ms5-console".into(),
+                ));
             }
         }
         lines

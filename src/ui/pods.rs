@@ -49,6 +49,7 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Filter,
         Action::Details,
         Action::Logs,
+        Action::DeletePod,
         Action::Yaml,
         Action::Sort,
         Action::Command,

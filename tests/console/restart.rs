@@ -251,3 +251,48 @@ fn equals_on_an_autoscaled_workload_plans_the_autoscalers_minimum() {
         "{text}"
     );
 }
+
+#[test]
+fn capital_d_plans_deleting_the_pod_and_says_what_replaces_it() {
+    let mut s = state();
+    s.view = ViewId::Pods;
+    ms5_console::app::rows::refresh(&mut s);
+    let at = s
+        .rows
+        .pods
+        .iter()
+        .position(|p| p.name == "backend-5bdc5c656-mntgf")
+        .unwrap();
+    s.table_mut(ViewId::Pods).selected = at;
+    let effects = key(&mut s, KeyCode::Char('D'));
+    let [Effect::StartJob { spec, .. }] = effects.as_slice() else {
+        panic!("the checks start: {effects:?}");
+    };
+    let JobSpec::Check(plan) = spec;
+    assert_eq!(plan.verb(), "delete-pod");
+    let text = screen(&s, 120, 30);
+    // The dialog wraps long lines: read it as words.
+    let words: String = text
+        .lines()
+        .map(|l| l.split('│').nth(2).unwrap_or_default().trim())
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        words.contains("DELETE /api/v1/namespaces/ms5-production/pods/backend-5bdc5c656-mntgf (only if its uid is still uid-backend-5bdc5c656-mntgf)"),
+        "{words}"
+    );
+    assert!(
+        text.contains(
+            "then     ReplicaSet backend-5bdc5c656 (Deployment backend) starts a replacement"
+        ),
+        "{text}"
+    );
+    assert!(screen(&s, 120, 30).contains("Checking: nothing is sent yet"));
+    // Read-only: refused before planning.
+    let mut s = state();
+    s.view = ViewId::Pods;
+    s.readonly = true;
+    ms5_console::app::rows::refresh(&mut s);
+    assert!(key(&mut s, KeyCode::Char('D')).is_empty());
+    assert!(screen(&s, 120, 30).contains("read-only: cannot delete a pod"));
+}
