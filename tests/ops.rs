@@ -355,10 +355,17 @@ async fn a_server_dry_run_patch_against_the_sim_is_audited_and_changes_nothing()
         }
         other => panic!("a missing object is refused: {other:?}"),
     }
-    assert_eq!(
-        audit::read(&log).expect("read").records.len(),
-        lines_before,
-        "checks change nothing and are not audited"
+    // Checks that pass are not audited; the refused plan leaves one `refused` line.
+    let contents = audit::read(&log).expect("read");
+    assert_eq!(contents.records.len(), lines_before + 1);
+    assert_eq!(contents.records[0].phase, Phase::Refused);
+    assert!(
+        contents.records[0]
+            .result
+            .as_deref()
+            .is_some_and(|r| r.contains("not found")),
+        "{:?}",
+        contents.records[0]
     );
     let after = reader.get("backend-config").await.expect("the ConfigMap");
     assert_eq!(after.data, before.data);

@@ -266,7 +266,15 @@ async fn checks_refuse_before_sending_for_a_user_who_may_not() {
             before.metadata.resource_version, after.metadata.resource_version,
             "checks change nothing"
         );
-        assert!(!c.audit.exists(), "checks are not audited");
+        // Checks that pass leave nothing; a refusal leaves one `refused` line.
+        let lines = audit::read(&c.audit).map(|c| c.records).unwrap_or_default();
+        let phases: Vec<Phase> = lines.iter().map(|r| r.phase).collect();
+        if allowed {
+            assert!(phases.is_empty(), "{phases:?}");
+        } else {
+            assert_eq!(phases, [Phase::Refused]);
+            assert_eq!(lines[0].action, "rollout-restart");
+        }
     }
 }
 

@@ -1,8 +1,9 @@
 //! The checking stage: what the servers say about a plan before anyone confirms it. A
 //! Kubernetes change is sent as a server-side dry run (`dryRun=All`: validated, admitted,
 //! defaulted, never persisted), so a refusal (forbidden, invalid, not found, conflict) is known
-//! before the real request. Checks change nothing, so they are not audited; read-only mode
-//! allows them. Later actions add their checks here (RBAC answers, typed confirmation).
+//! before the real request; a rollout action's SelfSubjectAccessReviews first say whether the
+//! user may make it at all. Checks that pass change nothing and are not audited; a Kubernetes
+//! change they refuse leaves one `refused` line in the audit log.
 
 use super::execute::Executor;
 use super::jobs::Progress;
@@ -11,6 +12,19 @@ use super::plan::{Target, WriteAction, WritePlan};
 /// Runs every check of `plan`, reporting each as it ends; the last finding, or why the plan
 /// would be refused.
 pub async fn run(
+    executor: &Executor,
+    plan: &WritePlan,
+    progress: &Progress,
+) -> Result<String, String> {
+    let result = checks(executor, plan, progress).await;
+    // A Kubernetes change the checks refused is written down: who tried what, and why not.
+    if let (Err(reason), Target::Kube(_)) = (&result, &plan.target) {
+        executor.record_refusal(plan, reason);
+    }
+    result
+}
+
+async fn checks(
     executor: &Executor,
     plan: &WritePlan,
     progress: &Progress,

@@ -99,6 +99,30 @@ impl Executor {
         }
     }
 
+    /// The checks refused `plan` before anything was sent: one `refused` line says so. A log
+    /// that cannot be written changes nothing here (nothing was sent either way).
+    pub fn record_refusal(&self, plan: &WritePlan, reason: &str) {
+        let Some(audit) = &self.context.audit else {
+            return;
+        };
+        let record = AuditRecord {
+            schema: SCHEMA,
+            write: plan.write.clone(),
+            time: Utc::now(),
+            phase: Phase::Refused,
+            local_user: self.context.local_user.clone(),
+            identity: self.context.kube_identity.clone(),
+            target: plan.target_words(),
+            action: plan.verb().to_string(),
+            parameters: plan.parameters(),
+            result: Some(reason.to_string()),
+            duration_ms: None,
+        };
+        if let Err(e) = audit.append(&record) {
+            tracing::warn!("the refusal of {} was not audited: {e}", plan.write);
+        }
+    }
+
     fn resolve(&self, target: &Target) -> Result<Via<'_>, WriteError> {
         match target {
             Target::Alertmanager { name, .. } => self

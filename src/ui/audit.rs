@@ -106,6 +106,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 Phase::Pending => ("pending", "warning"),
                 Phase::Succeeded => ("succeeded", "ok"),
                 Phase::Failed => ("failed", "critical"),
+                Phase::Refused => ("refused", "warning"),
             };
             vec![
                 Line::from(Span::styled(

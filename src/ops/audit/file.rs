@@ -113,8 +113,17 @@ mod tests {
         assert!(
             text.lines()
                 .next()
-                .is_some_and(|l| l.contains("\"schema\":1"))
+                .is_some_and(|l| l.contains("\"schema\":2"))
         );
+        // Lines an older console wrote (schema 1) are read as they were.
+        let old = r#"{"schema":1,"write":"w0","time":"2026-11-27T13:35:37Z","phase":"succeeded","local_user":"jdoe","identity":"am","target":"alertmanager am","action":"create-silence","parameters":{}}"#;
+        let mut text = std::fs::read_to_string(&log.path).expect("text");
+        text.push_str(old);
+        text.push('\n');
+        std::fs::write(&log.path, text).expect("write");
+        let contents = read(&log.path).expect("read");
+        assert_eq!(contents.records[0].schema, 1);
+        assert_eq!(contents.records[0].write, "w0");
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;

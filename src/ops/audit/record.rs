@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Bumped when a field changes meaning; readers keep reading older lines.
-pub const SCHEMA: u32 = 1;
+/// Bumped when a field changes meaning; readers keep reading older lines. 2: the `refused`
+/// phase (an older console counts such lines as unreadable and shows the rest).
+pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -14,6 +15,8 @@ pub enum Phase {
     Pending,
     Succeeded,
     Failed,
+    /// The checks said no before anything was sent: one line, nothing changed.
+    Refused,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
