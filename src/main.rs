@@ -129,6 +129,34 @@ fn check_config(dirs: &Dirs, global: &GlobalArgs) -> ExitCode {
                 None => println!("  audit log     none: writes are refused (give --audit-log)"),
             }
             println!("  author        {}", settings.author);
+            println!(
+                "  read-only     {}",
+                if settings.readonly { "yes" } else { "no" }
+            );
+            println!(
+                "  protected     {} (changes there are confirmed by typing the name)",
+                settings.protected_namespaces.join(", ")
+            );
+            // Per context; a context the kubeconfig does not have is listed, not an error
+            // (kubeconfigs change, and the config is read before it).
+            for (name, own) in &settings.contexts {
+                let in_effect = settings.for_context(name);
+                let set: Vec<&str> = [
+                    own.readonly.map(|_| "readonly"),
+                    own.protected_namespaces
+                        .as_ref()
+                        .map(|_| "protected-namespaces"),
+                ]
+                .into_iter()
+                .flatten()
+                .collect();
+                println!(
+                    "  context {name}: read-only {}, protected {} (sets {})",
+                    if in_effect.readonly { "yes" } else { "no" },
+                    in_effect.protected_namespaces.join(", "),
+                    set.join(", ")
+                );
+            }
             ExitCode::SUCCESS
         }
         Err(errors) => {

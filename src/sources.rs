@@ -42,7 +42,10 @@ impl Sources {
     ) -> Sources {
         state.slo.definitions = settings.slos.clone();
         state.audit.path = settings.audit_log.clone();
-        state.protected_namespaces = settings.protected_namespaces.clone();
+        // Re-resolved for each connection: `:ctx` to a context with its own settings takes them.
+        let in_effect = settings.for_context(&connected.connection.context);
+        state.readonly = in_effect.readonly;
+        state.protected_namespaces = in_effect.protected_namespaces;
         state.local_user = local_user();
         let prometheus = start_prometheus(settings, &connected.config, state, tx);
         let (alertmanagers, nudge, alert_poller) =
@@ -225,7 +228,7 @@ fn executor(
             audit: settings.audit_log.clone().map(AuditLog::new),
             local_user: local_user(),
             kube_identity: format!("kube user {} context {}", c.user, c.context),
-            readonly: settings.readonly,
+            readonly: settings.for_context(&c.context).readonly,
         },
         alertmanagers,
         kube,

@@ -162,7 +162,9 @@ pub fn confirm(state: &mut AppState) -> Vec<Effect> {
 pub fn refuse_if_readonly(state: &mut AppState, what: &str) -> bool {
     if state.readonly {
         state.say(
-            format!("read-only: cannot {what} (started with --readonly)"),
+            format!(
+                "read-only: cannot {what} (--readonly, or readonly in config.toml for this context)"
+            ),
             true,
         );
     }

@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod keys;
 pub mod theme;
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -72,6 +73,23 @@ pub struct ConfigFile {
     pub metrics_interval: Option<toml::Spanned<String>>,
     /// Namespaces where a change is confirmed by typing the object's name.
     pub protected_namespaces: Option<Vec<String>>,
+    /// `[contexts."NAME"]`: settings for one kubeconfig context, re-read on `:ctx`.
+    pub contexts: Option<BTreeMap<String, ContextFile>>,
+}
+
+/// What `[contexts."NAME"]` may set.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContextFile {
+    pub readonly: Option<bool>,
+    pub protected_namespaces: Option<Vec<String>>,
+}
+
+/// What is in effect for one context: read-only, and where typed confirmation is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ForContext {
+    pub readonly: bool,
+    pub protected_namespaces: Vec<String>,
 }
 
 /// A string, or a list of strings.
@@ -130,11 +148,27 @@ pub struct Settings {
     pub metrics_interval: Duration,
     /// Namespaces where a change is confirmed by typing the object's name.
     pub protected_namespaces: Vec<String>,
+    /// `--readonly` on the command line: wins over any context's `readonly = false`.
+    pub readonly_flag: bool,
+    /// Per-context settings from `[contexts."NAME"]`.
+    pub contexts: BTreeMap<String, ContextFile>,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
 
 impl Settings {
+    /// What is in effect for `context`: its `[contexts."NAME"]` table over the global
+    /// settings; `--readonly` wins over a context's `readonly = false`.
+    pub fn for_context(&self, context: &str) -> ForContext {
+        let own = self.contexts.get(context);
+        ForContext {
+            readonly: self.readonly_flag || own.and_then(|c| c.readonly).unwrap_or(self.readonly),
+            protected_namespaces: own
+                .and_then(|c| c.protected_namespaces.clone())
+                .unwrap_or_else(|| self.protected_namespaces.clone()),
+        }
+    }
+
     /// Loads and checks everything in effect; every problem in every file is collected.
     pub fn load(dirs: &Dirs, flags: &Overrides) -> Result<Settings, Diagnostics> {
         let mut errors = Vec::new();
@@ -273,6 +307,8 @@ impl Settings {
                 theme,
                 keymap,
                 readonly: flags.readonly || file.readonly.unwrap_or(false),
+                readonly_flag: flags.readonly,
+                contexts: file.contexts.clone().unwrap_or_default(),
                 audit_log: flags
                     .audit_log
                     .clone()
@@ -330,7 +366,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [[slo]]";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [contexts.NAME], [[slo]]";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

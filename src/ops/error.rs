@@ -7,7 +7,9 @@ use crate::source::error::ApiError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
-    #[error("read-only: writes are off (started with --readonly); nothing was sent")]
+    #[error(
+        "read-only: writes are off (--readonly, or readonly in config.toml for this context); nothing was sent"
+    )]
     ReadOnly,
     /// The plan's target is not among those the console is connected to.
     #[error("{0}; nothing was sent")]

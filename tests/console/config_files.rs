@@ -93,7 +93,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--config",
         "config_unknown_key.toml",
-        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [[slo]]",
+        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [contexts.NAME], [[slo]]",
     ),
     (
         "--config",
@@ -354,5 +354,45 @@ fn alertmanagers_from_flags_repeat_and_replace_the_config_files() {
     assert_eq!(
         stderr(&out),
         "--alertmanager-url: error: \"alertmanager:9093\" is not an Alertmanager address\n  help: write [NAME=]http(s)://HOST:PORT or [NAME=]k8s://NAMESPACE/SERVICE:PORT, e.g. prod=k8s://ms5-system/alertmanager-service:9093\n1 error(s)\n"
+    );
+}
+
+#[test]
+fn per_context_settings_are_shown_by_check_config_and_checked_like_the_rest() {
+    let out = run(&[
+        "check-config",
+        "--config",
+        "tests/fixtures/config/config_contexts.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = String::from_utf8_lossy(&out.stdout);
+    for line in [
+        "  read-only     no",
+        "  protected     ms5-production (changes there are confirmed by typing the name)",
+        "  context ms5-aks: read-only yes, protected ms5-production (sets readonly)",
+        "  context ms5-aks-breakglass: read-only no, protected ms5-production, ms5-staging (sets protected-namespaces)",
+    ] {
+        assert!(text.contains(line), "{line}\n{text}");
+    }
+    // --readonly wins over any context.
+    let out = run(&[
+        "check-config",
+        "--readonly",
+        "--config",
+        "tests/fixtures/config/config_contexts.toml",
+    ]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("context ms5-aks-breakglass: read-only yes"),
+        "{text}"
+    );
+    // A wrong key in a context's table: file, line, and the keys it takes.
+    let path = "tests/fixtures/config/config_context_bad.toml";
+    let out = run(&["check-config", "--config", path]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("{path}:2:1: error: unknown field `read-only`, expected `readonly` or `protected-namespaces`")),
+        "{err}"
     );
 }

@@ -270,6 +270,51 @@ fn node_pressure_is_diagnosed_from_the_console_alone() {
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
 
+/// `2`, `backend`, `r`: the plan and its checks, the name typed in the protected namespace,
+/// the outcome; kubectl sees the restart and its Event; `9` shows the audit lines.
+#[test]
+fn a_restart_is_planned_checked_confirmed_by_name_and_audited_end_to_end() {
+    let Some(t) = Tmux::start("restart", "demo") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&["2"]);
+    t.wait_for("Complete deployment \"backend\"", Duration::from_secs(10));
+    t.keys(&["r"]);
+    let screen = t.wait_for("protected namespace: type backend", Duration::from_secs(15));
+    for needle in [
+        "object   Deployment ms5-production/backend",
+        "change   restartedAt (none) -> ",
+        "may patch deployments.apps in ms5-production: allowed",
+        "server dry run: the server accepts this",
+    ] {
+        assert!(screen.contains(needle), "{needle}:\n{screen}");
+    }
+    // `y` is a letter here: typed, not a confirmation.
+    t.keys(&["y", "BSpace", "backend", "Enter"]);
+    let screen = t.wait_for("done: ", Duration::from_secs(15));
+    assert!(
+        screen.contains("Event RolloutRestartRequested recorded"),
+        "{screen}"
+    );
+    t.keys(&["Escape"]);
+    let restarted = t.kubectl(&[
+        "get",
+        "deploy/backend",
+        "-o",
+        "jsonpath={.spec.template.metadata.annotations.kubectl\\.kubernetes\\.io/restartedAt}",
+    ]);
+    assert!(restarted.starts_with("20"), "{restarted}");
+    t.keys(&["9"]);
+    let screen = t.wait_for("rollout-restart", Duration::from_secs(10));
+    assert!(
+        screen.contains("succeeded") && screen.contains("pending"),
+        "{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}
+
 #[test]
 fn a_killed_terminal_ends_the_process() {
     let Some((t, console)) = running_demo("hup") else {
