@@ -258,5 +258,18 @@ fn fresh_state(old: &AppState, connection: Connection) -> AppState {
     state.contexts = old.contexts.clone();
     state.view = old.view;
     state.page = old.page;
+    // Following watches the old cluster's objects: it ends, and says so.
+    let followed = old
+        .follow
+        .follows
+        .values()
+        .filter(|f| f.end.is_none())
+        .count();
+    if followed > 0 {
+        state.say(
+            format!("switched context: following {followed} rollout(s) ended"),
+            false,
+        );
+    }
     state
 }

@@ -167,6 +167,8 @@ pub enum Mode {
     Yaml,
     Help,
     Dialog,
+    /// A followed rollout's pane.
+    Follow,
 }
 
 /// The modes that are not a view, by their keymap table names.
@@ -175,6 +177,7 @@ const OVERLAY_MODES: &[(Mode, &str)] = &[
     (Mode::Yaml, "yaml"),
     (Mode::Help, "help"),
     (Mode::Dialog, "dialog"),
+    (Mode::Follow, "follow"),
 ];
 
 impl Mode {

@@ -7,6 +7,8 @@ pub mod complete;
 pub mod details;
 pub mod event;
 pub mod field;
+pub mod follow;
+pub mod followed;
 pub mod ids;
 pub mod logs;
 pub mod metrics;

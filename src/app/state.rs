@@ -40,6 +40,12 @@ pub enum Overlay {
         request: u64,
     },
     Logs(LogsState),
+    /// A followed rollout's progress: `key` as `follow::key` makes it; `outcome` is what the
+    /// write that started it answered, when one did.
+    Follow {
+        key: super::followed::FollowKey,
+        outcome: Option<String>,
+    },
     /// A write being planned, confirmed, sent, or its outcome.
     Dialog(crate::ops::stage::Dialog),
 }
@@ -50,6 +56,7 @@ impl Overlay {
             Overlay::Help { .. } => Mode::Help,
             Overlay::Yaml { .. } => Mode::Yaml,
             Overlay::Logs(_) => Mode::Logs,
+            Overlay::Follow { .. } => Mode::Follow,
             Overlay::Dialog(_) => Mode::Dialog,
         }
     }
@@ -210,6 +217,8 @@ pub struct AppState {
     pub jobs: JobsState,
     /// Resource use from the metrics API.
     pub metrics: MetricsState,
+    /// Rollouts being followed.
+    pub follow: super::followed::FollowState,
     /// Namespaces where a change is confirmed by typing the object's name.
     pub protected_namespaces: Vec<String>,
     /// Who is at the keyboard (the audit log's `local_user`), for the console's annotation.
@@ -251,6 +260,7 @@ impl AppState {
             audit: AuditState::default(),
             jobs: JobsState::default(),
             metrics: MetricsState::default(),
+            follow: Default::default(),
             protected_namespaces: crate::config::DEFAULT_PROTECTED_NAMESPACES
                 .iter()
                 .map(|s| s.to_string())

@@ -7,6 +7,7 @@ use super::complete;
 use super::details;
 use super::event::{DataEvent, Effect, ObjectKind, PromEvent, SourceHealth, YamlRequest};
 use super::field::{FieldKey, TextField};
+use super::follow;
 use super::logs;
 use super::rollout_writes;
 use super::rows;
@@ -160,6 +161,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 if l.follow {
                     l.scroll = 0;
                 }
+            } else if state.overlay.is_none() && state.view == ViewId::Rollouts {
+                follow::follow_selected(state);
             }
         }
         Action::Timestamps => return logs::reopen(state, |l| l.timestamps = !l.timestamps),
@@ -248,7 +251,7 @@ fn scroll(state: &mut AppState, delta: isize) {
         Some(Overlay::Help { scroll }) | Some(Overlay::Yaml { scroll, .. }) => {
             *scroll = (*scroll as isize + delta).max(0) as usize;
         }
-        Some(Overlay::Dialog(_)) => {}
+        Some(Overlay::Dialog(_) | Overlay::Follow { .. }) => {}
         Some(Overlay::Logs(l)) => {
             // Up moves back in time; the log view counts from the newest line.
             let shown = if l.filtered {
@@ -426,6 +429,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         DataEvent::Kube(change) => {
             state.unreachable = None;
             state.cluster.apply(*change, state.now);
+            follow::observe(state);
         }
         DataEvent::Health(source, health) => {
             if matches!(health, SourceHealth::Live { .. }) {
@@ -444,6 +448,17 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                 && plan.write == write
             {
                 let plan = plan.clone();
+                // A change that starts a rollout is followed: the pane opens on it.
+                if let (Ok(answer), Some((kind, namespace, name, generation))) =
+                    (&result, follow::rollout_started_by(&plan))
+                {
+                    follow::start(state, kind, &namespace, &name, Some(generation));
+                    state.overlay = Some(Overlay::Follow {
+                        key: follow::key(kind, &namespace, &name),
+                        outcome: Some(format!("done: {answer} · audited as write {write}")),
+                    });
+                    return;
+                }
                 state.overlay = Some(Overlay::Dialog(Dialog::Done { plan, result }));
             } else {
                 // The dialog was closed (or another opened): say it in the footer instead.

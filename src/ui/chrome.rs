@@ -128,6 +128,7 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
         ],
         Mode::Yaml | Mode::Help => &[Action::Back, Action::Quit, Action::Down, Action::Up],
         Mode::Dialog => &[Action::Confirm, Action::Cancel],
+        Mode::Follow => &[Action::Back, Action::Quit],
         Mode::Global => &[Action::Help, Action::Quit],
     }
 }

@@ -7,6 +7,7 @@ pub mod dialog;
 pub mod events;
 pub mod field;
 pub mod fit;
+pub mod follow;
 pub mod freshness;
 pub mod node_details;
 pub mod nodes;
@@ -56,6 +57,9 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
             ..
         }) => overlays::yaml(frame, body, title, lines, *scroll, ui),
         Some(Overlay::Logs(logs)) => overlays::logs(frame, body, state, logs, ui),
+        Some(Overlay::Follow { key, outcome }) => {
+            follow::render(frame, body, state, key, outcome.as_deref(), ui)
+        }
         Some(Overlay::Dialog(dialog)) => {
             view(frame, body, state, ui);
             dialog::render(frame, body, state, dialog, ui);

@@ -48,6 +48,7 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Restart,
         Action::PauseResume,
         Action::Scale,
+        Action::Follow,
         Action::Logs,
         Action::Yaml,
         Action::Sort,
@@ -137,10 +138,19 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                         .rev()
                         .collect::<String>(),
                 ),
-                Line::from(vec![
-                    Span::styled(format!("{} ", status_word(r)), ui.style(role)),
-                    Span::styled(r.status.message.clone(), ui.style("muted")),
-                ]),
+                {
+                    let followed = crate::app::follow::is_followed(
+                        state,
+                        &crate::app::follow::key(r.kind, &r.namespace, &r.name),
+                    );
+                    let mut spans =
+                        vec![Span::styled(format!("{} ", status_word(r)), ui.style(role))];
+                    if followed {
+                        spans.push(Span::styled("followed ", ui.style("accent")));
+                    }
+                    spans.push(Span::styled(r.status.message.clone(), ui.style("muted")));
+                    Line::from(spans)
+                },
             ]
         },
     );
@@ -245,7 +255,7 @@ const WARNINGS_SHOWN: usize = 5;
 
 /// The workload's pods: state, readiness, restarts, node, and why one is not ready in the
 /// words of whoever knows (the scheduler's whole message, the kubelet's eviction reason).
-fn workload_pods<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &AppState, ui: &Ui) {
+pub fn workload_pods<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &AppState, ui: &Ui) {
     let mut pods: Vec<&PodRow> = state
         .cluster
         .pods

@@ -274,7 +274,7 @@ fn node_pressure_is_diagnosed_from_the_console_alone() {
 /// the outcome; kubectl sees the restart and its Event; `9` shows the audit lines.
 #[test]
 fn a_restart_is_planned_checked_confirmed_by_name_and_audited_end_to_end() {
-    let Some(t) = Tmux::start("restart", "demo") else {
+    let Some(t) = Tmux::start("restart", "demo --speed 4") else {
         return;
     };
     t.wait_for("k8s live", START);
@@ -292,9 +292,19 @@ fn a_restart_is_planned_checked_confirmed_by_name_and_audited_end_to_end() {
     }
     // `y` is a letter here: typed, not a confirmation.
     t.keys(&["y", "BSpace", "backend", "Enter"]);
-    let screen = t.wait_for("done: ", Duration::from_secs(15));
+    // The progress pane follows the rollout it started to its end.
+    let screen = t.wait_for(
+        "Following Deployment ms5-production/backend",
+        Duration::from_secs(15),
+    );
     assert!(
-        screen.contains("Event RolloutRestartRequested recorded"),
+        screen.contains("RolloutRestartRequested recorded"),
+        "{screen}"
+    );
+    let screen = t.wait_for("ended: complete", Duration::from_secs(60));
+    assert!(
+        screen.contains("new replicas have been updated")
+            && screen.contains("deployment \"backend\" successfully rolled out"),
         "{screen}"
     );
     t.keys(&["Escape"]);

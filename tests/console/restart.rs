@@ -296,3 +296,31 @@ fn capital_d_plans_deleting_the_pod_and_says_what_replaces_it() {
     assert!(key(&mut s, KeyCode::Char('D')).is_empty());
     assert!(screen(&s, 120, 30).contains("read-only: cannot delete a pod"));
 }
+
+#[test]
+fn f_follows_any_rollout_a_finished_one_ends_a_stalled_one_goes_on() {
+    let mut s = on_workload("ms5-production", "postgres");
+    key(&mut s, KeyCode::Char('f'));
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("Following StatefulSet ms5-production/postgres"),
+        "{text}"
+    );
+    assert!(text.contains("ended: complete"), "{text}");
+    key(&mut s, KeyCode::Esc);
+    assert!(s.overlay.is_none());
+    // frontend's rollout passed its progress deadline: followed still (it can finish or be
+    // undone), and the Rollouts row says so.
+    let mut s = on_workload("ms5-production", "frontend");
+    key(&mut s, KeyCode::Char('f'));
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("following..."), "{text}");
+    assert!(!text.contains("ended:"), "{text}");
+    key(&mut s, KeyCode::Esc);
+    let text = screen(&s, 160, 45);
+    let row = text
+        .lines()
+        .find(|l| l.contains(" frontend ") && l.contains("ms5-production"))
+        .unwrap();
+    assert!(row.contains("followed"), "{row}");
+}

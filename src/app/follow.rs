@@ -1,0 +1,151 @@
+//! Following a rollout, as `kubectl rollout status -w` does, from the watches the console
+//! already has (no polling): each stage in kubectl's words with the time it was seen, until the
+//! rollout completes, is paused, or is superseded by another change; after
+//! `ProgressDeadlineExceeded` it keeps following (a stalled rollout can still finish or be
+//! undone). Several workloads can be followed at once; closing the pane does not stop it.
+
+pub use super::followed::{Follow, FollowKey, FollowState, key};
+use super::state::AppState;
+use crate::model::rollout::RolloutPhase;
+use crate::model::workload::WorkloadRow;
+
+/// The workload's row as the watches hold it now, and its generation.
+pub fn row_of(
+    state: &AppState,
+    kind: &str,
+    namespace: &str,
+    name: &str,
+) -> Option<(WorkloadRow, i64)> {
+    let key = (namespace.to_string(), name.to_string());
+    match kind {
+        "Deployment" => state.cluster.deployments.get(&key).map(|d| {
+            (
+                WorkloadRow::of_deployment(d),
+                d.metadata.generation.unwrap_or(0),
+            )
+        }),
+        _ => state.cluster.statefulsets.get(&key).map(|s| {
+            (
+                WorkloadRow::of_statefulset(s),
+                s.metadata.generation.unwrap_or(0),
+            )
+        }),
+    }
+}
+
+/// Starts following (again, from now) the workload's rollout at `generation` or later (None:
+/// the one it is in now).
+pub fn start(
+    state: &mut AppState,
+    kind: &'static str,
+    namespace: &str,
+    name: &str,
+    generation: Option<i64>,
+) {
+    let current = row_of(state, kind, namespace, name).map_or(0, |(_, g)| g);
+    let follow = Follow {
+        kind,
+        namespace: namespace.to_string(),
+        name: name.to_string(),
+        started: state.now,
+        generation: generation.unwrap_or(current),
+        stages: Vec::new(),
+        end: None,
+    };
+    state
+        .follow
+        .follows
+        .insert(key(kind, namespace, name), follow);
+    observe(state);
+}
+
+/// After the watches changed: each followed rollout's new stage, or its end.
+pub fn observe(state: &mut AppState) {
+    if state.follow.follows.is_empty() {
+        return;
+    }
+    let now = state.now;
+    let keys: Vec<FollowKey> = state.follow.follows.keys().cloned().collect();
+    for k in keys {
+        let Some(f) = state.follow.follows.get(&k) else {
+            continue;
+        };
+        if f.end.is_some() {
+            continue;
+        }
+        let row = row_of(state, f.kind, &f.namespace, &f.name);
+        let Some(f) = state.follow.follows.get_mut(&k) else {
+            continue;
+        };
+        let Some((row, generation)) = row else {
+            f.end = Some((now, "the workload is gone".into()));
+            continue;
+        };
+        if generation < f.generation {
+            // The change has not come back through the watch yet.
+            continue;
+        }
+        let words = row.status.message.clone();
+        if f.stages.last().is_none_or(|(_, last)| *last != words) {
+            f.stages.push((now, words));
+        }
+        match row.status.phase {
+            RolloutPhase::Complete => f.end = Some((now, "complete".into())),
+            RolloutPhase::Paused => f.end = Some((now, "paused".into())),
+            _ => {}
+        }
+    }
+}
+
+/// Whether the workload with this row key is followed and not yet ended.
+pub fn is_followed(state: &AppState, key: &FollowKey) -> bool {
+    state
+        .follow
+        .follows
+        .get(key)
+        .is_some_and(|f| f.end.is_none())
+}
+
+/// The rollout a successful plan starts, to follow: (kind, namespace, name, the generation it
+/// made). A pause starts none; an autoscaler's minimum is not a rollout either.
+pub fn rollout_started_by(
+    plan: &crate::ops::plan::WritePlan,
+) -> Option<(&'static str, String, String, i64)> {
+    use crate::ops::plan::{Target, WriteAction};
+    use crate::ops::rollout::RolloutKind;
+    let (Target::Kube(object), WriteAction::Rollout(change)) = (&plan.target, &plan.action) else {
+        return None;
+    };
+    let kind = match object.kind.as_str() {
+        "Deployment" => "Deployment",
+        "StatefulSet" => "StatefulSet",
+        _ => return None,
+    };
+    match change.kind {
+        RolloutKind::Restart | RolloutKind::Resume | RolloutKind::Scale { .. } => Some((
+            kind,
+            object.namespace.clone(),
+            object.name.clone(),
+            change.generation + 1,
+        )),
+        RolloutKind::Pause | RolloutKind::ScaleAutoscaler { .. } => None,
+    }
+}
+
+/// `f` on the Rollouts view: follow the selected workload's rollout, whoever started it.
+pub fn follow_selected(state: &mut AppState) {
+    let Some(row) = state
+        .rows
+        .workloads
+        .get(state.table(super::state::ViewId::Rollouts).selected)
+        .cloned()
+    else {
+        return;
+    };
+    let kind = row.kind;
+    start(state, kind, &row.namespace, &row.name, None);
+    state.overlay = Some(super::state::Overlay::Follow {
+        key: key(kind, &row.namespace, &row.name),
+        outcome: None,
+    });
+}
