@@ -115,7 +115,7 @@ pub async fn run(
                     apply(&mut state, more);
                 }
                 dirty = true;
-                effects.extend(effects_runner.after_data(&state));
+                effects.extend(effects_runner.after_data(&mut state));
             }
             _ = clock.tick() => dirty = true,
             _ = hangup.recv() => break Exit::Hangup,

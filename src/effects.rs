@@ -72,8 +72,23 @@ impl<'a> EffectRunner<'a> {
 
     /// After data arrived: a 401 on some watch asks for credentials to be replaced, at most
     /// every `REAUTH_EVERY`.
-    pub fn after_data(&mut self, state: &AppState) -> Option<Effect> {
+    pub fn after_data(&mut self, state: &mut AppState) -> Option<Effect> {
         self.read_metrics_on_pressure(state);
+        // The console's own rollouts that reached their end: their `concluded` audit lines.
+        // Appended and synced off the UI task, as every audit line is.
+        for c in std::mem::take(&mut state.follow.concluded) {
+            let executor = self.sources.executor.clone();
+            tokio::task::spawn_blocking(move || {
+                executor.record_conclusion(
+                    &c.started.write,
+                    &c.started.action,
+                    &c.started.target,
+                    c.started.parameters,
+                    &c.how,
+                    c.duration_ms,
+                )
+            });
+        }
         let due = self
             .last_reauth
             .is_none_or(|at| at.elapsed() >= REAUTH_EVERY);

@@ -4,7 +4,7 @@
 //! `ProgressDeadlineExceeded` it keeps following (a stalled rollout can still finish or be
 //! undone). Several workloads can be followed at once; closing the pane does not stop it.
 
-pub use super::followed::{Follow, FollowKey, FollowState, key};
+pub use super::followed::{Concluded, Follow, FollowKey, FollowState, Started, key};
 use super::state::AppState;
 use crate::model::rollout::RolloutPhase;
 use crate::model::workload::WorkloadRow;
@@ -41,6 +41,7 @@ pub fn start(
     namespace: &str,
     name: &str,
     generation: Option<i64>,
+    started_by: Option<Started>,
 ) {
     let current = row_of(state, kind, namespace, name).map_or(0, |(_, g)| g);
     let follow = Follow {
@@ -51,6 +52,7 @@ pub fn start(
         generation: generation.unwrap_or(current),
         stages: Vec::new(),
         end: None,
+        started_by,
     };
     state
         .follow
@@ -93,6 +95,14 @@ pub fn observe(state: &mut AppState) {
             RolloutPhase::Complete => f.end = Some((now, "complete".into())),
             RolloutPhase::Paused => f.end = Some((now, "paused".into())),
             _ => {}
+        }
+        if let (Some((at, how)), Some(started)) = (&f.end, &f.started_by) {
+            let concluded = Concluded {
+                started: started.clone(),
+                how: how.clone(),
+                duration_ms: (*at - f.started).num_milliseconds().max(0) as u64,
+            };
+            state.follow.concluded.push(concluded);
         }
     }
 }
@@ -143,7 +153,7 @@ pub fn follow_selected(state: &mut AppState) {
         return;
     };
     let kind = row.kind;
-    start(state, kind, &row.namespace, &row.name, None);
+    start(state, kind, &row.namespace, &row.name, None, None);
     state.overlay = Some(super::state::Overlay::Follow {
         key: key(kind, &row.namespace, &row.name),
         outcome: None,

@@ -20,6 +20,25 @@ pub struct Follow {
     pub stages: Vec<(DateTime<Utc>, String)>,
     /// How it ended, once it has: `complete`, `paused`, `the workload is gone`.
     pub end: Option<(DateTime<Utc>, String)>,
+    /// The console's write that started it, if one did: its end is written to the audit log.
+    pub started_by: Option<Started>,
+}
+
+/// A write whose rollout is followed, as its audit lines name it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Started {
+    pub write: String,
+    pub action: String,
+    pub target: String,
+    pub parameters: serde_json::Value,
+}
+
+/// A followed write reached its end: the audit log's `concluded` line, waiting to be written.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Concluded {
+    pub started: Started,
+    pub how: String,
+    pub duration_ms: u64,
 }
 
 /// `(namespace, "Kind/name")`, as the Rollouts view keys its rows.
@@ -28,6 +47,8 @@ pub type FollowKey = ObjKey;
 #[derive(Debug, Default)]
 pub struct FollowState {
     pub follows: BTreeMap<FollowKey, Follow>,
+    /// Ends of the console's own rollouts not yet written to the audit log.
+    pub concluded: Vec<Concluded>,
 }
 
 pub fn key(kind: &str, namespace: &str, name: &str) -> FollowKey {

@@ -452,7 +452,20 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                 if let (Ok(answer), Some((kind, namespace, name, generation))) =
                     (&result, follow::rollout_started_by(&plan))
                 {
-                    follow::start(state, kind, &namespace, &name, Some(generation));
+                    let started = follow::Started {
+                        write: plan.write.clone(),
+                        action: plan.verb().to_string(),
+                        target: plan.target_words(),
+                        parameters: plan.parameters(),
+                    };
+                    follow::start(
+                        state,
+                        kind,
+                        &namespace,
+                        &name,
+                        Some(generation),
+                        Some(started),
+                    );
                     state.overlay = Some(Overlay::Follow {
                         key: follow::key(kind, &namespace, &name),
                         outcome: Some(format!("done: {answer} · audited as write {write}")),

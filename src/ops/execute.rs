@@ -123,6 +123,37 @@ impl Executor {
         }
     }
 
+    /// A followed write reached its end: its `concluded` line.
+    pub fn record_conclusion(
+        &self,
+        write: &str,
+        action: &str,
+        target: &str,
+        parameters: serde_json::Value,
+        how: &str,
+        duration_ms: u64,
+    ) {
+        let Some(audit) = &self.context.audit else {
+            return;
+        };
+        let record = AuditRecord {
+            schema: SCHEMA,
+            write: write.to_string(),
+            time: Utc::now(),
+            phase: Phase::Concluded,
+            local_user: self.context.local_user.clone(),
+            identity: self.context.kube_identity.clone(),
+            target: target.to_string(),
+            action: action.to_string(),
+            parameters,
+            result: Some(how.to_string()),
+            duration_ms: Some(duration_ms),
+        };
+        if let Err(e) = audit.append(&record) {
+            tracing::warn!("the conclusion of {write} was not audited: {e}");
+        }
+    }
+
     fn resolve(&self, target: &Target) -> Result<Via<'_>, WriteError> {
         match target {
             Target::Alertmanager { name, .. } => self

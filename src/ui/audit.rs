@@ -107,6 +107,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 Phase::Succeeded => ("succeeded", "ok"),
                 Phase::Failed => ("failed", "critical"),
                 Phase::Refused => ("refused", "warning"),
+                Phase::Concluded => ("concluded", "ok"),
             };
             vec![
                 Line::from(Span::styled(

@@ -316,11 +316,29 @@ fn a_restart_is_planned_checked_confirmed_by_name_and_audited_end_to_end() {
     ]);
     assert!(restarted.starts_with("20"), "{restarted}");
     t.keys(&["9"]);
-    let screen = t.wait_for("rollout-restart", Duration::from_secs(10));
+    let screen = t.wait_for("concluded", Duration::from_secs(10));
     assert!(
-        screen.contains("succeeded") && screen.contains("pending"),
+        screen.contains("rollout-restart")
+            && screen.contains("succeeded")
+            && screen.contains("pending"),
         "{screen}"
     );
+    // The audit file: pending, succeeded, then concluded (complete) for the same write.
+    let log = std::fs::read_to_string(t.path("state/ms5-console/audit.jsonl")).unwrap();
+    let phases: Vec<(String, String)> = log
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).unwrap();
+            (
+                v["phase"].as_str().unwrap_or_default().to_string(),
+                v["result"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(phases.len(), 3, "{log}");
+    assert_eq!(phases[0].0, "pending");
+    assert_eq!(phases[1].0, "succeeded");
+    assert_eq!(phases[2], ("concluded".to_string(), "complete".to_string()));
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }

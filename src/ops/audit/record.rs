@@ -17,6 +17,8 @@ pub enum Phase {
     Failed,
     /// The checks said no before anything was sent: one line, nothing changed.
     Refused,
+    /// A followed change reached its end (complete, paused...), with the time from request.
+    Concluded,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
