@@ -72,6 +72,16 @@ fn selected(state: &mut AppState, what: &str) -> Option<Planned> {
     })
 }
 
+/// A plan for `action` on `target`, then its checks.
+fn plan_and_check(state: &mut AppState, target: KubeObject, action: WriteAction) -> Vec<Effect> {
+    let plan = WritePlan {
+        write: state.ids.write(state.now),
+        target: Target::Kube(target),
+        action,
+    };
+    check(state, plan)
+}
+
 fn object(
     state: &AppState,
     api_version: &str,
@@ -99,18 +109,8 @@ fn plan_for(state: &mut AppState, w: &Planned, kind: RolloutKind) -> Vec<Effect>
         state.now,
         &state.local_user,
     );
-    let plan = WritePlan {
-        write: state.ids.write(state.now),
-        target: Target::Kube(object(
-            state,
-            "apps/v1",
-            w.row.kind,
-            &w.row.namespace,
-            &w.row.name,
-        )),
-        action: WriteAction::Rollout(change),
-    };
-    check(state, plan)
+    let target = object(state, "apps/v1", w.row.kind, &w.row.namespace, &w.row.name);
+    plan_and_check(state, target, WriteAction::Rollout(change))
 }
 
 /// `r`: restart (`kubectl rollout restart`).
@@ -243,18 +243,14 @@ fn plan_scale(state: &mut AppState, form: &ScaleForm, to: i32) -> Vec<Effect> {
             state.now,
             &state.local_user,
         );
-        let plan = WritePlan {
-            write: state.ids.write(state.now),
-            target: Target::Kube(object(
-                state,
-                "autoscaling/v2",
-                "HorizontalPodAutoscaler",
-                &form.namespace,
-                hpa.metadata.name.as_deref().unwrap_or_default(),
-            )),
-            action: WriteAction::Rollout(change),
-        };
-        return check(state, plan);
+        let target = object(
+            state,
+            "autoscaling/v2",
+            "HorizontalPodAutoscaler",
+            &form.namespace,
+            hpa.metadata.name.as_deref().unwrap_or_default(),
+        );
+        return plan_and_check(state, target, WriteAction::Rollout(change));
     }
     let planned = match form.kind.as_str() {
         "Deployment" => state
@@ -284,18 +280,8 @@ fn plan_scale(state: &mut AppState, form: &ScaleForm, to: i32) -> Vec<Effect> {
         state.now,
         &state.local_user,
     );
-    let plan = WritePlan {
-        write: state.ids.write(state.now),
-        target: Target::Kube(object(
-            state,
-            "apps/v1",
-            &form.kind,
-            &form.namespace,
-            &form.name,
-        )),
-        action: WriteAction::Rollout(change),
-    };
-    check(state, plan)
+    let target = object(state, "apps/v1", &form.kind, &form.namespace, &form.name);
+    plan_and_check(state, target, WriteAction::Rollout(change))
 }
 
 /// `D` on a pod: delete it (`kubectl delete pod`), the smallest fix for one wedged or evicted
@@ -322,16 +308,16 @@ pub fn plan_delete_pod(state: &mut AppState) -> Vec<Effect> {
         "Job" => format!("Job {name} (while it has retries left)"),
         other => format!("{other} {name}"),
     });
-    let plan = WritePlan {
-        write: state.ids.write(state.now),
-        target: Target::Kube(object(state, "v1", "Pod", &pod.namespace, &pod.name)),
-        action: WriteAction::DeletePod {
+    let target = object(state, "v1", "Pod", &pod.namespace, &pod.name);
+    plan_and_check(
+        state,
+        target,
+        WriteAction::DeletePod {
             uid: pod.uid.clone(),
             grace_seconds: pod.grace_seconds,
             replaced_by,
         },
-    };
-    check(state, plan)
+    )
 }
 
 #[cfg(test)]

@@ -5,9 +5,9 @@
 //! user may make it at all. Checks that pass change nothing and are not audited; a Kubernetes
 //! change they refuse leaves one `refused` line in the audit log.
 
-use super::execute::Executor;
+use super::execute::{Executor, KubeWriter};
 use super::jobs::Progress;
-use super::plan::{Target, WriteAction, WritePlan};
+use super::plan::{KubeObject, Target, WriteAction, WritePlan};
 
 /// Runs every check of `plan`, reporting each as it ends; the last finding, or why the plan
 /// would be refused.
@@ -29,17 +29,14 @@ async fn checks(
     plan: &WritePlan,
     progress: &Progress,
 ) -> Result<String, String> {
-    match (&plan.target, &plan.action) {
-        (Target::Kube(object), WriteAction::MergePatch { patch, .. }) => {
-            let Some(kube) = &executor.kube else {
-                return Err("no Kubernetes connection".into());
-            };
-            if kube.context != object.context {
-                return Err(format!(
-                    "planned for context {}, connected to {}",
-                    object.context, kube.context
-                ));
-            }
+    let object = match &plan.target {
+        // Alertmanager writes have no dry run; the form's own checks already ran.
+        Target::Alertmanager { .. } => return Ok("no server-side checks for Alertmanager".into()),
+        Target::Kube(object) => object,
+    };
+    let kube = writer(executor, object)?;
+    match &plan.action {
+        WriteAction::MergePatch { patch, .. } => {
             progress.report("server dry run: sending").await;
             let dry_run = WriteAction::MergePatch {
                 patch: patch.clone(),
@@ -51,40 +48,11 @@ async fn checks(
             progress.report(format!("server dry run: {answer}")).await;
             Ok(answer)
         }
-        (
-            Target::Kube(object),
-            WriteAction::DeletePod {
-                uid, grace_seconds, ..
-            },
-        ) => {
-            let Some(kube) = &executor.kube else {
-                return Err("no Kubernetes connection".into());
-            };
-            if kube.context != object.context {
-                return Err(format!(
-                    "planned for context {}, connected to {}",
-                    object.context, kube.context
-                ));
-            }
-            let who = format!("kube user {} (context {})", object.user, object.context);
-            match access(kube, "delete", "", "pods", object).await {
-                Ok(true) => {
-                    progress
-                        .report(format!(
-                            "RBAC: {who} may delete pods in {}: allowed",
-                            object.namespace
-                        ))
-                        .await
-                }
-                Ok(false) => {
-                    return Err(format!(
-                        "RBAC: {who} may not delete pods in {}",
-                        object.namespace
-                    ));
-                }
-                Err(e) => return Err(format!("RBAC: could not ask the API server: {e}")),
-            }
-            events_allowed(kube, object, &who, progress).await;
+        WriteAction::DeletePod {
+            uid, grace_seconds, ..
+        } => {
+            may(kube, object, "delete", progress).await?;
+            events_allowed(kube, object, progress).await;
             progress.report("server dry run: sending").await;
             let answer =
                 super::kube::delete_pod(kube.client.clone(), object, uid, *grace_seconds, true)
@@ -94,44 +62,9 @@ async fn checks(
             progress.report(accepted.clone()).await;
             Ok(accepted)
         }
-        (Target::Kube(object), WriteAction::Rollout(change)) => {
-            let Some(kube) = &executor.kube else {
-                return Err("no Kubernetes connection".into());
-            };
-            if kube.context != object.context {
-                return Err(format!(
-                    "planned for context {}, connected to {}",
-                    object.context, kube.context
-                ));
-            }
-            let who = format!("kube user {} (context {})", object.user, object.context);
-            let plural = format!("{}s", object.kind.to_lowercase());
-            let group = object.api_version.split_once('/').map_or("", |(g, _)| g);
-            let qualified = if group.is_empty() {
-                plural.clone()
-            } else {
-                format!("{plural}.{group}")
-            };
-            // The request that makes the change: a denial refuses the plan.
-            let patch = access(kube, "patch", group, &plural, object).await;
-            match patch {
-                Ok(true) => {
-                    progress
-                        .report(format!(
-                            "RBAC: {who} may patch {qualified} in {}: allowed",
-                            object.namespace
-                        ))
-                        .await
-                }
-                Ok(false) => {
-                    return Err(format!(
-                        "RBAC: {who} may not patch {qualified} in {}",
-                        object.namespace
-                    ));
-                }
-                Err(e) => return Err(format!("RBAC: could not ask the API server: {e}")),
-            }
-            events_allowed(kube, object, &who, progress).await;
+        WriteAction::Rollout(change) => {
+            may(kube, object, "patch", progress).await?;
+            events_allowed(kube, object, progress).await;
             progress.report("server dry run: sending").await;
             let answer = super::kube::send_json_patch(
                 kube.client.clone(),
@@ -146,20 +79,72 @@ async fn checks(
             progress.report(accepted.clone()).await;
             Ok(accepted)
         }
-        // Alertmanager writes have no dry run; the form's own checks already ran.
-        (Target::Alertmanager { .. }, _) => Ok("no server-side checks for Alertmanager".into()),
-        (Target::Kube(_), other) => Err(format!("{other:?} is not a Kubernetes change")),
+        other => Err(format!("{other:?} is not a Kubernetes change")),
+    }
+}
+
+/// The connection the plan was made for: a plan made for one context is never checked (or
+/// sent) through another.
+fn writer<'a>(executor: &'a Executor, object: &KubeObject) -> Result<&'a KubeWriter, String> {
+    let Some(kube) = &executor.kube else {
+        return Err("no Kubernetes connection".into());
+    };
+    if kube.context != object.context {
+        return Err(format!(
+            "planned for context {}, connected to {}",
+            object.context, kube.context
+        ));
+    }
+    Ok(kube)
+}
+
+/// `kube user oncall (context ms5-sim)`, as the findings name who asks.
+fn who(object: &KubeObject) -> String {
+    format!("kube user {} (context {})", object.user, object.context)
+}
+
+/// The request that makes the change (`verb` on the object's kind): allowed, reported; a
+/// denial refuses the plan with RBAC's answer in words.
+async fn may(
+    kube: &KubeWriter,
+    object: &KubeObject,
+    verb: &str,
+    progress: &Progress,
+) -> Result<(), String> {
+    let plural = format!("{}s", object.kind.to_lowercase());
+    let group = object.api_version.split_once('/').map_or("", |(g, _)| g);
+    let qualified = if group.is_empty() {
+        plural.clone()
+    } else {
+        format!("{plural}.{group}")
+    };
+    let who = who(object);
+    match access(kube, verb, group, &plural, object).await {
+        Ok(true) => {
+            progress
+                .report(format!(
+                    "RBAC: {who} may {verb} {qualified} in {}: allowed",
+                    object.namespace
+                ))
+                .await;
+            Ok(())
+        }
+        Ok(false) => Err(format!(
+            "RBAC: {who} may not {verb} {qualified} in {}",
+            object.namespace
+        )),
+        Err(e) => Err(format!("RBAC: could not ask the API server: {e}")),
     }
 }
 
 /// A SelfSubjectAccessReview: may the connection's user `verb` `resource` in the object's
 /// namespace?
 async fn access(
-    kube: &super::execute::KubeWriter,
+    kube: &KubeWriter,
     verb: &str,
     group: &str,
     resource: &str,
-    object: &super::plan::KubeObject,
+    object: &KubeObject,
 ) -> Result<bool, crate::source::error::ApiError> {
     use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
     let review: SelfSubjectAccessReview = serde_json::from_value(serde_json::json!({
@@ -179,12 +164,8 @@ async fn access(
 
 /// What the action does besides its change, the Event it records: a denial is a warning, the
 /// change is still allowed.
-async fn events_allowed(
-    kube: &super::execute::KubeWriter,
-    object: &super::plan::KubeObject,
-    who: &str,
-    progress: &Progress,
-) {
+async fn events_allowed(kube: &KubeWriter, object: &KubeObject, progress: &Progress) {
+    let who = who(object);
     let words = match access(kube, "create", "", "events", object).await {
         Ok(true) => format!(
             "RBAC: {who} may create events in {}: allowed",
