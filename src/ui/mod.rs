@@ -4,6 +4,7 @@ pub mod alerts;
 pub mod audit;
 pub mod chrome;
 pub mod dialog;
+pub mod event_lines;
 pub mod events;
 pub mod field;
 pub mod fit;

@@ -279,35 +279,12 @@ fn events<'a>(lines: &mut Vec<Line<'a>>, row: &NodeRow, state: &AppState, ui: &U
         .filter(|e| (e.object_kind == "Node" && e.object_name == row.name) || e.host == row.name)
         .collect();
     events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
-    if events.is_empty() {
-        lines.push(Line::from(vec![
-            Span::styled("events", ui.style("title")),
-            Span::styled("  none", ui.style("muted")),
-        ]));
-        return;
-    }
-    lines.push(Line::from(Span::styled("events", ui.style("title"))));
-    for e in events.iter().take(EVENTS_SHOWN) {
-        let about = if e.object_kind == "Node" {
+    let about = |e: &EventRow| {
+        if e.object_kind == "Node" {
             String::new()
         } else {
             format!("{}: ", e.object)
-        };
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "  {:>4} ",
-                    e.last_seen
-                        .map(|t| human_age(t, state.now))
-                        .unwrap_or_default()
-                ),
-                ui.style("muted"),
-            ),
-            Span::styled(
-                format!("{} ", e.reason),
-                ui.style(if e.warning { "warning" } else { "text" }),
-            ),
-            Span::raw(format!("{about}{}", e.message)),
-        ]));
-    }
+        }
+    };
+    super::event_lines::event_list(lines, "events", &events, EVENTS_SHOWN, about, state.now, ui);
 }

@@ -294,22 +294,7 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     }
     lines.push(Line::from(Span::styled("events", ui.style("title"))));
     for e in events.iter().take(8) {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "  {:>4} ",
-                    e.last_seen
-                        .map(|t| human_age(t, state.now))
-                        .unwrap_or_default()
-                ),
-                ui.style("muted"),
-            ),
-            Span::styled(
-                format!("{} ", e.reason),
-                ui.style(if e.warning { "warning" } else { "text" }),
-            ),
-            Span::raw(e.message.clone()),
-        ]));
+        lines.push(super::event_lines::event_line(e, "", state.now, ui));
     }
     let title = format!("Pod {}/{}", row.namespace, row.name);
     let block = panel(&title, watch_freshness(state, Some("pods")), ui, area.width);

@@ -337,27 +337,13 @@ fn warnings<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &AppState, 
         })
         .collect();
     events.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
-    if events.is_empty() {
-        lines.push(Line::from(vec![
-            Span::styled("warnings", ui.style("title")),
-            Span::styled("  none", ui.style("muted")),
-        ]));
-        return;
-    }
-    lines.push(Line::from(Span::styled("warnings", ui.style("title"))));
-    for e in events.iter().take(WARNINGS_SHOWN) {
-        lines.push(Line::from(vec![
-            Span::styled(
-                format!(
-                    "  {:>4} ",
-                    e.last_seen
-                        .map(|t| human_age(t, state.now))
-                        .unwrap_or_default()
-                ),
-                ui.style("muted"),
-            ),
-            Span::styled(format!("{} ", e.reason), ui.style("warning")),
-            Span::raw(format!("{}: {}", e.object, e.message)),
-        ]));
-    }
+    super::event_lines::event_list(
+        lines,
+        "warnings",
+        &events,
+        WARNINGS_SHOWN,
+        |e| format!("{}: ", e.object),
+        state.now,
+        ui,
+    );
 }
