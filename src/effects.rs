@@ -170,6 +170,23 @@ impl<'a> EffectRunner<'a> {
                         .await;
                 });
             }
+            Effect::ReadHistory {
+                kind,
+                namespace,
+                name,
+            } => {
+                let client = self.sources.client.clone();
+                self.workers.spawn(async move {
+                    let result = crate::ops::revisions::read(client, kind, &namespace, &name).await;
+                    let _ = tx
+                        .send(DataEvent::History {
+                            namespace,
+                            name,
+                            result: result.map(Box::new).map_err(|e| e.to_string()),
+                        })
+                        .await;
+                });
+            }
             Effect::LoadAudit => {
                 let audit = self.sources.executor.context.audit.clone();
                 self.workers.spawn(async move {

@@ -10,8 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use common::{Sim, require};
+use common::{Sim, require, squash};
 use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::Api;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use ms5_console::ops::audit::{self, AuditLog, Phase};
@@ -19,7 +21,10 @@ use ms5_console::ops::execute::{Executor, KubeWriter, WriteContext};
 use ms5_console::ops::jobs::{JobEvent, JobId, JobOutcome, JobRunner};
 use ms5_console::ops::kube::write_client;
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
-use ms5_console::ops::rollout::{LAST_ACTION, RESTARTED_AT, RolloutChange, RolloutKind};
+use ms5_console::ops::revisions;
+use ms5_console::ops::rollout::{
+    LAST_ACTION, RESTARTED_AT, RolloutChange, RolloutKind, UndoChange,
+};
 use tokio::sync::mpsc;
 
 struct Console {
@@ -111,6 +116,100 @@ impl Console {
             }),
             action: WriteAction::Rollout(change),
         }
+    }
+
+    fn kube_plan(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        write: &str,
+        change: RolloutChange,
+    ) -> WritePlan {
+        WritePlan {
+            write: write.into(),
+            target: Target::Kube(KubeObject {
+                context: self.context.clone(),
+                server: String::new(),
+                user: self.user.clone(),
+                api_version: "apps/v1".into(),
+                kind: kind.into(),
+                namespace: namespace.into(),
+                name: name.into(),
+            }),
+            action: WriteAction::Rollout(change),
+        }
+    }
+
+    /// A workload's metadata, its pod template's and whether it is paused, as the watch holds them.
+    async fn workload(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+    ) -> (ObjectMeta, Option<ObjectMeta>, bool) {
+        if kind == "Deployment" {
+            let d = self.deployment(namespace, name).await;
+            let spec = d.spec.expect("spec");
+            (
+                d.metadata,
+                spec.template.metadata,
+                spec.paused.unwrap_or(false),
+            )
+        } else {
+            let s = Api::<StatefulSet>::namespaced(self.reader.clone(), namespace)
+                .get(name)
+                .await
+                .expect("the StatefulSet");
+            (s.metadata, s.spec.expect("spec").template.metadata, false)
+        }
+    }
+
+    /// The plan for `rollout` on a Deployment or StatefulSet as it is now.
+    async fn plan_on(
+        &self,
+        kind: &str,
+        rollout: RolloutKind,
+        namespace: &str,
+        name: &str,
+        write: &str,
+    ) -> WritePlan {
+        let (meta, template, paused) = self.workload(kind, namespace, name).await;
+        let change = RolloutChange::new(
+            rollout,
+            &meta,
+            template.as_ref(),
+            paused,
+            Utc::now(),
+            "jdoe",
+        );
+        self.kube_plan(kind, namespace, name, write, change)
+    }
+
+    /// The undo the console plans: the revisions read whole, the previous one or `to`.
+    async fn undo_plan(
+        &self,
+        kind: &str,
+        namespace: &str,
+        name: &str,
+        to: Option<i64>,
+        write: &str,
+    ) -> WritePlan {
+        let history = revisions::read(self.reader.clone(), kind, namespace, name)
+            .await
+            .expect("the history");
+        let chosen = match to {
+            Some(n) => history.revisions.iter().find(|r| r.number == n),
+            None => history.choices().first().copied(),
+        }
+        .cloned()
+        .expect("a revision to go back to");
+        let (meta, _, paused) = self.workload(kind, namespace, name).await;
+        let annotations =
+            (kind == "Deployment").then(|| meta.annotations.clone().unwrap_or_default());
+        let undo = UndoChange::new(&history, chosen, annotations.as_ref(), paused);
+        let change = RolloutChange::undo(&meta, undo, Utc::now(), "jdoe");
+        self.kube_plan(kind, namespace, name, write, change)
     }
 
     /// The checking stage, run by the job runner as the console runs it: what it reported and
@@ -536,4 +635,232 @@ async fn deleting_a_pod_deletes_that_pod_only() {
         "{error}"
     );
     assert!(pods.get("redis-0").await.is_ok(), "the replacement stands");
+}
+
+/// What kubectl shows of a workload, less what may differ between twins (the restart time,
+/// the console's annotation, ReplicaSet names made from the template hash): the template, the
+/// replicas, the paused flag, the revision, `kubectl rollout history`, and each ReplicaSet's
+/// revision and revision history.
+fn readback(sim: &Sim, kind: &str, namespace: &str, name: &str) -> serde_json::Value {
+    let kubectl = sim.kubectl();
+    let object: serde_json::Value =
+        serde_json::from_str(&kubectl.ok(&["-n", namespace, "get", kind, name, "-o", "json"]))
+            .expect("json");
+    let mut template = object["spec"]["template"].clone();
+    if let Some(annotations) = template["metadata"]["annotations"].as_object_mut() {
+        annotations.remove(RESTARTED_AT);
+    }
+    let mut replicasets = Vec::new();
+    if kind == "deployment" {
+        let listed: serde_json::Value = serde_json::from_str(&kubectl.ok(&[
+            "-n",
+            namespace,
+            "get",
+            "rs",
+            "-l",
+            &format!("app={name}"),
+            "-o",
+            "json",
+        ]))
+        .expect("json");
+        for rs in listed["items"].as_array().into_iter().flatten() {
+            let a = &rs["metadata"]["annotations"];
+            replicasets.push(format!(
+                "{} [{}]",
+                a["deployment.kubernetes.io/revision"]
+                    .as_str()
+                    .unwrap_or(""),
+                a["deployment.kubernetes.io/revision-history"]
+                    .as_str()
+                    .unwrap_or("")
+            ));
+        }
+        replicasets.sort();
+    }
+    serde_json::json!({
+        "template": template,
+        "replicas": object["spec"]["replicas"],
+        "paused": object["spec"]["paused"],
+        "revision": object["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "history": squash(&kubectl.ok(&["-n", namespace, "rollout", "history", &format!("{kind}/{name}")])),
+        "replicasets": replicasets,
+    })
+}
+
+/// Waits (bounded) until the controller has acted on the last change: the workload's status
+/// has caught up with its generation and, for a StatefulSet, its update revision is recorded.
+fn settled(sim: &Sim, kind: &str, namespace: &str, name: &str) {
+    for _ in 0..100 {
+        let seen = sim.kubectl().ok(&[
+            "-n",
+            namespace,
+            "get",
+            kind,
+            name,
+            "-o",
+            "jsonpath={.metadata.generation} {.status.observedGeneration}",
+        ]);
+        let mut parts = seen.split(' ');
+        if parts.next() == parts.next() {
+            // One more controller pass for the ReplicaSet or ControllerRevision it made.
+            std::thread::sleep(Duration::from_millis(300));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{kind}/{name} never caught up with its generation");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn undo_restart_and_scale_leave_what_kubectl_leaves_on_a_twin() {
+    if !require("kubectl") {
+        return;
+    }
+    let ours = Sim::start(&["--seed", "11", "--speed", "8"]);
+    let twin = Sim::start(&["--seed", "11", "--speed", "8"]);
+    let c = console(&ours, "ms5-sim").await;
+    let ns = "ms5-production";
+    enum Step {
+        Plan(RolloutKind),
+        Undo(Option<i64>),
+    }
+    let script: [(&str, &str, Step, &[&str]); 7] = [
+        (
+            "Deployment",
+            "backend",
+            Step::Plan(RolloutKind::Restart),
+            &["rollout", "restart", "deployment/backend"],
+        ),
+        (
+            "Deployment",
+            "backend",
+            Step::Undo(None),
+            &["rollout", "undo", "deployment/backend"],
+        ),
+        (
+            "Deployment",
+            "backend",
+            Step::Undo(Some(2)),
+            &["rollout", "undo", "deployment/backend", "--to-revision=2"],
+        ),
+        (
+            "Deployment",
+            "backend",
+            Step::Plan(RolloutKind::Pause),
+            &["rollout", "pause", "deployment/backend"],
+        ),
+        (
+            "StatefulSet",
+            "redis",
+            Step::Plan(RolloutKind::Restart),
+            &["rollout", "restart", "statefulset/redis"],
+        ),
+        (
+            "StatefulSet",
+            "redis",
+            Step::Undo(None),
+            &["rollout", "undo", "statefulset/redis"],
+        ),
+        (
+            "StatefulSet",
+            "redis",
+            Step::Plan(RolloutKind::Scale { from: 1, to: 2 }),
+            &["scale", "statefulset/redis", "--replicas=2"],
+        ),
+    ];
+    for (i, (kind, name, step, kubectl)) in script.into_iter().enumerate() {
+        let write = format!("w-{i}");
+        let plan = match step {
+            Step::Plan(rollout) => c.plan_on(kind, rollout, ns, name, &write).await,
+            Step::Undo(to) => c.undo_plan(kind, ns, name, to, &write).await,
+        };
+        let (reports, outcome) = c.check(plan.clone()).await;
+        assert!(
+            matches!(outcome, JobOutcome::Succeeded(_)),
+            "step {i}: {outcome:?} {reports:?}"
+        );
+        c.executor
+            .execute(&plan)
+            .await
+            .unwrap_or_else(|e| panic!("step {i}: {e}"));
+        let mut args = vec!["-n", ns];
+        args.extend_from_slice(kubectl);
+        twin.kubectl().ok(&args);
+        let kind = kind.to_lowercase();
+        for sim in [&ours, &twin] {
+            settled(sim, &kind, ns, name);
+        }
+        assert_eq!(
+            readback(&ours, &kind, ns, name),
+            readback(&twin, &kind, ns, name),
+            "after step {i} ({})",
+            plan.verb()
+        );
+    }
+    // Back at revision 2's template (ms5-backend:1.8.3), which became revision 6.
+    let backend = readback(&ours, "deployment", ns, "backend");
+    assert_eq!(backend["revision"], "6", "{backend}");
+    assert!(
+        backend["template"]
+            .to_string()
+            .contains("ms5-backend:1.8.3"),
+        "{backend}"
+    );
+    // An undo of a paused Deployment resumes it in the same request (kubectl would refuse).
+    let plan = c
+        .undo_plan("Deployment", ns, "backend", None, "w-paused")
+        .await;
+    let WriteAction::Rollout(change) = &plan.action else {
+        unreachable!()
+    };
+    assert!(
+        change.field_change().ends_with("spec.paused true -> false"),
+        "{}",
+        change.field_change()
+    );
+    c.executor.execute(&plan).await.expect("undone and resumed");
+    let paused = ours.kubectl().ok(&[
+        "-n",
+        ns,
+        "get",
+        "deploy/backend",
+        "-o",
+        "jsonpath={.spec.paused}",
+    ]);
+    assert_eq!(paused, "", "resumed");
+    let stderr = twin
+        .kubectl()
+        .fails(&["-n", ns, "rollout", "undo", "deployment/backend"]);
+    assert!(stderr.contains("paused"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_undo_to_a_revision_pruned_since_the_plan_fails_and_changes_nothing() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let c = console(&sim, "ms5-sim").await;
+    let ns = "ms5-production";
+    let plan = c
+        .undo_plan("Deployment", ns, "backend", Some(1), "w-pruned")
+        .await;
+    let before = readback(&sim, "deployment", ns, "backend");
+    // The history limit removes revision 1's ReplicaSet between plan and confirm.
+    let rs = sim.kubectl().ok(&[
+        "-n", ns, "get", "rs", "-l", "app=backend", "-o",
+        "jsonpath={range .items[?(@.metadata.annotations.deployment\\.kubernetes\\.io/revision==\"1\")]}{.metadata.name}{end}",
+    ]);
+    sim.kubectl().ok(&["-n", ns, "delete", "rs", &rs]);
+    let error = c.executor.execute(&plan).await.expect_err("refused");
+    assert_eq!(
+        error.to_string(),
+        "revision 1 no longer exists (revisionHistoryLimit); nothing was changed"
+    );
+    let after = readback(&sim, "deployment", ns, "backend");
+    assert_eq!(before["template"], after["template"]);
+    assert_eq!(before["revision"], after["revision"]);
+    let contents = audit::read(&c.audit).expect("audit");
+    assert_eq!(contents.records[0].phase, Phase::Failed);
+    assert_eq!(contents.records[1].phase, Phase::Pending);
 }

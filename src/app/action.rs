@@ -38,6 +38,7 @@ pub enum Action {
     Restart,
     PauseResume,
     Scale,
+    Undo,
     DeletePod,
     Confirm,
     Cancel,
@@ -75,6 +76,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Restart, "restart", "restart"),
     (Action::PauseResume, "pause-resume", "pause/resume"),
     (Action::Scale, "scale", "scale"),
+    (Action::Undo, "undo", "undo rollout"),
     (Action::DeletePod, "delete-pod", "delete pod"),
     (Action::Confirm, "confirm", "confirm"),
     (Action::Cancel, "cancel", "cancel"),
@@ -132,6 +134,7 @@ impl Action {
     pub fn description_in(self, mode: Mode) -> &'static str {
         match (self, mode) {
             (Action::Filter, Mode::Logs) => "search",
+            (Action::Back, Mode::Follow) => "close (following goes on)",
             _ => self.description(),
         }
     }
@@ -146,6 +149,7 @@ impl Action {
                 | Action::Restart
                 | Action::PauseResume
                 | Action::Scale
+                | Action::Undo
                 | Action::DeletePod
         )
     }
@@ -166,9 +170,9 @@ pub enum Mode {
     Logs,
     Yaml,
     Help,
-    Dialog,
     /// A followed rollout's pane.
     Follow,
+    Dialog,
 }
 
 /// The modes that are not a view, by their keymap table names.
@@ -176,8 +180,8 @@ const OVERLAY_MODES: &[(Mode, &str)] = &[
     (Mode::Logs, "logs"),
     (Mode::Yaml, "yaml"),
     (Mode::Help, "help"),
-    (Mode::Dialog, "dialog"),
     (Mode::Follow, "follow"),
+    (Mode::Dialog, "dialog"),
 ];
 
 impl Mode {

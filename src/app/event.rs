@@ -134,6 +134,12 @@ pub enum DataEvent {
     Job(crate::ops::jobs::JobEvent),
     /// Boxed: one read of the metrics API.
     Metrics(Box<MetricsPoll>),
+    /// The answer to a `ReadHistory`.
+    History {
+        namespace: String,
+        name: String,
+        result: Result<Box<crate::ops::revisions::History>, String>,
+    },
 }
 
 /// One read of the metrics API: each namespace's pods and the nodes, or why not.
@@ -236,6 +242,12 @@ pub enum Effect {
     CancelJob(crate::ops::jobs::JobId),
     /// Read the audit log for `:audit`.
     LoadAudit,
+    /// Read a workload's revisions whole, to plan an undo.
+    ReadHistory {
+        kind: &'static str,
+        namespace: String,
+        name: String,
+    },
     /// The API server rejected the credentials: read the kubeconfig again (running its exec
     /// plugin again) and restart the sources with what it says now.
     Reauthenticate,

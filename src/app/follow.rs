@@ -132,7 +132,10 @@ pub fn rollout_started_by(
         _ => return None,
     };
     match change.kind {
-        RolloutKind::Restart | RolloutKind::Resume | RolloutKind::Scale { .. } => Some((
+        RolloutKind::Restart
+        | RolloutKind::Resume
+        | RolloutKind::Scale { .. }
+        | RolloutKind::Undo => Some((
             kind,
             object.namespace.clone(),
             object.name.clone(),

@@ -12,8 +12,9 @@ use super::state::{AppState, Overlay, ViewId};
 use super::writes::{check, refuse_if_readonly};
 use crate::model::workload::WorkloadRow;
 use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
-use crate::ops::rollout::{RolloutChange, RolloutKind};
-use crate::ops::stage::{Dialog, ScaleForm};
+use crate::ops::revisions::History;
+use crate::ops::rollout::{RolloutChange, RolloutKind, UndoChange};
+use crate::ops::stage::{Dialog, ScaleForm, UndoChooser};
 
 /// Most replicas a scale may ask for: a typo of 30000 should not reach the cluster.
 pub const MAX_REPLICAS: i32 = 1000;
@@ -28,7 +29,14 @@ struct Planned {
     replicas: i32,
 }
 
-fn selected(state: &mut AppState, what: &str) -> Option<Planned> {
+/// The workload a key acts on: the followed one in the follow pane, else the Rollouts view's
+/// selected row.
+fn target(state: &mut AppState, what: &str) -> Option<(&'static str, String, String)> {
+    if let Some(Overlay::Follow { key, .. }) = &state.overlay {
+        let f = state.follow.follows.get(key)?;
+        let target = (f.kind, f.namespace.clone(), f.name.clone());
+        return (!refuse_if_readonly(state, what)).then_some(target);
+    }
     if state.view != ViewId::Rollouts || refuse_if_readonly(state, what) {
         return None;
     }
@@ -36,9 +44,17 @@ fn selected(state: &mut AppState, what: &str) -> Option<Planned> {
         .rows
         .workloads
         .get(state.table(ViewId::Rollouts).selected)
-        .map(|r| r.as_ref().clone())
     else {
         state.say(format!("{what}: select a workload first"), true);
+        return None;
+    };
+    Some((row.kind, row.namespace.clone(), row.name.clone()))
+}
+
+fn selected(state: &mut AppState, what: &str) -> Option<Planned> {
+    let (kind, namespace, name) = target(state, what)?;
+    let Some((row, _)) = super::follow::row_of(state, kind, &namespace, &name) else {
+        state.say(format!("{what}: {namespace}/{name} is gone"), true);
         return None;
     };
     let key = (row.namespace.clone(), row.name.clone());
@@ -158,6 +174,108 @@ pub fn open_scale_form(state: &mut AppState) -> Vec<Effect> {
         error: None,
     })));
     Vec::new()
+}
+
+/// `u`: undo a rollout. The workload's revisions are read whole first (the watches keep no
+/// pod templates); the chooser opens at once and says it is reading.
+pub fn open_undo(state: &mut AppState) -> Vec<Effect> {
+    let Some((kind, namespace, name)) = target(state, "undo a rollout") else {
+        return Vec::new();
+    };
+    state.overlay = Some(Overlay::Dialog(Dialog::UndoChooser(UndoChooser {
+        kind,
+        namespace: namespace.clone(),
+        name: name.clone(),
+        history: None,
+        selected: 0,
+    })));
+    vec![Effect::ReadHistory {
+        kind,
+        namespace,
+        name,
+    }]
+}
+
+/// The revisions read for an open chooser: shown, or why there is nothing to choose.
+pub fn history_read(
+    state: &mut AppState,
+    namespace: &str,
+    name: &str,
+    result: Result<Box<History>, String>,
+) {
+    let Some(Overlay::Dialog(Dialog::UndoChooser(chooser))) = &mut state.overlay else {
+        return;
+    };
+    if chooser.namespace != namespace || chooser.name != name {
+        return;
+    }
+    match result {
+        Ok(history) if history.choices().is_empty() => {
+            state.overlay = None;
+            state.say(
+                format!(
+                    "{name} has only revision {}: there is nothing to undo to",
+                    history.current
+                ),
+                true,
+            );
+        }
+        Ok(history) => chooser.history = Some(*history),
+        Err(e) => {
+            state.overlay = None;
+            state.say(
+                format!("cannot read the revisions of {namespace}/{name}: {e}; nothing was sent"),
+                true,
+            );
+        }
+    }
+}
+
+/// Up or down in the chooser.
+pub fn move_undo_choice(state: &mut AppState, delta: isize) {
+    if let Some(Overlay::Dialog(Dialog::UndoChooser(chooser))) = &mut state.overlay {
+        let count = chooser.history.as_ref().map_or(0, |h| h.choices().len());
+        chooser.selected =
+            (chooser.selected as isize + delta).clamp(0, count.saturating_sub(1) as isize) as usize;
+    }
+}
+
+/// `enter` in the chooser: the undo to the chosen revision, planned and checked. A paused
+/// Deployment is resumed in the same request (kubectl refuses to roll one back).
+pub fn plan_undo(state: &mut AppState) -> Vec<Effect> {
+    let Some(Overlay::Dialog(Dialog::UndoChooser(chooser))) = &state.overlay else {
+        return Vec::new();
+    };
+    let (Some(history), Some(to)) = (chooser.history.clone(), chooser.chosen().cloned()) else {
+        return Vec::new();
+    };
+    let (kind, namespace, name) = (
+        chooser.kind,
+        chooser.namespace.clone(),
+        chooser.name.clone(),
+    );
+    let key = (namespace.clone(), name.clone());
+    let planned = match kind {
+        "Deployment" => state.cluster.deployments.get(&key).map(|d| {
+            let paused = d.spec.as_ref().and_then(|s| s.paused).unwrap_or(false);
+            (d.metadata.clone(), paused)
+        }),
+        _ => state
+            .cluster
+            .statefulsets
+            .get(&key)
+            .map(|s| (s.metadata.clone(), false)),
+    };
+    let Some((meta, paused)) = planned else {
+        state.overlay = None;
+        state.say(format!("{namespace}/{name} is gone"), true);
+        return Vec::new();
+    };
+    let annotations = (kind == "Deployment").then(|| meta.annotations.clone().unwrap_or_default());
+    let undo = UndoChange::new(&history, to, annotations.as_ref(), paused);
+    let change = RolloutChange::undo(&meta, undo, state.now, &state.local_user);
+    let target = object(state, "apps/v1", kind, &namespace, &name);
+    plan_and_check(state, target, WriteAction::Rollout(change))
 }
 
 /// Why `text` is not a count to scale to from `current`; the count otherwise.

@@ -45,6 +45,10 @@ pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec
         (Some(Overlay::Dialog(_)), Some(a @ (Action::Confirm | Action::Cancel | Action::Back))) => {
             Some(a)
         }
+        // The undo chooser is a list.
+        (Some(Overlay::Dialog(Dialog::UndoChooser(_))), Some(a @ (Action::Up | Action::Down))) => {
+            Some(a)
+        }
         (Some(Overlay::Dialog(_)), Some(Action::Quit)) if key.is_bare_ctrl_chord() => {
             Some(Action::Quit)
         }
@@ -110,7 +114,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         // panel's title until enter replaces it): appending to it would silently AND the two.
         Action::Filter => state.input = Some(Input::Filter(TextField::default())),
         Action::Back | Action::Cancel => return back(state),
+        Action::Confirm
+            if matches!(state.overlay, Some(Overlay::Dialog(Dialog::UndoChooser(_)))) =>
+        {
+            return rollout_writes::plan_undo(state);
+        }
         Action::Confirm => return writes::confirm(state),
+        Action::Undo => return rollout_writes::open_undo(state),
         Action::View(view) => return switch_view(state, view),
         Action::Silence => return writes::open_silence_form(state),
         Action::Restart => return rollout_writes::plan_restart(state),
@@ -250,6 +260,9 @@ fn scroll(state: &mut AppState, delta: isize) {
     match &mut state.overlay {
         Some(Overlay::Help { scroll }) | Some(Overlay::Yaml { scroll, .. }) => {
             *scroll = (*scroll as isize + delta).max(0) as usize;
+        }
+        Some(Overlay::Dialog(Dialog::UndoChooser(_))) => {
+            rollout_writes::move_undo_choice(state, delta);
         }
         Some(Overlay::Dialog(_) | Overlay::Follow { .. }) => {}
         Some(Overlay::Logs(l)) => {
@@ -443,6 +456,11 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         DataEvent::Audit(contents) => state.audit.read = Some((state.now, contents)),
         DataEvent::Job(event) => apply_job(state, event),
         DataEvent::Metrics(poll) => state.metrics.apply(*poll),
+        DataEvent::History {
+            namespace,
+            name,
+            result,
+        } => rollout_writes::history_read(state, &namespace, &name, result),
         DataEvent::WriteOutcome { write, result } => {
             if let Some(Overlay::Dialog(Dialog::Sending { plan, .. })) = &state.overlay
                 && plan.write == write

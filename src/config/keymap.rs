@@ -271,7 +271,7 @@ pub fn markdown_table(keymap: &Keymap) -> String {
                 "| {} | {} | {} |\n",
                 mode.name(),
                 keys.join(" "),
-                action.description()
+                action.description_in(mode)
             ));
         }
     }

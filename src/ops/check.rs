@@ -64,6 +64,19 @@ async fn checks(
         }
         WriteAction::Rollout(change) => {
             may(kube, object, "patch", progress).await?;
+            if let Some(undo) = &change.undo {
+                let resource = match undo.to.source_kind {
+                    "ReplicaSet" => "replicasets",
+                    _ => "controllerrevisions",
+                };
+                let words = |who: &str| {
+                    format!(
+                        "warning: the undo is allowed; {who} may not get {resource}.apps to see that revision {} is still there",
+                        undo.to.number
+                    )
+                };
+                allowed_besides(kube, object, ("get", "apps", resource), words, progress).await;
+            }
             events_allowed(kube, object, progress).await;
             progress.report("server dry run: sending").await;
             let answer = super::kube::send_json_patch(
@@ -165,17 +178,37 @@ async fn access(
 /// What the action does besides its change, the Event it records: a denial is a warning, the
 /// change is still allowed.
 async fn events_allowed(kube: &KubeWriter, object: &KubeObject, progress: &Progress) {
+    let namespace = object.namespace.clone();
+    let denied = move |who: &str| {
+        format!(
+            "warning: the change is allowed; its Event will not be recorded ({who} may not create events in {namespace})"
+        )
+    };
+    allowed_besides(kube, object, ("create", "", "events"), denied, progress).await;
+}
+
+/// A request the action makes besides its change (`verb`, `group`, `resource`): allowed is
+/// reported; a denial is the warning `denied` words for the user, never a refusal.
+async fn allowed_besides(
+    kube: &KubeWriter,
+    object: &KubeObject,
+    (verb, group, resource): (&str, &str, &str),
+    denied: impl Fn(&str) -> String,
+    progress: &Progress,
+) {
     let who = who(object);
-    let words = match access(kube, "create", "", "events", object).await {
+    let qualified = if group.is_empty() {
+        resource.to_string()
+    } else {
+        format!("{resource}.{group}")
+    };
+    let words = match access(kube, verb, group, resource, object).await {
         Ok(true) => format!(
-            "RBAC: {who} may create events in {}: allowed",
+            "RBAC: {who} may {verb} {qualified} in {}: allowed",
             object.namespace
         ),
-        Ok(false) => format!(
-            "warning: the change is allowed; its Event will not be recorded ({who} may not create events in {})",
-            object.namespace
-        ),
-        Err(e) => format!("warning: RBAC for events unknown: {e}"),
+        Ok(false) => denied(&who),
+        Err(e) => format!("warning: RBAC for {verb} {qualified} unknown: {e}"),
     };
     progress.report(words).await;
 }

@@ -230,6 +230,23 @@ async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result
         (Via::Kube(kube), WriteAction::Rollout(change)) => match &plan.target {
             Target::Kube(object) => {
                 let client = kube.client.clone();
+                if let Some(undo) = &change.undo {
+                    // The template is the plan's copy; the revision it came from must still
+                    // be there, as kubectl, which reads it at this moment, would require.
+                    let there =
+                        super::revisions::still_exists(client.clone(), &object.namespace, &undo.to)
+                            .await?;
+                    if !there {
+                        return Err(ApiError {
+                            kind: ErrorKind::NotFound,
+                            status: Some(404),
+                            message: format!(
+                                "revision {} no longer exists (revisionHistoryLimit); nothing was changed",
+                                undo.to.number
+                            ),
+                        });
+                    }
+                }
                 let answer =
                     super::kube::send(client.clone(), object, &plan.action, &plan.write).await?;
                 // The change is made; its Event is a record of it, and a refused one is said,

@@ -16,6 +16,7 @@ pub mod execute;
 pub mod jobs;
 pub mod kube;
 pub mod plan;
+pub mod revisions;
 pub mod rollout;
 pub mod silence;
 pub mod stage;

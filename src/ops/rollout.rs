@@ -9,6 +9,9 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde_json::{Value, json};
 
+use super::revisions::Revision;
+use std::collections::BTreeMap;
+
 /// The annotation `kubectl rollout restart` writes on the pod template.
 pub const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
 /// The console's own annotation on the object: who, which action, when, which write.
@@ -34,6 +37,54 @@ pub enum RolloutKind {
         to: i32,
         max: i32,
     },
+    /// `kubectl rollout undo [--to-revision=N]`: the chosen revision's pod template back
+    /// (`RolloutChange::undo` holds it).
+    Undo,
+}
+
+/// What an undo goes back to, read when it was planned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UndoChange {
+    /// The revision the workload is at, in words: `revision 7 (ms5-backend:1.9.1)`.
+    pub from: String,
+    pub from_number: i64,
+    pub to: Revision,
+    /// The number the restored template gets: the controller makes it the newest.
+    pub becomes: i64,
+    /// A Deployment's annotations afterwards (kubectl's rule); None for a StatefulSet.
+    pub annotations: Option<BTreeMap<String, String>>,
+    /// A paused Deployment is resumed in the same request (kubectl refuses to roll one back).
+    pub resume: bool,
+}
+
+impl UndoChange {
+    /// The undo of a workload with `history` to `to`. A Deployment's `annotations` (None for a
+    /// StatefulSet) give the ones it will have after, as kubectl computes them; a `paused`
+    /// Deployment is resumed by the same request.
+    pub fn new(
+        history: &super::revisions::History,
+        to: Revision,
+        annotations: Option<&BTreeMap<String, String>>,
+        paused: bool,
+    ) -> UndoChange {
+        let newest = history
+            .revisions
+            .iter()
+            .map(|r| r.number)
+            .max()
+            .unwrap_or(0);
+        UndoChange {
+            from: history
+                .current()
+                .map_or_else(|| format!("revision {}", history.current), Revision::words),
+            from_number: history.current,
+            becomes: newest + 1,
+            annotations: annotations
+                .map(|current| super::revisions::deployment_annotations(current, &to)),
+            resume: paused && annotations.is_some(),
+            to,
+        }
+    }
 }
 
 /// One rollout action, planned against the object as it was.
@@ -53,6 +104,8 @@ pub struct RolloutChange {
     pub by: String,
     /// `spec.paused`: a restart of a paused Deployment waits for resume.
     pub paused: bool,
+    /// For an undo: where to.
+    pub undo: Option<Box<UndoChange>>,
 }
 
 impl RolloutChange {
@@ -75,6 +128,16 @@ impl RolloutChange {
             at,
             by: by.to_string(),
             paused,
+            undo: None,
+        }
+    }
+
+    /// An undo of the object whose metadata this is.
+    pub fn undo(meta: &ObjectMeta, undo: UndoChange, at: DateTime<Utc>, by: &str) -> RolloutChange {
+        let paused = undo.resume;
+        RolloutChange {
+            undo: Some(Box::new(undo)),
+            ..RolloutChange::new(RolloutKind::Undo, meta, None, paused, at, by)
         }
     }
 
@@ -112,6 +175,7 @@ impl RolloutChange {
             RolloutKind::Resume => "rollout-resume",
             RolloutKind::Scale { .. } => "scale",
             RolloutKind::ScaleAutoscaler { .. } => "scale-autoscaler-minimum",
+            RolloutKind::Undo => "rollout-undo",
         }
     }
 
@@ -122,6 +186,7 @@ impl RolloutChange {
             RolloutKind::Pause => "RolloutPauseRequested",
             RolloutKind::Resume => "RolloutResumeRequested",
             RolloutKind::Scale { .. } | RolloutKind::ScaleAutoscaler { .. } => "ScaleRequested",
+            RolloutKind::Undo => "RolloutUndoRequested",
         }
     }
 
@@ -147,6 +212,20 @@ impl RolloutChange {
             RolloutKind::ScaleAutoscaler { from, to, .. } => {
                 format!("spec.minReplicas {from} -> {to}")
             }
+            RolloutKind::Undo => match &self.undo {
+                Some(u) => format!(
+                    "{} -> {}, which becomes revision {}{}",
+                    u.from,
+                    u.to.words(),
+                    u.becomes,
+                    if u.resume {
+                        "; spec.paused true -> false"
+                    } else {
+                        ""
+                    }
+                ),
+                None => "no revision chosen".into(),
+            },
         }
     }
 
@@ -158,6 +237,15 @@ impl RolloutChange {
                 Some(format!("spec.minReplicas is no longer {from}"))
             }
             RolloutKind::Resume => Some("it is no longer paused".into()),
+            RolloutKind::Undo => self.undo.as_ref().and_then(|u| {
+                if u.annotations.is_some() {
+                    Some(format!("it is no longer at revision {}", u.from_number))
+                } else if u.resume {
+                    Some("it is no longer paused".into())
+                } else {
+                    None
+                }
+            }),
             RolloutKind::Restart | RolloutKind::Pause => None,
         };
         let generation = (self.generation > 0)
@@ -190,6 +278,21 @@ impl RolloutChange {
             RolloutKind::ScaleAutoscaler { to, .. } => format!(
                 "the autoscaler keeps at least {to} replicas (a change of spec.replicas would be undone by it within seconds)"
             ),
+            RolloutKind::Undo => match &self.undo {
+                Some(u) if u.resume => format!(
+                    "the Deployment is paused: the undo resumes it in the same request; its pods are replaced by revision {}'s within maxSurge/maxUnavailable",
+                    u.to.number
+                ),
+                Some(u) if u.annotations.is_none() => format!(
+                    "pods replaced by revision {}'s one at a time, from the highest ordinal",
+                    u.to.number
+                ),
+                Some(u) => format!(
+                    "pods replaced by revision {}'s within maxSurge/maxUnavailable",
+                    u.to.number
+                ),
+                None => "nothing".into(),
+            },
         }
     }
 
@@ -219,6 +322,18 @@ impl RolloutChange {
             RolloutKind::Resume => {
                 ops.push(json!({"op": "test", "path": "/spec/paused", "value": true}))
             }
+            RolloutKind::Undo => {
+                if let Some(u) = &self.undo {
+                    if u.annotations.is_some() {
+                        ops.push(json!({"op": "test",
+                            "path": format!("/metadata/annotations/{}", pointer(super::revisions::REVISION)),
+                            "value": u.from_number.to_string()}));
+                    }
+                    if u.resume {
+                        ops.push(json!({"op": "test", "path": "/spec/paused", "value": true}));
+                    }
+                }
+            }
             RolloutKind::Restart | RolloutKind::Pause => {}
         }
         match self.kind {
@@ -240,6 +355,24 @@ impl RolloutChange {
                 ops.push(json!({"op": "add", "path": "/spec/minReplicas", "value": to}));
                 if to > max {
                     ops.push(json!({"op": "add", "path": "/spec/maxReplicas", "value": to}));
+                }
+            }
+            RolloutKind::Undo => {
+                if let Some(u) = &self.undo {
+                    if u.resume {
+                        ops.push(json!({"op": "remove", "path": "/spec/paused"}));
+                    }
+                    ops.push(
+                        json!({"op": "add", "path": "/spec/template", "value": u.to.template}),
+                    );
+                    // A Deployment's annotations are set whole, as kubectl sets them; the
+                    // console's own travels among them.
+                    if let Some(annotations) = &u.annotations {
+                        let mut annotations = annotations.clone();
+                        annotations.insert(LAST_ACTION.into(), last_action);
+                        ops.push(json!({"op": "add", "path": "/metadata/annotations", "value": annotations}));
+                        return Value::Array(ops);
+                    }
                 }
             }
         }
@@ -267,6 +400,7 @@ mod tests {
             at: "2026-11-27T13:35:37Z".parse().unwrap(),
             by: "jdoe".into(),
             paused: false,
+            undo: None,
         }
     }
 

@@ -14,6 +14,8 @@ pub enum Dialog {
     SilenceForm(SilenceForm),
     /// The count to scale a workload to.
     ScaleForm(ScaleForm),
+    /// The revision to undo a workload to.
+    UndoChooser(UndoChooser),
     /// The plan is being checked before it is shown for confirmation.
     Checking {
         plan: WritePlan,
@@ -64,11 +66,31 @@ pub struct ScaleForm {
     pub error: Option<String>,
 }
 
+/// `u` on a workload: its revisions, read first (None while they are), the previous one
+/// preselected.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UndoChooser {
+    pub kind: &'static str,
+    pub namespace: String,
+    pub name: String,
+    pub history: Option<super::revisions::History>,
+    /// Index into `history.choices()`.
+    pub selected: usize,
+}
+
+impl UndoChooser {
+    pub fn chosen(&self) -> Option<&super::revisions::Revision> {
+        self.history
+            .as_ref()
+            .and_then(|h| h.choices().get(self.selected).copied())
+    }
+}
+
 impl Dialog {
     /// The stage's name, as the dialog's title shows it.
     pub fn stage(&self) -> &'static str {
         match self {
-            Dialog::SilenceForm(_) | Dialog::ScaleForm(_) => "form",
+            Dialog::SilenceForm(_) | Dialog::ScaleForm(_) | Dialog::UndoChooser(_) => "form",
             Dialog::Checking { .. } => "checking",
             Dialog::Confirm(_) | Dialog::ConfirmChecked { .. } => "confirm",
             Dialog::Sending { .. } => "sending",
@@ -86,7 +108,7 @@ impl Dialog {
 
     pub fn plan(&self) -> Option<&WritePlan> {
         match self {
-            Dialog::SilenceForm(_) | Dialog::ScaleForm(_) => None,
+            Dialog::SilenceForm(_) | Dialog::ScaleForm(_) | Dialog::UndoChooser(_) => None,
             Dialog::Checking { plan, .. }
             | Dialog::Confirm(plan)
             | Dialog::ConfirmChecked { plan, .. }

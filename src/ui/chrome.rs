@@ -128,7 +128,12 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
         ],
         Mode::Yaml | Mode::Help => &[Action::Back, Action::Quit, Action::Down, Action::Up],
         Mode::Dialog => &[Action::Confirm, Action::Cancel],
-        Mode::Follow => &[Action::Back, Action::Quit],
+        Mode::Follow => &[
+            Action::Back,
+            Action::Undo,
+            Action::PauseResume,
+            Action::Quit,
+        ],
         Mode::Global => &[Action::Help, Action::Quit],
     }
 }
@@ -255,8 +260,11 @@ fn hints(mode: Mode, readonly: bool, ui: &Ui) -> Line<'static> {
         let keys = ui.keymap.effective_keys(mode, *action);
         let Some(key) = keys.first() else { continue };
         spans.push(Span::styled(format!(" {key}"), ui.style("key")));
-        // In read-only mode a write's key says so, rather than offering what it will not do.
-        if readonly && action.is_destructive() {
+        // In read-only mode a write's key says so, rather than offering what it will not do;
+        // the follow pane, which is for watching, offers none.
+        if readonly && action.is_destructive() && mode == Mode::Follow {
+            spans.pop();
+        } else if readonly && action.is_destructive() {
             spans.push(Span::styled(" read-only ", ui.style("warning")));
         } else {
             spans.push(Span::styled(

@@ -94,6 +94,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
             )));
             ("Scale", lines, "accent")
         }
+        Dialog::UndoChooser(chooser) => (
+            "Undo: choose a revision",
+            undo_chooser_lines(chooser, state, ui),
+            "accent",
+        ),
         Dialog::ConfirmChecked {
             plan,
             checks,
@@ -245,6 +250,69 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
     frame.render_widget(Clear, popup);
     let block = panel(title, (String::new(), role), ui, popup.width).border_style(ui.style(role));
     frame.render_widget(paragraph.block(block), popup);
+}
+
+fn undo_chooser_lines(
+    chooser: &crate::ops::stage::UndoChooser,
+    state: &AppState,
+    ui: &Ui,
+) -> Vec<Line<'static>> {
+    let muted = ui.style("muted");
+    let now = chooser
+        .history
+        .as_ref()
+        .and_then(|h| h.current().map(crate::ops::revisions::Revision::words));
+    let mut lines = vec![Line::from(Span::styled(
+        format!(
+            "{} {}/{}{}",
+            chooser.kind,
+            chooser.namespace,
+            chooser.name,
+            now.map(|n| format!(": now {n}")).unwrap_or_default()
+        ),
+        muted,
+    ))];
+    lines.push(Line::raw(""));
+    match &chooser.history {
+        None => lines.push(Line::from(Span::styled(
+            "reading the revisions...",
+            ui.style("stale"),
+        ))),
+        Some(history) => {
+            for (i, r) in history.choices().iter().enumerate() {
+                let chosen = i == chooser.selected;
+                let age = r
+                    .created
+                    .map(|c| human_age(c, state.now))
+                    .unwrap_or_else(|| "-".into());
+                lines.push(Line::from(vec![
+                    Span::styled(
+                        format!(
+                            "{}revision {:<3} ",
+                            if chosen { "> " } else { "  " },
+                            r.number
+                        ),
+                        ui.style(if chosen { "accent" } else { "text" }),
+                    ),
+                    Span::styled(
+                        crate::ops::revisions::short_images(&r.images),
+                        ui.style("text"),
+                    ),
+                    Span::styled(format!("  {} {}  {age}", r.source_kind, r.source), muted),
+                ]));
+            }
+        }
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        format!(
+            "up/down choose · {} plan (checked before anything is sent) · {} cancel",
+            keys(ui, Action::Confirm),
+            keys(ui, Action::Cancel)
+        ),
+        muted,
+    )));
+    lines
 }
 
 /// `y/enter`: the dialog's keys for an action, from the keymap in force.

@@ -46,6 +46,7 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Filter,
         Action::Details,
         Action::Restart,
+        Action::Undo,
         Action::PauseResume,
         Action::Scale,
         Action::Follow,

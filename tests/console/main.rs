@@ -13,4 +13,5 @@ mod restart;
 mod slo_views;
 mod stages;
 mod tmux;
+mod undo;
 mod views;

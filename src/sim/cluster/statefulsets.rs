@@ -20,30 +20,36 @@ fn ordinal(sts_name: &str, pod: &Value) -> Option<i64> {
         .ok()
 }
 
-/// The ControllerRevision for the current template, created if new.
+/// The ControllerRevision for the current template: created if new; an older one whose
+/// template is back (an undo) becomes the newest revision, as the controller renumbers it.
 fn update_revision(cluster: &mut Cluster, sts: &Value, key: &Key) -> String {
     let template = &sts["spec"]["template"];
     let name = format!("{}-{}", key.1, template_hash(template));
     let revision_key = (key.0.clone(), name.clone());
-    if cluster
-        .get(cluster.kinds.controller_revision, &revision_key)
-        .is_none()
-    {
-        let uid = sts["metadata"]["uid"].as_str().unwrap_or_default();
-        let latest = cluster
-            .owned_by(cluster.kinds.controller_revision, &key.0, uid)
-            .iter()
-            .filter_map(|r| r["revision"].as_i64())
-            .max()
-            .unwrap_or(0);
-        let revision = json!({
-            "apiVersion": "apps/v1", "kind": "ControllerRevision",
-            "metadata": {"name": name, "namespace": key.0, "labels": sts["spec"]["selector"]["matchLabels"],
-                         "ownerReferences": [owner_reference(sts)]},
-            "data": {"spec": {"template": template}},
-            "revision": latest + 1,
-        });
-        cluster.create(cluster.kinds.controller_revision, revision);
+    let uid = sts["metadata"]["uid"].as_str().unwrap_or_default();
+    let latest = cluster
+        .owned_by(cluster.kinds.controller_revision, &key.0, uid)
+        .iter()
+        .filter_map(|r| r["revision"].as_i64())
+        .max()
+        .unwrap_or(0);
+    match cluster.get(cluster.kinds.controller_revision, &revision_key) {
+        Some(mut existing) => {
+            if existing["revision"].as_i64().unwrap_or(0) < latest {
+                existing["revision"] = json!(latest + 1);
+                cluster.update(cluster.kinds.controller_revision, existing);
+            }
+        }
+        None => {
+            let revision = json!({
+                "apiVersion": "apps/v1", "kind": "ControllerRevision",
+                "metadata": {"name": name, "namespace": key.0, "labels": sts["spec"]["selector"]["matchLabels"],
+                             "ownerReferences": [owner_reference(sts)]},
+                "data": crate::sim::world::objects::revision_data(template),
+                "revision": latest + 1,
+            });
+            cluster.create(cluster.kinds.controller_revision, revision);
+        }
     }
     name
 }

@@ -152,7 +152,7 @@ impl Builder {
             "metadata": {"name": revision_name, "namespace": component.namespace, "uid": uid,
                          "creationTimestamp": ts(created), "labels": {"app": component.name, "controller.kubernetes.io/hash": hash},
                          "ownerReferences": [owner("apps/v1", "StatefulSet", &sts)]},
-            "data": {"spec": {"template": template}},
+            "data": objects::revision_data(&template),
             "revision": 1,
         }));
         for ordinal in 0..component.replicas {

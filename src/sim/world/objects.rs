@@ -10,6 +10,17 @@ pub fn ts(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 
+/// A StatefulSet ControllerRevision's `data`, as the controller writes it: a strategic merge
+/// patch that restores the template whole (`$patch: replace`), which is what
+/// `kubectl rollout undo` sends back.
+pub fn revision_data(template: &Value) -> Value {
+    let mut template = template.clone();
+    if let Some(map) = template.as_object_mut() {
+        map.insert("$patch".into(), json!("replace"));
+    }
+    json!({"spec": {"template": template}})
+}
+
 /// How a container is probed.
 #[derive(Clone, Copy)]
 pub enum Probe {
