@@ -156,13 +156,20 @@ impl<'a> EffectRunner<'a> {
             Effect::Write(plan) => {
                 let (executor, nudge) = (self.sources.executor.clone(), self.sources.nudge.clone());
                 self.workers.spawn(async move {
-                    let result = executor.execute(&plan).await.map_err(|e| e.to_string());
+                    let result = executor.execute(&plan).await;
+                    let unknown = matches!(
+                        &result,
+                        Err(crate::ops::error::WriteError::Api(e))
+                            if e.kind == crate::source::error::ErrorKind::Unanswered
+                    );
+                    let result = result.map_err(|e| e.to_string());
                     // Show the change now rather than at the next poll.
                     let _ = nudge.try_send(());
                     let _ = tx
                         .send(DataEvent::WriteOutcome {
                             write: plan.write.clone(),
                             result,
+                            unknown,
                         })
                         .await;
                     let _ = tx

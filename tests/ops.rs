@@ -14,6 +14,7 @@ use axum::extract::State;
 use axum::routing::{patch, post};
 use chrono::Utc;
 use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube::api::Api;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 use ms5_console::alerting::model::PostableSilence;
@@ -23,6 +24,7 @@ use ms5_console::ops::execute::{Executor, KubeWriter, WriteContext};
 use ms5_console::ops::jobs::{JobEvent, JobId, JobOutcome, JobRunner};
 use ms5_console::ops::kube::write_client;
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
+use ms5_console::ops::rollout::RolloutChange;
 use ms5_console::sim::{self, SimOptions};
 use ms5_console::source::alertmanager::AlertmanagerEndpoint;
 use serde_json::json;
@@ -60,6 +62,20 @@ async fn configmap_patched(State(w): State<Witness>) -> axum::Json<serde_json::V
     }))
 }
 
+async fn deployment_patched(State(w): State<Witness>) -> axum::Json<serde_json::Value> {
+    w.record();
+    axum::Json(json!({
+        "apiVersion": "apps/v1", "kind": "Deployment",
+        "metadata": {"name": "backend", "namespace": "ms5-production", "resourceVersion": "43", "generation": 5},
+    }))
+}
+
+/// Takes the request and never answers.
+async fn never_answers(State(w): State<Witness>) -> axum::Json<serde_json::Value> {
+    w.record();
+    std::future::pending().await
+}
+
 /// A fake Alertmanager and a fake API server on loopback, both witnesses of the audit log.
 async fn witness_server(audit: &Path) -> (String, Witness) {
     let witness = Witness {
@@ -71,6 +87,14 @@ async fn witness_server(audit: &Path) -> (String, Witness) {
         .route(
             "/api/v1/namespaces/ms5-production/configmaps/backend-config",
             patch(configmap_patched),
+        )
+        .route(
+            "/apis/apps/v1/namespaces/ms5-production/deployments/backend",
+            patch(deployment_patched),
+        )
+        .route(
+            "/apis/apps/v1/namespaces/ms5-production/deployments/frontend",
+            patch(never_answers),
         )
         .with_state(witness.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -99,6 +123,7 @@ fn silence_plan(write: &str) -> WritePlan {
             created_by: "jdoe".into(),
             comment: "ops wing test".into(),
         }),
+        checks: Vec::new(),
     }
 }
 
@@ -122,6 +147,7 @@ fn patch_plan(write: &str, object: KubeObject, dry_run: bool) -> WritePlan {
             patch: json!({"data": {"LOG_LEVEL": "debug"}}),
             dry_run,
         },
+        checks: Vec::new(),
     }
 }
 
@@ -425,4 +451,113 @@ async fn a_job_reports_progress_is_cancelled_and_another_runs_to_its_result() {
         })
     );
     assert_eq!(runner.running(), 0);
+}
+
+/// A restart of `name` as checked: the plan carries what its checks found.
+fn restart_plan(write: &str, url: &str, name: &str) -> WritePlan {
+    let meta: ObjectMeta = serde_json::from_value(
+        json!({"name": name, "namespace": "ms5-production", "generation": 4, "resourceVersion": "41"}),
+    )
+    .expect("meta");
+    WritePlan {
+        write: write.into(),
+        target: Target::Kube(KubeObject {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            name: name.into(),
+            ..object("fake", url)
+        }),
+        action: WriteAction::Rollout(RolloutChange::restart(&meta, None, false, Utc::now(), "jdoe")),
+        checks: vec![
+            "RBAC: kube user oncall (context fake) may patch deployments.apps in ms5-production: allowed".into(),
+            "server dry run: the server accepts this (resourceVersion 41; nothing changed)".into(),
+        ],
+    }
+}
+
+#[tokio::test]
+async fn a_rollouts_pending_line_holds_its_object_and_checks_and_its_outcome_the_event_and_annotation()
+ {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("audit.jsonl");
+    let (url, witness) = witness_server(&log).await;
+    let executor = executor(&url, Some(AuditLog::new(log.clone())), false);
+    let answer = executor
+        .execute(&restart_plan("w-restart", &url, "backend"))
+        .await
+        .expect("restarted");
+    assert!(answer.contains("its Event was not recorded"), "{answer}");
+
+    // On disk when the request arrived: the pending line with the object, the connection, the
+    // resourceVersion planned against and what the checks found.
+    let seen = witness.requests();
+    let pending: audit::AuditRecord =
+        serde_json::from_str(seen[0].lines().last().expect("a line")).expect("a record");
+    assert_eq!(pending.phase, Phase::Pending);
+    let kube = pending.kube.expect("kube fields");
+    assert_eq!(
+        (
+            kube.context.as_str(),
+            kube.server.as_str(),
+            kube.user.as_str(),
+            kube.kind.as_str()
+        ),
+        ("fake", url.as_str(), "oncall", "Deployment")
+    );
+    assert_eq!(
+        (
+            kube.namespace.as_str(),
+            kube.name.as_str(),
+            kube.resource_version.as_deref()
+        ),
+        ("ms5-production", "backend", Some("41"))
+    );
+    assert_eq!(pending.checks.len(), 2);
+    assert!(pending.checks[1].starts_with("server dry run: the server accepts this"));
+
+    let contents = audit::read(&log).expect("read");
+    let outcome = &contents.records[0];
+    assert_eq!(outcome.phase, Phase::Succeeded);
+    assert!(
+        outcome.checks.is_empty(),
+        "the checks are on the pending line"
+    );
+    assert_eq!(
+        outcome.annotation.as_deref(),
+        Some("ms5-console/last-action written with the change")
+    );
+    assert!(
+        outcome
+            .event
+            .as_deref()
+            .is_some_and(|e| e.starts_with("its Event was not recorded")),
+        "{outcome:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_request_that_is_never_answered_leaves_its_pending_line_when_the_console_goes() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let log = dir.path().join("audit.jsonl");
+    let (url, witness) = witness_server(&log).await;
+    let executor = executor(&url, Some(AuditLog::new(log.clone())), false);
+    let plan = restart_plan("w-hang", &url, "frontend");
+    let sending = tokio::spawn(async move { executor.execute(&plan).await });
+    for _ in 0..100 {
+        if !witness.requests().is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(witness.requests().len(), 1, "the request arrived");
+    // The console goes while the server holds the request.
+    sending.abort();
+    let _ = sending.await;
+    let contents = audit::read(&log).expect("read");
+    let phases: Vec<(&str, Phase)> = contents
+        .records
+        .iter()
+        .map(|r| (r.write.as_str(), r.phase))
+        .collect();
+    assert_eq!(phases, [("w-hang", Phase::Pending)]);
 }

@@ -115,6 +115,7 @@ impl Console {
                 name: name.into(),
             }),
             action: WriteAction::Rollout(change),
+            checks: Vec::new(),
         }
     }
 
@@ -138,6 +139,7 @@ impl Console {
                 name: name.into(),
             }),
             action: WriteAction::Rollout(change),
+            checks: Vec::new(),
         }
     }
 
@@ -534,6 +536,7 @@ async fn scaling_an_autoscaled_workload_moves_the_autoscalers_minimum_and_it_hol
             name: "backend".into(),
         }),
         action: WriteAction::Rollout(change),
+        checks: Vec::new(),
     };
     let (reports, outcome) = c.check(plan.clone()).await;
     assert!(
@@ -592,6 +595,7 @@ async fn deleting_a_pod_deletes_that_pod_only() {
             grace_seconds: Some(0),
             replaced_by: Some("StatefulSet redis (with the same name)".into()),
         },
+        checks: Vec::new(),
     };
     let (reports, outcome) = c.check(plan.clone()).await;
     assert!(
@@ -863,4 +867,139 @@ async fn an_undo_to_a_revision_pruned_since_the_plan_fails_and_changes_nothing()
     let contents = audit::read(&c.audit).expect("audit");
     assert_eq!(contents.records[0].phase, Phase::Failed);
     assert_eq!(contents.records[1].phase, Phase::Pending);
+}
+
+/// A loopback proxy in front of `upstream` that forwards everything until a request for real
+/// (a PATCH without `dryRun`) has gone through, then drops the connection as the server's
+/// answer starts: the change is made and the console never hears so.
+async fn dropping_proxy(upstream: String) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        for _ in 0..64 {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(&upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let (armed_tx, armed_rx) = tokio::sync::watch::channel(false);
+                let up = tokio::spawn(async move {
+                    let mut buffer = vec![0u8; 65536];
+                    while let Ok(n) = client_read.read(&mut buffer).await {
+                        if n == 0 {
+                            break;
+                        }
+                        let text = String::from_utf8_lossy(&buffer[..n]);
+                        if text.starts_with("PATCH ") && !text.contains("dryRun") {
+                            let _ = armed_tx.send(true);
+                        }
+                        if server_write.write_all(&buffer[..n]).await.is_err() {
+                            break;
+                        }
+                    }
+                });
+                let mut buffer = vec![0u8; 65536];
+                while let Ok(n) = server_read.read(&mut buffer).await {
+                    if n == 0 || *armed_rx.borrow() {
+                        // The answer to the real request: dropped with the connection.
+                        break;
+                    }
+                    if client_write.write_all(&buffer[..n]).await.is_err() {
+                        break;
+                    }
+                }
+                up.abort();
+            });
+        }
+    });
+    format!("http://{address}")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_lost_after_the_request_left_says_the_outcome_is_unknown() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let direct = console(&sim, "ms5-sim").await;
+    let mut kubeconfig = Kubeconfig::read_from(sim.kubeconfig()).expect("kubeconfig");
+    let upstream = kubeconfig.clusters[0]
+        .cluster
+        .as_ref()
+        .and_then(|c| c.server.clone())
+        .expect("a server");
+    let proxy = dropping_proxy(
+        upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string(),
+    )
+    .await;
+    for cluster in &mut kubeconfig.clusters {
+        if let Some(c) = cluster.cluster.as_mut() {
+            c.server = Some(proxy.clone());
+        }
+    }
+    let config = kube::Config::from_custom_kubeconfig(
+        kubeconfig,
+        &KubeConfigOptions {
+            context: Some("ms5-sim".into()),
+            ..KubeConfigOptions::default()
+        },
+    )
+    .await
+    .expect("config");
+    let mut executor = direct.executor.clone();
+    executor.kube = Some(KubeWriter {
+        context: "ms5-sim".into(),
+        client: write_client(&config, Duration::from_secs(10)).expect("client"),
+    });
+
+    let c = Console {
+        executor: executor.clone(),
+        ..direct
+    };
+    let plan = c.restart_plan("ms5-staging", "frontend", "w-lost").await;
+    let (reports, outcome) = c.check(plan.clone()).await;
+    assert!(
+        matches!(outcome, JobOutcome::Succeeded(_)),
+        "the dry run goes through the proxy: {reports:?}"
+    );
+    let error = executor.execute(&plan).await.expect_err("no answer");
+    let words = error.to_string();
+    assert!(
+        words.starts_with("the change may have been applied: the outcome is unknown"),
+        "{words}"
+    );
+    // It was applied: kubectl, straight to the server, sees the restart.
+    let restarted = sim.kubectl().ok(&[
+        "-n",
+        "ms5-staging",
+        "get",
+        "deploy/frontend",
+        "-o",
+        &format!(
+            "jsonpath={{.spec.template.metadata.annotations.{}}}",
+            RESTARTED_AT.replace('.', "\\.")
+        ),
+    ]);
+    assert!(restarted.starts_with("20"), "{restarted}");
+    let contents = audit::read(&c.audit).expect("audit");
+    assert_eq!(contents.records[0].phase, Phase::Failed);
+    assert!(
+        contents.records[0]
+            .result
+            .as_deref()
+            .is_some_and(|r| r.contains("the outcome is unknown")),
+        "{:?}",
+        contents.records[0]
+    );
 }

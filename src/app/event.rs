@@ -127,6 +127,8 @@ pub enum DataEvent {
     WriteOutcome {
         write: String,
         result: Result<String, String>,
+        /// The request was sent and no answer came: the server may have acted.
+        unknown: bool,
     },
     /// The audit log as read now, or why it could not be.
     Audit(Result<crate::ops::audit::record::Contents, String>),

@@ -52,6 +52,7 @@ pub fn start(
         generation: generation.unwrap_or(current),
         stages: Vec::new(),
         end: None,
+        deadline_exceeded: false,
         started_by,
     };
     state
@@ -91,10 +92,26 @@ pub fn observe(state: &mut AppState) {
         if f.stages.last().is_none_or(|(_, last)| *last != words) {
             f.stages.push((now, words));
         }
-        match row.status.phase {
-            RolloutPhase::Complete => f.end = Some((now, "complete".into())),
-            RolloutPhase::Paused => f.end = Some((now, "paused".into())),
-            _ => {}
+        if row.status.phase == RolloutPhase::Failed {
+            f.deadline_exceeded = true;
+        }
+        let how = match row.status.phase {
+            RolloutPhase::Complete => Some("complete".to_string()),
+            RolloutPhase::Paused => Some("paused".to_string()),
+            // Someone (or the console) changed the spec again: this rollout will not finish
+            // as the one followed; `f` follows the new one.
+            _ if generation > f.generation => Some(format!(
+                "superseded by another change (generation {generation})"
+            )),
+            _ => None,
+        };
+        if let Some(how) = how {
+            let how = if f.deadline_exceeded {
+                format!("{how}, after ProgressDeadlineExceeded")
+            } else {
+                how
+            };
+            f.end = Some((now, how));
         }
         if let (Some((at, how)), Some(started)) = (&f.end, &f.started_by) {
             let concluded = Concluded {

@@ -18,8 +18,11 @@ pub struct Follow {
     pub generation: i64,
     /// Each status as first seen, with when.
     pub stages: Vec<(DateTime<Utc>, String)>,
-    /// How it ended, once it has: `complete`, `paused`, `the workload is gone`.
+    /// How it ended, once it has: `complete`, `paused`, `superseded by another change
+    /// (generation 9)`, `the workload is gone`.
     pub end: Option<(DateTime<Utc>, String)>,
+    /// The progress deadline passed while it was followed (following went on).
+    pub deadline_exceeded: bool,
     /// The console's write that started it, if one did: its end is written to the audit log.
     pub started_by: Option<Started>,
 }

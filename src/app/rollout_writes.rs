@@ -94,6 +94,7 @@ fn plan_and_check(state: &mut AppState, target: KubeObject, action: WriteAction)
         write: state.ids.write(state.now),
         target: Target::Kube(target),
         action,
+        checks: Vec::new(),
     };
     check(state, plan)
 }

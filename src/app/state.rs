@@ -41,10 +41,11 @@ pub enum Overlay {
     },
     Logs(LogsState),
     /// A followed rollout's progress: `key` as `follow::key` makes it; `outcome` is what the
-    /// write that started it answered, when one did.
+    /// write that started it answered, when one did (Err: the answer never came, so what the
+    /// watch shows is all there is to go by).
     Follow {
         key: super::followed::FollowKey,
-        outcome: Option<String>,
+        outcome: Option<Result<String, String>>,
     },
     /// A write being planned, confirmed, sent, or its outcome.
     Dialog(crate::ops::stage::Dialog),

@@ -461,14 +461,24 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             name,
             result,
         } => rollout_writes::history_read(state, &namespace, &name, result),
-        DataEvent::WriteOutcome { write, result } => {
+        DataEvent::WriteOutcome {
+            write,
+            result,
+            unknown,
+        } => {
             if let Some(Overlay::Dialog(Dialog::Sending { plan, .. })) = &state.overlay
                 && plan.write == write
             {
                 let plan = plan.clone();
-                // A change that starts a rollout is followed: the pane opens on it.
-                if let (Ok(answer), Some((kind, namespace, name, generation))) =
-                    (&result, follow::rollout_started_by(&plan))
+                // A change that starts a rollout is followed: the pane opens on it. So does one
+                // whose answer never came: the watch shows whether it happened.
+                let followed = match &result {
+                    Ok(answer) => Some(Ok(format!("done: {answer} · audited as write {write}"))),
+                    Err(e) if unknown => Some(Err(format!("{e} · audited as write {write}"))),
+                    Err(_) => None,
+                };
+                if let (Some(outcome), Some((kind, namespace, name, generation))) =
+                    (followed, follow::rollout_started_by(&plan))
                 {
                     let started = follow::Started {
                         write: plan.write.clone(),
@@ -486,7 +496,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                     );
                     state.overlay = Some(Overlay::Follow {
                         key: follow::key(kind, &namespace, &name),
-                        outcome: Some(format!("done: {answer} · audited as write {write}")),
+                        outcome: Some(outcome),
                     });
                     return;
                 }

@@ -60,11 +60,10 @@ pub fn checked(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
     if *open != job {
         return;
     }
-    let plan = plan.clone();
-    let findings = match &state.overlay {
-        Some(Overlay::Dialog(Dialog::Checking { findings, .. })) => findings.clone(),
-        _ => Vec::new(),
-    };
+    let mut plan = plan.clone();
+    if let Some(Overlay::Dialog(Dialog::Checking { findings, .. })) = &state.overlay {
+        plan.checks = findings.clone();
+    }
     state.overlay = match (outcome, &plan.target) {
         (JobOutcome::Succeeded(_), Target::Kube(object)) => {
             // In a protected namespace the person types the object's name to send.
@@ -72,11 +71,7 @@ pub fn checked(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
                 .protected_namespaces
                 .contains(&object.namespace)
                 .then(crate::app::field::TextField::default);
-            Some(Overlay::Dialog(Dialog::ConfirmChecked {
-                plan,
-                checks: findings,
-                typed,
-            }))
+            Some(Overlay::Dialog(Dialog::ConfirmChecked { plan, typed }))
         }
         (JobOutcome::Succeeded(_), _) => Some(Overlay::Dialog(Dialog::Confirm(plan))),
         (JobOutcome::Failed(reason), _) => Some(Overlay::Dialog(Dialog::Refused {
@@ -260,6 +255,7 @@ pub fn plan_expiry(state: &mut AppState) -> Vec<Effect> {
             matchers: row.matchers.clone(),
             comment: row.silence().comment.clone(),
         },
+        checks: Vec::new(),
     })));
     Vec::new()
 }

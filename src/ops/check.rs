@@ -16,18 +16,39 @@ pub async fn run(
     plan: &WritePlan,
     progress: &Progress,
 ) -> Result<String, String> {
-    let result = checks(executor, plan, progress).await;
-    // A Kubernetes change the checks refused is written down: who tried what, and why not.
+    let mut findings = Findings {
+        progress,
+        seen: Vec::new(),
+    };
+    let result = checks(executor, plan, &mut findings).await;
+    // A Kubernetes change the checks refused is written down: who tried what, what the checks
+    // found, and why not.
     if let (Err(reason), Target::Kube(_)) = (&result, &plan.target) {
-        executor.record_refusal(plan, reason);
+        let mut checked = plan.clone();
+        checked.checks = findings.seen;
+        executor.record_refusal(&checked, reason);
     }
     result
+}
+
+/// Each finding, reported to the dialog as it comes and kept for the audit log.
+struct Findings<'a> {
+    progress: &'a Progress,
+    seen: Vec<String>,
+}
+
+impl Findings<'_> {
+    async fn report(&mut self, text: impl Into<String>) {
+        let text = text.into();
+        self.seen.push(text.clone());
+        self.progress.report(text).await;
+    }
 }
 
 async fn checks(
     executor: &Executor,
     plan: &WritePlan,
-    progress: &Progress,
+    progress: &mut Findings<'_>,
 ) -> Result<String, String> {
     let object = match &plan.target {
         // Alertmanager writes have no dry run; the form's own checks already ran.
@@ -122,7 +143,7 @@ async fn may(
     kube: &KubeWriter,
     object: &KubeObject,
     verb: &str,
-    progress: &Progress,
+    progress: &mut Findings<'_>,
 ) -> Result<(), String> {
     let plural = format!("{}s", object.kind.to_lowercase());
     let group = object.api_version.split_once('/').map_or("", |(g, _)| g);
@@ -177,7 +198,7 @@ async fn access(
 
 /// What the action does besides its change, the Event it records: a denial is a warning, the
 /// change is still allowed.
-async fn events_allowed(kube: &KubeWriter, object: &KubeObject, progress: &Progress) {
+async fn events_allowed(kube: &KubeWriter, object: &KubeObject, progress: &mut Findings<'_>) {
     let namespace = object.namespace.clone();
     let denied = move |who: &str| {
         format!(
@@ -194,7 +215,7 @@ async fn allowed_besides(
     object: &KubeObject,
     (verb, group, resource): (&str, &str, &str),
     denied: impl Fn(&str) -> String,
-    progress: &Progress,
+    progress: &mut Findings<'_>,
 ) {
     let who = who(object);
     let qualified = if group.is_empty() {

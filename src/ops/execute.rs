@@ -59,19 +59,7 @@ impl Executor {
         let Some(audit) = &self.context.audit else {
             return Err(WriteError::NoAuditLog);
         };
-        let mut record = AuditRecord {
-            schema: SCHEMA,
-            write: plan.write.clone(),
-            time: Utc::now(),
-            phase: Phase::Pending,
-            local_user: self.context.local_user.clone(),
-            identity: self.identity(&via),
-            target: plan.target_words(),
-            action: plan.verb().to_string(),
-            parameters: plan.parameters(),
-            result: None,
-            duration_ms: None,
-        };
+        let mut record = self.record(plan, Phase::Pending, self.identity(&via));
         audit
             .append(&record)
             .map_err(|error| WriteError::AuditUnwritable {
@@ -82,10 +70,21 @@ impl Executor {
         let result = send(plan, &via, &self.context).await;
         record.time = Utc::now();
         record.duration_ms = Some(started.elapsed().as_millis() as u64);
-        (record.phase, record.result) = match &result {
-            Ok(answer) => (Phase::Succeeded, Some(answer.clone())),
-            Err(e) => (Phase::Failed, Some(e.to_string())),
-        };
+        // The pending line holds what the checks found; the outcome line what happened.
+        record.checks = Vec::new();
+        match &result {
+            Ok(sent) => {
+                record.phase = Phase::Succeeded;
+                record.result = Some(sent.answer.clone());
+                record.event = sent.event.clone();
+                record.annotation = sent.annotation.clone();
+            }
+            Err(e) => {
+                record.phase = Phase::Failed;
+                record.result = Some(e.to_string());
+            }
+        }
+        let result = result.map(|sent| sent.words());
         match audit.append(&record) {
             Ok(()) => result.map_err(WriteError::Api),
             Err(error) => Err(WriteError::OutcomeUnrecorded {
@@ -99,25 +98,36 @@ impl Executor {
         }
     }
 
-    /// The checks refused `plan` before anything was sent: one `refused` line says so. A log
-    /// that cannot be written changes nothing here (nothing was sent either way).
+    /// A line about `plan` in `phase`: who, what, where, and the checks it passed.
+    fn record(&self, plan: &WritePlan, phase: Phase, identity: String) -> AuditRecord {
+        AuditRecord {
+            schema: SCHEMA,
+            write: plan.write.clone(),
+            time: Utc::now(),
+            phase,
+            local_user: self.context.local_user.clone(),
+            identity,
+            target: plan.target_words(),
+            action: plan.verb().to_string(),
+            parameters: plan.parameters(),
+            result: None,
+            duration_ms: None,
+            kube: plan.kube_fields(),
+            checks: plan.checks.clone(),
+            event: None,
+            annotation: None,
+        }
+    }
+
+    /// The checks refused `plan` before anything was sent: one `refused` line says so, with
+    /// what they found. A log that cannot be written changes nothing here (nothing was sent
+    /// either way).
     pub fn record_refusal(&self, plan: &WritePlan, reason: &str) {
         let Some(audit) = &self.context.audit else {
             return;
         };
-        let record = AuditRecord {
-            schema: SCHEMA,
-            write: plan.write.clone(),
-            time: Utc::now(),
-            phase: Phase::Refused,
-            local_user: self.context.local_user.clone(),
-            identity: self.context.kube_identity.clone(),
-            target: plan.target_words(),
-            action: plan.verb().to_string(),
-            parameters: plan.parameters(),
-            result: Some(reason.to_string()),
-            duration_ms: None,
-        };
+        let mut record = self.record(plan, Phase::Refused, self.context.kube_identity.clone());
+        record.result = Some(reason.to_string());
         if let Err(e) = audit.append(&record) {
             tracing::warn!("the refusal of {} was not audited: {e}", plan.write);
         }
@@ -148,6 +158,10 @@ impl Executor {
             parameters,
             result: Some(how.to_string()),
             duration_ms: Some(duration_ms),
+            kube: None,
+            checks: Vec::new(),
+            event: None,
+            annotation: None,
         };
         if let Err(e) = audit.append(&record) {
             tracing::warn!("the conclusion of {write} was not audited: {e}");
@@ -188,15 +202,41 @@ impl Executor {
     }
 }
 
-async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result<String, ApiError> {
+/// What a request did: the server's answer, and for a Kubernetes change the Event recorded
+/// on the object and the console's annotation.
+struct Sent {
+    answer: String,
+    event: Option<String>,
+    annotation: Option<String>,
+}
+
+impl Sent {
+    fn answer(answer: String) -> Sent {
+        Sent {
+            answer,
+            event: None,
+            annotation: None,
+        }
+    }
+
+    /// The answer and the Event's outcome, as the dialog says them.
+    fn words(&self) -> String {
+        match &self.event {
+            Some(event) => format!("{}; {event}", self.answer),
+            None => self.answer.clone(),
+        }
+    }
+}
+
+async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result<Sent, ApiError> {
     match (via, &plan.action) {
         (Via::Alertmanager(endpoint), WriteAction::CreateSilence(silence)) => {
-            endpoint.create_silence(silence).await
+            endpoint.create_silence(silence).await.map(Sent::answer)
         }
         (Via::Alertmanager(endpoint), WriteAction::ExpireSilence { id, .. }) => endpoint
             .expire_silence(id)
             .await
-            .map(|()| format!("silence {id} expired"))
+            .map(|()| Sent::answer(format!("silence {id} expired")))
             .map_err(|e| {
                 if e.kind == ErrorKind::NotFound {
                     ApiError {
@@ -210,66 +250,8 @@ async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result
                     e
                 }
             }),
-        (Via::Kube(kube), WriteAction::DeletePod { .. }) => match &plan.target {
-            Target::Kube(object) => {
-                let client = kube.client.clone();
-                let answer =
-                    super::kube::send(client.clone(), object, &plan.action, &plan.write).await?;
-                let message = format!(
-                    "delete-pod requested by {} ({}) with ms5-console, write {}",
-                    context.local_user, context.kube_identity, plan.write
-                );
-                let event =
-                    super::kube::record_event(client, object, "PodDeleteRequested", &message)
-                        .await
-                        .unwrap_or_else(|e| format!("its Event was not recorded: {e}"));
-                Ok(format!("{answer}; {event}"))
-            }
-            Target::Alertmanager { .. } => unreachable_target(),
-        },
-        (Via::Kube(kube), WriteAction::Rollout(change)) => match &plan.target {
-            Target::Kube(object) => {
-                let client = kube.client.clone();
-                if let Some(undo) = &change.undo {
-                    // The template is the plan's copy; the revision it came from must still
-                    // be there, as kubectl, which reads it at this moment, would require.
-                    let there =
-                        super::revisions::still_exists(client.clone(), &object.namespace, &undo.to)
-                            .await?;
-                    if !there {
-                        return Err(ApiError {
-                            kind: ErrorKind::NotFound,
-                            status: Some(404),
-                            message: format!(
-                                "revision {} no longer exists (revisionHistoryLimit); nothing was changed",
-                                undo.to.number
-                            ),
-                        });
-                    }
-                }
-                let answer =
-                    super::kube::send(client.clone(), object, &plan.action, &plan.write).await?;
-                // The change is made; its Event is a record of it, and a refused one is said,
-                // not undone.
-                let message = format!(
-                    "{} requested by {} ({}) with ms5-console, write {}",
-                    change.verb(),
-                    context.local_user,
-                    context.kube_identity,
-                    plan.write
-                );
-                let event =
-                    super::kube::record_event(client, object, change.event_reason(), &message)
-                        .await
-                        .unwrap_or_else(|e| format!("its Event was not recorded: {e}"));
-                Ok(format!("{answer}; {event}"))
-            }
-            Target::Alertmanager { .. } => unreachable_target(),
-        },
         (Via::Kube(kube), action) => match &plan.target {
-            Target::Kube(object) => {
-                super::kube::send(kube.client.clone(), object, action, &plan.write).await
-            }
+            Target::Kube(object) => send_kube(plan, object, kube, action, context).await,
             Target::Alertmanager { .. } => unreachable_target(),
         },
         (
@@ -281,9 +263,70 @@ async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result
     }
 }
 
+/// A Kubernetes change, then the Event that records it: the change is made by then, so a
+/// refused Event is said, never undone.
+async fn send_kube(
+    plan: &WritePlan,
+    object: &super::plan::KubeObject,
+    kube: &KubeWriter,
+    action: &WriteAction,
+    context: &WriteContext,
+) -> Result<Sent, ApiError> {
+    let client = kube.client.clone();
+    let (reason, annotation) = match action {
+        WriteAction::DeletePod { .. } => ("PodDeleteRequested", None),
+        WriteAction::Rollout(change) => {
+            if let Some(undo) = &change.undo {
+                // The template is the plan's copy; the revision it came from must still be
+                // there, as kubectl, which reads it at this moment, would require.
+                let there =
+                    super::revisions::still_exists(client.clone(), &object.namespace, &undo.to)
+                        .await?;
+                if !there {
+                    return Err(ApiError {
+                        kind: ErrorKind::NotFound,
+                        status: Some(404),
+                        message: format!(
+                            "revision {} no longer exists (revisionHistoryLimit); nothing was changed",
+                            undo.to.number
+                        ),
+                    });
+                }
+            }
+            (
+                change.event_reason(),
+                Some(format!(
+                    "{} written with the change",
+                    super::rollout::LAST_ACTION
+                )),
+            )
+        }
+        other => {
+            let answer = super::kube::send(client, object, other, &plan.write).await?;
+            return Ok(Sent::answer(answer));
+        }
+    };
+    let answer = super::kube::send(client.clone(), object, action, &plan.write).await?;
+    let message = format!(
+        "{} requested by {} ({}) with ms5-console, write {}",
+        plan.verb(),
+        context.local_user,
+        context.kube_identity,
+        plan.write
+    );
+    let event = super::kube::record_event(client, object, reason, &message)
+        .await
+        .unwrap_or_else(|e| format!("its Event was not recorded: {e}"));
+    Ok(Sent {
+        answer,
+        event: Some(event),
+        annotation,
+    })
+}
+
 /// `resolve` pairs targets with their transports; a mismatch is a planning bug, reported
 /// rather than panicking.
-fn unreachable_target() -> Result<String, ApiError> {
+fn unreachable_target() -> Result<Sent, ApiError> {
     Err(ApiError::decode(
         "this action cannot be sent to this target".into(),
     ))

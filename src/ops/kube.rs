@@ -7,7 +7,7 @@ use std::time::Duration;
 use kube::api::{Api, ApiResource, DynamicObject, Patch, PatchParams};
 
 use super::plan::{KubeObject, WriteAction};
-use crate::source::error::ApiError;
+use crate::source::error::{ApiError, ErrorKind};
 
 /// How long a write may take before it is reported as unanswered.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
@@ -64,10 +64,8 @@ pub async fn send(
                 api(client, object).patch(&object.name, &params, &Patch::Merge(patch)),
             )
             .await
-            .map_err(|_| {
-                ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs()))
-            })?
-            .map_err(|e| ApiError::kube(&e))?;
+            .map_err(|_| no_answer(*dry_run))?
+            .map_err(|e| write_error(&e, *dry_run))?;
             let version = answer.metadata.resource_version.unwrap_or_default();
             Ok(if *dry_run {
                 format!(
@@ -118,10 +116,10 @@ pub async fn delete_pod(
     let api: Api<k8s_openapi::api::core::v1::Pod> = Api::namespaced(client, &object.namespace);
     tokio::time::timeout(WRITE_TIMEOUT, api.delete(&object.name, &params))
         .await
-        .map_err(|_| ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs())))?
+        .map_err(|_| no_answer(dry_run))?
         .map_err(|e| {
-            let e = ApiError::kube(&e);
-            if e.kind == crate::source::error::ErrorKind::Conflict {
+            let e = write_error(&e, dry_run);
+            if e.kind == ErrorKind::Conflict {
                 ApiError {
                     message: format!(
                         "changed since you planned: {} is now another pod ({}); nothing was deleted",
@@ -143,6 +141,50 @@ pub async fn delete_pod(
     })
 }
 
+/// Why a request sent for real got no answer, in words that never claim nothing happened: the
+/// server may have acted on it before the connection went. A connection never made (refused,
+/// unreachable) sent nothing and keeps its own words.
+fn unanswered(error: ApiError) -> ApiError {
+    ApiError {
+        kind: ErrorKind::Unanswered,
+        message: format!(
+            "the change may have been applied: the outcome is unknown ({}); the watch will show what happened",
+            error.message
+        ),
+        ..error
+    }
+}
+
+/// `kube`'s error for a write: the server's answer, or, when the request may have reached it,
+/// an unknown outcome.
+fn write_error(error: &kube::Error, dry_run: bool) -> ApiError {
+    let api = ApiError::kube(error);
+    if dry_run || api.status.is_some() || never_connected(error) {
+        api
+    } else {
+        unanswered(api)
+    }
+}
+
+/// Whether the request failed before a connection was made (so nothing was sent).
+fn never_connected(error: &kube::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = source {
+        if let Some(client) = e.downcast_ref::<hyper_util::client::legacy::Error>() {
+            return client.is_connect();
+        }
+        source = e.source();
+    }
+    // Building the request, authenticating, encoding: nothing reached the server.
+    !matches!(error, kube::Error::HyperError(_) | kube::Error::Service(_))
+}
+
+/// `tokio::time::timeout`'s end for a write: sent for real, the server may have acted.
+fn no_answer(dry_run: bool) -> ApiError {
+    let error = ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs()));
+    if dry_run { error } else { unanswered(error) }
+}
+
 /// A JSON patch (with its `test` operations) to `object`; the new resourceVersion.
 pub async fn send_json_patch(
     client: kube::Client,
@@ -162,8 +204,8 @@ pub async fn send_json_patch(
         api(client, object).patch(&object.name, &params, &Patch::<()>::Json(patch)),
     )
     .await
-    .map_err(|_| ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs())))?
-    .map_err(|e| changed_since_planned(ApiError::kube(&e)))?;
+    .map_err(|_| no_answer(dry_run))?
+    .map_err(|e| changed_since_planned(write_error(&e, dry_run)))?;
     Ok(format!(
         "resourceVersion {}",
         answer.metadata.resource_version.unwrap_or_default()
@@ -173,7 +215,6 @@ pub async fn send_json_patch(
 /// A failed `test` (the API server answers 422 "the server rejected our request due to an
 /// error in our request" or names the test) or a 409 means the object changed since the plan.
 fn changed_since_planned(error: ApiError) -> ApiError {
-    use crate::source::error::ErrorKind;
     let test_failed = error.message.contains("testing value")
         || error.message.contains("test operation")
         || error.message.contains("the server rejected our request");

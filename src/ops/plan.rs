@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::alerting::matcher;
 use crate::alerting::model::PostableSilence;
+use crate::ops::audit::record::KubeFields;
 use crate::ops::rollout::RolloutChange;
 
 /// Where a write goes.
@@ -97,6 +98,9 @@ pub struct WritePlan {
     pub write: String,
     pub target: Target,
     pub action: WriteAction,
+    /// What the checks found (RBAC answers, the server's dry run), once they have run: the
+    /// dialog shows them and the audit log's pending line records them.
+    pub checks: Vec<String>,
 }
 
 impl WritePlan {
@@ -119,6 +123,26 @@ impl WritePlan {
             Target::Alertmanager { name, .. } => format!("alertmanager {name}"),
             Target::Kube(object) => object.words(),
         }
+    }
+
+    /// A Kubernetes write's object and connection, as the audit log records them.
+    pub fn kube_fields(&self) -> Option<KubeFields> {
+        let Target::Kube(o) = &self.target else {
+            return None;
+        };
+        Some(KubeFields {
+            context: o.context.clone(),
+            server: o.server.clone(),
+            user: o.user.clone(),
+            api_version: o.api_version.clone(),
+            kind: o.kind.clone(),
+            namespace: o.namespace.clone(),
+            name: o.name.clone(),
+            resource_version: match &self.action {
+                WriteAction::Rollout(change) => change.resource_version.clone(),
+                _ => None,
+            },
+        })
     }
 
     /// The request line, as sent.
@@ -294,6 +318,7 @@ mod tests {
                 patch: json!({"spec": {"paused": true}}),
                 dry_run: true,
             },
+            checks: Vec::new(),
         };
         assert_eq!(plan.target_words(), "deployment ms5-production/backend");
         assert_eq!(

@@ -93,6 +93,9 @@ pub struct RolloutChange {
     pub kind: RolloutKind,
     /// `metadata.generation` when planned: the request tests it.
     pub generation: i64,
+    /// `metadata.resourceVersion` when planned, for the audit log (not tested: status updates
+    /// move it every few seconds during a rollout).
+    pub resource_version: Option<String>,
     /// Whether the pod template and the object have annotations maps (an `add` into a missing
     /// map fails; adding the whole map where one exists would replace it).
     pub template_annotations: bool,
@@ -122,6 +125,7 @@ impl RolloutChange {
         RolloutChange {
             kind,
             generation: meta.generation.unwrap_or(0),
+            resource_version: meta.resource_version.clone(),
             template_annotations: template_annotations.is_some(),
             object_annotations: meta.annotations.is_some(),
             before: template_annotations.and_then(|a| a.get(RESTARTED_AT).cloned()),
@@ -394,6 +398,7 @@ mod tests {
         RolloutChange {
             kind: RolloutKind::Restart,
             generation: 4,
+            resource_version: None,
             template_annotations: false,
             object_annotations: true,
             before: None,

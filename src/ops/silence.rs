@@ -64,6 +64,7 @@ impl SilenceForm {
                 created_by: author.trim().to_string(),
                 comment: comment.trim().to_string(),
             }),
+            checks: Vec::new(),
         })
     }
 

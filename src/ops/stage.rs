@@ -27,12 +27,11 @@ pub enum Dialog {
     },
     /// The plan, waiting for `y`/`enter` or `n`/`esc`.
     Confirm(WritePlan),
-    /// A checked Kubernetes change: the plan with what the checks found; in a protected
+    /// A checked Kubernetes change (the plan holds what the checks found); in a protected
     /// namespace `typed` holds the object's name as the person types it (only the exact name
     /// sends; `y` and `n` are letters there).
     ConfirmChecked {
         plan: WritePlan,
-        checks: Vec<String>,
         typed: Option<crate::app::field::TextField>,
     },
     Sending {

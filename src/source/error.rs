@@ -23,6 +23,9 @@ pub enum ErrorKind {
     Status,
     /// No answer: connection refused, timeout, TLS.
     Transport,
+    /// A write was sent and its answer never came (the connection dropped, or timed out):
+    /// the server may have acted on it.
+    Unanswered,
     /// An answer that could not be read.
     Decode,
 }

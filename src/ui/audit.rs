@@ -14,7 +14,7 @@ use crate::app::event::Effect;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
-use crate::ops::audit::record::Phase;
+use crate::ops::audit::record::{LooseEnd, Phase};
 
 pub const AUDIT_COLUMNS: &[&str] = &[
     "TIME",
@@ -102,12 +102,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         ui,
         |i| {
             let r = &records[i];
-            let (phase, role) = match r.phase {
-                Phase::Pending => ("pending", "warning"),
-                Phase::Succeeded => ("succeeded", "ok"),
-                Phase::Failed => ("failed", "critical"),
-                Phase::Refused => ("refused", "warning"),
-                Phase::Concluded => ("concluded", "ok"),
+            let loose = match &state.audit.read {
+                Some((_, Ok(contents))) => contents.loose_end(r),
+                _ => None,
+            };
+            let (phase, role) = match (r.phase, loose) {
+                // The console stopped between request and answer: whether it happened is for
+                // the cluster to say.
+                (_, Some(LooseEnd::NoOutcome)) => ("no outcome", "critical"),
+                (_, Some(LooseEnd::NotConcluded)) => ("unconcluded", "warning"),
+                (phase, None) => match phase {
+                    Phase::Pending => ("pending", "warning"),
+                    Phase::Succeeded => ("succeeded", "ok"),
+                    Phase::Failed => ("failed", "critical"),
+                    Phase::Refused => ("refused", "warning"),
+                    Phase::Concluded => ("concluded", "ok"),
+                },
             };
             vec![
                 Line::from(Span::styled(

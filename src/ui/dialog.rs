@@ -99,14 +99,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
             undo_chooser_lines(chooser, state, ui),
             "accent",
         ),
-        Dialog::ConfirmChecked {
-            plan,
-            checks,
-            typed,
-        } => {
+        Dialog::ConfirmChecked { plan, typed } => {
             let mut lines = plan_lines(plan, ui);
             lines.push(Line::raw(""));
-            lines.extend(checks.iter().map(|c| {
+            lines.extend(plan.checks.iter().map(|c| {
                 let role = if c.starts_with("warning") {
                     "warning"
                 } else {

@@ -19,7 +19,7 @@ pub fn render(
     area: Rect,
     state: &AppState,
     key: &FollowKey,
-    outcome: Option<&str>,
+    outcome: Option<&Result<String, String>>,
     ui: &Ui,
 ) {
     let Some(f) = state.follow.follows.get(key) else {
@@ -27,11 +27,13 @@ pub fn render(
     };
     let muted = ui.style("muted");
     let mut lines = Vec::new();
-    if let Some(outcome) = outcome {
-        lines.push(Line::from(Span::styled(
-            outcome.to_string(),
-            ui.style("ok"),
-        )));
+    match outcome {
+        Some(Ok(answer)) => lines.push(Line::from(Span::styled(answer.clone(), ui.style("ok")))),
+        Some(Err(unknown)) => lines.push(Line::from(Span::styled(
+            unknown.clone(),
+            ui.style("warning"),
+        ))),
+        None => {}
     }
     let until = f.end.as_ref().map_or(state.now, |(t, _)| *t);
     let elapsed = (until - f.started).num_seconds().max(0) as u64;

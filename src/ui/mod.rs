@@ -59,7 +59,7 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
         }) => overlays::yaml(frame, body, title, lines, *scroll, ui),
         Some(Overlay::Logs(logs)) => overlays::logs(frame, body, state, logs, ui),
         Some(Overlay::Follow { key, outcome }) => {
-            follow::render(frame, body, state, key, outcome.as_deref(), ui)
+            follow::render(frame, body, state, key, outcome.as_ref(), ui)
         }
         Some(Overlay::Dialog(dialog)) => {
             view(frame, body, state, ui);

@@ -136,6 +136,7 @@ async fn write_path(base: &str) {
             matchers: matchers.into(),
             comment: "INC-42 failover".into(),
         },
+        checks: Vec::new(),
     };
     let answer = executor(&context).execute(&expiry).await.expect("expired");
     assert_eq!(answer, format!("silence {id} expired"));

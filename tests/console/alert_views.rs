@@ -170,6 +170,22 @@ fn silences_active_first_with_matched_alerts() {
     );
 }
 
+trait Rollout {
+    fn rollout(self, action: &str) -> Self;
+}
+
+impl Rollout for AuditRecord {
+    /// The same line for a rollout action on ms5-production/backend.
+    fn rollout(self, action: &str) -> AuditRecord {
+        AuditRecord {
+            action: action.into(),
+            target: "deployment ms5-production/backend".into(),
+            identity: "kube user clusterUser_ms5 context aks-ms5-prod".into(),
+            ..self
+        }
+    }
+}
+
 fn record(write: &str, phase: Phase, minutes_ago: i64, result: Option<&str>) -> AuditRecord {
     AuditRecord {
         schema: SCHEMA,
@@ -182,7 +198,7 @@ fn record(write: &str, phase: Phase, minutes_ago: i64, result: Option<&str>) -> 
         action: "create-silence".into(),
         parameters: serde_json::json!({"comment": "INC-7"}),
         result: result.map(String::from),
-        duration_ms: result.map(|_| 41),
+        duration_ms: result.map(|_| 41), kube: None, checks: Vec::new(), event: None, annotation: None,
     }
 }
 
@@ -192,6 +208,18 @@ fn audit_newest_first_and_unreadable_lines_counted() {
     s.audit.path = Some("/home/jdoe/.local/state/ms5-console/audit.jsonl".into());
     let contents = Contents {
         records: vec![
+            record("w5", Phase::Concluded, 0, Some("complete")).rollout("rollout-undo"),
+            record("w5", Phase::Succeeded, 1, Some("resourceVersion 9")).rollout("rollout-undo"),
+            record("w5", Phase::Pending, 1, None).rollout("rollout-undo"),
+            record("w4", Phase::Succeeded, 1, Some("resourceVersion 8")).rollout("rollout-restart"),
+            record("w4", Phase::Pending, 1, None).rollout("rollout-restart"),
+            record(
+                "w6",
+                Phase::Refused,
+                1,
+                Some("RBAC: kube user viewer (context ms5-sim-viewer) may not patch deployments.apps in ms5-production"),
+            )
+            .rollout("rollout-restart"),
             record("w3", Phase::Pending, 1, None),
             record(
                 "w2",
@@ -212,10 +240,17 @@ fn audit_newest_first_and_unreadable_lines_counted() {
     assert_eq!(buffer[find(&buffer, "failed ")].fg, Color::Red);
     assert_eq!(buffer[find(&buffer, "succeeded")].fg, Color::Green);
     assert_eq!(
-        buffer[find(&buffer, "pending")].fg,
-        Color::Yellow,
+        buffer[find(&buffer, "no outcome")].fg,
+        Color::Red,
         "a pending line without outcome stands out"
     );
+    assert_eq!(
+        buffer[find(&buffer, "unconcluded")].fg,
+        Color::Yellow,
+        "a followed change never seen to its end stands out"
+    );
+    assert_eq!(buffer[find(&buffer, "concluded ")].fg, Color::Green);
+    assert_eq!(buffer[find(&buffer, "refused")].fg, Color::Yellow);
     assert_eq!(
         buffer[find(&buffer, "1 unreadable line(s) skipped: 4")].fg,
         Color::Yellow
@@ -340,6 +375,7 @@ fn confirming_sends_once_and_shows_the_outcome() {
     apply(
         &mut s,
         DataEvent::WriteOutcome {
+            unknown: false,
             write: plan.write.clone(),
             result: Ok("8f2a6c1e-0000-4000-8000-000000000001".into()),
         },
@@ -356,6 +392,7 @@ fn confirming_sends_once_and_shows_the_outcome() {
     apply(
         &mut s,
         DataEvent::WriteOutcome {
+            unknown: false,
             write: plan.write,
             result: Err("HTTP 400: Failed to create silence: invalid label matcher".into()),
         },

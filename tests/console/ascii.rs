@@ -122,6 +122,7 @@ fn write_dialog_at_every_stage() {
     apply(
         &mut s,
         DataEvent::WriteOutcome {
+            unknown: false,
             write,
             result: Err("HTTP 400: Failed to create silence: invalid label matcher".into()),
         },

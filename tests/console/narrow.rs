@@ -75,6 +75,10 @@ fn audit(s: &mut AppState) {
         parameters: serde_json::json!({"comment": "INC-42 failover in progress"}),
         result: result.map(String::from),
         duration_ms: result.map(|_| 41),
+        kube: None,
+        checks: Vec::new(),
+        event: None,
+        annotation: None,
     };
     s.audit.path = Some("/home/jdoe/.local/state/ms5-console/audit.jsonl".into());
     apply(

@@ -324,3 +324,29 @@ fn f_follows_any_rollout_a_finished_one_ends_a_stalled_one_goes_on() {
         .unwrap();
     assert!(row.contains("followed"), "{row}");
 }
+
+#[test]
+fn a_followed_rollout_changed_again_ends_superseded() {
+    use ms5_console::app::event::{Change, KubeChange};
+    let mut s = on_workload("ms5-production", "frontend");
+    key(&mut s, KeyCode::Char('f'));
+    // Someone sets a new image while the stalled rollout is followed: generation 4.
+    let mut frontend = crate::fixture::deployments()
+        .into_iter()
+        .find(|d| d["metadata"]["name"] == "frontend")
+        .expect("frontend");
+    frontend["metadata"]["generation"] = 4.into();
+    apply(
+        &mut s,
+        DataEvent::kube(KubeChange::Deployments(Change::Applied(
+            serde_json::from_value(frontend).expect("a Deployment"),
+        ))),
+    );
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains(
+            "ended: superseded by another change (generation 4), after ProgressDeadlineExceeded"
+        ),
+        "{text}"
+    );
+}

@@ -77,6 +77,10 @@ mod tests {
             parameters: serde_json::json!({"matchers": ["alertname=\"MS5HighErrorRate\""]}),
             result: (phase != Phase::Pending).then(|| "silence 1234".into()),
             duration_ms: (phase != Phase::Pending).then_some(42),
+            kube: None,
+            checks: Vec::new(),
+            event: None,
+            annotation: None,
         }
     }
 

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Bumped when a field changes meaning; readers keep reading older lines. 2: the `refused`
-/// phase (an older console counts such lines as unreadable and shows the rest).
+/// and `concluded` phases, and a Kubernetes write's `kube`, `checks`, `event` and `annotation`
+/// fields (an older console counts such lines as unreadable and shows the rest).
 pub const SCHEMA: u32 = 2;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,6 +41,35 @@ pub struct AuditRecord {
     pub result: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    /// A Kubernetes write's object and connection, as planned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kube: Option<KubeFields>,
+    /// What the checks found before confirmation (RBAC answers, the dry run): on the pending
+    /// and refused lines.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub checks: Vec<String>,
+    /// The Event recorded on the object, or why it was not (outcome line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event: Option<String>,
+    /// Whether the console's annotation was written with the change (outcome line).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotation: Option<String>,
+}
+
+/// A Kubernetes write's object and the connection that made it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubeFields {
+    pub context: String,
+    pub server: String,
+    pub user: String,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// The object's resourceVersion when the plan was made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
 }
 
 /// The local user name: `$USER` as the shell knows it, else the account's name (an SSH session
@@ -59,4 +89,41 @@ pub struct Contents {
     pub records: Vec<AuditRecord>,
     /// `(line number, problem)` for each line that is not readable.
     pub problems: Vec<(usize, String)>,
+}
+
+/// A write the log leaves open, which a reader should see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LooseEnd {
+    /// A pending line with no outcome: the console stopped before the answer, so the change
+    /// may or may not have been made.
+    NoOutcome,
+    /// A rollout-starting change that succeeded and was never seen to its end.
+    NotConcluded,
+}
+
+/// The actions whose rollout the console follows and concludes in the log.
+pub const FOLLOWED_ACTIONS: &[&str] =
+    &["rollout-restart", "rollout-resume", "rollout-undo", "scale"];
+
+impl Contents {
+    /// The loose end a record stands for, if any.
+    pub fn loose_end(&self, record: &AuditRecord) -> Option<LooseEnd> {
+        let later = |phases: &[Phase]| {
+            self.records
+                .iter()
+                .any(|r| r.write == record.write && phases.contains(&r.phase))
+        };
+        match record.phase {
+            Phase::Pending if !later(&[Phase::Succeeded, Phase::Failed]) => {
+                Some(LooseEnd::NoOutcome)
+            }
+            Phase::Succeeded
+                if FOLLOWED_ACTIONS.contains(&record.action.as_str())
+                    && !later(&[Phase::Concluded]) =>
+            {
+                Some(LooseEnd::NotConcluded)
+            }
+            _ => None,
+        }
+    }
 }
