@@ -364,8 +364,24 @@ async fn checks_refuse_before_sending_for_a_user_who_may_not() {
         }
         let after = c.deployment(namespace, "backend").await;
         assert_eq!(
-            before.metadata.resource_version, after.metadata.resource_version,
+            (before.metadata.resource_version, before.metadata.generation),
+            (after.metadata.resource_version, after.metadata.generation),
             "checks change nothing"
+        );
+        let replicasets = sim.kubectl().ok(&[
+            "-n",
+            namespace,
+            "get",
+            "rs",
+            "-l",
+            "app=backend",
+            "-o",
+            "name",
+        ]);
+        assert_eq!(
+            replicasets.lines().count(),
+            if namespace == "ms5-production" { 3 } else { 1 },
+            "no new ReplicaSet: {replicasets}"
         );
         // Checks that pass leave nothing; a refusal leaves one `refused` line.
         let lines = audit::read(&c.audit).map(|c| c.records).unwrap_or_default();
@@ -1002,4 +1018,36 @@ async fn a_connection_lost_after_the_request_left_says_the_outcome_is_unknown() 
         "{:?}",
         contents.records[0]
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_status_change_since_the_plan_does_not_stop_the_request() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let c = console(&sim, "ms5-sim").await;
+    let ns = "ms5-staging";
+    // A scale under way: its pods coming ready move the status, not the spec.
+    sim.kubectl()
+        .ok(&["-n", ns, "scale", "deploy/frontend", "--replicas=4"]);
+    settled(&sim, "deployment", ns, "frontend");
+    let plan = c.restart_plan(ns, "frontend", "w-status").await;
+    let planned = c.deployment(ns, "frontend").await;
+    let mut moved = false;
+    for _ in 0..150 {
+        let now = c.deployment(ns, "frontend").await;
+        if now.metadata.resource_version != planned.metadata.resource_version {
+            assert_eq!(
+                now.metadata.generation, planned.metadata.generation,
+                "status only"
+            );
+            moved = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(moved, "the status moved while the plan waited");
+    let answer = c.executor.execute(&plan).await.expect("sent regardless");
+    assert!(answer.contains("restartedAt"), "{answer}");
 }

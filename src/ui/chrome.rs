@@ -206,6 +206,23 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 ui.style("muted"),
             ))
         }
+        // Refused or answered: there is nothing left to confirm, only to close.
+        (None, None)
+            if matches!(
+                state.overlay,
+                Some(crate::app::state::Overlay::Dialog(
+                    crate::ops::stage::Dialog::Refused { .. }
+                        | crate::ops::stage::Dialog::Done { .. }
+                ))
+            ) =>
+        {
+            let keys = ui.keymap.effective_keys(Mode::Dialog, Action::Cancel);
+            let key = keys.first().map(|k| k.to_string()).unwrap_or_default();
+            Line::from(vec![
+                Span::styled(format!(" {key}"), ui.style("key")),
+                Span::styled(" close ", ui.style("muted")),
+            ])
+        }
         (None, None) if state.details && state.overlay.is_none() => details_hints(state, ui),
         (None, None) => hints(state.mode(), state.readonly, ui),
     };

@@ -69,7 +69,7 @@ pub fn render(
         ))),
     }
     if let Some((row, _)) = row_of(state, f.kind, &f.namespace, &f.name) {
-        super::rollouts::workload_pods(&mut lines, &row, state, ui);
+        super::rollouts::workload_pods(&mut lines, &row, state, area.width.saturating_sub(2), ui);
     }
     let title = format!("Following {} {}/{}", f.kind, f.namespace, f.name);
     let block = panel(

@@ -196,7 +196,7 @@ fn details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             Span::raw(c.message.clone()),
         ]));
     }
-    workload_pods(&mut lines, row, state, ui);
+    workload_pods(&mut lines, row, state, area.width.saturating_sub(2), ui);
     warnings(&mut lines, row, state, ui);
     if row.kind == "Deployment" {
         lines.push(Line::from(Span::styled(
@@ -256,7 +256,15 @@ const WARNINGS_SHOWN: usize = 5;
 
 /// The workload's pods: state, readiness, restarts, node, and why one is not ready in the
 /// words of whoever knows (the scheduler's whole message, the kubelet's eviction reason).
-pub fn workload_pods<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &AppState, ui: &Ui) {
+/// The workload's pods, one line each within `room` columns: the node's name gives way (in
+/// the middle, so nodes that share a prefix stay apart) before the line wraps.
+pub fn workload_pods<'a>(
+    lines: &mut Vec<Line<'a>>,
+    row: &WorkloadRow,
+    state: &AppState,
+    room: u16,
+    ui: &Ui,
+) {
     let mut pods: Vec<&PodRow> = state
         .cluster
         .pods
@@ -285,7 +293,7 @@ pub fn workload_pods<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &A
         } else {
             pod.node.as_str()
         };
-        lines.push(Line::from(vec![
+        let head = vec![
             Span::raw(format!(
                 "  {:<width$} ",
                 super::fit::cut_middle(&pod.name, width, ui.symbols.ellipsis)
@@ -296,8 +304,18 @@ pub fn workload_pods<'a>(lines: &mut Vec<Line<'a>>, row: &WorkloadRow, state: &A
                 pod.ready_cell(),
                 pod.summary.restarts
             )),
-            Span::styled(format!("node {node}"), ui.style("muted")),
-        ]));
+        ];
+        let used: usize = head.iter().map(Span::width).sum::<usize>() + "node ".len();
+        let node_room = (room as usize).saturating_sub(used).max(10);
+        let mut spans = head;
+        spans.push(Span::styled(
+            format!(
+                "node {}",
+                super::fit::cut_middle(node, node_room, ui.symbols.ellipsis)
+            ),
+            ui.style("muted"),
+        ));
+        lines.push(Line::from(spans));
         let why = pod
             .unschedulable
             .as_ref()

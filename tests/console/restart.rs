@@ -350,3 +350,103 @@ fn a_followed_rollout_changed_again_ends_superseded() {
         "{text}"
     );
 }
+
+/// The colour the theme gives `role`, where `text` is drawn.
+fn colour_of(s: &AppState, width: u16, height: u16, text: &str, role: &str) {
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(s, width, height, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, text);
+    assert_eq!(
+        buffer[(x, y)].fg,
+        theme.style(role).fg.unwrap(),
+        "{text} in the {role} colour at {width}x{height}"
+    );
+}
+
+#[test]
+fn a_refused_restart_says_why_in_the_critical_colour_and_sends_nothing() {
+    let mut s = on_workload("ms5-production", "backend");
+    let effects = key(&mut s, KeyCode::Char('r'));
+    let [Effect::StartJob { job, .. }] = effects.as_slice() else {
+        panic!("the checks start: {effects:?}");
+    };
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("restart_checking_{w}x{h}"), screen(&s, w, h));
+        colour_of(&s, w, h, "checking...", "stale");
+    }
+    apply(
+        &mut s,
+        DataEvent::Job(JobEvent::Finished {
+            job: *job,
+            outcome: JobOutcome::Failed(
+                "RBAC: kube user viewer (context ms5-sim-viewer) may not patch deployments.apps in ms5-production".into(),
+            ),
+        }),
+    );
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("restart_refused_{w}x{h}"), screen(&s, w, h));
+        colour_of(&s, w, h, "refused:", "critical");
+    }
+    assert!(
+        key(&mut s, KeyCode::Char('y')).is_empty(),
+        "confirm does nothing"
+    );
+}
+
+/// A restart checked in ms5-staging (not protected), sent with `y`: the write id.
+fn restart_sent(s: &mut AppState) -> String {
+    restart_checked(s);
+    let effects = key(s, KeyCode::Char('y'));
+    let [Effect::Write(plan)] = effects.as_slice() else {
+        panic!("sent: {effects:?}");
+    };
+    plan.write.clone()
+}
+
+#[test]
+fn a_sent_restart_opens_the_progress_pane_with_its_answer() {
+    let mut s = on_workload("ms5-staging", "backend");
+    let write = restart_sent(&mut s);
+    apply(
+        &mut s,
+        DataEvent::WriteOutcome {
+            write,
+            result: Ok("deployment ms5-staging/backend restartedAt (none) -> 2026-11-27T10:00:00Z (resourceVersion 813); Event RolloutRestartRequested recorded (backend.1)".into()),
+            unknown: false,
+        },
+    );
+    assert!(matches!(s.overlay, Some(Overlay::Follow { .. })));
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("restart_following_{w}x{h}"), screen(&s, w, h));
+        colour_of(&s, w, h, "done: deployment", "ok");
+    }
+}
+
+#[test]
+fn a_restart_whose_answer_never_came_is_followed_and_says_the_outcome_is_unknown() {
+    let mut s = on_workload("ms5-staging", "backend");
+    let write = restart_sent(&mut s);
+    apply(
+        &mut s,
+        DataEvent::WriteOutcome {
+            write,
+            result: Err("the change may have been applied: the outcome is unknown (client error (SendRequest)); the watch will show what happened".into()),
+            unknown: true,
+        },
+    );
+    assert!(
+        matches!(s.overlay, Some(Overlay::Follow { .. })),
+        "{:?}",
+        s.overlay
+    );
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("Following Deployment ms5-staging/backend"),
+        "{text}"
+    );
+    assert!(
+        text.contains("waiting for the change to come back through the watch"),
+        "{text}"
+    );
+    colour_of(&s, 120, 30, "the change may have been applied", "warning");
+}
