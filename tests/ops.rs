@@ -467,9 +467,15 @@ fn restart_plan(write: &str, url: &str, name: &str) -> WritePlan {
             name: name.into(),
             ..object("fake", url)
         }),
-        action: WriteAction::Rollout(RolloutChange::restart(&meta, None, false, Utc::now(), "jdoe")),
+        action: WriteAction::Rollout(RolloutChange::restart(
+            &meta,
+            None,
+            false,
+            Utc::now(),
+            "jdoe",
+        )),
         checks: vec![
-            "RBAC: kube user oncall (context fake) may patch deployments.apps in ms5-production: allowed".into(),
+            "RBAC: may patch deployments.apps in ms5-production: allowed".into(),
             "server dry run: the server accepts this (resourceVersion 41; nothing changed)".into(),
         ],
     }

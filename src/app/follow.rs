@@ -73,7 +73,9 @@ pub fn observe(state: &mut AppState) {
         let Some(f) = state.follow.follows.get(&k) else {
             continue;
         };
-        if f.end.is_some() {
+        // A follow the console's own change started ends for good; one opened with `f`
+        // watches for the workload's next change, as `kubectl rollout status -w` run again.
+        if f.end.is_some() && f.started_by.is_some() {
             continue;
         }
         let row = row_of(state, f.kind, &f.namespace, &f.name);
@@ -81,11 +83,23 @@ pub fn observe(state: &mut AppState) {
             continue;
         };
         let Some((row, generation)) = row else {
-            f.end = Some((now, "the workload is gone".into()));
+            if f.end.is_none() {
+                f.end = Some((now, "the workload is gone".into()));
+            }
             continue;
         };
         if generation < f.generation {
             // The change has not come back through the watch yet.
+            continue;
+        }
+        if generation > f.generation && f.started_by.is_none() {
+            f.generation = generation;
+            f.end = None;
+            f.deadline_exceeded = false;
+            f.stages
+                .push((now, format!("a new change: generation {generation}")));
+        }
+        if f.end.is_some() {
             continue;
         }
         let words = row.status.message.clone();

@@ -62,7 +62,12 @@ pub fn checked(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
     }
     let mut plan = plan.clone();
     if let Some(Overlay::Dialog(Dialog::Checking { findings, .. })) = &state.overlay {
-        plan.checks = findings.clone();
+        // What the checks found; what they were doing meanwhile ("sending") is not a finding.
+        plan.checks = findings
+            .iter()
+            .filter(|f| !f.ends_with(": sending"))
+            .cloned()
+            .collect();
     }
     state.overlay = match (outcome, &plan.target) {
         (JobOutcome::Succeeded(_), Target::Kube(object)) => {

@@ -38,6 +38,11 @@ struct Findings<'a> {
 }
 
 impl Findings<'_> {
+    /// What is happening now, for the dialog only: not a finding.
+    async fn note(&self, text: &str) {
+        self.progress.report(text).await;
+    }
+
     async fn report(&mut self, text: impl Into<String>) {
         let text = text.into();
         self.seen.push(text.clone());
@@ -58,7 +63,7 @@ async fn checks(
     let kube = writer(executor, object)?;
     match &plan.action {
         WriteAction::MergePatch { patch, .. } => {
-            progress.report("server dry run: sending").await;
+            progress.note("server dry run: sending").await;
             let dry_run = WriteAction::MergePatch {
                 patch: patch.clone(),
                 dry_run: true,
@@ -74,7 +79,7 @@ async fn checks(
         } => {
             may(kube, object, "delete", progress).await?;
             events_allowed(kube, object, progress).await;
-            progress.report("server dry run: sending").await;
+            progress.note("server dry run: sending").await;
             let answer =
                 super::kube::delete_pod(kube.client.clone(), object, uid, *grace_seconds, true)
                     .await
@@ -99,7 +104,7 @@ async fn checks(
                 allowed_besides(kube, object, ("get", "apps", resource), words, progress).await;
             }
             events_allowed(kube, object, progress).await;
-            progress.report("server dry run: sending").await;
+            progress.note("server dry run: sending").await;
             let answer = super::kube::send_json_patch(
                 kube.client.clone(),
                 object,
@@ -154,10 +159,11 @@ async fn may(
     };
     let who = who(object);
     match access(kube, verb, group, &plural, object).await {
+        // Who asks is on the plan's `as` line; a denial names them again, in RBAC's words.
         Ok(true) => {
             progress
                 .report(format!(
-                    "RBAC: {who} may {verb} {qualified} in {}: allowed",
+                    "RBAC: may {verb} {qualified} in {}: allowed",
                     object.namespace
                 ))
                 .await;
@@ -225,7 +231,7 @@ async fn allowed_besides(
     };
     let words = match access(kube, verb, group, resource, object).await {
         Ok(true) => format!(
-            "RBAC: {who} may {verb} {qualified} in {}: allowed",
+            "RBAC: may {verb} {qualified} in {}: allowed",
             object.namespace
         ),
         Ok(false) => denied(&who),

@@ -42,6 +42,12 @@ pub fn render(
         Span::raw(human_duration(elapsed)),
         Span::styled(format!("   since {}", f.started.format("%H:%M:%S")), muted),
     ]));
+    if let Some((words, role)) = deadline(state, f) {
+        lines.push(Line::from(vec![
+            Span::styled("deadline ", muted),
+            Span::styled(words, ui.style(role)),
+        ]));
+    }
     lines.push(Line::from(Span::styled("stages", ui.style("title"))));
     if f.stages.is_empty() {
         lines.push(Line::from(Span::styled(
@@ -84,4 +90,56 @@ pub fn render(
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// A Deployment's progress deadline, as the controller applies it: `progressDeadlineSeconds`
+/// from the last progress its `Progressing` condition recorded; when it passed, when.
+fn deadline(state: &AppState, f: &crate::app::follow::Follow) -> Option<(String, &'static str)> {
+    if f.kind != "Deployment" {
+        return None;
+    }
+    let d = state
+        .cluster
+        .deployments
+        .get(&(f.namespace.clone(), f.name.clone()))?;
+    let seconds = d
+        .spec
+        .as_ref()
+        .and_then(|s| s.progress_deadline_seconds)
+        .unwrap_or(600);
+    let progressing = d
+        .status
+        .as_ref()?
+        .conditions
+        .iter()
+        .flatten()
+        .find(|c| c.type_ == "Progressing")?;
+    let at = progressing
+        .last_update_time
+        .as_ref()
+        .map(crate::model::age::k8s_time)?;
+    let limit = format!("limit {seconds}s");
+    if progressing.reason.as_deref() == Some("ProgressDeadlineExceeded") {
+        return Some((
+            format!("exceeded at {} ({limit})", at.format("%H:%M:%S")),
+            "critical",
+        ));
+    }
+    if f.end.is_some() || progressing.reason.as_deref() == Some("NewReplicaSetAvailable") {
+        return Some((limit, "muted"));
+    }
+    let passes = at + chrono::Duration::seconds(i64::from(seconds));
+    let left = (passes - state.now).num_seconds().max(0) as u64;
+    Some((
+        format!(
+            "passes {} if no progress (in {}, {limit})",
+            passes.format("%H:%M:%S"),
+            human_duration(left)
+        ),
+        if left < u64::from(seconds.unsigned_abs()) / 3 {
+            "warning"
+        } else {
+            "text"
+        },
+    ))
 }

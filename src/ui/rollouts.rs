@@ -318,16 +318,42 @@ pub fn workload_pods<'a>(
         lines.push(Line::from(spans));
         let why = pod
             .unschedulable
-            .as_ref()
+            .clone()
             .map(|m| ("not scheduled", m))
-            .or_else(|| pod.status_message.as_ref().map(|m| ("why", m)));
+            .or_else(|| pod.status_message.clone().map(|m| ("why", m)))
+            .or_else(|| {
+                (pod.running && pod.probes.failing()).then(|| ("why", probe_failing(pod, state)))
+            });
         if let Some((label, message)) = why {
             lines.push(Line::from(vec![
                 Span::styled(format!("    {label}: "), ui.style("muted")),
-                Span::styled(message.clone(), ui.style("warning")),
+                Span::styled(message, ui.style("warning")),
             ]));
         }
     }
+}
+
+/// Why a running pod is not ready: its probe, in the kubelet's last `Unhealthy` words.
+fn probe_failing(pod: &PodRow, state: &AppState) -> String {
+    let probe = if pod.probes.startup_pending {
+        "startup probe not passed yet"
+    } else {
+        "readiness probe failing"
+    };
+    let last = state
+        .cluster
+        .events
+        .items
+        .values()
+        .filter(|e| {
+            e.reason.as_deref() == Some("Unhealthy")
+                && e.involved_object.name.as_deref() == Some(pod.name.as_str())
+                && e.metadata.namespace.as_deref() == Some(pod.namespace.as_str())
+        })
+        .max_by_key(|e| crate::model::node_view::EventRow::of(e).last_seen);
+    // The kubelet's words name the probe ("Readiness probe failed: ...").
+    last.and_then(|e| e.message.clone())
+        .unwrap_or_else(|| probe.to_string())
 }
 
 /// The latest warnings about the workload, its ReplicaSets and its pods.

@@ -397,3 +397,64 @@ fn child_of(parent: i32) -> Option<i32> {
         std::fs::read_to_string(format!("/proc/{parent}/task/{parent}/children")).ok()?;
     children.split_whitespace().next()?.parse().ok()
 }
+
+/// `demo --scenario bad-rollout`: `f` on backend before its rollout starts goes on to it; the
+/// pane shows the unready pod, why, and the progress deadline passing; `u` from the pane, the
+/// previous revision (3) preselected, the name typed: back to revision 3's template, which
+/// kubectl sees as revision 5, rolled out; the audit log concludes the undo.
+#[test]
+fn a_stalled_rollout_is_followed_and_undone_from_its_pane() {
+    let Some(t) = Tmux::start("bad-rollout", "demo --scenario bad-rollout --speed 4") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&["2"]);
+    t.wait_for("ms5-production backend", Duration::from_secs(10));
+    t.keys(&["f"]);
+    t.wait_for(
+        "Following Deployment ms5-production/backend",
+        Duration::from_secs(10),
+    );
+    let screen = t.wait_for("exceeded its progress deadline", Duration::from_secs(90));
+    for needle in [
+        "deadline exceeded at",
+        "Running          0/1",
+        "why: Readiness probe failed",
+    ] {
+        assert!(screen.contains(needle), "{needle}:\n{screen}");
+    }
+    t.keys(&["u"]);
+    let screen = t.wait_for("> revision 3", Duration::from_secs(10));
+    assert!(
+        screen.contains("now revision 4 (ms5-backend:1.9.1)"),
+        "{screen}"
+    );
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("protected namespace: type backend", Duration::from_secs(15));
+    assert!(
+        screen.contains("revision 4 (ms5-backend:1.9.1) -> revision 3 (ms5-backend:1.9.0)"),
+        "{screen}"
+    );
+    t.keys(&["backend", "Enter"]);
+    t.wait_for("RolloutUndoRequested recorded", Duration::from_secs(15));
+    t.wait_for("ended: complete", Duration::from_secs(60));
+    let read = t.kubectl(&[
+        "get",
+        "deploy/backend",
+        "-o",
+        "jsonpath={.metadata.annotations.deployment\\.kubernetes\\.io/revision} {.spec.template.spec.containers[0].image}",
+    ]);
+    assert_eq!(read, "5 ms5acr.azurecr.io/ms5-backend:1.9.0");
+    let status = t.kubectl(&["rollout", "status", "deploy/backend", "--timeout=5s"]);
+    assert!(status.contains("successfully rolled out"), "{status}");
+    let log = std::fs::read_to_string(t.path("state/ms5-console/audit.jsonl")).unwrap();
+    let undo: Vec<String> = log
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|v| v["action"] == "rollout-undo")
+        .map(|v| v["phase"].as_str().unwrap_or_default().to_string())
+        .collect();
+    assert_eq!(undo, ["pending", "succeeded", "concluded"], "{log}");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}

@@ -46,7 +46,7 @@ fn restart_checked(s: &mut AppState) {
         "{text}"
     );
     for finding in [
-        "RBAC: kube user clusterUser_ms5 (context aks-ms5-prod) may patch deployments.apps in ms5-production: allowed",
+        "RBAC: may patch deployments.apps in ms5-production: allowed",
         "warning: the change is allowed; its Event will not be recorded (kube user clusterUser_ms5 (context aks-ms5-prod) may not create events in ms5-production)",
         "server dry run: the server accepts this (resourceVersion 812; nothing changed)",
     ] {
@@ -325,30 +325,53 @@ fn f_follows_any_rollout_a_finished_one_ends_a_stalled_one_goes_on() {
     assert!(row.contains("followed"), "{row}");
 }
 
-#[test]
-fn a_followed_rollout_changed_again_ends_superseded() {
+/// A Deployment of the fixture as the watch would bring it at `generation`.
+fn at_generation(name: &str, generation: i64) -> DataEvent {
     use ms5_console::app::event::{Change, KubeChange};
+    let mut deployment = crate::fixture::deployments()
+        .into_iter()
+        .find(|d| d["metadata"]["name"] == name)
+        .expect("in the fixture");
+    deployment["metadata"]["generation"] = generation.into();
+    DataEvent::kube(KubeChange::Deployments(Change::Applied(
+        serde_json::from_value(deployment).expect("a Deployment"),
+    )))
+}
+
+#[test]
+fn f_goes_on_to_the_workloads_next_change() {
     let mut s = on_workload("ms5-production", "frontend");
     key(&mut s, KeyCode::Char('f'));
     // Someone sets a new image while the stalled rollout is followed: generation 4.
-    let mut frontend = crate::fixture::deployments()
-        .into_iter()
-        .find(|d| d["metadata"]["name"] == "frontend")
-        .expect("frontend");
-    frontend["metadata"]["generation"] = 4.into();
+    apply(&mut s, at_generation("frontend", 4));
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("a new change: generation 4"), "{text}");
+    assert!(text.contains("following..."), "{text}");
+}
+
+#[test]
+fn the_consoles_own_rollout_changed_again_ends_superseded() {
+    let mut s = on_workload("ms5-staging", "celery-beat");
+    let write = restart_sent(&mut s);
     apply(
         &mut s,
-        DataEvent::kube(KubeChange::Deployments(Change::Applied(
-            serde_json::from_value(frontend).expect("a Deployment"),
-        ))),
+        DataEvent::WriteOutcome {
+            write,
+            result: Ok("restarted".into()),
+            unknown: false,
+        },
     );
+    // The restart made generation 2; someone else's change makes 3 before it completes.
+    apply(&mut s, at_generation("celery-beat", 3));
     let text = screen(&s, 120, 30);
     assert!(
-        text.contains(
-            "ended: superseded by another change (generation 4), after ProgressDeadlineExceeded"
-        ),
+        text.contains("ended: superseded by another change (generation 3)"),
         "{text}"
     );
+    let [concluded] = s.follow.concluded.as_slice() else {
+        panic!("one concluded line waits: {:?}", s.follow.concluded);
+    };
+    assert_eq!(concluded.how, "superseded by another change (generation 3)");
 }
 
 /// The colour the theme gives `role`, where `text` is drawn.

@@ -68,6 +68,14 @@ fn checks_run_as_a_job_and_lead_to_confirm_or_refused() {
         }),
     );
     assert!(screen(&s, 120, 30).contains("server dry run: sending"));
+    apply(
+        &mut s,
+        DataEvent::Job(JobEvent::Progress {
+            job,
+            text: "server dry run: the server accepts this (resourceVersion 812; nothing changed)"
+                .into(),
+        }),
+    );
     // Another job's end does not move this dialog.
     apply(
         &mut s,
@@ -87,11 +95,12 @@ fn checks_run_as_a_job_and_lead_to_confirm_or_refused() {
             outcome: JobOutcome::Succeeded("accepted".into()),
         }),
     );
-    // A checked Kubernetes change keeps what the checks found; ms5-production is protected, so
-    // the object's name must be typed.
+    // A checked Kubernetes change keeps what the checks found (not what they were doing
+    // meanwhile); ms5-production is protected, so the object's name must be typed.
     assert!(
         matches!(&s.overlay, Some(Overlay::Dialog(Dialog::ConfirmChecked { plan: p, typed: Some(_) }))
-            if p.checks == ["server dry run: sending".to_string()] && p.write == plan().write),
+            if p.checks == ["server dry run: the server accepts this (resourceVersion 812; nothing changed)".to_string()]
+                && p.write == plan().write),
         "{:?}",
         s.overlay
     );
