@@ -396,3 +396,37 @@ fn per_context_settings_are_shown_by_check_config_and_checked_like_the_rest() {
         "{err}"
     );
 }
+
+#[test]
+fn no_write_action_takes_a_bare_ctrl_chord_in_any_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("writes.toml");
+    std::fs::write(
+        &path,
+        "[rollouts]\nrestart = \"ctrl-r\"\nundo = \"ctrl-u\"\npause-resume = \"ctrl-p\"\nscale = \"ctrl-e\"\n\
+         [pods]\ndelete-pod = \"ctrl-d\"\n[follow]\nundo = \"ctrl-z\"\npause-resume = \"ctrl-x\"\n\
+         [silences]\nexpire = \"ctrl-y\"\n",
+    )
+    .unwrap();
+    let out = run(&["check-config", "--keymap", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for (action, chord) in [
+        ("restart", "ctrl-r"),
+        ("undo", "ctrl-u"),
+        ("pause-resume", "ctrl-p"),
+        ("scale", "ctrl-e"),
+        ("delete-pod", "ctrl-d"),
+        ("undo", "ctrl-z"),
+        ("pause-resume", "ctrl-x"),
+        ("expire", "ctrl-y"),
+    ] {
+        assert!(
+            err.contains(&format!(
+                "`{action}` writes to a server and cannot be bound to the bare chord `{chord}`"
+            )),
+            "{action} on {chord}: {err}"
+        );
+    }
+    assert!(err.ends_with("8 error(s)\n"), "{err}");
+}

@@ -473,3 +473,23 @@ fn a_restart_whose_answer_never_came_is_followed_and_says_the_outcome_is_unknown
     );
     colour_of(&s, 120, 30, "the change may have been applied", "warning");
 }
+
+#[test]
+fn read_only_following_offers_no_write_keys() {
+    let mut s = on_workload("ms5-production", "frontend");
+    s.readonly = true;
+    key(&mut s, KeyCode::Char('f'));
+    assert!(matches!(s.overlay, Some(Overlay::Follow { .. })));
+    let footer = screen(&s, 120, 30)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
+    assert!(footer.contains("esc close"), "{footer}");
+    assert!(
+        !footer.contains("undo") && !footer.contains("pause") && !footer.contains("read-only"),
+        "{footer}"
+    );
+    assert!(key(&mut s, KeyCode::Char('u')).is_empty());
+    assert!(screen(&s, 120, 30).contains("read-only: cannot undo a rollout"));
+}
