@@ -9,8 +9,10 @@ use chrono::{DateTime, Utc};
 use kube::api::{Api, ApiResource, DynamicObject, ListParams};
 use serde_json::Value;
 
-use super::kube::WRITE_TIMEOUT;
 use crate::source::error::ApiError;
+
+/// How long a read for planning may take: the person is waiting in the chooser.
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The Deployment revision annotation, on the Deployment and each of its ReplicaSets.
 pub const REVISION: &str = "deployment.kubernetes.io/revision";
@@ -109,10 +111,10 @@ fn sources_of(kind: &str) -> (ApiResource, &'static str) {
 async fn bounded<T>(
     request: impl std::future::Future<Output = Result<T, kube::Error>>,
 ) -> Result<T, ApiError> {
-    tokio::time::timeout(WRITE_TIMEOUT, request)
+    tokio::time::timeout(READ_TIMEOUT, request)
         .await
         .map_err(|_| {
-            ApiError::transport(format!("no answer within {} s", WRITE_TIMEOUT.as_secs()))
+            ApiError::transport(format!("no answer within {} s", READ_TIMEOUT.as_secs()))
         })?
         .map_err(|e| ApiError::kube(&e))
 }
