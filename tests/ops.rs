@@ -503,17 +503,17 @@ async fn a_rollouts_pending_line_holds_its_object_and_checks_and_its_outcome_the
     let kube = pending.kube.expect("kube fields");
     assert_eq!(
         (
-            kube.context.as_str(),
-            kube.server.as_str(),
-            kube.user.as_str(),
-            kube.kind.as_str()
+            kube.object.context.as_str(),
+            kube.object.server.as_str(),
+            kube.object.user.as_str(),
+            kube.object.kind.as_str()
         ),
         ("fake", url.as_str(), "oncall", "Deployment")
     );
     assert_eq!(
         (
-            kube.namespace.as_str(),
-            kube.name.as_str(),
+            kube.object.namespace.as_str(),
+            kube.object.name.as_str(),
             kube.resource_version.as_deref()
         ),
         ("ms5-production", "backend", Some("41"))

@@ -7,7 +7,6 @@ use serde_json::json;
 
 use crate::alerting::matcher;
 use crate::alerting::model::PostableSilence;
-use crate::ops::audit::record::KubeFields;
 use crate::ops::rollout::RolloutChange;
 
 /// Where a write goes.
@@ -21,7 +20,8 @@ pub enum Target {
 
 /// A Kubernetes object, and the connection that will act on it: a plan made for one context is
 /// never sent to another (a context switch between plan and confirm refuses it).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct KubeObject {
     pub context: String,
     pub server: String,
@@ -62,6 +62,17 @@ impl KubeObject {
             )
         }
     }
+}
+
+/// A Kubernetes write's object and connection as the audit log records them, with the
+/// object's resourceVersion when the plan was made.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct KubeFields {
+    #[serde(flatten)]
+    pub object: KubeObject,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_version: Option<String>,
 }
 
 /// A change the console can make.
@@ -131,13 +142,7 @@ impl WritePlan {
             return None;
         };
         Some(KubeFields {
-            context: o.context.clone(),
-            server: o.server.clone(),
-            user: o.user.clone(),
-            api_version: o.api_version.clone(),
-            kind: o.kind.clone(),
-            namespace: o.namespace.clone(),
-            name: o.name.clone(),
+            object: o.clone(),
             resource_version: match &self.action {
                 WriteAction::Rollout(change) => change.resource_version.clone(),
                 _ => None,

@@ -113,9 +113,7 @@ async fn bounded<T>(
 ) -> Result<T, ApiError> {
     tokio::time::timeout(READ_TIMEOUT, request)
         .await
-        .map_err(|_| {
-            ApiError::transport(format!("no answer within {} s", READ_TIMEOUT.as_secs()))
-        })?
+        .map_err(|_| ApiError::transport(format!("no answer within {} s", READ_TIMEOUT.as_secs())))?
         .map_err(|e| ApiError::kube(&e))
 }
 

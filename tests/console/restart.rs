@@ -17,7 +17,7 @@ use ms5_console::ops::stage::Dialog;
 use crate::alert_views::{key, type_text};
 use crate::fixture::{draw, screen, state};
 
-fn on_workload(namespace: &str, name: &str) -> AppState {
+pub fn on_workload(namespace: &str, name: &str) -> AppState {
     let mut s = state();
     s.view = ViewId::Rollouts;
     ms5_console::app::rows::refresh(&mut s);

@@ -8,7 +8,7 @@ use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 use ms5_console::app::action::Action;
 use ms5_console::app::event::{DataEvent, Effect};
-use ms5_console::app::state::{AppState, Overlay, ViewId};
+use ms5_console::app::state::{AppState, Overlay};
 use ms5_console::app::update::{apply, update};
 use ms5_console::config::theme::Theme;
 use ms5_console::ops::jobs::JobSpec;
@@ -18,21 +18,8 @@ use ms5_console::ops::stage::Dialog;
 use serde_json::json;
 
 use crate::alert_views::key;
-use crate::fixture::{draw, screen, state};
-
-fn on_workload(namespace: &str, name: &str) -> AppState {
-    let mut s = state();
-    s.view = ViewId::Rollouts;
-    ms5_console::app::rows::refresh(&mut s);
-    let at = s
-        .rows
-        .workloads
-        .iter()
-        .position(|w| w.namespace == namespace && w.name == name)
-        .expect("the workload");
-    s.table_mut(ViewId::Rollouts).selected = at;
-    s
-}
+use crate::fixture::{draw, screen};
+use crate::restart::on_workload;
 
 fn revision(number: i64, tag: &str, source: &str) -> Revision {
     Revision {

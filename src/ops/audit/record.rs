@@ -5,6 +5,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::ops::plan::KubeFields;
+
 /// Bumped when a field changes meaning; readers keep reading older lines. 2: the `refused`
 /// and `concluded` phases, and a Kubernetes write's `kube`, `checks`, `event` and `annotation`
 /// fields (an older console counts such lines as unreadable and shows the rest).
@@ -54,22 +56,6 @@ pub struct AuditRecord {
     /// Whether the console's annotation was written with the change (outcome line).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub annotation: Option<String>,
-}
-
-/// A Kubernetes write's object and the connection that made it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct KubeFields {
-    pub context: String,
-    pub server: String,
-    pub user: String,
-    pub api_version: String,
-    pub kind: String,
-    pub namespace: String,
-    pub name: String,
-    /// The object's resourceVersion when the plan was made.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_version: Option<String>,
 }
 
 /// The local user name: `$USER` as the shell knows it, else the account's name (an SSH session
