@@ -12,6 +12,7 @@ use super::state::{AppState, Overlay, ViewId};
 use super::writes::{check, refuse_if_readonly};
 use crate::model::workload::WorkloadRow;
 use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
+
 use crate::ops::revisions::History;
 use crate::ops::rollout::{RolloutChange, RolloutKind, UndoChange};
 use crate::ops::stage::{Dialog, ScaleForm, UndoChooser};
@@ -31,7 +32,7 @@ struct Planned {
 
 /// The workload a key acts on: the followed one in the follow pane, else the Rollouts view's
 /// selected row.
-fn target(state: &mut AppState, what: &str) -> Option<(&'static str, String, String)> {
+fn target(state: &mut AppState, what: &str) -> Option<Workload> {
     if let Some(Overlay::Follow { key, .. }) = &state.overlay {
         let f = state.follow.follows.get(key)?;
         let target = (f.kind, f.namespace.clone(), f.name.clone());
@@ -51,8 +52,16 @@ fn target(state: &mut AppState, what: &str) -> Option<(&'static str, String, Str
     Some((row.kind, row.namespace.clone(), row.name.clone()))
 }
 
+/// A workload: kind, namespace, name.
+type Workload = (&'static str, String, String);
+
 fn selected(state: &mut AppState, what: &str) -> Option<Planned> {
-    let (kind, namespace, name) = target(state, what)?;
+    let workload = target(state, what)?;
+    planned(state, workload, what)
+}
+
+fn planned(state: &mut AppState, workload: Workload, what: &str) -> Option<Planned> {
+    let (kind, namespace, name) = workload;
     let Some((row, _)) = super::follow::row_of(state, kind, &namespace, &name) else {
         state.say(format!("{what}: {namespace}/{name} is gone"), true);
         return None;
@@ -140,9 +149,44 @@ pub fn plan_restart(state: &mut AppState) -> Vec<Effect> {
 
 /// `p`: pause a Deployment's rollout, or resume a paused one.
 pub fn plan_pause_or_resume(state: &mut AppState) -> Vec<Effect> {
-    let Some(w) = selected(state, "pause or resume a rollout") else {
+    match selected(state, "pause or resume a rollout") {
+        Some(w) => pause_or_resume(state, &w),
+        None => Vec::new(),
+    }
+}
+
+/// The same action on the same object, planned again from the object as the watch holds it
+/// now: after a request failed because it changed since the plan.
+pub fn plan_again(state: &mut AppState, plan: &WritePlan) -> Vec<Effect> {
+    let (Target::Kube(o), WriteAction::Rollout(change)) = (&plan.target, &plan.action) else {
         return Vec::new();
     };
+    let kind = match o.kind.as_str() {
+        "Deployment" => "Deployment",
+        "StatefulSet" => "StatefulSet",
+        _ => {
+            state.say(
+                "press = again to plan the autoscaler's minimum".into(),
+                false,
+            );
+            return Vec::new();
+        }
+    };
+    let workload = (kind, o.namespace.clone(), o.name.clone());
+    if change.kind == RolloutKind::Undo {
+        return undo_of(state, workload);
+    }
+    let Some(w) = planned(state, workload, "plan again") else {
+        return Vec::new();
+    };
+    match change.kind {
+        RolloutKind::Restart => plan_for(state, &w, RolloutKind::Restart),
+        RolloutKind::Pause | RolloutKind::Resume => pause_or_resume(state, &w),
+        _ => scale_form(state, &w),
+    }
+}
+
+fn pause_or_resume(state: &mut AppState, w: &Planned) -> Vec<Effect> {
     if w.row.kind != "Deployment" {
         state.say(
             format!(
@@ -163,9 +207,13 @@ pub fn plan_pause_or_resume(state: &mut AppState) -> Vec<Effect> {
 
 /// `=`: asks for the count, the current one prefilled.
 pub fn open_scale_form(state: &mut AppState) -> Vec<Effect> {
-    let Some(w) = selected(state, "scale a workload") else {
-        return Vec::new();
-    };
+    match selected(state, "scale a workload") {
+        Some(w) => scale_form(state, &w),
+        None => Vec::new(),
+    }
+}
+
+fn scale_form(state: &mut AppState, w: &Planned) -> Vec<Effect> {
     state.overlay = Some(Overlay::Dialog(Dialog::ScaleForm(ScaleForm {
         kind: w.row.kind.to_string(),
         namespace: w.row.namespace.clone(),
@@ -180,9 +228,13 @@ pub fn open_scale_form(state: &mut AppState) -> Vec<Effect> {
 /// `u`: undo a rollout. The workload's revisions are read whole first (the watches keep no
 /// pod templates); the chooser opens at once and says it is reading.
 pub fn open_undo(state: &mut AppState) -> Vec<Effect> {
-    let Some((kind, namespace, name)) = target(state, "undo a rollout") else {
-        return Vec::new();
-    };
+    match target(state, "undo a rollout") {
+        Some(workload) => undo_of(state, workload),
+        None => Vec::new(),
+    }
+}
+
+fn undo_of(state: &mut AppState, (kind, namespace, name): Workload) -> Vec<Effect> {
     state.overlay = Some(Overlay::Dialog(Dialog::UndoChooser(UndoChooser {
         kind,
         namespace: namespace.clone(),

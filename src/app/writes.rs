@@ -150,6 +150,13 @@ pub fn confirm(state: &mut AppState) -> Vec<Effect> {
             }));
             vec![Effect::Write(Box::new(plan))]
         }
+        // Changed since the plan: plan again from the object as it is now.
+        Some(Overlay::Dialog(Dialog::Done {
+            plan,
+            result: Err(e),
+        })) if e.contains("changed since you planned") => {
+            super::rollout_writes::plan_again(state, &plan)
+        }
         Some(Overlay::Dialog(Dialog::Done { .. } | Dialog::Refused { .. })) => Vec::new(),
         other => {
             state.overlay = other;

@@ -216,9 +216,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
                     Span::styled(e.clone(), ui.style("text")),
                 ]),
             });
+            let again = match result {
+                Err(e) if e.contains("changed since you planned") => {
+                    format!(" · {} plan again", keys(ui, Action::Confirm))
+                }
+                _ => String::new(),
+            };
             lines.push(Line::from(Span::styled(
                 format!(
-                    "audited as write {} · {} close",
+                    "audited as write {} · {} close{again}",
                     plan.write,
                     keys(ui, Action::Cancel)
                 ),

@@ -493,3 +493,27 @@ fn read_only_following_offers_no_write_keys() {
     assert!(key(&mut s, KeyCode::Char('u')).is_empty());
     assert!(screen(&s, 120, 30).contains("read-only: cannot undo a rollout"));
 }
+
+#[test]
+fn a_request_refused_as_changed_since_the_plan_offers_to_plan_again() {
+    let mut s = on_workload("ms5-staging", "celery-beat");
+    let write = restart_sent(&mut s);
+    apply(
+        &mut s,
+        DataEvent::WriteOutcome {
+            write: write.clone(),
+            result: Err("changed since you planned (the server rejected our request due to an error in our request); nothing was changed: plan again".into()),
+            unknown: false,
+        },
+    );
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("y/enter plan again"), "{text}");
+    let effects = key(&mut s, KeyCode::Char('y'));
+    let [Effect::StartJob { spec, .. }] = effects.as_slice() else {
+        panic!("planned again and checked: {effects:?}");
+    };
+    let JobSpec::Check(plan) = spec;
+    assert_ne!(plan.write, write, "a new write");
+    assert_eq!(plan.target_words(), "deployment ms5-staging/celery-beat");
+    assert_eq!(plan.verb(), "rollout-restart");
+}
