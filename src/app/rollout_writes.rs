@@ -202,7 +202,7 @@ fn pause_or_resume(state: &mut AppState, w: &Planned) -> Vec<Effect> {
     } else {
         RolloutKind::Pause
     };
-    plan_for(state, &w, kind)
+    plan_for(state, w, kind)
 }
 
 /// `=`: asks for the count, the current one prefilled.
