@@ -2,6 +2,7 @@
 
 pub mod age;
 pub mod business;
+pub mod guard;
 pub mod node_view;
 pub mod pod_status;
 pub mod pod_view;
