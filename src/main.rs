@@ -137,6 +137,15 @@ fn check_config(dirs: &Dirs, global: &GlobalArgs) -> ExitCode {
                 "  protected     {} (changes there are confirmed by typing the name)",
                 settings.protected_namespaces.join(", ")
             );
+            println!(
+                "  guard         watches {} after a rollout completes; auto-pause {}",
+                ms5_console::model::age::human_duration(settings.guard_watch_after.as_secs()),
+                if settings.guard_auto_pause {
+                    "on"
+                } else {
+                    "off"
+                }
+            );
             // Per context; a context the kubeconfig does not have is listed, not an error
             // (kubeconfigs change, and the config is read before it).
             for (name, own) in &settings.contexts {
@@ -146,14 +155,19 @@ fn check_config(dirs: &Dirs, global: &GlobalArgs) -> ExitCode {
                     own.protected_namespaces
                         .as_ref()
                         .map(|_| "protected-namespaces"),
+                    own.guard
+                        .as_ref()
+                        .and_then(|g| g.auto_pause)
+                        .map(|_| "guard.auto-pause"),
                 ]
                 .into_iter()
                 .flatten()
                 .collect();
                 println!(
-                    "  context {name}: read-only {}, protected {} (sets {})",
+                    "  context {name}: read-only {}, protected {}, auto-pause {} (sets {})",
                     if in_effect.readonly { "yes" } else { "no" },
                     in_effect.protected_namespaces.join(", "),
+                    if in_effect.auto_pause { "on" } else { "off" },
                     set.join(", ")
                 );
             }

@@ -23,6 +23,9 @@ use crate::slo::{self, SloDefinition};
 pub const DEFAULT_NAMESPACES: &[&str] = &["ms5-production", "ms5-staging", "ms5-system"];
 /// Where a change is confirmed by typing the object's name, unless the config says otherwise.
 pub const DEFAULT_PROTECTED_NAMESPACES: &[&str] = &["ms5-production"];
+/// How long the rollout guard keeps watching a rollout after it completed: a bad release often
+/// burns only once its pods take traffic.
+pub const DEFAULT_GUARD_WATCH_AFTER: Duration = Duration::from_secs(15 * 60);
 /// metrics-server's default resolution: reading more often shows nothing new.
 pub const DEFAULT_METRICS_INTERVAL: Duration = Duration::from_secs(15);
 
@@ -75,6 +78,18 @@ pub struct ConfigFile {
     pub protected_namespaces: Option<Vec<String>>,
     /// `[contexts."NAME"]`: settings for one kubeconfig context, re-read on `:ctx`.
     pub contexts: Option<BTreeMap<String, ContextFile>>,
+    /// `[guard]`: the rollout guard.
+    pub guard: Option<GuardFile>,
+}
+
+/// What `[guard]` may set.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GuardFile {
+    /// How long after a followed rollout completes the guard keeps watching: `"15m"`.
+    pub watch_after: Option<toml::Spanned<String>>,
+    /// Pause a tripped Deployment's rollout while it progresses, through the write path.
+    pub auto_pause: Option<bool>,
 }
 
 /// What `[contexts."NAME"]` may set.
@@ -83,13 +98,24 @@ pub struct ConfigFile {
 pub struct ContextFile {
     pub readonly: Option<bool>,
     pub protected_namespaces: Option<Vec<String>>,
+    /// `[contexts."NAME".guard]`: only `auto-pause`.
+    pub guard: Option<ContextGuardFile>,
 }
 
-/// What is in effect for one context: read-only, and where typed confirmation is asked.
+/// What `[contexts."NAME".guard]` may set.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContextGuardFile {
+    pub auto_pause: Option<bool>,
+}
+
+/// What is in effect for one context: read-only, where typed confirmation is asked, and
+/// whether the guard pauses a tripped rollout by itself.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ForContext {
     pub readonly: bool,
     pub protected_namespaces: Vec<String>,
+    pub auto_pause: bool,
 }
 
 /// A string, or a list of strings.
@@ -152,6 +178,10 @@ pub struct Settings {
     pub readonly_flag: bool,
     /// Per-context settings from `[contexts."NAME"]`.
     pub contexts: BTreeMap<String, ContextFile>,
+    /// `[guard] watch-after`.
+    pub guard_watch_after: Duration,
+    /// `[guard] auto-pause`, before any context's own.
+    pub guard_auto_pause: bool,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -166,6 +196,10 @@ impl Settings {
             protected_namespaces: own
                 .and_then(|c| c.protected_namespaces.clone())
                 .unwrap_or_else(|| self.protected_namespaces.clone()),
+            auto_pause: own
+                .and_then(|c| c.guard.as_ref())
+                .and_then(|g| g.auto_pause)
+                .unwrap_or(self.guard_auto_pause),
         }
     }
 
@@ -209,6 +243,22 @@ impl Settings {
                     Some(raw.span()),
                     format!("invalid metrics-interval {:?}", raw.get_ref()),
                     "write a duration of at least one second, e.g. metrics-interval = \"15s\"",
+                )),
+            }
+        }
+        let mut guard_watch_after = DEFAULT_GUARD_WATCH_AFTER;
+        if let (Some((path, text)), Some(raw)) = (
+            &file.0,
+            file.1.guard.as_mut().and_then(|g| g.watch_after.take()),
+        ) {
+            match promql_parser::util::parse_duration(raw.get_ref()) {
+                Ok(d) => guard_watch_after = d,
+                Err(_) => errors.push(Diagnostic::at(
+                    path,
+                    text,
+                    Some(raw.span()),
+                    format!("invalid watch-after {:?}", raw.get_ref()),
+                    "write a duration, e.g. watch-after = \"15m\" (\"0s\": stop when the rollout completes)",
                 )),
             }
         }
@@ -309,6 +359,12 @@ impl Settings {
                 readonly: flags.readonly || file.readonly.unwrap_or(false),
                 readonly_flag: flags.readonly,
                 contexts: file.contexts.clone().unwrap_or_default(),
+                guard_watch_after,
+                guard_auto_pause: file
+                    .guard
+                    .as_ref()
+                    .and_then(|g| g.auto_pause)
+                    .unwrap_or(false),
                 audit_log: flags
                     .audit_log
                     .clone()
@@ -366,7 +422,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [contexts.NAME], [[slo]]";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]]";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

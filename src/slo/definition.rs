@@ -28,9 +28,26 @@ pub struct SloDefinition {
     /// Vector selector of the all-event counter.
     pub total: String,
     pub runbook_url: Option<String>,
+    /// The workloads whose rollouts can burn it, as `(namespace, name)`; empty: those whose
+    /// `app` label is the service, in the namespace `total` selects (if it names one).
+    pub workloads: Vec<(String, String)>,
+    /// The namespace the `total` selector names with `namespace="..."`, if it does.
+    pub namespace: Option<String>,
 }
 
 impl SloDefinition {
+    /// Whether a rollout of `namespace/name` (whose pods carry `app`) can burn this SLO.
+    pub fn covers(&self, namespace: &str, name: &str, app: Option<&str>) -> bool {
+        if !self.workloads.is_empty() {
+            return self
+                .workloads
+                .iter()
+                .any(|(ns, n)| ns == namespace && n == name);
+        }
+        app == Some(self.service.as_str())
+            && self.namespace.as_deref().is_none_or(|ns| ns == namespace)
+    }
+
     /// The allowed error ratio, `1 - objective`. Computed from the percentage so 99.9 gives
     /// exactly 0.001 rather than 0.0010000000000000009.
     pub fn error_budget(&self) -> f64 {
@@ -56,6 +73,8 @@ pub struct RawSlo {
     pub good: Spanned<String>,
     pub total: Spanned<String>,
     pub runbook_url: Option<String>,
+    /// `["NAMESPACE/NAME", ...]`: the workloads whose rollouts can burn it.
+    pub workloads: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -161,6 +180,20 @@ fn check(path: &Path, source: &str, raw: RawSlo) -> Result<SloDefinition, Vec<Di
             ));
         }
     }
+    let mut workloads = Vec::new();
+    for w in raw.workloads.iter().flatten() {
+        match w.get_ref().split_once('/') {
+            Some((ns, name)) if is_dns_label(ns) && is_dns_label(name) => {
+                workloads.push((ns.to_string(), name.to_string()))
+            }
+            _ => errors.push(at(
+                w.span(),
+                format!("unknown workload {:?}", w.get_ref()),
+                "write NAMESPACE/NAME of a Deployment or StatefulSet, e.g. \"ms5-production/celery-worker\"",
+            )),
+        }
+    }
+    let namespace = namespace_of(raw.total.get_ref());
     match window {
         Some(window) if errors.is_empty() => Ok(SloDefinition {
             name,
@@ -171,9 +204,33 @@ fn check(path: &Path, source: &str, raw: RawSlo) -> Result<SloDefinition, Vec<Di
             good: raw.good.into_inner().trim().to_string(),
             total: raw.total.into_inner().trim().to_string(),
             runbook_url: raw.runbook_url,
+            workloads,
+            namespace,
         }),
         _ => Err(errors),
     }
+}
+
+/// A Kubernetes name: lower-case letters, digits and `-`, starting and ending alphanumeric.
+fn is_dns_label(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 253
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// The namespace a selector pins with `namespace="..."`.
+fn namespace_of(selector: &str) -> Option<String> {
+    let Ok(Expr::VectorSelector(v)) = parser::parse(selector) else {
+        return None;
+    };
+    v.matchers
+        .matchers
+        .iter()
+        .find(|m| m.name == "namespace" && m.op == promql_parser::label::MatchOp::Equal)
+        .map(|m| m.value.clone())
 }
 
 /// A good/total selector must be a plain instant-vector selector: it is wrapped in `rate(...[w])`.
@@ -216,6 +273,48 @@ mod tests {
         assert_eq!(defs[0].error_budget(), 0.001);
         assert_eq!(defs[1].error_budget(), 0.01);
         assert_eq!(defs[0].window_text(), "30d");
+    }
+
+    #[test]
+    fn an_slo_covers_its_workloads_or_else_its_service_in_its_namespace() {
+        let defs = builtin();
+        let covering = |ns: &str, name: &str, app: &str| -> Vec<&str> {
+            defs.iter()
+                .filter(|d| d.covers(ns, name, Some(app)))
+                .map(|d| d.name.as_str())
+                .collect()
+        };
+        assert_eq!(
+            covering("ms5-production", "backend", "backend"),
+            [
+                "backend-availability",
+                "backend-latency",
+                "dashboard-freshness"
+            ]
+        );
+        assert_eq!(
+            covering("ms5-production", "celery-worker", "celery-worker"),
+            ["oee-freshness"]
+        );
+        assert!(covering("ms5-staging", "backend", "backend").is_empty());
+    }
+
+    #[test]
+    fn a_workload_that_is_not_namespace_slash_name_is_named_at_its_line() {
+        let text = r#"
+[[slo]]
+name = "api"
+service = "backend"
+objective = 99.9
+window = "30d"
+good = 'http_requests_total{code!~"5.."}'
+total = 'http_requests_total'
+workloads = ["ms5-production/backend", "backend"]
+"#;
+        let errors = parse(text).expect_err("invalid");
+        assert_eq!(errors.len(), 1);
+        assert_eq!((errors[0].line, errors[0].column), (9, 40));
+        assert_eq!(errors[0].message, "unknown workload \"backend\"");
     }
 
     #[test]

@@ -93,7 +93,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--config",
         "config_unknown_key.toml",
-        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [contexts.NAME], [[slo]]",
+        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`, `guard`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]]",
     ),
     (
         "--config",
@@ -369,8 +369,9 @@ fn per_context_settings_are_shown_by_check_config_and_checked_like_the_rest() {
     for line in [
         "  read-only     no",
         "  protected     ms5-production (changes there are confirmed by typing the name)",
-        "  context ms5-aks: read-only yes, protected ms5-production (sets readonly)",
-        "  context ms5-aks-breakglass: read-only no, protected ms5-production, ms5-staging (sets protected-namespaces)",
+        "  guard         watches 10m after a rollout completes; auto-pause off",
+        "  context ms5-aks: read-only yes, protected ms5-production, auto-pause off (sets readonly)",
+        "  context ms5-aks-breakglass: read-only no, protected ms5-production, ms5-staging, auto-pause on (sets protected-namespaces, guard.auto-pause)",
     ] {
         assert!(text.contains(line), "{line}\n{text}");
     }
@@ -392,7 +393,7 @@ fn per_context_settings_are_shown_by_check_config_and_checked_like_the_rest() {
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
     assert!(
-        err.contains(&format!("{path}:2:1: error: unknown field `read-only`, expected `readonly` or `protected-namespaces`")),
+        err.contains(&format!("{path}:2:1: error: unknown field `read-only`, expected one of `readonly`, `protected-namespaces`, `guard`")),
         "{err}"
     );
 }
@@ -429,4 +430,20 @@ fn no_write_action_takes_a_bare_ctrl_chord_in_any_table() {
         );
     }
     assert!(err.ends_with("8 error(s)\n"), "{err}");
+}
+
+#[test]
+fn a_watch_after_that_is_not_a_duration_names_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("config.toml");
+    std::fs::write(&path, "[guard]\nwatch-after = \"soon\"\n").unwrap();
+    let path = path.to_str().unwrap();
+    let out = run(&["check-config", "--config", path]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        stderr(&out),
+        format!(
+            "{path}:2:15: error: invalid watch-after \"soon\"\n  help: write a duration, e.g. watch-after = \"15m\" (\"0s\": stop when the rollout completes)\n1 error(s)\n"
+        )
+    );
 }
