@@ -364,10 +364,10 @@ mod tests {
             probe_threshold_reached: false,
         };
         let mut g = guard();
-        let v = g.observe(&readings(200, &[], &[early.clone()]));
+        let v = g.observe(&readings(200, &[], std::slice::from_ref(&early)));
         assert_eq!(v.tripped, None);
         assert_eq!(v.pods, ["backend-7f-abc not ready yet (100s)"]);
-        let v = g.observe(&readings(400, &[], &[early.clone()]));
+        let v = g.observe(&readings(400, &[], std::slice::from_ref(&early)));
         assert_eq!(
             v.tripped.map(|t| t.reason),
             Some("new pod backend-7f-abc unready for 5m: past half the progress deadline".into())
