@@ -80,6 +80,8 @@ pub async fn run(
     let exit = loop {
         if dirty && last_draw.elapsed() >= FRAME {
             state.now = Utc::now();
+            // The guard's time-bound rules (half the progress deadline) move with the clock.
+            crate::app::guard::update(&mut state);
             rows::refresh(&mut state);
             guard
                 .terminal

@@ -46,6 +46,12 @@ impl Sources {
         let in_effect = settings.for_context(&connected.connection.context);
         state.readonly = in_effect.readonly;
         state.protected_namespaces = in_effect.protected_namespaces;
+        state.guard = crate::app::guard::GuardSettings {
+            watch_after: chrono::Duration::from_std(settings.guard_watch_after)
+                .unwrap_or(chrono::Duration::minutes(15)),
+            auto_pause: in_effect.auto_pause,
+            poll_interval: settings.prometheus.interval,
+        };
         state.local_user = local_user();
         let prometheus = start_prometheus(settings, &connected.config, state, tx);
         let (alertmanagers, nudge, alert_poller) =

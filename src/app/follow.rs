@@ -53,6 +53,8 @@ pub fn start(
         stages: Vec::new(),
         end: None,
         deadline_exceeded: false,
+        guard: None,
+        verdict: None,
         started_by,
     };
     state
@@ -60,6 +62,7 @@ pub fn start(
         .follows
         .insert(key(kind, namespace, name), follow);
     observe(state);
+    super::guard::update(state);
 }
 
 /// After the watches changed: each followed rollout's new stage, or its end.
@@ -96,6 +99,9 @@ pub fn observe(state: &mut AppState) {
             f.generation = generation;
             f.end = None;
             f.deadline_exceeded = false;
+            // A new rollout: a new guard, its baseline read from now.
+            f.guard = None;
+            f.started = now;
             f.stages
                 .push((now, format!("a new change: generation {generation}")));
         }

@@ -23,6 +23,10 @@ pub struct Follow {
     pub end: Option<(DateTime<Utc>, String)>,
     /// The progress deadline passed while it was followed (following went on).
     pub deadline_exceeded: bool,
+    /// The rollout guard beside it (from its first reading on).
+    pub guard: Option<crate::model::guard::Guard>,
+    /// What the guard said last.
+    pub verdict: Option<crate::model::guard::Verdict>,
     /// The console's write that started it, if one did: its end is written to the audit log.
     pub started_by: Option<Started>,
 }

@@ -9,6 +9,7 @@ pub mod event;
 pub mod field;
 pub mod follow;
 pub mod followed;
+pub mod guard;
 pub mod ids;
 pub mod logs;
 pub mod metrics;

@@ -222,6 +222,8 @@ pub struct AppState {
     pub follow: super::followed::FollowState,
     /// Namespaces where a change is confirmed by typing the object's name.
     pub protected_namespaces: Vec<String>,
+    /// The rollout guard's settings for this connection.
+    pub guard: super::guard::GuardSettings,
     /// Who is at the keyboard (the audit log's `local_user`), for the console's annotation.
     pub local_user: String,
     pub health: BTreeMap<SourceId, SourceHealth>,
@@ -267,6 +269,7 @@ impl AppState {
                 .map(|s| s.to_string())
                 .collect(),
             local_user: String::new(),
+            guard: Default::default(),
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,

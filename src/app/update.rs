@@ -443,6 +443,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             state.unreachable = None;
             state.cluster.apply(*change, state.now);
             follow::observe(state);
+            super::guard::update(state);
         }
         DataEvent::Health(source, health) => {
             if matches!(health, SourceHealth::Live { .. }) {
@@ -451,7 +452,10 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             state.health.insert(source, health);
         }
         DataEvent::Unreachable { error } => state.unreachable = Some(error),
-        DataEvent::Prometheus(event) => apply_prometheus(state, *event),
+        DataEvent::Prometheus(event) => {
+            apply_prometheus(state, *event);
+            super::guard::update(state);
+        }
         DataEvent::Alerts(observation) => state.alerts.apply(*observation),
         DataEvent::Audit(contents) => state.audit.read = Some((state.now, contents)),
         DataEvent::Job(event) => apply_job(state, event),

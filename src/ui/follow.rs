@@ -42,6 +42,7 @@ pub fn render(
         Span::raw(human_duration(elapsed)),
         Span::styled(format!("   since {}", f.started.format("%H:%M:%S")), muted),
     ]));
+    guard_verdict(&mut lines, state, f, ui);
     if let Some((words, role)) = deadline(state, f) {
         lines.push(Line::from(vec![
             Span::styled("deadline ", muted),
@@ -74,6 +75,7 @@ pub fn render(
             ui.style("stale"),
         ))),
     }
+    guard_details(&mut lines, state, f, ui);
     if let Some((row, _)) = row_of(state, f.kind, &f.namespace, &f.name) {
         super::rollouts::workload_pods(&mut lines, &row, state, area.width.saturating_sub(2), ui);
     }
@@ -142,4 +144,196 @@ fn deadline(state: &AppState, f: &crate::app::follow::Follow) -> Option<(String,
             "text"
         },
     ))
+}
+
+/// The guard's verdict, near the top: tripped (loudly, with the reason and the time, and the
+/// keys that act on it), done watching, or quiet; blind when burn cannot be judged.
+fn guard_verdict(
+    lines: &mut Vec<Line<'static>>,
+    state: &AppState,
+    f: &crate::app::follow::Follow,
+    ui: &Ui,
+) {
+    let Some(verdict) = &f.verdict else {
+        return;
+    };
+    let muted = ui.style("muted");
+    let label = |text: &str| Span::styled(format!("{text:<9}"), muted);
+    match (&verdict.tripped, verdict.watching) {
+        (Some(trip), _) => {
+            lines.push(Line::from(vec![
+                label("guard"),
+                Span::styled(
+                    format!("TRIPPED {}: {}", trip.at.format("%H:%M:%S"), trip.reason),
+                    ui.style("critical"),
+                ),
+            ]));
+            if !state.readonly {
+                let key = |action| {
+                    ui.keymap
+                        .effective_keys(crate::app::action::Mode::Follow, action)
+                        .first()
+                        .map(ToString::to_string)
+                        .unwrap_or_default()
+                };
+                // Pausing a finished rollout changes nothing: then undo only.
+                let offer = if f.end.is_none() && f.kind == "Deployment" {
+                    format!(
+                        "{} pause  {} undo (checked and confirmed as always)",
+                        key(crate::app::action::Action::PauseResume),
+                        key(crate::app::action::Action::Undo)
+                    )
+                } else {
+                    format!(
+                        "{} undo (checked and confirmed as always)",
+                        key(crate::app::action::Action::Undo)
+                    )
+                };
+                lines.push(Line::from(vec![
+                    label(""),
+                    Span::styled(offer, ui.style("key")),
+                ]));
+            }
+        }
+        (None, false) => lines.push(Line::from(vec![
+            label("guard"),
+            Span::styled(
+                format!(
+                    "done watching ({} after completion)",
+                    human_duration(state.guard.watch_after.num_seconds().max(0) as u64)
+                ),
+                muted,
+            ),
+        ])),
+        (None, true) => lines.push(Line::from(vec![
+            label("guard"),
+            Span::styled("quiet: nothing has tripped it", ui.style("ok")),
+        ])),
+    }
+    if let Some(blind) = &verdict.blind {
+        lines.push(Line::from(vec![
+            label(""),
+            Span::styled(format!("{blind}: burn never trips it"), ui.style("stale")),
+        ]));
+    }
+}
+
+/// Beside the rollout: each covering SLO's fast burn now and at the start, the alerts for the
+/// workload that began after the rollout, the new pods' trouble.
+fn guard_details(
+    lines: &mut Vec<Line<'static>>,
+    state: &AppState,
+    f: &crate::app::follow::Follow,
+    ui: &Ui,
+) {
+    use crate::model::guard::BurnLine;
+    let Some(verdict) = &f.verdict else {
+        return;
+    };
+    let muted = ui.style("muted");
+    let label = |text: &str| Span::styled(format!("{text:<9}"), muted);
+    if verdict.burns.is_empty() {
+        lines.push(Line::from(vec![
+            label("burn"),
+            Span::styled(format!("no SLO covers {}/{}", f.namespace, f.name), muted),
+        ]));
+    }
+    let pair = |(m5, h1): (f64, f64)| format!("{m5:.1}x/{h1:.1}x");
+    let start = |now: (f64, f64), at_start: Option<(f64, f64)>| match at_start {
+        Some(s) if pair(s) != pair(now) => format!(", at start {}", pair(s)),
+        Some(_) => ", as at start".to_string(),
+        None => String::new(),
+    };
+    for (i, burn) in verdict.burns.iter().enumerate() {
+        let (slo, words, role) = match burn {
+            BurnLine::Quiet { slo, now, at_start } => (
+                slo,
+                format!("{}{}", pair(*now), start(*now, *at_start)),
+                "text",
+            ),
+            BurnLine::Paging { slo, now, at_start } => (
+                slo,
+                format!("{} paging{}", pair(*now), start(*now, *at_start)),
+                "critical",
+            ),
+            BurnLine::SinceBefore { slo, now } => (
+                slo,
+                format!("burning since before this rollout: {}", pair(*now)),
+                "warning",
+            ),
+            BurnLine::Missing { slo, why } => (slo, why.clone(), "stale"),
+        };
+        lines.push(Line::from(vec![
+            label(if i == 0 { "5m/1h" } else { "" }),
+            Span::raw(format!("{slo} ")),
+            Span::styled(words, ui.style(role)),
+        ]));
+    }
+    for (i, alert) in new_alerts(state, f).into_iter().enumerate() {
+        lines.push(Line::from(vec![
+            label(if i == 0 { "alerts" } else { "" }),
+            Span::styled(alert, ui.style("warning")),
+        ]));
+    }
+    for (i, pod) in verdict.pods.iter().enumerate() {
+        lines.push(Line::from(vec![
+            label(if i == 0 { "new pods" } else { "" }),
+            Span::styled(pod.clone(), ui.style("warning")),
+        ]));
+    }
+}
+
+/// Alerts for the workload's namespace and service that began after the rollout did.
+fn new_alerts(state: &AppState, f: &crate::app::follow::Follow) -> Vec<String> {
+    let services: Vec<&str> = state
+        .slo
+        .definitions
+        .iter()
+        .filter(|d| {
+            f.verdict
+                .as_ref()
+                .is_some_and(|v| v.burns.iter().any(|b| burn_slo(b) == d.name))
+        })
+        .map(|d| d.service.as_str())
+        .collect();
+    let mut alerts: Vec<String> = state
+        .alerts
+        .merged()
+        .alerts
+        .iter()
+        .filter(|a| a.alert.starts_at >= f.started)
+        .filter(|a| {
+            a.alert.labels.get("namespace").map(String::as_str) == Some(f.namespace.as_str())
+        })
+        .filter(|a| {
+            a.alert
+                .labels
+                .get("service")
+                .is_some_and(|s| s == &f.name || services.contains(&s.as_str()))
+                || a.alert
+                    .labels
+                    .get("deployment")
+                    .is_some_and(|d| d == &f.name)
+        })
+        .map(|a| {
+            format!(
+                "{} since {}",
+                a.alert.labels.get("alertname").cloned().unwrap_or_default(),
+                a.alert.starts_at.format("%H:%M:%S")
+            )
+        })
+        .collect();
+    alerts.sort();
+    alerts.dedup();
+    alerts
+}
+
+fn burn_slo(line: &crate::model::guard::BurnLine) -> &str {
+    use crate::model::guard::BurnLine;
+    match line {
+        BurnLine::Quiet { slo, .. }
+        | BurnLine::Paging { slo, .. }
+        | BurnLine::SinceBefore { slo, .. }
+        | BurnLine::Missing { slo, .. } => slo,
+    }
 }

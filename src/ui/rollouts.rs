@@ -140,14 +140,26 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                         .collect::<String>(),
                 ),
                 {
-                    let followed = crate::app::follow::is_followed(
-                        state,
-                        &crate::app::follow::key(r.kind, &r.namespace, &r.name),
-                    );
+                    let key = crate::app::follow::key(r.kind, &r.namespace, &r.name);
+                    let followed = crate::app::follow::is_followed(state, &key);
+                    let guard = state
+                        .follow
+                        .follows
+                        .get(&key)
+                        .and_then(|f| f.verdict.as_ref())
+                        .and_then(crate::app::guard::word);
                     let mut spans =
                         vec![Span::styled(format!("{} ", status_word(r)), ui.style(role))];
-                    if followed {
-                        spans.push(Span::styled("followed ", ui.style("accent")));
+                    match guard {
+                        // A tripped guard says so louder than anything else on the row.
+                        Some("tripped") => {
+                            spans.push(Span::styled("guard tripped ", ui.style("critical")))
+                        }
+                        Some("blind") => {
+                            spans.push(Span::styled("guard blind ", ui.style("stale")))
+                        }
+                        _ if followed => spans.push(Span::styled("followed ", ui.style("accent"))),
+                        _ => {}
                     }
                     spans.push(Span::styled(r.status.message.clone(), ui.style("muted")));
                     Line::from(spans)

@@ -8,6 +8,7 @@ mod diagnosis;
 mod e2e;
 mod e2e_access;
 mod fixture;
+mod guard;
 mod narrow;
 mod restart;
 mod slo_views;

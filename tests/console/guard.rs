@@ -1,0 +1,53 @@
+//! The rollout guard beside a followed rollout: tripped loudly by a new pod unready past its
+//! readiness probe's failure threshold, with the keys that act on it (none in read-only mode);
+//! the covering SLOs' fast burn (the fixture's backend was already paging: burning since
+//! before, which trips nothing); the Rollouts row says the guard tripped.
+
+use crossterm::event::KeyCode;
+use insta::assert_snapshot;
+use ms5_console::config::theme::Theme;
+
+use crate::alert_views::key;
+use crate::fixture::{draw, screen};
+use crate::restart::on_workload;
+
+#[test]
+fn a_new_pod_unready_past_its_probe_threshold_trips_the_guard_loudly() {
+    let mut s = on_workload("ms5-production", "backend");
+    key(&mut s, KeyCode::Char('f'));
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("guard_tripped_{w}x{h}"), screen(&s, w, h));
+    }
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("guard    TRIPPED 10:00:00: new pod backend-"),
+        "{text}"
+    );
+    assert!(text.contains("p pause  u undo"), "{text}");
+    assert!(
+        text.contains("backend-availability burning since before this rollout: 82.1x/18.8x"),
+        "{text}"
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "TRIPPED");
+    assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
+    // The row says so too, with the pane closed.
+    key(&mut s, KeyCode::Esc);
+    let text = screen(&s, 160, 45);
+    let row = text
+        .lines()
+        .find(|l| l.contains("ms5-production") && l.contains(" backend "))
+        .unwrap();
+    assert!(row.contains("guard tripped"), "{row}");
+}
+
+#[test]
+fn read_only_shows_the_trip_and_offers_nothing_to_press() {
+    let mut s = on_workload("ms5-production", "backend");
+    s.readonly = true;
+    key(&mut s, KeyCode::Char('f'));
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("TRIPPED"), "{text}");
+    assert!(!text.contains("p pause"), "{text}");
+}
