@@ -48,6 +48,25 @@ pub struct Concluded {
     pub duration_ms: u64,
 }
 
+/// What the guard runs with, resolved for the connection (`[guard]`, the context's own).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GuardSettings {
+    pub watch_after: chrono::Duration,
+    pub auto_pause: bool,
+    /// How often Prometheus is polled: burn data older than a few polls is stale.
+    pub poll_interval: std::time::Duration,
+}
+
+impl Default for GuardSettings {
+    fn default() -> GuardSettings {
+        GuardSettings {
+            watch_after: chrono::Duration::minutes(15),
+            auto_pause: false,
+            poll_interval: std::time::Duration::from_secs(15),
+        }
+    }
+}
+
 /// `(namespace, "Kind/name")`, as the Rollouts view keys its rows.
 pub type FollowKey = ObjKey;
 

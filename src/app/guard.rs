@@ -6,6 +6,7 @@
 use chrono::Duration;
 
 use super::followed::Follow;
+pub use super::followed::GuardSettings;
 use super::state::AppState;
 use crate::model::guard::{FastBurn, Guard, PodSignal, Readings, Verdict};
 use crate::model::pod_view::PodRow;
@@ -18,25 +19,6 @@ const STALE_POLLS: u32 = 3;
 
 /// Unhealthy readiness events that make a probe's default failure threshold.
 const PROBE_FAILURE_THRESHOLD: i32 = 3;
-
-/// What the guard runs with, resolved for the connection (`[guard]`, the context's own).
-#[derive(Debug, Clone, PartialEq)]
-pub struct GuardSettings {
-    pub watch_after: Duration,
-    pub auto_pause: bool,
-    /// How often Prometheus is polled: burn data older than a few polls is stale.
-    pub poll_interval: std::time::Duration,
-}
-
-impl Default for GuardSettings {
-    fn default() -> GuardSettings {
-        GuardSettings {
-            watch_after: Duration::minutes(15),
-            auto_pause: false,
-            poll_interval: std::time::Duration::from_secs(15),
-        }
-    }
-}
 
 /// Applies every followed rollout's guard to the state as it is now.
 pub fn update(state: &mut AppState) {

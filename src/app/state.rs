@@ -223,7 +223,7 @@ pub struct AppState {
     /// Namespaces where a change is confirmed by typing the object's name.
     pub protected_namespaces: Vec<String>,
     /// The rollout guard's settings for this connection.
-    pub guard: super::guard::GuardSettings,
+    pub guard: super::followed::GuardSettings,
     /// Who is at the keyboard (the audit log's `local_user`), for the console's annotation.
     pub local_user: String,
     pub health: BTreeMap<SourceId, SourceHealth>,

@@ -119,7 +119,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         {
             return rollout_writes::plan_undo(state);
         }
-        Action::Confirm => return writes::confirm(state),
+        Action::Confirm => {
+            // Changed since the plan: plan again from the object as it is now.
+            if let Some(plan) = writes::changed_since_planned(state) {
+                return rollout_writes::plan_again(state, &plan);
+            }
+            return writes::confirm(state);
+        }
         Action::Undo => return rollout_writes::open_undo(state),
         Action::View(view) => return switch_view(state, view),
         Action::Silence => return writes::open_silence_form(state),

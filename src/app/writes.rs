@@ -150,18 +150,23 @@ pub fn confirm(state: &mut AppState) -> Vec<Effect> {
             }));
             vec![Effect::Write(Box::new(plan))]
         }
-        // Changed since the plan: plan again from the object as it is now.
-        Some(Overlay::Dialog(Dialog::Done {
-            plan,
-            result: Err(e),
-        })) if e.contains("changed since you planned") => {
-            super::rollout_writes::plan_again(state, &plan)
-        }
         Some(Overlay::Dialog(Dialog::Done { .. } | Dialog::Refused { .. })) => Vec::new(),
         other => {
             state.overlay = other;
             Vec::new()
         }
+    }
+}
+
+/// The open dialog's plan, when its request failed because the object changed since: the
+/// confirm key plans it again.
+pub fn changed_since_planned(state: &AppState) -> Option<WritePlan> {
+    match &state.overlay {
+        Some(Overlay::Dialog(Dialog::Done {
+            plan,
+            result: Err(e),
+        })) if e.contains("changed since you planned") => Some(plan.clone()),
+        _ => None,
     }
 }
 

@@ -121,7 +121,22 @@ fn namespaces_panel(
         }
         let empty = NamespaceSummary::default();
         let s = summaries.get(ns.as_str()).unwrap_or(&empty);
-        let workloads = Line::from(vec![
+        // A tripped rollout guard in the namespace is the first thing to see.
+        let tripped = state
+            .follow
+            .follows
+            .values()
+            .filter(|f| &f.namespace == *ns)
+            .filter(|f| f.verdict.as_ref().is_some_and(|v| v.tripped.is_some()))
+            .count();
+        let mut workloads = vec![];
+        if tripped > 0 {
+            workloads.push(Span::styled(
+                format!("{tripped} guard tripped "),
+                ui.style("critical"),
+            ));
+        }
+        workloads.extend([
             Span::styled(format!("{} ok", s.healthy), ui.style("ok")),
             Span::raw(" "),
             Span::styled(
@@ -138,6 +153,7 @@ fn namespaces_panel(
                 ui.style(if s.degraded > 0 { "critical" } else { "muted" }),
             ),
         ]);
+        let workloads = Line::from(workloads);
         vec![
             Line::from(ns.as_str()),
             workloads,

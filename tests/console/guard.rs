@@ -51,3 +51,21 @@ fn read_only_shows_the_trip_and_offers_nothing_to_press() {
     assert!(text.contains("TRIPPED"), "{text}");
     assert!(!text.contains("p pause"), "{text}");
 }
+
+#[test]
+fn the_overview_counts_tripped_guards_per_namespace() {
+    let mut s = on_workload("ms5-production", "backend");
+    key(&mut s, KeyCode::Char('f'));
+    key(&mut s, KeyCode::Esc);
+    key(&mut s, KeyCode::Char('1'));
+    let text = screen(&s, 120, 30);
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("│ms5-production"))
+        .unwrap_or_default();
+    assert!(row.contains("1 guard tripped"), "{text}");
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "1 guard tripped");
+    assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
+}
