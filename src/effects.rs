@@ -72,8 +72,16 @@ impl<'a> EffectRunner<'a> {
 
     /// After data arrived: a 401 on some watch asks for credentials to be replaced, at most
     /// every `REAUTH_EVERY`.
-    pub fn after_data(&mut self, state: &mut AppState) -> Option<Effect> {
+    pub fn after_data(&mut self, state: &mut AppState) -> Vec<Effect> {
         self.read_metrics_on_pressure(state);
+        // The guard's own pauses: checked and sent as jobs, audited like every write.
+        let mut effects: Vec<Effect> = std::mem::take(&mut state.follow.auto_pauses)
+            .into_iter()
+            .map(|(job, plan)| Effect::StartJob {
+                job,
+                spec: JobSpec::CheckAndSend(Box::new(plan)),
+            })
+            .collect();
         // The console's own rollouts that reached their end: their `concluded` audit lines.
         // Appended and synced off the UI task, as every audit line is.
         for c in std::mem::take(&mut state.follow.concluded) {
@@ -92,10 +100,11 @@ impl<'a> EffectRunner<'a> {
         let due = self
             .last_reauth
             .is_none_or(|at| at.elapsed() >= REAUTH_EVERY);
-        (state.credentials_rejected() && due).then(|| {
+        if state.credentials_rejected() && due {
             self.last_reauth = Some(Instant::now());
-            Effect::Reauthenticate
-        })
+            effects.push(Effect::Reauthenticate);
+        }
+        effects
     }
 
     /// A node's pressure conditions changed: what the node and its pods use now is the first
@@ -201,6 +210,12 @@ impl<'a> EffectRunner<'a> {
                 });
             }
             Effect::StartJob { job, spec } => match spec {
+                JobSpec::CheckAndSend(plan) => {
+                    let executor = self.sources.executor.clone();
+                    self.jobs.start(job, move |progress| async move {
+                        crate::ops::check::check_and_send(&executor, &plan, &progress).await
+                    });
+                }
                 JobSpec::Check(plan) => {
                     let executor = self.sources.executor.clone();
                     self.jobs.start(job, move |progress| async move {

@@ -1051,3 +1051,69 @@ async fn a_status_change_since_the_plan_does_not_stop_the_request() {
     let answer = c.executor.execute(&plan).await.expect("sent regardless");
     assert!(answer.contains("restartedAt"), "{answer}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guards_pause_is_checked_sent_and_audited_as_automatic() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "bad-rollout", "--speed", "4"]);
+    let c = console(&sim, "ms5-sim").await;
+    let mut plan = c
+        .plan(RolloutKind::Pause, "ms5-production", "backend", "w-auto")
+        .await;
+    if let WriteAction::Rollout(change) = &mut plan.action {
+        change.automatic = Some("guard".into());
+    }
+    let (tx, mut rx) = mpsc::channel(16);
+    let mut runner = JobRunner::new(tx);
+    let executor = c.executor.clone();
+    let sent = plan.clone();
+    runner.start(JobId(7), move |progress| async move {
+        ms5_console::ops::check::check_and_send(&executor, &sent, &progress).await
+    });
+    let outcome = loop {
+        if let JobEvent::Finished { outcome, .. } = rx.recv().await.expect("job events") {
+            break outcome;
+        }
+    };
+    assert!(matches!(outcome, JobOutcome::Succeeded(_)), "{outcome:?}");
+    let paused = sim.kubectl().ok(&[
+        "-n",
+        "ms5-production",
+        "get",
+        "deploy/backend",
+        "-o",
+        "jsonpath={.spec.paused}",
+    ]);
+    assert_eq!(paused, "true");
+    let events = sim.kubectl().ok(&[
+        "-n",
+        "ms5-production",
+        "get",
+        "events",
+        "--field-selector",
+        "reason=RolloutPauseRequested",
+        "-o",
+        "jsonpath={.items[*].message}",
+    ]);
+    assert!(
+        events.contains("requested automatically (guard) by jdoe"),
+        "{events}"
+    );
+    let contents = audit::read(&c.audit).expect("audit");
+    let phases: Vec<Phase> = contents.records.iter().map(|r| r.phase).collect();
+    assert_eq!(phases, [Phase::Succeeded, Phase::Pending]);
+    let pending = &contents.records[1];
+    assert_eq!(pending.action, "rollout-pause");
+    assert_eq!(pending.parameters["reason"], "guard");
+    assert_eq!(pending.parameters["automatic"], true);
+    assert!(
+        pending
+            .checks
+            .iter()
+            .any(|c| c.contains("the server accepts this")),
+        "{:?}",
+        pending.checks
+    );
+}

@@ -55,6 +55,7 @@ pub fn start(
         deadline_exceeded: false,
         guard: None,
         verdict: None,
+        auto_pause: None,
         started_by,
     };
     state

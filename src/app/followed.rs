@@ -27,8 +27,22 @@ pub struct Follow {
     pub guard: Option<crate::model::guard::Guard>,
     /// What the guard said last.
     pub verdict: Option<crate::model::guard::Verdict>,
+    /// The guard's own pause, once it tripped with `auto-pause` on.
+    pub auto_pause: Option<AutoPause>,
     /// The console's write that started it, if one did: its end is written to the audit log.
     pub started_by: Option<Started>,
+}
+
+/// What the guard did about pausing by itself.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AutoPause {
+    /// Checked and sent as this job (its progress and end are the job's).
+    Started {
+        job: crate::ops::jobs::JobId,
+        write: String,
+    },
+    /// Why it could not: read-only, a StatefulSet.
+    Unavailable(String),
 }
 
 /// A write whose rollout is followed, as its audit lines name it.
@@ -75,6 +89,8 @@ pub struct FollowState {
     pub follows: BTreeMap<FollowKey, Follow>,
     /// Ends of the console's own rollouts not yet written to the audit log.
     pub concluded: Vec<Concluded>,
+    /// The guard's pauses, planned and waiting to be started as jobs.
+    pub auto_pauses: Vec<(crate::ops::jobs::JobId, crate::ops::plan::WritePlan)>,
 }
 
 pub fn key(kind: &str, namespace: &str, name: &str) -> FollowKey {

@@ -42,6 +42,7 @@ pub fn update(state: &mut AppState) {
         let guard = f
             .guard
             .get_or_insert_with(|| Guard::new(f.started, watch_after));
+        let was_tripped = guard.tripped.is_some();
         let verdict = guard.observe(&Readings {
             now,
             burns: &burns,
@@ -51,7 +52,82 @@ pub fn update(state: &mut AppState) {
             deadline,
             completed,
         });
+        let tripped_now = !was_tripped && verdict.tripped.is_some();
         f.verdict = Some(verdict);
+        if tripped_now && state.guard.auto_pause {
+            auto_pause(state, &key);
+        }
+    }
+}
+
+/// The guard tripped with `auto-pause` on: a pause of the Deployment while its rollout
+/// progresses, planned here and checked and sent as a job (`JobSpec::CheckAndSend`) through
+/// the same checks and audit as a pause from the keyboard. Never in read-only mode; a
+/// StatefulSet cannot be paused (the pane offers undo); a finished rollout has nothing to
+/// pause.
+fn auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
+    use super::followed::AutoPause;
+    use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
+    use crate::ops::rollout::{RolloutChange, RolloutKind};
+    let Some(f) = state.follow.follows.get(key) else {
+        return;
+    };
+    if f.end.is_some() {
+        return;
+    }
+    let why_not = if state.readonly {
+        Some("auto-pause unavailable: read-only".to_string())
+    } else if f.kind != "Deployment" {
+        Some("auto-pause unavailable: StatefulSets cannot be paused; undo instead".to_string())
+    } else {
+        None
+    };
+    let deployment = state
+        .cluster
+        .deployments
+        .get(&(f.namespace.clone(), f.name.clone()))
+        .cloned();
+    let (namespace, name) = (f.namespace.clone(), f.name.clone());
+    let outcome = match (why_not, deployment) {
+        (Some(why), _) => AutoPause::Unavailable(why),
+        (None, None) => {
+            AutoPause::Unavailable("auto-pause unavailable: the Deployment is gone".into())
+        }
+        (None, Some(d)) if d.spec.as_ref().and_then(|s| s.paused) == Some(true) => {
+            AutoPause::Unavailable("already paused".into())
+        }
+        (None, Some(d)) => {
+            let mut change = RolloutChange::new(
+                RolloutKind::Pause,
+                &d.metadata,
+                None,
+                false,
+                state.now,
+                &state.local_user,
+            );
+            change.automatic = Some("guard".into());
+            let plan = WritePlan {
+                write: state.ids.write(state.now),
+                target: Target::Kube(KubeObject {
+                    context: state.connection.context.clone(),
+                    server: state.connection.server.clone(),
+                    user: state.connection.user.clone(),
+                    api_version: "apps/v1".into(),
+                    kind: "Deployment".into(),
+                    namespace,
+                    name,
+                }),
+                action: WriteAction::Rollout(change),
+                checks: Vec::new(),
+            };
+            let job = crate::ops::jobs::JobId(state.ids.fresh());
+            let write = plan.write.clone();
+            state.follow.auto_pauses.push((job, plan));
+            AutoPause::Started { job, write }
+        }
+    };
+    if let Some(f) = state.follow.follows.get_mut(key) {
+        f.auto_pause = Some(outcome);
     }
 }
 

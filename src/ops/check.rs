@@ -31,6 +31,28 @@ pub async fn run(
     result
 }
 
+/// A plan no one confirms (the guard's auto-pause): its checks, then, if they pass, the
+/// request, through the executor and its audit log like every write.
+pub async fn check_and_send(
+    executor: &Executor,
+    plan: &WritePlan,
+    progress: &Progress,
+) -> Result<String, String> {
+    let mut findings = Findings {
+        progress,
+        seen: Vec::new(),
+    };
+    let checked = checks(executor, plan, &mut findings).await;
+    let mut plan = plan.clone();
+    plan.checks = findings.seen;
+    if let Err(reason) = checked {
+        executor.record_refusal(&plan, &reason);
+        return Err(reason);
+    }
+    progress.report("sending").await;
+    executor.execute(&plan).await.map_err(|e| e.to_string())
+}
+
 /// Each finding, reported to the dialog as it comes and kept for the audit log.
 struct Findings<'a> {
     progress: &'a Progress,

@@ -307,8 +307,16 @@ async fn send_kube(
         }
     };
     let answer = super::kube::send(client.clone(), object, action, &plan.write).await?;
+    let automatic = match action {
+        WriteAction::Rollout(change) => change
+            .automatic
+            .as_ref()
+            .map(|why| format!(" automatically ({why})"))
+            .unwrap_or_default(),
+        _ => String::new(),
+    };
     let message = format!(
-        "{} requested by {} ({}) with ms5-console, write {}",
+        "{} requested{automatic} by {} ({}) with ms5-console, write {}",
         plan.verb(),
         context.local_user,
         context.kube_identity,

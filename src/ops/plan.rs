@@ -189,11 +189,18 @@ impl WritePlan {
             WriteAction::MergePatch { patch, dry_run } => {
                 json!({ "patch": patch, "dryRun": dry_run })
             }
-            WriteAction::Rollout(change) => json!({
-                "patch": change.ops(&self.write),
-                "generation": change.generation,
-                "change": change.field_change(),
-            }),
+            WriteAction::Rollout(change) => {
+                let mut parameters = json!({
+                    "patch": change.ops(&self.write),
+                    "generation": change.generation,
+                    "change": change.field_change(),
+                });
+                if let Some(reason) = &change.automatic {
+                    parameters["reason"] = json!(reason);
+                    parameters["automatic"] = json!(true);
+                }
+                parameters
+            }
             WriteAction::DeletePod {
                 uid,
                 grace_seconds,

@@ -109,6 +109,8 @@ pub struct RolloutChange {
     pub paused: bool,
     /// For an undo: where to.
     pub undo: Option<Box<UndoChange>>,
+    /// Why the console made it by itself (`guard`), when no one pressed a key for it.
+    pub automatic: Option<String>,
 }
 
 impl RolloutChange {
@@ -133,6 +135,7 @@ impl RolloutChange {
             by: by.to_string(),
             paused,
             undo: None,
+            automatic: None,
         }
     }
 
@@ -302,10 +305,13 @@ impl RolloutChange {
 
     /// The JSON patch, as sent: tests first, then the change and the console's annotation.
     pub fn ops(&self, write: &str) -> Value {
+        let by = match &self.automatic {
+            Some(reason) => format!("{} (automatic: {reason})", self.by),
+            None => self.by.clone(),
+        };
         let last_action = format!(
-            "{} by {} at {} (write {write})",
+            "{} by {by} at {} (write {write})",
             self.verb(),
-            self.by,
             self.new_value()
         );
         let mut ops = Vec::new();
@@ -406,6 +412,7 @@ mod tests {
             by: "jdoe".into(),
             paused: false,
             undo: None,
+            automatic: None,
         }
     }
 

@@ -216,6 +216,45 @@ fn guard_verdict(
             Span::styled(format!("{blind}: burn never trips it"), ui.style("stale")),
         ]));
     }
+    if let Some((words, role)) = auto_pause_words(state, f) {
+        lines.push(Line::from(vec![
+            label("auto"),
+            Span::styled(words, ui.style(role)),
+        ]));
+    }
+}
+
+/// Where the guard's own pause stands: checking, paused (with its write), refused, or why
+/// there is none.
+fn auto_pause_words(
+    state: &AppState,
+    f: &crate::app::follow::Follow,
+) -> Option<(String, &'static str)> {
+    use crate::app::followed::AutoPause;
+    use crate::ops::jobs::JobOutcome;
+    Some(match f.auto_pause.as_ref()? {
+        AutoPause::Unavailable(why) => (why.clone(), "muted"),
+        AutoPause::Started { job, write } => match state.jobs.finished.get(job) {
+            Some(JobOutcome::Succeeded(_)) => (
+                format!("paused by the guard (audited as write {write})"),
+                "ok",
+            ),
+            Some(JobOutcome::Failed(why)) => (format!("auto-pause refused: {why}"), "critical"),
+            Some(JobOutcome::Cancelled) => ("auto-pause cancelled".into(), "warning"),
+            None => (
+                format!(
+                    "auto-pause: {}",
+                    state
+                        .jobs
+                        .progress
+                        .get(job)
+                        .and_then(|p| p.last())
+                        .map_or("checking...", String::as_str)
+                ),
+                "stale",
+            ),
+        },
+    })
 }
 
 /// Beside the rollout: each covering SLO's fast burn now and at the start, the alerts for the

@@ -69,3 +69,48 @@ fn the_overview_counts_tripped_guards_per_namespace() {
     let (x, y) = crate::slo_views::find(&buffer, "1 guard tripped");
     assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
 }
+
+#[test]
+fn with_auto_pause_a_trip_while_progressing_plans_the_guards_own_pause() {
+    use ms5_console::app::event::DataEvent;
+    use ms5_console::app::update::apply;
+    use ms5_console::ops::jobs::{JobEvent, JobOutcome};
+    use ms5_console::ops::plan::WriteAction;
+    let mut s = on_workload("ms5-production", "backend");
+    s.guard.auto_pause = true;
+    key(&mut s, KeyCode::Char('f'));
+    let [(job, plan)] = s.follow.auto_pauses.as_slice() else {
+        panic!("one pause planned: {:?}", s.follow.auto_pauses);
+    };
+    let job = *job;
+    let WriteAction::Rollout(change) = &plan.action else {
+        panic!("a rollout action");
+    };
+    assert_eq!(plan.verb(), "rollout-pause");
+    assert_eq!(plan.target_words(), "deployment ms5-production/backend");
+    assert_eq!(change.automatic.as_deref(), Some("guard"));
+    assert_eq!(plan.parameters()["reason"], "guard");
+    assert!(screen(&s, 120, 30).contains("auto     auto-pause: checking..."));
+    apply(
+        &mut s,
+        DataEvent::Job(JobEvent::Finished {
+            job,
+            outcome: JobOutcome::Succeeded("paused".into()),
+        }),
+    );
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("paused by the guard (audited as write"),
+        "{text}"
+    );
+}
+
+#[test]
+fn auto_pause_never_acts_in_read_only_mode() {
+    let mut s = on_workload("ms5-production", "backend");
+    s.guard.auto_pause = true;
+    s.readonly = true;
+    key(&mut s, KeyCode::Char('f'));
+    assert!(s.follow.auto_pauses.is_empty());
+    assert!(screen(&s, 120, 30).contains("auto-pause unavailable: read-only"));
+}

@@ -37,7 +37,9 @@ fn restart_checked(s: &mut AppState) {
     let [Effect::StartJob { job, spec }] = effects.as_slice() else {
         panic!("the checks start: {effects:?}");
     };
-    let JobSpec::Check(plan) = spec;
+    let JobSpec::Check(plan) = spec else {
+        panic!("a check: {spec:?}");
+    };
     assert!(matches!(plan.action, WriteAction::Rollout(_)), "{plan:?}");
     let text = screen(s, 120, 30);
     assert!(text.contains("Checking: nothing is sent yet"), "{text}");
@@ -149,7 +151,9 @@ fn planned_change(effects: &[Effect]) -> String {
     let [Effect::StartJob { spec, .. }] = effects else {
         panic!("the checks start: {effects:?}");
     };
-    let JobSpec::Check(plan) = spec;
+    let JobSpec::Check(plan) = spec else {
+        panic!("a check: {spec:?}");
+    };
     let WriteAction::Rollout(change) = &plan.action else {
         panic!("a rollout action: {plan:?}");
     };
@@ -268,7 +272,9 @@ fn capital_d_plans_deleting_the_pod_and_says_what_replaces_it() {
     let [Effect::StartJob { spec, .. }] = effects.as_slice() else {
         panic!("the checks start: {effects:?}");
     };
-    let JobSpec::Check(plan) = spec;
+    let JobSpec::Check(plan) = spec else {
+        panic!("a check: {spec:?}");
+    };
     assert_eq!(plan.verb(), "delete-pod");
     let text = screen(&s, 120, 30);
     // The dialog wraps long lines: read it as words.
@@ -512,7 +518,9 @@ fn a_request_refused_as_changed_since_the_plan_offers_to_plan_again() {
     let [Effect::StartJob { spec, .. }] = effects.as_slice() else {
         panic!("planned again and checked: {effects:?}");
     };
-    let JobSpec::Check(plan) = spec;
+    let JobSpec::Check(plan) = spec else {
+        panic!("a check: {spec:?}");
+    };
     assert_ne!(plan.write, write, "a new write");
     assert_eq!(plan.target_words(), "deployment ms5-staging/celery-beat");
     assert_eq!(plan.verb(), "rollout-restart");

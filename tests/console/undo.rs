@@ -89,7 +89,9 @@ fn u_lists_the_revisions_previous_first_and_plans_the_one_chosen() {
     let [Effect::StartJob { spec, .. }] = effects.as_slice() else {
         panic!("the checks start: {effects:?}");
     };
-    let JobSpec::Check(plan) = spec;
+    let JobSpec::Check(plan) = spec else {
+        panic!("a check: {spec:?}");
+    };
     let WriteAction::Rollout(change) = &plan.action else {
         panic!("a rollout action: {plan:?}");
     };
