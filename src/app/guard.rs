@@ -220,9 +220,13 @@ fn new_pods(state: &AppState, f: &Follow) -> Vec<PodSignal> {
             )
             .first()
             .map(|r| r.name.clone());
-            Box::new(
-                move |p: &PodRow| matches!((&p.owner, &newest), (Some((kind, name)), Some(rs)) if kind == "ReplicaSet" && name == rs),
-            )
+            // Without its ReplicaSets (not watched yet), every pod of the Deployment counts.
+            let prefix = format!("{}-", f.name);
+            Box::new(move |p: &PodRow| match (&p.owner, &newest) {
+                (Some((kind, name)), Some(rs)) => kind == "ReplicaSet" && name == rs,
+                (Some((kind, name)), None) => kind == "ReplicaSet" && name.starts_with(&prefix),
+                (None, _) => false,
+            })
         }
         _ => {
             let Some(sts) = state.cluster.statefulsets.get(&key) else {

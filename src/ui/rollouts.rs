@@ -317,16 +317,18 @@ pub fn workload_pods<'a>(
                 pod.summary.restarts
             )),
         ];
-        let used: usize = head.iter().map(Span::width).sum::<usize>() + "node ".len();
-        let node_room = (room as usize).saturating_sub(used).max(10);
-        let mut spans = head;
-        spans.push(Span::styled(
+        let left = (room as usize).saturating_sub(head.iter().map(Span::width).sum::<usize>());
+        // Short of room the label goes before the name's middle does.
+        let node_cell = if left >= 15 {
             format!(
                 "node {}",
-                super::fit::cut_middle(node, node_room, ui.symbols.ellipsis)
-            ),
-            ui.style("muted"),
-        ));
+                super::fit::cut_middle(node, left - 5, ui.symbols.ellipsis)
+            )
+        } else {
+            super::fit::cut_middle(node, left.max(8), ui.symbols.ellipsis)
+        };
+        let mut spans = head;
+        spans.push(Span::styled(node_cell, ui.style("muted")));
         lines.push(Line::from(spans));
         let why = pod
             .unschedulable

@@ -114,3 +114,27 @@ fn auto_pause_never_acts_in_read_only_mode() {
     assert!(s.follow.auto_pauses.is_empty());
     assert!(screen(&s, 120, 30).contains("auto-pause unavailable: read-only"));
 }
+
+#[test]
+fn stale_burn_data_makes_the_guard_blind_and_says_for_how_long() {
+    let mut s = on_workload("ms5-production", "celery-worker");
+    if let Some(last) = s.slo.last.as_mut() {
+        last.at = s.now - chrono::Duration::minutes(4);
+    }
+    key(&mut s, KeyCode::Char('f'));
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("guard_blind_{w}x{h}"), screen(&s, w, h));
+    }
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("guard blind: no burn data for 4m: burn never trips it"),
+        "{text}"
+    );
+    assert!(text.contains("oee-freshness bad_data"), "{text}");
+    // The crash-looping new pod trips it all the same: pods need no burn data.
+    assert!(text.contains("is crash-looping"), "{text}");
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "guard blind");
+    assert_eq!(buffer[(x, y)].fg, theme.style("stale").fg.unwrap());
+}
