@@ -25,7 +25,7 @@ fn poll_queries() -> Vec<String> {
 
 fn bench(c: &mut Criterion) {
     let now = unix_now();
-    let prometheus = Prometheus::new(1, Scenario::SloBurn, now, &builtin());
+    let prometheus = Prometheus::new(1, Scenario::SloBurn, now, &builtin(), Default::default());
     let parsed: Vec<_> = poll_queries()
         .iter()
         .map(|q| parse(q).expect("valid query"))

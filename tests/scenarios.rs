@@ -338,3 +338,53 @@ fn node_pressure_taints_evicts_and_leaves_a_pod_pending() {
         },
     );
 }
+
+/// A Prometheus instant query through the API server's service proxy, as the console asks.
+fn burn(k: &Kubectl, window: &str) -> f64 {
+    let query = format!("slo:sli_error:ratio_rate{window}{{slo=\"backend-availability\"}}/0.001");
+    let path = format!(
+        "/api/v1/namespaces/ms5-system/services/prometheus-service:9090/proxy/api/v1/query?query={}",
+        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    );
+    let answer: serde_json::Value =
+        serde_json::from_str(&k.ok(&["get", "--raw", &path])).expect("a Prometheus answer");
+    answer["data"]["result"][0]["value"][1]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+#[test]
+fn bad_release_comes_ready_and_burns_the_backend_budget() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "bad-release"]);
+    let k = sim.kubectl();
+    within(
+        "the rollout of 1.9.2 completes",
+        Duration::from_secs(90),
+        &k,
+        |k| {
+            let status = k.run(&["rollout", "status", "deploy/backend", "--timeout=1s"]);
+            let image = k.ok(&[
+                "get",
+                "deploy/backend",
+                "-o",
+                "jsonpath={.spec.template.spec.containers[0].image}",
+            ]);
+            (status.status.success() && image.ends_with(":1.9.2")).then_some(())
+        },
+    );
+    // Within 2 minutes of completion the page condition holds: 5m and 1h both over 14.4x.
+    let (m5, h1) = within(
+        "5m and 1h burn over 14.4x",
+        Duration::from_secs(120),
+        &k,
+        |k| {
+            let (m5, h1) = (burn(k, "5m"), burn(k, "1h"));
+            (m5 > 14.4 && h1 > 14.4).then_some((m5, h1))
+        },
+    );
+    assert!(m5 > h1, "the short window leads: {m5} vs {h1}");
+}

@@ -125,6 +125,9 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
     cluster::scenario::prepare(scenario, &mut world.objects, chrono::Utc::now());
     store.load(world.objects);
     let usage = Arc::new(UsageModel::new(scenario, options.seed, options.speed));
+    // What the cluster does to the backend's traffic: its pods' release, recorded as they come
+    // ready and go, read by every Prometheus query.
+    let release = Arc::new(prometheus::signal::Timeline::default());
     tokio::spawn(
         Cluster::new(
             store.clone(),
@@ -133,6 +136,7 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
             options.speed,
             usage.clone(),
         )
+        .recording_release(release.clone())
         .run(),
     );
 
@@ -218,6 +222,7 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
         scenario,
         prometheus::unix_now(),
         &crate::slo::definition::builtin(),
+        release,
     ));
     prometheus::observed::spawn_sampler(api.store.clone(), prometheus.observed.clone());
     let prometheus_url = serve_loopback(

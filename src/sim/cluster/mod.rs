@@ -111,6 +111,9 @@ pub struct Cluster {
     started: Instant,
     /// What pods and nodes use: the metrics API reads the same model.
     usage: Arc<usage::UsageModel>,
+    /// The share of ready production backend pods running the bad release, over time: the
+    /// sim's Prometheus answers the backend's 5xx from it.
+    release: Option<Arc<crate::sim::prometheus::signal::Timeline>>,
 }
 
 impl Cluster {
@@ -138,7 +141,40 @@ impl Cluster {
             pods: HashMap::new(),
             started: Instant::now(),
             usage,
+            release: None,
         }
+    }
+
+    /// Records the bad release's share of ready backend pods into `release` as it changes.
+    pub fn recording_release(
+        mut self,
+        release: Arc<crate::sim::prometheus::signal::Timeline>,
+    ) -> Self {
+        self.release = Some(release);
+        self
+    }
+
+    /// The share of ready production backend pods running the bad release, recorded now.
+    fn record_release(&self) {
+        let Some(release) = &self.release else {
+            return;
+        };
+        let pods = self.store.list(self.kinds.pod, Some("ms5-production")).0;
+        let ready: Vec<&Value> = pods
+            .iter()
+            .map(|p| p.value())
+            .filter(|p| p["metadata"]["labels"]["app"] == "backend" && is_pod_ready(p))
+            .collect();
+        let bad = ready
+            .iter()
+            .filter(|p| p["spec"]["containers"][0]["image"] == scenario::BAD_RELEASE_IMAGE)
+            .count();
+        let share = if ready.is_empty() {
+            0.0
+        } else {
+            bad as f64 / ready.len() as f64
+        };
+        release.record(self.wall_now().timestamp_millis() as f64 / 1000.0, share);
     }
 
     /// Runs until the store is dropped.
@@ -269,6 +305,11 @@ impl Cluster {
                     self.pods.remove(&key);
                 } else {
                     self.enqueue(Work::Kubelet(key.clone()));
+                }
+                if object["metadata"]["namespace"] == "ms5-production"
+                    && object["metadata"]["labels"]["app"] == "backend"
+                {
+                    self.record_release();
                 }
                 self.enqueue_owner(object, "ReplicaSet");
                 self.enqueue_owner(object, "StatefulSet");

@@ -25,6 +25,8 @@ pub enum Scenario {
     NodePressure,
     /// Backend 5xx rising until the fast-burn SLO alert fires (metrics only; pods stay healthy).
     SloBurn,
+    /// Backend 1.9.2 rolls out and comes ready, and answers 40 % of requests with 5xx.
+    BadRelease,
 }
 
 pub const NAMES: &[(&str, Scenario)] = &[
@@ -35,6 +37,7 @@ pub const NAMES: &[(&str, Scenario)] = &[
     ("backup-failing", Scenario::BackupFailing),
     ("node-pressure", Scenario::NodePressure),
     ("slo-burn", Scenario::SloBurn),
+    ("bad-release", Scenario::BadRelease),
 ];
 
 impl Scenario {
@@ -58,6 +61,7 @@ impl Scenario {
         match self {
             Scenario::Healthy | Scenario::SloBurn => vec![],
             Scenario::BadRollout => vec![at(5, Action::RollOutBrokenBackend)],
+            Scenario::BadRelease => vec![at(5, Action::RollOutBadRelease)],
             Scenario::Crashloop => vec![at(3, Action::CrashOneBackendPod)],
             Scenario::ProbeFailure => vec![at(3, Action::FlapBackendReadiness)],
             Scenario::BackupFailing => vec![at(0, Action::FailBackups)],
@@ -82,6 +86,7 @@ pub struct Step {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
     RollOutBrokenBackend,
+    RollOutBadRelease,
     CrashOneBackendPod,
     FlapBackendReadiness,
     FailBackups,
@@ -169,6 +174,8 @@ impl Fault {
 }
 
 pub const BROKEN_BACKEND_IMAGE: &str = "ms5acr.azurecr.io/ms5-backend:1.9.1";
+/// `bad-release`: its pods come ready and answer 40 % of requests with 5xx.
+pub const BAD_RELEASE_IMAGE: &str = "ms5acr.azurecr.io/ms5-backend:1.9.2";
 const PRODUCTION: &str = "ms5-production";
 pub const PRESSURED_NODE: &str = "aks-db-27183645-vmss000000";
 
@@ -267,19 +274,9 @@ pub fn run_step(cluster: &mut Cluster, index: usize) {
                 target: Target::Image(BROKEN_BACKEND_IMAGE.into()),
                 behavior: Behavior::NeverReady,
             });
-            let key = (PRODUCTION.to_string(), "backend".to_string());
-            if let Some(current) = cluster.get(cluster.kinds.deployment, &key) {
-                let mut next = current.clone();
-                next["spec"]["template"]["spec"]["containers"][0]["image"] =
-                    json!(BROKEN_BACKEND_IMAGE);
-                crate::sim::api::admission::carry_over(
-                    cluster.kinds.deployment,
-                    &current,
-                    &mut next,
-                );
-                cluster.update(cluster.kinds.deployment, next);
-            }
+            set_backend_image(cluster, BROKEN_BACKEND_IMAGE);
         }
+        Action::RollOutBadRelease => set_backend_image(cluster, BAD_RELEASE_IMAGE),
         Action::CrashOneBackendPod => {
             let mut pods = backend_pods(cluster);
             pods.sort();
@@ -436,6 +433,17 @@ fn evict_from_pressured_node(cluster: &mut Cluster) {
                     .on_node(PRESSURED_NODE),
             );
         }
+    }
+}
+
+/// A new image for production's backend, as `kubectl set image` would make it.
+fn set_backend_image(cluster: &mut Cluster, image: &str) {
+    let key = (PRODUCTION.to_string(), "backend".to_string());
+    if let Some(current) = cluster.get(cluster.kinds.deployment, &key) {
+        let mut next = current.clone();
+        next["spec"]["template"]["spec"]["containers"][0]["image"] = json!(image);
+        crate::sim::api::admission::carry_over(cluster.kinds.deployment, &current, &mut next);
+        cluster.update(cluster.kinds.deployment, next);
     }
 }
 

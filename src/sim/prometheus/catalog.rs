@@ -4,11 +4,12 @@
 //! (the `slo-burn` scenario's rising 5xx, `backup-failing`'s stale backup).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::signal::{Signal, Term};
+use super::signal::{Signal, Term, Timeline};
 use crate::sim::cluster::scenario::Scenario;
 
 /// Label name -> value, `__name__` included; sorted, so equal sets compare equal.
@@ -82,6 +83,8 @@ const NOT_FOUND: f64 = 0.015;
 pub const BURN_PEAK: f64 = 0.10;
 pub const BURN_START: f64 = -45.0 * 60.0;
 pub const BURN_END: f64 = 5.0 * 60.0;
+/// `bad-release`: the share of requests its pods answer with 5xx.
+pub const BAD_RELEASE_5XX: f64 = 0.40;
 /// `backup-failing`: the last successful backup was this long before the start (as the
 /// scenario's Kubernetes Jobs say).
 const BACKUP_STALE: f64 = 30.0 * 3600.0;
@@ -138,14 +141,16 @@ impl Builder {
 impl Catalog {
     /// The series for `seed` and `scenario`, with the scenario's clock starting at `origin`
     /// (unix seconds).
-    pub fn build(seed: u64, scenario: Scenario, origin: f64) -> Catalog {
+    /// `release` is the share of ready production backend pods running the bad release, as
+    /// the cluster records it: the backend's 5xx follow it.
+    pub fn build(seed: u64, scenario: Scenario, origin: f64, release: &Arc<Timeline>) -> Catalog {
         let mut b = Builder {
             rng: ChaCha8Rng::seed_from_u64(seed ^ 0x5105_1005),
             // Counters start 40 days before the scenario: every 30-day window is covered.
             anchor: (origin / 86_400.0).floor() * 86_400.0 - 40.0 * 86_400.0,
             series: Vec::new(),
         };
-        backend_requests(&mut b, scenario, origin);
+        backend_requests(&mut b, scenario, origin, release);
         backend_latency(&mut b);
         pipelines(&mut b);
         floor(&mut b);
@@ -154,7 +159,7 @@ impl Catalog {
     }
 }
 
-fn backend_requests(b: &mut Builder, scenario: Scenario, origin: f64) {
+fn backend_requests(b: &mut Builder, scenario: Scenario, origin: f64, release: &Arc<Timeline>) {
     const HELP: &str = "HTTP requests handled by the MS5 backend, by route and status code.";
     for (route, rate) in ROUTES {
         let daily = b.daily(rate, 0.25);
@@ -174,6 +179,12 @@ fn backend_requests(b: &mut Builder, scenario: Scenario, origin: f64) {
             end: origin + BURN_END,
             peak: peak * rate,
         };
+        // The bad release's share of the traffic answers BAD_RELEASE_5XX of it with 5xx.
+        let released = |factor: f64| Term::Shared {
+            daily: Box::new(share(1.0)),
+            share: release.clone(),
+            factor,
+        };
         let burning = scenario == Scenario::SloBurn;
         let codes: [(&str, f64, Option<f64>); 4] = [
             ("200", 1.0 - NOT_FOUND - BASELINE_5XX, Some(-BURN_PEAK)),
@@ -186,6 +197,14 @@ fn backend_requests(b: &mut Builder, scenario: Scenario, origin: f64) {
             if let (true, Some(peak)) = (burning, ramp) {
                 terms.push(burn(peak));
             }
+            // The same shape as the slo-burn ramp: 200s give way to 500s and 503s.
+            let moved = match code {
+                "200" => Some(-BAD_RELEASE_5XX),
+                "500" => Some(BAD_RELEASE_5XX * 0.7),
+                "503" => Some(BAD_RELEASE_5XX * 0.3),
+                _ => None,
+            };
+            terms.extend(moved.map(released));
             let labels = b.labels(
                 "http_requests_total",
                 &[
@@ -459,7 +478,7 @@ mod tests {
     #[test]
     fn ratios_stay_between_0_and_1_at_every_hour_for_every_seed() {
         for seed in 1..=20 {
-            let catalog = Catalog::build(seed, Scenario::Healthy, 1.7e9);
+            let catalog = Catalog::build(seed, Scenario::Healthy, 1.7e9, &Default::default());
             let ratios: Vec<&Series> = catalog
                 .series
                 .iter()

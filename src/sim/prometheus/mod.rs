@@ -10,6 +10,8 @@ pub mod observed;
 pub mod rules;
 pub mod signal;
 
+use std::sync::Arc;
+
 use catalog::Catalog;
 use eval::{Engine, Recording};
 use rules::{ActiveAlert, Group};
@@ -26,10 +28,21 @@ pub struct Prometheus {
     recordings: Vec<Recording>,
     /// Unix time the scenario started.
     pub origin: f64,
+    /// The share of ready production backend pods running the bad release: the cluster
+    /// records it, the backend's 5xx follow it.
+    pub release: Arc<signal::Timeline>,
 }
 
 impl Prometheus {
-    pub fn new(seed: u64, scenario: Scenario, origin: f64, slos: &[SloDefinition]) -> Self {
+    /// `release`: the share of ready production backend pods running the bad release, which
+    /// the cluster records (a fresh timeline stays 0: no release is bad).
+    pub fn new(
+        seed: u64,
+        scenario: Scenario,
+        origin: f64,
+        slos: &[SloDefinition],
+        release: Arc<signal::Timeline>,
+    ) -> Self {
         let mut groups = rules::load(slos);
         groups.push(rules::platform_group());
         let recordings = groups
@@ -37,7 +50,8 @@ impl Prometheus {
             .flat_map(|g| g.recordings.iter().map(|(r, _)| r.clone()))
             .collect();
         Prometheus {
-            catalog: Catalog::build(seed, scenario, origin),
+            catalog: Catalog::build(seed, scenario, origin, &release),
+            release,
             observed: Default::default(),
             groups,
             recordings,
@@ -85,7 +99,8 @@ mod tests {
         for seed in [1, 2, 7] {
             for hour in 0..24 {
                 let origin = midnight + f64::from(hour) * 3600.0 + 17.0;
-                let prometheus = Prometheus::new(seed, Scenario::SloBurn, origin, &slos);
+                let prometheus =
+                    Prometheus::new(seed, Scenario::SloBurn, origin, &slos, Default::default());
                 let firing = prometheus
                     .alerts(origin + 1.0)
                     .into_iter()

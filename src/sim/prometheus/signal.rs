@@ -2,6 +2,7 @@
 //! past weeks is answered at once, exactly, without storing a sample.
 
 use std::f64::consts::TAU;
+use std::sync::{Arc, RwLock};
 
 /// Seconds in a day: traffic follows the shift pattern of a factory floor.
 const DAY: f64 = 86_400.0;
@@ -18,6 +19,71 @@ pub enum Term {
     /// 0 before `start`, rising linearly to `peak` at `end`, then `peak`. A negative peak takes
     /// events away (the share of 200s falling as 5xx rise).
     Ramp { start: f64, end: f64, peak: f64 },
+    /// `daily`'s rate times `factor` times a share the cluster records as it changes (the
+    /// ready backend pods running a release): piecewise constant, so the integral stays exact.
+    Shared {
+        daily: Box<Term>,
+        share: Arc<Timeline>,
+        factor: f64,
+    },
+}
+
+/// A value over time that changes at recorded instants and holds in between: 0 before the
+/// first. Written by the cluster task as it acts, read by every query.
+#[derive(Debug, Default)]
+pub struct Timeline {
+    points: RwLock<Vec<(f64, f64)>>,
+}
+
+impl PartialEq for Timeline {
+    fn eq(&self, other: &Self) -> bool {
+        std::ptr::eq(self, other) || self.points() == other.points()
+    }
+}
+
+impl Timeline {
+    /// `value` from `t` on (times only move forward; an unchanged value is not recorded).
+    pub fn record(&self, t: f64, value: f64) {
+        let Ok(mut points) = self.points.write() else {
+            return;
+        };
+        let last = points.last().copied();
+        if last.is_none_or(|(at, v)| v != value && t >= at) {
+            points.push((t, value));
+        }
+    }
+
+    fn points(&self) -> Vec<(f64, f64)> {
+        self.points.read().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    pub fn at(&self, t: f64) -> f64 {
+        self.points()
+            .iter()
+            .take_while(|(at, _)| *at <= t)
+            .last()
+            .map_or(0.0, |(_, v)| *v)
+    }
+
+    /// The constant pieces over `[from, to]`: `(start, end, value)`.
+    fn pieces(&self, from: f64, to: f64) -> Vec<(f64, f64, f64)> {
+        let points = self.points();
+        let mut pieces = Vec::new();
+        let mut start = from;
+        let mut value = 0.0;
+        for (at, v) in points {
+            if at >= to {
+                break;
+            }
+            if at > start {
+                pieces.push((start, at, value));
+                start = at;
+            }
+            value = v;
+        }
+        pieces.push((start, to, value));
+        pieces
+    }
 }
 
 impl Term {
@@ -38,6 +104,11 @@ impl Term {
                     peak
                 }
             }
+            Term::Shared {
+                ref daily,
+                ref share,
+                factor,
+            } => daily.rate(t) * share.at(t) * factor,
         }
     }
 
@@ -54,6 +125,21 @@ impl Term {
                     + amplitude / w * ((w * from + phase).cos() - (w * t + phase).cos()))
             }
             Term::Ramp { .. } => self.ramp_area(t) - self.ramp_area(from),
+            Term::Shared {
+                ref daily,
+                ref share,
+                factor,
+            } => {
+                if t <= from {
+                    return 0.0;
+                }
+                share
+                    .pieces(from, t)
+                    .into_iter()
+                    .filter(|(_, _, v)| *v != 0.0)
+                    .map(|(a, b, v)| daily.integral(a, b) * v * factor)
+                    .sum()
+            }
         }
     }
 
@@ -163,6 +249,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_shared_term_integrates_exactly_over_the_recorded_pieces() {
+        let share = Arc::new(Timeline::default());
+        share.record(1000.0, 0.5);
+        share.record(2500.0, 1.0);
+        share.record(4000.0, 0.0);
+        let term = Term::Shared {
+            daily: Box::new(Term::Daily {
+                base: 40.0,
+                amplitude: 0.3,
+                phase: 1.1,
+            }),
+            share: share.clone(),
+            factor: 0.4,
+        };
+        for (from, to) in [(0.0, 500.0), (500.0, 3000.0), (2000.0, 90_000.0)] {
+            let exact = term.integral(from, to);
+            let numeric = numeric_integral(&term, from, to);
+            assert!(
+                (exact - numeric).abs() < 1e-3 * numeric.abs().max(1.0),
+                "{from}..{to}: {exact} vs {numeric}"
+            );
+        }
+        assert_eq!(term.integral(0.0, 900.0), 0.0);
+        assert_eq!(share.at(3000.0), 1.0);
     }
 
     #[test]
