@@ -376,10 +376,12 @@ fn bad_release_comes_ready_and_burns_the_backend_budget() {
             (status.status.success() && image.ends_with(":1.9.2")).then_some(())
         },
     );
-    // Within 2 minutes of completion the page condition holds: 5m and 1h both over 14.4x.
+    // Soon after completion the page condition holds: 5m and 1h both over 14.4x. At 40 % of
+    // requests failing against a 99.9 % objective the 1h window needs 2.16 minutes of them
+    // (0.4 x t / 60 min > 14.4 x 0.001); the rollout's own minutes count in part.
     let (m5, h1) = within(
         "5m and 1h burn over 14.4x",
-        Duration::from_secs(120),
+        Duration::from_secs(180),
         &k,
         |k| {
             let (m5, h1) = (burn(k, "5m"), burn(k, "1h"));
