@@ -123,6 +123,23 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// The kubelet's `Unhealthy` events about one pod (its failing probes).
+    pub fn unhealthy_events<'a>(
+        &'a self,
+        namespace: &'a str,
+        pod: &'a str,
+    ) -> impl Iterator<Item = &'a Event> + 'a {
+        self.events
+            .items
+            .values()
+            .map(|e| e.as_ref())
+            .filter(move |e| {
+                e.reason.as_deref() == Some("Unhealthy")
+                    && e.involved_object.name.as_deref() == Some(pod)
+                    && e.metadata.namespace.as_deref() == Some(namespace)
+            })
+    }
+
     /// Applies a watch change that arrived at `now`.
     pub fn apply(&mut self, change: KubeChange, now: DateTime<Utc>) {
         match change {

@@ -261,16 +261,11 @@ fn new_pods(state: &AppState, f: &Follow) -> Vec<PodSignal> {
 fn readiness_failures(state: &AppState, pod: &PodRow) -> i32 {
     state
         .cluster
-        .events
-        .items
-        .values()
+        .unhealthy_events(&pod.namespace, &pod.name)
         .filter(|e| {
-            e.reason.as_deref() == Some("Unhealthy")
-                && e.involved_object.name.as_deref() == Some(pod.name.as_str())
-                && e.metadata.namespace.as_deref() == Some(pod.namespace.as_str())
-                && e.message
-                    .as_deref()
-                    .is_some_and(|m| m.starts_with("Readiness probe failed"))
+            e.message
+                .as_deref()
+                .is_some_and(|m| m.starts_with("Readiness probe failed"))
         })
         .map(|e| e.count.unwrap_or(1))
         .sum()
@@ -288,4 +283,34 @@ pub fn word(verdict: &Verdict) -> Option<&'static str> {
     } else {
         Some("guarded")
     }
+}
+
+/// Where the guard's own pause stands: checking, paused (with its write), refused, or why
+/// there is none.
+pub fn auto_pause_words(state: &AppState, f: &Follow) -> Option<(String, &'static str)> {
+    use super::followed::AutoPause;
+    use crate::ops::jobs::JobOutcome;
+    Some(match f.auto_pause.as_ref()? {
+        AutoPause::Unavailable(why) => (why.clone(), "muted"),
+        AutoPause::Started { job, write } => match state.jobs.finished.get(job) {
+            Some(JobOutcome::Succeeded(_)) => (
+                format!("paused by the guard (audited as write {write})"),
+                "ok",
+            ),
+            Some(JobOutcome::Failed(why)) => (format!("auto-pause refused: {why}"), "critical"),
+            Some(JobOutcome::Cancelled) => ("auto-pause cancelled".into(), "warning"),
+            None => (
+                format!(
+                    "auto-pause: {}",
+                    state
+                        .jobs
+                        .progress
+                        .get(job)
+                        .and_then(|p| p.last())
+                        .map_or("checking...", String::as_str)
+                ),
+                "stale",
+            ),
+        },
+    })
 }

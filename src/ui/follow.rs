@@ -158,7 +158,7 @@ fn guard_verdict(
         return;
     };
     let muted = ui.style("muted");
-    let label = |text: &str| Span::styled(format!("{text:<9}"), muted);
+    let label = |text: &str| label(text, ui);
     match (&verdict.tripped, verdict.watching) {
         (Some(trip), _) => {
             lines.push(Line::from(vec![
@@ -216,45 +216,12 @@ fn guard_verdict(
             Span::styled(format!("{blind}: burn never trips it"), ui.style("stale")),
         ]));
     }
-    if let Some((words, role)) = auto_pause_words(state, f) {
+    if let Some((words, role)) = crate::app::guard::auto_pause_words(state, f) {
         lines.push(Line::from(vec![
             label("auto"),
             Span::styled(words, ui.style(role)),
         ]));
     }
-}
-
-/// Where the guard's own pause stands: checking, paused (with its write), refused, or why
-/// there is none.
-fn auto_pause_words(
-    state: &AppState,
-    f: &crate::app::follow::Follow,
-) -> Option<(String, &'static str)> {
-    use crate::app::followed::AutoPause;
-    use crate::ops::jobs::JobOutcome;
-    Some(match f.auto_pause.as_ref()? {
-        AutoPause::Unavailable(why) => (why.clone(), "muted"),
-        AutoPause::Started { job, write } => match state.jobs.finished.get(job) {
-            Some(JobOutcome::Succeeded(_)) => (
-                format!("paused by the guard (audited as write {write})"),
-                "ok",
-            ),
-            Some(JobOutcome::Failed(why)) => (format!("auto-pause refused: {why}"), "critical"),
-            Some(JobOutcome::Cancelled) => ("auto-pause cancelled".into(), "warning"),
-            None => (
-                format!(
-                    "auto-pause: {}",
-                    state
-                        .jobs
-                        .progress
-                        .get(job)
-                        .and_then(|p| p.last())
-                        .map_or("checking...", String::as_str)
-                ),
-                "stale",
-            ),
-        },
-    })
 }
 
 /// Beside the rollout: each covering SLO's fast burn now and at the start, the alerts for the
@@ -270,7 +237,7 @@ fn guard_details(
         return;
     };
     let muted = ui.style("muted");
-    let label = |text: &str| Span::styled(format!("{text:<9}"), muted);
+    let label = |text: &str| label(text, ui);
     if verdict.burns.is_empty() {
         lines.push(Line::from(vec![
             label("burn"),
@@ -375,4 +342,9 @@ fn burn_slo(line: &crate::model::guard::BurnLine) -> &str {
         | BurnLine::SinceBefore { slo, .. }
         | BurnLine::Missing { slo, .. } => slo,
     }
+}
+
+/// A pane line's label, in its column.
+fn label(text: &str, ui: &Ui) -> Span<'static> {
+    Span::styled(format!("{text:<9}"), ui.style("muted"))
 }

@@ -356,14 +356,7 @@ fn probe_failing(pod: &PodRow, state: &AppState) -> String {
     };
     let last = state
         .cluster
-        .events
-        .items
-        .values()
-        .filter(|e| {
-            e.reason.as_deref() == Some("Unhealthy")
-                && e.involved_object.name.as_deref() == Some(pod.name.as_str())
-                && e.metadata.namespace.as_deref() == Some(pod.namespace.as_str())
-        })
+        .unhealthy_events(&pod.namespace, &pod.name)
         .max_by_key(|e| crate::model::node_view::EventRow::of(e).last_seen);
     // The kubelet's words name the probe ("Readiness probe failed: ...").
     last.and_then(|e| e.message.clone())
