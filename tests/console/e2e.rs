@@ -458,3 +458,45 @@ fn a_stalled_rollout_is_followed_and_undone_from_its_pane() {
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
+
+/// `demo --scenario bad-release`: `f` on backend before 1.9.2 rolls out; the rollout completes,
+/// its pods answer 40 % of requests with 5xx, and the guard trips on burn after completion,
+/// loudly, offering undo only (pausing a finished rollout changes nothing); `u`, the name
+/// typed, and kubectl sees revision 3's image back.
+#[test]
+fn the_guard_trips_on_a_bad_release_and_offers_undo() {
+    let Some(t) = Tmux::start("bad-release", "demo --scenario bad-release") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&["2"]);
+    t.wait_for("ms5-production backend", Duration::from_secs(10));
+    t.keys(&["f"]);
+    t.wait_for("ended: complete", Duration::from_secs(120));
+    let screen = t.wait_for("TRIPPED", Duration::from_secs(240));
+    assert!(
+        screen.contains("backend-availability burning")
+            && screen.contains("since the rollout began"),
+        "{screen}"
+    );
+    assert!(screen.contains("u undo (checked"), "{screen}");
+    assert!(
+        !screen.contains("p pause  u undo"),
+        "a finished rollout is not offered a pause:\n{screen}"
+    );
+    t.keys(&["u"]);
+    t.wait_for("> revision 3", Duration::from_secs(10));
+    t.keys(&["Enter"]);
+    t.wait_for("protected namespace: type backend", Duration::from_secs(15));
+    t.keys(&["backend", "Enter"]);
+    t.wait_for("RolloutUndoRequested recorded", Duration::from_secs(15));
+    let image = t.kubectl(&[
+        "get",
+        "deploy/backend",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    assert_eq!(image, "ms5acr.azurecr.io/ms5-backend:1.9.0");
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}

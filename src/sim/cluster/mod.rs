@@ -174,7 +174,8 @@ impl Cluster {
         } else {
             bad as f64 / ready.len() as f64
         };
-        release.record(self.wall_now().timestamp_millis() as f64 / 1000.0, share);
+        // Metric time is the wall clock's, now (not the controller's simulated instant).
+        release.record(Utc::now().timestamp_millis() as f64 / 1000.0, share);
     }
 
     /// Runs until the store is dropped.

@@ -42,14 +42,18 @@ impl PartialEq for Timeline {
 }
 
 impl Timeline {
-    /// `value` from `t` on (times only move forward; an unchanged value is not recorded).
+    /// `value` from `t` on; an unchanged value is not recorded, and a time before the last
+    /// point's counts as that point's (the newest value always wins: none is lost).
     pub fn record(&self, t: f64, value: f64) {
         let Ok(mut points) = self.points.write() else {
             return;
         };
-        let last = points.last().copied();
-        if last.is_none_or(|(at, v)| v != value && t >= at) {
-            points.push((t, value));
+        match points.last_mut() {
+            Some((_, v)) if *v == value => {}
+            Some((at, v)) if t <= *at => {
+                *v = value;
+            }
+            _ => points.push((t, value)),
         }
     }
 
