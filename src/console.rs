@@ -83,6 +83,9 @@ pub async fn run(
             // The guard's time-bound rules (half the progress deadline) move with the clock.
             crate::app::guard::update(&mut state);
             rows::refresh(&mut state);
+            for effect in EffectRunner::queued(&mut state) {
+                effects_runner.run(effect, &mut state, &mut rx).await;
+            }
             guard
                 .terminal
                 .draw(|frame| ui::render(frame, &state, &ui))?;
@@ -126,6 +129,7 @@ pub async fn run(
         }
         // Paging follows the last known height and whether details take half the screen.
         state.page = ui::page_rows(height, state.details);
+        effects.extend(EffectRunner::queued(&mut state));
         for effect in effects {
             effects_runner.run(effect, &mut state, &mut rx).await;
         }

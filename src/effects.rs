@@ -70,18 +70,21 @@ impl<'a> EffectRunner<'a> {
         }
     }
 
+    /// After anything changed the state: the jobs the guard queued (its RBAC question when
+    /// following begins, its pauses when it trips: checked and sent, audited like every
+    /// write).
+    pub fn queued(state: &mut AppState) -> Vec<Effect> {
+        std::mem::take(&mut state.follow.jobs)
+            .into_iter()
+            .map(|(job, spec)| Effect::StartJob { job, spec })
+            .collect()
+    }
+
     /// After data arrived: a 401 on some watch asks for credentials to be replaced, at most
     /// every `REAUTH_EVERY`.
     pub fn after_data(&mut self, state: &mut AppState) -> Vec<Effect> {
         self.read_metrics_on_pressure(state);
-        // The guard's own pauses: checked and sent as jobs, audited like every write.
-        let mut effects: Vec<Effect> = std::mem::take(&mut state.follow.auto_pauses)
-            .into_iter()
-            .map(|(job, plan)| Effect::StartJob {
-                job,
-                spec: JobSpec::CheckAndSend(Box::new(plan)),
-            })
-            .collect();
+        let mut effects = Vec::new();
         // The console's own rollouts that reached their end: their `concluded` audit lines.
         // Appended and synced off the UI task, as every audit line is.
         for c in std::mem::take(&mut state.follow.concluded) {
@@ -220,6 +223,12 @@ impl<'a> EffectRunner<'a> {
                     let executor = self.sources.executor.clone();
                     self.jobs.start(job, move |progress| async move {
                         crate::ops::check::run(&executor, &plan, &progress).await
+                    });
+                }
+                JobSpec::MayPatch(object) => {
+                    let executor = self.sources.executor.clone();
+                    self.jobs.start(job, move |_| async move {
+                        crate::ops::check::may_patch(&executor, &object).await
                     });
                 }
             },

@@ -1117,3 +1117,79 @@ async fn the_guards_pause_is_checked_sent_and_audited_as_automatic() {
         pending.checks
     );
 }
+
+/// The guard's RBAC question when following begins with auto-pause on, and its pause for a
+/// user who may not: refused by the checks, nothing changed, one `refused` line saying it
+/// was the guard's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guard_asks_rbac_first_and_a_refused_pause_is_audited_as_refused() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    for (context, namespace, allowed) in [
+        ("ms5-sim", "ms5-production", true),
+        ("ms5-sim-deployer", "ms5-production", false),
+        ("ms5-sim-deployer", "ms5-staging", true),
+    ] {
+        let c = console(&sim, context).await;
+        let Target::Kube(object) = c
+            .plan(RolloutKind::Pause, namespace, "backend", "w-ask")
+            .await
+            .target
+        else {
+            panic!("a Kubernetes plan");
+        };
+        let answer = ms5_console::ops::check::may_patch(&c.executor, &object).await;
+        match (allowed, answer) {
+            (true, Ok(words)) => assert_eq!(words, "allowed"),
+            (false, Err(words)) => assert_eq!(
+                words,
+                format!(
+                    "not allowed to patch deployments.apps in {namespace} (kube user {} (context {context}) may not)",
+                    c.user
+                )
+            ),
+            other => panic!("{context} in {namespace}: {other:?}"),
+        }
+    }
+    let c = console(&sim, "ms5-sim-viewer").await;
+    let mut plan = c
+        .plan(RolloutKind::Pause, "ms5-production", "backend", "w-refused")
+        .await;
+    if let WriteAction::Rollout(change) = &mut plan.action {
+        change.automatic = Some("guard".into());
+    }
+    let (tx, mut rx) = mpsc::channel(16);
+    let mut runner = JobRunner::new(tx);
+    let executor = c.executor.clone();
+    runner.start(JobId(8), move |progress| async move {
+        ms5_console::ops::check::check_and_send(&executor, &plan, &progress).await
+    });
+    let outcome = loop {
+        if let JobEvent::Finished { outcome, .. } = rx.recv().await.expect("job events") {
+            break outcome;
+        }
+    };
+    assert!(
+        matches!(&outcome, JobOutcome::Failed(why) if why.contains("may not patch deployments.apps")),
+        "{outcome:?}"
+    );
+    let paused = sim.kubectl().ok(&[
+        "-n",
+        "ms5-production",
+        "get",
+        "deploy/backend",
+        "-o",
+        "jsonpath={.spec.paused}",
+    ]);
+    assert_eq!(paused, "", "nothing changed");
+    let contents = audit::read(&c.audit).expect("audit");
+    let [refused] = contents.records.as_slice() else {
+        panic!("one line: {:?}", contents.records);
+    };
+    assert_eq!(refused.phase, Phase::Refused);
+    assert_eq!(refused.action, "rollout-pause");
+    assert_eq!(refused.parameters["reason"], "guard");
+    assert_eq!(refused.parameters["automatic"], true);
+}

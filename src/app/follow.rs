@@ -58,10 +58,9 @@ pub fn start(
         auto_pause: None,
         started_by,
     };
-    state
-        .follow
-        .follows
-        .insert(key(kind, namespace, name), follow);
+    let key = key(kind, namespace, name);
+    state.follow.follows.insert(key.clone(), follow);
+    super::guard::arm_auto_pause(state, &key);
     observe(state);
     super::guard::update(state);
 }

@@ -27,21 +27,27 @@ pub struct Follow {
     pub guard: Option<crate::model::guard::Guard>,
     /// What the guard said last.
     pub verdict: Option<crate::model::guard::Verdict>,
-    /// The guard's own pause, once it tripped with `auto-pause` on.
+    /// The guard's own pause with `auto-pause` on: whether it may act (decided when following
+    /// began), then what it did when it tripped.
     pub auto_pause: Option<AutoPause>,
     /// The console's write that started it, if one did: its end is written to the audit log.
     pub started_by: Option<Started>,
 }
 
-/// What the guard did about pausing by itself.
+/// What the guard may do, and did, about pausing by itself.
 #[derive(Debug, Clone, PartialEq)]
 pub enum AutoPause {
+    /// Following began: RBAC is asked (this job) whether the user may patch the workload.
+    Asking(crate::ops::jobs::JobId),
+    /// It may: a trip while the rollout progresses pauses it.
+    Armed,
     /// Checked and sent as this job (its progress and end are the job's).
     Started {
         job: crate::ops::jobs::JobId,
         write: String,
     },
-    /// Why it could not: read-only, a StatefulSet.
+    /// Why it will not: read-only, a StatefulSet, RBAC said no when following began, the
+    /// rollout had completed when the guard tripped.
     Unavailable(String),
 }
 
@@ -89,8 +95,8 @@ pub struct FollowState {
     pub follows: BTreeMap<FollowKey, Follow>,
     /// Ends of the console's own rollouts not yet written to the audit log.
     pub concluded: Vec<Concluded>,
-    /// The guard's pauses, planned and waiting to be started as jobs.
-    pub auto_pauses: Vec<(crate::ops::jobs::JobId, crate::ops::plan::WritePlan)>,
+    /// Jobs the guard wants run (its RBAC question, its pauses), waiting to be started.
+    pub jobs: Vec<(crate::ops::jobs::JobId, crate::ops::jobs::JobSpec)>,
 }
 
 pub fn key(kind: &str, namespace: &str, name: &str) -> FollowKey {

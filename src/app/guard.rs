@@ -60,43 +60,108 @@ pub fn update(state: &mut AppState) {
     }
 }
 
+/// Following began with `auto-pause` on: whether the guard may pause by itself is decided
+/// now, so the pane says it before anything trips. Never in read-only mode; a StatefulSet
+/// cannot be paused (the pane offers undo); otherwise RBAC is asked whether the user may patch
+/// the Deployment, and where it says no the guard never pauses.
+pub fn arm_auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
+    use super::followed::AutoPause;
+    use crate::ops::jobs::{JobId, JobSpec};
+    if !state.guard.auto_pause {
+        return;
+    }
+    let Some(f) = state.follow.follows.get(key) else {
+        return;
+    };
+    let decided = if state.readonly {
+        AutoPause::Unavailable("auto-pause unavailable: read-only".into())
+    } else if f.kind != "Deployment" {
+        AutoPause::Unavailable(
+            "auto-pause unavailable: StatefulSets cannot be paused; undo instead".into(),
+        )
+    } else {
+        let object = deployment_object(state, &f.namespace, &f.name);
+        let job = JobId(state.ids.fresh());
+        state
+            .follow
+            .jobs
+            .push((job, JobSpec::MayPatch(Box::new(object))));
+        AutoPause::Asking(job)
+    };
+    if let Some(f) = state.follow.follows.get_mut(key) {
+        f.auto_pause = Some(decided);
+    }
+}
+
+/// The Deployment as the write path names it, on the current connection.
+fn deployment_object(
+    state: &AppState,
+    namespace: &str,
+    name: &str,
+) -> crate::ops::plan::KubeObject {
+    crate::ops::plan::KubeObject {
+        context: state.connection.context.clone(),
+        server: state.connection.server.clone(),
+        user: state.connection.user.clone(),
+        api_version: "apps/v1".into(),
+        kind: "Deployment".into(),
+        namespace: namespace.into(),
+        name: name.into(),
+    }
+}
+
+/// The auto-pause decision with RBAC's answer, once it came: `Asking` becomes `Armed` or
+/// `Unavailable`.
+fn settled(
+    state: &AppState,
+    auto: Option<&super::followed::AutoPause>,
+) -> Option<super::followed::AutoPause> {
+    use super::followed::AutoPause;
+    use crate::ops::jobs::JobOutcome;
+    Some(match auto? {
+        AutoPause::Asking(job) => match state.jobs.finished.get(job) {
+            Some(JobOutcome::Failed(why)) => {
+                AutoPause::Unavailable(format!("auto-pause unavailable: {why}"))
+            }
+            Some(_) => AutoPause::Armed,
+            None => AutoPause::Asking(*job),
+        },
+        other => other.clone(),
+    })
+}
+
 /// The guard tripped with `auto-pause` on: a pause of the Deployment while its rollout
 /// progresses, planned here and checked and sent as a job (`JobSpec::CheckAndSend`) through
-/// the same checks and audit as a pause from the keyboard. Never in read-only mode; a
-/// StatefulSet cannot be paused (the pane offers undo); a finished rollout has nothing to
-/// pause.
+/// the same checks and audit as a pause from the keyboard. Not where it was decided
+/// unavailable when following began; not once the rollout has completed (pausing it changes
+/// nothing: the pane offers undo).
 fn auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
     use super::followed::AutoPause;
-    use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
+    use crate::ops::jobs::{JobId, JobSpec};
+    use crate::ops::plan::{Target, WriteAction, WritePlan};
     use crate::ops::rollout::{RolloutChange, RolloutKind};
     let Some(f) = state.follow.follows.get(key) else {
         return;
     };
-    if f.end.is_some() {
-        return;
-    }
-    let why_not = if state.readonly {
-        Some("auto-pause unavailable: read-only".to_string())
-    } else if f.kind != "Deployment" {
-        Some("auto-pause unavailable: StatefulSets cannot be paused; undo instead".to_string())
-    } else {
-        None
-    };
+    let decided = settled(state, f.auto_pause.as_ref());
     let deployment = state
         .cluster
         .deployments
         .get(&(f.namespace.clone(), f.name.clone()))
         .cloned();
-    let (namespace, name) = (f.namespace.clone(), f.name.clone());
-    let outcome = match (why_not, deployment) {
-        (Some(why), _) => AutoPause::Unavailable(why),
-        (None, None) => {
+    let outcome = match (decided, deployment) {
+        (Some(AutoPause::Unavailable(why)), _) => AutoPause::Unavailable(why),
+        _ if f.end.is_some() => AutoPause::Unavailable(
+            "auto-pause: not paused, the rollout had completed (pausing changes nothing)".into(),
+        ),
+        (_, None) => {
             AutoPause::Unavailable("auto-pause unavailable: the Deployment is gone".into())
         }
-        (None, Some(d)) if d.spec.as_ref().and_then(|s| s.paused) == Some(true) => {
+        (_, Some(d)) if d.spec.as_ref().and_then(|s| s.paused) == Some(true) => {
             AutoPause::Unavailable("already paused".into())
         }
-        (None, Some(d)) => {
+        // Armed, or RBAC's answer not back yet: the pause's own checks ask it again.
+        (_, Some(d)) => {
             let mut change = RolloutChange::new(
                 RolloutKind::Pause,
                 &d.metadata,
@@ -108,21 +173,16 @@ fn auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
             change.automatic = Some("guard".into());
             let plan = WritePlan {
                 write: state.ids.write(state.now),
-                target: Target::Kube(KubeObject {
-                    context: state.connection.context.clone(),
-                    server: state.connection.server.clone(),
-                    user: state.connection.user.clone(),
-                    api_version: "apps/v1".into(),
-                    kind: "Deployment".into(),
-                    namespace,
-                    name,
-                }),
+                target: Target::Kube(deployment_object(state, &f.namespace, &f.name)),
                 action: WriteAction::Rollout(change),
                 checks: Vec::new(),
             };
-            let job = crate::ops::jobs::JobId(state.ids.fresh());
+            let job = JobId(state.ids.fresh());
             let write = plan.write.clone();
-            state.follow.auto_pauses.push((job, plan));
+            state
+                .follow
+                .jobs
+                .push((job, JobSpec::CheckAndSend(Box::new(plan))));
             AutoPause::Started { job, write }
         }
     };
@@ -290,9 +350,17 @@ pub fn word(verdict: &Verdict) -> Option<&'static str> {
 pub fn auto_pause_words(state: &AppState, f: &Follow) -> Option<(String, &'static str)> {
     use super::followed::AutoPause;
     use crate::ops::jobs::JobOutcome;
-    Some(match f.auto_pause.as_ref()? {
-        AutoPause::Unavailable(why) => (why.clone(), "muted"),
-        AutoPause::Started { job, write } => match state.jobs.finished.get(job) {
+    Some(match settled(state, f.auto_pause.as_ref())? {
+        AutoPause::Asking(_) => (
+            "auto-pause on: asking RBAC whether it may patch the Deployment".into(),
+            "stale",
+        ),
+        AutoPause::Armed => (
+            "auto-pause on: a trip while the rollout progresses pauses it".into(),
+            "muted",
+        ),
+        AutoPause::Unavailable(why) => (why, "muted"),
+        AutoPause::Started { job, write } => match state.jobs.finished.get(&job) {
             Some(JobOutcome::Succeeded(_)) => (
                 format!("paused by the guard (audited as write {write})"),
                 "ok",
@@ -305,7 +373,7 @@ pub fn auto_pause_words(state: &AppState, f: &Follow) -> Option<(String, &'stati
                     state
                         .jobs
                         .progress
-                        .get(job)
+                        .get(&job)
                         .and_then(|p| p.last())
                         .map_or("checking...", String::as_str)
                 ),

@@ -53,6 +53,26 @@ pub async fn check_and_send(
     executor.execute(&plan).await.map_err(|e| e.to_string())
 }
 
+/// Whether the connection's user may patch `object`, asked when the guard begins watching with
+/// `auto-pause` on: `Err` only where RBAC says no. An unanswered question is not a no (the
+/// pause's own checks ask again when it trips).
+pub async fn may_patch(executor: &Executor, object: &KubeObject) -> Result<String, String> {
+    let kube = writer(executor, object)?;
+    let plural = format!("{}s", object.kind.to_lowercase());
+    let group = object.api_version.split_once('/').map_or("", |(g, _)| g);
+    match access(kube, "patch", group, &plural, object).await {
+        Ok(true) => Ok("allowed".into()),
+        Ok(false) => Err(format!(
+            "not allowed to patch {plural}.{group} in {} ({} may not)",
+            object.namespace,
+            who(object)
+        )),
+        Err(e) => Ok(format!(
+            "RBAC could not be asked ({e}); the pause's checks ask again"
+        )),
+    }
+}
+
 /// Each finding, reported to the dialog as it comes and kept for the audit log.
 struct Findings<'a> {
     progress: &'a Progress,

@@ -22,6 +22,10 @@ pub enum JobSpec {
     /// A plan the console makes by itself (the guard's auto-pause): checked, then sent when
     /// the checks pass, with no one to confirm it; audited like every write.
     CheckAndSend(Box<WritePlan>),
+    /// Whether the connection's user may patch this object (a SelfSubjectAccessReview): the
+    /// guard asks when following begins with `auto-pause` on, and never pauses where RBAC
+    /// said no.
+    MayPatch(Box<super::plan::KubeObject>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

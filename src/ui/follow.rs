@@ -13,6 +13,7 @@ use super::table::panel;
 use crate::app::follow::{FollowKey, row_of};
 use crate::app::state::AppState;
 use crate::model::age::human_duration;
+use crate::model::guard::BurnLine;
 
 pub fn render(
     frame: &mut Frame,
@@ -205,6 +206,21 @@ fn guard_verdict(
                 muted,
             ),
         ])),
+        // A service paging before the rollout is not quiet, though burn cannot trip the guard.
+        (None, true)
+            if verdict
+                .burns
+                .iter()
+                .any(|b| matches!(b, BurnLine::SinceBefore { .. })) =>
+        {
+            lines.push(Line::from(vec![
+                label("guard"),
+                Span::styled(
+                    "not tripped: paging began before this rollout, so burn cannot trip it",
+                    ui.style("warning"),
+                ),
+            ]))
+        }
         (None, true) => lines.push(Line::from(vec![
             label("guard"),
             Span::styled("quiet: nothing has tripped it", ui.style("ok")),
@@ -232,7 +248,6 @@ fn guard_details(
     f: &crate::app::follow::Follow,
     ui: &Ui,
 ) {
-    use crate::model::guard::BurnLine;
     let Some(verdict) = &f.verdict else {
         return;
     };
@@ -335,7 +350,6 @@ fn new_alerts(state: &AppState, f: &crate::app::follow::Follow) -> Vec<String> {
 }
 
 fn burn_slo(line: &crate::model::guard::BurnLine) -> &str {
-    use crate::model::guard::BurnLine;
     match line {
         BurnLine::Quiet { slo, .. }
         | BurnLine::Paging { slo, .. }

@@ -441,6 +441,11 @@ fn reset<K>(ns: Option<&str>, items: Vec<K>) -> Change<K> {
     }
 }
 
+/// `ns`'s pods replaced by `pods`, as a watch's re-list delivers them.
+pub fn pods_reset(ns: &str, pods: Vec<Value>) -> DataEvent {
+    DataEvent::kube(KubeChange::pods(reset(Some(ns), decode(pods))))
+}
+
 /// Every object of the fixture delivered as the watch streams would.
 pub fn data_events() -> Vec<DataEvent> {
     let mut out = Vec::new();
@@ -569,6 +574,12 @@ pub fn metrics_poll() -> DataEvent {
 /// One Prometheus poll, 4 s before `now`: one SLO paging, one spent slowly, one without
 /// traffic, one whose queries Prometheus refused; three lines, one with an unusable factor.
 pub fn slo_observation() -> DataEvent {
+    slo_observation_with([0.0821, 0.0378, 0.0188, 0.0093, 0.003, 0.001, 0.0005])
+}
+
+/// The same observation with the backend's availability error ratios (5m, 30m, 1h, 2h, 6h, 1d,
+/// 3d) given.
+pub fn slo_observation_with(backend: [f64; 7]) -> DataEvent {
     let values = |v: [f64; 7]| v.map(Reading::Value);
     let reading = |name: &str, sli: Reading, ratios: [Reading; 7]| SloReading {
         name: name.into(),
@@ -585,7 +596,7 @@ pub fn slo_observation() -> DataEvent {
             reading(
                 "backend-availability",
                 Reading::Value(0.99968),
-                values([0.0821, 0.0378, 0.0188, 0.0093, 0.003, 0.001, 0.0005]),
+                values(backend),
             ),
             reading("backend-latency", Reading::Value(0.994), values([0.006; 7])),
             reading(

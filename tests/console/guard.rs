@@ -70,19 +70,85 @@ fn the_overview_counts_tripped_guards_per_namespace() {
     assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
 }
 
+/// The jobs the guard queued, by kind: its RBAC questions and its pauses.
+fn queued(
+    s: &mut ms5_console::app::state::AppState,
+) -> (
+    Vec<ms5_console::ops::jobs::JobId>,
+    Vec<(
+        ms5_console::ops::jobs::JobId,
+        ms5_console::ops::plan::WritePlan,
+    )>,
+) {
+    use ms5_console::ops::jobs::JobSpec;
+    let mut asks = Vec::new();
+    let mut pauses = Vec::new();
+    for (job, spec) in std::mem::take(&mut s.follow.jobs) {
+        match spec {
+            JobSpec::MayPatch(object) => {
+                assert_eq!(
+                    (
+                        object.kind.as_str(),
+                        object.namespace.as_str(),
+                        object.name.as_str()
+                    ),
+                    ("Deployment", "ms5-production", "backend")
+                );
+                asks.push(job);
+            }
+            JobSpec::CheckAndSend(plan) => pauses.push((job, *plan)),
+            other => panic!("unexpected job {other:?}"),
+        }
+    }
+    (asks, pauses)
+}
+
+fn finished(
+    s: &mut ms5_console::app::state::AppState,
+    job: ms5_console::ops::jobs::JobId,
+    outcome: ms5_console::ops::jobs::JobOutcome,
+) {
+    use ms5_console::app::event::DataEvent;
+    use ms5_console::ops::jobs::JobEvent;
+    ms5_console::app::update::apply(s, DataEvent::Job(JobEvent::Finished { job, outcome }));
+}
+
+/// The backend's new pod unready past its probe threshold again, as the fixture has it.
+fn backend_pod_fails(s: &mut ms5_console::app::state::AppState) {
+    let pods = crate::fixture::pods()
+        .into_iter()
+        .filter(|p| p["metadata"]["namespace"] == "ms5-production")
+        .collect();
+    ms5_console::app::update::apply(s, crate::fixture::pods_reset("ms5-production", pods));
+    ms5_console::app::guard::update(s);
+}
+
 #[test]
 fn with_auto_pause_a_trip_while_progressing_plans_the_guards_own_pause() {
-    use ms5_console::app::event::DataEvent;
-    use ms5_console::app::update::apply;
-    use ms5_console::ops::jobs::{JobEvent, JobOutcome};
+    use ms5_console::ops::jobs::JobOutcome;
     use ms5_console::ops::plan::WriteAction;
     let mut s = on_workload("ms5-production", "backend");
+    backend_pods_ready(&mut s);
     s.guard.auto_pause = true;
     key(&mut s, KeyCode::Char('f'));
-    let [(job, plan)] = s.follow.auto_pauses.as_slice() else {
-        panic!("one pause planned: {:?}", s.follow.auto_pauses);
+    // Following begins: RBAC is asked whether the guard may pause.
+    let (asks, pauses) = queued(&mut s);
+    assert_eq!((asks.len(), pauses.len()), (1, 0), "{asks:?} {pauses:?}");
+    assert!(
+        screen(&s, 120, 30)
+            .contains("auto     auto-pause on: asking RBAC whether it may patch the Deployment")
+    );
+    finished(&mut s, asks[0], JobOutcome::Succeeded("allowed".into()));
+    assert!(
+        screen(&s, 120, 30)
+            .contains("auto     auto-pause on: a trip while the rollout progresses pauses it")
+    );
+    backend_pod_fails(&mut s);
+    let (asks, pauses) = queued(&mut s);
+    assert!(asks.is_empty(), "asked once, when following began");
+    let [(job, plan)] = pauses.as_slice() else {
+        panic!("one pause planned: {pauses:?}");
     };
-    let job = *job;
     let WriteAction::Rollout(change) = &plan.action else {
         panic!("a rollout action");
     };
@@ -91,13 +157,7 @@ fn with_auto_pause_a_trip_while_progressing_plans_the_guards_own_pause() {
     assert_eq!(change.automatic.as_deref(), Some("guard"));
     assert_eq!(plan.parameters()["reason"], "guard");
     assert!(screen(&s, 120, 30).contains("auto     auto-pause: checking..."));
-    apply(
-        &mut s,
-        DataEvent::Job(JobEvent::Finished {
-            job,
-            outcome: JobOutcome::Succeeded("paused".into()),
-        }),
-    );
+    finished(&mut s, *job, JobOutcome::Succeeded("paused".into()));
     let text = screen(&s, 120, 30);
     assert!(
         text.contains("paused by the guard (audited as write"),
@@ -106,12 +166,75 @@ fn with_auto_pause_a_trip_while_progressing_plans_the_guards_own_pause() {
 }
 
 #[test]
+fn where_rbac_said_no_when_following_began_the_guard_never_pauses() {
+    use ms5_console::ops::jobs::JobOutcome;
+    let mut s = on_workload("ms5-production", "backend");
+    backend_pods_ready(&mut s);
+    s.guard.auto_pause = true;
+    key(&mut s, KeyCode::Char('f'));
+    let (asks, _) = queued(&mut s);
+    finished(
+        &mut s,
+        asks[0],
+        JobOutcome::Failed(
+            "not allowed to patch deployments.apps in ms5-production (kube user viewer (context aks-ms5-prod) may not)"
+                .into(),
+        ),
+    );
+    let words =
+        "auto     auto-pause unavailable: not allowed to patch deployments.apps in ms5-production";
+    assert!(
+        screen(&s, 120, 30).contains(words),
+        "{}",
+        screen(&s, 120, 30)
+    );
+    backend_pod_fails(&mut s);
+    let (asks, pauses) = queued(&mut s);
+    assert!(asks.is_empty() && pauses.is_empty(), "{asks:?} {pauses:?}");
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("TRIPPED"), "{text}");
+    assert!(text.contains(words), "{text}");
+    assert!(
+        text.contains("p pause  u undo"),
+        "the keys still work: {text}"
+    );
+}
+
+#[test]
+fn a_refused_auto_pause_is_shown_loudly() {
+    use ms5_console::ops::jobs::JobOutcome;
+    let mut s = on_workload("ms5-production", "backend");
+    s.guard.auto_pause = true;
+    key(&mut s, KeyCode::Char('f'));
+    let (_, pauses) = queued(&mut s);
+    let [(job, _)] = pauses.as_slice() else {
+        panic!("one pause planned: {pauses:?}");
+    };
+    finished(
+        &mut s,
+        *job,
+        JobOutcome::Failed(
+            "server dry run refused it: deployments.apps \"backend\" is forbidden".into(),
+        ),
+    );
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("auto     auto-pause refused: server dry run refused it"),
+        "{text}"
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "auto-pause refused");
+    assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
+}
+
+#[test]
 fn auto_pause_never_acts_in_read_only_mode() {
     let mut s = on_workload("ms5-production", "backend");
     s.guard.auto_pause = true;
     s.readonly = true;
     key(&mut s, KeyCode::Char('f'));
-    assert!(s.follow.auto_pauses.is_empty());
+    assert!(s.follow.jobs.is_empty(), "nothing asked, nothing paused");
     assert!(screen(&s, 120, 30).contains("auto-pause unavailable: read-only"));
 }
 
@@ -137,4 +260,77 @@ fn stale_burn_data_makes_the_guard_blind_and_says_for_how_long() {
     let buffer = draw(&s, 120, 30, &theme, false);
     let (x, y) = crate::slo_views::find(&buffer, "guard blind");
     assert_eq!(buffer[(x, y)].fg, theme.style("stale").fg.unwrap());
+}
+
+/// The backend with every pod ready: nothing for the pod rules to trip on.
+fn backend_pods_ready(s: &mut ms5_console::app::state::AppState) {
+    let pods = crate::fixture::pods()
+        .into_iter()
+        .filter(|p| p["metadata"]["namespace"] == "ms5-production")
+        .map(|mut p| {
+            p["status"]["containerStatuses"][0]["ready"] = true.into();
+            p
+        })
+        .collect();
+    ms5_console::app::update::apply(s, crate::fixture::pods_reset("ms5-production", pods));
+}
+
+#[test]
+fn a_healthy_rollout_of_a_quiet_service_shows_a_quiet_guard() {
+    let mut s = on_workload("ms5-production", "backend");
+    backend_pods_ready(&mut s);
+    ms5_console::app::update::apply(
+        &mut s,
+        crate::fixture::slo_observation_with([
+            0.0004, 0.0003, 0.0003, 0.0002, 0.0002, 0.0002, 0.0001,
+        ]),
+    );
+    key(&mut s, KeyCode::Char('f'));
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("guard_quiet_{w}x{h}"), screen(&s, w, h));
+    }
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("guard    quiet: nothing has tripped it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("backend-availability 0.4x/0.3x, as at start"),
+        "{text}"
+    );
+    assert!(!text.contains("TRIPPED"), "{text}");
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "quiet");
+    assert_eq!(buffer[(x, y)].fg, theme.style("ok").fg.unwrap());
+}
+
+#[test]
+fn a_service_paging_before_the_rollout_is_shown_and_trips_nothing() {
+    let mut s = on_workload("ms5-production", "backend");
+    backend_pods_ready(&mut s);
+    s.guard.auto_pause = true;
+    key(&mut s, KeyCode::Char('f'));
+    for (w, h) in [(80, 24), (120, 30)] {
+        assert_snapshot!(format!("guard_burning_before_{w}x{h}"), screen(&s, w, h));
+    }
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("backend-availability burning since before this rollout: 82.1x/18.8x"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "guard    not tripped: paging began before this rollout, so burn cannot trip it"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("TRIPPED"), "{text}");
+    assert!(!text.contains("p pause  u undo"), "{text}");
+    let (asks, pauses) = queued(&mut s);
+    assert_eq!((asks.len(), pauses.len()), (1, 0), "asked, nothing paused");
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "burning since before");
+    assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
 }
