@@ -418,3 +418,54 @@ fn statefulset_rolls_to_a_new_revision() {
         "{history}"
     );
 }
+
+/// A readiness probe's `initialDelaySeconds` holds a new pod unready that long after its
+/// container started (the sim's `--speed` shortens it, as it does every kubelet delay): a
+/// slower rollout, as on a real cluster.
+#[test]
+fn a_readiness_initial_delay_holds_new_pods_unready() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "4"]);
+    let k = sim.kubectl();
+    let patched = chrono::Utc::now() - chrono::Duration::seconds(1);
+    k.ok(&[
+        "-n",
+        "ms5-staging",
+        "patch",
+        "deploy/frontend",
+        "--type=json",
+        "-p",
+        r#"[{"op":"add","path":"/spec/template/spec/containers/0/readinessProbe","value":{"httpGet":{"path":"/","port":80},"initialDelaySeconds":32,"periodSeconds":5}}]"#,
+    ]);
+    k.ok(&[
+        "-n",
+        "ms5-staging",
+        "rollout",
+        "status",
+        "deploy/frontend",
+        "--timeout=90s",
+    ]);
+    let pods = k.ok(&[
+        "-n",
+        "ms5-staging",
+        "get",
+        "pods",
+        "-l",
+        "app=frontend",
+        "-o",
+        "jsonpath={range .items[*]}{.status.containerStatuses[0].state.running.startedAt} {.status.conditions[?(@.type==\"Ready\")].lastTransitionTime}{\"\\n\"}{end}",
+    ]);
+    let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).expect("a timestamp");
+    let waits: Vec<i64> = pods
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        // The new revision's pods: the old ones may still be terminating.
+        .filter(|(started, _)| parse(started) >= patched)
+        .map(|(started, ready)| (parse(ready) - parse(started)).num_seconds())
+        .collect();
+    assert_eq!(waits.len(), 2, "{pods}");
+    // 32 s at speed 4: 8 s after the start, never sooner (timestamps are whole seconds).
+    assert!(waits.iter().all(|w| *w >= 7), "{waits:?}\n{pods}");
+}

@@ -84,6 +84,19 @@ fn has_startup_probe(pod: &Value) -> bool {
         .any(|c| c["startupProbe"].is_object())
 }
 
+/// The longest `readinessProbe.initialDelaySeconds` of the pod's containers: no readiness
+/// probe runs, so no container is ready, before it has passed since the start.
+fn readiness_initial_delay(pod: &Value) -> Duration {
+    let seconds = pod["spec"]["containers"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|c| c["readinessProbe"]["initialDelaySeconds"].as_u64())
+        .max()
+        .unwrap_or(0);
+    Duration::from_secs(seconds)
+}
+
 fn readiness_period(pod: &Value) -> u64 {
     pod["spec"]["containers"][0]["readinessProbe"]["periodSeconds"]
         .as_u64()
@@ -339,6 +352,10 @@ fn after_start(cluster: &mut Cluster, key: &Key, pod: &Value, behavior: Behavior
         }
         _ if has_startup_probe(pod) => Duration::from_secs(5 + cluster.names.below(4)),
         _ => Duration::from_secs(2 + cluster.names.below(3)),
+    };
+    let delay = match behavior {
+        Behavior::Job { .. } | Behavior::CrashLoop { .. } => delay,
+        _ => delay.max(readiness_initial_delay(pod)),
     };
     arm(cluster, key, Step::Starting, delay)
 }
