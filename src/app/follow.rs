@@ -33,6 +33,31 @@ pub fn row_of(
     }
 }
 
+/// A fingerprint of the workload's pod template as it is now (0 when it is unknown).
+fn template_of(state: &AppState, kind: &str, namespace: &str, name: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let key = (namespace.to_string(), name.to_string());
+    let template = match kind {
+        "Deployment" => state
+            .cluster
+            .deployments
+            .get(&key)
+            .and_then(|d| d.spec.as_ref())
+            .and_then(|s| serde_json::to_string(&s.template).ok()),
+        _ => state
+            .cluster
+            .statefulsets
+            .get(&key)
+            .and_then(|s| s.spec.as_ref())
+            .and_then(|s| serde_json::to_string(&s.template).ok()),
+    };
+    template.map_or(0, |t| {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        t.hash(&mut hasher);
+        hasher.finish()
+    })
+}
+
 /// Starts following (again, from now) the workload's rollout at `generation` or later (None:
 /// the one it is in now).
 pub fn start(
@@ -50,6 +75,7 @@ pub fn start(
         name: name.to_string(),
         started: state.now,
         generation: generation.unwrap_or(current),
+        template: template_of(state, kind, namespace, name),
         stages: Vec::new(),
         end: None,
         deadline_exceeded: false,
@@ -82,6 +108,7 @@ pub fn observe(state: &mut AppState) {
             continue;
         }
         let row = row_of(state, f.kind, &f.namespace, &f.name);
+        let template = template_of(state, f.kind, &f.namespace, &f.name);
         let Some(f) = state.follow.follows.get_mut(&k) else {
             continue;
         };
@@ -95,8 +122,19 @@ pub fn observe(state: &mut AppState) {
             // The change has not come back through the watch yet.
             continue;
         }
-        if generation > f.generation && f.started_by.is_none() {
+        if generation > f.generation && f.started_by.is_none() && template == f.template {
+            // A pause, a resume or a scale: the same rollout stops or goes on, its guard (and
+            // its trip) with it. A resume takes up a rollout that ended paused.
             f.generation = generation;
+            if f.end
+                .as_ref()
+                .is_some_and(|(_, how)| how.starts_with("paused"))
+            {
+                f.end = None;
+            }
+        } else if generation > f.generation && f.started_by.is_none() {
+            f.generation = generation;
+            f.template = template;
             f.end = None;
             f.deadline_exceeded = false;
             // A new rollout: a new guard, its baseline read from now.

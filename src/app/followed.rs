@@ -16,6 +16,9 @@ pub struct Follow {
     /// The generation whose rollout is followed: until the watch shows the object at it (a
     /// change just sent may not have come back yet), the old status does not count as its end.
     pub generation: i64,
+    /// A fingerprint of the pod template being rolled out: a new generation with the same
+    /// template (a pause, a resume, a scale) is the same rollout going on, not a new one.
+    pub template: u64,
     /// Each status as first seen, with when.
     pub stages: Vec<(DateTime<Utc>, String)>,
     /// How it ended, once it has: `complete`, `paused`, `superseded by another change

@@ -459,19 +459,62 @@ fn a_stalled_rollout_is_followed_and_undone_from_its_pane() {
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
 
-/// `demo --scenario bad-release`: `f` on backend before 1.9.2 rolls out; the rollout completes,
-/// its pods answer 40 % of requests with 5xx, and the guard trips on burn after completion,
-/// loudly, offering undo only (pausing a finished rollout changes nothing); `u`, the name
-/// typed, and kubectl sees revision 3's image back.
+/// The backend's burn rate over `window` through the API server's service proxy, from the
+/// demo's Prometheus, as the console reads it.
+fn burn(t: &Tmux, window: &str) -> f64 {
+    let query = format!("slo:sli_error:ratio_rate{window}{{slo=\"backend-availability\"}}/0.001");
+    let path = format!(
+        "/api/v1/namespaces/ms5-system/services/prometheus-service:9090/proxy/api/v1/query?query={}",
+        form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
+    );
+    let answer: serde_json::Value =
+        serde_json::from_str(&t.kubectl(&["get", "--raw", &path])).expect("a Prometheus answer");
+    answer["data"]["result"][0]["value"][1]
+        .as_str()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// The audit log's lines for `action`, as (phase, parameters).
+fn audited(t: &Tmux, action: &str) -> Vec<(String, serde_json::Value)> {
+    let log = std::fs::read_to_string(t.path("state/ms5-console/audit.jsonl")).unwrap_or_default();
+    log.lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["action"] == action)
+        .map(|v| {
+            (
+                v["phase"].as_str().unwrap_or_default().to_string(),
+                v["parameters"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// `demo --scenario bad-release` with `[guard] auto-pause = true`, the whole story:
+/// 1. `f` on backend before 1.9.2 rolls out; it completes, its pods answer 40 % of requests
+///    with 5xx, and the guard trips on burn after completion, loudly, offering undo only
+///    (pausing a finished rollout changes nothing, so auto-pause does not);
+/// 2. `u`, the name typed: kubectl sees revision 3's image back, and the 5m/1h pair falls back
+///    under 14.4x within 6 minutes of the undo's completion, read from the demo's Prometheus;
+/// 3. 1.9.2 again, slower (a readiness probe's initial delay): the burn trips the guard while
+///    the rollout progresses, and the guard pauses it by itself, audited as automatic.
 #[test]
-fn the_guard_trips_on_a_bad_release_and_offers_undo() {
-    let Some(t) = Tmux::start("bad-release", "demo --scenario bad-release") else {
+fn a_bad_release_trips_the_guard_is_undone_recovers_and_is_paused_by_the_guard_next_time() {
+    let Some(t) = Tmux::start_with_config(
+        "bad-release",
+        "demo --scenario bad-release --speed 4",
+        "[guard]\nauto-pause = true\n",
+    ) else {
         return;
     };
     t.wait_for("k8s live", START);
     t.keys(&["2"]);
     t.wait_for("ms5-production backend", Duration::from_secs(10));
     t.keys(&["f"]);
+    t.wait_for(
+        "auto-pause on: a trip while the rollout progresses pauses it",
+        Duration::from_secs(30),
+    );
     t.wait_for("ended: complete", Duration::from_secs(120));
     let screen = t.wait_for("TRIPPED", Duration::from_secs(240));
     assert!(
@@ -484,6 +527,13 @@ fn the_guard_trips_on_a_bad_release_and_offers_undo() {
         !screen.contains("p pause  u undo"),
         "a finished rollout is not offered a pause:\n{screen}"
     );
+    assert!(
+        screen.contains("auto-pause: not paused, the rollout had completed"),
+        "{screen}"
+    );
+    assert!(audited(&t, "rollout-pause").is_empty());
+
+    // 2. Undo from the pane; the burn falls back.
     t.keys(&["u"]);
     t.wait_for("> revision 3", Duration::from_secs(10));
     t.keys(&["Enter"]);
@@ -497,6 +547,53 @@ fn the_guard_trips_on_a_bad_release_and_offers_undo() {
         "jsonpath={.spec.template.spec.containers[0].image}",
     ]);
     assert_eq!(image, "ms5acr.azurecr.io/ms5-backend:1.9.0");
+    t.kubectl(&["rollout", "status", "deploy/backend", "--timeout=90s"]);
+    let undone = Instant::now();
+    let (m5, h1) = loop {
+        let (m5, h1) = (burn(&t, "5m"), burn(&t, "1h"));
+        if !(m5 > 14.4 && h1 > 14.4) {
+            break (m5, h1);
+        }
+        assert!(
+            undone.elapsed() < Duration::from_secs(360),
+            "still paging 6 minutes after the undo: {m5}x/{h1}x"
+        );
+        std::thread::sleep(Duration::from_secs(5));
+    };
+    assert!(m5 < 14.4, "the 5m window is clean again: {m5}x/{h1}x");
+    // The console reads it too: the guard beside the undo no longer says paging.
+    t.wait_until(
+        "backend-availability no longer paging",
+        Duration::from_secs(60),
+        |s| {
+            s.lines()
+                .any(|l| l.contains("backend-availability ") && l.contains(", at start"))
+        },
+    );
+
+    // 3. 1.9.2 again, each new pod unready for 70 s: the burn trips the guard mid-rollout.
+    t.keys(&["Escape"]);
+    t.kubectl(&[
+        "patch",
+        "deploy/backend",
+        "--type=json",
+        "-p",
+        r#"[{"op":"replace","path":"/spec/template/spec/containers/0/image","value":"ms5acr.azurecr.io/ms5-backend:1.9.2"},
+            {"op":"add","path":"/spec/template/spec/containers/0/readinessProbe/initialDelaySeconds","value":280}]"#,
+    ]);
+    t.keys(&["f"]);
+    let screen = t.wait_for(
+        "paused by the guard (audited as write",
+        Duration::from_secs(200),
+    );
+    assert!(screen.contains("TRIPPED"), "{screen}");
+    let paused = t.kubectl(&["get", "deploy/backend", "-o", "jsonpath={.spec.paused}"]);
+    assert_eq!(paused, "true");
+    let pauses = audited(&t, "rollout-pause");
+    let phases: Vec<&str> = pauses.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(&phases[..2], ["pending", "succeeded"], "{pauses:?}");
+    assert_eq!(pauses[0].1["reason"], "guard");
+    assert_eq!(pauses[0].1["automatic"], true);
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }

@@ -446,6 +446,14 @@ pub fn pods_reset(ns: &str, pods: Vec<Value>) -> DataEvent {
     DataEvent::kube(KubeChange::pods(reset(Some(ns), decode(pods))))
 }
 
+/// `ns`'s Deployments replaced by `deployments`, as a watch's re-list delivers them.
+pub fn deployments_reset(ns: &str, deployments: Vec<Value>) -> DataEvent {
+    DataEvent::kube(KubeChange::Deployments(reset(
+        Some(ns),
+        decode(deployments),
+    )))
+}
+
 /// Every object of the fixture delivered as the watch streams would.
 pub fn data_events() -> Vec<DataEvent> {
     let mut out = Vec::new();

@@ -334,3 +334,45 @@ fn a_service_paging_before_the_rollout_is_shown_and_trips_nothing() {
     let (x, y) = crate::slo_views::find(&buffer, "burning since before");
     assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
 }
+
+/// The guard's pause (or anyone's) bumps the generation but rolls out nothing new: the
+/// followed rollout ends `paused` with its trip still shown, not as "a new change" whose new
+/// guard forgot it; a resume takes it up again.
+#[test]
+fn a_pause_of_the_followed_rollout_keeps_its_trip() {
+    let mut s = on_workload("ms5-production", "backend");
+    key(&mut s, KeyCode::Char('f'));
+    assert!(screen(&s, 120, 30).contains("TRIPPED"));
+    let with = |paused: bool, generation: i64| {
+        crate::fixture::deployments()
+            .into_iter()
+            .filter(|d| d["metadata"]["namespace"] == "ms5-production")
+            .map(|mut d| {
+                if d["metadata"]["name"] == "backend" {
+                    d["spec"]["paused"] = paused.into();
+                    let observed = d["metadata"]["generation"].as_i64().unwrap_or(1) + generation;
+                    d["metadata"]["generation"] = observed.into();
+                    d["status"]["observedGeneration"] = observed.into();
+                }
+                d
+            })
+            .collect()
+    };
+    ms5_console::app::update::apply(
+        &mut s,
+        crate::fixture::deployments_reset("ms5-production", with(true, 1)),
+    );
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("ended: paused"), "{text}");
+    assert!(!text.contains("a new change"), "{text}");
+    assert!(text.contains("TRIPPED"), "{text}");
+    assert!(text.contains("u undo (checked"), "{text}");
+    assert!(!text.contains("p pause  u undo"), "{text}");
+    ms5_console::app::update::apply(
+        &mut s,
+        crate::fixture::deployments_reset("ms5-production", with(false, 2)),
+    );
+    let text = screen(&s, 120, 30);
+    assert!(text.contains("TRIPPED"), "{text}");
+    assert!(text.contains("p pause  u undo"), "following again: {text}");
+}

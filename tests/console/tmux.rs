@@ -19,10 +19,29 @@ impl Tmux {
 
     /// Like `start`, with `{dir}` in `args` standing for the test's temporary directory.
     pub fn start_with(name: &str, args: &str) -> Option<Tmux> {
+        Tmux::start_configured(name, args, None)
+    }
+
+    /// Like `start`, with this config file where the console looks for it
+    /// (`$XDG_CONFIG_HOME/ms5-console/config.toml`).
+    pub fn start_with_config(name: &str, args: &str, config: &str) -> Option<Tmux> {
+        Tmux::start_configured(
+            name,
+            &format!("{args} --kubeconfig-out {{dir}}/kubeconfig"),
+            Some(config),
+        )
+    }
+
+    fn start_configured(name: &str, args: &str, config: Option<&str>) -> Option<Tmux> {
         if !require("tmux") || !require("kubectl") {
             return None;
         }
         let dir = tempfile::tempdir().unwrap();
+        if let Some(config) = config {
+            let home = dir.path().join("config/ms5-console");
+            std::fs::create_dir_all(&home).unwrap();
+            std::fs::write(home.join("config.toml"), config).unwrap();
+        }
         let socket = format!("ms5-e2e-{name}-{}", std::process::id());
         let bin = env!("CARGO_BIN_EXE_ms5-console");
         let d = dir.path().display();
