@@ -221,15 +221,32 @@ fn guard_verdict(
                 ),
             ]))
         }
+        // Blind is not quiet: the line says what the guard cannot see.
+        (None, true) if verdict.blind.is_some() => {}
         (None, true) => lines.push(Line::from(vec![
             label("guard"),
             Span::styled("quiet: nothing has tripped it", ui.style("ok")),
         ])),
     }
     if let Some(blind) = &verdict.blind {
+        // Why there is no burn data, when the SLO source says.
+        let why = state
+            .slo
+            .failing
+            .as_ref()
+            .map(|(_, error)| format!(" ({}: {error})", state.slo.source))
+            .unwrap_or_default();
+        let first = verdict.tripped.is_none() && verdict.watching;
+        let (label_text, blind) = match blind.strip_prefix("guard ") {
+            Some(rest) if first => ("guard", rest),
+            _ => ("", blind.as_str()),
+        };
         lines.push(Line::from(vec![
-            label(""),
-            Span::styled(format!("{blind}: burn never trips it"), ui.style("stale")),
+            label(label_text),
+            Span::styled(
+                format!("{blind}: burn never trips it{why}"),
+                ui.style("stale"),
+            ),
         ]));
     }
     if let Some((words, role)) = crate::app::guard::auto_pause_words(state, f) {

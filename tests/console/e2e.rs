@@ -597,3 +597,51 @@ fn a_bad_release_trips_the_guard_is_undone_recovers_and_is_paused_by_the_guard_n
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
+
+/// `demo --scenario slo-burn` with auto-pause on: the backend is paging before anyone acts; a
+/// restart from the console (it may be the fix) is followed, and its guard shows the burn as
+/// burning since before this rollout: it neither trips nor pauses.
+#[test]
+fn a_restart_during_a_burn_is_guarded_but_neither_trips_nor_pauses() {
+    let Some(t) = Tmux::start_with_config(
+        "slo-restart",
+        "demo --scenario slo-burn --speed 4",
+        "[guard]\nauto-pause = true\n",
+    ) else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&["6"]);
+    t.wait_for("PAGE", Duration::from_secs(30));
+    t.keys(&["2"]);
+    t.wait_for("Complete deployment \"backend\"", Duration::from_secs(10));
+    t.keys(&["r"]);
+    t.wait_for("protected namespace: type backend", Duration::from_secs(15));
+    t.keys(&["backend", "Enter"]);
+    t.wait_for(
+        "Following Deployment ms5-production/backend",
+        Duration::from_secs(15),
+    );
+    t.wait_for(
+        "auto-pause on: a trip while the rollout progresses pauses it",
+        Duration::from_secs(15),
+    );
+    let screen = t.wait_for("ended: complete", Duration::from_secs(90));
+    for needle in [
+        "guard    not tripped: paging began before this rollout, so burn cannot trip it",
+        "backend-availability burning since before this rollout: ",
+    ] {
+        assert!(screen.contains(needle), "{needle}:\n{screen}");
+    }
+    assert!(!screen.contains("TRIPPED"), "{screen}");
+    let paused = t.kubectl(&["get", "deploy/backend", "-o", "jsonpath={.spec.paused}"]);
+    assert_eq!(paused, "", "nothing paused");
+    assert!(audited(&t, "rollout-pause").is_empty());
+    assert_eq!(
+        audited(&t, "rollout-restart").len(),
+        3,
+        "pending, succeeded, concluded"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}

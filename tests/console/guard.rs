@@ -376,3 +376,28 @@ fn a_pause_of_the_followed_rollout_keeps_its_trip() {
     assert!(text.contains("TRIPPED"), "{text}");
     assert!(text.contains("p pause  u undo"), "following again: {text}");
 }
+
+/// The SLO source unreachable from the start: the guard is blind and says so; nothing trips on
+/// burn (the backend's new pods are all ready here, so nothing trips at all).
+#[test]
+fn an_unreachable_slo_source_leaves_the_guard_blind_never_tripped() {
+    use ms5_console::app::event::{DataEvent, PromEvent};
+    let mut s = on_workload("ms5-production", "backend");
+    backend_pods_ready(&mut s);
+    s.slo.last = None;
+    ms5_console::app::update::apply(
+        &mut s,
+        DataEvent::Prometheus(Box::new(PromEvent::Observed(Err(
+            "error sending request: connection refused".into(),
+        )))),
+    );
+    key(&mut s, KeyCode::Char('f'));
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("guard    blind: no burn data yet: burn never trips it (k8s://ms5-system/"),
+        "{text}"
+    );
+    assert!(text.contains("request: connection refused)"), "{text}");
+    assert!(!text.contains("quiet"), "{text}");
+    assert!(!text.contains("TRIPPED"), "{text}");
+}

@@ -88,6 +88,11 @@ async fn range(client: &Client, query: &str, start: f64, end: f64, step: f64) ->
     m[0].samples().iter().map(|s| s.value()).collect()
 }
 
+/// The last `step` boundary a whole step before now: every sample up to it is history.
+fn last_sample(step: f64) -> f64 {
+    (sim::prometheus::unix_now() / step).floor() * step - step
+}
+
 /// A sim playing `scenario`, and a real Prometheus backfilled with its last hours, scraping it
 /// and evaluating the generated rules (every `for` shortened to 1 s).
 struct Pair {
@@ -98,23 +103,30 @@ struct Pair {
     _dir: tempfile::TempDir,
 }
 
+/// A sim playing `scenario` (seed 7) at `speed`, its kubeconfig in the directory returned.
+async fn sim_playing(scenario: &str, speed: f64) -> (sim::Sim, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let sim = sim::start(SimOptions {
+        scenario: scenario.into(),
+        seed: 7,
+        speed,
+        kubeconfig_out: Some(dir.path().join("kubeconfig")),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    (sim, dir)
+}
+
 impl Pair {
     async fn start(scenario: &str) -> Pair {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let sim = sim::start(SimOptions {
-            scenario: scenario.into(),
-            seed: 7,
-            kubeconfig_out: Some(dir.path().join("kubeconfig")),
-            ..SimOptions::default()
-        })
-        .await
-        .expect("sim starts");
-        let now = sim::prometheus::unix_now();
-        let end = (now / STEP).floor() * STEP - STEP;
+        let (sim, dir) = sim_playing(scenario, 1.0).await;
+        let end = last_sample(STEP);
         let fine_start = end - HOURS * 3600.0;
-        let history = exposition::history_segments(
-            &sim.prometheus.catalog,
-            |_| true,
+        Pair::backfilled(
+            sim,
+            dir,
+            end,
             &[
                 (
                     fine_start - DAYS * 86_400.0,
@@ -123,7 +135,19 @@ impl Pair {
                 ),
                 (fine_start, end, STEP),
             ],
-        );
+        )
+        .await
+    }
+
+    /// A real Prometheus backfilled with the sim's history in `segments` (start, end, step),
+    /// ending at `end`.
+    async fn backfilled(
+        sim: sim::Sim,
+        dir: tempfile::TempDir,
+        end: f64,
+        segments: &[(f64, f64, f64)],
+    ) -> Pair {
+        let history = exposition::history_segments(&sim.prometheus.catalog, |_| true, segments);
         let rules = slo::rules::render(&slo::rules::rule_file(
             &slo::definition::builtin(),
             Some(Duration::from_secs(1)),
@@ -453,4 +477,112 @@ async fn wait_for_alert(real: &RealPrometheus, alert: &str, slo: &str, firing: b
         );
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// Sample step of the bad-release history: fine enough that some samples fall while the
+/// rollout is under way.
+const FINE: f64 = 10.0;
+
+/// `kubectl` against the sim's kubeconfig, or the test fails saying what kubectl said.
+fn kubectl(dir: &std::path::Path, args: &[&str]) -> String {
+    let out = std::process::Command::new("kubectl")
+        .arg("--kubeconfig")
+        .arg(dir.join("kubeconfig"))
+        .args(args)
+        .env("HOME", dir)
+        .output()
+        .expect("run kubectl");
+    assert!(
+        out.status.success(),
+        "kubectl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Waits (bounded) until the release share is `value` now.
+async fn share_reaches(release: &sim::prometheus::signal::Timeline, value: f64, what: &str) {
+    let deadline = Instant::now() + Duration::from_secs(150);
+    while release.at(sim::prometheus::unix_now()) != value {
+        assert!(Instant::now() < deadline, "{what}: not within 150 s");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+/// The cluster-aware series (the backend's requests by code, scaled by the share of ready
+/// pods running 1.9.2 as the cluster records it) answer as a real Prometheus does over the
+/// same samples: before 1.9.2, while it rolls out, once it serves all traffic, while the undo
+/// rolls back and after.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cluster_aware_metrics_agree_before_during_and_after_a_bad_release() {
+    if !common::require("prometheus") || !common::require("promtool") || !common::require("kubectl")
+    {
+        return;
+    }
+    // Rollouts at twice the speed: still several samples while pods come and go.
+    let (sim, dir) = sim_playing("bad-release", 2.0).await;
+    let release = sim.prometheus.release.clone();
+    share_reaches(&release, 1.0, "1.9.2 serves every request").await;
+    // Some samples with 1.9.2 answering everything.
+    tokio::time::sleep(Duration::from_secs(3 * FINE as u64)).await;
+    kubectl(
+        dir.path(),
+        &["-n", "ms5-production", "rollout", "undo", "deploy/backend"],
+    );
+    share_reaches(&release, 0.0, "the undo takes 1.9.2 out").await;
+    let points = release.points();
+    let (first, last) = (points[0].0, points[points.len() - 1].0);
+    // Half a minute of history after the undo, then the real Prometheus gets every sample.
+    while sim::prometheus::unix_now() < last + 30.0 + 2.0 * FINE {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    }
+    let end = last_sample(FINE);
+    let Pair { sim, real, .. } =
+        Pair::backfilled(sim, dir, end, &[(end - 2.0 * 3600.0, end, FINE)]).await;
+    let sim_client = Client::try_from(sim.prometheus_url.as_str()).expect("sim client");
+    let real_client = Client::try_from(real.url.as_str()).expect("real client");
+
+    let backend = &slo::definition::builtin()[0];
+    let by_code = "sum by (code) (rate(http_requests_total{namespace=\"ms5-production\",service=\"backend\"}[1m]))";
+    let mut phases = BTreeMap::new();
+    let mut at = (first / FINE).floor() * FINE - FINE;
+    while at <= end {
+        let share = release.at(at);
+        let phase = if share == 0.0 && at < first {
+            "before"
+        } else if share == 0.0 {
+            "after the undo"
+        } else if share == 1.0 {
+            "all 1.9.2"
+        } else {
+            "rolling"
+        };
+        *phases.entry(phase).or_insert(0) += 1;
+        for window in ["5m", "30m", "1h"] {
+            let query = queries::error_ratio(backend, window);
+            let s = instant(&sim_client, &query, at).await;
+            let r = instant(&real_client, &query, at).await;
+            assert_eq!(s.len(), 1, "{query} at {at}");
+            assert_eq!(r.len(), 1, "{query} at {at}");
+            agree(&query, at, s[0], r[0]);
+        }
+        let s = labelled(&sim_client, by_code, at).await;
+        let r = labelled(&real_client, by_code, at).await;
+        assert_eq!(
+            s.keys().collect::<Vec<_>>(),
+            r.keys().collect::<Vec<_>>(),
+            "{by_code} at {at}"
+        );
+        for (labels, value) in &s {
+            agree(by_code, at, *value, r[labels]);
+        }
+        at += FINE;
+    }
+    for phase in ["before", "rolling", "all 1.9.2", "after the undo"] {
+        assert!(phases.contains_key(phase), "no sample {phase}: {phases:?}");
+    }
+    // And it burns where it should: just after the undo the 5m window still holds
+    // 1.9.2's failures, far over 14.4x the 99.9 % objective's budget.
+    let burn = instant(&real_client, &queries::error_ratio(backend, "5m"), end).await[0];
+    assert!(burn > 14.4 * 0.001, "5m error ratio {burn}");
 }

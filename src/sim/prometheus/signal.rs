@@ -57,7 +57,8 @@ impl Timeline {
         }
     }
 
-    fn points(&self) -> Vec<(f64, f64)> {
+    /// Every recorded change: (from, value).
+    pub fn points(&self) -> Vec<(f64, f64)> {
         self.points.read().map(|p| p.clone()).unwrap_or_default()
     }
 
