@@ -355,6 +355,11 @@ pub fn auto_pause_words(state: &AppState, f: &Follow) -> Option<(String, &'stati
             "auto-pause on: asking RBAC whether it may patch the Deployment".into(),
             "stale",
         ),
+        AutoPause::Armed if f.end.is_some() => (
+            "auto-pause on, but the rollout has ended: a trip now offers undo, pauses nothing"
+                .into(),
+            "muted",
+        ),
         AutoPause::Armed => (
             "auto-pause on: a trip while the rollout progresses pauses it".into(),
             "muted",

@@ -13,7 +13,7 @@ use super::table::panel;
 use crate::app::follow::{FollowKey, row_of};
 use crate::app::state::AppState;
 use crate::model::age::human_duration;
-use crate::model::guard::BurnLine;
+use crate::model::guard::{BurnLine, PAGE_FACTOR};
 
 pub fn render(
     frame: &mut Frame,
@@ -223,6 +223,16 @@ fn guard_verdict(
         }
         // Blind is not quiet: the line says what the guard cannot see.
         (None, true) if verdict.blind.is_some() => {}
+        // Half the page condition: not quiet either.
+        (None, true) if verdict.burns.iter().any(half_paging) => lines.push(Line::from(vec![
+            label("guard"),
+            Span::styled(
+                format!(
+                    "watching: a fast burn is over {PAGE_FACTOR}x; it trips when both 5m and 1h are"
+                ),
+                ui.style("warning"),
+            ),
+        ])),
         (None, true) => lines.push(Line::from(vec![
             label("guard"),
             Span::styled("quiet: nothing has tripped it", ui.style("ok")),
@@ -287,7 +297,7 @@ fn guard_details(
             BurnLine::Quiet { slo, now, at_start } => (
                 slo,
                 format!("{}{}", pair(*now), start(*now, *at_start)),
-                "text",
+                if half_paging(burn) { "warning" } else { "text" },
             ),
             BurnLine::Paging { slo, now, at_start } => (
                 slo,
@@ -319,6 +329,11 @@ fn guard_details(
             Span::styled(pod.clone(), ui.style("warning")),
         ]));
     }
+}
+
+/// One of the two fast windows over the page factor, not both.
+fn half_paging(burn: &BurnLine) -> bool {
+    matches!(burn, BurnLine::Quiet { now: (m5, h1), .. } if *m5 > PAGE_FACTOR || *h1 > PAGE_FACTOR)
 }
 
 /// Alerts for the workload's namespace and service that began after the rollout did.

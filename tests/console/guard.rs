@@ -401,3 +401,42 @@ fn an_unreachable_slo_source_leaves_the_guard_blind_never_tripped() {
     assert!(!text.contains("quiet"), "{text}");
     assert!(!text.contains("TRIPPED"), "{text}");
 }
+
+/// The 5m burn over 14.4x and the 1h not yet: the guard has not tripped, and does not call
+/// itself quiet next to a burn that high.
+#[test]
+fn half_the_page_condition_is_watched_not_quiet() {
+    let mut s = on_workload("ms5-production", "backend");
+    backend_pods_ready(&mut s);
+    ms5_console::app::update::apply(
+        &mut s,
+        crate::fixture::slo_observation_with([
+            0.0004, 0.0003, 0.0003, 0.0002, 0.0002, 0.0002, 0.0001,
+        ]),
+    );
+    key(&mut s, KeyCode::Char('f'));
+    ms5_console::app::update::apply(
+        &mut s,
+        crate::fixture::slo_observation_with([0.148, 0.03, 0.0124, 0.006, 0.002, 0.001, 0.0005]),
+    );
+    ms5_console::app::guard::update(&mut s);
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains(
+            "guard    watching: a fast burn is over 14.4x; it trips when both 5m and 1h are"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("backend-availability 148.0x/12.4x, at start 0.4x/0.3x"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("quiet") && !text.contains("TRIPPED"),
+        "{text}"
+    );
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 30, &theme, false);
+    let (x, y) = crate::slo_views::find(&buffer, "148.0x/12.4x");
+    assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
+}
