@@ -415,8 +415,18 @@ fn a_stalled_rollout_is_followed_and_undone_from_its_pane() {
         "Following Deployment ms5-production/backend",
         Duration::from_secs(10),
     );
+    // The guard trips on the new pod, unready past its readiness probe's failure threshold,
+    // and offers both keys while the rollout is under way.
+    let screen = t.wait_for("TRIPPED", Duration::from_secs(60));
+    assert!(
+        screen.contains("its readiness probe reached its failure threshold"),
+        "{screen}"
+    );
+    assert!(screen.contains("p pause  u undo (checked"), "{screen}");
     let screen = t.wait_for("exceeded its progress deadline", Duration::from_secs(90));
     for needle in [
+        "TRIPPED",
+        "p pause  u undo (checked",
         "deadline exceeded at",
         "Running          0/1",
         "why: Readiness probe failed",
