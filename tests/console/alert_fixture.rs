@@ -43,7 +43,7 @@ const FAST_BURN: &[(&str, &str)] = &[
     ("slo", "backend-availability"),
 ];
 
-fn alert(
+pub fn alert(
     pairs: &[(&str, &str)],
     summary: &str,
     minutes_ago: i64,
@@ -172,7 +172,12 @@ pub fn silences() -> Vec<GettableSilence> {
 
 /// Both HA peers answer the same; the DR Alertmanager is unreachable.
 pub fn observation() -> DataEvent {
-    let answer = || Ok((alerts(), silences()));
+    observation_of(alerts())
+}
+
+/// One answer from each reachable Alertmanager with `alerts`; the DR one unreachable.
+pub fn observation_of(alerts: Vec<GettableAlert>) -> DataEvent {
+    let answer = || Ok((alerts.clone(), silences()));
     DataEvent::Alerts(Box::new(AlertsObservation {
         at: now() - Duration::seconds(3),
         answers: vec![

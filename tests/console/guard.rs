@@ -300,9 +300,11 @@ fn a_healthy_rollout_of_a_quiet_service_shows_a_quiet_guard() {
     );
     assert!(!text.contains("TRIPPED"), "{text}");
     let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let (x, y) = crate::slo_views::find(&buffer, "quiet");
-    assert_eq!(buffer[(x, y)].fg, theme.style("ok").fg.unwrap());
+    for (w, h) in [(80, 24), (120, 30)] {
+        let buffer = draw(&s, w, h, &theme, false);
+        let (x, y) = crate::slo_views::find(&buffer, "quiet");
+        assert_eq!(buffer[(x, y)].fg, theme.style("ok").fg.unwrap());
+    }
 }
 
 #[test]
@@ -330,9 +332,13 @@ fn a_service_paging_before_the_rollout_is_shown_and_trips_nothing() {
     let (asks, pauses) = queued(&mut s);
     assert_eq!((asks.len(), pauses.len()), (1, 0), "asked, nothing paused");
     let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let (x, y) = crate::slo_views::find(&buffer, "burning since before");
-    assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
+    for (w, h) in [(80, 24), (120, 30)] {
+        let buffer = draw(&s, w, h, &theme, false);
+        for words in ["burning since before", "not tripped: paging began"] {
+            let (x, y) = crate::slo_views::find(&buffer, words);
+            assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
+        }
+    }
 }
 
 /// The guard's pause (or anyone's) bumps the generation but rolls out nothing new: the
@@ -439,4 +445,41 @@ fn half_the_page_condition_is_watched_not_quiet() {
     let buffer = draw(&s, 120, 30, &theme, false);
     let (x, y) = crate::slo_views::find(&buffer, "148.0x/12.4x");
     assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
+}
+
+/// Alerts for the followed workload's namespace and service that began after the rollout did
+/// are beside it; older ones, and other namespaces', are not.
+#[test]
+fn alerts_that_began_after_the_rollout_are_shown_beside_it() {
+    use crate::fixture::alert_fixture::{alert, alerts, observation_of};
+    let mut s = on_workload("ms5-production", "backend");
+    key(&mut s, KeyCode::Char('f'));
+    s.now += chrono::Duration::minutes(2);
+    let mut now_firing = alerts();
+    for (namespace, name) in [
+        ("ms5-production", "MS5HighErrorRate"),
+        ("ms5-staging", "MS5StagingErrors"),
+    ] {
+        now_firing.push(alert(
+            &[
+                ("alertname", name),
+                ("namespace", namespace),
+                ("service", "backend"),
+                ("severity", "high"),
+            ],
+            "Backend 5xx above 5 %",
+            -1,
+            &[],
+            &[],
+        ));
+    }
+    ms5_console::app::update::apply(&mut s, observation_of(now_firing));
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("alerts   MS5HighErrorRate since 10:01:00"),
+        "{text}"
+    );
+    // Begun before the rollout (6 minutes before), or in staging: not the rollout's doing.
+    assert!(!text.contains("MS5HighLatency"), "{text}");
+    assert!(!text.contains("MS5StagingErrors"), "{text}");
 }
