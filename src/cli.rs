@@ -78,6 +78,7 @@ impl GlobalArgs {
             alertmanager_urls: self.alertmanager_urls.clone(),
             no_color: self.no_color || no_color_env,
             ascii: self.ascii,
+            runbook: None,
         }
     }
 }
@@ -100,6 +101,27 @@ pub enum Command {
     /// Service level objectives: generate Prometheus rules from the definitions in effect.
     #[command(subcommand)]
     Slo(SloCommand),
+    /// Phase 9 validation: run a runbook's criteria against the cluster, Prometheus and
+    /// Alertmanager. Exit 0: all passed; 1: some failed; 2: none failed but some could not be
+    /// checked, or the run could not start.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ValidateArgs {
+    /// Runbook name (your `runbooks/` directory, then the built-ins) or path (default: the
+    /// config file's `runbook`, else ms5-phase9).
+    #[arg(long, value_name = "NAME|PATH")]
+    pub runbook: Option<String>,
+    /// Only this phase; repeat for several.
+    #[arg(long = "phase", value_name = "ID")]
+    pub phases: Vec<String>,
+    /// Only this criterion; repeat for several.
+    #[arg(long = "criterion", value_name = "ID")]
+    pub criteria: Vec<String>,
+    /// Print the criteria without running them.
+    #[arg(long)]
+    pub list: bool,
 }
 
 #[derive(Debug, Clone, Subcommand)]

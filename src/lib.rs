@@ -15,3 +15,4 @@ pub mod source;
 pub mod sources;
 pub mod tui;
 pub mod ui;
+pub mod validation;

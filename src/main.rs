@@ -35,6 +35,9 @@ async fn main() -> Result<ExitCode> {
             print_all(&out)
         }
         Some(Command::Demo(args)) => demo(&dirs, &cli.global, args).await,
+        Some(Command::Validate(args)) => {
+            Ok(ms5_console::validation::headless::run(&dirs, &cli.global, args).await)
+        }
         Some(Command::Slo(SloCommand::Rules { for_ })) => {
             let Some(settings) = settings_or_report(&dirs, &cli.global) else {
                 return Ok(ExitCode::from(1));

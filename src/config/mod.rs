@@ -80,6 +80,9 @@ pub struct ConfigFile {
     pub contexts: Option<BTreeMap<String, ContextFile>>,
     /// `[guard]`: the rollout guard.
     pub guard: Option<GuardFile>,
+    /// The validation runbook: a name (the user's `runbooks/` directory, then the built-ins)
+    /// or a path.
+    pub runbook: Option<String>,
 }
 
 /// What `[guard]` may set.
@@ -149,6 +152,8 @@ pub struct Overrides {
     pub alertmanager_urls: Vec<String>,
     pub no_color: bool,
     pub ascii: bool,
+    /// `validate --runbook`.
+    pub runbook: Option<String>,
 }
 
 /// Everything resolved: what the console runs with.
@@ -182,6 +187,8 @@ pub struct Settings {
     pub guard_watch_after: Duration,
     /// `[guard] auto-pause`, before any context's own.
     pub guard_auto_pause: bool,
+    /// The validation runbook in effect.
+    pub runbook: crate::validation::runbook::Runbook,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -344,8 +351,33 @@ impl Settings {
             }
         };
 
-        match (theme, keymap) {
-            (Some(theme), Some(keymap)) if errors.is_empty() => Ok(Settings {
+        let runbook_name = flags
+            .runbook
+            .clone()
+            .or(file.runbook)
+            .unwrap_or_else(|| crate::validation::runbook::DEFAULT.into());
+        let runbook = match crate::validation::runbook::load(
+            &runbook_name,
+            dirs.config.as_ref().map(|d| d.join("runbooks")).as_deref(),
+        ) {
+            Ok(r) => {
+                files.push(format!(
+                    "runbook {} ({}): {} criteria in {} phases",
+                    r.name,
+                    r.origin,
+                    r.count(),
+                    r.phases.len()
+                ));
+                Some(r)
+            }
+            Err(e) => {
+                errors.extend(e);
+                None
+            }
+        };
+
+        match (theme, keymap, runbook) {
+            (Some(theme), Some(keymap), Some(runbook)) if errors.is_empty() => Ok(Settings {
                 namespaces: if !flags.namespaces.is_empty() {
                     flags.namespaces.clone()
                 } else {
@@ -388,6 +420,7 @@ impl Settings {
                 author: file.author.unwrap_or_else(crate::ops::audit::local_user),
                 ascii: flags.ascii,
                 slos,
+                runbook,
                 files,
             }),
             _ => Err(Diagnostics(errors)),
@@ -422,7 +455,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]]";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]], runbook";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

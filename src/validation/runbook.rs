@@ -1,0 +1,970 @@
+//! Runbooks: phases of criteria, each one check of one kind, written in TOML. The built-in one
+//! (`ms5-phase9.toml`, compiled in) is Phase 9 of the MS5 rollout; users give their own with
+//! `--runbook NAME|PATH` or `runbook = "..."`, names resolving like themes (the user's
+//! `runbooks/` directory, then the built-ins). Every error in a file is reported at its line,
+//! all of them, before anything runs.
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::vocabulary::{self, ParamType};
+use crate::alerting::matcher::{self, Matcher};
+use crate::config::diag::Diagnostic;
+
+/// The built-in runbooks, by name.
+pub const BUILTIN: &[(&str, &str)] = &[("ms5-phase9", include_str!("ms5-phase9.toml"))];
+
+/// The runbook used when none is named.
+pub const DEFAULT: &str = "ms5-phase9";
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Runbook {
+    pub name: String,
+    pub description: String,
+    /// `built-in` or the file it was read from.
+    pub origin: String,
+    pub phases: Vec<Phase>,
+}
+
+impl Runbook {
+    pub fn criteria(&self) -> impl Iterator<Item = (&Phase, &Criterion)> {
+        self.phases
+            .iter()
+            .flat_map(|p| p.criteria.iter().map(move |c| (p, c)))
+    }
+
+    pub fn count(&self) -> usize {
+        self.phases.iter().map(|p| p.criteria.len()).sum()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Phase {
+    pub id: String,
+    pub title: String,
+    pub criteria: Vec<Criterion>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Criterion {
+    pub id: String,
+    pub title: String,
+    /// The line of the seed report it substantiates.
+    pub seed: Option<String>,
+    pub timeout: Duration,
+    pub check: Check,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Check {
+    Kube(KubeCheck),
+    Promql {
+        query: String,
+        compare: Compare,
+        on_empty: OnEmpty,
+    },
+    Alerts {
+        /// As written, for the evidence.
+        text: String,
+        matchers: Vec<Matcher>,
+        ignore_suppressed: bool,
+    },
+    Http {
+        url: String,
+        status: u16,
+        body_contains: Option<String>,
+    },
+    /// An external program, as argv: never through a shell.
+    Command {
+        argv: Vec<String>,
+    },
+}
+
+impl Check {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Check::Kube(_) => "kube",
+            Check::Promql { .. } => "promql",
+            Check::Alerts { .. } => "alerts",
+            Check::Http { .. } => "http",
+            Check::Command { .. } => "command",
+        }
+    }
+}
+
+/// A `kube` predicate and its parameters, checked against the vocabulary.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KubeCheck {
+    pub predicate: &'static str,
+    pub params: BTreeMap<&'static str, Param>,
+}
+
+impl KubeCheck {
+    pub fn list(&self, name: &str) -> &[String] {
+        match self.params.get(name) {
+            Some(Param::List(items)) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn text(&self, name: &str) -> Option<&str> {
+        match self.params.get(name) {
+            Some(Param::Text(text)) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub fn duration(&self, name: &str) -> Option<Duration> {
+        match self.params.get(name) {
+            Some(Param::Duration(d)) => Some(*d),
+            _ => None,
+        }
+    }
+
+    pub fn integer(&self, name: &str) -> Option<i64> {
+        match self.params.get(name) {
+            Some(Param::Integer(i)) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+/// A parameter's value, of its vocabulary type.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param {
+    Text(String),
+    List(Vec<String>),
+    Duration(Duration),
+    Integer(i64),
+    Number(f64),
+    Flag(bool),
+}
+
+/// How a `promql` criterion's value is judged.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Compare {
+    Below(f64),
+    Above(f64),
+    Equals(f64),
+}
+
+/// What an empty answer means: unknown unless the criterion says otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnEmpty {
+    Unknown,
+    Pass,
+    Fail,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRunbook {
+    name: Spanned<String>,
+    #[serde(default)]
+    description: String,
+    #[serde(default)]
+    phase: Vec<RawPhase>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPhase {
+    id: Spanned<String>,
+    title: String,
+    #[serde(default)]
+    criterion: Vec<Spanned<BTreeMap<String, Spanned<toml::Value>>>>,
+}
+
+const SHAPE_HELP: &str = "a runbook has `name`, `description` and [[phase]] tables (id, title), each with [[phase.criterion]] tables (id, title, seed, kind and the kind's parameters)";
+
+/// Resolves `name_or_path` (a path if it has a `/` or ends in `.toml`; else `user_dir`'s
+/// `NAME.toml`, then the built-ins) and parses it.
+pub fn load(name_or_path: &str, user_dir: Option<&Path>) -> Result<Runbook, Vec<Diagnostic>> {
+    let (path, text, origin) = find(name_or_path, user_dir).map_err(|why| {
+        vec![Diagnostic {
+            path: PathBuf::from(name_or_path),
+            line: 1,
+            column: 1,
+            message: why,
+            help: format!("give a path, or one of: {}", builtin_names()),
+        }]
+    })?;
+    parse(&path, &text, &origin)
+}
+
+fn find(wanted: &str, user_dir: Option<&Path>) -> Result<(PathBuf, String, String), String> {
+    if crate::config::theme::is_path(wanted) {
+        let path = PathBuf::from(wanted);
+        return std::fs::read_to_string(&path)
+            .map(|text| (path.clone(), text, path.display().to_string()))
+            .map_err(|e| format!("cannot read runbook file `{wanted}`: {e}"));
+    }
+    if let Some(dir) = user_dir {
+        let path = dir.join(format!("{wanted}.toml"));
+        if let Ok(text) = std::fs::read_to_string(&path) {
+            return Ok((path.clone(), text, path.display().to_string()));
+        }
+    }
+    BUILTIN
+        .iter()
+        .find(|(n, _)| *n == wanted)
+        .map(|(n, text)| {
+            (
+                PathBuf::from(format!("src/validation/{n}.toml")),
+                (*text).to_string(),
+                "built-in".to_string(),
+            )
+        })
+        .ok_or_else(|| format!("no runbook named `{wanted}`"))
+}
+
+fn builtin_names() -> String {
+    BUILTIN
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The built-in runbook. It is checked by the test suite, so this cannot fail at run time; if
+/// it ever did, the runbook would be empty rather than the console stop.
+pub fn builtin() -> Runbook {
+    load(DEFAULT, None).unwrap_or_else(|_| Runbook {
+        name: DEFAULT.into(),
+        description: String::new(),
+        origin: "built-in".into(),
+        phases: Vec::new(),
+    })
+}
+
+/// Parses the runbook at `path` (whose text is `source`), reporting every problem.
+pub fn parse(path: &Path, source: &str, origin: &str) -> Result<Runbook, Vec<Diagnostic>> {
+    let raw: RawRunbook = toml::from_str(source)
+        .map_err(|e| vec![Diagnostic::from_toml(path, source, &e, SHAPE_HELP)])?;
+    let mut checker = Checker {
+        path,
+        source,
+        errors: Vec::new(),
+    };
+    let mut phases: Vec<Phase> = Vec::new();
+    let mut ids: Vec<String> = Vec::new();
+    for raw_phase in raw.phase {
+        let id = raw_phase.id.get_ref().trim().to_string();
+        if phases.iter().any(|p| p.id == id) {
+            checker.error(
+                raw_phase.id.span(),
+                format!("phase id `{id}` is used twice"),
+                "give each [[phase]] its own id",
+            );
+        }
+        let mut criteria = Vec::new();
+        for table in raw_phase.criterion {
+            let id_span = table.get_ref().get("id").map(|v| v.span());
+            if let Some(criterion) = checker.criterion(table) {
+                if ids.contains(&criterion.id)
+                    && let Some(span) = id_span
+                {
+                    checker.error(
+                        span,
+                        format!("criterion id `{}` is used twice", criterion.id),
+                        "give each criterion its own id",
+                    );
+                }
+                ids.push(criterion.id.clone());
+                criteria.push(criterion);
+            }
+        }
+        phases.push(Phase {
+            id,
+            title: raw_phase.title,
+            criteria,
+        });
+    }
+    if checker.errors.is_empty() {
+        Ok(Runbook {
+            name: raw.name.into_inner(),
+            description: raw.description,
+            origin: origin.to_string(),
+            phases,
+        })
+    } else {
+        Err(checker.errors)
+    }
+}
+
+struct Checker<'a> {
+    path: &'a Path,
+    source: &'a str,
+    errors: Vec<Diagnostic>,
+}
+
+type Table = BTreeMap<String, Spanned<toml::Value>>;
+
+impl Checker<'_> {
+    fn error(&mut self, span: Range<usize>, message: impl Into<String>, help: impl Into<String>) {
+        self.errors.push(Diagnostic::at(
+            self.path,
+            self.source,
+            Some(span),
+            message,
+            help,
+        ));
+    }
+
+    /// One criterion table, or None with its errors recorded.
+    fn criterion(&mut self, table: Spanned<Table>) -> Option<Criterion> {
+        let at = table.span();
+        let table = table.into_inner();
+        let before = self.errors.len();
+        let id = self.required_text(
+            &table,
+            "id",
+            &at,
+            "every criterion has an id, e.g. id = \"9.4.1\"",
+        );
+        let title = self.required_text(
+            &table,
+            "title",
+            &at,
+            "say what it checks, e.g. title = \"every pod is Ready\"",
+        );
+        let kind_name = self.required_text(
+            &table,
+            "kind",
+            &at,
+            &format!(
+                "add kind = \"kube\" (kinds are: {})",
+                vocabulary::kind_names()
+            ),
+        );
+        let kind = kind_name.as_deref().and_then(|name| {
+            let kind = vocabulary::kind(name);
+            if kind.is_none()
+                && let Some(value) = table.get("kind")
+            {
+                self.error(
+                    value.span(),
+                    format!("unknown kind `{name}`"),
+                    format!("kinds are: {}", vocabulary::kind_names()),
+                );
+            }
+            kind
+        });
+        let predicate = match kind {
+            Some(k) if k.name == "kube" => self
+                .required_text(
+                    &table,
+                    "predicate",
+                    &at,
+                    &format!(
+                        "add predicate = \"pods-ready\" (predicates are: {})",
+                        vocabulary::predicate_names()
+                    ),
+                )
+                .and_then(|name| {
+                    let predicate = vocabulary::predicate(&name);
+                    if predicate.is_none()
+                        && let Some(value) = table.get("predicate")
+                    {
+                        self.error(
+                            value.span(),
+                            format!("unknown predicate `{name}`"),
+                            format!("predicates are: {}", vocabulary::predicate_names()),
+                        );
+                    }
+                    predicate
+                }),
+            _ => None,
+        };
+        // Which parameters this criterion may have, and which it must.
+        let (allowed, required, owner): (Vec<&str>, Vec<&str>, String) = match (kind, predicate) {
+            (Some(k), Some(p)) => (
+                [vocabulary::COMMON, k.required, p.required, p.optional].concat(),
+                p.required.to_vec(),
+                format!("predicate `{}`", p.name),
+            ),
+            (Some(k), None) if k.name != "kube" => (
+                [vocabulary::COMMON, k.required, k.optional].concat(),
+                k.required.to_vec(),
+                format!("{} criteria", k.name),
+            ),
+            // The kind or predicate is unknown: its parameters cannot be judged.
+            _ => return None,
+        };
+        let mut params: BTreeMap<&'static str, Param> = BTreeMap::new();
+        for (name, value) in &table {
+            let Some((known, ty)) = vocabulary::PARAMS
+                .iter()
+                .find(|(n, _)| n == name)
+                .filter(|(n, _)| allowed.contains(n))
+                .map(|(n, t)| (*n, *t))
+            else {
+                let takes: Vec<&str> = allowed
+                    .iter()
+                    .filter(|n| !vocabulary::COMMON.contains(n) && **n != "predicate")
+                    .copied()
+                    .collect();
+                self.error(
+                    value.span(),
+                    format!("unknown parameter `{name}` for {owner}"),
+                    format!("{owner} takes: {}", takes.join(", ")),
+                );
+                continue;
+            };
+            if let Some(param) = self.value(known, ty, value, kind.map(|k| k.name)) {
+                params.insert(known, param);
+            }
+        }
+        for name in &required {
+            if !table.contains_key(*name) {
+                let ty = vocabulary::param_type(name).unwrap_or(ParamType::Text);
+                self.error(
+                    at.clone(),
+                    format!("{owner} needs `{name}`"),
+                    format!("add {}", ty.example(name)),
+                );
+            }
+        }
+        let kind = kind?;
+        let timeout = match params.get("timeout") {
+            Some(Param::Duration(d)) => *d,
+            _ => Duration::from_secs(kind.timeout),
+        };
+        let check = match kind.name {
+            "kube" => Check::Kube(KubeCheck {
+                predicate: predicate?.name,
+                params: params
+                    .iter()
+                    .filter(|(n, _)| !vocabulary::COMMON.contains(n) && **n != "predicate")
+                    .map(|(n, v)| (*n, v.clone()))
+                    .collect(),
+            }),
+            "promql" => self.promql(&table, &params, &at)?,
+            "alerts" => {
+                let text = match params.get("matchers") {
+                    Some(Param::Text(t)) => t.clone(),
+                    _ => return None,
+                };
+                let matchers = match matcher::parse(&text) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        if let Some(value) = table.get("matchers") {
+                            self.error(
+                                value.span(),
+                                format!("matchers do not parse: {e}"),
+                                "write Alertmanager matchers, e.g. matchers = 'severity=\"critical\", namespace=~\"ms5-.*\"'",
+                            );
+                        }
+                        return None;
+                    }
+                };
+                Check::Alerts {
+                    text,
+                    matchers,
+                    ignore_suppressed: matches!(
+                        params.get("ignore-suppressed"),
+                        Some(Param::Flag(true))
+                    ),
+                }
+            }
+            "http" => {
+                let url = match params.get("url") {
+                    Some(Param::Text(u)) => u.clone(),
+                    _ => return None,
+                };
+                let status = match params.get("status") {
+                    Some(Param::Integer(s)) => *s,
+                    _ => 200,
+                };
+                let status = match u16::try_from(status) {
+                    Ok(s) if (100..=599).contains(&s) => s,
+                    _ => {
+                        if let Some(value) = table.get("status") {
+                            self.error(
+                                value.span(),
+                                format!("status {status} is not an HTTP status"),
+                                "write the expected status, e.g. status = 200",
+                            );
+                        }
+                        return None;
+                    }
+                };
+                if !["http://", "https://", "k8s://"]
+                    .iter()
+                    .any(|scheme| url.starts_with(scheme))
+                {
+                    if let Some(value) = table.get("url") {
+                        self.error(
+                            value.span(),
+                            format!("url {url:?} is not http(s):// or k8s://"),
+                            "write url = \"https://host/path\" or \"k8s://NAMESPACE/SERVICE:PORT/path\" (through the API server's service proxy)",
+                        );
+                    }
+                    return None;
+                }
+                Check::Http {
+                    url,
+                    status,
+                    body_contains: match params.get("body-contains") {
+                        Some(Param::Text(t)) => Some(t.clone()),
+                        _ => None,
+                    },
+                }
+            }
+            _ => match params.get("argv") {
+                Some(Param::List(argv)) if !argv.is_empty() => {
+                    Check::Command { argv: argv.clone() }
+                }
+                Some(Param::List(_)) => {
+                    if let Some(value) = table.get("argv") {
+                        self.error(
+                            value.span(),
+                            "argv is empty",
+                            "name the program and its arguments, e.g. argv = [\"./phase9-validate.sh\", \"--all\"]",
+                        );
+                    }
+                    return None;
+                }
+                _ => return None,
+            },
+        };
+        if self.errors.len() > before {
+            return None;
+        }
+        Some(Criterion {
+            id: id?,
+            title: title?,
+            seed: match params.get("seed") {
+                Some(Param::Text(s)) => Some(s.clone()),
+                _ => None,
+            },
+            timeout,
+            check,
+        })
+    }
+
+    fn required_text(
+        &mut self,
+        table: &Table,
+        name: &str,
+        at: &Range<usize>,
+        help: &str,
+    ) -> Option<String> {
+        match table.get(name) {
+            Some(value) => match value.get_ref() {
+                toml::Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+                _ => {
+                    self.error(
+                        value.span(),
+                        format!("`{name}` must be a non-empty string"),
+                        help.to_string(),
+                    );
+                    None
+                }
+            },
+            None => {
+                self.error(
+                    at.clone(),
+                    format!("criterion has no `{name}`"),
+                    help.to_string(),
+                );
+                None
+            }
+        }
+    }
+
+    /// A parameter's value checked against its type (and, for some, its allowed items).
+    fn value(
+        &mut self,
+        name: &'static str,
+        ty: ParamType,
+        value: &Spanned<toml::Value>,
+        kind: Option<&str>,
+    ) -> Option<Param> {
+        let span = value.span();
+        let wrong = |checker: &mut Self| {
+            // A command written as one string is the classic shell trap: say so.
+            if name == "argv" && matches!(value.get_ref(), toml::Value::String(_)) {
+                checker.error(
+                    span.clone(),
+                    "a command is an argv list, not a string",
+                    "write argv = [\"./x.sh\", \"--all\"]: commands never run through a shell",
+                );
+            } else {
+                checker.error(
+                    span.clone(),
+                    format!("`{name}` must be {}", ty.words()),
+                    format!("write {}", ty.example(name)),
+                );
+            }
+            None
+        };
+        let param = match (ty, value.get_ref()) {
+            (ParamType::Text, toml::Value::String(s)) => Param::Text(s.clone()),
+            (ParamType::List, toml::Value::Array(items)) => {
+                let texts: Option<Vec<String>> =
+                    items.iter().map(|i| i.as_str().map(String::from)).collect();
+                match texts {
+                    Some(t) => Param::List(t),
+                    None => return wrong(self),
+                }
+            }
+            (ParamType::Duration, toml::Value::String(s)) => {
+                match promql_parser::util::parse_duration(s) {
+                    Ok(d) if !d.is_zero() => Param::Duration(d),
+                    _ => {
+                        self.error(
+                            span,
+                            format!("invalid duration {s:?}"),
+                            format!(
+                                "write a duration such as 30s, 10m, 1h or 7d: {}",
+                                ty.example(name)
+                            ),
+                        );
+                        return None;
+                    }
+                }
+            }
+            (ParamType::Integer, toml::Value::Integer(i)) => Param::Integer(*i),
+            (ParamType::Number, toml::Value::Integer(i)) => Param::Number(*i as f64),
+            (ParamType::Number, toml::Value::Float(f)) => Param::Number(*f),
+            (ParamType::Flag, toml::Value::Boolean(b)) => Param::Flag(*b),
+            _ => return wrong(self),
+        };
+        if let (Param::List(items), Some(allowed)) = (&param, vocabulary::allowed_items(name)) {
+            for item in items {
+                if !allowed.contains(&item.as_str()) {
+                    self.error(
+                        span.clone(),
+                        format!("unknown {name} item `{item}`"),
+                        format!("{name} are: {}", allowed.join(", ")),
+                    );
+                    return None;
+                }
+            }
+        }
+        if name == "query"
+            && kind == Some("promql")
+            && let Param::Text(query) = &param
+            && let Err(e) = promql_parser::parser::parse(query)
+        {
+            self.error(
+                span,
+                format!(
+                    "query is not valid PromQL: {}",
+                    e.lines().next().unwrap_or_default()
+                ),
+                "write an instant query Prometheus accepts (try it in its expression browser)",
+            );
+            return None;
+        }
+        Some(param)
+    }
+
+    fn promql(
+        &mut self,
+        table: &Table,
+        params: &BTreeMap<&'static str, Param>,
+        at: &Range<usize>,
+    ) -> Option<Check> {
+        let query = match params.get("query") {
+            Some(Param::Text(q)) => q.clone(),
+            _ => return None,
+        };
+        let number = |name: &str| match params.get(name) {
+            Some(Param::Number(n)) => Some(*n),
+            _ => None,
+        };
+        let compares: Vec<Compare> = [
+            number("below").map(Compare::Below),
+            number("above").map(Compare::Above),
+            number("equals").map(Compare::Equals),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        let [compare] = compares.as_slice() else {
+            self.error(
+                at.clone(),
+                format!("a promql criterion compares with exactly one of below, above, equals ({} given)", compares.len()),
+                "add one, e.g. below = 0.5",
+            );
+            return None;
+        };
+        let on_empty = match params.get("on-empty") {
+            None => OnEmpty::Unknown,
+            Some(Param::Text(t)) if t == "unknown" => OnEmpty::Unknown,
+            Some(Param::Text(t)) if t == "pass" => OnEmpty::Pass,
+            Some(Param::Text(t)) if t == "fail" => OnEmpty::Fail,
+            Some(other) => {
+                if let Some(value) = table.get("on-empty") {
+                    self.error(
+                        value.span(),
+                        format!("on-empty {other:?} is not unknown, pass or fail"),
+                        "write on-empty = \"fail\" (an empty answer is unknown unless you say)",
+                    );
+                }
+                return None;
+            }
+        };
+        Some(Check::Promql {
+            query,
+            compare: *compare,
+            on_empty,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The seed's 15 named results, each substantiated by at least one built-in criterion.
+    const SEED_NAMES: [&str; 15] = [
+        "Deployment Configuration Review",
+        "AKS Optimization Verification",
+        "Monitoring and Alerting Validation",
+        "Environment Configuration Validation",
+        "Database Migration Testing",
+        "Load Balancer Configuration",
+        "SSL Certificate Setup",
+        "Kubernetes Manifest Validation",
+        "Pod Security Standards",
+        "Network Policy Testing",
+        "Monitoring Stack Deployment",
+        "Application Deploys Successfully",
+        "All Services Start Correctly",
+        "Monitoring and Alerting Work",
+        "Performance Meets Requirements",
+    ];
+
+    #[test]
+    fn the_builtin_runbook_has_35_criteria_in_four_phases_with_unique_ids() {
+        let runbook = load(DEFAULT, None).expect("the built-in runbook parses");
+        assert_eq!(runbook.origin, "built-in");
+        let phases: Vec<(&str, usize)> = runbook
+            .phases
+            .iter()
+            .map(|p| (p.id.as_str(), p.criteria.len()))
+            .collect();
+        assert_eq!(phases, [("9.1", 8), ("9.2", 6), ("9.3", 9), ("9.4", 12)]);
+        assert_eq!(runbook.count(), 35);
+        let mut ids: Vec<&str> = runbook.criteria().map(|(_, c)| c.id.as_str()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), 35);
+        for (phase, criterion) in runbook.criteria() {
+            assert!(
+                criterion.id.starts_with(&format!("{}.", phase.id)),
+                "{}",
+                criterion.id
+            );
+            assert!(
+                criterion.seed.is_some(),
+                "{} cites no seed line",
+                criterion.id
+            );
+            assert!(
+                !matches!(criterion.check, Check::Command { .. }),
+                "{}: the built-in runbook runs no commands",
+                criterion.id
+            );
+        }
+    }
+
+    #[test]
+    fn every_result_the_seed_names_is_covered() {
+        // The seed's groupings: which criteria substantiate each named result.
+        let runbook = builtin();
+        let seeds: Vec<String> = runbook
+            .criteria()
+            .filter_map(|(_, c)| c.seed.clone())
+            .collect();
+        let covered = |words: &[&str]| words.iter().any(|w| seeds.iter().any(|s| s.contains(w)));
+        for name in SEED_NAMES {
+            let words: &[&str] = match name {
+                "Deployment Configuration Review" => {
+                    &["Resource Requests", "Resource Limits", "Health Monitoring"]
+                }
+                "AKS Optimization Verification" => &["Node Affinity", "Horizontal Pod Autoscaler"],
+                "Network Policy Testing" => &["Default Deny", "Explicit Allow"],
+                "SSL Certificate Setup" => &["SSL Certificate Setup"],
+                other => &[other],
+            };
+            assert!(covered(words), "{name} is not covered: {seeds:?}");
+        }
+    }
+
+    fn errors(text: &str) -> Vec<Diagnostic> {
+        parse(Path::new("rb.toml"), text, "rb.toml").expect_err("invalid")
+    }
+
+    fn one(text: &str) -> Diagnostic {
+        let mut e = errors(text);
+        assert_eq!(e.len(), 1, "{e:?}");
+        e.remove(0)
+    }
+
+    const HEAD: &str = "name = \"t\"\n[[phase]]\nid = \"1\"\ntitle = \"one\"\n[[phase.criterion]]\nid = \"1.1\"\ntitle = \"x\"\n";
+
+    #[test]
+    fn an_unknown_kind_is_named_with_the_kinds() {
+        let e = one(&format!("{HEAD}kind = \"kubes\"\n"));
+        assert_eq!((e.line, e.column), (8, 8));
+        assert_eq!(e.message, "unknown kind `kubes`");
+        assert_eq!(e.help, "kinds are: kube, promql, alerts, http, command");
+    }
+
+    #[test]
+    fn an_unknown_predicate_is_named_with_the_predicates() {
+        let e = one(&format!(
+            "{HEAD}kind = \"kube\"\npredicate = \"pods-redy\"\n"
+        ));
+        assert_eq!((e.line, e.column), (9, 13));
+        assert_eq!(e.message, "unknown predicate `pods-redy`");
+        assert!(
+            e.help
+                .starts_with("predicates are: containers-set, probes,"),
+            "{}",
+            e.help
+        );
+    }
+
+    #[test]
+    fn an_unknown_parameter_says_what_the_predicate_takes() {
+        let e = one(&format!(
+            "{HEAD}kind = \"kube\"\npredicate = \"pods-ready\"\nnamespaces = [\"a\"]\nnamespace = \"a\"\n"
+        ));
+        assert_eq!((e.line, e.column), (11, 13));
+        assert_eq!(
+            e.message,
+            "unknown parameter `namespace` for predicate `pods-ready`"
+        );
+        assert_eq!(e.help, "predicate `pods-ready` takes: namespaces, selector");
+    }
+
+    #[test]
+    fn a_missing_parameter_is_named_at_its_criterion() {
+        let e = one(&format!(
+            "{HEAD}kind = \"kube\"\npredicate = \"containers-set\"\nnamespaces = [\"a\"]\n"
+        ));
+        assert_eq!(e.line, 5, "the criterion's table: {e:?}");
+        assert_eq!(e.message, "predicate `containers-set` needs `fields`");
+        assert_eq!(e.help, "add fields = [\"...\", \"...\"]");
+    }
+
+    #[test]
+    fn duplicate_ids_are_named_at_the_second() {
+        let text = format!(
+            "{HEAD}kind = \"kube\"\npredicate = \"pods-ready\"\nnamespaces = [\"a\"]\n\
+             [[phase.criterion]]\nid = \"1.1\"\ntitle = \"y\"\nkind = \"kube\"\npredicate = \"pods-ready\"\nnamespaces = [\"b\"]\n"
+        );
+        let e = one(&text);
+        assert_eq!((e.line, e.column), (12, 6));
+        assert_eq!(e.message, "criterion id `1.1` is used twice");
+    }
+
+    #[test]
+    fn promql_that_does_not_parse_is_refused_with_the_parsers_words() {
+        let e = one(&format!(
+            "{HEAD}kind = \"promql\"\nquery = 'rate(x[5m]'\nbelow = 1\n"
+        ));
+        assert_eq!((e.line, e.column), (9, 9));
+        assert!(
+            e.message.starts_with("query is not valid PromQL: "),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn matchers_that_do_not_parse_are_refused() {
+        let e = one(&format!(
+            "{HEAD}kind = \"alerts\"\nmatchers = '=critical'\n"
+        ));
+        assert_eq!((e.line, e.column), (9, 12));
+        assert!(
+            e.message.starts_with("matchers do not parse: "),
+            "{}",
+            e.message
+        );
+        assert!(
+            e.help.contains("severity=\\\"critical\\\"")
+                || e.help.contains("severity=\"critical\"")
+        );
+    }
+
+    #[test]
+    fn a_command_written_as_a_string_is_refused_with_the_argv_form() {
+        let e = one(&format!(
+            "{HEAD}kind = \"command\"\nargv = \"./x.sh --all\"\n"
+        ));
+        assert_eq!((e.line, e.column), (9, 8));
+        assert_eq!(e.message, "a command is an argv list, not a string");
+        assert_eq!(
+            e.help,
+            "write argv = [\"./x.sh\", \"--all\"]: commands never run through a shell"
+        );
+    }
+
+    #[test]
+    fn a_bad_duration_is_named() {
+        let e = one(&format!(
+            "{HEAD}kind = \"kube\"\npredicate = \"restarts-since\"\nnamespaces = [\"a\"]\nwithin = \"7 days\"\n"
+        ));
+        assert_eq!((e.line, e.column), (11, 10));
+        assert_eq!(e.message, "invalid duration \"7 days\"");
+        assert!(
+            e.help
+                .starts_with("write a duration such as 30s, 10m, 1h or 7d"),
+            "{}",
+            e.help
+        );
+    }
+
+    #[test]
+    fn a_promql_criterion_compares_with_exactly_one_threshold() {
+        let e = one(&format!(
+            "{HEAD}kind = \"promql\"\nquery = 'up'\nbelow = 1\nabove = 0\n"
+        ));
+        assert!(
+            e.message
+                .contains("exactly one of below, above, equals (2 given)"),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
+    fn every_error_of_a_file_is_listed() {
+        let text = format!(
+            "{HEAD}kind = \"kubes\"\n[[phase.criterion]]\nid = \"1.2\"\ntitle = \"y\"\nkind = \"command\"\nargv = \"x\"\n"
+        );
+        assert_eq!(errors(&text).len(), 2);
+    }
+
+    #[test]
+    fn names_resolve_to_the_users_directory_then_the_builtins() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("mine.toml"),
+            format!("{HEAD}kind = \"command\"\nargv = [\"true\"]\n"),
+        )
+        .unwrap();
+        let mine = load("mine", Some(dir.path())).expect("found in the user's directory");
+        assert_eq!(mine.count(), 1);
+        assert!(mine.origin.ends_with("mine.toml"));
+        assert_eq!(
+            load("ms5-phase9", Some(dir.path())).unwrap().origin,
+            "built-in"
+        );
+        let missing = load("nope", Some(dir.path())).expect_err("no such runbook");
+        assert_eq!(missing[0].message, "no runbook named `nope`");
+        assert_eq!(missing[0].help, "give a path, or one of: ms5-phase9");
+    }
+}

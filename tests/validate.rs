@@ -1,0 +1,105 @@
+//! `ms5-console validate` as CI runs it: the runbook in effect listed, narrowed, and refused
+//! with every error (exit 2, nothing run) when it is broken.
+
+use std::process::{Command, Output};
+
+fn run(args: &[&str]) -> Output {
+    // An empty config home, so no file of the developer's own is picked up.
+    let home = tempfile::tempdir().unwrap();
+    Command::new(env!("CARGO_BIN_EXE_ms5-console"))
+        .args(args)
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .env("XDG_STATE_HOME", home.path().join("state"))
+        .env("HOME", home.path())
+        .output()
+        .unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn list_prints_the_builtin_runbooks_35_criteria_under_their_phases() {
+    let out = run(&["validate", "--list"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[0],
+        "runbook ms5-phase9 (built-in): 35 criteria in 4 phases"
+    );
+    assert_eq!(lines[1], "9.1 Code review checkpoint");
+    assert_eq!(
+        lines[2],
+        "  9.1.1   kube containers-set      every container in the ms5-* namespaces sets CPU and memory requests"
+    );
+    assert_eq!(lines.iter().filter(|l| l.starts_with("  9.")).count(), 35);
+    assert!(stdout.contains(
+        "  9.4.10  promql                   the last successful PostgreSQL backup is under 24 h old"
+    ));
+}
+
+#[test]
+fn phase_and_criterion_narrow_the_list_and_unknown_ids_exit_2() {
+    let out = run(&[
+        "validate",
+        "--list",
+        "--phase",
+        "9.3",
+        "--criterion",
+        "9.4.10",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = text(&out.stdout);
+    assert_eq!(stdout.lines().filter(|l| l.starts_with("  9.")).count(), 10);
+    assert!(!stdout.contains("9.1 "), "{stdout}");
+
+    let out = run(&["validate", "--list", "--phase", "9.9"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        "ms5-console validate: no phase 9.9; phases are 9.1, 9.2, 9.3, 9.4\n"
+    );
+    assert!(out.stdout.is_empty());
+}
+
+#[test]
+fn a_broken_runbook_lists_every_error_and_exits_2_having_run_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("mine.toml");
+    std::fs::write(
+        &path,
+        "name = \"mine\"\n[[phase]]\nid = \"1\"\ntitle = \"one\"\n\
+         [[phase.criterion]]\nid = \"1.1\"\ntitle = \"x\"\nkind = \"command\"\nargv = \"./x.sh --all\"\n\
+         [[phase.criterion]]\nid = \"1.2\"\ntitle = \"y\"\nkind = \"kube\"\npredicate = \"pods-ready\"\nnamespaces = [\"a\"]\nwithin = \"1h\"\n",
+    )
+    .unwrap();
+    let path = path.to_str().unwrap();
+    let out = run(&["validate", "--runbook", path]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        text(&out.stderr),
+        format!(
+            "{path}:9:8: error: a command is an argv list, not a string\n  help: write argv = [\"./x.sh\", \"--all\"]: commands never run through a shell\n\
+             {path}:16:10: error: unknown parameter `within` for predicate `pods-ready`\n  help: predicate `pods-ready` takes: namespaces, selector\n\
+             ms5-console validate: nothing was run: fix the error(s) above\n"
+        )
+    );
+    // check-config checks the runbook the config file names, with its own exit code.
+    let config = dir.path().join("config.toml");
+    std::fs::write(&config, format!("runbook = {path:?}\n")).unwrap();
+    let out = run(&["check-config", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).ends_with("2 error(s)\n"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = run(&["check-config"]);
+    assert!(
+        text(&out.stdout).contains("  runbook ms5-phase9 (built-in): 35 criteria in 4 phases\n"),
+        "{}",
+        text(&out.stdout)
+    );
+}
