@@ -469,3 +469,108 @@ fn a_readiness_initial_delay_holds_new_pods_unready() {
     // 32 s at speed 4: 8 s after the start, never sooner (timestamps are whole seconds).
     assert!(waits.iter().all(|w| *w >= 7), "{waits:?}\n{pods}");
 }
+
+/// Endpoints and EndpointSlices follow the ready pods a Service selects, as the controllers
+/// keep them: after a rollout they name the new pods (never ones long gone); scaled to none,
+/// a Service has no address.
+#[test]
+fn endpoints_follow_the_ready_pods_through_a_rollout_and_a_scale() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--speed", "4"]);
+    let k = sim.kubectl();
+    let sorted = |text: String| {
+        let mut names: Vec<String> = text.split_whitespace().map(String::from).collect();
+        names.sort();
+        names
+    };
+    let ready_pods = |k: &Kubectl| {
+        let list: serde_json::Value = serde_json::from_str(&k.ok(&[
+            "-n",
+            "ms5-staging",
+            "get",
+            "pods",
+            "-l",
+            "app=frontend",
+            "-o",
+            "json",
+        ]))
+        .expect("a pod list");
+        let mut names: Vec<String> = list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+            .filter(|p| {
+                p["status"]["conditions"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .any(|c| c["type"] == "Ready" && c["status"] == "True")
+            })
+            .filter_map(|p| p["metadata"]["name"].as_str().map(String::from))
+            .collect();
+        names.sort();
+        names
+    };
+    let endpoint_pods = |k: &Kubectl| {
+        sorted(k.ok(&[
+            "-n",
+            "ms5-staging",
+            "get",
+            "endpoints",
+            "frontend",
+            "-o",
+            "jsonpath={.subsets[*].addresses[*].targetRef.name}",
+        ]))
+    };
+    let slice_pods = |k: &Kubectl| {
+        sorted(k.ok(&[
+            "-n",
+            "ms5-staging",
+            "get",
+            "endpointslices",
+            "-l",
+            "kubernetes.io/service-name=frontend",
+            "-o",
+            "jsonpath={range .items[*].endpoints[?(@.conditions.ready==true)]}{.targetRef.name} {end}",
+        ]))
+    };
+    let before = endpoint_pods(&k);
+    k.ok(&["-n", "ms5-staging", "rollout", "restart", "deploy/frontend"]);
+    k.ok(&[
+        "-n",
+        "ms5-staging",
+        "rollout",
+        "status",
+        "deploy/frontend",
+        "--timeout=60s",
+    ]);
+    wait_until(
+        "the endpoints name the new pods",
+        Duration::from_secs(30),
+        &k,
+        |k| {
+            let now = endpoint_pods(k);
+            now.len() == 2 && now == ready_pods(k) && now == slice_pods(k)
+        },
+    );
+    assert!(
+        endpoint_pods(&k).iter().all(|p| !before.contains(p)),
+        "no address of a pod long gone: {before:?}"
+    );
+    k.ok(&[
+        "-n",
+        "ms5-staging",
+        "scale",
+        "deploy/frontend",
+        "--replicas=0",
+    ]);
+    wait_until(
+        "no address once scaled to none",
+        Duration::from_secs(60),
+        &k,
+        |k| endpoint_pods(k).is_empty() && slice_pods(k).is_empty(),
+    );
+}

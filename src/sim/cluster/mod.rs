@@ -6,6 +6,7 @@
 
 mod deployments;
 mod disruption;
+mod endpoints;
 pub mod events;
 mod jobs;
 mod kubelet;
@@ -51,6 +52,8 @@ pub enum Work {
     ExpireEvents,
     /// Recompute the PodDisruptionBudgets' status in a namespace.
     Disruption(String),
+    /// Recompute the Endpoints and EndpointSlices of a namespace's Services.
+    Endpoints(String),
 }
 
 /// Served kinds the controllers touch, looked up once.
@@ -114,7 +117,14 @@ pub struct Cluster {
     /// The share of ready production backend pods running the bad release, over time: the
     /// sim's Prometheus answers the backend's 5xx from it.
     release: Option<Arc<crate::sim::prometheus::signal::Timeline>>,
+    /// Namespaces whose Services' endpoints are due for a recompute: pod changes are batched,
+    /// as the endpoints controllers batch them, so thousands of pods starting cost one pass
+    /// per namespace per batch.
+    endpoints_due: HashSet<String>,
 }
+
+/// How long pod changes gather before a namespace's endpoints are recomputed.
+const ENDPOINTS_BATCH: Duration = Duration::from_millis(100);
 
 impl Cluster {
     pub fn new(
@@ -142,6 +152,7 @@ impl Cluster {
             started: Instant::now(),
             usage,
             release: None,
+            endpoints_due: HashSet::new(),
         }
     }
 
@@ -214,6 +225,12 @@ impl Cluster {
                 self.enqueue(Work::Disruption(namespace.unwrap_or_default().to_string()));
             }
         }
+        if let Some(services) = resources::find("", "v1", "services") {
+            for service in self.store.list(services, None).0 {
+                let namespace = service.value()["metadata"]["namespace"].as_str();
+                self.endpoints_soon(namespace.unwrap_or_default());
+            }
+        }
     }
 
     /// Reconciles everything once: at start, and after falling behind the change stream.
@@ -253,6 +270,13 @@ impl Cluster {
             self.drain_queue();
         }
         self.now = Instant::now().max(self.now);
+    }
+
+    /// A namespace's endpoints recomputed after the current batch of changes.
+    fn endpoints_soon(&mut self, namespace: &str) {
+        if self.endpoints_due.insert(namespace.to_string()) {
+            self.after_wall(ENDPOINTS_BATCH, Work::Endpoints(namespace.to_string()));
+        }
     }
 
     fn enqueue(&mut self, work: Work) {
@@ -316,8 +340,10 @@ impl Cluster {
                 self.enqueue_owner(object, "StatefulSet");
                 self.enqueue_owner(object, "Job");
                 self.enqueue(Work::Disruption(key.0.clone()));
+                self.endpoints_soon(&key.0);
             }
             "PodDisruptionBudget" => self.enqueue(Work::Disruption(key.0.clone())),
+            "Service" => self.endpoints_soon(&key.0),
             "Node" => {
                 // A node that changed may now take pods that could not be placed.
                 for pod in self.store.list(self.kinds.pod, None).0 {
@@ -366,6 +392,10 @@ impl Cluster {
             Work::Kubelet(key) => kubelet::reconcile(self, &key),
             Work::Scenario(index) => scenario::run_step(self, index),
             Work::Disruption(namespace) => disruption::reconcile(self, &namespace),
+            Work::Endpoints(namespace) => {
+                self.endpoints_due.remove(&namespace);
+                endpoints::reconcile(self, &namespace);
+            }
             Work::Autoscale => {
                 jobs::autoscale(self);
                 self.after_wall(Duration::from_secs(15), Work::Autoscale);
