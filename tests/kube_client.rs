@@ -151,3 +151,72 @@ async fn reflector_relists_after_410_gone() {
     assert!(!task.is_finished(), "the watcher survived the 410");
     task.abort();
 }
+
+/// Metadata-only reads (`as=PartialObjectMetadata`, kube's `get_metadata`, `list_metadata`
+/// and `watch_metadata`) answer metadata and nothing else, as kube-apiserver does: a Secret's
+/// data never leaves the server.
+#[tokio::test]
+async fn metadata_only_reads_answer_metadata_without_the_data() {
+    use k8s_openapi::api::core::v1::Secret;
+    use kube::api::{ListParams, WatchEvent, WatchParams};
+    let sim = Sim::start(&[]);
+    let client = client(&sim).await;
+    let secrets: Api<Secret> = Api::namespaced(client.clone(), "ms5-production");
+    let one = secrets
+        .get_metadata("postgres-credentials")
+        .await
+        .expect("metadata");
+    assert_eq!(one.metadata.name.as_deref(), Some("postgres-credentials"));
+    assert!(one.metadata.uid.is_some());
+    let listed = secrets
+        .list_metadata(&ListParams::default())
+        .await
+        .expect("metadata list");
+    let names: Vec<_> = listed
+        .items
+        .iter()
+        .filter_map(|s| s.metadata.name.clone())
+        .collect();
+    assert!(names.contains(&"ms5-tls".to_string()), "{names:?}");
+    let version = listed.metadata.resource_version.clone().unwrap_or_default();
+    // On the wire: no `data`, no `type`, just metadata.
+    let request =
+        http::Request::get("/api/v1/namespaces/ms5-production/secrets/postgres-credentials")
+            .header(
+                "Accept",
+                "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+            )
+            .body(Vec::new())
+            .unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&client.request_text(request).await.expect("raw")).unwrap();
+    assert_eq!(body["kind"], "PartialObjectMetadata");
+    assert_eq!(body["apiVersion"], "meta.k8s.io/v1");
+    assert!(
+        body.get("data").is_none() && body.get("type").is_none(),
+        "{body}"
+    );
+    // A watch from the listed version sees a new Secret as metadata.
+    let mut stream = secrets
+        .watch_metadata(&WatchParams::default().timeout(5), &version)
+        .await
+        .expect("watch")
+        .boxed();
+    let secret: Secret = serde_json::from_value(serde_json::json!({
+        "metadata": {"name": "new-one"}, "stringData": {"password": "hunter2"}
+    }))
+    .unwrap();
+    secrets
+        .create(&PostParams::default(), &secret)
+        .await
+        .expect("create");
+    let event = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("an event")
+        .expect("a watch event")
+        .expect("not an error");
+    let WatchEvent::Added(added) = event else {
+        panic!("{event:?}");
+    };
+    assert_eq!(added.metadata.name.as_deref(), Some("new-one"));
+}

@@ -10,7 +10,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
-use super::request::{Query, Target, wants_table};
+use super::request::{Query, Target, wants_metadata, wants_table};
 use super::selectors::{FieldSelector, label_matches, parse_label_selector, supported_fields};
 use super::status::{ApiError, ApiResult};
 use super::table::{IncludeObject, table};
@@ -34,7 +34,16 @@ pub fn get(state: &ApiState, target: &Target, headers: &HeaderMap) -> ApiResult<
         );
         return Ok(json_response(StatusCode::OK, &t));
     }
+    if wants_metadata(headers) {
+        return Ok(json_response(StatusCode::OK, &partial(object.value())));
+    }
     Ok(bytes_response(object.json().clone()))
+}
+
+/// An object as `meta.k8s.io/v1 PartialObjectMetadata`: its metadata and nothing else (a
+/// Secret's data never leaves the server on a metadata read).
+pub fn partial(object: &Value) -> Value {
+    json!({"kind": "PartialObjectMetadata", "apiVersion": "meta.k8s.io/v1", "metadata": object["metadata"]})
 }
 
 pub fn fetch(state: &ApiState, target: &Target) -> ApiResult<Arc<Stored>> {
@@ -169,6 +178,13 @@ pub fn list(
             true,
         );
         return Ok(json_response(StatusCode::OK, &t));
+    }
+    if wants_metadata(headers) {
+        let items: Vec<Value> = selected.iter().map(|s| partial(s.value())).collect();
+        return Ok(json_response(
+            StatusCode::OK,
+            &json!({"kind": "PartialObjectMetadataList", "apiVersion": "meta.k8s.io/v1", "metadata": metadata, "items": items}),
+        ));
     }
     Ok(list_response(target.resource, &selected, &metadata))
 }

@@ -184,6 +184,19 @@ pub fn wants_table(headers: &HeaderMap) -> bool {
         })
 }
 
+/// Whether the client asked for metadata only (`as=PartialObjectMetadata` or
+/// `...List`), as kube's `get_metadata` / `list_metadata` and controllers do.
+pub fn wants_metadata(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|accept| {
+            accept.split(',').next().is_some_and(|first| {
+                first.contains("as=PartialObjectMetadata") && first.contains("g=meta.k8s.io")
+            })
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,8 @@ struct Stream {
     namespace: Option<String>,
     filter: Filter,
     table: Option<IncludeObject>,
+    /// Objects as `PartialObjectMetadata` (kube's `watch_metadata`).
+    metadata_only: bool,
     columns_sent: bool,
 }
 
@@ -65,6 +67,9 @@ impl Stream {
     }
 
     fn encode(&mut self, kind: &str, object: &Stored) -> Bytes {
+        if self.metadata_only {
+            return line(&json!({"type": kind, "object": super::read::partial(object.value())}));
+        }
         match self.table {
             Some(include) => {
                 let metadata = json!({"resourceVersion": object["metadata"]["resourceVersion"]});
@@ -134,6 +139,7 @@ pub fn watch(
         namespace: target.namespace.clone(),
         filter,
         table: wants_table(headers).then(|| IncludeObject::parse(query.get("includeObject"))),
+        metadata_only: super::request::wants_metadata(headers),
         columns_sent: false,
     };
 
