@@ -331,7 +331,8 @@ fn f_follows_any_rollout_a_finished_one_ends_a_stalled_one_goes_on() {
     assert!(row.contains("followed"), "{row}");
 }
 
-/// A Deployment of the fixture as the watch would bring it at `generation`.
+/// A Deployment of the fixture as the watch would bring it at `generation`, after someone
+/// set a new image (a new pod template: a new rollout).
 fn at_generation(name: &str, generation: i64) -> DataEvent {
     use ms5_console::app::event::{Change, KubeChange};
     let mut deployment = crate::fixture::deployments()
@@ -339,6 +340,8 @@ fn at_generation(name: &str, generation: i64) -> DataEvent {
         .find(|d| d["metadata"]["name"] == name)
         .expect("in the fixture");
     deployment["metadata"]["generation"] = generation.into();
+    deployment["spec"]["template"]["spec"]["containers"][0]["image"] =
+        format!("ms5acr.azurecr.io/ms5-{name}:9.9.{generation}").into();
     DataEvent::kube(KubeChange::Deployments(Change::Applied(
         serde_json::from_value(deployment).expect("a Deployment"),
     )))
