@@ -3,6 +3,7 @@
 //! backup, restore-drill and validation CronJobs with their recent Jobs, and `--pods N` more
 //! pods for scale. Deterministic for a seed, except that times are relative to now.
 
+mod certificates;
 pub mod objects;
 mod platform;
 

@@ -706,6 +706,9 @@ pub fn event(b: &mut Builder, ns: &str, involved: Value, what: Occurrence) {
     }));
 }
 
+/// The dashboard's public host, as the seed names it.
+pub const DASHBOARD_HOST: &str = "ms5-dashboard.company.com";
+
 pub fn config(b: &mut Builder) {
     let created = b.ago(41 * 86400);
     for ns in NAMESPACES {
@@ -720,8 +723,16 @@ pub fn config(b: &mut Builder) {
                       "data": {"LOG_LEVEL": "info", "OEE_REFRESH_SECONDS": "30", "WEBSOCKET_PING_SECONDS": "20", "DATABASE_POOL_SIZE": "20"}}));
         b.push(json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "postgres-credentials", "namespace": ns, "uid": uids[1], "creationTimestamp": ts(created)},
                       "data": {"POSTGRES_USER": "bXM1", "POSTGRES_PASSWORD": "cmVkYWN0ZWQ="}}));
+        // The dashboard's certificate has 21 days left (the certificate metric says the
+        // same); staging's was renewed more recently.
+        let (host, days_left) = if ns == "ms5-production" {
+            (DASHBOARD_HOST, 21)
+        } else {
+            ("staging.ms5-dashboard.company.com", 60)
+        };
+        let tls = super::certificates::tls_data(&[host], b.now + chrono::Duration::days(days_left));
         b.push(json!({"apiVersion": "v1", "kind": "Secret", "type": "kubernetes.io/tls", "metadata": {"name": "ms5-tls", "namespace": ns, "uid": uids[2], "creationTimestamp": ts(created)},
-                      "data": {"tls.crt": "cmVkYWN0ZWQ=", "tls.key": "cmVkYWN0ZWQ="}}));
+                      "data": tls}));
         b.push(json!({"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "backend-pdb", "namespace": ns, "uid": uids[3], "creationTimestamp": ts(created), "generation": 1},
                       "spec": {"minAvailable": if ns == "ms5-production" { 2 } else { 0 }, "selector": {"matchLabels": {"app": "backend"}}},
                       "status": {"currentHealthy": if ns == "ms5-production" { 3 } else { 1 }, "desiredHealthy": if ns == "ms5-production" { 2 } else { 0 }, "disruptionsAllowed": 1, "expectedPods": 3, "observedGeneration": 1}}));
@@ -753,8 +764,8 @@ pub fn config(b: &mut Builder) {
         "metadata": {"name": "ms5-dashboard", "namespace": ns, "uid": uid, "creationTimestamp": ts(created), "generation": 1,
                      "annotations": {"cert-manager.io/cluster-issuer": "letsencrypt-prod"}},
         "spec": {"ingressClassName": "webapprouting.kubernetes.azure.com",
-                 "tls": [{"hosts": ["dashboard.ms5.example.com"], "secretName": "ms5-tls"}],
-                 "rules": [{"host": "dashboard.ms5.example.com", "http": {"paths": [
+                 "tls": [{"hosts": [DASHBOARD_HOST], "secretName": "ms5-tls"}],
+                 "rules": [{"host": DASHBOARD_HOST, "http": {"paths": [
                      {"path": "/api", "pathType": "Prefix", "backend": {"service": {"name": "backend", "port": {"number": 8000}}}},
                      {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "frontend", "port": {"number": 80}}}}]}}]},
         "status": {"loadBalancer": {"ingress": [{"ip": "20.81.112.46"}]}},
