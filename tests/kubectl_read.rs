@@ -366,3 +366,39 @@ fn the_ingress_tls_secret_holds_a_certificate_for_its_host() {
     let left = cert.validity().not_after.timestamp() - chrono::Utc::now().timestamp();
     assert!((20 * 86_400..=21 * 86_400).contains(&left), "{left} s left");
 }
+
+/// The database migration Job the deployed backend version ran: completed, labelled with that
+/// version, its log alembic's.
+#[test]
+fn the_deployed_backend_versions_migration_job_completed_with_its_log() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let k = sim.kubectl();
+    let jobs = k.ok(&[
+        "-n",
+        "ms5-production",
+        "get",
+        "jobs",
+        "-l",
+        "app=db-migrate,app.kubernetes.io/version=1.9.0",
+        "-o",
+        "jsonpath={range .items[*]}{.metadata.name} {.status.succeeded} {.status.conditions[?(@.type==\"Complete\")].status}{end}",
+    ]);
+    assert_eq!(jobs, "db-migrate-1-9-0 1 True");
+    let image = k.ok(&[
+        "-n",
+        "ms5-production",
+        "get",
+        "deploy/backend",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].image}",
+    ]);
+    assert!(image.ends_with(":1.9.0"), "the version deployed: {image}");
+    let log = k.ok(&["-n", "ms5-production", "logs", "job/db-migrate-1-9-0"]);
+    assert!(
+        log.contains("[alembic.runtime.migration] Running upgrade"),
+        "{log}"
+    );
+}

@@ -271,6 +271,17 @@ impl LogSource {
                 "pg_basebackup: base backup completed; uploaded to minio://ms5-backups".to_string()
             };
         }
+        if name == "migrate" {
+            const STEPS: &[&str] = &[
+                "3f2a1c07d9e4 -> 9b7e4d21a0c5, add downtime reason codes",
+                "9b7e4d21a0c5 -> c41d8e5f7a92, index oee snapshots by line and shift",
+                "c41d8e5f7a92 -> e07b3a9d6f18, production rate rollups",
+            ];
+            return match STEPS.get(i as usize) {
+                Some(step) => format!("INFO  [alembic.runtime.migration] Running upgrade {step}"),
+                None => "INFO  [alembic.runtime.migration] Will assume transactional DDL; database is at head e07b3a9d6f18".to_string(),
+            };
+        }
         if name.contains("restore") || image.contains("restore") {
             return format!(
                 "restore-test: verified {} of 214 tables, row counts match",

@@ -464,8 +464,10 @@ pub fn build(options: WorldOptions) -> World {
     platform::config(&mut b);
     line_agents(&mut b, options.extra_pods);
     platform::endpoints(&mut b);
-    // Last, so the names drawn before it stay as they were.
+    // Last, so the names drawn before them stay as they were.
     node_exporter(&mut b);
+    platform::migration_job(&mut b, "ms5-production", "1.9.0");
+    platform::migration_job(&mut b, "ms5-staging", "1.9.1-rc.2");
     World { objects: b.objects }
 }
 

@@ -541,33 +541,47 @@ pub fn cronjobs(b: &mut Builder) {
     }
 }
 
-/// One completed Job of a CronJob, with its Completed pod and, if recent, its events.
-fn job_run(b: &mut Builder, cron: &Value, scheduled: DateTime<Utc>, duration: i64) {
-    let cron_name = cron["metadata"]["name"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let ns = cron["metadata"]["namespace"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    let name = format!("{cron_name}-{}", scheduled.timestamp() / 60);
+/// A Job that ran to completion, and its Completed pod.
+struct CompletedJob<'a> {
+    namespace: &'a str,
+    name: &'a str,
+    /// The pod template (its labels become the Job's, with the controller's own).
+    template: Value,
+    /// The CronJob that made it, if one did.
+    owner: Option<Value>,
+    annotations: Value,
+    scheduled: DateTime<Utc>,
+    /// Seconds it ran.
+    duration: i64,
+}
+
+/// Pushes the Job and its pod; their uid and the pod's name.
+fn completed_job(b: &mut Builder, spec: CompletedJob) -> (String, String) {
+    let CompletedJob {
+        namespace,
+        name,
+        mut template,
+        owner: cron_owner,
+        annotations,
+        scheduled,
+        duration,
+    } = spec;
+    let ns = namespace.to_string();
+    let name = name.to_string();
     let uid = b.names.uid();
     let started = scheduled + Duration::seconds(1);
     let finished = started + Duration::seconds(duration);
     let job_labels = json!({"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name, "controller-uid": uid, "job-name": name});
-    let mut template = cron["spec"]["jobTemplate"]["spec"]["template"].clone();
     if let (Some(l), Some(extra)) = (
         template["metadata"]["labels"].as_object_mut(),
         job_labels.as_object(),
     ) {
         l.extend(extra.clone());
     }
-    let job = json!({
+    let mut job = json!({
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": name, "namespace": ns, "uid": uid, "creationTimestamp": ts(scheduled), "generation": 1,
-                     "labels": template["metadata"]["labels"], "annotations": {"batch.kubernetes.io/cronjob-scheduled-timestamp": ts(scheduled)},
-                     "ownerReferences": [owner("batch/v1", "CronJob", cron)]},
+                     "labels": template["metadata"]["labels"], "annotations": annotations},
         "spec": {"backoffLimit": 2, "activeDeadlineSeconds": 3600, "completions": 1, "parallelism": 1, "completionMode": "NonIndexed",
                  "suspend": false, "manualSelector": false, "podReplacementPolicy": "TerminatingOrFailed",
                  "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}, "template": template},
@@ -578,6 +592,9 @@ fn job_run(b: &mut Builder, cron: &Value, scheduled: DateTime<Utc>, duration: i6
                        {"type": "Complete", "status": "True", "lastProbeTime": ts(finished), "lastTransitionTime": ts(finished)},
                    ]},
     });
+    if let Some(cron) = cron_owner {
+        job["metadata"]["ownerReferences"] = json!([cron]);
+    }
     b.push(job.clone());
     let node = b.nodes.iter().position(|n| n.pool == "app").unwrap_or(0);
     let pod_name = format!("{name}-{}", b.names.suffix(5));
@@ -620,6 +637,63 @@ fn job_run(b: &mut Builder, cron: &Value, scheduled: DateTime<Utc>, duration: i6
                                                 "finishedAt": ts(finished), "containerID": status["containerID"]}});
     }
     b.push(pod);
+    (uid, pod_name)
+}
+
+/// The database migration Job the backend's `version` ran before it rolled out (alembic
+/// upgrade head), completed, labelled with the version it migrated for.
+pub fn migration_job(b: &mut Builder, ns: &str, version: &str) {
+    let image = format!("ms5acr.azurecr.io/ms5-backend:{version}");
+    let labels = json!({"app": "db-migrate", "app.kubernetes.io/part-of": "ms5", "app.kubernetes.io/version": version});
+    let template = json!({"metadata": {"labels": labels},
+        "spec": {"containers": [{
+            "name": "migrate", "image": image, "args": ["alembic", "upgrade", "head"], "imagePullPolicy": "IfNotPresent",
+            "resources": {"requests": {"cpu": "100m", "memory": "128Mi"}, "limits": {"cpu": "500m", "memory": "256Mi"}},
+            "terminationMessagePath": "/dev/termination-log", "terminationMessagePolicy": "File"}],
+            "restartPolicy": "Never", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
+            "schedulerName": "default-scheduler", "nodeSelector": {"agentpool": "app"}}});
+    let name = format!("db-migrate-{}", version.replace('.', "-"));
+    let scheduled = b.ago(3 * 3600 + 900);
+    completed_job(
+        b,
+        CompletedJob {
+            namespace: ns,
+            name: &name,
+            template,
+            owner: None,
+            annotations: json!({}),
+            scheduled,
+            duration: 42,
+        },
+    );
+}
+
+/// One completed Job of a CronJob, with its Completed pod and, if recent, its events.
+fn job_run(b: &mut Builder, cron: &Value, scheduled: DateTime<Utc>, duration: i64) {
+    let cron_name = cron["metadata"]["name"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let ns = cron["metadata"]["namespace"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let name = format!("{cron_name}-{}", scheduled.timestamp() / 60);
+    let template = cron["spec"]["jobTemplate"]["spec"]["template"].clone();
+    let (uid, pod_name) = completed_job(
+        b,
+        CompletedJob {
+            namespace: &ns,
+            name: &name,
+            template,
+            owner: Some(owner("batch/v1", "CronJob", cron)),
+            annotations: json!({"batch.kubernetes.io/cronjob-scheduled-timestamp": ts(scheduled)}),
+            scheduled,
+            duration,
+        },
+    );
+    let started = scheduled + Duration::seconds(1);
+    let finished = started + Duration::seconds(duration);
     if b.now - finished < Duration::minutes(55) {
         let cron_ref = json!({"kind": "CronJob", "namespace": ns, "name": cron_name, "uid": cron["metadata"]["uid"], "apiVersion": "batch/v1"});
         let job_ref = json!({"kind": "Job", "namespace": ns, "name": name, "uid": uid, "apiVersion": "batch/v1"});
