@@ -80,3 +80,94 @@ async fn proxy_forwards_to_the_registered_service() {
         .unwrap();
     assert_eq!(missing.status(), 404);
 }
+
+/// The applications answer behind the proxy as the cluster stands: the backend is ready while
+/// PostgreSQL has a ready endpoint and says why not once it has none; a Service whose pods are
+/// all gone has no endpoint to reach.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_backends_readiness_follows_the_database_through_the_proxy() {
+    let kubectl_here = std::process::Command::new("kubectl")
+        .arg("version")
+        .arg("--client")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !kubectl_here {
+        assert!(
+            std::env::var("MS5_REQUIRE_REAL_SERVERS").as_deref() != Ok("1"),
+            "kubectl is required (MS5_REQUIRE_REAL_SERVERS=1) but not on PATH"
+        );
+        eprintln!("SKIPPED: kubectl is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim::start(SimOptions {
+        kubeconfig_out: Some(dir.path().join("kubeconfig")),
+        speed: 4.0,
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    let http = reqwest::Client::new();
+    let get = |path: &str| {
+        let url = format!("{}/api/v1/namespaces/{path}", sim.kubernetes_url);
+        let http = http.clone();
+        async move {
+            let answer = http.get(url).send().await.expect("an answer");
+            (
+                answer.status().as_u16(),
+                answer.text().await.unwrap_or_default(),
+            )
+        }
+    };
+    let ready = "ms5-production/services/backend:8000/proxy/health/ready";
+    let (status, body) = get(ready).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("\"database\":\"ok\""), "{body}");
+    let (status, body) = get("ms5-system/services/grafana-service:3000/proxy/api/health").await;
+    assert_eq!(
+        (status, body.contains("\"database\":\"ok\"")),
+        (200, true),
+        "{body}"
+    );
+
+    // kubectl blocks: off the runtime's worker that serves the sim.
+    let home = dir.path().to_path_buf();
+    let scaled = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(home.join("kubeconfig"))
+            .args([
+                "-n",
+                "ms5-production",
+                "scale",
+                "sts/postgres",
+                "--replicas=0",
+            ])
+            .env("HOME", &home)
+            .output()
+    })
+    .await
+    .expect("kubectl ran")
+    .expect("kubectl started");
+    assert!(
+        scaled.status.success(),
+        "{}",
+        String::from_utf8_lossy(&scaled.stderr)
+    );
+    let mut last = (0, String::new());
+    for _ in 0..100 {
+        last = get(ready).await;
+        if last.0 == 503 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    assert_eq!(last.0, 503, "{}", last.1);
+    assert!(last.1.contains("database unavailable"), "{}", last.1);
+    let (status, body) = get("ms5-production/services/postgres:5432/proxy/").await;
+    assert_eq!(status, 503);
+    assert!(
+        body.contains("no endpoints available for service \\\"postgres:5432\\\""),
+        "{body}"
+    );
+}

@@ -3,6 +3,7 @@
 //! errors) so kubectl and kube-rs connect to it unchanged.
 
 pub mod admission;
+mod apps;
 pub mod auth;
 pub mod defaults;
 pub mod discovery;

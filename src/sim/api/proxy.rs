@@ -41,6 +41,22 @@ pub async fn forward(
     {
         return Err(ApiError::not_found("services", service));
     }
+    // As the API server: a Service with no ready endpoint cannot be reached.
+    if super::apps::ready_endpoints(state, namespace, service) == 0 {
+        return Err(ApiError::service_unavailable(format!(
+            "no endpoints available for service \"{raw}\""
+        )));
+    }
+    let path = if target.rest.is_empty() {
+        "/"
+    } else {
+        target.rest.as_str()
+    };
+    if *method == Method::GET
+        && let Some(answer) = super::apps::answer(state, namespace, service, path)
+    {
+        return Ok(answer);
+    }
     let base = state
         .proxies
         .read()
@@ -52,11 +68,6 @@ pub async fn forward(
         .ok_or_else(|| {
             ApiError::service_unavailable(format!("no endpoints available for service \"{raw}\""))
         })?;
-    let path = if target.rest.is_empty() {
-        "/"
-    } else {
-        target.rest.as_str()
-    };
     let url = match uri.query() {
         Some(q) => format!("{base}{path}?{q}"),
         None => format!("{base}{path}"),
