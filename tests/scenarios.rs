@@ -392,3 +392,81 @@ fn bad_release_comes_ready_and_burns_the_backend_budget() {
     // The undo and the burn falling back after it: tests/console/e2e.rs (from the console's
     // guard) and tests/prometheus/conformance.rs (against a real Prometheus).
 }
+
+#[test]
+fn config_drift_leaves_the_baseline_at_start() {
+    use base64::Engine;
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "config-drift"]);
+    let k = sim.kubectl();
+    let staging = k.ok(&[
+        "get",
+        "namespace",
+        "ms5-staging",
+        "-o",
+        "jsonpath={.metadata.labels}",
+    ]);
+    assert!(!staging.contains("pod-security"), "{staging}");
+    let production = k.ok(&[
+        "get",
+        "namespace",
+        "ms5-production",
+        "-o",
+        "jsonpath={.metadata.labels.pod-security\\.kubernetes\\.io/enforce}",
+    ]);
+    assert_eq!(production, "restricted");
+    let policies = k.ok(&["get", "networkpolicies", "-o", "name"]);
+    assert!(!policies.contains("default-deny-all"), "{policies}");
+    assert!(policies.contains("allow-backend-ingress"), "{policies}");
+    let flower = k.ok(&[
+        "get",
+        "deploy/flower",
+        "-o",
+        "jsonpath={.spec.template.spec.containers[0].resources.limits}|{.spec.template.spec.containers[0].readinessProbe}|{.spec.template.spec.containers[0].livenessProbe.httpGet.path}",
+    ]);
+    let parts: Vec<&str> = flower.split('|').collect();
+    assert_eq!(
+        &parts[..2],
+        ["", ""],
+        "no limits, no readiness probe: {flower}"
+    );
+    assert!(!parts[2].is_empty(), "the liveness probe stays: {flower}");
+    let data = k.ok(&[
+        "get",
+        "secret",
+        "ms5-tls",
+        "-o",
+        "jsonpath={.data.tls\\.crt}",
+    ]);
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .expect("base64");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).expect("a PEM certificate");
+    let cert = pem.parse_x509().expect("an X.509 certificate");
+    let left = cert.validity().not_after.timestamp() - chrono::Utc::now().timestamp();
+    assert!((4 * 86_400..=5 * 86_400).contains(&left), "{left} s left");
+    // The sim's alert says so, severity high, through the service proxy to Alertmanager.
+    within(
+        "the certificate alert fires",
+        Duration::from_secs(60),
+        &k,
+        |k| {
+            let alerts = k.ok(&[
+                "get",
+                "--raw",
+                "/api/v1/namespaces/ms5-system/services/alertmanager-service:9093/proxy/api/v2/alerts",
+            ]);
+            let alerts: serde_json::Value = serde_json::from_str(&alerts).ok()?;
+            alerts
+                .as_array()?
+                .iter()
+                .any(|a| {
+                    a["labels"]["alertname"] == "MS5CertificateExpiresThisWeek"
+                        && a["labels"]["severity"] == "high"
+                })
+                .then_some(())
+        },
+    );
+}

@@ -27,6 +27,10 @@ pub enum Scenario {
     SloBurn,
     /// Backend 1.9.2 rolls out and comes ready, and answers 40 % of requests with 5xx.
     BadRelease,
+    /// Configuration drifted from the Phase 9 baseline (at start): ms5-staging without its Pod
+    /// Security label, ms5-production without `default-deny-all`, `flower` without limits and
+    /// readiness probe, the dashboard's certificate 5 days from expiry.
+    ConfigDrift,
 }
 
 pub const NAMES: &[(&str, Scenario)] = &[
@@ -38,6 +42,7 @@ pub const NAMES: &[(&str, Scenario)] = &[
     ("node-pressure", Scenario::NodePressure),
     ("slo-burn", Scenario::SloBurn),
     ("bad-release", Scenario::BadRelease),
+    ("config-drift", Scenario::ConfigDrift),
 ];
 
 impl Scenario {
@@ -59,7 +64,7 @@ impl Scenario {
             action,
         };
         match self {
-            Scenario::Healthy | Scenario::SloBurn => vec![],
+            Scenario::Healthy | Scenario::SloBurn | Scenario::ConfigDrift => vec![],
             Scenario::BadRollout => vec![at(5, Action::RollOutBrokenBackend)],
             Scenario::BadRelease => vec![at(5, Action::RollOutBadRelease)],
             Scenario::Crashloop => vec![at(3, Action::CrashOneBackendPod)],
@@ -198,10 +203,11 @@ fn find<'a>(
 /// What a scenario changes in the starting world, before anything runs.
 pub fn prepare(
     scenario: Scenario,
-    objects: &mut [(&'static ResourceType, Value)],
+    objects: &mut Vec<(&'static ResourceType, Value)>,
     now: DateTime<Utc>,
 ) {
     match scenario {
+        Scenario::ConfigDrift => drift(objects, now),
         Scenario::BadRollout => {
             // A short progress deadline, so the stalled rollout is called out within 90 s.
             if let Some(backend) = find(objects, "Deployment", PRODUCTION, "backend") {
@@ -210,6 +216,39 @@ pub fn prepare(
         }
         Scenario::BackupFailing => fail_last_backup(objects, now),
         _ => {}
+    }
+}
+
+/// Days left on the dashboard's certificate in `config-drift` (the certificate metric and the
+/// Secret agree).
+pub const DRIFTED_CERTIFICATE_DAYS: i64 = 5;
+
+/// `config-drift`: what a hand edit or a half-applied manifest leaves behind.
+fn drift(objects: &mut Vec<(&'static ResourceType, Value)>, now: DateTime<Utc>) {
+    if let Some(staging) = find(objects, "Namespace", "", "ms5-staging")
+        && let Some(labels) = staging["metadata"]["labels"].as_object_mut()
+    {
+        labels.remove("pod-security.kubernetes.io/enforce");
+    }
+    objects.retain(|(r, o)| {
+        !(r.kind == "NetworkPolicy"
+            && o["metadata"]["namespace"] == PRODUCTION
+            && o["metadata"]["name"] == "default-deny-all")
+    });
+    if let Some(flower) = find(objects, "Deployment", PRODUCTION, "flower")
+        && let Some(container) = flower["spec"]["template"]["spec"]["containers"].get_mut(0)
+        && let Some(c) = container.as_object_mut()
+    {
+        c.remove("readinessProbe");
+        if let Some(resources) = c.get_mut("resources").and_then(Value::as_object_mut) {
+            resources.remove("limits");
+        }
+    }
+    if let Some(secret) = find(objects, "Secret", PRODUCTION, "ms5-tls") {
+        secret["data"] = crate::sim::world::certificates::tls_data(
+            &[crate::sim::world::DASHBOARD_HOST],
+            now + chrono::Duration::days(DRIFTED_CERTIFICATE_DAYS),
+        );
     }
 }
 

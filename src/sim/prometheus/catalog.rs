@@ -449,13 +449,19 @@ fn backups(b: &mut Builder, scenario: Scenario, origin: f64) {
             frozen: None,
         },
     );
-    // The dashboard's certificate, renewed by hand (the seed's SSL setup): 21 days left.
+    // The dashboard's certificate, renewed by hand (the seed's SSL setup): 21 days left, 5 in
+    // `config-drift` (the Secret's certificate says the same).
+    let days_left = if scenario == Scenario::ConfigDrift {
+        crate::sim::cluster::scenario::DRIFTED_CERTIFICATE_DAYS as f64
+    } else {
+        21.0
+    };
     let labels = b.labels(
         "ms5_tls_certificate_expiry_timestamp_seconds",
         &[
             ("namespace", PRODUCTION),
             ("service", "frontend"),
-            ("host", "ms5-dashboard.company.com"),
+            ("host", crate::sim::world::DASHBOARD_HOST),
         ],
     );
     b.push(
@@ -464,7 +470,7 @@ fn backups(b: &mut Builder, scenario: Scenario, origin: f64) {
         "Unix time the dashboard's TLS certificate expires.",
         labels,
         Signal::Level {
-            base: origin + 21.0 * 86_400.0,
+            base: origin + days_left * 86_400.0,
             amplitude: 0.0,
             phase: 0.0,
         },

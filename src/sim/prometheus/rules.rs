@@ -128,13 +128,13 @@ pub const PLATFORM_GROUP: &str = "ms5-platform";
 
 pub fn platform_group() -> Group {
     let group = platform_rules();
-    debug_assert_eq!(group.alerts.len(), 7, "every platform rule parses");
+    debug_assert_eq!(group.alerts.len(), 8, "every platform rule parses");
     group
 }
 
 fn platform_rules() -> Group {
     // (alert, expr, for, severity, service or "" to keep the series' own, summary)
-    let rules: [(&str, &str, &str, &str, &str, &str); 7] = [
+    let rules: [(&str, &str, &str, &str, &str, &str); 8] = [
         (
             "MS5DatabaseDown",
             r#"pg_up{namespace="ms5-production"} == 0"#,
@@ -190,6 +190,14 @@ fn platform_rules() -> Group {
             "low",
             "frontend",
             "The dashboard's TLS certificate expires within 30 days",
+        ),
+        (
+            "MS5CertificateExpiresThisWeek",
+            r#"ms5_tls_certificate_expiry_timestamp_seconds{namespace="ms5-production"} - time() < 7 * 86400"#,
+            "0s",
+            "high",
+            "frontend",
+            "The dashboard's TLS certificate expires within 7 days",
         ),
     ];
     let alerts = rules
@@ -306,7 +314,8 @@ mod platform_tests {
                 "MS5NodeUnderPressure",
                 "MS5BackupFailed",
                 "MS5HighErrorRate",
-                "MS5CertificateExpiringSoon"
+                "MS5CertificateExpiringSoon",
+                "MS5CertificateExpiresThisWeek"
             ]
         );
     }

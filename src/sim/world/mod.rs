@@ -3,9 +3,10 @@
 //! backup, restore-drill and validation CronJobs with their recent Jobs, and `--pods N` more
 //! pods for scale. Deterministic for a seed, except that times are relative to now.
 
-mod certificates;
+pub mod certificates;
 pub mod objects;
 mod platform;
+pub use platform::DASHBOARD_HOST;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde_json::{Value, json};

@@ -812,6 +812,15 @@ pub fn config(b: &mut Builder) {
                       "status": {"currentHealthy": if ns == "ms5-production" { 3 } else { 1 }, "desiredHealthy": if ns == "ms5-production" { 2 } else { 0 }, "disruptionsAllowed": 1, "expectedPods": 3, "observedGeneration": 1}}));
     }
     let ns = "ms5-production";
+    // Default deny, then what the seed's architecture needs: the ingress controller (AKS web
+    // app routing) to the frontend, backend and Flower; the frontend to the backend; MS5 pods
+    // (only) to PostgreSQL, Redis and MinIO; DNS for every pod; Prometheus in ms5-system
+    // scraping every pod.
+    let ingress_controller = json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "app-routing-system"}}});
+    let ms5_pods = json!({"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "ms5"}}});
+    let prometheus = json!({"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ms5-system"}},
+                            "podSelector": {"matchLabels": {"app": "prometheus", "app.kubernetes.io/part-of": "ms5"}}});
+    let tcp = |port: i64| json!({"protocol": "TCP", "port": port});
     let policies = [
         (
             "default-deny-all",
@@ -820,12 +829,40 @@ pub fn config(b: &mut Builder) {
         (
             "allow-backend-ingress",
             json!({"podSelector": {"matchLabels": {"app": "backend"}}, "policyTypes": ["Ingress"],
-            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "frontend"}}}, {"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "ingress-nginx"}}}], "ports": [{"protocol": "TCP", "port": 8000}]}]}),
+            "ingress": [{"from": [{"podSelector": {"matchLabels": {"app": "frontend"}}}, ingress_controller], "ports": [tcp(8000)]}]}),
+        ),
+        (
+            "allow-frontend-ingress",
+            json!({"podSelector": {"matchLabels": {"app": "frontend"}}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [ingress_controller], "ports": [tcp(8080)]}]}),
+        ),
+        (
+            "allow-flower-ingress",
+            json!({"podSelector": {"matchLabels": {"app": "flower"}}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [ingress_controller], "ports": [tcp(5555)]}]}),
+        ),
+        (
+            "allow-data-from-ms5",
+            json!({"podSelector": {"matchExpressions": [{"key": "app", "operator": "In", "values": ["postgres", "redis", "minio"]}]},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": [ms5_pods], "ports": [tcp(5432), tcp(6379), tcp(9000)]}]}),
         ),
         (
             "allow-backend-to-data",
             json!({"podSelector": {"matchLabels": {"app.kubernetes.io/part-of": "ms5"}}, "policyTypes": ["Egress"],
             "egress": [{"to": [{"podSelector": {"matchLabels": {"app": "postgres"}}}, {"podSelector": {"matchLabels": {"app": "redis"}}}, {"podSelector": {"matchLabels": {"app": "minio"}}}]}]}),
+        ),
+        (
+            "allow-dns-egress",
+            json!({"podSelector": {}, "policyTypes": ["Egress"],
+            "egress": [{"to": [{"namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": "kube-system"}},
+                                "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}}}],
+                        "ports": [{"protocol": "UDP", "port": 53}, tcp(53)]}]}),
+        ),
+        (
+            "allow-monitoring-scrape",
+            json!({"podSelector": {}, "policyTypes": ["Ingress"],
+            "ingress": [{"from": [prometheus]}]}),
         ),
     ];
     for (name, spec) in policies {
