@@ -3,6 +3,7 @@
 //! (`outcome`) and how an answer is judged (`judge`), and the headless `validate` command
 //! (`headless`).
 
+pub mod command;
 pub mod headless;
 pub mod judge;
 pub mod outcome;
