@@ -191,17 +191,7 @@ pub fn expected_words(compare: Compare) -> String {
 }
 
 /// A value as Prometheus writes it: `+Inf`, `-Inf`, `NaN`, else the shortest exact decimal.
-pub fn number(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
-}
+use crate::model::float::prometheus as number;
 
 fn labels(metric: &std::collections::HashMap<String, String>) -> String {
     let mut pairs: Vec<String> = metric.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();

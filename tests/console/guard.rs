@@ -9,7 +9,7 @@ use ms5_console::config::theme::Theme;
 
 use crate::alert_views::key;
 use crate::fixture::{draw, screen};
-use crate::restart::on_workload;
+use crate::restart::{colour_of, on_workload};
 
 #[test]
 fn a_new_pod_unready_past_its_probe_threshold_trips_the_guard_loudly() {
@@ -28,10 +28,7 @@ fn a_new_pod_unready_past_its_probe_threshold_trips_the_guard_loudly() {
         text.contains("backend-availability burning since before this rollout: 82.1x/18.8x"),
         "{text}"
     );
-    let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let (x, y) = crate::slo_views::find(&buffer, "TRIPPED");
-    assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
+    colour_of(&s, 120, 30, "TRIPPED", "critical");
     // The row says so too, with the pane closed.
     key(&mut s, KeyCode::Esc);
     let text = screen(&s, 160, 45);
@@ -64,10 +61,7 @@ fn the_overview_counts_tripped_guards_per_namespace() {
         .find(|l| l.starts_with("│ms5-production"))
         .unwrap_or_default();
     assert!(row.contains("1 guard tripped"), "{text}");
-    let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let (x, y) = crate::slo_views::find(&buffer, "1 guard tripped");
-    assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
+    colour_of(&s, 120, 30, "1 guard tripped", "critical");
 }
 
 /// The jobs the guard queued, by kind: its RBAC questions and its pauses.
@@ -222,10 +216,7 @@ fn a_refused_auto_pause_is_shown_loudly() {
         text.contains("auto     auto-pause refused: server dry run refused it"),
         "{text}"
     );
-    let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let (x, y) = crate::slo_views::find(&buffer, "auto-pause refused");
-    assert_eq!(buffer[(x, y)].fg, theme.style("critical").fg.unwrap());
+    colour_of(&s, 120, 30, "auto-pause refused", "critical");
 }
 
 #[test]
@@ -256,10 +247,7 @@ fn stale_burn_data_makes_the_guard_blind_and_says_for_how_long() {
     assert!(text.contains("oee-freshness bad_data"), "{text}");
     // The crash-looping new pod trips it all the same: pods need no burn data.
     assert!(text.contains("is crash-looping"), "{text}");
-    let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let (x, y) = crate::slo_views::find(&buffer, "guard blind");
-    assert_eq!(buffer[(x, y)].fg, theme.style("stale").fg.unwrap());
+    colour_of(&s, 120, 30, "guard blind", "stale");
 }
 
 /// The backend with every pod ready: nothing for the pod rules to trip on.
@@ -299,11 +287,8 @@ fn a_healthy_rollout_of_a_quiet_service_shows_a_quiet_guard() {
         "{text}"
     );
     assert!(!text.contains("TRIPPED"), "{text}");
-    let theme = Theme::builtin("default").unwrap();
     for (w, h) in [(80, 24), (120, 30)] {
-        let buffer = draw(&s, w, h, &theme, false);
-        let (x, y) = crate::slo_views::find(&buffer, "quiet");
-        assert_eq!(buffer[(x, y)].fg, theme.style("ok").fg.unwrap());
+        colour_of(&s, w, h, "quiet", "ok");
     }
 }
 
@@ -441,10 +426,7 @@ fn half_the_page_condition_is_watched_not_quiet() {
         !text.contains("quiet") && !text.contains("TRIPPED"),
         "{text}"
     );
-    let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let (x, y) = crate::slo_views::find(&buffer, "148.0x/12.4x");
-    assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
+    colour_of(&s, 120, 30, "148.0x/12.4x", "warning");
 }
 
 /// Alerts for the followed workload's namespace and service that began after the rollout did

@@ -384,7 +384,7 @@ fn the_consoles_own_rollout_changed_again_ends_superseded() {
 }
 
 /// The colour the theme gives `role`, where `text` is drawn.
-fn colour_of(s: &AppState, width: u16, height: u16, text: &str, role: &str) {
+pub fn colour_of(s: &AppState, width: u16, height: u16, text: &str, role: &str) {
     let theme = Theme::builtin("default").unwrap();
     let buffer = draw(s, width, height, &theme, false);
     let (x, y) = crate::slo_views::find(&buffer, text);

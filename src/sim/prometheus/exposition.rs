@@ -7,17 +7,7 @@ use std::fmt::Write;
 use super::catalog::{Catalog, Labels, Series};
 
 /// Prometheus writes floats as Go's `strconv.FormatFloat(v, 'f', -1, 64)`, with `NaN`/`+Inf`.
-pub fn format_value(v: f64) -> String {
-    if v.is_nan() {
-        "NaN".into()
-    } else if v == f64::INFINITY {
-        "+Inf".into()
-    } else if v == f64::NEG_INFINITY {
-        "-Inf".into()
-    } else {
-        format!("{v}")
-    }
-}
+pub use crate::model::float::prometheus as format_value;
 
 fn escape(value: &str) -> String {
     value
