@@ -28,7 +28,9 @@ fn a_new_pod_unready_past_its_probe_threshold_trips_the_guard_loudly() {
         text.contains("backend-availability burning since before this rollout: 82.1x/18.8x"),
         "{text}"
     );
-    colour_of(&s, 120, 30, "TRIPPED", "critical");
+    for (w, h) in [(80, 24), (120, 30)] {
+        colour_of(&s, w, h, "TRIPPED", "critical");
+    }
     // The row says so too, with the pane closed.
     key(&mut s, KeyCode::Esc);
     let text = screen(&s, 160, 45);
@@ -247,7 +249,9 @@ fn stale_burn_data_makes_the_guard_blind_and_says_for_how_long() {
     assert!(text.contains("oee-freshness bad_data"), "{text}");
     // The crash-looping new pod trips it all the same: pods need no burn data.
     assert!(text.contains("is crash-looping"), "{text}");
-    colour_of(&s, 120, 30, "guard blind", "stale");
+    for (w, h) in [(80, 24), (120, 30)] {
+        colour_of(&s, w, h, "guard blind", "stale");
+    }
 }
 
 /// The backend with every pod ready: nothing for the pod rules to trip on.
