@@ -103,3 +103,64 @@ fn a_broken_runbook_lists_every_error_and_exits_2_having_run_nothing() {
         text(&out.stdout)
     );
 }
+
+/// An `http` criterion's URL through the service proxy, judged: the backend's readiness is a
+/// pass while PostgreSQL is up; a service that does not exist is a failure with the API
+/// server's words; a closed port is unknown.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn http_criteria_reach_services_through_the_proxy_and_are_judged() {
+    use ms5_console::sim::{self, SimOptions};
+    use ms5_console::validation::{fetch, judge, outcome::Verdict};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let sim = sim::start(SimOptions {
+        kubeconfig_out: Some(dir.path().join("kubeconfig")),
+        ..SimOptions::default()
+    })
+    .await
+    .expect("sim starts");
+    ms5_console::sim::install_crypto_provider();
+    let kubeconfig = kube::config::Kubeconfig::read_from(&sim.kubeconfig).expect("kubeconfig");
+    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default())
+        .await
+        .expect("config");
+    let kube =
+        ms5_console::source::http::proxy_client(&config, Duration::from_secs(5)).expect("client");
+    let http = reqwest::Client::new();
+    let ask = |url: &'static str| {
+        let (kube, http) = (kube.clone(), http.clone());
+        async move {
+            let answer = fetch::get(url, Some(&kube), &http, Duration::from_secs(5)).await;
+            judge::http(answer, 200, None, url)
+        }
+    };
+    let ready = ask("k8s://ms5-production/backend:8000/health/ready").await;
+    assert_eq!(ready.verdict, Verdict::Pass, "{:?}", ready.evidence);
+    assert!(ready.evidence.measured.contains("\"database\":\"ok\""));
+    let missing = ask("k8s://ms5-production/nope:80/").await;
+    assert_eq!(missing.verdict, Verdict::Fail, "{:?}", missing.evidence);
+    assert!(
+        missing.evidence.measured.starts_with("HTTP 404"),
+        "{:?}",
+        missing.evidence
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let closed = fetch::get(
+        &format!("http://127.0.0.1:{port}/-/ready"),
+        None,
+        &http,
+        Duration::from_secs(5),
+    )
+    .await;
+    let closed = judge::http(closed, 200, None, "closed");
+    assert_eq!(closed.verdict, Verdict::Unknown);
+    assert!(
+        closed.evidence.measured.starts_with("no answer: "),
+        "{:?}",
+        closed.evidence
+    );
+}

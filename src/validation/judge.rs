@@ -174,6 +174,51 @@ pub fn alerts(
     }
 }
 
+/// An `http` criterion's finding from the answer (status and body) or why there was none: the
+/// expected status, and the substring in the body if one is asked for.
+pub fn http(
+    answer: Result<(u16, bytes::Bytes), String>,
+    status: u16,
+    body_contains: Option<&str>,
+    source: &str,
+) -> Finding {
+    let expected = match body_contains {
+        Some(text) => format!("HTTP {status} with {text:?} in the body"),
+        None => format!("HTTP {status}"),
+    };
+    let evidence = |measured: String| Evidence {
+        measured,
+        expected: expected.clone(),
+        source: source.to_string(),
+        details: Vec::new(),
+    };
+    let (got, body) = match answer {
+        Ok(answer) => answer,
+        Err(why) => {
+            return Finding {
+                verdict: Verdict::Unknown,
+                evidence: evidence(format!("no answer: {why}")),
+            };
+        }
+    };
+    let text = String::from_utf8_lossy(&body);
+    let first = crate::source::http::first_line(&text);
+    let measured = if first.is_empty() {
+        format!("HTTP {got}")
+    } else {
+        format!("HTTP {got}: {first}")
+    };
+    let verdict = if got == status && body_contains.is_none_or(|t| text.contains(t)) {
+        Verdict::Pass
+    } else {
+        Verdict::Fail
+    };
+    Finding {
+        verdict,
+        evidence: evidence(measured),
+    }
+}
+
 fn meets(v: f64, compare: Compare) -> bool {
     match compare {
         Compare::Below(limit) => v < limit,
@@ -414,6 +459,43 @@ mod tests {
             alerts(&firing, &critical(), text, false, "am").verdict,
             Verdict::Fail
         );
+    }
+
+    #[test]
+    fn http_answers_are_judged_by_status_and_body() {
+        let ok = || Ok((200, bytes::Bytes::from_static(b"{\"status\":\"ready\"}")));
+        let f = http(
+            ok(),
+            200,
+            None,
+            "http k8s://ms5-production/backend:8000/health/ready",
+        );
+        assert_eq!(f.verdict, Verdict::Pass);
+        assert_eq!(f.evidence.measured, "HTTP 200: {\"status\":\"ready\"}");
+        assert_eq!(
+            http(ok(), 200, Some("\"ready\""), "s").verdict,
+            Verdict::Pass
+        );
+        assert_eq!(
+            http(ok(), 200, Some("degraded"), "s").verdict,
+            Verdict::Fail
+        );
+        let down = Ok((
+            503,
+            bytes::Bytes::from_static(
+                b"{\"status\":\"not ready\",\"database\":\"database unavailable\"}",
+            ),
+        ));
+        let f = http(down, 200, None, "s");
+        assert_eq!(f.verdict, Verdict::Fail);
+        assert!(
+            f.evidence.measured.starts_with("HTTP 503: "),
+            "{}",
+            f.evidence.measured
+        );
+        let f = http(Err("connection refused".into()), 200, None, "s");
+        assert_eq!(f.verdict, Verdict::Unknown);
+        assert_eq!(f.evidence.measured, "no answer: connection refused");
     }
 
     #[test]

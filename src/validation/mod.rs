@@ -4,6 +4,7 @@
 //! (`headless`).
 
 pub mod command;
+pub mod fetch;
 pub mod headless;
 pub mod judge;
 pub mod outcome;

@@ -1,0 +1,38 @@
+//! Asking an `http` criterion's URL: `http(s)://` directly, or `k8s://NAMESPACE/SERVICE:PORT/path`
+//! through the API server's service proxy with the kubeconfig's credentials, as Prometheus and
+//! Alertmanager are reached. One answer or the reason there is none; judging is `judge::http`.
+
+use std::time::Duration;
+
+/// The status and body `url` answered a GET with, or why it did not.
+pub async fn get(
+    url: &str,
+    kube: Option<&kube::Client>,
+    http: &reqwest::Client,
+    timeout: Duration,
+) -> Result<(u16, bytes::Bytes), String> {
+    if let Some(rest) = url.strip_prefix("k8s://") {
+        let (namespace, rest) = rest
+            .split_once('/')
+            .ok_or_else(|| format!("{url:?}: write k8s://NAMESPACE/SERVICE:PORT/path"))?;
+        let (service, path) = match rest.split_once('/') {
+            Some((service, path)) => (service, format!("/{path}")),
+            None => (rest, "/".to_string()),
+        };
+        let kube = kube.ok_or("k8s:// needs a Kubernetes connection")?;
+        let proxy = format!("/api/v1/namespaces/{namespace}/services/{service}/proxy");
+        return crate::source::http::get_proxied(kube, &proxy, &path, &[], timeout)
+            .await
+            .map_err(|e| e.to_string());
+    }
+    let answer = tokio::time::timeout(timeout, http.get(url).send())
+        .await
+        .map_err(|_| format!("no answer within {} s", timeout.as_secs()))?
+        .map_err(|e| crate::source::http::transport_words(&e))?;
+    let status = answer.status().as_u16();
+    let body = answer
+        .bytes()
+        .await
+        .map_err(|e| format!("reading the answer: {e}"))?;
+    Ok((status, body))
+}
