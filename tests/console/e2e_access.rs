@@ -31,7 +31,7 @@ fn unreachable_at_start_then_live_then_reconnecting_then_live_again() {
     t.wait_for("k8s live", Duration::from_secs(40));
     t.wait_until("production counted", Duration::from_secs(10), |s| {
         s.lines()
-            .any(|l| l.contains("│ms5-production ") && l.contains(" of 22"))
+            .any(|l| l.contains("│ms5-production ") && l.contains(" of 23"))
     });
     // The API server goes away: data stays, marked as reconnecting since when.
     let _ = Command::new("kill")
@@ -43,7 +43,7 @@ fn unreachable_at_start_then_live_then_reconnecting_then_live_again() {
     assert!(
         screen
             .lines()
-            .any(|l| l.contains("│ms5-production ") && l.contains(" ok ") && l.contains(" of 22")),
+            .any(|l| l.contains("│ms5-production ") && l.contains(" ok ") && l.contains(" of 23")),
         "data left the screen:\n{screen}"
     );
     // It comes back: the watches recover by themselves.
@@ -125,7 +125,7 @@ fn rejected_credentials_say_so_and_a_new_login_is_picked_up_without_a_restart() 
     };
     t.wait_for("k8s live", START);
     t.wait_until("a workload row", Duration::from_secs(10), |s| {
-        s.contains("0 of 22")
+        s.contains("0 of 23")
     });
     // The API server restarts with new tokens: the old one is rejected with 401.
     let _ = sim.kill();
@@ -181,7 +181,7 @@ fn a_namespace_the_user_may_not_read_says_forbidden_and_the_rest_stays_live() {
             .to_string()
     };
     let screen = t.wait_until("production counted", Duration::from_secs(20), |s| {
-        row(s, "ms5-production").contains("of 22")
+        row(s, "ms5-production").contains("of 23")
     });
     assert!(row(&screen, "ms5-production").contains("live"), "{screen}");
     assert!(row(&screen, "ms5-staging").contains("live"), "{screen}");
