@@ -320,7 +320,6 @@ fn describe_every_kind() {
 /// in 21 days as the sim's certificate metric says.
 #[test]
 fn the_ingress_tls_secret_holds_a_certificate_for_its_host() {
-    use base64::Engine;
     if !require("kubectl") {
         return;
     }
@@ -337,33 +336,8 @@ fn the_ingress_tls_secret_holds_a_certificate_for_its_host() {
     ]);
     let (host, secret) = host.split_once(' ').expect("host and secret");
     assert_eq!((host, secret), ("ms5-dashboard.company.com", "ms5-tls"));
-    let data = k.ok(&[
-        "-n",
-        "ms5-production",
-        "get",
-        "secret",
-        secret,
-        "-o",
-        "jsonpath={.data.tls\\.crt}",
-    ]);
-    let pem = base64::engine::general_purpose::STANDARD
-        .decode(data.trim())
-        .expect("base64");
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).expect("a PEM certificate");
-    let cert = pem.parse_x509().expect("an X.509 certificate");
-    let names: Vec<String> = cert
-        .subject_alternative_name()
-        .expect("SAN extension")
-        .map(|san| {
-            san.value
-                .general_names
-                .iter()
-                .map(|n| n.to_string())
-                .collect()
-        })
-        .unwrap_or_default();
+    let (names, left) = common::tls_certificate(&k, "ms5-production", secret);
     assert_eq!(names, ["DNSName(ms5-dashboard.company.com)"]);
-    let left = cert.validity().not_after.timestamp() - chrono::Utc::now().timestamp();
     assert!((20 * 86_400..=21 * 86_400).contains(&left), "{left} s left");
 }
 

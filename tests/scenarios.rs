@@ -395,7 +395,6 @@ fn bad_release_comes_ready_and_burns_the_backend_budget() {
 
 #[test]
 fn config_drift_leaves_the_baseline_at_start() {
-    use base64::Engine;
     if !require("kubectl") {
         return;
     }
@@ -433,19 +432,7 @@ fn config_drift_leaves_the_baseline_at_start() {
         "no limits, no readiness probe: {flower}"
     );
     assert!(!parts[2].is_empty(), "the liveness probe stays: {flower}");
-    let data = k.ok(&[
-        "get",
-        "secret",
-        "ms5-tls",
-        "-o",
-        "jsonpath={.data.tls\\.crt}",
-    ]);
-    let pem = base64::engine::general_purpose::STANDARD
-        .decode(data.trim())
-        .expect("base64");
-    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).expect("a PEM certificate");
-    let cert = pem.parse_x509().expect("an X.509 certificate");
-    let left = cert.validity().not_after.timestamp() - chrono::Utc::now().timestamp();
+    let (_, left) = common::tls_certificate(&k, "ms5-production", "ms5-tls");
     assert!((4 * 86_400..=5 * 86_400).contains(&left), "{left} s left");
     // The sim's alert says so, severity high, through the service proxy to Alertmanager.
     within(

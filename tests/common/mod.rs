@@ -278,3 +278,36 @@ pub async fn wait_ready(base: &str, what: &str, timeout: Duration, log: impl Fn(
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
+
+/// The certificate in a `kubernetes.io/tls` Secret, read with kubectl: its DNS names and the
+/// seconds left until it expires.
+pub fn tls_certificate(k: &Kubectl, namespace: &str, secret: &str) -> (Vec<String>, i64) {
+    use base64::Engine;
+    let data = k.ok(&[
+        "-n",
+        namespace,
+        "get",
+        "secret",
+        secret,
+        "-o",
+        "jsonpath={.data.tls\\.crt}",
+    ]);
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(data.trim())
+        .expect("base64");
+    let (_, pem) = x509_parser::pem::parse_x509_pem(&pem).expect("a PEM certificate");
+    let cert = pem.parse_x509().expect("an X.509 certificate");
+    let names = cert
+        .subject_alternative_name()
+        .expect("SAN extension")
+        .map(|san| {
+            san.value
+                .general_names
+                .iter()
+                .map(|n| n.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    let left = cert.validity().not_after.timestamp() - chrono::Utc::now().timestamp();
+    (names, left)
+}
