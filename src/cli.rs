@@ -122,6 +122,12 @@ pub struct ValidateArgs {
     /// Print the criteria without running them.
     #[arg(long)]
     pub list: bool,
+    /// Report format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: crate::validation::report::Format,
+    /// Write the report here (written whole, or not at all) instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Subcommand)]

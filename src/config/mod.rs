@@ -189,6 +189,8 @@ pub struct Settings {
     pub guard_auto_pause: bool,
     /// The validation runbook in effect.
     pub runbook: crate::validation::runbook::Runbook,
+    /// Where validation runs are kept: `$XDG_STATE_HOME/ms5-console/validation.jsonl`.
+    pub validation_history: Option<PathBuf>,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -421,6 +423,7 @@ impl Settings {
                 ascii: flags.ascii,
                 slos,
                 runbook,
+                validation_history: dirs.state.as_ref().map(|d| d.join("validation.jsonl")),
                 files,
             }),
             _ => Err(Diagnostics(errors)),

@@ -21,9 +21,24 @@ pub async fn get(
         };
         let kube = kube.ok_or("k8s:// needs a Kubernetes connection")?;
         let proxy = format!("/api/v1/namespaces/{namespace}/services/{service}/proxy");
-        return crate::source::http::get_proxied(kube, &proxy, &path, &[], timeout)
+        let (status, body) = crate::source::http::get_proxied(kube, &proxy, &path, &[], timeout)
             .await
-            .map_err(|e| e.to_string());
+            .map_err(|e| e.to_string())?;
+        // The API server refusing the proxy request is not the service's answer: nothing was
+        // asked of the service, so the result is unknown, never a failure of the service.
+        if matches!(status, 401 | 403)
+            && let Ok(refusal) = serde_json::from_slice::<serde_json::Value>(&body)
+            && refusal["kind"] == "Status"
+        {
+            let kind = if status == 401 {
+                "unauthorized"
+            } else {
+                "forbidden"
+            };
+            let message = refusal["message"].as_str().unwrap_or("");
+            return Err(format!("{kind}: {message}"));
+        }
+        return Ok((status, body));
     }
     let answer = tokio::time::timeout(timeout, http.get(url).send())
         .await

@@ -5,10 +5,15 @@
 
 use std::process::ExitCode;
 
+use std::io::IsTerminal;
+
+use super::engine::{self, Sources};
 use super::runbook::Runbook;
 use super::select::select;
+use super::{history, report};
 use crate::cli::{GlobalArgs, ValidateArgs};
 use crate::config::{Dirs, Settings};
+use crate::source::connect::{Target, connect, read_kubeconfig};
 
 /// Could not start: exit 2.
 const BROKEN: u8 = 2;
@@ -35,10 +40,105 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ValidateArgs) -> ExitCo
         print!("{}", list(&runbook));
         return ExitCode::SUCCESS;
     }
-    eprintln!(
-        "ms5-console validate: running criteria is not built yet (issue 17); `--list` shows what would run"
-    );
-    ExitCode::from(BROKEN)
+    // The report's file is made before anything runs: a path that cannot be written stops the
+    // run at once, and a report is never half-written (it is renamed into place when whole).
+    let output = match args.output.as_deref().map(Output::prepare).transpose() {
+        Ok(o) => o,
+        Err(why) => {
+            eprintln!("ms5-console validate: {why}; nothing was run");
+            return ExitCode::from(BROKEN);
+        }
+    };
+    let target = Target {
+        kubeconfig: global.kubeconfig.clone(),
+        context: settings.context.clone(),
+    };
+    let connected = match read_kubeconfig(&target) {
+        Ok(kubeconfig) => connect(&kubeconfig, target.context.as_deref()).await,
+        Err(e) => Err(e),
+    };
+    let connected = match connected {
+        Ok(c) => match &c.unreachable {
+            None => c,
+            Some(why) => {
+                eprintln!(
+                    "ms5-console validate: no cluster: {why} ({}); nothing was run",
+                    c.connection.server
+                );
+                return ExitCode::from(BROKEN);
+            }
+        },
+        Err(e) => {
+            eprintln!("ms5-console validate: no cluster: {e:#}; nothing was run");
+            return ExitCode::from(BROKEN);
+        }
+    };
+    let sources = Sources::new(&settings, Some(&connected), global.kubeconfig.as_deref());
+    let report = engine::run(&runbook, &sources, |_| {}).await;
+    if let Some(path) = &settings.validation_history
+        && let Err(e) = history::append(path, &report)
+    {
+        eprintln!(
+            "ms5-console validate: warning: the run was not added to the history {}: {e}",
+            path.display()
+        );
+    }
+    let colour = output.is_none() && std::io::stdout().is_terminal() && !overrides.no_color;
+    let text = report::render(&report, args.format, colour);
+    match output {
+        Some(output) => {
+            if let Err(why) = output.finish(&text) {
+                eprintln!("ms5-console validate: {why}");
+                return ExitCode::from(BROKEN);
+            }
+        }
+        None => {
+            use std::io::Write;
+            let _ = std::io::stdout().write_all(text.as_bytes());
+        }
+    }
+    let totals = report.totals();
+    if totals.exit_code() == BROKEN {
+        eprintln!(
+            "ms5-console validate: nothing failed, but {} of {} could not be checked",
+            totals.unknown, totals.total
+        );
+    }
+    ExitCode::from(totals.exit_code())
+}
+
+/// A report file written to a temporary file beside it, renamed into place when whole.
+struct Output {
+    path: std::path::PathBuf,
+    temporary: tempfile::NamedTempFile,
+}
+
+impl Output {
+    fn prepare(path: &std::path::Path) -> Result<Output, String> {
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d,
+            _ => std::path::Path::new("."),
+        };
+        let temporary = tempfile::NamedTempFile::new_in(dir)
+            .map_err(|e| format!("cannot write the report to {}: {e}", path.display()))?;
+        Ok(Output {
+            path: path.to_path_buf(),
+            temporary,
+        })
+    }
+
+    fn finish(mut self, text: &str) -> Result<(), String> {
+        use std::io::Write;
+        let words =
+            |e: std::io::Error| format!("cannot write the report to {}: {e}", self.path.display());
+        self.temporary.write_all(text.as_bytes()).map_err(words)?;
+        self.temporary.as_file().sync_all().map_err(words)?;
+        let path = self.path.clone();
+        self.temporary
+            .persist(&path)
+            .map(|_| ())
+            .map_err(|e| format!("cannot write the report to {}: {}", path.display(), e.error))
+    }
 }
 
 /// The runbook's criteria, one per line under their phases, without running them.

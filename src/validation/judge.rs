@@ -63,9 +63,9 @@ pub fn promql(
         .iter()
         .map(|(labels, v)| {
             if labels.is_empty() {
-                number(*v)
+                readable(*v)
             } else {
-                format!("{labels} {}", number(*v))
+                format!("{labels} {}", readable(*v))
             }
         })
         .collect();
@@ -235,10 +235,28 @@ pub fn expected_words(compare: Compare) -> String {
     }
 }
 
+/// A measured value for people: six significant digits (`0.994`, `31815.7`), infinities and
+/// NaN as Prometheus writes them. The threshold is shown exactly.
+fn readable(v: f64) -> String {
+    if !v.is_finite() || v == 0.0 {
+        return number(v);
+    }
+    let digits = 6 - (v.abs().log10().floor() as i32 + 1);
+    let text = format!("{:.*}", digits.clamp(0, 12) as usize, v);
+    if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        text
+    }
+}
+
 /// A value as Prometheus writes it: `+Inf`, `-Inf`, `NaN`, else the shortest exact decimal.
 use crate::model::float::prometheus as number;
 
 fn labels(metric: &std::collections::HashMap<String, String>) -> String {
+    if metric.is_empty() {
+        return String::new();
+    }
     let mut pairs: Vec<String> = metric.iter().map(|(k, v)| format!("{k}=\"{v}\"")).collect();
     pairs.sort();
     format!("{{{}}}", pairs.join(", "))

@@ -1,13 +1,20 @@
 //! Phase 9 validation as live, evidenced checks: runbooks of criteria (`runbook`), the words a
-//! runbook may use (`vocabulary`), which of them a run includes (`select`), what a check found
-//! (`outcome`) and how an answer is judged (`judge`), and the headless `validate` command
+//! runbook may use (`vocabulary`), which of them a run includes (`select`), the one engine that
+//! runs them (`engine`: `kube` criteria over fresh `lists` judged by `predicates`, the others
+//! asked with `fetch` and `command` and judged by `judge`), what a check found (`outcome`), the
+//! reports (`report`), the history of runs (`history`), and the headless `validate` command
 //! (`headless`).
 
 pub mod command;
+pub mod engine;
 pub mod fetch;
 pub mod headless;
+pub mod history;
 pub mod judge;
+pub mod lists;
 pub mod outcome;
+pub mod predicates;
+pub mod report;
 pub mod runbook;
 pub mod select;
 pub mod vocabulary;

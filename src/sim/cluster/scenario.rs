@@ -235,13 +235,37 @@ fn drift(objects: &mut Vec<(&'static ResourceType, Value)>, now: DateTime<Utc>) 
             && o["metadata"]["namespace"] == PRODUCTION
             && o["metadata"]["name"] == "default-deny-all")
     });
-    if let Some(flower) = find(objects, "Deployment", PRODUCTION, "flower")
-        && let Some(container) = flower["spec"]["template"]["spec"]["containers"].get_mut(0)
-        && let Some(c) = container.as_object_mut()
-    {
-        c.remove("readinessProbe");
-        if let Some(resources) = c.get_mut("resources").and_then(Value::as_object_mut) {
-            resources.remove("limits");
+    // Flower was applied from a drifted manifest long ago: its Deployment, ReplicaSet and pods
+    // all have the edited template, so nothing rolls out when the sim starts.
+    let loosen = |spec: &mut Value| {
+        if let Some(c) = spec["containers"].get_mut(0).and_then(Value::as_object_mut) {
+            c.remove("readinessProbe");
+            if let Some(resources) = c.get_mut("resources").and_then(Value::as_object_mut) {
+                resources.remove("limits");
+            }
+        }
+    };
+    let Some(flower) = find(objects, "Deployment", PRODUCTION, "flower") else {
+        return;
+    };
+    loosen(&mut flower["spec"]["template"]["spec"]);
+    let hash = crate::sim::naming::template_hash(&flower["spec"]["template"]);
+    let of_flower = |o: &Value, kind: &str| {
+        o["metadata"]["namespace"] == PRODUCTION
+            && o["metadata"]["ownerReferences"][0]["kind"] == kind
+            && o["metadata"]["ownerReferences"][0]["name"]
+                .as_str()
+                .is_some_and(|n| n == "flower" || n.starts_with("flower-"))
+    };
+    for (r, o) in objects.iter_mut() {
+        if r.kind == "ReplicaSet" && of_flower(o, "Deployment") {
+            loosen(&mut o["spec"]["template"]["spec"]);
+            o["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+            o["spec"]["selector"]["matchLabels"]["pod-template-hash"] = json!(hash);
+            o["spec"]["template"]["metadata"]["labels"]["pod-template-hash"] = json!(hash);
+        } else if r.kind == "Pod" && of_flower(o, "ReplicaSet") {
+            loosen(&mut o["spec"]);
+            o["metadata"]["labels"]["pod-template-hash"] = json!(hash);
         }
     }
     if let Some(secret) = find(objects, "Secret", PRODUCTION, "ms5-tls") {

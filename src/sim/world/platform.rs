@@ -794,7 +794,8 @@ pub fn config(b: &mut Builder) {
     for ns in ["ms5-production", "ms5-staging"] {
         let uids: Vec<String> = (0..4).map(|_| b.names.uid()).collect();
         b.push(json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "backend-config", "namespace": ns, "uid": uids[0], "creationTimestamp": ts(created)},
-                      "data": {"LOG_LEVEL": "info", "OEE_REFRESH_SECONDS": "30", "WEBSOCKET_PING_SECONDS": "20", "DATABASE_POOL_SIZE": "20"}}));
+                      "data": {"ENVIRONMENT": ns.trim_start_matches("ms5-"), "DATABASE_HOST": "postgres", "REDIS_HOST": "redis",
+                               "LOG_LEVEL": "info", "OEE_REFRESH_SECONDS": "30", "WEBSOCKET_PING_SECONDS": "20", "DATABASE_POOL_SIZE": "20"}}));
         b.push(json!({"apiVersion": "v1", "kind": "Secret", "type": "Opaque", "metadata": {"name": "postgres-credentials", "namespace": ns, "uid": uids[1], "creationTimestamp": ts(created)},
                       "data": {"POSTGRES_USER": "bXM1", "POSTGRES_PASSWORD": "cmVkYWN0ZWQ="}}));
         // The dashboard's certificate has 21 days left (the certificate metric says the
