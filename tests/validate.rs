@@ -703,3 +703,195 @@ argv = ["sh", "-c", "head -c 3000000 /dev/zero | tr '\\0' x; echo; echo the end"
     assert!(details(4).contains("the end"), "{}", details(4));
     assert!(json.to_string().len() < 200_000, "the flood's tail only");
 }
+
+/// Every built-in criterion, with each way its sources can fail injected: none answers (a
+/// closed port), none answers in time (a listener that never replies), every request forbidden,
+/// every request a server error. Each result is unknown with a reason — never a pass, and
+/// never a failure of what was being checked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_builtin_criterion_is_unknown_under_every_source_failure() {
+    use ms5_console::config::{Dirs, Overrides, Settings};
+    use ms5_console::validation::engine::{self, Sources};
+    use ms5_console::validation::outcome::Verdict;
+
+    ms5_console::sim::install_crypto_provider();
+    let mut settings = Settings::load(&Dirs::default(), &Overrides::default()).expect("settings");
+    for phase in &mut settings.runbook.phases {
+        for c in &mut phase.criteria {
+            c.timeout = Duration::from_secs(1);
+        }
+    }
+    settings.prometheus.timeout = Duration::from_secs(1);
+    settings.alertmanager.timeout = Duration::from_secs(1);
+
+    let closed = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    // Accepts connections and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let answering = |code: u16, reason: &'static str| async move {
+        let app = axum::Router::new().fallback(move || async move {
+            let status = axum::http::StatusCode::from_u16(code).unwrap();
+            let body = serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                "message": format!("injected: {reason}"), "reason": reason, "code": code});
+            (status, axum::Json(body))
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        port
+    };
+    let forbidden = answering(403, "Forbidden").await;
+    let failing = answering(500, "InternalError").await;
+
+    for (failure, port) in [
+        ("unreachable", closed),
+        ("timeout", silent_port),
+        ("forbidden", forbidden),
+        ("server error", failing),
+    ] {
+        let server = format!("http://127.0.0.1:{port}");
+        let mut config = kube::Config::new(server.parse().unwrap());
+        config.read_timeout = Some(Duration::from_secs(1));
+        let client = kube::Client::try_from(config.clone()).unwrap();
+        let connected = ms5_console::source::connect::Connected {
+            client,
+            config,
+            connection: ms5_console::app::event::Connection {
+                context: "injected".into(),
+                cluster: "injected".into(),
+                user: "injected".into(),
+                server,
+            },
+            contexts: vec!["injected".into()],
+            unreachable: None,
+        };
+        let sources = Sources::new(&settings, Some(&connected), None);
+        let report = engine::run(&settings.runbook, &sources, |_| {}).await;
+        assert_eq!(report.results.len(), 35);
+        for r in &report.results {
+            assert_eq!(
+                r.result,
+                Verdict::Unknown,
+                "{failure}: {} {}: {:?}",
+                r.id,
+                r.title,
+                r.evidence
+            );
+            assert!(
+                r.evidence.measured.starts_with("no answer")
+                    || r.evidence.measured.contains("no answer from"),
+                "{failure}: {}: {}",
+                r.id,
+                r.evidence.measured
+            );
+        }
+        assert!(
+            report.seconds < 30.0,
+            "{failure}: bounded ({} s)",
+            report.seconds
+        );
+    }
+}
+
+/// The ways a criterion of a user's runbook finds nothing it can vouch for: a namespace that
+/// does not exist, nothing to check, a query the server refuses (its words), an empty answer,
+/// NaN (0/0) — each unknown with the reason; `on-empty = "fail"` fails an empty answer.
+#[test]
+fn a_missing_namespace_nothing_to_check_a_refused_query_empty_and_nan_are_unknown() {
+    let sim = Sim::start(&[]);
+    let state = tempfile::tempdir().unwrap();
+    let runbook = state.path().join("edges.toml");
+    std::fs::write(
+        &runbook,
+        r#"name = "edges"
+[[phase]]
+id = "1"
+title = "edges"
+
+[[phase.criterion]]
+id = "1.1"
+title = "a namespace that is not there"
+kind = "kube"
+predicate = "pods-ready"
+namespaces = ["ms5-nope"]
+
+[[phase.criterion]]
+id = "1.2"
+title = "nothing selected"
+kind = "kube"
+predicate = "pods-ready"
+namespaces = ["ms5-production"]
+selector = "app=nothing"
+
+[[phase.criterion]]
+id = "1.3"
+title = "refused"
+kind = "promql"
+query = 'predict_linear(up[5m], 60)'
+below = 1
+
+[[phase.criterion]]
+id = "1.4"
+title = "empty"
+kind = "promql"
+query = 'nothing_here'
+below = 1
+
+[[phase.criterion]]
+id = "1.5"
+title = "empty, said to fail"
+kind = "promql"
+query = 'nothing_here'
+below = 1
+on-empty = "fail"
+
+[[phase.criterion]]
+id = "1.6"
+title = "nan"
+kind = "promql"
+query = 'vector(0) / vector(0)'
+below = 1
+"#,
+    )
+    .unwrap();
+    let out = validate(
+        &sim,
+        state.path(),
+        &["--runbook", runbook.to_str().unwrap(), "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out.stderr));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let measured = |i: usize| {
+        json["results"][i]["evidence"]["measured"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        results(&json)
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect::<Vec<_>>(),
+        [
+            "unknown", "unknown", "unknown", "unknown", "fail", "unknown"
+        ]
+    );
+    assert_eq!(measured(0), "no answer: namespace ms5-nope does not exist");
+    assert_eq!(measured(1), "no pods to check");
+    assert!(
+        measured(2).contains("predict_linear() is not supported"),
+        "{}",
+        measured(2)
+    );
+    assert_eq!(measured(3), "empty answer (no series)");
+    assert!(measured(5).contains("NaN"), "{}", measured(5));
+}

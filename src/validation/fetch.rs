@@ -24,18 +24,21 @@ pub async fn get(
         let (status, body) = crate::source::http::get_proxied(kube, &proxy, &path, &[], timeout)
             .await
             .map_err(|e| e.to_string())?;
-        // The API server refusing the proxy request is not the service's answer: nothing was
-        // asked of the service, so the result is unknown, never a failure of the service.
-        if matches!(status, 401 | 403)
-            && let Ok(refusal) = serde_json::from_slice::<serde_json::Value>(&body)
-            && refusal["kind"] == "Status"
+        // The API server refusing the proxy request, or failing itself, is not the service's
+        // answer: nothing was asked of the service, so the result is unknown, never a failure
+        // of the service. Its 404 (no such service) and 503 (no ready endpoint) are about the
+        // service, and judged.
+        let server_failed = matches!(status, 401 | 403) || (status >= 500 && status != 503);
+        if server_failed
+            && let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body)
+            && answer["kind"] == "Status"
         {
-            let kind = if status == 401 {
-                "unauthorized"
-            } else {
-                "forbidden"
+            let kind = match status {
+                401 => "unauthorized",
+                403 => "forbidden",
+                _ => "the API server failed",
             };
-            let message = refusal["message"].as_str().unwrap_or("");
+            let message = answer["message"].as_str().unwrap_or("");
             return Err(format!("{kind}: {message}"));
         }
         return Ok((status, body));
