@@ -31,8 +31,8 @@ fn bench(c: &mut Criterion) {
         |b| {
             b.to_async(&runtime).iter(|| async {
                 // Sources are made per run, as `validate` makes them: nothing is cached between runs.
-                let sources = Sources::new(&settings, Some(&connected), None);
-                let report = engine::run(&runbook, &sources, |_| {}).await;
+                let sources = Sources::new(&settings, Some(engine::Cluster::of(&connected)), None);
+                let report = engine::run(&runbook, &sources, false, |_| {}).await;
                 assert_eq!(report.totals().passed, 35, "{:?}", report.results);
             })
         },

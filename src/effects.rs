@@ -74,10 +74,24 @@ impl<'a> EffectRunner<'a> {
     /// following begins, its pauses when it trips: checked and sent, audited like every
     /// write).
     pub fn queued(state: &mut AppState) -> Vec<Effect> {
-        std::mem::take(&mut state.follow.jobs)
+        let mut effects: Vec<Effect> = std::mem::take(&mut state.follow.jobs)
             .into_iter()
             .map(|(job, spec)| Effect::StartJob { job, spec })
-            .collect()
+            .collect();
+        // Finished validation runs, to the history and the audit log; the history read once.
+        effects.extend(
+            std::mem::take(&mut state.validation.to_record)
+                .into_iter()
+                .map(|(report, stopped)| Effect::RecordValidation {
+                    report: Box::new(report),
+                    stopped,
+                }),
+        );
+        if state.validation.history.is_none() && !state.validation.loading {
+            state.validation.loading = true;
+            effects.push(Effect::LoadValidationHistory);
+        }
+        effects
     }
 
     /// After data arrived: a 401 on some watch asks for credentials to be replaced, at most
@@ -231,7 +245,51 @@ impl<'a> EffectRunner<'a> {
                         crate::ops::check::may_patch(&executor, &object).await
                     });
                 }
+                JobSpec::Validate(request) => {
+                    let sources = crate::validation::engine::Sources::new(
+                        self.settings,
+                        Some(crate::validation::engine::Cluster {
+                            client: &self.sources.client,
+                            config: &self.sources.config,
+                            context: &state.connection.context,
+                        }),
+                        self.target.kubeconfig.as_deref(),
+                    );
+                    self.jobs.start(job, move |progress| {
+                        crate::validation::job::run_job(*request, sources, progress)
+                    });
+                }
             },
+            Effect::LoadValidationHistory => {
+                let path = state.validation.history_path.clone();
+                self.workers.spawn(async move {
+                    let read = tokio::task::spawn_blocking(move || match path {
+                        None => Err("no validation history (no state directory)".to_string()),
+                        Some(path) => crate::validation::history::read(&path)
+                            .map_err(|e| format!("cannot read {}: {e}", path.display())),
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(DataEvent::ValidationHistory(read)).await;
+                });
+            }
+            Effect::RecordValidation { report, stopped } => {
+                let path = state.validation.history_path.clone();
+                let executor = self.sources.executor.clone();
+                self.workers.spawn(async move {
+                    let audit = executor.context.audit.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        if let Some(path) = path
+                            && let Err(e) = crate::validation::history::append(&path, &report)
+                        {
+                            tracing::warn!("the validation run was not added to the history: {e}");
+                        }
+                        executor.record_validation_run(&report, stopped.as_deref());
+                    })
+                    .await;
+                    let _ = tx.send(read_audit(audit.as_ref()).await).await;
+                });
+            }
             Effect::CancelJob(job) => {
                 self.jobs.cancel(job);
             }

@@ -21,6 +21,9 @@ use crate::source::{kube as kube_source, prometheus as prom_source};
 
 pub struct Sources {
     pub client: kube::Client,
+    /// What the client was built from: validation runs make the service proxy's clients
+    /// from it.
+    pub config: kube::Config,
     pub metrics_interval: std::time::Duration,
     /// Asks the metrics poller for a read now.
     pub metrics_nudge: mpsc::Sender<()>,
@@ -53,6 +56,14 @@ impl Sources {
             poll_interval: settings.prometheus.interval,
         };
         state.local_user = local_user();
+        // A new connection (or the first) starts from the runbook in effect and its history; a
+        // reconnect for fresh credentials keeps the run in progress.
+        if state.validation.runbook.is_none() {
+            state.validation = crate::app::validation::ValidationState::new(
+                settings.runbook.clone(),
+                settings.validation_history.clone(),
+            );
+        }
         let prometheus = start_prometheus(settings, &connected.config, state, tx);
         let (alertmanagers, nudge, alert_poller) =
             start_alertmanagers(settings, &connected.config, state, tx);
@@ -65,6 +76,7 @@ impl Sources {
         );
         Sources {
             client: connected.client.clone(),
+            config: connected.config.clone(),
             metrics_interval: settings.metrics_interval,
             metrics_nudge,
             watches,

@@ -367,6 +367,7 @@ async fn a_server_dry_run_patch_against_the_sim_is_audited_and_changes_nothing()
             JobEvent::Finished { job, outcome } => {
                 finished.insert(job, outcome);
             }
+            JobEvent::Checked { .. } => panic!("these jobs check no criteria"),
         }
     }
     assert!(reports.contains(&(JobId(1), "server dry run: sending".to_string())));

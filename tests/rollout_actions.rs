@@ -228,6 +228,7 @@ impl Console {
             match rx.recv().await.expect("job events") {
                 JobEvent::Progress { text, .. } => reports.push(text),
                 JobEvent::Finished { outcome, .. } => return (reports, outcome),
+                JobEvent::Checked { .. } => panic!("a write's checks report no criteria"),
             }
         }
     }

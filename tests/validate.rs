@@ -440,7 +440,7 @@ fn backup_failing_fails_the_backup_age_and_nothing_else() {
     assert_eq!(ids_with(&json, "fail"), ["9.4.10"]);
     let r = &json["results"][32];
     assert_eq!(r["id"], "9.4.10");
-    assert_eq!(r["evidence"]["expected"], "below 86400");
+    assert_eq!(r["evidence"]["expected"], "below 86400 (24h)");
     assert!(
         r["evidence"]["source"]
             .as_str()
@@ -774,8 +774,8 @@ async fn every_builtin_criterion_is_unknown_under_every_source_failure() {
             contexts: vec!["injected".into()],
             unreachable: None,
         };
-        let sources = Sources::new(&settings, Some(&connected), None);
-        let report = engine::run(&settings.runbook, &sources, |_| {}).await;
+        let sources = Sources::new(&settings, Some(engine::Cluster::of(&connected)), None);
+        let report = engine::run(&settings.runbook, &sources, false, |_| {}).await;
         assert_eq!(report.results.len(), 35);
         for r in &report.results {
             assert_eq!(

@@ -42,6 +42,9 @@ pub enum Action {
     DeletePod,
     Confirm,
     Cancel,
+    RunValidation,
+    RunPhase,
+    StopRun,
 }
 
 /// Every action but the view switches: its file name and the words the help screen and footer
@@ -80,6 +83,9 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::DeletePod, "delete-pod", "delete pod"),
     (Action::Confirm, "confirm", "confirm"),
     (Action::Cancel, "cancel", "cancel"),
+    (Action::RunValidation, "run-validation", "run all criteria"),
+    (Action::RunPhase, "run-phase", "run this phase"),
+    (Action::StopRun, "stop-run", "stop the run"),
 ];
 
 impl Action {

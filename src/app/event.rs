@@ -132,6 +132,8 @@ pub enum DataEvent {
     },
     /// The audit log as read now, or why it could not be.
     Audit(Result<crate::ops::audit::record::Contents, String>),
+    /// The validation history as read (`LoadValidationHistory`).
+    ValidationHistory(Result<crate::validation::history::History, String>),
     /// A long job's progress or its end.
     Job(crate::ops::jobs::JobEvent),
     /// Boxed: one read of the metrics API.
@@ -244,6 +246,14 @@ pub enum Effect {
     CancelJob(crate::ops::jobs::JobId),
     /// Read the audit log for `:audit`.
     LoadAudit,
+    /// Read the validation history (at start, for `:validation` and the Overview).
+    LoadValidationHistory,
+    /// Append a finished (or stopped: `stopped` says so) validation run to the history and
+    /// the audit log.
+    RecordValidation {
+        report: Box<crate::validation::results::RunReport>,
+        stopped: Option<String>,
+    },
     /// Read a workload's revisions whole, to plan an undo.
     ReadHistory {
         kind: &'static str,

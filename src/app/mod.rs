@@ -19,5 +19,7 @@ pub mod state;
 pub mod summary;
 pub mod table;
 pub mod update;
+pub mod validation;
+pub mod validation_runs;
 pub mod view_id;
 pub mod writes;

@@ -130,6 +130,7 @@ impl RowKeys for ViewKeys<'_> {
             ViewId::Alerts => rows.alerts.len(),
             ViewId::Silences => rows.silences.len(),
             ViewId::Audit => audit_records(self.state).len(),
+            ViewId::Validation => self.state.validation.row_count(),
             ViewId::Overview => 0,
         }
     }
@@ -162,6 +163,11 @@ impl RowKeys for ViewKeys<'_> {
             ViewId::Audit => audit_records(self.state)
                 .get(i)
                 .map(|r| (r.time.to_rfc3339(), format!("{} {:?}", r.write, r.phase))),
+            ViewId::Validation => self
+                .state
+                .validation
+                .row_id(i)
+                .map(|id| (String::new(), id.to_string())),
             ViewId::Overview => None,
         }
     }

@@ -218,6 +218,8 @@ pub struct AppState {
     pub jobs: JobsState,
     /// Resource use from the metrics API.
     pub metrics: MetricsState,
+    /// Phase 9 validation: the runbook, the newest results, the run in progress.
+    pub validation: super::validation::ValidationState,
     /// Rollouts being followed.
     pub follow: super::followed::FollowState,
     /// Namespaces where a change is confirmed by typing the object's name.
@@ -264,6 +266,7 @@ impl AppState {
             jobs: JobsState::default(),
             metrics: MetricsState::default(),
             follow: Default::default(),
+            validation: Default::default(),
             protected_namespaces: crate::config::DEFAULT_PROTECTED_NAMESPACES
                 .iter()
                 .map(|s| s.to_string())
@@ -286,7 +289,7 @@ impl AppState {
                         ViewId::Slo => table.sort_column = SLO_SORT_COLUMN,
                         // Fixed orders (critical first, active first, newest first): no column
                         // is marked as the sort.
-                        ViewId::Alerts | ViewId::Silences | ViewId::Audit => {
+                        ViewId::Alerts | ViewId::Silences | ViewId::Audit | ViewId::Validation => {
                             table.sort_column = usize::MAX
                         }
                         _ => {}

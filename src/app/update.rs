@@ -119,6 +119,17 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         {
             return rollout_writes::plan_undo(state);
         }
+        Action::Confirm
+            if matches!(
+                state.overlay,
+                Some(Overlay::Dialog(Dialog::ConfirmRun { .. }))
+            ) =>
+        {
+            if let Some(Overlay::Dialog(Dialog::ConfirmRun { request, .. })) = state.overlay.take()
+            {
+                return super::validation_runs::begin(state, *request);
+            }
+        }
         Action::Confirm => {
             // Changed since the plan: plan again from the object as it is now.
             if let Some(plan) = writes::changed_since_planned(state) {
@@ -127,6 +138,12 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             return writes::confirm(state);
         }
         Action::Undo => return rollout_writes::open_undo(state),
+        Action::RunValidation => return super::validation_runs::start(state, None),
+        Action::RunPhase => {
+            let phase = super::validation_runs::selected_phase(state);
+            return super::validation_runs::start(state, phase);
+        }
+        Action::StopRun => return super::validation_runs::stop(state),
         Action::View(view) => return switch_view(state, view),
         Action::Silence => return writes::open_silence_form(state),
         Action::Restart => return rollout_writes::plan_restart(state),
@@ -465,6 +482,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         DataEvent::Alerts(observation) => state.alerts.apply(*observation),
         DataEvent::Audit(contents) => state.audit.read = Some((state.now, contents)),
         DataEvent::Job(event) => apply_job(state, event),
+        DataEvent::ValidationHistory(read) => state.validation.loaded(read),
         DataEvent::Metrics(poll) => state.metrics.apply(*poll),
         DataEvent::History {
             namespace,
@@ -559,7 +577,9 @@ fn apply_job(state: &mut AppState, event: JobEvent) {
             }
             state.jobs.progress.entry(job).or_default().push(text);
         }
+        JobEvent::Checked { job, result } => super::validation_runs::checked(state, job, *result),
         JobEvent::Finished { job, outcome } => {
+            super::validation_runs::finished(state, job, &outcome);
             writes::checked(state, job, &outcome);
             state.jobs.finished.insert(job, outcome);
         }

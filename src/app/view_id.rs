@@ -14,6 +14,7 @@ pub enum ViewId {
     Alerts,
     Silences,
     Audit,
+    Validation,
 }
 
 /// Each view's name and the words help uses for switching to it.
@@ -27,11 +28,12 @@ const NAMES: &[(ViewId, &str, &str)] = &[
     (ViewId::Alerts, "alerts", "alerts"),
     (ViewId::Silences, "silences", "silences"),
     (ViewId::Audit, "audit", "audit log"),
+    (ViewId::Validation, "validation", "Phase 9 validation"),
 ];
 
 impl ViewId {
     /// Every view, in `tab` order.
-    pub const ALL: [ViewId; 9] = [
+    pub const ALL: [ViewId; 10] = [
         ViewId::Overview,
         ViewId::Rollouts,
         ViewId::Pods,
@@ -41,6 +43,7 @@ impl ViewId {
         ViewId::Alerts,
         ViewId::Silences,
         ViewId::Audit,
+        ViewId::Validation,
     ];
 
     pub fn name(self) -> &'static str {

@@ -168,6 +168,45 @@ impl Executor {
         }
     }
 
+    /// A validation run, in the audit log: not a write (runs work in read-only mode), one
+    /// line with the runbook, the phases and the totals as the outcome.
+    pub fn record_validation_run(
+        &self,
+        report: &crate::validation::results::RunReport,
+        stopped: Option<&str>,
+    ) {
+        let Some(audit) = &self.context.audit else {
+            return;
+        };
+        let mut result = report.totals().words();
+        if let Some(how) = stopped {
+            result = format!("{how}: {result}");
+        }
+        let record = AuditRecord {
+            schema: SCHEMA,
+            write: format!("validation-{}", report.started.timestamp_millis()),
+            time: Utc::now(),
+            phase: Phase::Concluded,
+            local_user: self.context.local_user.clone(),
+            identity: self.context.kube_identity.clone(),
+            target: format!("runbook {}", report.runbook),
+            action: "validation-run".into(),
+            parameters: serde_json::json!({
+                "runbook": report.runbook,
+                "phases": report.phases.iter().map(|p| p.id.clone()).collect::<Vec<_>>(),
+            }),
+            result: Some(result),
+            duration_ms: Some((report.seconds * 1000.0) as u64),
+            kube: None,
+            checks: Vec::new(),
+            event: None,
+            annotation: None,
+        };
+        if let Err(e) = audit.append(&record) {
+            tracing::warn!("the validation run was not audited: {e}");
+        }
+    }
+
     fn resolve(&self, target: &Target) -> Result<Via<'_>, WriteError> {
         match target {
             Target::Alertmanager { name, .. } => self

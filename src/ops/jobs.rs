@@ -26,6 +26,9 @@ pub enum JobSpec {
     /// guard asks when following begins with `auto-pause` on, and never pauses where RBAC
     /// said no.
     MayPatch(Box<super::plan::KubeObject>),
+    /// A validation run: the runbook narrowed to what was asked, each result reported as it
+    /// arrives (`JobEvent::Checked`).
+    Validate(Box<crate::validation::results::RunRequest>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,10 +38,21 @@ pub enum JobOutcome {
     Cancelled,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum JobEvent {
-    Progress { job: JobId, text: String },
-    Finished { job: JobId, outcome: JobOutcome },
+    Progress {
+        job: JobId,
+        text: String,
+    },
+    /// One validation criterion's result.
+    Checked {
+        job: JobId,
+        result: Box<crate::validation::results::CriterionResult>,
+    },
+    Finished {
+        job: JobId,
+        outcome: JobOutcome,
+    },
 }
 
 /// A running job's way to say how far it got.
@@ -49,6 +63,16 @@ pub struct Progress {
 }
 
 impl Progress {
+    pub async fn checked(&self, result: crate::validation::results::CriterionResult) {
+        let _ = self
+            .events
+            .send(JobEvent::Checked {
+                job: self.job,
+                result: Box::new(result),
+            })
+            .await;
+    }
+
     pub async fn report(&self, text: impl Into<String>) {
         let _ = self
             .events

@@ -51,6 +51,14 @@ pub enum Dialog {
     },
     /// Refused before anything was sent, and why.
     Refused { plan: WritePlan, reason: String },
+    /// A validation run that includes `command` criteria (they can do anything): their argv
+    /// shown, waiting for `y`/`enter` or `n`/`esc`. Not a write: nothing is audited until it
+    /// runs.
+    ConfirmRun {
+        request: Box<crate::validation::results::RunRequest>,
+        /// `ID  argv`, one per command criterion.
+        commands: Vec<String>,
+    },
 }
 
 /// `=` on a workload: the count asked for, the current one prefilled.
@@ -91,7 +99,9 @@ impl Dialog {
         match self {
             Dialog::SilenceForm(_) | Dialog::ScaleForm(_) | Dialog::UndoChooser(_) => "form",
             Dialog::Checking { .. } => "checking",
-            Dialog::Confirm(_) | Dialog::ConfirmChecked { .. } => "confirm",
+            Dialog::Confirm(_) | Dialog::ConfirmChecked { .. } | Dialog::ConfirmRun { .. } => {
+                "confirm"
+            }
             Dialog::Sending { .. } => "sending",
             Dialog::Following { .. } => "following",
             Dialog::Done { .. } => "done",
@@ -107,7 +117,10 @@ impl Dialog {
 
     pub fn plan(&self) -> Option<&WritePlan> {
         match self {
-            Dialog::SilenceForm(_) | Dialog::ScaleForm(_) | Dialog::UndoChooser(_) => None,
+            Dialog::SilenceForm(_)
+            | Dialog::ScaleForm(_)
+            | Dialog::UndoChooser(_)
+            | Dialog::ConfirmRun { .. } => None,
             Dialog::Checking { plan, .. }
             | Dialog::Confirm(plan)
             | Dialog::ConfirmChecked { plan, .. }

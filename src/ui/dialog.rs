@@ -64,6 +64,35 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
             ]));
             ("Confirm: nothing is sent before you do", lines, "warning")
         }
+        Dialog::ConfirmRun { request, commands } => {
+            let mut lines = vec![
+                Line::from(Span::styled(
+                    format!(
+                        "runbook {}: {} criteria, {} of them commands that run on this machine:",
+                        request.runbook.name,
+                        request.runbook.count(),
+                        commands.len()
+                    ),
+                    ui.style("text"),
+                )),
+                Line::raw(""),
+            ];
+            lines.extend(
+                commands
+                    .iter()
+                    .map(|c| Line::from(Span::styled(format!("  {c}"), ui.style("warning")))),
+            );
+            lines.push(Line::raw(""));
+            let confirm = keys(ui, Action::Confirm);
+            let cancel = keys(ui, Action::Cancel);
+            lines.push(Line::from(vec![
+                Span::styled(format!("{confirm} "), ui.style("key")),
+                Span::styled("run them  ", ui.style("text")),
+                Span::styled(format!("{cancel} "), ui.style("key")),
+                Span::styled("cancel (nothing runs)", ui.style("text")),
+            ]));
+            ("Confirm: commands can do anything", lines, "warning")
+        }
         Dialog::ScaleForm(form) => {
             let mut lines = vec![
                 Line::from(Span::styled(

@@ -19,6 +19,7 @@ pub mod rollouts;
 pub mod slo;
 pub mod style;
 pub mod table;
+pub mod validation;
 pub mod view;
 pub mod views;
 

@@ -46,14 +46,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         .filter(|n| state.shown_namespace(n))
         .collect();
     let slo_rows = state.rows.slos.len().clamp(1, 4) as u16;
-    let [ns_area, slo_area, nodes_area, events_area] = Layout::vertical([
-        Constraint::Length(namespaces.len() as u16 + 3),
+    let ns_height = namespaces.len() as u16 + 3;
+    // Phase 9's progress has a panel of its own where the screen has the rows for it (the
+    // warnings keep three); on a small one (80x24) it is the workloads panel's bottom line.
+    let phase_panel =
+        state.validation.runbook.is_some() && area.height >= ns_height + slo_rows + 3 + 4 + 3 + 3;
+    let [ns_area, phase_area, slo_area, nodes_area, events_area] = Layout::vertical([
+        Constraint::Length(ns_height),
+        Constraint::Length(if phase_panel { 3 } else { 0 }),
         Constraint::Length(slo_rows + 3),
         Constraint::Length(4),
         Constraint::Min(3),
     ])
     .areas(area);
-    namespaces_panel(frame, ns_area, state, &namespaces, ui);
+    let phases_below = !phase_panel && state.validation.runbook.is_some();
+    namespaces_panel(frame, ns_area, state, &namespaces, phases_below, ui);
+    if phase_panel {
+        super::validation::phase_panel(frame, phase_area, state, ui);
+    }
     let [slo_left, floor_right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .areas(slo_area);
@@ -79,6 +89,7 @@ fn namespaces_panel(
     area: Rect,
     state: &AppState,
     namespaces: &[&String],
+    phases_below: bool,
     ui: &Ui,
 ) {
     let summaries = &state.rows.overview.namespaces;
@@ -168,7 +179,14 @@ fn namespaces_panel(
             Line::from(Span::styled(watch, ui.style(watch_role))),
         ]
     });
-    let block = panel(&title, watch_freshness(state, None), ui, area.width);
+    let mut block = panel(&title, watch_freshness(state, None), ui, area.width);
+    if phases_below {
+        block = block.title_bottom(super::validation::phase_line(
+            state,
+            usize::from(area.width.saturating_sub(4)),
+            ui,
+        ));
+    }
     let fit = Fit {
         cuts: &[Cut::Never, Cut::Never, Cut::Never, Cut::Never, Cut::End(9)],
         hide_order: &[],

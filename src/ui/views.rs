@@ -2,10 +2,10 @@
 //! declaring a `ViewSpec`, plus one line here.
 
 use super::view::ViewSpec;
-use super::{alerts, audit, events, nodes, overview, pods, rollouts, slo};
+use super::{alerts, audit, events, nodes, overview, pods, rollouts, slo, validation};
 use crate::app::view_id::ViewId;
 
-pub const ALL: [&ViewSpec; 9] = [
+pub const ALL: [&ViewSpec; 10] = [
     &overview::VIEW,
     &rollouts::VIEW,
     &pods::VIEW,
@@ -15,10 +15,11 @@ pub const ALL: [&ViewSpec; 9] = [
     &alerts::VIEW,
     &alerts::SILENCES_VIEW,
     &audit::VIEW,
+    &validation::VIEW,
 ];
 
 /// `:` names of views still to come: they say so instead of "unknown command".
-pub const COMING: &[&str] = &["validation", "backups"];
+pub const COMING: &[&str] = &["backups"];
 
 /// The declaration of `id`.
 pub fn spec(id: ViewId) -> &'static ViewSpec {

@@ -6,11 +6,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures::StreamExt;
 
 use super::lists::Lists;
 use super::outcome::{Evidence, Finding, Verdict};
+use super::results::{CriterionResult, PhaseRef, RunReport, not_run};
 use super::runbook::{Check, Criterion, Runbook};
 use super::{command, fetch, judge, predicates};
 use crate::source::alertmanager::{self as am_source, AlertmanagerEndpoint};
@@ -36,96 +37,12 @@ pub struct Sources {
     pub command_env: Vec<(String, String)>,
 }
 
-/// A phase, as reports name it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct PhaseRef {
-    pub id: String,
-    pub title: String,
-}
-
-/// One criterion's result, as reports and the history keep it.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct CriterionResult {
-    pub phase: String,
-    pub id: String,
-    pub title: String,
-    pub kind: String,
-    pub result: Verdict,
-    pub evidence: Evidence,
-    /// When the check began.
-    pub checked_at: DateTime<Utc>,
-    /// How long it took, in seconds.
-    pub seconds: f64,
-}
-
-/// A whole run, in the runbook's order.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct RunReport {
-    pub runbook: String,
-    /// The phases run (all of them when the run was not narrowed).
-    pub phases: Vec<PhaseRef>,
-    pub started: DateTime<Utc>,
-    pub seconds: f64,
-    pub results: Vec<CriterionResult>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
-pub struct Totals {
-    pub total: usize,
-    pub passed: usize,
-    pub failed: usize,
-    pub unknown: usize,
-}
-
-impl Totals {
-    pub fn of<'a>(results: impl IntoIterator<Item = &'a CriterionResult>) -> Totals {
-        let mut t = Totals::default();
-        for r in results {
-            t.total += 1;
-            match r.result {
-                Verdict::Pass => t.passed += 1,
-                Verdict::Fail => t.failed += 1,
-                Verdict::Unknown => t.unknown += 1,
-            }
-        }
-        t
-    }
-
-    /// `33/35 passed, 1 failed, 1 unknown`.
-    pub fn words(&self) -> String {
-        let mut out = format!("{}/{} passed", self.passed, self.total);
-        if self.failed > 0 {
-            out.push_str(&format!(", {} failed", self.failed));
-        }
-        if self.unknown > 0 {
-            out.push_str(&format!(", {} unknown", self.unknown));
-        }
-        out
-    }
-
-    /// The exit code `validate` gives: 0 all passed, 1 something failed, 2 nothing failed but
-    /// something could not be checked.
-    pub fn exit_code(&self) -> u8 {
-        if self.failed > 0 {
-            1
-        } else if self.unknown > 0 || self.total == 0 {
-            2
-        } else {
-            0
-        }
-    }
-}
-
-impl RunReport {
-    pub fn totals(&self) -> Totals {
-        Totals::of(&self.results)
-    }
-}
-
-/// Runs every criterion of `runbook`, calling `on_result` as each finishes.
+/// Runs every criterion of `runbook`, calling `on_result` as each finishes. With
+/// `skip_commands` (read-only mode), `command` criteria are not run and say so.
 pub async fn run(
     runbook: &Runbook,
     sources: &Sources,
+    skip_commands: bool,
     mut on_result: impl FnMut(&CriterionResult),
 ) -> RunReport {
     let started = Utc::now();
@@ -135,13 +52,23 @@ pub async fn run(
         .map(|(p, c)| (p.id.as_str(), c))
         .collect();
     let mut done: Vec<Option<CriterionResult>> = vec![None; order.len()];
-    let mut checks = futures::stream::iter(
-        order
-            .iter()
-            .enumerate()
-            .map(|(i, (phase, c))| async move { (i, check_one(phase, c, sources).await) }),
-    )
-    .buffer_unordered(AT_ONCE);
+    // Boxed: the checks borrow the runbook and the sources, and a run is spawned as a job,
+    // which the compiler can only prove Send for through a named future type.
+    let checks: Vec<futures::future::BoxFuture<'_, (usize, CriterionResult)>> = order
+        .iter()
+        .enumerate()
+        .map(
+            |(i, &(phase, c))| -> futures::future::BoxFuture<'_, (usize, CriterionResult)> {
+                Box::pin(async move {
+                    if skip_commands && matches!(c.check, Check::Command { .. }) {
+                        return (i, not_run(phase, c, "not run: read-only".into()));
+                    }
+                    (i, check_one(phase, c, sources).await)
+                })
+            },
+        )
+        .collect();
+    let mut checks = futures::stream::iter(checks).buffer_unordered(AT_ONCE);
     let _ = tokio::time::timeout(RUN_LIMIT, async {
         while let Some((i, result)) = checks.next().await {
             on_result(&result);
@@ -178,25 +105,6 @@ pub async fn run(
         started,
         seconds: clock.elapsed().as_secs_f64(),
         results,
-    }
-}
-
-/// A criterion that was not checked (a stopped run, a read-only `command`): unknown, saying why.
-pub fn not_run(phase: &str, c: &Criterion, why: String) -> CriterionResult {
-    CriterionResult {
-        phase: phase.to_string(),
-        id: c.id.clone(),
-        title: c.title.clone(),
-        kind: c.check.kind().to_string(),
-        result: Verdict::Unknown,
-        evidence: Evidence {
-            measured: why,
-            expected: String::new(),
-            source: String::new(),
-            details: Vec::new(),
-        },
-        checked_at: Utc::now(),
-        seconds: 0.0,
     }
 }
 
@@ -238,11 +146,17 @@ async fn finding(c: &Criterion, sources: &Sources) -> Finding {
             query,
             compare,
             on_empty,
+            seconds,
         } => match &sources.prometheus {
             Ok(prometheus) => {
                 let answer = prometheus.instant(query, None).await;
                 let source = format!("prometheus {}", prometheus.label());
-                judge::promql(answer, *compare, *on_empty, &source)
+                let finding = judge::promql(answer, *compare, *on_empty, &source);
+                if *seconds {
+                    judge::as_durations(finding)
+                } else {
+                    finding
+                }
             }
             Err(why) => unanswered(
                 format!("no answer: {why}"),
@@ -304,18 +218,39 @@ fn unanswered(measured: String, expected: String, source: String) -> Finding {
     }
 }
 
+/// The cluster a run reads: its client, the configuration behind it (for the service proxy's
+/// clients) and the context's name (for the evidence).
+#[derive(Clone, Copy)]
+pub struct Cluster<'a> {
+    pub client: &'a kube::Client,
+    pub config: &'a kube::Config,
+    pub context: &'a str,
+}
+
+impl<'a> Cluster<'a> {
+    pub fn of(connected: &'a crate::source::connect::Connected) -> Cluster<'a> {
+        Cluster {
+            client: &connected.client,
+            config: &connected.config,
+            context: &connected.connection.context,
+        }
+    }
+}
+
 impl Sources {
     /// The sources `settings` name, reached through `connected` (None: no cluster, and every
     /// criterion that needs one says so). `kubeconfig` is the file the console was given, if
     /// any: a `command` finds it, and the context, in its environment.
     pub fn new(
         settings: &crate::config::Settings,
-        connected: Option<&crate::source::connect::Connected>,
+        cluster: Option<Cluster<'_>>,
         kubeconfig: Option<&std::path::Path>,
     ) -> Sources {
         use crate::source::prometheus::proxy_client;
-        let context = connected.map_or("(none)".to_string(), |c| c.connection.context.clone());
-        let config = connected.map(|c| &c.config);
+        let context = cluster
+            .as_ref()
+            .map_or("(none)".to_string(), |c| c.context.to_string());
+        let config = cluster.as_ref().map(|c| c.config);
         let prometheus_proxy =
             config.and_then(|c| proxy_client(c, settings.prometheus.timeout).ok());
         let prometheus = match settings.prometheus_url.as_deref() {
@@ -339,7 +274,7 @@ impl Sources {
         }
         let kube = config.and_then(|c| proxy_client(c, settings.prometheus.timeout).ok());
         Sources {
-            lists: Lists::new(connected.map(|c| c.client.clone()), &context),
+            lists: Lists::new(cluster.map(|c| c.client.clone()), &context),
             kube,
             prometheus,
             alertmanagers,

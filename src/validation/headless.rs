@@ -73,8 +73,12 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ValidateArgs) -> ExitCo
             return ExitCode::from(BROKEN);
         }
     };
-    let sources = Sources::new(&settings, Some(&connected), global.kubeconfig.as_deref());
-    let report = engine::run(&runbook, &sources, |_| {}).await;
+    let sources = Sources::new(
+        &settings,
+        Some(engine::Cluster::of(&connected)),
+        global.kubeconfig.as_deref(),
+    );
+    let report = engine::run(&runbook, &sources, false, |_| {}).await;
     if let Some(path) = &settings.validation_history
         && let Err(e) = history::append(path, &report)
     {

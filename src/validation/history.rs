@@ -5,8 +5,8 @@
 use std::io::Write;
 use std::path::Path;
 
-use super::engine::{RunReport, Totals};
 use super::outcome::Verdict;
+use super::results::{RunReport, Totals};
 
 /// Bumped when a field changes meaning; readers skip lines of a newer schema they cannot read.
 pub const SCHEMA: u32 = 1;
@@ -44,7 +44,7 @@ pub fn append(path: &Path, run: &RunReport) -> std::io::Result<()> {
 }
 
 /// The runs on file, oldest first, and how many lines could not be read.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct History {
     pub runs: Vec<RunReport>,
     pub skipped: usize,
@@ -94,14 +94,14 @@ impl History {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::engine::CriterionResult;
     use crate::validation::outcome::Evidence;
+    use crate::validation::results::CriterionResult;
 
     fn run(at: &str, result: Verdict) -> RunReport {
         let at: chrono::DateTime<chrono::Utc> = at.parse().expect("time");
         RunReport {
             runbook: "ms5-phase9".into(),
-            phases: vec![crate::validation::engine::PhaseRef {
+            phases: vec![crate::validation::results::PhaseRef {
                 id: "9.4".into(),
                 title: "Validation criteria".into(),
             }],

@@ -235,6 +235,27 @@ pub fn expected_words(compare: Compare) -> String {
     }
 }
 
+/// A `unit = "seconds"` criterion's evidence with the durations beside the numbers:
+/// `108006 (1d6h)` against `below 86400 (24h)`.
+pub fn as_durations(mut finding: Finding) -> Finding {
+    let with_duration = |text: &str| -> String {
+        let (head, number) = match text.rsplit_once(' ') {
+            Some((head, n)) => (format!("{head} "), n),
+            None => (String::new(), text),
+        };
+        match number.parse::<f64>() {
+            Ok(v) if v.is_finite() && v >= 0.0 => format!(
+                "{head}{number} ({})",
+                crate::model::age::human_duration(v.round() as u64)
+            ),
+            _ => text.to_string(),
+        }
+    };
+    finding.evidence.measured = with_duration(&finding.evidence.measured);
+    finding.evidence.expected = with_duration(&finding.evidence.expected);
+    finding
+}
+
 /// A measured value for people: six significant digits (`0.994`, `31815.7`), infinities and
 /// NaN as Prometheus writes them. The threshold is shown exactly.
 fn readable(v: f64) -> String {

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 
 use crossterm::style::Stylize;
 
-use super::engine::{CriterionResult, RunReport, Totals};
 use super::history::{HistoryLine, SCHEMA};
 use super::outcome::Verdict;
+use super::results::{CriterionResult, RunReport, Totals};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {

@@ -67,6 +67,8 @@ pub enum Check {
         query: String,
         compare: Compare,
         on_empty: OnEmpty,
+        /// The value is a number of seconds: shown as a duration too (`108006 (1d6h)`).
+        seconds: bool,
     },
     Alerts {
         /// As written, for the evidence.
@@ -712,10 +714,25 @@ impl Checker<'_> {
                 return None;
             }
         };
+        let seconds = match params.get("unit") {
+            None => false,
+            Some(Param::Text(t)) if t == "seconds" => true,
+            Some(other) => {
+                if let Some(value) = table.get("unit") {
+                    self.error(
+                        value.span(),
+                        format!("unit {other:?} is not one the console knows"),
+                        "write unit = \"seconds\" (values and thresholds are then also shown as durations), or leave it out",
+                    );
+                }
+                return None;
+            }
+        };
         Some(Check::Promql {
             query,
             compare: *compare,
             on_empty,
+            seconds,
         })
     }
 }

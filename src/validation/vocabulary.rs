@@ -76,6 +76,7 @@ pub const PARAMS: &[(&str, ParamType)] = &[
     ("above", ParamType::Number),
     ("equals", ParamType::Number),
     ("on-empty", ParamType::Text),
+    ("unit", ParamType::Text),
     // alerts
     ("matchers", ParamType::Text),
     ("ignore-suppressed", ParamType::Flag),
@@ -113,7 +114,7 @@ pub const KINDS: &[Kind] = &[
     Kind {
         name: "promql",
         required: &["query"],
-        optional: &["below", "above", "equals", "on-empty"],
+        optional: &["below", "above", "equals", "on-empty", "unit"],
         timeout: 10,
     },
     Kind {

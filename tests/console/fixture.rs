@@ -24,6 +24,8 @@ use serde_json::{Value, json};
 
 #[path = "alert_fixture.rs"]
 pub mod alert_fixture;
+#[path = "validation_fixture.rs"]
+pub mod validation_fixture;
 
 pub fn now() -> DateTime<Utc> {
     "2026-11-27T10:00:00Z".parse().unwrap()
@@ -46,7 +48,9 @@ pub fn empty_state() -> AppState {
         user: "clusterUser_ms5".into(),
         server: "https://ms5-prod.hcp.westeurope.azmk8s.io:443".into(),
     };
-    AppState::new(connection, namespaces(), false, now())
+    let mut state = AppState::new(connection, namespaces(), false, now());
+    state.validation = validation_fixture::never_run();
+    state
 }
 
 fn container(name: &str, image: &str, probes: bool) -> Value {
@@ -642,6 +646,7 @@ pub fn state() -> AppState {
     ms5_console::app::update::apply(&mut state, slo_observation());
     state.alerts = alert_fixture::alert_state();
     ms5_console::app::update::apply(&mut state, alert_fixture::observation());
+    state.validation = validation_fixture::state();
     rows::refresh(&mut state);
     state
 }

@@ -15,4 +15,5 @@ mod slo_views;
 mod stages;
 mod tmux;
 mod undo;
+mod validation_view;
 mod views;
