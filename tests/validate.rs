@@ -751,12 +751,26 @@ async fn every_builtin_criterion_is_unknown_under_every_source_failure() {
     };
     let forbidden = answering(403, "Forbidden").await;
     let failing = answering(500, "InternalError").await;
+    // An API server that serves none of it: every kind "not found", as kube-apiserver words
+    // a resource it does not serve.
+    let not_served = {
+        let app = axum::Router::new().fallback(|| async {
+            let body = serde_json::json!({"kind": "Status", "apiVersion": "v1", "status": "Failure",
+                "message": "the server could not find the requested resource", "reason": "NotFound", "code": 404});
+            (axum::http::StatusCode::NOT_FOUND, axum::Json(body))
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        port
+    };
 
     for (failure, port) in [
         ("unreachable", closed),
         ("timeout", silent_port),
         ("forbidden", forbidden),
         ("server error", failing),
+        ("not served", not_served),
     ] {
         let server = format!("http://127.0.0.1:{port}");
         let mut config = kube::Config::new(server.parse().unwrap());

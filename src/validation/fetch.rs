@@ -26,20 +26,25 @@ pub async fn get(
             .map_err(|e| e.to_string())?;
         // The API server refusing the proxy request, or failing itself, is not the service's
         // answer: nothing was asked of the service, so the result is unknown, never a failure
-        // of the service. Its 404 (no such service) and 503 (no ready endpoint) are about the
-        // service, and judged.
-        let server_failed = matches!(status, 401 | 403) || (status >= 500 && status != 503);
-        if server_failed
-            && let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body)
+        // of the service. Its 404 naming the service (no such service) and 503 (no ready
+        // endpoint) are about the service, and judged; a 404 for the path itself means the
+        // API server serves no service proxy, which says nothing of the service.
+        if let Ok(answer) = serde_json::from_slice::<serde_json::Value>(&body)
             && answer["kind"] == "Status"
         {
-            let kind = match status {
-                401 => "unauthorized",
-                403 => "forbidden",
-                _ => "the API server failed",
-            };
             let message = answer["message"].as_str().unwrap_or("");
-            return Err(format!("{kind}: {message}"));
+            let kind = match status {
+                401 => Some("unauthorized"),
+                403 => Some("forbidden"),
+                404 if message == "the server could not find the requested resource" => {
+                    Some("the API server has no service proxy")
+                }
+                500.. if status != 503 => Some("the API server failed"),
+                _ => None,
+            };
+            if let Some(kind) = kind {
+                return Err(format!("{kind}: {message}"));
+            }
         }
         return Ok((status, body));
     }

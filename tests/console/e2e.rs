@@ -655,3 +655,90 @@ fn a_restart_during_a_burn_is_guarded_but_neither_trips_nor_pauses() {
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
+
+/// The SGR parameters in force where `needle` first appears on the line holding `row` (the
+/// escape sequences right before it, joined): `1;31` for bold red.
+fn sgr_before(styled: &str, row: &str, needle: &str) -> String {
+    let line = styled
+        .lines()
+        .find(|l| l.contains(row) && l.contains(needle))
+        .unwrap_or_else(|| panic!("no line with {row} and {needle}:\n{styled}"));
+    let at = line.find(needle).unwrap();
+    let mut params = Vec::new();
+    let mut before = &line[..at];
+    while let Some(stripped) = before.strip_suffix('m') {
+        let Some(start) = stripped.rfind("\u{1b}[") else {
+            break;
+        };
+        params.push(stripped[start + 2..].to_string());
+        before = &stripped[..start];
+    }
+    params.reverse();
+    params.join(";")
+}
+
+#[test]
+fn a_validation_run_from_the_console_finds_the_failing_backup_and_is_audited() {
+    let Some(t) = Tmux::start("validation", "demo --scenario backup-failing") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    // The Overview's Phase 9 panel: nothing run yet, and how to run it.
+    t.wait_for("never run (:validation, v)", Duration::from_secs(10));
+    t.keys(&[":validation", "Enter"]);
+    t.wait_for("never run: v runs it", Duration::from_secs(10));
+    t.keys(&["v"]);
+    let screen = t.wait_for("34/35 passed, 1 failed", Duration::from_secs(30));
+    assert!(
+        screen.contains("9.1     Code review checkpoint"),
+        "{screen}"
+    );
+    t.keys(&["G"]);
+    let screen = t.wait_for("9.4.10", Duration::from_secs(5));
+    let row = screen
+        .lines()
+        .find(|l| l.contains("│  9.4.10 "))
+        .unwrap_or_default();
+    assert!(
+        row.contains("FAIL") && row.contains("below 86400 (24h)"),
+        "{row}"
+    );
+    let sgr = sgr_before(&t.styled_screen(), "  9.4.10 ", "FAIL");
+    // tmux writes palette colours as 38;5;N (1 red, 2 green).
+    assert!(
+        sgr.starts_with("1;") && (sgr.ends_with("38;5;1") || sgr.ends_with("31")),
+        "FAIL in bold red: {sgr:?}"
+    );
+    let sgr = sgr_before(&t.styled_screen(), "  9.4.9 ", "pass");
+    assert!(
+        sgr.ends_with("38;5;2") || sgr.ends_with("32"),
+        "pass in green: {sgr:?}"
+    );
+    // The evidence: the backup's age against 24 h, from Prometheus.
+    t.keys(&["k", "k", "Enter"]);
+    let screen = t.wait_for("Evidence: 9.4.10", Duration::from_secs(5));
+    let measured = screen
+        .lines()
+        .find(|l| l.contains("measured  "))
+        .unwrap_or_default();
+    assert!(measured.contains("(30h)"), "about 30 hours: {measured}");
+    assert!(screen.contains("expected  below 86400 (24h)"), "{screen}");
+    assert!(
+        screen.contains("source    prometheus k8s://ms5-system/prometheus-service:9090"),
+        "{screen}"
+    );
+    // The Overview shows the phases' progress and the failing id.
+    t.keys(&["Escape", "1"]);
+    let screen = t.wait_for("9.4 11/12 (9.4.10)", Duration::from_secs(5));
+    assert!(screen.contains("9.1 8/8  9.2 6/6  9.3 9/9"), "{screen}");
+    // The audit log has the run; the history has it too.
+    t.keys(&["9"]);
+    let screen = t.wait_for("validation-run", Duration::from_secs(10));
+    assert!(screen.contains("runbook ms5-phase9"), "{screen}");
+    let history = std::fs::read_to_string(t.path("state/ms5-console/validation.jsonl")).unwrap();
+    assert_eq!(history.lines().count(), 1);
+    let line: serde_json::Value = serde_json::from_str(history.trim()).unwrap();
+    assert_eq!(line["totals"]["failed"], 1);
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}

@@ -81,6 +81,15 @@ impl Tmux {
         String::from_utf8_lossy(&out.stdout).into_owned()
     }
 
+    /// The screen with its colours, as SGR escape sequences (`capture-pane -e`).
+    pub fn styled_screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-e", "-t", "e2e"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         for k in keys {
             // One key per call: tmux would glue `Escape` and the next key into an Alt chord.
