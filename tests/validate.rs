@@ -916,3 +916,47 @@ below = 1
     assert_eq!(measured(3), "empty answer (no series)");
     assert!(measured(5).contains("NaN"), "{}", measured(5));
 }
+
+/// 9.1.8 follows the SLOs in effect: an SLO added in config.toml without its recording rules
+/// in Prometheus fails it, with the share of SLOs that have them.
+#[test]
+fn an_slo_added_in_the_config_without_recording_rules_fails_9_1_8() {
+    let sim = Sim::start(&[]);
+    let state = tempfile::tempdir().unwrap();
+    let out = validate(
+        &sim,
+        state.path(),
+        &["--criterion", "9.1.8", "--format", "json"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    let config = state.path().join("config/ms5-console");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(
+        config.join("config.toml"),
+        r#"[[slo]]
+name = "minio-availability"
+service = "minio"
+description = "Object storage requests without a server error"
+objective = 99.5
+window = "7d"
+good = 'minio_s3_requests_total{code!~"5.."}'
+total = 'minio_s3_requests_total'
+"#,
+    )
+    .unwrap();
+    let out = validate(
+        &sim,
+        state.path(),
+        &["--criterion", "9.1.8", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["results"][0]["evidence"]["measured"], "0.8");
+    assert_eq!(json["results"][0]["evidence"]["expected"], "equal to 1");
+}

@@ -35,6 +35,8 @@ pub struct Sources {
     pub http: reqwest::Client,
     /// Added to a `command`'s environment: the console's kubeconfig and context.
     pub command_env: Vec<(String, String)>,
+    /// The names of the SLOs in effect, for `$SLOS` and `$SLO_COUNT` in queries.
+    pub slos: Vec<String>,
 }
 
 /// Runs every criterion of `runbook`, calling `on_result` as each finishes. With
@@ -149,7 +151,8 @@ async fn finding(c: &Criterion, sources: &Sources) -> Finding {
             seconds,
         } => match &sources.prometheus {
             Ok(prometheus) => {
-                let answer = prometheus.instant(query, None).await;
+                let query = super::runbook::expand_slos(query, &sources.slos);
+                let answer = prometheus.instant(&query, None).await;
                 let source = format!("prometheus {}", prometheus.label());
                 let finding = judge::promql(answer, *compare, *on_empty, &source);
                 if *seconds {
@@ -282,6 +285,7 @@ impl Sources {
             http: crate::source::http::http_client(&settings.prometheus)
                 .unwrap_or_else(|_| reqwest::Client::new()),
             command_env,
+            slos: settings.slos.iter().map(|s| s.name.clone()).collect(),
         }
     }
 }

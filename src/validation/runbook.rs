@@ -99,6 +99,29 @@ impl Check {
     }
 }
 
+/// A promql query with the SLOs in effect put in: `$SLOS` becomes their names as a regex
+/// alternation (`backend-availability|backend-latency`), `$SLO_COUNT` their number — so a
+/// criterion about "every SLO in effect" follows the configuration, not a number written once.
+pub fn expand_slos(query: &str, slos: &[String]) -> String {
+    // Escaped for a regex inside a PromQL double-quoted string: a metacharacter gets a
+    // backslash, written doubled for the string (`-`, common in names, needs none).
+    let escape = |name: &str| -> String {
+        name.chars()
+            .map(|c| {
+                if "\\.+*?()|[]{}^$".contains(c) {
+                    format!("\\\\{c}")
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    };
+    let names: Vec<String> = slos.iter().map(|s| escape(s)).collect();
+    query
+        .replace("$SLO_COUNT", &slos.len().to_string())
+        .replace("$SLOS", &names.join("|"))
+}
+
 /// A `kube` predicate and its parameters, checked against the vocabulary.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KubeCheck {
@@ -653,7 +676,7 @@ impl Checker<'_> {
         if name == "query"
             && kind == Some("promql")
             && let Param::Text(query) = &param
-            && let Err(e) = promql_parser::parser::parse(query)
+            && let Err(e) = promql_parser::parser::parse(&expand_slos(query, &["x".into()]))
         {
             self.error(
                 span,
@@ -740,6 +763,20 @@ impl Checker<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_slos_in_effect_are_put_into_a_query_escaped_for_a_promql_regex() {
+        let slos = ["backend-availability".to_string(), "api.v2".to_string()];
+        assert_eq!(
+            expand_slos(r#"count(x{slo=~"$SLOS"}) / $SLO_COUNT"#, &slos),
+            r#"count(x{slo=~"backend-availability|api\\.v2"}) / 2"#
+        );
+        let expanded = expand_slos(r#"count(x{slo=~"$SLOS"}) / $SLO_COUNT"#, &slos);
+        assert!(
+            promql_parser::parser::parse(&expanded).is_ok(),
+            "{expanded}"
+        );
+    }
 
     /// The seed's 15 named results, each substantiated by at least one built-in criterion.
     const SEED_NAMES: [&str; 15] = [
