@@ -130,14 +130,7 @@ pub fn finished(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
         .collect();
     let report = RunReport {
         runbook: runbook.name.clone(),
-        phases: runbook
-            .phases
-            .iter()
-            .map(|p| PhaseRef {
-                id: p.id.clone(),
-                title: p.title.clone(),
-            })
-            .collect(),
+        phases: PhaseRef::all(runbook),
         started: running.started,
         seconds: (state.now - running.started).num_milliseconds().max(0) as f64 / 1000.0,
         results,

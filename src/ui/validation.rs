@@ -89,6 +89,17 @@ pub fn verdict_role(v: Verdict) -> &'static str {
     }
 }
 
+/// A phase's colour: its worst result (all passed: ok; any failed: critical; else warning).
+fn phase_role(t: &Totals) -> &'static str {
+    if t.failed > 0 {
+        "critical"
+    } else if t.passed == t.total {
+        "ok"
+    } else {
+        "warning"
+    }
+}
+
 /// A phase's counts from what is shown now.
 pub fn phase_totals(v: &ValidationState, phase: &Phase) -> Totals {
     let mut t = Totals {
@@ -204,13 +215,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                     )
                     .map(|c| c.id.clone())
                     .collect();
-                let role = if t.failed > 0 {
-                    "critical"
-                } else if t.passed == t.total {
-                    "ok"
-                } else {
-                    "warning"
-                };
+                let role = phase_role(&t);
                 vec![
                     Line::from(Span::styled(p.id.clone(), ui.style("title"))),
                     Line::from(Span::styled(p.title.clone(), ui.style("title"))),
@@ -410,13 +415,7 @@ pub fn phase_line<'a>(state: &AppState, room: usize, ui: &Ui) -> Line<'a> {
         )];
         for p in &runbook.phases {
             let t = phase_totals(v, p);
-            let role = if t.failed > 0 {
-                "critical"
-            } else if t.passed == t.total {
-                "ok"
-            } else {
-                "warning"
-            };
+            let role = phase_role(&t);
             parts.push((format!("{} {}/{}", p.id, t.passed, t.total), role));
             let failing: Vec<&str> = p
                 .criteria

@@ -96,14 +96,7 @@ pub async fn run(
         .collect();
     RunReport {
         runbook: runbook.name.clone(),
-        phases: runbook
-            .phases
-            .iter()
-            .map(|p| PhaseRef {
-                id: p.id.clone(),
-                title: p.title.clone(),
-            })
-            .collect(),
+        phases: PhaseRef::all(runbook),
         started,
         seconds: clock.elapsed().as_secs_f64(),
         results,

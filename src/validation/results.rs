@@ -22,6 +22,20 @@ pub struct PhaseRef {
     pub title: String,
 }
 
+impl PhaseRef {
+    /// Every phase of `runbook`, in its order.
+    pub fn all(runbook: &Runbook) -> Vec<PhaseRef> {
+        runbook
+            .phases
+            .iter()
+            .map(|p| PhaseRef {
+                id: p.id.clone(),
+                title: p.title.clone(),
+            })
+            .collect()
+    }
+}
+
 /// One criterion's result, as reports and the history keep it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CriterionResult {

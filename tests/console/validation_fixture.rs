@@ -62,14 +62,7 @@ pub fn run() -> RunReport {
         .collect();
     RunReport {
         runbook: runbook.name.clone(),
-        phases: runbook
-            .phases
-            .iter()
-            .map(|p| PhaseRef {
-                id: p.id.clone(),
-                title: p.title.clone(),
-            })
-            .collect(),
+        phases: PhaseRef::all(&runbook),
         started: now() - chrono::Duration::minutes(10),
         seconds: 0.9,
         results,
