@@ -128,11 +128,23 @@ pub fn finished(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
                 .unwrap_or_else(|| not_run(&p.id, c, why.clone()))
         })
         .collect();
+    // The run's span from its results' own times (the first check's start to the last one's
+    // end), not the screen's clock, which ticks only when a frame is drawn.
+    let checked: Vec<&CriterionResult> = running.results.values().collect();
+    let first = checked.iter().map(|r| r.checked_at).min();
+    let last_end = checked
+        .iter()
+        .map(|r| r.checked_at + chrono::Duration::milliseconds((r.seconds * 1000.0) as i64))
+        .max();
+    let seconds = match (first, last_end) {
+        (Some(first), Some(end)) => (end - first).num_milliseconds().max(0) as f64 / 1000.0,
+        _ => 0.0,
+    };
     let report = RunReport {
         runbook: runbook.name.clone(),
         phases: PhaseRef::all(runbook),
-        started: running.started,
-        seconds: (state.now - running.started).num_milliseconds().max(0) as f64 / 1000.0,
+        started: first.unwrap_or(running.started),
+        seconds,
         results,
     };
     let stopped = matches!(outcome, JobOutcome::Cancelled).then(|| "stopped".to_string());
