@@ -295,6 +295,56 @@ fn backup_failing_shows_the_failed_job_and_old_success() {
         (chrono::Utc::now() - last.with_timezone(&chrono::Utc)).num_hours(),
         30
     );
+    // Its log ends in the failure's reason, after the base backup itself completed; a good
+    // run's ends in the upload; a restore test's in its verdict.
+    let pod_of = |job: &str| {
+        k.ok(&[
+            "get",
+            "pods",
+            "-l",
+            &format!("job-name={job}"),
+            "-o",
+            "name",
+        ])
+        .trim()
+        .to_string()
+    };
+    let failed = pod_of(newest.split_whitespace().next().unwrap_or_default());
+    let log = k.ok(&["logs", &failed]);
+    let tail: Vec<&str> = log.lines().rev().take(2).collect();
+    assert_eq!(
+        tail,
+        [
+            "pg_basebackup: error: upload to minio://ms5-backups failed: 503 Service Unavailable; exit code 1",
+            "pg_basebackup: base backup completed"
+        ],
+        "{log}"
+    );
+    let good = jobs
+        .lines()
+        .filter(|l| l.starts_with("postgres-backup-") && l.contains("Complete"))
+        .max()
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default();
+    let log = k.ok(&["logs", &pod_of(good)]);
+    assert_eq!(
+        log.lines().last(),
+        Some("pg_basebackup: upload to minio://ms5-backups complete"),
+        "{log}"
+    );
+    let restore = jobs
+        .lines()
+        .filter(|l| l.starts_with("postgres-restore-test-"))
+        .max()
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default();
+    let log = k.ok(&["logs", &pod_of(restore)]);
+    let verdict = log.lines().last().unwrap_or_default();
+    assert!(
+        verdict.starts_with("restore-test: PASS restored in ")
+            && verdict.ends_with(" s, 214 tables, row counts match"),
+        "{log}"
+    );
 }
 
 #[test]

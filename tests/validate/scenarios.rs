@@ -212,11 +212,11 @@ fn config_drift_fails_exactly_the_five_drifted_criteria_in_every_format() {
 }
 
 #[test]
-fn backup_failing_fails_the_backup_age_and_nothing_else() {
+fn backup_failing_fails_the_backup_age_and_the_wal_lag_and_nothing_else() {
     let sim = Sim::start(&["--scenario", "backup-failing"]);
-    let (json, code) = until_failing(&sim, &["9.4.10"], Duration::from_secs(30));
+    let (json, code) = until_failing(&sim, &["9.4.10", "9.4.11"], Duration::from_secs(30));
     assert_eq!(code, Some(1));
-    assert_eq!(ids_with(&json, "fail"), ["9.4.10"]);
+    assert_eq!(ids_with(&json, "fail"), ["9.4.10", "9.4.11"]);
     let r = &json["results"][32];
     assert_eq!(r["id"], "9.4.10");
     assert_eq!(r["evidence"]["expected"], "below 86400 (24h)");

@@ -110,10 +110,9 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
         .number("tailLines")?
         .map(|t| t.max(0))
         .unwrap_or(MAX_LINES);
-    // A run that failed ends with what killed it, as a crashing program's last words do.
-    let failure = exit_code
-        .filter(|code| *code != 0)
-        .map(|code| source.last_words(code, now));
+    // A run that failed ends with what killed it, as a crashing program's last words do; one
+    // that reports its own verdict ends with it.
+    let failure = exit_code.and_then(|code| source.last_words(code, now));
     let lines = written + i64::from(failure.is_some());
     let first = (lines - tail).max(since.unwrap_or(0)).max(0);
     let mut text = String::new();
@@ -156,8 +155,8 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
                 }
                 if let Some(at) = finished {
                     let code = status["state"]["terminated"]["exitCode"].as_i64();
-                    if let Some(code) = code.filter(|c| *c != 0) {
-                        let _ = tx.send(Ok(Bytes::from(source.last_words(code, at)))).await;
+                    if let Some(words) = code.and_then(|code| source.last_words(code, at)) {
+                        let _ = tx.send(Ok(Bytes::from(words))).await;
                     }
                     return;
                 }
@@ -230,22 +229,40 @@ impl LogSource {
         self.written(at, &body)
     }
 
-    /// The last lines of a run that exited with `code` at `at`.
-    fn last_words(&self, code: i64, at: DateTime<Utc>) -> String {
+    /// The last line of a run that exited with `code` at `at`: what killed a failed one, and
+    /// the verdict of one that reports its own (the restore test); None for a quiet success.
+    fn last_words(&self, code: i64, at: DateTime<Utc>) -> Option<String> {
         let name = self.container.as_str();
         let image = self.image.as_str();
-        let body = if name.contains("backend") || image.contains("backend") || name == "api" {
+        let restore = name.contains("restore") || image.contains("restore");
+        let backup = !restore && (name.contains("backup") || image.contains("backup"));
+        if code == 0 {
+            let body = if restore {
+                let took = (at - self.started).num_seconds().max(0);
+                format!("restore-test: PASS restored in {took} s, 214 tables, row counts match")
+            } else if backup {
+                "pg_basebackup: upload to minio://ms5-backups complete".to_string()
+            } else {
+                return None;
+            };
+            return Some(self.written(at, &body));
+        }
+        let body = if restore {
+            format!(
+                "restore-test: FAIL row count mismatch in downtime_events (expected 10234, got 10198); exit code {code}"
+            )
+        } else if name.contains("backend") || image.contains("backend") || name == "api" {
             format!(
                 "ERROR:    Application startup failed: sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \"postgres\" (10.0.142.7), port 5432 failed: FATAL:  remaining connection slots are reserved for non-replication superuser connections; exiting with code {code}"
             )
-        } else if name.contains("backup") || image.contains("backup") {
+        } else if backup {
             format!(
-                "pg_basebackup: error: could not upload to minio://ms5-backups: connection reset by peer; exit code {code}"
+                "pg_basebackup: error: upload to minio://ms5-backups failed: 503 Service Unavailable; exit code {code}"
             )
         } else {
             format!("{name}: fatal error, exiting with code {code}")
         };
-        self.written(at, &body)
+        Some(self.written(at, &body))
     }
 
     fn body(&self, i: i64, at: DateTime<Utc>, h: u64) -> String {
@@ -259,6 +276,12 @@ impl LogSource {
         ];
         let image = self.image.as_str();
         let name = self.container.as_str();
+        if name.contains("restore") || image.contains("restore") {
+            return format!(
+                "restore-test: verified {} of 214 tables, row counts match",
+                (i * 11).min(214)
+            );
+        }
         if name.contains("backup") || image.contains("backup") {
             let pct = (i * 7).min(100);
             return if pct < 100 {
@@ -268,7 +291,7 @@ impl LogSource {
                     4_821_300
                 )
             } else {
-                "pg_basebackup: base backup completed; uploaded to minio://ms5-backups".to_string()
+                "pg_basebackup: base backup completed".to_string()
             };
         }
         if name == "migrate" {
@@ -281,12 +304,6 @@ impl LogSource {
                 Some(step) => format!("INFO  [alembic.runtime.migration] Running upgrade {step}"),
                 None => "INFO  [alembic.runtime.migration] Will assume transactional DDL; database is at head e07b3a9d6f18".to_string(),
             };
-        }
-        if name.contains("restore") || image.contains("restore") {
-            return format!(
-                "restore-test: verified {} of 214 tables, row counts match",
-                (i * 11).min(214)
-            );
         }
         if name.contains("celery") || image.contains("celery") {
             let task = [

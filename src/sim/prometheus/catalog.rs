@@ -88,6 +88,9 @@ pub const BAD_RELEASE_5XX: f64 = 0.40;
 /// `backup-failing`: the last successful backup was this long before the start (as the
 /// scenario's Kubernetes Jobs say).
 const BACKUP_STALE: f64 = 30.0 * 3600.0;
+/// `backup-failing`: WAL archiving uploads to the same failing bucket, and stopped 35 minutes
+/// before the start.
+const WAL_STALE: f64 = 35.0 * 60.0;
 
 struct Builder {
     rng: ChaCha8Rng,
@@ -446,7 +449,7 @@ fn backups(b: &mut Builder, scenario: Scenario, origin: f64) {
         Signal::LastRun {
             period: 60.0,
             offset: 0.0,
-            frozen: None,
+            frozen: (scenario == Scenario::BackupFailing).then_some(origin - WAL_STALE),
         },
     );
     // The dashboard's certificate, renewed by hand (the seed's SSL setup): 21 days left, 5 in
