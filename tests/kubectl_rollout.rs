@@ -347,9 +347,13 @@ fn job_from_cronjob_runs_to_completion_with_logs() {
         text.lines().any(|l| l.starts_with("pg_basebackup:")),
         "{text}"
     );
-    assert!(
-        !text.contains("heartbeat") && !text.contains("minio"),
-        "another pod's log: {text}"
+    // Its own log, to its end: the backup's progress, then its upload (a finished run's
+    // last words), and nothing of another pod's.
+    assert!(!text.contains("heartbeat"), "another pod's log: {text}");
+    assert_eq!(
+        text.lines().last(),
+        Some("pg_basebackup: upload to minio://ms5-backups complete"),
+        "{text}"
     );
     let job = k.ok(&["get", "job", "drill-now", "--no-headers"]);
     assert!(job.contains("Complete") && job.contains("1/1"), "{job}");
