@@ -283,6 +283,21 @@ fn backup_failing_shows_the_failed_job_and_old_success() {
         .max()
         .unwrap_or_default();
     assert!(newest.contains("Failed"), "{jobs}");
+    // The last success is the run before the failed one: the CronJob, that Job and the
+    // exporter's gauge say the same second; the alert fires on the row's service.
+    let previous = jobs
+        .lines()
+        .filter(|l| l.starts_with("postgres-backup-") && l < &newest)
+        .max()
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default();
+    let completed = k.ok(&[
+        "get",
+        "job",
+        previous,
+        "-o",
+        "jsonpath={.status.completionTime}",
+    ]);
     let last = k.ok(&[
         "get",
         "cj",
@@ -290,10 +305,18 @@ fn backup_failing_shows_the_failed_job_and_old_success() {
         "-o",
         "jsonpath={.status.lastSuccessfulTime}",
     ]);
-    let last = chrono::DateTime::parse_from_rfc3339(&last).expect("lastSuccessfulTime");
     assert_eq!(
-        (chrono::Utc::now() - last.with_timezone(&chrono::Utc)).num_hours(),
-        30
+        last, completed,
+        "lastSuccessfulTime is {previous}'s completion"
+    );
+    let age = chrono::Utc::now() - seconds(&completed);
+    assert!(age.num_hours() >= 24, "over a day old: {completed}");
+    let gauge = prometheus(&k, "ms5_backup_last_success_timestamp_seconds");
+    assert_eq!(gauge, seconds(&completed).timestamp() as f64, "{completed}");
+    let firing = firing_alerts(&k);
+    assert!(
+        firing.contains(&"MS5BackupFailed".to_string()),
+        "{firing:?}"
     );
     // Its log ends in the failure's reason, after the base backup itself completed; a good
     // run's ends in the upload; a restore test's in its verdict.
@@ -391,7 +414,15 @@ fn node_pressure_taints_evicts_and_leaves_a_pod_pending() {
 
 /// A Prometheus instant query through the API server's service proxy, as the console asks.
 fn burn(k: &Kubectl, window: &str) -> f64 {
-    let query = format!("slo:sli_error:ratio_rate{window}{{slo=\"backend-availability\"}}/0.001");
+    prometheus(
+        k,
+        &format!("slo:sli_error:ratio_rate{window}{{slo=\"backend-availability\"}}/0.001"),
+    )
+}
+
+/// The first value of an instant query to the sim's Prometheus, through the API server's
+/// service proxy (0 when there is none).
+fn prometheus(k: &Kubectl, query: &str) -> f64 {
     let path = format!(
         "/api/v1/namespaces/ms5-system/services/prometheus-service:9090/proxy/api/v1/query?query={}",
         form_urlencoded::byte_serialize(query.as_bytes()).collect::<String>()
@@ -402,6 +433,105 @@ fn burn(k: &Kubectl, window: &str) -> f64 {
         .as_str()
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0)
+}
+
+/// The names of the alerts Prometheus has firing.
+fn firing_alerts(k: &Kubectl) -> Vec<String> {
+    let path = "/api/v1/namespaces/ms5-system/services/prometheus-service:9090/proxy/api/v1/alerts";
+    let answer: serde_json::Value =
+        serde_json::from_str(&k.ok(&["get", "--raw", path])).expect("a Prometheus answer");
+    answer["data"]["alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|a| a["state"] == "firing")
+        .filter_map(|a| a["labels"]["alertname"].as_str().map(String::from))
+        .collect()
+}
+
+fn seconds(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .unwrap_or_else(|e| panic!("{rfc3339:?}: {e}"))
+}
+
+#[test]
+fn restore_failing_fails_the_newest_weekly_test_and_a_new_one_the_same_way() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "restore-failing"]);
+    let k = sim.kubectl();
+    let jobs = k.ok(&["get", "jobs", "--no-headers"]);
+    let restores: Vec<&str> = jobs
+        .lines()
+        .filter(|l| l.starts_with("postgres-restore-test-"))
+        .collect();
+    let newest = restores.iter().max().copied().unwrap_or_default();
+    assert!(newest.contains("Failed"), "{jobs}");
+    let previous = restores
+        .iter()
+        .filter(|l| **l < newest)
+        .max()
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default();
+    let completed = k.ok(&[
+        "get",
+        "job",
+        previous,
+        "-o",
+        "jsonpath={.status.completionTime}",
+    ]);
+    let last = k.ok(&[
+        "get",
+        "cj",
+        "postgres-restore-test",
+        "-o",
+        "jsonpath={.status.lastSuccessfulTime}",
+    ]);
+    assert_eq!(last, completed);
+    assert!(
+        chrono::Utc::now() - seconds(&completed) > chrono::Duration::days(7),
+        "the last success is more than a week old: {completed}"
+    );
+    let gauge = prometheus(&k, "ms5_restore_test_last_success_timestamp_seconds");
+    assert_eq!(gauge, seconds(&completed).timestamp() as f64);
+    assert_eq!(prometheus(&k, "ms5_restore_test_last_result"), 0.0);
+    let firing = firing_alerts(&k);
+    assert!(
+        firing.contains(&"MS5RestoreTestFailed".to_string()),
+        "{firing:?}"
+    );
+    // A test started by hand fails the same way, with the same verdict.
+    k.ok(&[
+        "create",
+        "job",
+        "drill-by-hand",
+        "--from=cronjob/postgres-restore-test",
+    ]);
+    within(
+        "the new restore test fails",
+        Duration::from_secs(90),
+        &k,
+        |k| {
+            let status = k.ok(&[
+                "get",
+                "job",
+                "drill-by-hand",
+                "-o",
+                "jsonpath={.status.conditions[*].type}",
+            ]);
+            status.contains("Failed").then_some(())
+        },
+    );
+    let log = k.ok(&["logs", "job/drill-by-hand"]);
+    assert_eq!(
+        log.lines().last(),
+        Some(
+            "restore-test: FAIL row count mismatch in downtime_events (expected 10234, got 10198)"
+        ),
+        "{log}"
+    );
 }
 
 #[test]

@@ -230,6 +230,21 @@ fn backup_failing_fails_the_backup_age_and_the_wal_lag_and_nothing_else() {
 }
 
 #[test]
+fn restore_failing_fails_the_weekly_restore_test_and_nothing_else() {
+    let sim = Sim::start(&["--scenario", "restore-failing"]);
+    let (json, code) = until_failing(&sim, &["9.4.12"], Duration::from_secs(30));
+    assert_eq!(code, Some(1));
+    assert_eq!(ids_with(&json, "fail"), ["9.4.12"]);
+    let r = &json["results"][34];
+    assert_eq!(r["id"], "9.4.12");
+    let measured = r["evidence"]["measured"].as_str().unwrap_or_default();
+    assert!(
+        measured.contains("postgres-restore-test"),
+        "the Job that last succeeded is named: {r}"
+    );
+}
+
+#[test]
 fn slo_burn_fails_the_critical_alert_and_the_paging_burn() {
     let sim = Sim::start(&["--scenario", "slo-burn"]);
     let (json, code) = until_failing(&sim, &["9.4.6", "9.4.8"], Duration::from_secs(60));

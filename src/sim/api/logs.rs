@@ -100,6 +100,7 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
         image: status["image"].as_str().unwrap_or_default().to_string(),
         started,
         timestamps: query.flag("timestamps"),
+        restoring: restoring(state, &pod, started),
     };
     let now = ended.unwrap_or_else(Utc::now);
     let written = ((now - started).num_seconds() / LINE_EVERY).max(0);
@@ -176,6 +177,47 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
     Ok(response)
 }
 
+/// What a restore test started at `started` restores: the newest backup Job in its namespace
+/// that had completed by then (the store's record, or the schedule's for a pruned one),
+/// recovered to the second it started.
+fn restoring(state: &ApiState, pod: &Value, started: DateTime<Utc>) -> String {
+    let namespace = pod["metadata"]["namespace"].as_str().unwrap_or_default();
+    let target = started.to_rfc3339_opts(SecondsFormat::Secs, true);
+    let newest = crate::sim::resources::find("batch", "v1", "jobs").and_then(|jobs| {
+        state
+            .store
+            .list(jobs, Some(namespace))
+            .0
+            .iter()
+            .map(|stored| stored.value())
+            .filter(|job| job["spec"]["template"]["spec"]["containers"][0]["name"] == "backup")
+            .filter_map(|job| {
+                let done = time(&job["status"]["completionTime"])?;
+                let name = job["metadata"]["name"].as_str()?;
+                (done <= started).then(|| (done, name.to_string()))
+            })
+            .max()
+    });
+    // A backup Job the CronJob has since pruned: its schedule says which it was.
+    let newest = newest.or_else(|| {
+        let backup = crate::sim::world::schedules::BACKUP;
+        let due = *backup.finished_runs(started, 1).first()?;
+        Some((
+            backup.finished(due),
+            format!("{}-{}", backup.cronjob, due.timestamp() / 60),
+        ))
+    });
+    match newest {
+        Some((done, job)) => format!(
+            "restore-test: restoring base backup {job} (completed {}) from minio://ms5-backups, PITR target {target}",
+            done.to_rfc3339_opts(SecondsFormat::Secs, true)
+        ),
+        None => format!(
+            "restore-test: restoring the newest base backup in minio://ms5-backups, PITR target {target}"
+        ),
+    }
+}
+
 fn container_status(pod: &Value, container: &str) -> Value {
     ["containerStatuses", "initContainerStatuses"]
         .iter()
@@ -198,6 +240,8 @@ struct LogSource {
     image: String,
     started: DateTime<Utc>,
     timestamps: bool,
+    /// A restore test's first line: the backup it restores and its recovery target.
+    restoring: String,
 }
 
 /// A small stable hash, so line `i` of a container always reads the same.
@@ -248,9 +292,8 @@ impl LogSource {
             return Some(self.written(at, &body));
         }
         let body = if restore {
-            format!(
-                "restore-test: FAIL row count mismatch in downtime_events (expected 10234, got 10198); exit code {code}"
-            )
+            "restore-test: FAIL row count mismatch in downtime_events (expected 10234, got 10198)"
+                .to_string()
         } else if name.contains("backend") || image.contains("backend") || name == "api" {
             format!(
                 "ERROR:    Application startup failed: sqlalchemy.exc.OperationalError: (psycopg2.OperationalError) connection to server at \"postgres\" (10.0.142.7), port 5432 failed: FATAL:  remaining connection slots are reserved for non-replication superuser connections; exiting with code {code}"
@@ -277,9 +320,12 @@ impl LogSource {
         let image = self.image.as_str();
         let name = self.container.as_str();
         if name.contains("restore") || image.contains("restore") {
+            if i == 0 {
+                return self.restoring.clone();
+            }
             return format!(
                 "restore-test: verified {} of 214 tables, row counts match",
-                (i * 11).min(214)
+                ((i - 1) * 11).min(214)
             );
         }
         if name.contains("backup") || image.contains("backup") {

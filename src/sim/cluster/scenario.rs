@@ -14,6 +14,7 @@ use super::{Cluster, Key, Work, usage};
 use crate::sim::resources::ResourceType;
 use crate::sim::store::object_key;
 use crate::sim::world::objects::ts;
+use crate::sim::world::schedules::{self, Scheduled};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scenario {
@@ -31,6 +32,9 @@ pub enum Scenario {
     /// Security label, ms5-production without `default-deny-all`, `flower` without limits and
     /// readiness probe, the dashboard's certificate 5 days from expiry.
     ConfigDrift,
+    /// The weekly restore test fails verification (exit 2, a row count mismatch): the newest
+    /// scheduled run failed, so the last success is the run a week before it.
+    RestoreFailing,
 }
 
 pub const NAMES: &[(&str, Scenario)] = &[
@@ -43,6 +47,7 @@ pub const NAMES: &[(&str, Scenario)] = &[
     ("slo-burn", Scenario::SloBurn),
     ("bad-release", Scenario::BadRelease),
     ("config-drift", Scenario::ConfigDrift),
+    ("restore-failing", Scenario::RestoreFailing),
 ];
 
 impl Scenario {
@@ -70,6 +75,7 @@ impl Scenario {
             Scenario::Crashloop => vec![at(3, Action::CrashOneBackendPod)],
             Scenario::ProbeFailure => vec![at(3, Action::FlapBackendReadiness)],
             Scenario::BackupFailing => vec![at(0, Action::FailBackups)],
+            Scenario::RestoreFailing => vec![at(0, Action::FailRestoreTests)],
             Scenario::NodePressure => vec![
                 at(PRESSURE_AT.as_secs(), Action::PressureDatabaseNode),
                 at(10, Action::EvictFromPressuredNode),
@@ -95,6 +101,7 @@ pub enum Action {
     CrashOneBackendPod,
     FlapBackendReadiness,
     FailBackups,
+    FailRestoreTests,
     PressureDatabaseNode,
     EvictFromPressuredNode,
 }
@@ -126,7 +133,7 @@ impl Behavior {
             .unwrap_or_default();
         let runs_for = match name {
             "backup" => 25,
-            "restore" => 40,
+            "restore" => RESTORE_RUNS_FOR,
             "validation" => 15,
             _ => 10,
         };
@@ -137,6 +144,10 @@ impl Behavior {
     }
 }
 
+/// A restore test started in the sim (scheduled there, or a drill) runs this long: long enough
+/// to follow, short enough to test (the world's past runs took their scheduled 9 minutes).
+pub const RESTORE_RUNS_FOR: u64 = 40;
+
 /// Which pods a fault applies to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Target {
@@ -145,7 +156,7 @@ pub enum Target {
     Pod(Key),
     /// Pods with label `app=NAME` in the namespace.
     App(String, String),
-    /// Pods of Jobs owned by this CronJob.
+    /// Pods of Jobs run from this CronJob's template.
     CronJob(Key),
 }
 
@@ -168,11 +179,15 @@ impl Fault {
             Target::App(ns, app) => {
                 namespace == ns && pod["metadata"]["labels"]["app"].as_str() == Some(app.as_str())
             }
+            // The CronJob's own runs, and Jobs made from its template by hand (`kubectl create
+            // job --from`, a console drill): their pods carry the template's `app` label.
             Target::CronJob((ns, name)) => {
                 namespace == ns
-                    && pod["metadata"]["labels"]["job-name"]
-                        .as_str()
-                        .is_some_and(|job| job.starts_with(&format!("{name}-")))
+                    && pod["metadata"]["labels"]["job-name"].is_string()
+                    && (pod["metadata"]["labels"]["app"].as_str() == Some(name.as_str())
+                        || pod["metadata"]["labels"]["job-name"]
+                            .as_str()
+                            .is_some_and(|job| job.starts_with(&format!("{name}-"))))
             }
         }
     }
@@ -214,7 +229,8 @@ pub fn prepare(
                 backend["spec"]["progressDeadlineSeconds"] = json!(30);
             }
         }
-        Scenario::BackupFailing => fail_last_backup(objects, now),
+        Scenario::BackupFailing => fail_newest_run(objects, &schedules::BACKUP, 1),
+        Scenario::RestoreFailing => fail_newest_run(objects, &schedules::RESTORE_TEST, 2),
         _ => {}
     }
 }
@@ -276,54 +292,65 @@ fn drift(objects: &mut Vec<(&'static ResourceType, Value)>, now: DateTime<Utc>) 
     }
 }
 
-/// The newest postgres-backup Job failed; the last success was 30 hours ago.
-fn fail_last_backup(objects: &mut [(&'static ResourceType, Value)], now: DateTime<Utc>) {
-    let mut backups: Vec<String> = objects
+/// The newest scheduled run of `scheduled` failed with `exit_code` (past its backoff limit);
+/// the CronJob's last success is the run before it, as its Jobs and the gauges say.
+fn fail_newest_run(
+    objects: &mut [(&'static ResourceType, Value)],
+    scheduled: &Scheduled,
+    exit_code: i64,
+) {
+    let prefix = format!("{}-", scheduled.cronjob);
+    let mut runs: Vec<(String, Value)> = objects
         .iter()
         .filter(|(r, o)| {
             r.kind == "Job"
                 && o["metadata"]["name"]
                     .as_str()
-                    .is_some_and(|n| n.starts_with("postgres-backup-"))
+                    .is_some_and(|n| n.starts_with(&prefix))
         })
-        .filter_map(|(_, o)| o["metadata"]["name"].as_str().map(String::from))
+        .filter_map(|(_, o)| {
+            let name = o["metadata"]["name"].as_str()?.to_string();
+            Some((name, o["status"]["completionTime"].clone()))
+        })
         .collect();
-    backups.sort();
-    let Some(last) = backups.last().cloned() else {
+    runs.sort_by(|a, b| a.0.cmp(&b.0));
+    let Some((newest, finished)) = runs.pop() else {
         return;
     };
-    let last_success = now - chrono::Duration::hours(30);
-    if let Some(job) = find(objects, "Job", PRODUCTION, &last) {
-        let finished = job["status"]["completionTime"].clone();
+    if let Some(job) = find(objects, "Job", PRODUCTION, &newest) {
+        let backoff_limit = job["spec"]["backoffLimit"].as_i64().unwrap_or(6);
         let status = &mut job["status"];
         if let Some(map) = status.as_object_mut() {
             map.remove("completionTime");
             map.remove("succeeded");
         }
-        status["failed"] = json!(3);
+        status["failed"] = json!(backoff_limit + 1);
         status["conditions"] = json!([
             {"type": "FailureTarget", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": finished, "lastTransitionTime": finished},
             {"type": "Failed", "status": "True", "reason": "BackoffLimitExceeded", "message": "Job has reached the specified backoff limit", "lastProbeTime": finished, "lastTransitionTime": finished},
         ]);
     }
     for (resource, pod) in objects.iter_mut() {
-        if resource.kind == "Pod" && pod["metadata"]["labels"]["job-name"] == last.as_str() {
+        if resource.kind == "Pod" && pod["metadata"]["labels"]["job-name"] == newest.as_str() {
             pod["status"]["phase"] = json!("Failed");
             if let Some(state) =
                 pod["status"]["containerStatuses"][0]["state"]["terminated"].as_object_mut()
             {
-                state.insert("exitCode".into(), json!(1));
+                state.insert("exitCode".into(), json!(exit_code));
                 state.insert("reason".into(), json!("Error"));
             }
         }
     }
-    if let Some(previous) = backups.iter().rev().nth(1).cloned()
-        && let Some(job) = find(objects, "Job", PRODUCTION, &previous)
-    {
-        job["status"]["completionTime"] = json!(ts(last_success));
-    }
-    if let Some(cron) = find(objects, "CronJob", PRODUCTION, "postgres-backup") {
-        cron["status"]["lastSuccessfulTime"] = json!(ts(last_success));
+    let previous = runs.last().map(|(_, finished)| finished.clone());
+    if let Some(cron) = find(objects, "CronJob", PRODUCTION, scheduled.cronjob) {
+        match previous {
+            Some(finished) => cron["status"]["lastSuccessfulTime"] = finished,
+            None => {
+                if let Some(status) = cron["status"].as_object_mut() {
+                    status.remove("lastSuccessfulTime");
+                }
+            }
+        }
     }
 }
 
@@ -361,12 +388,23 @@ pub fn run_step(cluster: &mut Cluster, index: usize) {
             }
         }
         Action::FailBackups => {
-            let target = Target::CronJob((PRODUCTION.into(), "postgres-backup".into()));
+            let target = Target::CronJob((PRODUCTION.into(), schedules::BACKUP.cronjob.into()));
             cluster.faults.push(Fault {
                 target,
                 behavior: Behavior::Job {
                     runs_for: 20,
                     exit_code: 1,
+                },
+            });
+        }
+        Action::FailRestoreTests => {
+            let target =
+                Target::CronJob((PRODUCTION.into(), schedules::RESTORE_TEST.cronjob.into()));
+            cluster.faults.push(Fault {
+                target,
+                behavior: Behavior::Job {
+                    runs_for: RESTORE_RUNS_FOR,
+                    exit_code: 2,
                 },
             });
         }
@@ -523,28 +561,181 @@ mod tests {
         assert_eq!(Scenario::parse("meltdown"), None);
     }
 
-    #[test]
-    fn backup_failing_writes_its_past_into_the_world() {
-        let now = Utc::now();
-        let mut objects = crate::sim::world::build(crate::sim::world::WorldOptions {
-            seed: 1,
-            extra_pods: 0,
-        })
-        .objects;
-        prepare(Scenario::BackupFailing, &mut objects, now);
-        let cron = objects
-            .iter()
-            .find(|(r, o)| r.kind == "CronJob" && o["metadata"]["name"] == "postgres-backup")
-            .unwrap();
-        let last = chrono::DateTime::parse_from_rfc3339(
-            cron.1["status"]["lastSuccessfulTime"].as_str().unwrap(),
+    fn time_of(value: &Value) -> i64 {
+        value
+            .as_str()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map_or(0, |t| t.timestamp())
+    }
+
+    /// The world at `now` for `scenario`, and the gauge `name` of its exporters at `now`.
+    fn world_and_gauges(
+        scenario: Scenario,
+        now: DateTime<Utc>,
+    ) -> (Vec<(&'static ResourceType, Value)>, impl Fn(&str) -> f64) {
+        let mut objects = crate::sim::world::build_at(
+            crate::sim::world::WorldOptions {
+                seed: 1,
+                extra_pods: 0,
+            },
+            now,
         )
-        .unwrap();
-        assert_eq!((now - last.with_timezone(&Utc)).num_hours(), 30);
-        let failed = objects
+        .objects;
+        prepare(scenario, &mut objects, now);
+        let origin = now.timestamp() as f64;
+        let catalog = crate::sim::prometheus::catalog::Catalog::build(
+            1,
+            scenario,
+            origin,
+            &Default::default(),
+        );
+        let gauge = move |name: &str| {
+            catalog
+                .series
+                .iter()
+                .find(|s| s.name() == name)
+                .map_or(f64::NAN, |s| s.signal.value(origin))
+        };
+        (objects, gauge)
+    }
+
+    fn jobs_of<'a>(objects: &'a [(&'static ResourceType, Value)], cronjob: &str) -> Vec<&'a Value> {
+        let mut jobs: Vec<&Value> = objects
             .iter()
-            .filter(|(r, o)| r.kind == "Job" && o["status"]["failed"] == 3)
-            .count();
-        assert_eq!(failed, 1);
+            .filter(|(r, o)| {
+                r.kind == "Job" && o["metadata"]["ownerReferences"][0]["name"] == cronjob
+            })
+            .map(|(_, o)| o)
+            .collect();
+        jobs.sort_by_key(|j| time_of(&j["metadata"]["creationTimestamp"]));
+        jobs
+    }
+
+    fn cronjob<'a>(objects: &'a [(&'static ResourceType, Value)], name: &str) -> &'a Value {
+        objects
+            .iter()
+            .find(|(r, o)| r.kind == "CronJob" && o["metadata"]["name"] == name)
+            .map(|(_, o)| o)
+            .unwrap_or_else(|| panic!("no CronJob {name}"))
+    }
+
+    fn at(text: &str) -> DateTime<Utc> {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+    }
+
+    #[test]
+    fn the_backup_gauges_agree_with_the_jobs_to_the_second() {
+        for now in [
+            "2026-11-30T14:00:00Z",
+            "2026-11-30T02:03:00Z",
+            "2026-12-01T02:05:00Z",
+        ] {
+            let (objects, gauge) = world_and_gauges(Scenario::Healthy, at(now));
+            let jobs = jobs_of(&objects, "postgres-backup");
+            let newest = jobs.last().expect("backup jobs");
+            let completed = time_of(&newest["status"]["completionTime"]);
+            let started = time_of(&newest["status"]["startTime"]);
+            assert_eq!(
+                gauge("ms5_backup_last_success_timestamp_seconds") as i64,
+                completed,
+                "{now}"
+            );
+            // At 02:03 today's run has started (the controller starts it with the sim): the
+            // newest attempt is then newer than the newest finished Job.
+            let attempt = gauge("ms5_backup_last_attempt_timestamp_seconds") as i64;
+            let running = now.ends_with("02:03:00Z");
+            assert_eq!(
+                attempt == started,
+                !running,
+                "{now}: {attempt} vs {started}"
+            );
+            assert_eq!(
+                gauge("ms5_backup_last_failure_timestamp_seconds"),
+                0.0,
+                "never failed"
+            );
+            assert_eq!(
+                gauge("ms5_backup_last_duration_seconds") as i64,
+                completed - started
+            );
+            let cron = cronjob(&objects, "postgres-backup");
+            assert_eq!(
+                time_of(&cron["status"]["lastSuccessfulTime"]),
+                completed,
+                "{now}"
+            );
+            assert!(
+                completed <= at(now).timestamp(),
+                "{now}: no Job completes in the future"
+            );
+            let restores = jobs_of(&objects, "postgres-restore-test");
+            let newest = restores.last().expect("restore jobs");
+            assert_eq!(
+                gauge("ms5_restore_test_last_success_timestamp_seconds") as i64,
+                time_of(&newest["status"]["completionTime"]),
+                "{now}"
+            );
+            assert_eq!(gauge("ms5_restore_test_last_result"), 1.0);
+        }
+    }
+
+    #[test]
+    fn backup_failing_fails_the_newest_run_and_the_gauges_keep_the_one_before() {
+        let now = at("2026-11-30T14:00:00Z");
+        let (objects, gauge) = world_and_gauges(Scenario::BackupFailing, now);
+        let jobs = jobs_of(&objects, "postgres-backup");
+        let [.., previous, newest] = jobs.as_slice() else {
+            panic!("two backup jobs at least");
+        };
+        assert_eq!(newest["status"]["failed"], 3, "backoffLimit 2");
+        assert_eq!(newest["status"]["conditions"][1]["type"], "Failed");
+        let last_good = time_of(&previous["status"]["completionTime"]);
+        assert_eq!(last_good, at("2026-11-29T02:04:01Z").timestamp());
+        let cron = cronjob(&objects, "postgres-backup");
+        assert_eq!(time_of(&cron["status"]["lastSuccessfulTime"]), last_good);
+        assert_eq!(
+            gauge("ms5_backup_last_success_timestamp_seconds") as i64,
+            last_good
+        );
+        assert_eq!(
+            gauge("ms5_backup_last_failure_timestamp_seconds") as i64,
+            at("2026-11-30T02:04:01Z").timestamp(),
+            "the newest run's Failed condition"
+        );
+        assert_eq!(
+            gauge("ms5_backup_last_attempt_timestamp_seconds") as i64,
+            time_of(&newest["status"]["startTime"])
+        );
+    }
+
+    #[test]
+    fn restore_failing_fails_the_newest_weekly_run_and_the_last_success_is_a_week_older() {
+        // 2026-11-29 is a Sunday: its 04:00 restore test is the newest.
+        let now = at("2026-11-30T14:00:00Z");
+        let (objects, gauge) = world_and_gauges(Scenario::RestoreFailing, now);
+        let jobs = jobs_of(&objects, "postgres-restore-test");
+        let [.., previous, newest] = jobs.as_slice() else {
+            panic!("two restore jobs at least");
+        };
+        assert_eq!(newest["status"]["conditions"][1]["type"], "Failed");
+        let last_good = time_of(&previous["status"]["completionTime"]);
+        assert_eq!(last_good, at("2026-11-22T04:09:01Z").timestamp());
+        let cron = cronjob(&objects, "postgres-restore-test");
+        assert_eq!(time_of(&cron["status"]["lastSuccessfulTime"]), last_good);
+        assert_eq!(
+            gauge("ms5_restore_test_last_success_timestamp_seconds") as i64,
+            last_good
+        );
+        assert_eq!(gauge("ms5_restore_test_last_result"), 0.0);
+        let exit_codes: Vec<&Value> = objects
+            .iter()
+            .filter(|(r, o)| {
+                r.kind == "Pod" && o["metadata"]["labels"]["job-name"] == newest["metadata"]["name"]
+            })
+            .map(|(_, o)| &o["status"]["containerStatuses"][0]["state"]["terminated"]["exitCode"])
+            .collect();
+        assert_eq!(exit_codes, [&json!(2)]);
     }
 }

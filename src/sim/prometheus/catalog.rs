@@ -9,8 +9,9 @@ use std::sync::Arc;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use super::signal::{Signal, Term, Timeline};
+use super::signal::{Runs, Signal, Term, Timeline};
 use crate::sim::cluster::scenario::Scenario;
+use crate::sim::world::schedules::{self, Scheduled};
 
 /// Label name -> value, `__name__` included; sorted, so equal sets compare equal.
 pub type Labels = BTreeMap<String, String>;
@@ -85,9 +86,6 @@ pub const BURN_START: f64 = -45.0 * 60.0;
 pub const BURN_END: f64 = 5.0 * 60.0;
 /// `bad-release`: the share of requests its pods answer with 5xx.
 pub const BAD_RELEASE_5XX: f64 = 0.40;
-/// `backup-failing`: the last successful backup was this long before the start (as the
-/// scenario's Kubernetes Jobs say).
-const BACKUP_STALE: f64 = 30.0 * 3600.0;
 /// `backup-failing`: WAL archiving uploads to the same failing bucket, and stopped 35 minutes
 /// before the start.
 const WAL_STALE: f64 = 35.0 * 60.0;
@@ -412,27 +410,126 @@ fn floor(b: &mut Builder) {
     }
 }
 
+/// The exporters' view of a CronJob's runs: the newest successful, attempted and failed run,
+/// as the Jobs in the world say (the same schedules and durations).
+struct RunGauges {
+    scheduled: Scheduled,
+    /// Runs scheduled from this time on fail (the scenario's fault, in force from its start).
+    failing_from: Option<f64>,
+}
+
+impl RunGauges {
+    fn signal(&self, runs: Runs, after: f64, back: f64) -> Signal {
+        Signal::Scheduled {
+            schedule: self.scheduled.schedule,
+            after,
+            runs,
+            back,
+        }
+    }
+
+    fn finished(&self) -> f64 {
+        schedules::completes_after(self.scheduled.runs_for) as f64
+    }
+
+    fn last_success(&self, back: f64) -> Signal {
+        let runs = self.failing_from.map_or(Runs::All, Runs::Before);
+        self.signal(runs, self.finished(), back)
+    }
+
+    fn last_failure(&self) -> Signal {
+        // Never failed: 0, as the exporter says before a first failure.
+        let runs = self
+            .failing_from
+            .map_or(Runs::From(f64::INFINITY), Runs::From);
+        self.signal(runs, self.finished(), 0.0)
+    }
+
+    fn last_attempt(&self) -> Signal {
+        self.signal(Runs::All, schedules::START_DELAY as f64, 0.0)
+    }
+}
+
+fn constant(value: f64) -> Signal {
+    Signal::Level {
+        base: value,
+        amplitude: 0.0,
+        phase: 0.0,
+    }
+}
+
+/// Seconds since the epoch of the newest scheduled time of `scheduled` whose run had finished
+/// by `origin`: a scenario's failing run.
+fn newest_finished_run(scheduled: &Scheduled, origin: f64) -> Option<f64> {
+    let now = chrono::DateTime::from_timestamp(origin as i64, 0)?;
+    scheduled
+        .finished_runs(now, 1)
+        .first()
+        .map(|t| t.timestamp() as f64)
+}
+
 fn backups(b: &mut Builder, scenario: Scenario, origin: f64) {
-    let frozen = (scenario == Scenario::BackupFailing).then_some(origin - BACKUP_STALE);
-    let labels = b.labels(
-        "ms5_backup_last_success_timestamp_seconds",
-        &[
+    const BACKUP_SIZE_BYTES: f64 = 4_821_300.0 * 1024.0;
+    let backup = RunGauges {
+        scheduled: schedules::BACKUP,
+        failing_from: (scenario == Scenario::BackupFailing)
+            .then(|| newest_finished_run(&schedules::BACKUP, origin))
+            .flatten(),
+    };
+    let labels = [
+        ("namespace", PRODUCTION),
+        ("service", "postgres"),
+        ("job", schedules::BACKUP.cronjob),
+    ];
+    let gauges: [(&'static str, &'static str, Signal); 5] = [
+        (
+            "ms5_backup_last_success_timestamp_seconds",
+            "Unix time the last successful daily database backup completed.",
+            backup.last_success(0.0),
+        ),
+        (
+            "ms5_backup_last_attempt_timestamp_seconds",
+            "Unix time the last database backup started.",
+            backup.last_attempt(),
+        ),
+        (
+            "ms5_backup_last_failure_timestamp_seconds",
+            "Unix time the last failed database backup ended (0: never failed).",
+            backup.last_failure(),
+        ),
+        (
+            "ms5_backup_last_duration_seconds",
+            "Seconds the last database backup ran.",
+            constant(schedules::BACKUP.runs_for as f64),
+        ),
+        (
+            "ms5_backup_last_size_bytes",
+            "Size of the last successful database backup.",
+            constant(BACKUP_SIZE_BYTES),
+        ),
+    ];
+    for (name, help, signal) in gauges {
+        let labels = b.labels(name, &labels);
+        b.push(name, Kind::Gauge, help, labels, signal);
+    }
+    // Retention: daily backups kept 30 days in the cluster's MinIO, 90 in cloud storage.
+    for (location, days) in [("local", 30.0), ("cloud", 90.0)] {
+        let pairs = [
             ("namespace", PRODUCTION),
             ("service", "postgres"),
-            ("job", "postgres-backup"),
-        ],
-    );
-    b.push(
-        "ms5_backup_last_success_timestamp_seconds",
-        Kind::Gauge,
-        "Unix time of the last successful daily database backup.",
-        labels,
-        Signal::LastRun {
-            period: 86_400.0,
-            offset: 2.0 * 3600.0,
-            frozen,
-        },
-    );
+            ("location", location),
+        ];
+        let name = "ms5_backup_retained_count";
+        let labels = b.labels(name, &pairs);
+        let help = "Backups kept, by storage location.";
+        b.push(name, Kind::Gauge, help, labels, constant(days));
+        let name = "ms5_backup_oldest_timestamp_seconds";
+        let labels = b.labels(name, &pairs);
+        let help = "Unix time the oldest backup kept completed, by storage location.";
+        let signal = backup.last_success((days - 1.0) * 86_400.0);
+        b.push(name, Kind::Gauge, help, labels, signal);
+    }
+    restore_tests(b, scenario, origin);
     let labels = b.labels(
         "ms5_wal_archive_last_success_timestamp_seconds",
         &[
@@ -478,6 +575,44 @@ fn backups(b: &mut Builder, scenario: Scenario, origin: f64) {
             phase: 0.0,
         },
     );
+}
+
+/// The weekly restore test's gauges: the scheduled runs only (a drill started by hand moves
+/// none of them, as on a real cluster whose exporter reads the scheduled runs' reports).
+fn restore_tests(b: &mut Builder, scenario: Scenario, origin: f64) {
+    let failing = scenario == Scenario::RestoreFailing;
+    let restore = RunGauges {
+        scheduled: schedules::RESTORE_TEST,
+        failing_from: failing
+            .then(|| newest_finished_run(&schedules::RESTORE_TEST, origin))
+            .flatten(),
+    };
+    let labels = [
+        ("namespace", PRODUCTION),
+        ("service", "postgres"),
+        ("job", schedules::RESTORE_TEST.cronjob),
+    ];
+    let gauges: [(&'static str, &'static str, Signal); 3] = [
+        (
+            "ms5_restore_test_last_success_timestamp_seconds",
+            "Unix time the last successful restore test completed.",
+            restore.last_success(0.0),
+        ),
+        (
+            "ms5_restore_test_last_duration_seconds",
+            "Seconds the last restore test ran.",
+            constant(schedules::RESTORE_TEST.runs_for as f64),
+        ),
+        (
+            "ms5_restore_test_last_result",
+            "Result of the last restore test: 1 passed, 0 failed.",
+            constant(if failing { 0.0 } else { 1.0 }),
+        ),
+    ];
+    for (name, help, signal) in gauges {
+        let labels = b.labels(name, &labels);
+        b.push(name, Kind::Gauge, help, labels, signal);
+    }
 }
 
 #[cfg(test)]

@@ -128,13 +128,13 @@ pub const PLATFORM_GROUP: &str = "ms5-platform";
 
 pub fn platform_group() -> Group {
     let group = platform_rules();
-    debug_assert_eq!(group.alerts.len(), 8, "every platform rule parses");
+    debug_assert_eq!(group.alerts.len(), 9, "every platform rule parses");
     group
 }
 
 fn platform_rules() -> Group {
     // (alert, expr, for, severity, service or "" to keep the series' own, summary)
-    let rules: [(&str, &str, &str, &str, &str, &str); 8] = [
+    let rules: [(&str, &str, &str, &str, &str, &str); 9] = [
         (
             "MS5DatabaseDown",
             r#"pg_up{namespace="ms5-production"} == 0"#,
@@ -169,11 +169,19 @@ fn platform_rules() -> Group {
         ),
         (
             "MS5BackupFailed",
-            r#"time() - ms5_backup_last_success_timestamp_seconds{namespace="ms5-production"} > 26 * 3600"#,
+            r#"ms5_backup_last_failure_timestamp_seconds{namespace="ms5-production"} > ms5_backup_last_success_timestamp_seconds{namespace="ms5-production"} or time() - ms5_backup_last_success_timestamp_seconds{namespace="ms5-production"} > 26 * 3600"#,
             "5m",
             "high",
             "postgres",
-            "No successful PostgreSQL backup for more than 26 hours",
+            "The last PostgreSQL backup failed, or none has succeeded for 26 hours",
+        ),
+        (
+            "MS5RestoreTestFailed",
+            r#"ms5_restore_test_last_result{namespace="ms5-production"} == 0"#,
+            "5m",
+            "high",
+            "postgres",
+            "The last PostgreSQL restore test failed: backups may not restore",
         ),
         (
             "MS5HighErrorRate",
@@ -313,6 +321,7 @@ mod platform_tests {
                 "MS5RolloutStuck",
                 "MS5NodeUnderPressure",
                 "MS5BackupFailed",
+                "MS5RestoreTestFailed",
                 "MS5HighErrorRate",
                 "MS5CertificateExpiringSoon",
                 "MS5CertificateExpiresThisWeek"

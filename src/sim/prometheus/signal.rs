@@ -2,6 +2,7 @@
 //! past weeks is answered at once, exactly, without storing a sample.
 
 use std::f64::consts::TAU;
+use std::str::FromStr;
 use std::sync::{Arc, RwLock};
 
 /// Seconds in a day: traffic follows the shift pattern of a factory floor.
@@ -181,6 +182,56 @@ pub enum Signal {
         offset: f64,
         frozen: Option<f64>,
     },
+    /// A time from a CronJob's runs: for the newest run of `runs` whose scheduled time plus
+    /// `after` has passed, that time less `back`; 0 (never) before the first.
+    Scheduled {
+        schedule: &'static str,
+        after: f64,
+        runs: Runs,
+        back: f64,
+    },
+}
+
+/// Which of a CronJob's runs a [`Signal::Scheduled`] counts, by their scheduled time (unix
+/// seconds): a scenario's failing runs are those from its start on.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Runs {
+    All,
+    Before(f64),
+    From(f64),
+}
+
+impl Runs {
+    fn counts(self, scheduled: f64) -> bool {
+        match self {
+            Runs::All => true,
+            Runs::Before(t) => scheduled < t,
+            Runs::From(t) => scheduled >= t,
+        }
+    }
+}
+
+/// The newest time `schedule` fired at or before `t` among `runs` (None before the first, or
+/// when the schedule does not parse). Walks back at most a year of runs.
+fn newest_run(schedule: &str, t: f64, runs: Runs) -> Option<f64> {
+    let cron = croner::Cron::from_str(schedule).ok()?;
+    let mut from = chrono::DateTime::from_timestamp(t.floor() as i64, 0)?;
+    let mut inclusive = true;
+    for _ in 0..400 {
+        let run = cron.find_previous_occurrence(&from, inclusive).ok()?;
+        let scheduled = run.timestamp() as f64;
+        if runs.counts(scheduled) {
+            return Some(scheduled);
+        }
+        if let Runs::From(first) = runs
+            && scheduled < first
+        {
+            return None;
+        }
+        from = run;
+        inclusive = false;
+    }
+    None
 }
 
 impl Signal {
@@ -209,6 +260,12 @@ impl Signal {
                     _ => last,
                 }
             }
+            Signal::Scheduled {
+                schedule,
+                after,
+                runs,
+                back,
+            } => newest_run(schedule, t - after, *runs).map_or(0.0, |s| s + after - back),
         }
     }
 

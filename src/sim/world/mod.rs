@@ -6,6 +6,7 @@
 pub mod certificates;
 pub mod objects;
 mod platform;
+pub mod schedules;
 pub use platform::DASHBOARD_HOST;
 
 use chrono::{DateTime, Duration, DurationRound, Utc};
@@ -447,6 +448,11 @@ pub fn build(options: WorldOptions) -> World {
     let now = Utc::now()
         .duration_trunc(Duration::seconds(1))
         .unwrap_or_else(|_| Utc::now());
+    build_at(options, now)
+}
+
+/// The world as it is at `now` (whole seconds: the API's times have no fraction).
+pub fn build_at(options: WorldOptions, now: DateTime<Utc>) -> World {
     let mut b = Builder {
         names: Names::new(options.seed),
         now,

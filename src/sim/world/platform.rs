@@ -2,8 +2,6 @@
 //! Endpoints, HPAs, the backup / restore-drill / validation CronJobs with recent Jobs, config,
 //! network policies and the ingress.
 
-use std::str::FromStr;
-
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{Value, json};
 
@@ -11,6 +9,7 @@ use super::Builder;
 use super::objects::{
     Component, Node, Placement, Probe, ServiceSpec, condition, owner, running_pod, service, ts,
 };
+use super::schedules::{self, Scheduled};
 
 const NAMESPACES: &[&str] = &[
     "default",
@@ -452,53 +451,17 @@ pub fn autoscalers(b: &mut Builder) {
     }
 }
 
-/// The last `count` times a simple `M H * * DOW|*` or `0 */N * * *` schedule fired before `now`.
-/// The last `count` times `schedule` fired at or before `now`, newest first (croner reads the
-/// schedule, as the CronJob controller does).
-fn recent_runs(schedule: &str, now: DateTime<Utc>, count: usize) -> Vec<DateTime<Utc>> {
-    let Ok(cron) = croner::Cron::from_str(schedule) else {
-        return Vec::new();
-    };
-    let mut runs = Vec::new();
-    let mut from = now;
-    while runs.len() < count {
-        match cron.find_previous_occurrence(&from, runs.is_empty()) {
-            Ok(t) => {
-                runs.push(t);
-                from = t;
-            }
-            Err(_) => break,
-        }
-    }
-    runs
-}
-
 pub fn cronjobs(b: &mut Builder) {
     let ns = "ms5-production";
-    let specs = [
-        (
-            "postgres-backup",
-            "0 2 * * *",
-            "ms5acr.azurecr.io/ms5-backup:2.3.0",
-            240,
-            "backup",
-        ),
-        (
-            "postgres-restore-test",
-            "0 4 * * 0",
-            "ms5acr.azurecr.io/ms5-backup:2.3.0",
-            540,
-            "restore",
-        ),
-        (
-            "phase9-validation",
-            "0 */6 * * *",
-            "ms5acr.azurecr.io/ms5-validation:1.0.4",
-            95,
-            "validation",
-        ),
-    ];
-    for (name, schedule, image, duration, role) in specs {
+    for scheduled in schedules::ALL {
+        let Scheduled {
+            cronjob: name,
+            schedule,
+            image,
+            role,
+            runs_for: duration,
+            backoff_limit,
+        } = scheduled;
         let created = b.ago(41 * 86400);
         let args: Vec<&str> = match role {
             "backup" => vec![
@@ -517,7 +480,7 @@ pub fn cronjobs(b: &mut Builder) {
         let pod_template = json!({"metadata": {"labels": {"app": name, "app.kubernetes.io/part-of": "ms5"}},
                                   "spec": {"containers": [container], "restartPolicy": "Never", "terminationGracePeriodSeconds": 30,
                                            "dnsPolicy": "ClusterFirst", "schedulerName": "default-scheduler", "nodeSelector": {"agentpool": "app"}}});
-        let runs = recent_runs(schedule, b.now, 3);
+        let runs = scheduled.finished_runs(b.now, 3);
         let uid = b.names.uid();
         let mut cron = json!({
             "apiVersion": "batch/v1", "kind": "CronJob",
@@ -527,12 +490,12 @@ pub fn cronjobs(b: &mut Builder) {
                 "schedule": schedule, "timeZone": "Etc/UTC", "concurrencyPolicy": "Forbid", "suspend": false,
                 "successfulJobsHistoryLimit": 3, "failedJobsHistoryLimit": 3, "startingDeadlineSeconds": 600,
                 "jobTemplate": {"metadata": {"labels": {"app": name}},
-                                "spec": {"backoffLimit": 2, "activeDeadlineSeconds": 3600, "template": pod_template}},
+                                "spec": {"backoffLimit": backoff_limit, "activeDeadlineSeconds": 3600, "template": pod_template}},
             },
             "status": {},
         });
         if let Some(last) = runs.first() {
-            cron["status"] = json!({"lastScheduleTime": ts(*last), "lastSuccessfulTime": ts(*last + Duration::seconds(duration))});
+            cron["status"] = json!({"lastScheduleTime": ts(*last), "lastSuccessfulTime": ts(scheduled.finished(*last))});
         }
         b.push(cron.clone());
         for run in runs.iter().rev() {
@@ -553,6 +516,7 @@ struct CompletedJob<'a> {
     scheduled: DateTime<Utc>,
     /// Seconds it ran.
     duration: i64,
+    backoff_limit: i64,
 }
 
 /// Pushes the Job and its pod; their uid and the pod's name.
@@ -565,11 +529,12 @@ fn completed_job(b: &mut Builder, spec: CompletedJob) -> (String, String) {
         annotations,
         scheduled,
         duration,
+        backoff_limit,
     } = spec;
     let ns = namespace.to_string();
     let name = name.to_string();
     let uid = b.names.uid();
-    let started = scheduled + Duration::seconds(1);
+    let started = scheduled + Duration::seconds(schedules::START_DELAY);
     let finished = started + Duration::seconds(duration);
     let job_labels = json!({"batch.kubernetes.io/controller-uid": uid, "batch.kubernetes.io/job-name": name, "controller-uid": uid, "job-name": name});
     if let (Some(l), Some(extra)) = (
@@ -582,7 +547,7 @@ fn completed_job(b: &mut Builder, spec: CompletedJob) -> (String, String) {
         "apiVersion": "batch/v1", "kind": "Job",
         "metadata": {"name": name, "namespace": ns, "uid": uid, "creationTimestamp": ts(scheduled), "generation": 1,
                      "labels": template["metadata"]["labels"], "annotations": annotations},
-        "spec": {"backoffLimit": 2, "activeDeadlineSeconds": 3600, "completions": 1, "parallelism": 1, "completionMode": "NonIndexed",
+        "spec": {"backoffLimit": backoff_limit, "activeDeadlineSeconds": 3600, "completions": 1, "parallelism": 1, "completionMode": "NonIndexed",
                  "suspend": false, "manualSelector": false, "podReplacementPolicy": "TerminatingOrFailed",
                  "selector": {"matchLabels": {"batch.kubernetes.io/controller-uid": uid}}, "template": template},
         "status": {"startTime": ts(started), "completionTime": ts(finished), "succeeded": 1, "ready": 0, "terminating": 0,
@@ -664,6 +629,7 @@ pub fn migration_job(b: &mut Builder, ns: &str, version: &str) {
             annotations: json!({}),
             scheduled,
             duration: 42,
+            backoff_limit: 2,
         },
     );
 }
@@ -690,9 +656,12 @@ fn job_run(b: &mut Builder, cron: &Value, scheduled: DateTime<Utc>, duration: i6
             annotations: json!({"batch.kubernetes.io/cronjob-scheduled-timestamp": ts(scheduled)}),
             scheduled,
             duration,
+            backoff_limit: cron["spec"]["jobTemplate"]["spec"]["backoffLimit"]
+                .as_i64()
+                .unwrap_or(6),
         },
     );
-    let started = scheduled + Duration::seconds(1);
+    let started = scheduled + Duration::seconds(schedules::START_DELAY);
     let finished = started + Duration::seconds(duration);
     if b.now - finished < Duration::minutes(55) {
         let cron_ref = json!({"kind": "CronJob", "namespace": ns, "name": cron_name, "uid": cron["metadata"]["uid"], "apiVersion": "batch/v1"});
