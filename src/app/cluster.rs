@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Node};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
@@ -118,6 +119,9 @@ pub struct Cluster {
     pub events: Collection<Event>,
     /// Autoscalers: a scale of a workload one manages is made on it.
     pub autoscalers: Collection<HorizontalPodAutoscaler>,
+    /// Jobs and CronJobs: backups, restore tests and drills.
+    pub jobs: Collection<Job>,
+    pub cronjobs: Collection<CronJob>,
     /// Every pod restart the watch saw, for "restarts in the last hour".
     pub restarts: RestartLedger,
 }
@@ -167,6 +171,8 @@ impl Cluster {
             KubeChange::Nodes(c) => self.nodes.apply(c),
             KubeChange::Events(c) => self.events.apply(c),
             KubeChange::Autoscalers(c) => self.autoscalers.apply(c),
+            KubeChange::Jobs(c) => self.jobs.apply(c),
+            KubeChange::CronJobs(c) => self.cronjobs.apply(c),
         }
     }
 
@@ -178,6 +184,9 @@ impl Cluster {
             + self.replicasets.version
             + self.nodes.version
             + self.events.version
+            + self.autoscalers.version
+            + self.jobs.version
+            + self.cronjobs.version
     }
 
     pub fn drop_namespace(&mut self, namespace: &str) {
@@ -186,5 +195,8 @@ impl Cluster {
         self.statefulsets.drop_namespace(namespace);
         self.replicasets.drop_namespace(namespace);
         self.events.drop_namespace(namespace);
+        self.autoscalers.drop_namespace(namespace);
+        self.jobs.drop_namespace(namespace);
+        self.cronjobs.drop_namespace(namespace);
     }
 }

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 
 use crate::model::business::BusinessReading;
@@ -33,6 +34,8 @@ pub enum KubeChange {
     Nodes(Change<Node>),
     Events(Change<Event>),
     Autoscalers(Change<HorizontalPodAutoscaler>),
+    Jobs(Change<Job>),
+    CronJobs(Change<CronJob>),
 }
 
 impl<K> Change<K> {

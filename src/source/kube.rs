@@ -10,6 +10,7 @@ use chrono::Utc;
 use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Event, Node, Pod};
 use kube::api::Api;
 
@@ -84,6 +85,25 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             id("horizontalpodautoscalers"),
             Slim::slim,
             KubeChange::Autoscalers,
+            None,
+            tx.clone(),
+        ));
+        // Backups and restore drills are Jobs of CronJobs: watched, so `:backups` is live.
+        let jobs = Api::<Job>::namespaced(c(), ns);
+        set.spawn(watch(
+            jobs,
+            id("jobs"),
+            Slim::slim,
+            KubeChange::Jobs,
+            None,
+            tx.clone(),
+        ));
+        let cronjobs = Api::<CronJob>::namespaced(c(), ns);
+        set.spawn(watch(
+            cronjobs,
+            id("cronjobs"),
+            Slim::slim,
+            KubeChange::CronJobs,
             None,
             tx.clone(),
         ));

@@ -4,6 +4,7 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
+use k8s_openapi::api::batch::v1::{CronJob, Job};
 use k8s_openapi::api::core::v1::{Container, Event, Node, Pod, PodTemplateSpec};
 
 pub trait Slim {
@@ -120,6 +121,32 @@ impl Slim for Node {
         if let Some(status) = self.status.as_mut() {
             // Image lists run to hundreds of entries per node and are never shown.
             status.images = None;
+        }
+        self
+    }
+}
+
+impl Slim for Job {
+    fn slim(mut self) -> Self {
+        self.metadata.managed_fields = None;
+        if let Some(spec) = self.spec.as_mut() {
+            slim_template(&mut spec.template);
+        }
+        self
+    }
+}
+
+impl Slim for CronJob {
+    /// The schedule, limits and status stay; the job template keeps its containers' names and
+    /// images. A drill is planned from the CronJob fetched whole.
+    fn slim(mut self) -> Self {
+        self.metadata.managed_fields = None;
+        if let Some(template) = self
+            .spec
+            .as_mut()
+            .and_then(|s| s.job_template.spec.as_mut())
+        {
+            slim_template(&mut template.template);
         }
         self
     }
