@@ -25,6 +25,9 @@ pub enum Change<K> {
     Deleted(K),
 }
 
+// Its variants differ in size (a CronJob is large), but a change travels boxed
+// (`DataEvent::Kube`) and is applied at once: boxing each variant would only add allocations.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum KubeChange {
     Pods(Change<PodRow>),
