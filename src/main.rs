@@ -149,6 +149,9 @@ fn check_config(dirs: &Dirs, global: &GlobalArgs) -> ExitCode {
                     "off"
                 }
             );
+            for backup in &settings.backups {
+                println!("  backup        {}", backup.summary());
+            }
             // Per context; a context the kubeconfig does not have is listed, not an error
             // (kubeconfigs change, and the config is read before it).
             for (name, own) in &settings.contexts {

@@ -68,6 +68,8 @@ pub struct ConfigFile {
     pub author: Option<String>,
     /// `[[slo]]` tables: replace built-in SLOs of the same name, or add new ones.
     pub slo: Option<Vec<crate::slo::definition::RawSlo>>,
+    /// `[[backup]]` tables: replace the built-in database of the same name, or add rows.
+    pub backup: Option<Vec<crate::backup::definition::RawBackup>>,
     /// `[prometheus]`: credentials, TLS, timeout and poll interval.
     pub prometheus: Option<endpoint::RawHttpOptions>,
     /// `[alertmanager]`: the same options, for every Alertmanager.
@@ -173,6 +175,8 @@ pub struct Settings {
     pub ascii: bool,
     /// The SLOs in effect: built-in, overlaid by the config file's `[[slo]]` tables.
     pub slos: Vec<SloDefinition>,
+    /// The databases `:backups` shows: built-in, overlaid by `[[backup]]` tables.
+    pub backups: Vec<crate::backup::BackupDefinition>,
     pub prometheus: endpoint::HttpOptions,
     pub alertmanager: endpoint::HttpOptions,
     /// How often the metrics API is read (it cannot be watched).
@@ -232,6 +236,13 @@ impl Settings {
         if let (Some((path, text)), Some(raw)) = (&file.0, file.1.slo.take()) {
             match slo::definition::check_all(path, text, raw) {
                 Ok(user) => slos = slo::definition::overlay(slos, user),
+                Err(e) => errors.extend(e),
+            }
+        }
+        let mut backups = crate::backup::definition::builtin();
+        if let (Some((path, text)), Some(raw)) = (&file.0, file.1.backup.take()) {
+            match crate::backup::definition::check_all(path, text, raw) {
+                Ok(user) => backups = crate::backup::definition::overlay(backups, user),
                 Err(e) => errors.extend(e),
             }
         }
@@ -422,6 +433,7 @@ impl Settings {
                 author: file.author.unwrap_or_else(crate::ops::audit::local_user),
                 ascii: flags.ascii,
                 slos,
+                backups,
                 runbook,
                 validation_history: dirs.state.as_ref().map(|d| d.join("validation.jsonl")),
                 files,
@@ -458,7 +470,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]], runbook";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]], [[backup]], runbook";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

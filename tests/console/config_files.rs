@@ -22,6 +22,10 @@ fn run(args: &[&str]) -> Output {
         .unwrap()
 }
 
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
@@ -110,7 +114,41 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         "config_bad_slo.toml",
         "5:10: error: window \"30m\" is shorter than an hour\n  help: SLO windows are days or weeks, e.g. window = \"30d\"",
     ),
+    (
+        "--config",
+        "config_bad_backup.toml",
+        "6:7: error: invalid rpo \"daily\"\n  help: write a duration such as rpo = \"24h\" (units: s, m, h, d, w, y), at least one second",
+    ),
 ];
+
+#[test]
+fn check_config_lists_the_databases_in_effect() {
+    let out = run(&["check-config"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("  backup        postgres in ms5-production: cronjobs postgres-backup, postgres-restore-test; RPO 24h, WAL lag 5m, drill every 7d, RTO not set, retention 30d local, 90d cloud; 7 metric queries\n"),
+        "the built-in row: {}",
+        stdout(&out)
+    );
+    let out = run(&[
+        "check-config",
+        "--config",
+        "tests/fixtures/config/config_backups.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let text = stdout(&out);
+    let backups: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with("  backup "))
+        .collect();
+    assert_eq!(
+        backups,
+        [
+            "  backup        postgres in ms5-production: cronjobs postgres-backup, postgres-restore-test; RPO 12h, WAL lag 5m, drill every 7d, RTO 60m, retention not set; 1 metric queries",
+            "  backup        minio in ms5-production: cronjobs minio-mirror; RPO 24h, WAL lag 5m, drill every 7d, RTO not set, retention not set; 0 metric queries",
+        ]
+    );
+}
 
 #[test]
 fn each_invalid_fixture_gives_its_exact_error() {

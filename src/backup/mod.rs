@@ -1,0 +1,10 @@
+//! Backups and restore drills: which databases are shown and what they are judged against
+//! (`definition`), and the figures of each row judged from the cluster's Jobs and CronJobs and
+//! Prometheus' gauges (`figures`).
+
+pub mod definition;
+
+pub use definition::{BackupDefinition, BackupQueries, Figure};
+pub mod figures;
+pub mod reading;
+pub mod runs;

@@ -1,0 +1,108 @@
+//! A CronJob's Jobs as runs: when each started and ended, how, and whether the CronJob
+//! scheduled it or someone started it by hand (`kubectl create job --from`, a console drill).
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::batch::v1::{CronJob, Job};
+
+use crate::model::age::k8s_time;
+
+/// The annotation `kubectl create job --from=cronjob/...` puts on the Jobs it makes.
+pub const MANUAL_ANNOTATION: &str = "cronjob.kubernetes.io/instantiate";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Running,
+    Complete { at: DateTime<Utc> },
+    Failed { at: DateTime<Utc>, reason: String },
+}
+
+/// One Job of a CronJob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Run {
+    pub name: String,
+    pub uid: String,
+    pub manual: bool,
+    pub created: Option<DateTime<Utc>>,
+    pub started: Option<DateTime<Utc>>,
+    pub outcome: Outcome,
+}
+
+impl Run {
+    pub fn of(job: &Job) -> Run {
+        let meta = &job.metadata;
+        let status = job.status.as_ref();
+        let condition = |kind: &str| {
+            status
+                .and_then(|s| s.conditions.as_ref())
+                .into_iter()
+                .flatten()
+                .find(|c| c.type_ == kind && c.status == "True")
+        };
+        let outcome = if let Some(c) = condition("Complete") {
+            let at = status
+                .and_then(|s| s.completion_time.as_ref())
+                .or(c.last_transition_time.as_ref())
+                .map(k8s_time);
+            at.map_or(Outcome::Running, |at| Outcome::Complete { at })
+        } else if let Some(c) = condition("Failed") {
+            let at = c.last_transition_time.as_ref().map(k8s_time);
+            let reason = c.reason.clone().unwrap_or_else(|| "Failed".into());
+            at.map_or(Outcome::Running, |at| Outcome::Failed { at, reason })
+        } else {
+            Outcome::Running
+        };
+        Run {
+            name: meta.name.clone().unwrap_or_default(),
+            uid: meta.uid.clone().unwrap_or_default(),
+            manual: meta
+                .annotations
+                .as_ref()
+                .and_then(|a| a.get(MANUAL_ANNOTATION))
+                .is_some_and(|v| v == "manual"),
+            created: meta.creation_timestamp.as_ref().map(k8s_time),
+            started: status.and_then(|s| s.start_time.as_ref()).map(k8s_time),
+            outcome,
+        }
+    }
+
+    pub fn ended(&self) -> Option<DateTime<Utc>> {
+        match &self.outcome {
+            Outcome::Running => None,
+            Outcome::Complete { at } | Outcome::Failed { at, .. } => Some(*at),
+        }
+    }
+
+    /// From the Job's start to its end: a restore's RTO.
+    pub fn took(&self) -> Option<chrono::Duration> {
+        Some(self.ended()? - self.started?)
+    }
+
+    pub fn succeeded_at(&self) -> Option<DateTime<Utc>> {
+        match self.outcome {
+            Outcome::Complete { at } => Some(at),
+            _ => None,
+        }
+    }
+
+    /// When it was made or started, whichever is known: for ordering.
+    pub fn when(&self) -> Option<DateTime<Utc>> {
+        self.created.or(self.started)
+    }
+}
+
+/// The Jobs `cronjob` owns among `jobs`, newest first.
+pub fn runs_of<'a>(cronjob: &CronJob, jobs: impl Iterator<Item = &'a Job>) -> Vec<Run> {
+    let uid = cronjob.metadata.uid.as_deref();
+    let mut runs: Vec<Run> = jobs
+        .filter(|j| {
+            j.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.kind == "CronJob" && Some(o.uid.as_str()) == uid)
+        })
+        .map(Run::of)
+        .collect();
+    runs.sort_by(|a, b| b.when().cmp(&a.when()).then(b.name.cmp(&a.name)));
+    runs
+}
