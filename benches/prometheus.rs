@@ -15,11 +15,16 @@ use ms5_console::source::prometheus::{Endpoint, observe};
 use promql_parser::parser::parse;
 
 /// One console poll with the recording rules loaded: every burn rate in one selector, each
-/// SLO's window SLI, the floor.
+/// SLO's window SLI, the floor, and the backups' figures (one query per database).
 fn poll_queries() -> Vec<String> {
     let mut texts = vec![queries::all_recorded_error_ratios()];
     texts.extend(builtin().iter().map(queries::window_sli));
     texts.extend(business::QUERIES.iter().map(|q| q.to_string()));
+    texts.extend(
+        ms5_console::backup::definition::builtin()
+            .iter()
+            .filter_map(|d| d.queries.combined()),
+    );
     texts
 }
 
@@ -30,7 +35,7 @@ fn bench(c: &mut Criterion) {
         .iter()
         .map(|q| parse(q).expect("valid query"))
         .collect();
-    c.bench_function("evaluate one console poll (10 queries), in process", |b| {
+    c.bench_function("evaluate one console poll (11 queries), in process", |b| {
         b.iter(|| {
             let engine = prometheus.engine();
             for expr in &parsed {
@@ -64,11 +69,12 @@ fn bench(c: &mut Criterion) {
         Endpoint::new(&sim.prometheus_url, &HttpOptions::default(), None).expect("endpoint"),
     );
     let slos = builtin();
+    let backups = ms5_console::backup::definition::builtin();
     c.bench_function(
-        "one console poll over HTTP (10 queries, 6 at a time)",
+        "one console poll over HTTP (11 queries, 6 at a time)",
         |b| {
             b.to_async(&runtime)
-                .iter(|| observe(endpoint.clone(), &slos))
+                .iter(|| observe(endpoint.clone(), &slos, &backups))
         },
     );
 }

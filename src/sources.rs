@@ -166,6 +166,7 @@ fn start_prometheus(
             let task = tokio::spawn(prom_source::poll(
                 endpoint.clone(),
                 settings.slos.clone(),
+                settings.backups.clone(),
                 settings.prometheus.interval,
                 settings.prometheus.timeout,
                 tx.clone(),

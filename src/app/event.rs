@@ -185,6 +185,8 @@ pub struct Observation {
     pub raw_burn: Vec<String>,
     /// Queries this poll sent.
     pub requests: usize,
+    /// Each configured database's backup figures.
+    pub backups: Vec<crate::backup::reading::BackupReading>,
 }
 
 impl DataEvent {

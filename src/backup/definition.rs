@@ -56,6 +56,58 @@ impl BackupQueries {
     }
 }
 
+/// The label the console's combined query marks each figure's series with.
+pub const FIGURE_LABEL: &str = "ms5_console_figure";
+
+impl BackupQueries {
+    /// All of a database's figures in one request: each query's series marked with its
+    /// figure's name (`label_replace`), joined with `or`. None when nothing is configured.
+    pub fn combined(&self) -> Option<String> {
+        let parts: Vec<String> = self
+            .all()
+            .into_iter()
+            .map(|(figure, query)| {
+                format!(
+                    "label_replace({query}, \"{FIGURE_LABEL}\", \"{}\", \"\", \"\")",
+                    figure.key()
+                )
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join(" or "))
+    }
+}
+
+impl Figure {
+    pub const ALL: [Figure; 8] = [
+        Figure::LastSuccess,
+        Figure::LastFailure,
+        Figure::Wal,
+        Figure::Retained,
+        Figure::Oldest,
+        Figure::Replica,
+        Figure::RestoreLastSuccess,
+        Figure::RestoreResult,
+    ];
+
+    /// Its `[[backup]]` key, which is also its mark in the combined query.
+    pub fn key(self) -> &'static str {
+        match self {
+            Figure::LastSuccess => "last-success",
+            Figure::LastFailure => "last-failure",
+            Figure::Wal => "wal",
+            Figure::Retained => "retained",
+            Figure::Oldest => "oldest",
+            Figure::Replica => "replica",
+            Figure::RestoreLastSuccess => "restore-last-success",
+            Figure::RestoreResult => "restore-result",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Figure> {
+        Figure::ALL.into_iter().find(|f| f.key() == key)
+    }
+}
+
 /// A metric figure of a database's row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Figure {
@@ -247,7 +299,17 @@ impl Checker<'_> {
     fn query(&mut self, key: &str, raw: Option<Spanned<String>>) -> Option<String> {
         let raw = raw?;
         match promql_parser::parser::parse(raw.get_ref()) {
-            Ok(_) => Some(raw.get_ref().trim().to_string()),
+            Ok(expr) if expr.value_type() == promql_parser::parser::value::ValueType::Vector => {
+                Some(raw.get_ref().trim().to_string())
+            }
+            Ok(_) => {
+                self.error(
+                    raw.span(),
+                    format!("{key} is not an instant vector"),
+                    "write a query whose answer is series (a selector, or an expression over one), not a scalar or a range",
+                );
+                None
+            }
             Err(e) => {
                 let first = e.lines().next().unwrap_or_default().to_string();
                 self.error(

@@ -16,6 +16,8 @@ use super::error::{ApiError, ErrorKind};
 pub use super::http::proxy_client;
 use super::http::{self, first_line, http_client};
 use crate::app::event::{DataEvent, Observation, PromEvent};
+use crate::backup::reading::{BackupReading, Sample};
+use crate::backup::{BackupDefinition, Figure};
 use crate::config::endpoint::HttpOptions;
 use crate::model::business::{self, BusinessReading};
 use crate::model::slo_status::{Reading, SloHistory, SloReading};
@@ -222,6 +224,7 @@ fn by_label(result: Result<Data, String>, label: &str) -> Result<BTreeMap<String
 pub async fn observe(
     endpoint: Arc<Endpoint>,
     slos: &[SloDefinition],
+    backups: &[BackupDefinition],
 ) -> Result<Observation, String> {
     let ask = |texts: Vec<String>| {
         let endpoint = endpoint.clone();
@@ -239,6 +242,12 @@ pub async fn observe(
     let mut texts = vec![queries::all_recorded_error_ratios()];
     texts.extend(slos.iter().map(queries::window_sli));
     texts.extend(business::QUERIES.iter().map(|q| q.to_string()));
+    // One request per database: its figures' queries joined, each series marked.
+    let backup_queries: Vec<(&BackupDefinition, String)> = backups
+        .iter()
+        .filter_map(|d| d.queries.combined().map(|q| (d, q)))
+        .collect();
+    texts.extend(backup_queries.iter().map(|(_, q)| q.clone()));
     let answers = ask(texts.clone()).await;
     let mut requests = answers.len();
     if let Some(Err(first)) = answers.iter().find(|a| a.is_err())
@@ -273,6 +282,10 @@ pub async fn observe(
         websocket_connections: single(next()),
         celery_queue: single(next()),
     };
+    let backup_readings: Vec<BackupReading> = backup_queries
+        .iter()
+        .map(|(def, _)| backup_reading(def, next()))
+        .collect();
     // SLOs the recording rules do not cover: their burn rates the long way.
     let raw_burn: Vec<&SloDefinition> = slos
         .iter()
@@ -317,7 +330,48 @@ pub async fn observe(
         business,
         raw_burn: raw_burn.iter().map(|d| d.name.clone()).collect(),
         requests,
+        backups: backup_readings,
     })
+}
+
+/// One database's figures from its combined query's answer, by the mark on each series; a
+/// failed query fails each of its figures with the same words.
+fn backup_reading(def: &BackupDefinition, answer: Result<Data, String>) -> BackupReading {
+    let mut values = BTreeMap::new();
+    let configured = def.queries.all();
+    match answer {
+        Ok(Data::Vector(v)) => {
+            for (figure, _) in &configured {
+                values.insert(*figure, Ok(Vec::new()));
+            }
+            for s in &v {
+                let figure = s
+                    .metric()
+                    .get(crate::backup::definition::FIGURE_LABEL)
+                    .and_then(|k| Figure::from_key(k));
+                if let Some(Ok(samples)) = figure.and_then(|f| values.get_mut(&f)) {
+                    samples.push(Sample {
+                        location: s.metric().get("location").cloned(),
+                        value: s.sample().value(),
+                    });
+                }
+            }
+        }
+        Ok(_) => {
+            for (figure, _) in &configured {
+                values.insert(*figure, Err("expected an instant vector".to_string()));
+            }
+        }
+        Err(e) => {
+            for (figure, _) in &configured {
+                values.insert(*figure, Err(e.clone()));
+            }
+        }
+    }
+    BackupReading {
+        name: def.name.clone(),
+        values,
+    }
 }
 
 /// The recorded error ratios by (slo, window); an error or a missing rule leaves them out, so
@@ -342,6 +396,7 @@ fn recorded_ratios(answer: Result<Data, String>) -> BTreeMap<(String, &'static s
 pub async fn poll(
     endpoint: Arc<Endpoint>,
     slos: Vec<SloDefinition>,
+    backups: Vec<BackupDefinition>,
     interval: Duration,
     timeout: Duration,
     tx: mpsc::Sender<DataEvent>,
@@ -351,14 +406,16 @@ pub async fn poll(
     loop {
         ticker.tick().await;
         // The whole poll is bounded too: a Prometheus that trickles answers cannot hold it.
-        let result = match tokio::time::timeout(timeout * 2, observe(endpoint.clone(), &slos)).await
-        {
-            Ok(r) => r,
-            Err(_) => Err(format!(
-                "no complete answer within {} s",
-                (timeout * 2).as_secs()
-            )),
-        };
+        let result =
+            match tokio::time::timeout(timeout * 2, observe(endpoint.clone(), &slos, &backups))
+                .await
+            {
+                Ok(r) => r,
+                Err(_) => Err(format!(
+                    "no complete answer within {} s",
+                    (timeout * 2).as_secs()
+                )),
+            };
         let event = DataEvent::Prometheus(Box::new(PromEvent::Observed(result)));
         if tx.send(event).await.is_err() {
             return;

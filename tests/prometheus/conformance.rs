@@ -246,6 +246,32 @@ async fn sim_and_real_prometheus_agree_and_the_fast_burn_alert_fires() {
     }
     assert_eq!(compared, 4 * (7 * 4 + 3 * 2 + 13) + 4 * (4 * 4 + 1 + 1));
 
+    // The backups' combined query (label_replace ... or ...): the same marked series, the same
+    // times, from the sim and from the real Prometheus.
+    for def in ms5_console::backup::definition::builtin() {
+        let query = def
+            .queries
+            .combined()
+            .expect("the built-in row has queries");
+        for at in [end - 2.0 * 3600.0, end] {
+            let s = labelled(&sim_client, &query, at).await;
+            let r = labelled(&real_client, &query, at).await;
+            assert_eq!(
+                s.keys().collect::<Vec<_>>(),
+                r.keys().collect::<Vec<_>>(),
+                "{query} at {at}: series"
+            );
+            assert_eq!(s.len(), 9, "7 figures, retention by 2 locations: {s:?}");
+            assert!(
+                s.keys().all(|k| k.contains("ms5_console_figure")),
+                "every series marked: {s:?}"
+            );
+            for (labels, value) in &s {
+                assert_eq!(*value, r[labels], "{labels} at {at}");
+            }
+        }
+    }
+
     // The burn is visible where it should be: mid-ramp the 5m error ratio is far above budget.
     let backend = &slo::definition::builtin()[0];
     let mid = instant(&real_client, &queries::error_ratio(backend, "5m"), end).await;

@@ -266,7 +266,7 @@ async fn metadata_rules_alerts_and_metrics() {
     assert_eq!(groups.len(), 5);
     assert_eq!(groups[0]["rules"].as_array().map(Vec::len), Some(9));
     assert_eq!(groups[4]["name"], "ms5-platform");
-    assert_eq!(groups[4]["rules"].as_array().map(Vec::len), Some(8));
+    assert_eq!(groups[4]["rules"].as_array().map(Vec::len), Some(9));
 
     // slo-burn: the backend's fast burn has been firing since shortly before the start.
     let (_, body) = get(base, "/api/v1/alerts", &[]).await;

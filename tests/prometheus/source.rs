@@ -15,6 +15,10 @@ use ms5_console::slo::definition::builtin;
 use ms5_console::slo::maths::Urgency;
 use ms5_console::source::prometheus::{Endpoint, observe, proxy_client};
 
+fn backups() -> Vec<ms5_console::backup::BackupDefinition> {
+    ms5_console::backup::definition::builtin()
+}
+
 /// The console's service-proxy client for the sim's kubeconfig.
 async fn sim_proxy_client(sim: &sim::Sim) -> kube::Client {
     let kubeconfig = kube::config::Kubeconfig::read_from(&sim.kubeconfig).expect("kubeconfig");
@@ -52,20 +56,38 @@ async fn the_default_pollers_send_the_api_server_under_one_request_a_second() {
     )
     .expect("endpoint");
     let before = sim.api.proxied.load(Ordering::Relaxed);
-    let observation = observe(prometheus, &builtin()).await.expect("observation");
+    let observation = observe(prometheus, &builtin(), &backups())
+        .await
+        .expect("observation");
     let answers = ms5_console::source::alertmanager::fetch_answers(&[alertmanager]).await;
     assert!(answers.iter().all(|(_, a)| a.is_ok()));
     let per_poll = sim.api.proxied.load(Ordering::Relaxed) - before;
-    // The recording rules answered every burn rate: one selector, 4 window SLIs, the floor's 5.
+    // The recording rules answered every burn rate: one selector, 4 window SLIs, the floor's 5;
+    // the backups' figures are one more.
     assert!(
         observation.raw_burn.is_empty(),
         "{:?}",
         observation.raw_burn
     );
-    assert_eq!(observation.requests, 10);
+    assert_eq!(observation.requests, 11);
+    // Every figure of the built-in database came back from its one query, marked.
+    let postgres = &observation.backups[0];
+    use ms5_console::backup::Figure;
+    for figure in [
+        Figure::LastSuccess,
+        Figure::LastFailure,
+        Figure::Wal,
+        Figure::RestoreLastSuccess,
+        Figure::RestoreResult,
+    ] {
+        assert!(postgres.value(figure).is_some(), "{figure:?}: {postgres:?}");
+    }
+    assert_eq!(postgres.at(Figure::Retained, "local"), Some(30.0));
+    assert_eq!(postgres.at(Figure::Retained, "cloud"), Some(90.0));
+    assert_eq!(postgres.value(Figure::RestoreResult), Some(1.0));
     // Alertmanager: alerts and silences.
     assert_eq!(
-        per_poll, 12,
+        per_poll, 13,
         "requests through the proxy in one poll of each"
     );
     let interval = HttpOptions::default().interval.as_secs_f64();
@@ -102,7 +124,9 @@ async fn k8s_service_proxy_reaches_the_sims_prometheus_with_kubeconfig_credentia
         )
         .expect("endpoint"),
     );
-    let observation = observe(endpoint, &builtin()).await.expect("observation");
+    let observation = observe(endpoint, &builtin(), &backups())
+        .await
+        .expect("observation");
     assert_eq!(observation.slos.len(), 4);
     let backend = slo_status::status(&builtin()[0], Some(&observation.slos[0]));
     assert_eq!(backend.firing, Some(Urgency::Page), "{backend:?}");
@@ -212,7 +236,7 @@ async fn bad_answers_are_shown_as_such_never_as_numbers() {
         ..HttpOptions::default()
     };
     let endpoint = Arc::new(Endpoint::new(&url, &options, None).expect("endpoint"));
-    let observation = observe(endpoint, &builtin()[..1])
+    let observation = observe(endpoint, &builtin()[..1], &[])
         .await
         .expect("partial answers");
     // This Prometheus has no recording rules: the burn rates were asked for one by one, and
@@ -267,7 +291,7 @@ async fn unreachable_prometheus_is_one_error_and_bad_addresses_are_refused() {
     };
     let endpoint =
         Arc::new(Endpoint::new(&format!("http://{address}"), &options, None).expect("endpoint"));
-    let error = observe(endpoint, &builtin())
+    let error = observe(endpoint, &builtin(), &backups())
         .await
         .expect_err("nothing answers");
     // Where it tried and why it failed, without the encoded query.

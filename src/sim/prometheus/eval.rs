@@ -211,8 +211,45 @@ impl Engine<'_> {
                     Value::Scalar(_) => Err(format!("{name}() needs an instant vector")),
                 }
             }
+            "label_replace" => self.label_replace(args, t),
             other => Err(unsupported(&format!("the function {other}()"))),
         }
+    }
+
+    /// `label_replace(v, dst, replacement, src, regex)`: where the whole of `src`'s value
+    /// matches `regex`, `dst` is set to `replacement` with `$1`-style groups expanded (an empty
+    /// result removes it), as Prometheus does.
+    fn label_replace(&self, args: &[Box<Expr>], t: f64) -> Result<Value> {
+        let text = |i: usize| match args.get(i).map(|a| a.as_ref()) {
+            Some(Expr::StringLiteral(s)) => Ok(s.val.clone()),
+            _ => Err(format!(
+                "label_replace() argument {} must be a string",
+                i + 1
+            )),
+        };
+        let (dst, replacement, src, pattern) = (text(1)?, text(2)?, text(3)?, text(4)?);
+        let regex = regex::Regex::new(&format!("^(?s:{pattern})$"))
+            .map_err(|e| format!("invalid regular expression in label_replace(): {e}"))?;
+        let Value::Vector(samples) = self.eval_arg(args, 0, t)? else {
+            return Err("label_replace() needs an instant vector".into());
+        };
+        let replaced = samples
+            .into_iter()
+            .map(|mut s| {
+                let value = s.labels.get(&src).cloned().unwrap_or_default();
+                if let Some(caps) = regex.captures(&value) {
+                    let mut out = String::new();
+                    caps.expand(&replacement, &mut out);
+                    if out.is_empty() {
+                        s.labels.remove(&dst);
+                    } else {
+                        s.labels.insert(dst.clone(), out);
+                    }
+                }
+                s
+            })
+            .collect();
+        Ok(Value::Vector(replaced))
     }
 
     fn eval_arg(&self, args: &[Box<Expr>], i: usize, t: f64) -> Result<Value> {
