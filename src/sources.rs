@@ -44,6 +44,7 @@ impl Sources {
         tx: &mpsc::Sender<DataEvent>,
     ) -> Sources {
         state.slo.definitions = settings.slos.clone();
+        state.slo.backups = settings.backups.clone();
         state.audit.path = settings.audit_log.clone();
         // Re-resolved for each connection: `:ctx` to a context with its own settings takes them.
         let in_effect = settings.for_context(&connected.connection.context);

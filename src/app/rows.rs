@@ -131,6 +131,7 @@ impl RowKeys for ViewKeys<'_> {
             ViewId::Silences => rows.silences.len(),
             ViewId::Audit => audit_records(self.state).len(),
             ViewId::Validation => self.state.validation.row_count(),
+            ViewId::Backups => self.state.slo.backups.len(),
             ViewId::Overview => 0,
         }
     }
@@ -168,6 +169,12 @@ impl RowKeys for ViewKeys<'_> {
                 .validation
                 .row_id(i)
                 .map(|id| (String::new(), id.to_string())),
+            ViewId::Backups => self
+                .state
+                .slo
+                .backups
+                .get(i)
+                .map(|d| (d.namespace.clone(), d.name.clone())),
             ViewId::Overview => None,
         }
     }
@@ -210,6 +217,7 @@ fn refresh_alerts(state: &mut AppState) {
         let merged = state.alerts.merged();
         let all = alerts::alert_rows(&merged, &alerts::AlertFilter::None);
         state.rows.alert_summary = alerts::summary(&all);
+        state.rows.all_alerts = all.clone();
         state.rows.alerts = match alerts::AlertFilter::parse(&filter) {
             Ok(alerts::AlertFilter::None) => {
                 state.alerts.filter_error = None;

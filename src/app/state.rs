@@ -177,6 +177,8 @@ pub struct Rows {
     pub slos: Vec<SloStatus>,
     /// Alerts, critical first; silences, active first; and the overview's alert counts.
     pub alerts: Vec<Arc<AlertRow>>,
+    /// Every alert, whatever the alert view's filter: what other views show on their rows.
+    pub all_alerts: Vec<Arc<AlertRow>>,
     pub silences: Vec<Arc<SilenceRow>>,
     pub alert_summary: AlertSummary,
     /// Per view, the (data version, filter, sort) the rows were built from.
@@ -188,6 +190,8 @@ pub struct Rows {
 #[derive(Debug, Default)]
 pub struct SloState {
     pub definitions: Vec<SloDefinition>,
+    /// The databases `:backups` shows (their metric figures come with each poll).
+    pub backups: Vec<crate::backup::BackupDefinition>,
     /// Where the data comes from (the endpoint's address); empty when no poller runs.
     pub source: String,
     pub last: Option<Observation>,
@@ -199,6 +203,30 @@ pub struct SloState {
     pub history_for: Option<String>,
     pub history_request: u64,
     pub history: Option<(DateTime<Utc>, Result<SloHistory, String>)>,
+}
+
+impl SloState {
+    /// `prometheus SOURCE: 4s ago`, or since when polls have failed: what every panel fed by
+    /// Prometheus says in its title, with a colour role.
+    pub fn freshness(&self, now: DateTime<Utc>) -> (String, &'static str) {
+        use crate::model::age::human_age;
+        if self.source.is_empty() {
+            return ("prometheus: not configured".into(), "muted");
+        }
+        let source = format!("prometheus {}", self.source);
+        match (&self.last, &self.failing) {
+            (None, None) => (format!("{source}: connecting"), "stale"),
+            (Some(o), None) => (format!("{source}: {} ago", human_age(o.at, now)), "ok"),
+            (None, Some((since, _))) => (
+                format!("{source}: failing for {}", human_age(*since, now)),
+                "critical",
+            ),
+            (Some(o), Some(_)) => (
+                format!("{source}: stale, last good {} ago", human_age(o.at, now)),
+                "critical",
+            ),
+        }
+    }
 }
 
 /// BUDGET LEFT: the SLO list's fixed order.
@@ -289,9 +317,11 @@ impl AppState {
                         ViewId::Slo => table.sort_column = SLO_SORT_COLUMN,
                         // Fixed orders (critical first, active first, newest first): no column
                         // is marked as the sort.
-                        ViewId::Alerts | ViewId::Silences | ViewId::Audit | ViewId::Validation => {
-                            table.sort_column = usize::MAX
-                        }
+                        ViewId::Alerts
+                        | ViewId::Silences
+                        | ViewId::Audit
+                        | ViewId::Validation
+                        | ViewId::Backups => table.sort_column = usize::MAX,
                         _ => {}
                     }
                     (*v, table)

@@ -15,6 +15,7 @@ pub enum ViewId {
     Silences,
     Audit,
     Validation,
+    Backups,
 }
 
 /// Each view's name and the words help uses for switching to it.
@@ -29,11 +30,12 @@ const NAMES: &[(ViewId, &str, &str)] = &[
     (ViewId::Silences, "silences", "silences"),
     (ViewId::Audit, "audit", "audit log"),
     (ViewId::Validation, "validation", "Phase 9 validation"),
+    (ViewId::Backups, "backups", "backups and restore drills"),
 ];
 
 impl ViewId {
     /// Every view, in `tab` order.
-    pub const ALL: [ViewId; 10] = [
+    pub const ALL: [ViewId; 11] = [
         ViewId::Overview,
         ViewId::Rollouts,
         ViewId::Pods,
@@ -44,6 +46,7 @@ impl ViewId {
         ViewId::Silences,
         ViewId::Audit,
         ViewId::Validation,
+        ViewId::Backups,
     ];
 
     pub fn name(self) -> &'static str {

@@ -39,6 +39,8 @@ pub struct FigureLine {
     /// Where it came from and how fresh: `k8s watch: live`, `prometheus: 12s ago`.
     pub source: String,
     pub verdict: Verdict,
+    /// The figure in a word for one-line summaries: the age (`36h`) where it is one.
+    pub short: String,
 }
 
 /// The data a row is judged from.
@@ -74,13 +76,19 @@ pub struct BackupRow {
     /// The backup CronJob's runs and the restore test's, newest first.
     pub backups: Vec<Run>,
     pub restores: Vec<Run>,
+    /// The RPO, WAL lag and drill policy in words (`24h`, `5m`, `7d`), for summaries.
+    pub limits: (String, String, String),
 }
 
 impl BackupRow {
     /// The row's worst figure (a firing alert counts as breached).
     pub fn verdict(&self) -> Verdict {
         let worst = self.figures.iter().map(|f| f.verdict).max();
-        let worst = worst.unwrap_or(Verdict::Unknown);
+        let mut worst = worst.unwrap_or(Verdict::Unknown);
+        // What could not be looked at is never OK.
+        if !self.problems.is_empty() {
+            worst = worst.max(Verdict::Warning);
+        }
         if self.alerts.is_empty() {
             worst
         } else {
@@ -101,7 +109,7 @@ fn when(at: DateTime<Utc>, now: DateTime<Utc>) -> String {
     format!(
         "{} ago ({})",
         age_words(now - at),
-        at.format("%b %-d %H:%M UTC")
+        at.format("%b %-d %H:%M")
     )
 }
 
@@ -113,7 +121,11 @@ fn judge_age(age: chrono::Duration, limit: Duration, name: &str) -> (Verdict, St
     if age_s > limit_s {
         (
             Verdict::Breached,
-            format!("{name} BREACHED {} > {limit_words}", age_words(age)),
+            format!(
+                "{} BREACHED {} > {limit_words}",
+                name.to_uppercase(),
+                age_words(age)
+            ),
         )
     } else if age_s * 5 > limit_s * 4 {
         (
@@ -168,13 +180,21 @@ impl Judge<'_> {
         source: String,
     ) {
         let (verdict, judged) = judged;
-        // Stale metrics are loud: their figure is never better than a warning's colour.
+        let short = match value.split_once(" ago") {
+            Some((age, _)) => age.trim_start_matches("k8s ").to_string(),
+            None => value
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+        };
         self.figures.push(FigureLine {
             label,
             value,
             judged,
             source,
             verdict,
+            short,
         });
     }
 
@@ -296,7 +316,7 @@ impl Judge<'_> {
         match self.metric(Figure::Wal) {
             Ok(v) => match gauge_time(v) {
                 Some(at) => {
-                    let judged = judge_age(now - at, self.inputs.def.wal_lag, "WAL LAG");
+                    let judged = judge_age(now - at, self.inputs.def.wal_lag, "WAL lag");
                     self.push("WAL archived", when(at, now), judged, self.metric_source());
                 }
                 None => self.push(
@@ -333,7 +353,7 @@ impl Judge<'_> {
                     format!(
                         "in {} ({})",
                         age_words(next - self.now()),
-                        next.format("%b %-d %H:%M UTC")
+                        next.format("%b %-d %H:%M")
                     ),
                     (Verdict::Ok, format!("{schedule} {zone}")),
                 ),
@@ -488,7 +508,7 @@ impl Judge<'_> {
         let gauge_at = gauge.as_ref().ok().and_then(|v| gauge_time(*v));
         let result = self.metric(Figure::RestoreResult).ok();
         let mut source = self.kube_source();
-        let (at, mut value) = match (newest_ok, gauge_at) {
+        let (at, value) = match (newest_ok, gauge_at) {
             (Some(run), _) => {
                 let at = run.succeeded_at().unwrap_or(now);
                 let mut value = when(at, now);
@@ -507,7 +527,7 @@ impl Judge<'_> {
             (None, None) => (None, "none known".into()),
         };
         let (mut verdict, mut judged) = match at {
-            Some(at) => judge_age(now - at, def.drill_every, "DRILL"),
+            Some(at) => judge_age(now - at, def.drill_every, "drill policy"),
             None => (Verdict::Breached, "no passing restore test known".into()),
         };
         if let Some(run) = newest_ok
@@ -529,7 +549,9 @@ impl Judge<'_> {
             judged.push_str(&format!("; newest {} FAILED", failed.name));
         }
         if let Some(g) = gauge_at {
-            source = format!("{source} + {}", self.metric_source());
+            if newest_ok.is_some() {
+                source = format!("{source} + {}", self.metric_source());
+            }
             if newest_ok.is_some() {
                 let scheduled = runs
                     .iter()
@@ -546,7 +568,7 @@ impl Judge<'_> {
                     ));
                 }
             }
-            value.push_str("; metric: scheduled runs");
+            source.push_str(" (scheduled runs)");
         }
         if result == Some(0.0) {
             verdict = verdict.max(Verdict::Breached);
@@ -638,7 +660,7 @@ pub fn judge(inputs: &Inputs) -> BackupRow {
         for f in judge
             .figures
             .iter_mut()
-            .filter(|f| f.source.contains("prometheus") && !f.source.contains("k8s"))
+            .filter(|f| f.source.contains("prom") && !f.source.contains("k8s"))
         {
             f.verdict = f.verdict.max(Verdict::Warning);
         }
@@ -651,6 +673,11 @@ pub fn judge(inputs: &Inputs) -> BackupRow {
         alerts: inputs.alerts.clone(),
         backups,
         restores,
+        limits: (
+            human_duration(def.rpo.as_secs()),
+            human_duration(def.wal_lag.as_secs()),
+            human_duration(def.drill_every.as_secs()),
+        ),
     }
 }
 

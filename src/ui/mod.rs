@@ -2,6 +2,7 @@
 
 pub mod alerts;
 pub mod audit;
+pub mod backups;
 pub mod chrome;
 pub mod dialog;
 pub mod event_lines;

@@ -51,9 +51,32 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     // warnings keep three); on a small one (80x24) it is the workloads panel's bottom line.
     let phase_panel =
         state.validation.runbook.is_some() && area.height >= ns_height + slo_rows + 3 + 4 + 3 + 3;
-    let [ns_area, phase_area, slo_area, nodes_area, events_area] = Layout::vertical([
+    // Backups likewise: a line per database where there is room, else the bottom line of the
+    // warnings panel (the worst database).
+    let backups = crate::app::backups::rows(state);
+    let backup_rows = backups.len() as u16;
+    let backup_panel = backup_rows > 0
+        && area.height
+            >= ns_height
+                + slo_rows
+                + 3
+                + 4
+                + 3
+                + 3
+                + if phase_panel { 3 } else { 0 }
+                + backup_rows
+                + 2;
+    let [
+        ns_area,
+        phase_area,
+        backup_area,
+        slo_area,
+        nodes_area,
+        events_area,
+    ] = Layout::vertical([
         Constraint::Length(ns_height),
         Constraint::Length(if phase_panel { 3 } else { 0 }),
+        Constraint::Length(if backup_panel { backup_rows + 2 } else { 0 }),
         Constraint::Length(slo_rows + 3),
         Constraint::Length(4),
         Constraint::Min(3),
@@ -63,6 +86,22 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     namespaces_panel(frame, ns_area, state, &namespaces, phases_below, ui);
     if phase_panel {
         super::validation::phase_panel(frame, phase_area, state, ui);
+    }
+    if backup_panel {
+        let lines: Vec<Line> = backups
+            .iter()
+            .map(|r| super::backups::summary_line(r, ui))
+            .collect();
+        let block = panel(
+            "Backups",
+            crate::app::backups::freshness(state),
+            ui,
+            backup_area.width,
+        );
+        frame.render_widget(
+            ratatui::widgets::Paragraph::new(lines).block(block),
+            backup_area,
+        );
     }
     let [slo_left, floor_right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
@@ -81,7 +120,14 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     .areas(nodes_area);
     nodes_panel(frame, nodes_left, state, ui);
     alerts_panel(frame, alerts_right, state, ui);
-    warnings_panel(frame, events_area, state, ui);
+    let worst = backups.iter().max_by_key(|r| r.verdict());
+    let below = worst.filter(|_| !backup_panel).map(|r| {
+        let mut line = super::backups::summary_line(r, ui);
+        line.spans.insert(0, Span::raw(" "));
+        line.spans.push(Span::raw(" "));
+        line
+    });
+    warnings_panel(frame, events_area, state, below, ui);
 }
 
 fn namespaces_panel(
@@ -464,7 +510,13 @@ fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     );
 }
 
-fn warnings_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+fn warnings_panel(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    backups: Option<Line<'static>>,
+    ui: &Ui,
+) {
     let warnings = &state.rows.overview.warnings;
     let room = area.height.saturating_sub(2) as usize;
     let lines: Vec<Line> = if warnings.is_empty() {
@@ -494,11 +546,14 @@ fn warnings_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             })
             .collect()
     };
-    let block = panel(
+    let mut block = panel(
         "Recent warnings",
         watch_freshness(state, Some("events")),
         ui,
         area.width,
     );
+    if let Some(line) = backups {
+        block = block.title_bottom(line);
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }

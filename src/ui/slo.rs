@@ -90,23 +90,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
 
 /// `prometheus SOURCE · 4s ago`, or since when it has been failing and why.
 pub fn freshness(state: &AppState) -> (String, &'static str) {
-    if state.slo.source.is_empty() {
-        return ("prometheus: not configured".into(), "muted");
-    }
-    let source = format!("prometheus {}", state.slo.source);
-    let now = state.now;
-    match (&state.slo.last, &state.slo.failing) {
-        (None, None) => (format!("{source}: connecting"), "stale"),
-        (Some(o), None) => (format!("{source}: {} ago", human_age(o.at, now)), "ok"),
-        (None, Some((since, _))) => (
-            format!("{source}: failing for {}", human_age(*since, now)),
-            "critical",
-        ),
-        (Some(o), Some(_)) => (
-            format!("{source}: stale, last good {} ago", human_age(o.at, now)),
-            "critical",
-        ),
-    }
+    state.slo.freshness(state.now)
 }
 
 /// Why the last poll failed, for the panel's bottom edge (titles are too short for reasons).

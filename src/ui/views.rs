@@ -2,10 +2,10 @@
 //! declaring a `ViewSpec`, plus one line here.
 
 use super::view::ViewSpec;
-use super::{alerts, audit, events, nodes, overview, pods, rollouts, slo, validation};
+use super::{alerts, audit, backups, events, nodes, overview, pods, rollouts, slo, validation};
 use crate::app::view_id::ViewId;
 
-pub const ALL: [&ViewSpec; 10] = [
+pub const ALL: [&ViewSpec; 11] = [
     &overview::VIEW,
     &rollouts::VIEW,
     &pods::VIEW,
@@ -16,10 +16,11 @@ pub const ALL: [&ViewSpec; 10] = [
     &alerts::SILENCES_VIEW,
     &audit::VIEW,
     &validation::VIEW,
+    &backups::VIEW,
 ];
 
 /// `:` names of views still to come: they say so instead of "unknown command".
-pub const COMING: &[&str] = &["backups"];
+pub const COMING: &[&str] = &[];
 
 /// The declaration of `id`.
 pub fn spec(id: ViewId) -> &'static ViewSpec {

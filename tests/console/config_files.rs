@@ -72,7 +72,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--keymap",
         "keymap_unknown_table.toml",
-        "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, slo, alerts, silences, audit, validation, logs, yaml, help, follow, dialog",
+        "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, slo, alerts, silences, audit, validation, backups, logs, yaml, help, follow, dialog",
     ),
     (
         "--theme",
@@ -97,7 +97,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--config",
         "config_unknown_key.toml",
-        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`, `guard`, `runbook`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]], runbook",
+        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `backup`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`, `guard`, `runbook`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]], [[backup]], runbook",
     ),
     (
         "--config",

@@ -3,6 +3,7 @@
 mod alert_views;
 mod app;
 mod ascii;
+mod backup_view;
 mod config_files;
 mod diagnosis;
 mod e2e;

@@ -1,0 +1,290 @@
+//! `:backups`: one section per configured database, each figure on its own line (what was
+//! measured, its judgement against the policy in the verdict's colour, and where it came from
+//! and how fresh). Lines wrap rather than cut, so numbers and units survive 80 columns. `enter`
+//! opens the selected database's runs: its backup and restore-test Jobs, newest first.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::style::Ui;
+use super::table::panel;
+use super::view::{Order, ViewSpec};
+use crate::app::action::Action;
+use crate::app::state::AppState;
+use crate::app::view_id::ViewId;
+use crate::backup::figures::{BackupRow, Verdict};
+use crate::backup::runs::{Outcome, Run};
+use crate::model::age::{human_age, human_duration};
+
+pub const VIEW: ViewSpec = ViewSpec {
+    id: ViewId::Backups,
+    title: "Backups",
+    short_title: "Bak",
+    aliases: &["backup", "bak"],
+    columns: &[],
+    order: Order::Fixed,
+    hints: &[Action::Details, Action::Help, Action::Quit],
+    render,
+    on_open: None,
+};
+
+pub fn verdict_role(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "ok",
+        Verdict::Warning => "warning",
+        Verdict::Breached => "critical",
+        Verdict::Unknown => "muted",
+    }
+}
+
+/// The word a database's heading gives its worst figure.
+fn verdict_word(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "OK",
+        Verdict::Warning => "WARNING",
+        Verdict::Breached => "BREACHED",
+        Verdict::Unknown => "UNKNOWN",
+    }
+}
+
+/// One database in one line, for the Overview: the last backup's age against the RPO, the
+/// WAL lag against its limit, the last good restore test's age against the drill policy, each
+/// in its verdict's colour.
+pub fn summary_line<'a>(row: &BackupRow, ui: &Ui) -> Line<'a> {
+    let def_limit = |label: &str| match label {
+        "last backup" => row.limits.0.clone(),
+        "WAL archived" => row.limits.1.clone(),
+        _ => row.limits.2.clone(),
+    };
+    let mut spans = vec![Span::styled(row.name.clone(), ui.style("title"))];
+    let mut first = true;
+    for (label, word) in [
+        ("last backup", "backup"),
+        ("WAL archived", "WAL"),
+        ("last restore test", "drill"),
+    ] {
+        if let Some(f) = row.figure(label) {
+            let separator = if first { "  " } else { " · " };
+            first = false;
+            spans.push(Span::raw(format!("{separator}{word} ")));
+            spans.push(Span::styled(
+                format!("{}/{}", f.short, def_limit(label)),
+                ui.style(verdict_role(f.verdict)),
+            ));
+        }
+    }
+    let verdict = row.verdict();
+    if verdict >= Verdict::Warning {
+        spans.push(Span::styled(
+            format!("  {}", verdict_word(verdict)),
+            ui.style(verdict_role(verdict)),
+        ));
+    }
+    Line::from(spans)
+}
+
+/// The lines of one database: its heading (name, namespace, worst verdict, firing alerts),
+/// what stands in the way, then each figure.
+pub fn database_lines<'a>(row: &BackupRow, selected: bool, width: usize, ui: &Ui) -> Vec<Line<'a>> {
+    let verdict = row.verdict();
+    let marker = if selected { "▶ " } else { "  " };
+    let mut heading = vec![
+        Span::styled(format!("{marker}{}", row.name), ui.style("title")),
+        Span::styled(format!("  {}  ", row.namespace), ui.style("muted")),
+        Span::styled(verdict_word(verdict), ui.style(verdict_role(verdict))),
+    ];
+    if !row.alerts.is_empty() {
+        heading.push(Span::styled(
+            format!("  firing: {}", row.alerts.join(", ")),
+            ui.style("critical"),
+        ));
+    }
+    let mut lines = vec![Line::from(heading)];
+    for problem in &row.problems {
+        lines.push(Line::from(Span::styled(
+            format!("    {problem}"),
+            ui.style("warning"),
+        )));
+    }
+    for f in &row.figures {
+        let mut spans = vec![
+            Span::styled(format!("    {:<18}", f.label), ui.style("muted")),
+            Span::raw(f.value.clone()),
+        ];
+        if !f.judged.is_empty() {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(
+                f.judged.clone(),
+                ui.style(verdict_role(f.verdict)),
+            ));
+        }
+        spans.push(Span::styled(format!("  · {}", f.source), ui.style("muted")));
+        lines.extend(hanging(spans, width, FIGURE_INDENT));
+    }
+    lines
+}
+
+/// Where a figure's value starts: continuation lines start there too.
+const FIGURE_INDENT: usize = 22;
+
+/// Wraps styled text at spaces to `width` columns, continuation lines indented by `indent`,
+/// so a wrapped figure stays under its value instead of running back to the border. A word
+/// longer than a line is left whole (the paragraph's own wrap breaks it).
+fn hanging<'a>(spans: Vec<Span<'a>>, width: usize, indent: usize) -> Vec<Line<'a>> {
+    let mut lines: Vec<Line<'a>> = Vec::new();
+    let mut current: Vec<Span<'a>> = Vec::new();
+    let mut used = 0;
+    for span in spans {
+        let style = span.style;
+        let text = span.content.into_owned();
+        // Words with the spaces before them, so the text's own spacing is kept.
+        let mut rest = text.as_str();
+        while !rest.is_empty() {
+            let lead = rest.len() - rest.trim_start_matches(' ').len();
+            let word_end = rest[lead..].find(' ').map_or(rest.len(), |i| lead + i);
+            let (piece, tail) = rest.split_at(word_end);
+            rest = tail;
+            let word = &piece[lead..];
+            let w = Span::raw(piece).width();
+            if used + w > width && word.is_empty() {
+                // Spaces that would end the line: dropped, never a line of their own.
+                continue;
+            }
+            if used > indent && used + w > width {
+                lines.push(Line::from(std::mem::take(&mut current)));
+                current.push(Span::raw(" ".repeat(indent)));
+                used = indent;
+                current.push(Span::styled(word.to_string(), style));
+                used += Span::raw(word).width();
+            } else {
+                current.push(Span::styled(piece.to_string(), style));
+                used += w;
+            }
+        }
+    }
+    if !current.is_empty() {
+        lines.push(Line::from(current));
+    }
+    lines
+}
+
+pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+    let rows = crate::app::backups::rows(state);
+    let selected = state.table(ViewId::Backups).selected;
+    let width = usize::from(area.width.saturating_sub(2));
+    let mut lines: Vec<Line> = Vec::new();
+    for (i, row) in rows.iter().enumerate() {
+        if i > 0 {
+            lines.push(Line::raw(""));
+        }
+        let selected = i == selected && rows.len() > 1;
+        lines.extend(database_lines(row, selected, width, ui));
+    }
+    // `enter` drills down: the selected database's runs take the whole view (80x24 has no
+    // room for both); `esc` comes back.
+    if state.details
+        && let Some(row) = rows.get(selected)
+    {
+        runs_panel(frame, area, row, state, ui);
+        return;
+    }
+    if rows.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  no databases configured: add a [[backup]] table to config.toml",
+            ui.style("muted"),
+        )));
+    }
+    let freshness = crate::app::backups::freshness(state);
+    let block = panel("Backups", freshness, ui, area.width).title_bottom(Span::styled(
+        " times UTC · enter runs and drills ",
+        ui.style("muted"),
+    ));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+/// One Job: name, scheduled or manual, when it started, how long it ran, how it ended.
+fn run_line<'a>(
+    run: &Run,
+    name_width: usize,
+    width: usize,
+    state: &AppState,
+    ui: &Ui,
+) -> Vec<Line<'a>> {
+    let (word, role) = match &run.outcome {
+        Outcome::Running => ("running".to_string(), "accent"),
+        Outcome::Complete { .. } => ("Complete".to_string(), "ok"),
+        Outcome::Failed { reason, .. } => (format!("Failed: {reason}"), "critical"),
+    };
+    let started = run
+        .started
+        .or(run.created)
+        .map_or("not started".to_string(), |t| {
+            format!("{} ago", human_age(t, state.now))
+        });
+    let took = match (run.took(), run.started) {
+        (Some(t), _) => format!("took {}", human_duration(t.num_seconds().max(0) as u64)),
+        (None, Some(_)) => "running".to_string(),
+        (None, None) => String::new(),
+    };
+    let spans = vec![
+        Span::raw(format!("  {:<name_width$} ", run.name)),
+        Span::styled(
+            format!("{:<9}", if run.manual { "manual" } else { "scheduled" }),
+            ui.style("muted"),
+        ),
+        Span::raw(format!(" {started:>9}  {took:<10} ")),
+        Span::styled(word, ui.style(role)),
+    ];
+    hanging(spans, width, 4)
+}
+
+/// The selected database's backup and restore-test Jobs, newest first.
+fn runs_panel(frame: &mut Frame, area: Rect, row: &BackupRow, state: &AppState, ui: &Ui) {
+    let width = usize::from(area.width.saturating_sub(2));
+    let name_width = row
+        .backups
+        .iter()
+        .chain(&row.restores)
+        .map(|r| r.name.len())
+        .max()
+        .unwrap_or(0);
+    let mut lines = vec![Line::from(Span::styled("backups", ui.style("title")))];
+    if row.backups.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  no Jobs kept",
+            ui.style("muted"),
+        )));
+    }
+    for run in &row.backups {
+        lines.extend(run_line(run, name_width, width, state, ui));
+    }
+    lines.push(Line::from(Span::styled(
+        "restore tests and drills",
+        ui.style("title"),
+    )));
+    if row.restores.is_empty() {
+        lines.push(Line::from(Span::styled(
+            "  no Jobs kept",
+            ui.style("muted"),
+        )));
+    }
+    for run in &row.restores {
+        lines.extend(run_line(run, name_width, width, state, ui));
+    }
+    let freshness = crate::app::backups::freshness(state);
+    let block = panel(&format!("Runs: {}", row.name), freshness, ui, area.width)
+        .title_bottom(Span::styled(" esc back ", ui.style("muted")));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}

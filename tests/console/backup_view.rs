@@ -1,0 +1,385 @@
+//! `:backups` as an on-call engineer sees it: a healthy PostgreSQL row, the backup-failing
+//! story (RPO breached in the critical colour, the failed Job's reason, the WAL lag, the alert
+//! on the row), a gauge that disagrees with the Jobs, two databases, the runs drill-down and the
+//! Overview's line, at 80 and 120 columns.
+
+use std::collections::BTreeMap;
+
+use insta::assert_snapshot;
+use ms5_console::app::action::Action;
+use ms5_console::app::event::{Change, DataEvent, KubeChange, SourceHealth, SourceId};
+use ms5_console::app::state::{AppState, ViewId};
+use ms5_console::app::update::{apply, update};
+use ms5_console::backup::Figure;
+use ms5_console::backup::reading::{BackupReading, Sample};
+use serde_json::{Value, json};
+
+use crate::fixture::{now, screen, state};
+use crate::restart::colour_of;
+
+fn at(hours_ago: f64) -> String {
+    (now() - chrono::Duration::seconds((hours_ago * 3600.0) as i64))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+fn secs(hours_ago: f64) -> f64 {
+    (now() - chrono::Duration::seconds((hours_ago * 3600.0) as i64)).timestamp() as f64
+}
+
+fn cronjob(name: &str, schedule: &str) -> Value {
+    json!({
+        "metadata": {"name": name, "namespace": "ms5-production", "uid": format!("uid-{name}")},
+        "spec": {"schedule": schedule, "timeZone": "Etc/UTC", "suspend": false,
+                 "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}},
+        "status": {}
+    })
+}
+
+/// A Job of `owner` that started `started` hours ago, ran `minutes` and ended with `outcome`
+/// (`Complete`, `Failed` or `` for still running).
+fn job(owner: &str, name: &str, started: f64, minutes: f64, outcome: &str) -> Value {
+    let end = at(started - minutes / 60.0);
+    let mut status = json!({"startTime": at(started)});
+    match outcome {
+        "Complete" => {
+            status["completionTime"] = json!(end);
+            status["conditions"] =
+                json!([{"type": "Complete", "status": "True", "lastTransitionTime": end}]);
+        }
+        "Failed" => {
+            status["conditions"] = json!([{"type": "Failed", "status": "True",
+                "reason": "BackoffLimitExceeded", "lastTransitionTime": end}])
+        }
+        _ => {}
+    }
+    json!({
+        "metadata": {"name": name, "namespace": "ms5-production", "uid": format!("uid-{name}"),
+                     "creationTimestamp": at(started),
+                     "ownerReferences": [{"apiVersion": "batch/v1", "kind": "CronJob", "name": owner,
+                                          "uid": format!("uid-{owner}"), "controller": true}]},
+        "spec": {"template": {"spec": {"containers": []}}},
+        "status": status
+    })
+}
+
+fn reset<K>(items: Vec<K>) -> Change<K> {
+    Change::Reset {
+        namespace: Some("ms5-production".into()),
+        items,
+    }
+}
+
+fn decode<K: serde::de::DeserializeOwned>(values: Vec<Value>) -> Vec<K> {
+    values
+        .into_iter()
+        .map(|v| serde_json::from_value(v).expect("a fixture object"))
+        .collect()
+}
+
+fn reading(figures: &[(Figure, f64)]) -> BackupReading {
+    let mut values = BTreeMap::new();
+    for (figure, value) in figures {
+        values.insert(
+            *figure,
+            Ok(vec![Sample {
+                location: None,
+                value: *value,
+            }]),
+        );
+    }
+    let by_location = |local: f64, cloud: f64| {
+        Ok(vec![
+            Sample {
+                location: Some("local".into()),
+                value: local,
+            },
+            Sample {
+                location: Some("cloud".into()),
+                value: cloud,
+            },
+        ])
+    };
+    values.insert(Figure::Retained, by_location(30.0, 90.0));
+    values.insert(
+        Figure::Oldest,
+        by_location(secs(8.0 + 29.0 * 24.0), secs(8.0 + 89.0 * 24.0)),
+    );
+    BackupReading {
+        name: "postgres".into(),
+        values,
+    }
+}
+
+/// The fixture's console with the built-in PostgreSQL row, its CronJobs and Jobs (`jobs`)
+/// watched, and Prometheus' backup figures (`figures`).
+fn with_backups(jobs: Vec<Value>, figures: &[(Figure, f64)]) -> AppState {
+    let mut s = state();
+    s.slo.backups = ms5_console::backup::definition::builtin();
+    apply(
+        &mut s,
+        DataEvent::kube(KubeChange::CronJobs(reset(decode(vec![
+            cronjob("postgres-backup", "0 2 * * *"),
+            cronjob("postgres-restore-test", "0 4 * * 0"),
+        ])))),
+    );
+    apply(
+        &mut s,
+        DataEvent::kube(KubeChange::Jobs(reset(decode(jobs)))),
+    );
+    for kind in ["jobs", "cronjobs"] {
+        apply(
+            &mut s,
+            DataEvent::Health(
+                SourceId {
+                    kind,
+                    namespace: Some("ms5-production".into()),
+                },
+                SourceHealth::Live { since: now() },
+            ),
+        );
+    }
+    if let Some(observation) = s.slo.last.as_mut() {
+        observation.backups = vec![reading(figures)];
+    }
+    s
+}
+
+/// 2026-11-27 10:00 (a Friday): backups at 02:00 the last three days, the weekly restore test
+/// last Sunday.
+fn healthy() -> AppState {
+    let mut s = with_backups(
+        vec![
+            job(
+                "postgres-backup",
+                "postgres-backup-29402520",
+                56.0,
+                4.0,
+                "Complete",
+            ),
+            job(
+                "postgres-backup",
+                "postgres-backup-29403960",
+                32.0,
+                4.0,
+                "Complete",
+            ),
+            job(
+                "postgres-backup",
+                "postgres-backup-29405400",
+                8.0,
+                4.0,
+                "Complete",
+            ),
+            job(
+                "postgres-restore-test",
+                "postgres-restore-test-29398800",
+                126.0,
+                9.0,
+                "Complete",
+            ),
+        ],
+        &[
+            (Figure::LastSuccess, secs(8.0 - 4.0 / 60.0)),
+            (Figure::LastFailure, 0.0),
+            (Figure::Wal, secs(0.02)),
+            (Figure::RestoreLastSuccess, secs(126.0 - 9.0 / 60.0)),
+            (Figure::RestoreResult, 1.0),
+        ],
+    );
+    // No alert about the database is firing.
+    s.rows.all_alerts.clear();
+    s
+}
+
+/// backup-failing: this morning's backup failed, the last good one is a day older, WAL
+/// archiving stopped 35 minutes ago, MS5BackupFailed fires.
+fn failing() -> AppState {
+    let mut s = with_backups(
+        vec![
+            job(
+                "postgres-backup",
+                "postgres-backup-29402520",
+                56.0,
+                4.0,
+                "Complete",
+            ),
+            job(
+                "postgres-backup",
+                "postgres-backup-29403960",
+                32.0,
+                4.0,
+                "Complete",
+            ),
+            job(
+                "postgres-backup",
+                "postgres-backup-29405400",
+                8.0,
+                4.0,
+                "Failed",
+            ),
+            job(
+                "postgres-restore-test",
+                "postgres-restore-test-29398800",
+                126.0,
+                9.0,
+                "Complete",
+            ),
+        ],
+        &[
+            (Figure::LastSuccess, secs(32.0 - 4.0 / 60.0)),
+            (Figure::LastFailure, secs(8.0 - 4.0 / 60.0)),
+            (Figure::Wal, secs(35.0 / 60.0)),
+            (Figure::RestoreLastSuccess, secs(126.0 - 9.0 / 60.0)),
+            (Figure::RestoreResult, 1.0),
+        ],
+    );
+    // The alert fixture's alerts about postgres (its MS5BackupFailed is silenced) stay.
+    ms5_console::app::rows::refresh(&mut s);
+    s
+}
+
+fn on_backups(mut s: AppState) -> AppState {
+    update(&mut s, Action::View(ViewId::Backups));
+    s
+}
+
+#[test]
+fn a_healthy_database_reads_within_every_limit_with_its_sources() {
+    let s = on_backups(healthy());
+    for (w, h) in [(80, 24), (120, 40)] {
+        assert_snapshot!(format!("backups_healthy_{w}x{h}"), screen(&s, w, h));
+    }
+    let text = screen(&s, 120, 40);
+    assert!(
+        text.contains("last backup       7h56m ago (Nov 27 02:04)  within RPO 24h  · k8s + prom"),
+        "{text}"
+    );
+    assert!(
+        text.contains("k8s watch: live · prometheus: 4s ago"),
+        "{text}"
+    );
+    colour_of(&s, 120, 40, "within RPO 24h", "ok");
+}
+
+#[test]
+fn backup_failing_breaches_the_rpo_and_the_wal_lag_loudly_with_the_alert_on_the_row() {
+    let s = on_backups(failing());
+    for (w, h) in [(80, 24), (120, 40)] {
+        assert_snapshot!(format!("backups_failing_{w}x{h}"), screen(&s, w, h));
+        colour_of(&s, w, h, "RPO BREACHED 31h > 24h", "critical");
+        colour_of(&s, w, h, "WAL LAG BREACHED 35m > 5m", "critical");
+    }
+    let text = screen(&s, 120, 40);
+    assert!(
+        text.contains(
+            "postgres  ms5-production  BREACHED  firing: MS5DatabaseDown, MS5DiskFilling"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "postgres-backup-29405400 FAILED 7h56m ago (Nov 27 02:04)  scheduled: BackoffLimitExceeded"
+        ),
+        "{text}"
+    );
+    // The Overview says it too: a panel line where there is room, the warnings' bottom line at
+    // 80x24; critical either way.
+    let mut overview = s;
+    update(&mut overview, Action::View(ViewId::Overview));
+    let line = "postgres  backup 31h/24h · WAL 35m/5m · drill 5d5h/7d  BREACHED";
+    for (w, h) in [(80, 24), (120, 40)] {
+        let text = screen(&overview, w, h);
+        assert!(text.contains(line), "{w}x{h}:\n{text}");
+        colour_of(&overview, w, h, "31h/24h", "critical");
+        colour_of(&overview, w, h, "5d5h/7d", "ok");
+    }
+}
+
+#[test]
+fn a_gauge_that_disagrees_with_the_jobs_is_shown_beside_them_and_named() {
+    let mut s = on_backups(healthy());
+    if let Some(o) = s.slo.last.as_mut() {
+        o.backups[0].values.insert(
+            Figure::LastSuccess,
+            Ok(vec![Sample {
+                location: None,
+                value: secs(9.0),
+            }]),
+        );
+    }
+    let text = screen(&s, 120, 40);
+    assert!(
+        text.contains("k8s 7h56m ago (Nov 27 02:04) vs metric 9h ago (Nov 27 01:00)  within RPO 24h; k8s and metric"),
+        "{text}"
+    );
+    assert!(text.contains("DISAGREE by 64m  · k8s + prom"), "{text}");
+    colour_of(&s, 120, 40, "within RPO 24h; k8s and metric", "warning");
+}
+
+#[test]
+fn enter_shows_the_runs_newest_first_and_esc_comes_back() {
+    let mut s = on_backups(failing());
+    update(&mut s, Action::Details);
+    for (w, h) in [(80, 24), (120, 40)] {
+        assert_snapshot!(format!("backups_runs_{w}x{h}"), screen(&s, w, h));
+    }
+    let text = screen(&s, 120, 40);
+    let names: Vec<&str> = text
+        .lines()
+        .filter_map(|l| {
+            l.split_whitespace()
+                .nth(1)
+                .filter(|w| w.starts_with("postgres-"))
+        })
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "postgres-backup-29405400",
+            "postgres-backup-29403960",
+            "postgres-backup-29402520",
+            "postgres-restore-test-29398800"
+        ]
+    );
+    colour_of(&s, 120, 40, "Failed: BackoffLimitExceeded", "critical");
+    update(&mut s, Action::Back);
+    assert!(screen(&s, 120, 40).contains("last backup"));
+}
+
+#[test]
+fn a_missing_cronjob_an_unwatched_namespace_and_no_prometheus_are_said_not_hidden() {
+    let mut s = healthy();
+    s.slo.backups[0].restore_test_cronjob = Some("postgres-restore-drill".into());
+    let mut minio = s.slo.backups[0].clone();
+    minio.name = "minio".into();
+    minio.namespace = "ms5-storage".into();
+    minio.backup_cronjob = "minio-mirror".into();
+    minio.queries = Default::default();
+    s.slo.backups.push(minio);
+    s.slo.failing = Some((now(), "connection refused".into()));
+    let s = on_backups(s);
+    assert_snapshot!("backups_problems_120x40", screen(&s, 120, 40));
+    let text = screen(&s, 120, 40);
+    assert!(
+        text.contains("CronJob ms5-production/postgres-restore-drill not found"),
+        "{text}"
+    );
+    assert!(
+        text.contains("namespace ms5-storage is not watched: :ns ms5-storage adds it"),
+        "{text}"
+    );
+    assert!(
+        text.contains("· prom STALE 4s"),
+        "metric figures marked stale: {text}"
+    );
+    assert!(
+        text.contains("▶ postgres  ms5-production  WARNING"),
+        "{text}"
+    );
+    // A figure from stale metrics is never shown as fine.
+    colour_of(&s, 120, 40, "within WAL lag 5m", "warning");
+    assert!(
+        text.contains("prometheus: stale, last good 4s ago"),
+        "{text}"
+    );
+}
