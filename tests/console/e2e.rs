@@ -748,6 +748,40 @@ fn a_validation_run_from_the_console_finds_the_failing_backup_and_is_audited() {
     assert_eq!(history.lines().count(), 1);
     let line: serde_json::Value = serde_json::from_str(history.trim()).unwrap();
     assert_eq!(line["totals"]["failed"], 2);
+    // :backups tells the same story from the Jobs and the gauges, with the alert on the row.
+    t.keys(&[":backups", "Enter"]);
+    let screen = t.wait_for("firing: MS5BackupFailed", Duration::from_secs(30));
+    let row = |label: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(label))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("last backup").contains("RPO BREACHED"), "{screen}");
+    assert!(
+        row("last attempt").contains("FAILED")
+            && screen.contains("scheduled: BackoffLimitExceeded"),
+        "{screen}"
+    );
+    assert!(
+        row("WAL archived").contains("WAL LAG BREACHED 3"),
+        "{screen}"
+    );
+    let sgr = sgr_before(&t.styled_screen(), "last backup", "RPO BREACHED");
+    assert!(
+        sgr.ends_with("38;5;1") || sgr.ends_with("31"),
+        "RPO BREACHED in red: {sgr:?}"
+    );
+    // The Overview's line for the database is critical too.
+    t.keys(&["1"]);
+    let screen = t.wait_for("postgres  backup ", Duration::from_secs(5));
+    assert!(screen.contains("BREACHED"), "{screen}");
+    let sgr = sgr_before(&t.styled_screen(), "  backup ", "  BREACHED");
+    assert!(
+        sgr.ends_with("38;5;1") || sgr.ends_with("31"),
+        "BREACHED in red: {sgr:?}"
+    );
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
