@@ -45,6 +45,8 @@ pub enum Action {
     RunValidation,
     RunPhase,
     StopRun,
+    RestoreDrill,
+    BackupNow,
 }
 
 /// Every action but the view switches: its file name and the words the help screen and footer
@@ -86,6 +88,8 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::RunValidation, "run-validation", "run all criteria"),
     (Action::RunPhase, "run-phase", "run this phase"),
     (Action::StopRun, "stop-run", "stop the run"),
+    (Action::RestoreDrill, "restore-drill", "restore drill"),
+    (Action::BackupNow, "backup-now", "backup now"),
 ];
 
 impl Action {
@@ -157,6 +161,8 @@ impl Action {
                 | Action::Scale
                 | Action::Undo
                 | Action::DeletePod
+                | Action::RestoreDrill
+                | Action::BackupNow
         )
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod action;
 pub mod alerts;
+pub mod backup_writes;
 pub mod backups;
 pub mod cluster;
 pub mod complete;

@@ -98,7 +98,11 @@ fn planned(state: &mut AppState, workload: Workload, what: &str) -> Option<Plann
 }
 
 /// A plan for `action` on `target`, then its checks.
-fn plan_and_check(state: &mut AppState, target: KubeObject, action: WriteAction) -> Vec<Effect> {
+pub(super) fn plan_and_check(
+    state: &mut AppState,
+    target: KubeObject,
+    action: WriteAction,
+) -> Vec<Effect> {
     let plan = WritePlan {
         write: state.ids.write(state.now),
         target: Target::Kube(target),
@@ -108,7 +112,7 @@ fn plan_and_check(state: &mut AppState, target: KubeObject, action: WriteAction)
     check(state, plan)
 }
 
-fn object(
+pub(super) fn object(
     state: &AppState,
     api_version: &str,
     kind: &str,

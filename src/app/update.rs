@@ -150,6 +150,8 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::PauseResume => return rollout_writes::plan_pause_or_resume(state),
         Action::Scale => return rollout_writes::open_scale_form(state),
         Action::DeletePod => return rollout_writes::plan_delete_pod(state),
+        Action::RestoreDrill => return super::backup_writes::plan_drill(state),
+        Action::BackupNow => return super::backup_writes::plan_backup(state),
         Action::Expire => return writes::plan_expiry(state),
         // Opens the details pane; on an open one, takes the step its footer names.
         Action::Details => {

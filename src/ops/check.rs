@@ -160,6 +160,33 @@ async fn checks(
             progress.report(accepted.clone()).await;
             Ok(accepted)
         }
+        WriteAction::RunCronJob(run) => {
+            // The request creates a Job; following it reads its pod's log; its Event is
+            // recorded on the CronJob.
+            let job = KubeObject {
+                api_version: "batch/v1".into(),
+                kind: "Job".into(),
+                name: run.job_name().to_string(),
+                ..object.clone()
+            };
+            may(kube, &job, "create", progress).await?;
+            let namespace = object.namespace.clone();
+            let log_denied = move |who: &str| {
+                format!(
+                    "warning: the run is allowed; its log cannot be followed ({who} may not get pods/log in {namespace}): the result will come from the Job alone"
+                )
+            };
+            allowed_besides(kube, object, ("get", "", "pods/log"), log_denied, progress).await;
+            events_allowed(kube, object, progress).await;
+            progress.note("server dry run: sending").await;
+            let answer =
+                super::kube::create_job(kube.client.clone(), &run.namespace, &run.job, true)
+                    .await
+                    .map_err(|e| format!("server dry run refused it: {e}"))?;
+            let accepted = format!("server dry run: the server accepts this ({answer})");
+            progress.report(accepted.clone()).await;
+            Ok(accepted)
+        }
         other => Err(format!("{other:?} is not a Kubernetes change")),
     }
 }
@@ -229,9 +256,11 @@ async fn access(
     object: &KubeObject,
 ) -> Result<bool, crate::source::error::ApiError> {
     use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
+    // `pods/log` is the `log` subresource of `pods`, as RBAC rules name it.
+    let (resource, subresource) = resource.split_once('/').unwrap_or((resource, ""));
     let review: SelfSubjectAccessReview = serde_json::from_value(serde_json::json!({
         "spec": {"resourceAttributes": {
-            "verb": verb, "group": group, "resource": resource,
+            "verb": verb, "group": group, "resource": resource, "subresource": subresource,
             "namespace": object.namespace, "name": object.name,
         }}
     }))

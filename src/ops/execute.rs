@@ -297,7 +297,8 @@ async fn send(plan: &WritePlan, via: &Via<'_>, context: &WriteContext) -> Result
             Via::Alertmanager(_),
             WriteAction::MergePatch { .. }
             | WriteAction::Rollout(_)
-            | WriteAction::DeletePod { .. },
+            | WriteAction::DeletePod { .. }
+            | WriteAction::RunCronJob(_),
         ) => unreachable_target(),
     }
 }
@@ -314,6 +315,7 @@ async fn send_kube(
     let client = kube.client.clone();
     let (reason, annotation) = match action {
         WriteAction::DeletePod { .. } => ("PodDeleteRequested", None),
+        WriteAction::RunCronJob(run) => (run.kind.event_reason(), None),
         WriteAction::Rollout(change) => {
             if let Some(undo) = &change.undo {
                 // The template is the plan's copy; the revision it came from must still be
@@ -354,13 +356,16 @@ async fn send_kube(
             .unwrap_or_default(),
         _ => String::new(),
     };
-    let message = format!(
+    let mut message = format!(
         "{} requested{automatic} by {} ({}) with ms5-console, write {}",
         plan.verb(),
         context.local_user,
         context.kube_identity,
         plan.write
     );
+    if let WriteAction::RunCronJob(run) = action {
+        message.push_str(&format!(": job {}", run.job_name()));
+    }
     let event = super::kube::record_event(client, object, reason, &message)
         .await
         .unwrap_or_else(|e| format!("its Event was not recorded: {e}"));

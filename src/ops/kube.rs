@@ -89,10 +89,55 @@ pub async fn send(
                 answer
             ))
         }
+        WriteAction::RunCronJob(run) => create_job(client, &run.namespace, &run.job, false).await,
         other => Err(ApiError::decode(format!(
             "{other:?} is not a Kubernetes request"
         ))),
     }
+}
+
+/// Creates the Job of a CronJob run made by hand; `dry_run`: the server checks and answers
+/// without creating it. A name already taken (409) creates nothing and says so.
+pub async fn create_job(
+    client: kube::Client,
+    namespace: &str,
+    job: &serde_json::Value,
+    dry_run: bool,
+) -> Result<String, ApiError> {
+    use k8s_openapi::api::batch::v1::Job;
+    let job: Job = serde_json::from_value(job.clone())
+        .map_err(|e| ApiError::decode(format!("not a Job: {e}")))?;
+    let name = job.metadata.name.clone().unwrap_or_default();
+    let params = kube::api::PostParams {
+        dry_run,
+        field_manager: Some(FIELD_MANAGER.into()),
+    };
+    let api: Api<Job> = Api::namespaced(client, namespace);
+    let created = tokio::time::timeout(WRITE_TIMEOUT, api.create(&params, &job))
+        .await
+        .map_err(|_| no_answer(dry_run))?
+        .map_err(|e| {
+            let e = write_error(&e, dry_run);
+            if e.kind == ErrorKind::Conflict {
+                ApiError {
+                    message: format!(
+                        "a Job named {name} already exists ({}); nothing was created: plan again for a new name",
+                        e.message
+                    ),
+                    ..e
+                }
+            } else {
+                e
+            }
+        })?;
+    Ok(if dry_run {
+        format!("job {namespace}/{name} would be created (server dry run, nothing created)")
+    } else {
+        format!(
+            "job {namespace}/{name} created (uid {})",
+            created.metadata.uid.unwrap_or_default()
+        )
+    })
 }
 
 /// Deletes the pod `object` if its uid is still `uid` (a StatefulSet's replacement has the same

@@ -11,6 +11,7 @@
 
 pub mod audit;
 pub mod check;
+pub mod cronrun;
 pub mod error;
 pub mod execute;
 pub mod jobs;

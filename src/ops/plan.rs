@@ -7,6 +7,7 @@ use serde_json::json;
 
 use crate::alerting::matcher;
 use crate::alerting::model::PostableSilence;
+use crate::ops::cronrun::CronRun;
 use crate::ops::rollout::RolloutChange;
 
 /// Where a write goes.
@@ -101,6 +102,8 @@ pub enum WriteAction {
         /// or None: nothing will.
         replaced_by: Option<String>,
     },
+    /// A Job made from the target CronJob (a restore drill, an on-demand backup).
+    RunCronJob(CronRun),
 }
 
 /// One write, planned: what, where, under which id (shared by its audit lines).
@@ -124,6 +127,7 @@ impl WritePlan {
             WriteAction::MergePatch { .. } => "patch",
             WriteAction::Rollout(change) => change.verb(),
             WriteAction::DeletePod { .. } => "delete-pod",
+            WriteAction::RunCronJob(run) => run.kind.verb(),
         }
     }
 
@@ -168,6 +172,11 @@ impl WritePlan {
             (WriteAction::DeletePod { uid, .. }, Target::Kube(object)) => {
                 format!("DELETE {} (only if its uid is still {uid})", object.path())
             }
+            (WriteAction::RunCronJob(run), _) => format!(
+                "POST /apis/batch/v1/namespaces/{}/jobs (Job {})",
+                run.namespace,
+                run.job_name()
+            ),
             (
                 WriteAction::MergePatch { .. }
                 | WriteAction::Rollout(_)
@@ -209,6 +218,12 @@ impl WritePlan {
                 "uid": uid,
                 "gracePeriodSeconds": grace_seconds,
                 "replacedBy": replaced_by,
+            }),
+            WriteAction::RunCronJob(run) => json!({
+                "job": run.job_name(),
+                "cronjob": run.cronjob,
+                "spec": run.job["spec"],
+                "notes": run.notes,
             }),
         }
     }
@@ -298,6 +313,37 @@ impl WritePlan {
                 lines.push((
                     "event",
                     "PodDeleteRequested on the pod, by ms5-console".into(),
+                ));
+            }
+            WriteAction::RunCronJob(run) => {
+                lines.insert(
+                    0,
+                    (
+                        "object",
+                        format!("CronJob {}/{}", run.namespace, run.cronjob),
+                    ),
+                );
+                let (image, argv) = run.command();
+                lines.extend([
+                    (
+                        "change",
+                        format!(
+                            "{} Job {}, made from the CronJob as kubectl create job --from does",
+                            run.kind.words(),
+                            run.job_name()
+                        ),
+                    ),
+                    ("image", image),
+                    ("args", argv),
+                ]);
+                lines.extend(run.notes.iter().map(|n| ("note", n.clone())));
+                lines.push((
+                    "then",
+                    "the Job runs in the cluster; :backups shows it as it goes (enter lists the runs)".into(),
+                ));
+                lines.push((
+                    "event",
+                    format!("{} on the CronJob, by ms5-console", run.kind.event_reason()),
                 ));
             }
         }

@@ -137,17 +137,10 @@ impl Slim for Job {
 }
 
 impl Slim for CronJob {
-    /// The schedule, limits and status stay; the job template keeps its containers' names and
-    /// images. A drill is planned from the CronJob fetched whole.
+    /// Kept whole but for managed fields: a drill's Job is made from its `jobTemplate` exactly
+    /// (image, args, env), and a namespace has a handful of CronJobs.
     fn slim(mut self) -> Self {
         self.metadata.managed_fields = None;
-        if let Some(template) = self
-            .spec
-            .as_mut()
-            .and_then(|s| s.job_template.spec.as_mut())
-        {
-            slim_template(&mut template.template);
-        }
         self
     }
 }

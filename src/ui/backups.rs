@@ -25,7 +25,13 @@ pub const VIEW: ViewSpec = ViewSpec {
     aliases: &["backup", "bak"],
     columns: &[],
     order: Order::Fixed,
-    hints: &[Action::Details, Action::Help, Action::Quit],
+    hints: &[
+        Action::RestoreDrill,
+        Action::BackupNow,
+        Action::Details,
+        Action::Help,
+        Action::Quit,
+    ],
     render,
     on_open: None,
 };
@@ -230,7 +236,7 @@ fn run_line<'a>(
         });
     let took = match (run.took(), run.started) {
         (Some(t), _) => format!("took {}", human_duration(t.num_seconds().max(0) as u64)),
-        (None, Some(_)) => "running".to_string(),
+        (None, Some(s)) => format!("for {}", human_age(s, state.now)),
         (None, None) => String::new(),
     };
     let spans = vec![

@@ -311,3 +311,4 @@ pub fn tls_certificate(k: &Kubectl, namespace: &str, secret: &str) -> (Vec<Strin
     let left = cert.validity().not_after.timestamp() - chrono::Utc::now().timestamp();
     (names, left)
 }
+pub mod writer;

@@ -14,6 +14,7 @@ use ms5_console::backup::Figure;
 use ms5_console::backup::reading::{BackupReading, Sample};
 use serde_json::{Value, json};
 
+use crate::alert_views::key;
 use crate::fixture::{now, screen, state};
 use crate::restart::colour_of;
 
@@ -30,7 +31,10 @@ fn cronjob(name: &str, schedule: &str) -> Value {
     json!({
         "metadata": {"name": name, "namespace": "ms5-production", "uid": format!("uid-{name}")},
         "spec": {"schedule": schedule, "timeZone": "Etc/UTC", "suspend": false,
-                 "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}},
+                 "jobTemplate": {"metadata": {"labels": {"app": name}},
+                                 "spec": {"backoffLimit": 0, "template": {"spec": {"restartPolicy": "Never", "containers": [
+                                     {"name": "restore", "image": "ms5acr.azurecr.io/ms5-backup:2.3.0",
+                                      "args": ["/scripts/restore-test.sh", "--from=latest", "--verify"]}]}}}}},
         "status": {}
     })
 }
@@ -381,5 +385,78 @@ fn a_missing_cronjob_an_unwatched_namespace_and_no_prometheus_are_said_not_hidde
     assert!(
         text.contains("prometheus: stale, last good 4s ago"),
         "{text}"
+    );
+}
+
+#[test]
+fn d_plans_a_drill_from_the_restore_test_cronjob_warns_of_the_stale_backup_and_checks_it() {
+    let mut s = on_backups(failing());
+    let text = screen(&s, 120, 40);
+    assert!(text.contains("d restore drill  b backup now"), "{text}");
+    let effects = key(&mut s, crossterm::event::KeyCode::Char('d'));
+    let [
+        ms5_console::app::event::Effect::StartJob {
+            spec: ms5_console::ops::jobs::JobSpec::Check(plan),
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("the checks start: {effects:?}");
+    };
+    let ms5_console::ops::plan::WriteAction::RunCronJob(run) = &plan.action else {
+        panic!("a drill: {plan:?}");
+    };
+    assert_eq!(
+        run.job_name(),
+        "postgres-restore-test-drill-20261127-100000"
+    );
+    assert_eq!(
+        run.notes,
+        [
+            "restores the newest good backup: 31h ago (Nov 26 02:04)",
+            "warning: this drill restores a 31h old backup (RPO BREACHED 31h > 24h)"
+        ]
+    );
+    assert_eq!(
+        plan.target_words(),
+        "cronjob ms5-production/postgres-restore-test"
+    );
+    for (w, h) in [(80, 24), (120, 40)] {
+        assert_snapshot!(format!("backups_drill_checking_{w}x{h}"), screen(&s, w, h));
+    }
+}
+
+#[test]
+fn drills_and_backups_are_refused_with_the_reason_before_anything_is_planned() {
+    use crossterm::event::KeyCode;
+    // Read-only: the keys say so, and nothing starts.
+    let mut s = on_backups(healthy());
+    s.readonly = true;
+    assert!(key(&mut s, KeyCode::Char('d')).is_empty());
+    assert!(
+        screen(&s, 120, 40).contains("read-only: cannot start a restore drill"),
+        "{}",
+        screen(&s, 120, 40)
+    );
+    // A CronJob the watch does not have: nothing to run.
+    let mut s = on_backups(healthy());
+    s.slo.backups[0].backup_cronjob = "postgres-basebackup".into();
+    assert!(key(&mut s, KeyCode::Char('b')).is_empty());
+    assert!(
+        screen(&s, 120, 40).contains(
+            "start an on-demand backup: CronJob ms5-production/postgres-basebackup not found, so there is nothing to run"
+        ),
+        "{}",
+        screen(&s, 120, 40)
+    );
+    // A database without a restore-test CronJob has no drill.
+    let mut s = on_backups(healthy());
+    s.slo.backups[0].restore_test_cronjob = None;
+    assert!(key(&mut s, KeyCode::Char('d')).is_empty());
+    assert!(
+        screen(&s, 120, 40)
+            .contains("postgres has no restore-test-cronjob in its [[backup]] table"),
+        "{}",
+        screen(&s, 120, 40)
     );
 }

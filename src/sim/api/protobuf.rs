@@ -194,6 +194,14 @@ pub fn decode_job(body: &[u8], cron_job_spec: impl Fn(&str) -> Option<Value>) ->
         })?;
     let spec = cron_job_spec(&owner.name)
         .ok_or_else(|| ApiError::not_found("cronjobs.batch", &owner.name))?;
+    // An optional field the client left out stays out (kubectl sets no blockOwnerDeletion).
+    let mut reference = json!({
+        "apiVersion": owner.api_version, "kind": owner.kind, "name": owner.name, "uid": owner.uid,
+        "controller": true,
+    });
+    if let Some(block) = owner.block_owner_deletion {
+        reference["blockOwnerDeletion"] = json!(block);
+    }
     Ok(json!({
         "apiVersion": "batch/v1",
         "kind": "Job",
@@ -202,10 +210,7 @@ pub fn decode_job(body: &[u8], cron_job_spec: impl Fn(&str) -> Option<Value>) ->
             "generateName": meta.generate_name,
             "labels": meta.labels,
             "annotations": meta.annotations,
-            "ownerReferences": [{
-                "apiVersion": owner.api_version, "kind": owner.kind, "name": owner.name, "uid": owner.uid,
-                "controller": true, "blockOwnerDeletion": owner.block_owner_deletion.unwrap_or(false),
-            }],
+            "ownerReferences": [reference],
         },
         "spec": spec,
     }))
