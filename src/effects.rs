@@ -245,6 +245,12 @@ impl<'a> EffectRunner<'a> {
                         crate::ops::check::may_patch(&executor, &object).await
                     });
                 }
+                JobSpec::FollowRun(plan) => {
+                    let executor = self.sources.executor.clone();
+                    self.jobs.start(job, move |progress| async move {
+                        crate::ops::drill::follow(&executor, &plan, &progress).await
+                    });
+                }
                 JobSpec::Validate(request) => {
                     let sources = crate::validation::engine::Sources::new(
                         self.settings,

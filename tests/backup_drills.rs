@@ -15,13 +15,33 @@ use k8s_openapi::api::batch::v1::CronJob;
 use kube::api::Api;
 use ms5_console::ops::audit::{self, Phase};
 use ms5_console::ops::cronrun::{CronRun, CronRunKind};
-use ms5_console::ops::jobs::JobOutcome;
+use ms5_console::ops::jobs::{JobEvent, JobId, JobOutcome, JobRunner};
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
 use serde_json::Value;
+use tokio::sync::mpsc;
 
 const NS: &str = "ms5-production";
 
 impl Console {
+    /// The follow job, run by the job runner as the console runs it: its progress and how it
+    /// ended.
+    async fn follow(&self, plan: WritePlan) -> (Vec<String>, JobOutcome) {
+        let (tx, mut rx) = mpsc::channel(64);
+        let mut runner = JobRunner::new(tx);
+        let executor = self.executor.clone();
+        runner.start(JobId(2), move |progress| async move {
+            ms5_console::ops::drill::follow(&executor, &plan, &progress).await
+        });
+        let mut reports = Vec::new();
+        loop {
+            match rx.recv().await.expect("job events") {
+                JobEvent::Progress { text, .. } => reports.push(text),
+                JobEvent::Finished { outcome, .. } => return (reports, outcome),
+                JobEvent::Checked { .. } => panic!("a follow reports no criteria"),
+            }
+        }
+    }
+
     /// The plan `d` (or `b`) makes from the CronJob as it is now.
     async fn run_plan(&self, kind: CronRunKind, cronjob: &str, write: &str) -> WritePlan {
         let c = Api::<CronJob>::namespaced(self.reader.clone(), NS)
@@ -148,6 +168,21 @@ async fn a_drill_is_the_job_kubectl_create_job_from_makes_and_is_checked_audited
             && answer.contains("Event RestoreDrillStarted recorded"),
         "{answer}"
     );
+    // Followed to its end: the pod, the log as it is written, then PASS with the RTO.
+    let (progress, outcome) = c.follow(checked.clone()).await;
+    let JobOutcome::Succeeded(result) = &outcome else {
+        panic!("the drill passes: {outcome:?} {progress:?}");
+    };
+    assert!(
+        result.starts_with("PASS: the Job Complete, the log: restore-test: PASS restored in "),
+        "{result}"
+    );
+    assert!(
+        progress
+            .iter()
+            .any(|p| p.starts_with("log  restore-test: verified")),
+        "the log as it is written: {progress:?}"
+    );
     twin.kubectl().ok(&[
         "create",
         "job",
@@ -201,11 +236,39 @@ async fn a_drill_is_the_job_kubectl_create_job_from_makes_and_is_checked_audited
             && line.contains(&name),
         "{line}"
     );
-    // The audit log (newest first): pending with what the checks found, then succeeded.
+    // The audit log (newest first): pending with what the checks found, succeeded, and the
+    // conclusion with its evidence; the RTO is the Job's own completion less its start.
     let records = audit::file::read(&c.audit).expect("audit log").records;
     let phases: Vec<Phase> = records.iter().map(|r| r.phase).collect();
-    assert_eq!(phases, [Phase::Succeeded, Phase::Pending]);
-    let pending = &records[1];
+    assert_eq!(phases, [Phase::Concluded, Phase::Succeeded, Phase::Pending]);
+    let concluded = &records[0];
+    assert_eq!(concluded.write, "w-drill");
+    assert_eq!(concluded.result.as_deref(), Some(result.as_str()));
+    let evidence = &concluded.parameters;
+    assert_eq!(evidence["result"], "PASS");
+    assert_eq!(evidence["uid"], mine["metadata"]["uid"]);
+    let time = |v: &Value| {
+        chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap_or_default())
+            .map(|t| t.timestamp())
+            .expect("a time")
+    };
+    assert_eq!(
+        evidence["rtoSeconds"].as_i64(),
+        Some(time(&mine["status"]["completionTime"]) - time(&mine["status"]["startTime"]))
+    );
+    assert!(
+        evidence["log"]
+            .as_array()
+            .is_some_and(|l| !l.is_empty() && l.len() <= 50),
+        "{evidence}"
+    );
+    assert!(
+        evidence["restored"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("restore-test: restoring base backup postgres-backup-")),
+        "{evidence}"
+    );
+    let pending = &records[2];
     assert_eq!(pending.action, "restore-drill");
     assert_eq!(
         pending.target,
@@ -264,4 +327,37 @@ async fn the_viewer_is_refused_by_the_checks_and_nothing_is_created() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0].phase, Phase::Refused);
     assert_eq!(records[0].action, "backup-now");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_restore_failing_a_drill_fails_verification_and_its_evidence_names_the_table() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&["--scenario", "restore-failing", "--speed", "4"]);
+    let c = console(&sim, "ms5-sim").await;
+    let plan = c
+        .run_plan(CronRunKind::Drill, "postgres-restore-test", "w-failing")
+        .await;
+    c.executor.execute(&plan).await.expect("created");
+    let (progress, outcome) = c.follow(plan).await;
+    let JobOutcome::Failed(result) = &outcome else {
+        panic!("the drill fails: {outcome:?} {progress:?}");
+    };
+    assert!(
+        result.starts_with(
+            "FAIL: the Job Failed, the log: restore-test: FAIL row count mismatch in downtime_events (expected 10234, got 10198); RTO "
+        ),
+        "{result}"
+    );
+    let records = audit::file::read(&c.audit).expect("audit log").records;
+    assert_eq!(records[0].phase, Phase::Concluded);
+    assert_eq!(records[0].parameters["result"], "FAIL");
+    assert!(
+        records[0].parameters["verdict"]
+            .as_str()
+            .is_some_and(|v| v.contains("downtime_events")),
+        "{}",
+        records[0].parameters
+    );
 }

@@ -6,12 +6,16 @@
 
 use super::event::Effect;
 use super::rollout_writes::{object, plan_and_check};
+use super::state::Overlay;
 use super::state::{AppState, ViewId};
 use super::writes::refuse_if_readonly;
 use crate::backup::figures::{BackupRow, Verdict};
 use crate::backup::runs::Outcome;
 use crate::ops::cronrun::{CronRun, CronRunKind};
+use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
 use crate::ops::plan::WriteAction;
+use crate::ops::plan::WritePlan;
+use crate::ops::stage::Dialog;
 
 /// `d` on a database: a restore drill.
 pub fn plan_drill(state: &mut AppState) -> Vec<Effect> {
@@ -79,6 +83,7 @@ fn plan(state: &mut AppState, kind: CronRunKind) -> Vec<Effect> {
     if let Some(row) = &row {
         run.notes = notes(kind, row, cronjob.spec.as_ref().and_then(|s| s.suspend));
     }
+    run.rto = def.rto;
     let target = object(state, "batch/v1", "CronJob", &def.namespace, &cronjob_name);
     plan_and_check(state, target, WriteAction::RunCronJob(run))
 }
@@ -121,4 +126,47 @@ fn notes(kind: CronRunKind, row: &BackupRow, suspended: Option<bool>) -> Vec<Str
         );
     }
     notes
+}
+
+/// The run was created: a job follows it to its end, and the dialog shows what it sees.
+pub fn follow(state: &mut AppState, plan: WritePlan, answer: &str) {
+    let job = JobId(state.ids.fresh());
+    let write = plan.write.clone();
+    state.jobs.runs.push(job);
+    state
+        .follow
+        .jobs
+        .push((job, JobSpec::FollowRun(Box::new(plan.clone()))));
+    state.overlay = Some(Overlay::Dialog(Dialog::Following {
+        plan,
+        job,
+        progress: vec![format!("done: {answer} · audited as write {write}")],
+    }));
+}
+
+/// A followed run ended: its result on the dialog if it is still open, else in the footer.
+pub fn followed(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
+    if !state.jobs.runs.contains(&job) {
+        return;
+    }
+    state.jobs.runs.retain(|j| *j != job);
+    let open = matches!(
+        &state.overlay,
+        Some(Overlay::Dialog(Dialog::Following { job: shown, .. })) if *shown == job
+    );
+    let result = match outcome {
+        JobOutcome::Succeeded(words) => Ok(words.clone()),
+        JobOutcome::Failed(words) => Err(words.clone()),
+        JobOutcome::Cancelled => return,
+    };
+    if open {
+        if let Some(Overlay::Dialog(Dialog::Following { plan, .. })) = state.overlay.take() {
+            state.overlay = Some(Overlay::Dialog(Dialog::Done { plan, result }));
+        }
+    } else {
+        let text = match &result {
+            Ok(w) | Err(w) => w.clone(),
+        };
+        state.say(text, result.is_err());
+    }
 }

@@ -156,6 +156,9 @@ impl AuditState {
 pub struct JobsState {
     pub progress: BTreeMap<JobId, Vec<String>>,
     pub finished: BTreeMap<JobId, JobOutcome>,
+    /// Drills and on-demand backups being followed: their ends are said even with the dialog
+    /// closed.
+    pub runs: Vec<JobId>,
 }
 
 /// A one-line notice in the footer until the next key.

@@ -500,6 +500,13 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                 && plan.write == write
             {
                 let plan = plan.clone();
+                // A drill or on-demand backup that started is followed to its end by a job.
+                if let (Ok(answer), crate::ops::plan::WriteAction::RunCronJob(_)) =
+                    (&result, &plan.action)
+                {
+                    super::backup_writes::follow(state, plan, answer);
+                    return;
+                }
                 // A change that starts a rollout is followed: the pane opens on it. So does one
                 // whose answer never came: the watch shows whether it happened.
                 let followed = match &result {
@@ -583,6 +590,7 @@ fn apply_job(state: &mut AppState, event: JobEvent) {
         JobEvent::Finished { job, outcome } => {
             super::validation_runs::finished(state, job, &outcome);
             writes::checked(state, job, &outcome);
+            super::backup_writes::followed(state, job, &outcome);
             state.jobs.finished.insert(job, outcome);
         }
     }

@@ -64,6 +64,8 @@ pub struct CronRun {
     /// What the plan tells the person first: what it restores, and its warnings (a run already
     /// going, a stale backup, a suspended CronJob).
     pub notes: Vec<String>,
+    /// The database's RTO target, which the run's result is judged against.
+    pub rto: Option<std::time::Duration>,
 }
 
 /// Longest name a Job may have and still be a label value (`job-name`).
@@ -131,6 +133,7 @@ impl CronRun {
             namespace,
             job,
             notes: Vec::new(),
+            rto: None,
         })
     }
 

@@ -29,6 +29,9 @@ pub enum JobSpec {
     /// A validation run: the runbook narrowed to what was asked, each result reported as it
     /// arrives (`JobEvent::Checked`).
     Validate(Box<crate::validation::results::RunRequest>),
+    /// A restore drill or on-demand backup that was sent, followed to its end and concluded
+    /// in the audit log (`drill.rs`).
+    FollowRun(Box<WritePlan>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -12,6 +12,7 @@
 pub mod audit;
 pub mod check;
 pub mod cronrun;
+pub mod drill;
 pub mod error;
 pub mod execute;
 pub mod jobs;

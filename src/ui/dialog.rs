@@ -196,9 +196,18 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
         Dialog::Following { plan, progress, .. } => {
             let mut lines = plan_lines(plan, ui);
             lines.push(Line::raw(""));
+            // The newest progress: a log being written runs to hundreds of lines.
+            const SHOWN: usize = 12;
+            if progress.len() > SHOWN {
+                lines.push(Line::from(Span::styled(
+                    format!("({} earlier lines)", progress.len() - SHOWN),
+                    ui.style("muted"),
+                )));
+            }
             lines.extend(
                 progress
                     .iter()
+                    .skip(progress.len().saturating_sub(SHOWN))
                     .map(|p| Line::from(Span::styled(p.clone(), ui.style("text")))),
             );
             lines.push(Line::from(Span::styled(
