@@ -87,6 +87,9 @@ impl<'a> EffectRunner<'a> {
                     stopped,
                 }),
         );
+        if std::mem::take(&mut state.audit.reread) {
+            effects.push(Effect::LoadAudit);
+        }
         if state.validation.history.is_none() && !state.validation.loading {
             state.validation.loading = true;
             effects.push(Effect::LoadValidationHistory);

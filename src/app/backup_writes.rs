@@ -150,6 +150,8 @@ pub fn followed(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
         return;
     }
     state.jobs.runs.retain(|j| *j != job);
+    // Its conclusion is in the audit log now: the drill history reads it from there.
+    state.audit.reread = true;
     let open = matches!(
         &state.overlay,
         Some(Overlay::Dialog(Dialog::Following { job: shown, .. })) if *shown == job

@@ -70,6 +70,12 @@ fn row(state: &AppState, def: &BackupDefinition) -> BackupRow {
         metrics_source,
         metrics_stale,
         alerts,
+        conclusions: state
+            .audit
+            .records()
+            .iter()
+            .filter_map(crate::backup::runs::Concluded::of)
+            .collect(),
         now: state.now,
     })
 }

@@ -138,6 +138,8 @@ impl Input {
 pub struct AuditState {
     pub path: Option<std::path::PathBuf>,
     pub read: Option<(DateTime<Utc>, Result<Contents, String>)>,
+    /// Something was written since the last read (a drill's conclusion): read it again.
+    pub reread: bool,
 }
 
 impl AuditState {

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::batch::v1::{CronJob, Job};
 
 use super::reading::BackupReading;
-use super::runs::{Outcome, Run, runs_of};
+use super::runs::{Concluded, Outcome, Run, merge, runs_of};
 use super::{BackupDefinition, Figure};
 use crate::model::age::human_duration;
 
@@ -60,6 +60,8 @@ pub struct Inputs<'a> {
     pub metrics_stale: bool,
     /// Firing alerts about the database.
     pub alerts: Vec<String>,
+    /// The drills and backups this console concluded (the audit log), any CronJob's.
+    pub conclusions: Vec<Concluded>,
     pub now: DateTime<Utc>,
 }
 
@@ -503,7 +505,11 @@ impl Judge<'_> {
     fn last_restore(&mut self, runs: &[Run]) {
         let now = self.now();
         let def = self.inputs.def;
-        let newest_ok = runs.iter().find(|r| r.succeeded_at().is_some());
+        // A drill the console concluded as failed (its log's verdict) did not pass, whatever
+        // its Job says.
+        let newest_ok = runs
+            .iter()
+            .find(|r| r.succeeded_at().is_some() && r.concluded.as_ref().is_none_or(|c| c.passed));
         let gauge = self.metric(Figure::RestoreLastSuccess);
         let gauge_at = gauge.as_ref().ok().and_then(|v| gauge_time(*v));
         let result = self.metric(Figure::RestoreResult).ok();
@@ -620,12 +626,30 @@ pub fn judge(inputs: &Inputs) -> BackupRow {
             .copied()
             .filter(|j| j.metadata.namespace.as_deref() == Some(def.namespace.as_str()))
     };
-    let backups = backup_cronjob
-        .map(|c| runs_of(c, in_ns()))
-        .unwrap_or_default();
-    let restores = restore_cronjob
-        .map(|c| runs_of(c, in_ns()))
-        .unwrap_or_default();
+    let concluded_for = |name: &str| -> Vec<Concluded> {
+        let target = format!("cronjob {}/{name}", def.namespace);
+        inputs
+            .conclusions
+            .iter()
+            .filter(|c| c.target == target)
+            .cloned()
+            .collect()
+    };
+    let backups = merge(
+        backup_cronjob
+            .map(|c| runs_of(c, in_ns()))
+            .unwrap_or_default(),
+        &concluded_for(&def.backup_cronjob),
+    );
+    let restores = merge(
+        restore_cronjob
+            .map(|c| runs_of(c, in_ns()))
+            .unwrap_or_default(),
+        &def.restore_test_cronjob
+            .as_deref()
+            .map(concluded_for)
+            .unwrap_or_default(),
+    );
     if !inputs.watched {
         problems.push(format!(
             "namespace {} is not watched: :ns {} adds it",

@@ -115,6 +115,7 @@ struct World {
     reading: Option<BackupReading>,
     stale: bool,
     alerts: Vec<String>,
+    conclusions: Vec<crate::backup::runs::Concluded>,
 }
 
 impl World {
@@ -168,6 +169,7 @@ impl World {
             ])),
             stale: false,
             alerts: Vec::new(),
+            conclusions: Vec::new(),
         }
     }
 
@@ -182,6 +184,7 @@ impl World {
             metrics_source: "prom".into(),
             metrics_stale: self.stale,
             alerts: self.alerts.clone(),
+            conclusions: self.conclusions.clone(),
             now: now(),
         })
     }
@@ -458,6 +461,7 @@ fn a_missing_cronjob_and_an_unwatched_namespace_are_said_on_the_row() {
         metrics_source: "prom".into(),
         metrics_stale: false,
         alerts: Vec::new(),
+        conclusions: Vec::new(),
         now: now(),
     });
     assert_eq!(
@@ -465,4 +469,78 @@ fn a_missing_cronjob_and_an_unwatched_namespace_are_said_on_the_row() {
         ["namespace ms5-production is not watched: :ns ms5-production adds it"]
     );
     assert_eq!(line(&row, "last backup").source, "prom", "the gauge alone");
+}
+
+fn concluded(
+    job: &str,
+    passed: bool,
+    started: &str,
+    ended: &str,
+) -> crate::backup::runs::Concluded {
+    crate::backup::runs::Concluded {
+        write: format!("w-{job}"),
+        target: "cronjob ms5-production/postgres-restore-test".into(),
+        who: "jdoe".into(),
+        job: job.into(),
+        uid: format!("uid-{job}"),
+        passed,
+        words: if passed {
+            "PASS: ...".into()
+        } else {
+            "FAIL: ...".into()
+        },
+        rto_seconds: Some((t(ended) - t(started)).num_seconds()),
+        started: Some(t(started)),
+        ended: Some(t(ended)),
+    }
+}
+
+#[test]
+fn the_drill_history_merges_the_jobs_with_the_audit_logs_conclusions_by_uid() {
+    let mut w = World::healthy();
+    // A drill still in the cluster, concluded FAIL by its log although its Job is Complete;
+    // and an older one the CronJob has pruned, known from the audit log alone.
+    w.jobs.push(job(
+        "postgres-restore-test",
+        "pg-drill-2",
+        "2026-11-30T12:00:00Z",
+        "2026-11-30T12:00:42Z",
+        "Complete",
+        true,
+    ));
+    w.conclusions = vec![
+        concluded(
+            "pg-drill-2",
+            false,
+            "2026-11-30T12:00:00Z",
+            "2026-11-30T12:00:42Z",
+        ),
+        concluded(
+            "pg-drill-1",
+            true,
+            "2026-11-20T09:00:00Z",
+            "2026-11-20T09:00:40Z",
+        ),
+    ];
+    let row = w.row();
+    let names: Vec<(&str, bool, bool)> = row
+        .restores
+        .iter()
+        .map(|r| (r.name.as_str(), r.concluded.is_some(), r.pruned))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("pg-drill-2", true, false),
+            ("postgres-restore-test-1", false, false),
+            ("pg-drill-1", true, true)
+        ]
+    );
+    // The failed drill does not count as a pass: the scheduled run before it does.
+    let restore = line(&row, "last restore test");
+    assert!(
+        restore.value.starts_with("33h ago (Nov 29 04:09)"),
+        "{}",
+        restore.value
+    );
 }

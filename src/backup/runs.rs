@@ -25,6 +25,92 @@ pub struct Run {
     pub created: Option<DateTime<Utc>>,
     pub started: Option<DateTime<Utc>>,
     pub outcome: Outcome,
+    /// What the console concluded when it followed this run (from the audit log), if it did.
+    pub concluded: Option<Concluded>,
+    /// Known from the audit log alone: the CronJob's history limit has pruned the Job.
+    pub pruned: bool,
+}
+
+/// A drill or on-demand backup the console followed to its end, as its `concluded` audit
+/// line records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Concluded {
+    pub write: String,
+    /// The CronJob it was made from, as the audit log names it (`cronjob NS/NAME`).
+    pub target: String,
+    /// Who ran the console.
+    pub who: String,
+    pub job: String,
+    pub uid: String,
+    pub passed: bool,
+    /// The result in words (`PASS: ...; RTO 42 s`).
+    pub words: String,
+    pub rto_seconds: Option<i64>,
+    pub started: Option<DateTime<Utc>>,
+    pub ended: Option<DateTime<Utc>>,
+}
+
+impl Concluded {
+    /// A `concluded` audit line of a drill or backup, if `record` is one.
+    pub fn of(record: &crate::ops::audit::record::AuditRecord) -> Option<Concluded> {
+        if record.phase != crate::ops::audit::record::Phase::Concluded
+            || !matches!(record.action.as_str(), "restore-drill" | "backup-now")
+        {
+            return None;
+        }
+        let p = &record.parameters;
+        let time = |v: &serde_json::Value| {
+            v.as_str()
+                .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                .map(|t| t.with_timezone(&Utc))
+        };
+        Some(Concluded {
+            write: record.write.clone(),
+            target: record.target.clone(),
+            who: record.local_user.clone(),
+            job: p["job"].as_str()?.to_string(),
+            uid: p["uid"].as_str().unwrap_or_default().to_string(),
+            passed: p["result"] == "PASS",
+            words: record.result.clone().unwrap_or_default(),
+            rto_seconds: p["rtoSeconds"].as_i64(),
+            started: time(&p["startTime"]),
+            ended: time(&p["endTime"]),
+        })
+    }
+}
+
+/// The runs of a CronJob merged with the console's conclusions about them, by Job uid: a run
+/// concluded gets its conclusion; a conclusion whose Job is pruned becomes a run of its own;
+/// newest first.
+pub fn merge(mut runs: Vec<Run>, conclusions: &[Concluded]) -> Vec<Run> {
+    for c in conclusions {
+        match runs
+            .iter_mut()
+            .find(|r| !c.uid.is_empty() && r.uid == c.uid)
+        {
+            Some(run) => run.concluded = Some(c.clone()),
+            None => runs.push(Run {
+                name: c.job.clone(),
+                uid: c.uid.clone(),
+                manual: true,
+                created: c.started,
+                started: c.started,
+                outcome: match (c.passed, c.ended) {
+                    (true, Some(at)) => Outcome::Complete { at },
+                    (false, Some(at)) => Outcome::Failed {
+                        at,
+                        // The audit line has the verdict, not the Job's reason.
+                        reason: String::new(),
+                    },
+                    _ => Outcome::Running,
+                },
+                concluded: Some(c.clone()),
+                pruned: true,
+            }),
+        }
+    }
+    runs.sort_by(|a, b| b.when().cmp(&a.when()).then(b.name.cmp(&a.name)));
+    runs
 }
 
 impl Run {
@@ -62,6 +148,8 @@ impl Run {
             created: meta.creation_timestamp.as_ref().map(k8s_time),
             started: status.and_then(|s| s.start_time.as_ref()).map(k8s_time),
             outcome,
+            concluded: None,
+            pruned: false,
         }
     }
 

@@ -33,7 +33,8 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Quit,
     ],
     render,
-    on_open: None,
+    // The drill history merges the audit log's conclusions with the Jobs.
+    on_open: Some(|| crate::app::event::Effect::LoadAudit),
 };
 
 pub fn verdict_role(v: Verdict) -> &'static str {
@@ -226,6 +227,7 @@ fn run_line<'a>(
     let (word, role) = match &run.outcome {
         Outcome::Running => ("running".to_string(), "accent"),
         Outcome::Complete { .. } => ("Complete".to_string(), "ok"),
+        Outcome::Failed { reason, .. } if reason.is_empty() => ("Failed".to_string(), "critical"),
         Outcome::Failed { reason, .. } => (format!("Failed: {reason}"), "critical"),
     };
     let started = run
@@ -248,6 +250,32 @@ fn run_line<'a>(
         Span::raw(format!(" {started:>9}  {took:<10} ")),
         Span::styled(word, ui.style(role)),
     ];
+    let mut spans = spans;
+    match &run.concluded {
+        // What the console concluded when it followed the run: who started it, the verdict
+        // (the log's as well as the Job's), the RTO.
+        Some(c) => spans.push(Span::styled(
+            format!(
+                " · by {}: {}{}",
+                c.who,
+                if c.passed { "PASS" } else { "FAIL" },
+                c.rto_seconds
+                    .map(|s| format!(" RTO {}", human_duration(s.max(0) as u64)))
+                    .unwrap_or_default()
+            ),
+            ui.style(if c.passed { "ok" } else { "critical" }),
+        )),
+        None if run.manual && run.outcome != Outcome::Running => {
+            spans.push(Span::styled(" · not followed", ui.style("muted")))
+        }
+        None => {}
+    }
+    if run.pruned {
+        spans.push(Span::styled(
+            " (pruned: from the audit log)",
+            ui.style("muted"),
+        ));
+    }
     hanging(spans, width, 4)
 }
 

@@ -460,3 +460,110 @@ fn drills_and_backups_are_refused_with_the_reason_before_anything_is_planned() {
         screen(&s, 120, 40)
     );
 }
+
+/// A `concluded` audit line of a drill, as the follow job writes it.
+fn drill_conclusion(job: &str, uid: &str, passed: bool, hours_ago: f64) -> Value {
+    json!({
+        "schema": 2, "write": format!("w-{job}"), "time": at(hours_ago), "phase": "concluded",
+        "local_user": "jdoe", "identity": "kube user oncall context ms5-sim",
+        "target": "cronjob ms5-production/postgres-restore-test", "action": "restore-drill",
+        "parameters": {"job": job, "uid": uid, "result": if passed { "PASS" } else { "FAIL" },
+                       "rtoSeconds": 42, "startTime": at(hours_ago + 42.0 / 3600.0), "endTime": at(hours_ago)},
+        "result": if passed { "PASS: the Job Complete" } else { "FAIL: the Job Failed" },
+        "duration_ms": 44000
+    })
+}
+
+#[test]
+fn the_runs_list_the_drills_who_ran_them_and_their_result_and_rto_from_the_audit_log() {
+    let mut s = healthy();
+    // One drill still in the cluster (followed, PASS), one manual run nobody followed, one
+    // the CronJob has pruned (the audit log remembers it).
+    let reset = |items| DataEvent::kube(KubeChange::Jobs(reset(decode(items))));
+    let mut jobs = vec![
+        job(
+            "postgres-backup",
+            "postgres-backup-29405400",
+            8.0,
+            4.0,
+            "Complete",
+        ),
+        job(
+            "postgres-restore-test",
+            "postgres-restore-test-29398800",
+            126.0,
+            9.0,
+            "Complete",
+        ),
+        job(
+            "postgres-restore-test",
+            "postgres-restore-test-drill-20261127-090000",
+            1.0,
+            0.7,
+            "Complete",
+        ),
+        job(
+            "postgres-restore-test",
+            "postgres-restore-test-drill-20261126-090000",
+            25.0,
+            0.7,
+            "Complete",
+        ),
+    ];
+    for j in &mut jobs[2..] {
+        j["metadata"]["annotations"] = json!({"cronjob.kubernetes.io/instantiate": "manual"});
+    }
+    apply(&mut s, reset(jobs));
+    let records: Vec<ms5_console::ops::audit::record::AuditRecord> = [
+        drill_conclusion(
+            "postgres-restore-test-drill-20261127-090000",
+            "uid-postgres-restore-test-drill-20261127-090000",
+            true,
+            1.0 - 0.7 / 60.0,
+        ),
+        drill_conclusion(
+            "postgres-restore-test-drill-20261120-090000",
+            "uid-gone",
+            false,
+            169.0,
+        ),
+    ]
+    .into_iter()
+    .map(|v| serde_json::from_value(v).expect("an audit record"))
+    .collect();
+    s.audit.read = Some((
+        now(),
+        Ok(ms5_console::ops::audit::record::Contents {
+            records,
+            problems: Vec::new(),
+        }),
+    ));
+    let mut s = on_backups(s);
+    update(&mut s, Action::Details);
+    assert_snapshot!("backups_drill_history_120x40", screen(&s, 120, 40));
+    let text = screen(&s, 120, 40);
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} listed:\n{text}"))
+            .to_string()
+    };
+    assert!(
+        line("drill-20261127-090000").contains("· by jdoe: PASS RTO 42s"),
+        "{text}"
+    );
+    assert!(
+        line("drill-20261126-090000").contains("· not followed"),
+        "{text}"
+    );
+    assert!(
+        line("drill-20261120-090000")
+            .contains("took 42s   Failed · by jdoe: FAIL RTO 42s (pruned:"),
+        "{text}"
+    );
+    assert!(
+        text.contains("    from the audit log)"),
+        "wrapped under the run: {text}"
+    );
+    colour_of(&s, 120, 40, "by jdoe: FAIL", "critical");
+}
