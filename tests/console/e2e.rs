@@ -658,7 +658,7 @@ fn a_restart_during_a_burn_is_guarded_but_neither_trips_nor_pauses() {
 
 /// The SGR parameters in force where `needle` first appears on the line holding `row` (the
 /// escape sequences right before it, joined): `1;31` for bold red.
-fn sgr_before(styled: &str, row: &str, needle: &str) -> String {
+pub fn sgr_before(styled: &str, row: &str, needle: &str) -> String {
     let line = styled
         .lines()
         .find(|l| l.contains(row) && l.contains(needle))

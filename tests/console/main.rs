@@ -8,6 +8,7 @@ mod config_files;
 mod diagnosis;
 mod e2e;
 mod e2e_access;
+mod e2e_backups;
 mod fixture;
 mod guard;
 mod narrow;

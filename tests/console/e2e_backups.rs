@@ -1,0 +1,73 @@
+//! A restore drill from the keyboard against `demo`, as an on-call engineer runs one: `:backups`
+//! with the PostgreSQL row fresh, `d`, the plan, the CronJob's name typed (ms5-production is
+//! protected), the drill followed live with its log to PASS and its RTO, the runs listing it,
+//! and `:audit` showing its pending, succeeded and concluded lines.
+
+use std::time::Duration;
+
+use crate::e2e::sgr_before;
+use crate::tmux::{START, Tmux};
+
+#[test]
+fn a_restore_drill_from_the_keyboard_is_checked_typed_followed_to_pass_and_audited() {
+    let Some(t) = Tmux::start("drill", "demo --speed 4") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&[":backups", "Enter"]);
+    let screen = t.wait_for("within RPO 24h", Duration::from_secs(20));
+    assert!(screen.contains("postgres  ms5-production"), "{screen}");
+    let sgr = sgr_before(&t.styled_screen(), "last backup", "within RPO 24h");
+    assert!(
+        sgr.ends_with("38;5;2") || sgr.ends_with("32"),
+        "within the RPO in green: {sgr:?}"
+    );
+    t.keys(&["d"]);
+    let screen = t.wait_for("type postgres-restore-test", Duration::from_secs(20));
+    for expected in [
+        "object   CronJob ms5-production/postgres-restore-test",
+        "RBAC: may create jobs.batch in ms5-production: allowed",
+        "server dry run: the server accepts this",
+        "note     restores the newest good backup:",
+    ] {
+        assert!(screen.contains(expected), "{expected}:\n{screen}");
+    }
+    // `y` is a letter here: only the exact name sends.
+    t.keys(&["y", "Enter"]);
+    t.wait_for(
+        "type postgres-restore-test exactly to send",
+        Duration::from_secs(5),
+    );
+    t.keys(&["BSpace", "postgres-restore-test", "Enter"]);
+    let screen = t.wait_for("log  restore-test: verified", Duration::from_secs(30));
+    assert!(screen.contains("Following"), "{screen}");
+    let screen = t.wait_for("PASS: the Job Complete", Duration::from_secs(60));
+    assert!(
+        screen.contains("restore-test: PASS restored in") && screen.contains("; RTO "),
+        "{screen}"
+    );
+    // The runs list it as a drill, followed, with who ran it and its RTO.
+    // Separate sends: an escape followed at once by a key reads as an alt chord.
+    t.keys(&["Escape"]);
+    t.wait_for("enter runs and drills", Duration::from_secs(5));
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("by ", Duration::from_secs(10));
+    let drill = screen
+        .lines()
+        .find(|l| l.contains("-drill-"))
+        .unwrap_or_default();
+    assert!(
+        drill.contains("manual") && drill.contains(": PASS RTO "),
+        "{screen}"
+    );
+    // The audit log has its three lines.
+    t.keys(&["Escape"]);
+    t.wait_for("enter runs and drills", Duration::from_secs(5));
+    t.keys(&["9"]);
+    let screen = t.wait_for("concluded restore-drill", Duration::from_secs(10));
+    for phase in ["succeeded restore-drill", "pending   restore-drill"] {
+        assert!(screen.contains(phase), "{phase}:\n{screen}");
+    }
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}
