@@ -1,7 +1,8 @@
 //! A restore drill from the keyboard against `demo`, as an on-call engineer runs one: `:backups`
 //! with the PostgreSQL row fresh, `d`, the plan, the CronJob's name typed (ms5-production is
 //! protected), the drill followed live with its log to PASS and its RTO, the runs listing it,
-//! and `:audit` showing its pending, succeeded and concluded lines.
+//! and `:audit` showing its pending, succeeded and concluded lines; then `b`, an on-demand
+//! backup, which becomes the row's last backup when it completes.
 
 use std::time::Duration;
 
@@ -68,6 +69,25 @@ fn a_restore_drill_from_the_keyboard_is_checked_typed_followed_to_pass_and_audit
     for phase in ["succeeded restore-drill", "pending   restore-drill"] {
         assert!(screen.contains(phase), "{phase}:\n{screen}");
     }
+    // An on-demand backup: when it completes, the row's last backup is it, and the gauge (which
+    // sees scheduled runs only) is said not to have caught up.
+    t.keys(&[":backups", "Enter"]);
+    t.wait_for("enter runs and drills", Duration::from_secs(5));
+    t.keys(&["b"]);
+    t.wait_for("type postgres-backup", Duration::from_secs(20));
+    t.keys(&["postgres-backup", "Enter"]);
+    let screen = t.wait_for("PASS: the Job Complete", Duration::from_secs(60));
+    assert!(
+        screen.contains("upload to minio://ms5-backups complete"),
+        "{screen}"
+    );
+    t.keys(&["Escape"]);
+    let screen = t.wait_for("metric not yet updated (manual run)", Duration::from_secs(10));
+    let last = screen
+        .lines()
+        .find(|l| l.contains("last backup"))
+        .unwrap_or_default();
+    assert!(last.contains("manual run postgres-backup-manual-"), "{screen}");
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
