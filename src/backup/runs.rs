@@ -6,8 +6,7 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 
 use crate::model::age::k8s_time;
 
-/// The annotation `kubectl create job --from=cronjob/...` puts on the Jobs it makes.
-pub const MANUAL_ANNOTATION: &str = "cronjob.kubernetes.io/instantiate";
+pub use crate::ops::cronrun::MANUAL_ANNOTATION;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {

@@ -9,7 +9,8 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::batch::v1::CronJob;
 use serde_json::{Value, json};
 
-use crate::backup::runs::MANUAL_ANNOTATION;
+/// The annotation `kubectl create job --from=cronjob/...` puts on the Jobs it makes.
+pub const MANUAL_ANNOTATION: &str = "cronjob.kubernetes.io/instantiate";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CronRunKind {

@@ -82,12 +82,18 @@ fn a_restore_drill_from_the_keyboard_is_checked_typed_followed_to_pass_and_audit
         "{screen}"
     );
     t.keys(&["Escape"]);
-    let screen = t.wait_for("metric not yet updated (manual run)", Duration::from_secs(10));
+    let screen = t.wait_for(
+        "metric not yet updated (manual run)",
+        Duration::from_secs(10),
+    );
     let last = screen
         .lines()
         .find(|l| l.contains("last backup"))
         .unwrap_or_default();
-    assert!(last.contains("manual run postgres-backup-manual-"), "{screen}");
+    assert!(
+        last.contains("manual run postgres-backup-manual-"),
+        "{screen}"
+    );
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
