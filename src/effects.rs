@@ -171,6 +171,14 @@ impl<'a> EffectRunner<'a> {
                 )));
             }
             Effect::CloseLogs => self.close_logs(),
+            Effect::FetchRunLog { namespace, job } => {
+                self.workers.spawn(fetch::run_log(
+                    self.sources.client.clone(),
+                    namespace,
+                    job,
+                    tx,
+                ));
+            }
             Effect::FetchYaml(request) => {
                 self.workers
                     .spawn(fetch::yaml(self.sources.client.clone(), request, tx));

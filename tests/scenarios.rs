@@ -334,13 +334,20 @@ fn backup_failing_shows_the_failed_job_and_old_success() {
     };
     let failed = pod_of(newest.split_whitespace().next().unwrap_or_default());
     let log = k.ok(&["logs", &failed]);
+    // The base backup completed once; its upload was under way when the bucket failed it.
     let tail: Vec<&str> = log.lines().rev().take(2).collect();
     assert_eq!(
-        tail,
-        [
-            "pg_basebackup: error: upload to minio://ms5-backups failed: 503 Service Unavailable; exit code 1",
-            "pg_basebackup: base backup completed"
-        ],
+        tail[0],
+        "pg_basebackup: error: upload to minio://ms5-backups failed: 503 Service Unavailable; exit code 1",
+        "{log}"
+    );
+    assert!(
+        tail[1].starts_with("pg_basebackup: uploading to minio://ms5-backups: "),
+        "{log}"
+    );
+    assert_eq!(
+        log.matches("pg_basebackup: base backup completed").count(),
+        1,
         "{log}"
     );
     let good = jobs

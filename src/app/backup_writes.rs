@@ -172,3 +172,22 @@ pub fn followed(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
         state.say(text, result.is_err());
     }
 }
+
+/// The runs drill-down opened: the failed runs' log tails are read (the reason a backup failed
+/// is in its last lines).
+pub fn fetch_failed_logs(state: &mut AppState) -> Vec<Effect> {
+    let selected = state.table(ViewId::Backups).selected;
+    let Some(row) = crate::app::backups::rows(state).into_iter().nth(selected) else {
+        return Vec::new();
+    };
+    row.backups
+        .iter()
+        .chain(&row.restores)
+        .filter(|r| !r.pruned && matches!(r.outcome, Outcome::Failed { .. }))
+        .take(3)
+        .map(|r| Effect::FetchRunLog {
+            namespace: row.namespace.clone(),
+            job: r.name.clone(),
+        })
+        .collect()
+}

@@ -75,6 +75,10 @@ fn row(state: &AppState, def: &BackupDefinition) -> BackupRow {
             .records()
             .iter()
             .filter_map(crate::backup::runs::Concluded::of)
+            // The audit log is the machine's: only this cluster's drills are this row's.
+            .filter(|c| {
+                c.context == state.connection.context && c.server == state.connection.server
+            })
             .collect(),
         now: state.now,
     })

@@ -122,6 +122,12 @@ pub enum DataEvent {
         request: u64,
         text: Result<String, String>,
     },
+    /// A Job's log tail, as asked by `FetchRunLog`.
+    RunLog {
+        namespace: String,
+        job: String,
+        lines: Result<Vec<String>, String>,
+    },
     /// The whole cluster connection failed before any watch could start.
     Unreachable {
         error: String,
@@ -234,6 +240,11 @@ pub enum Effect {
     OpenLogs(LogRequest),
     CloseLogs,
     FetchYaml(YamlRequest),
+    /// The last lines of a finished Job's pod's log (a failed backup's reason).
+    FetchRunLog {
+        namespace: String,
+        job: String,
+    },
     /// Watch these namespaces instead (`:ns NAME` naming one not watched yet).
     WatchNamespaces(Vec<String>),
     /// Reconnect with another kubeconfig context (`:ctx NAME`).

@@ -246,6 +246,8 @@ pub struct AppState {
     pub readonly: bool,
     pub cluster: Cluster,
     pub slo: SloState,
+    /// Failed runs' log tails by (namespace, Job), fetched when `:backups`' runs are opened.
+    pub run_logs: BTreeMap<(String, String), Result<Vec<String>, String>>,
     pub alerts: AlertState,
     pub audit: AuditState,
     pub jobs: JobsState,
@@ -294,6 +296,7 @@ impl AppState {
             readonly,
             cluster: Cluster::default(),
             slo: SloState::default(),
+            run_logs: BTreeMap::new(),
             alerts: AlertState::default(),
             audit: AuditState::default(),
             jobs: JobsState::default(),

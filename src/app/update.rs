@@ -162,6 +162,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
                 state.details = true;
                 // Opening the details again asks for a fresh chart.
                 state.slo.history_for = None;
+                if state.view == ViewId::Backups {
+                    return super::backup_writes::fetch_failed_logs(state);
+                }
             }
         }
         Action::Up => scroll(state, -1),
@@ -548,6 +551,13 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             }
         }
         DataEvent::Logs(event) => logs::apply(state, event),
+        DataEvent::RunLog {
+            namespace,
+            job,
+            lines,
+        } => {
+            state.run_logs.insert((namespace, job), lines);
+        }
         DataEvent::Yaml { request, text } => {
             if let Some(Overlay::Yaml {
                 request: open,

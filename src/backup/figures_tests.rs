@@ -480,6 +480,8 @@ fn concluded(
     crate::backup::runs::Concluded {
         write: format!("w-{job}"),
         target: "cronjob ms5-production/postgres-restore-test".into(),
+        context: "ms5-sim".into(),
+        server: "https://127.0.0.1:6443".into(),
         who: "jdoe".into(),
         job: job.into(),
         uid: format!("uid-{job}"),

@@ -37,6 +37,9 @@ pub struct Concluded {
     pub write: String,
     /// The CronJob it was made from, as the audit log names it (`cronjob NS/NAME`).
     pub target: String,
+    /// The cluster it ran in: the kubeconfig context and API server of its plan.
+    pub context: String,
+    pub server: String,
     /// Who ran the console.
     pub who: String,
     pub job: String,
@@ -66,6 +69,8 @@ impl Concluded {
         Some(Concluded {
             write: record.write.clone(),
             target: record.target.clone(),
+            context: record.kube.as_ref()?.object.context.clone(),
+            server: record.kube.as_ref()?.object.server.clone(),
             who: record.local_user.clone(),
             job: p["job"].as_str()?.to_string(),
             uid: p["uid"].as_str().unwrap_or_default().to_string(),

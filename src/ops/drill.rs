@@ -334,10 +334,8 @@ pub async fn follow(
     };
     let rto_target = run.rto;
     let conclusion = conclude(run.kind, &job, &log, rto_target);
-    executor.record_conclusion(
-        &plan.write,
-        plan.verb(),
-        &plan.target_words(),
+    executor.record_run_conclusion(
+        plan,
         conclusion.evidence.clone(),
         &conclusion.words,
         started.elapsed().as_millis() as u64,

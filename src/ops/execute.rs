@@ -143,6 +143,41 @@ impl Executor {
         how: &str,
         duration_ms: u64,
     ) {
+        self.conclude(write, action, target, parameters, how, duration_ms, None);
+    }
+
+    /// A run `plan` started (a drill, an on-demand backup) reached its end: its `concluded`
+    /// line, with the evidence as parameters and the plan's object and connection, so a later
+    /// console tells this cluster's drills from another's.
+    pub fn record_run_conclusion(
+        &self,
+        plan: &WritePlan,
+        evidence: serde_json::Value,
+        how: &str,
+        duration_ms: u64,
+    ) {
+        self.conclude(
+            &plan.write,
+            plan.verb(),
+            &plan.target_words(),
+            evidence,
+            how,
+            duration_ms,
+            plan.kube_fields(),
+        );
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn conclude(
+        &self,
+        write: &str,
+        action: &str,
+        target: &str,
+        parameters: serde_json::Value,
+        how: &str,
+        duration_ms: u64,
+        kube: Option<super::plan::KubeFields>,
+    ) {
         let Some(audit) = &self.context.audit else {
             return;
         };
@@ -158,7 +193,7 @@ impl Executor {
             parameters,
             result: Some(how.to_string()),
             duration_ms: Some(duration_ms),
-            kube: None,
+            kube,
             checks: Vec::new(),
             event: None,
             annotation: None,

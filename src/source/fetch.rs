@@ -30,6 +30,41 @@ pub async fn yaml(client: Client, request: YamlRequest, tx: Sender<DataEvent>) {
         .await;
 }
 
+/// Lines a failed run's tail shows.
+const RUN_LOG_LINES: i64 = 5;
+
+/// The last lines of the log of `job`'s newest pod (a Job's pods are labelled `job-name`).
+pub async fn run_log(client: Client, namespace: String, job: String, tx: Sender<DataEvent>) {
+    let pods: Api<Pod> = Api::namespaced(client, &namespace);
+    let lines = async {
+        let listed = pods
+            .list(&kube::api::ListParams::default().labels(&format!("job-name={job}")))
+            .await
+            .map_err(|e| ApiError::kube(&e).to_string())?;
+        let pod = listed
+            .items
+            .last()
+            .and_then(|p| p.metadata.name.clone())
+            .ok_or_else(|| "its pod is gone".to_string())?;
+        let params = kube::api::LogParams {
+            tail_lines: Some(RUN_LOG_LINES),
+            ..Default::default()
+        };
+        pods.logs(&pod, &params)
+            .await
+            .map(|text| text.lines().map(str::to_string).collect())
+            .map_err(|e| ApiError::kube(&e).to_string())
+    }
+    .await;
+    let _ = tx
+        .send(DataEvent::RunLog {
+            namespace,
+            job,
+            lines,
+        })
+        .await;
+}
+
 async fn get<K>(api: Api<K>, name: &str) -> Result<String, ApiError>
 where
     K: Resource + Clone + DeserializeOwned + Serialize + std::fmt::Debug,

@@ -279,6 +279,44 @@ fn run_line<'a>(
     hanging(spans, width, 4)
 }
 
+/// A failed run's last log lines, where they have been read (or why they could not be).
+fn log_tail<'a>(
+    run: &Run,
+    namespace: &str,
+    width: usize,
+    state: &AppState,
+    ui: &Ui,
+) -> Vec<Line<'a>> {
+    if !matches!(run.outcome, Outcome::Failed { .. }) {
+        return Vec::new();
+    }
+    match state
+        .run_logs
+        .get(&(namespace.to_string(), run.name.clone()))
+    {
+        Some(Ok(lines)) => lines
+            .iter()
+            .flat_map(|l| {
+                let role = if l.contains("error") || l.contains("FAIL") {
+                    "critical"
+                } else {
+                    "muted"
+                };
+                hanging(
+                    vec![Span::styled(format!("      | {l}"), ui.style(role))],
+                    width,
+                    8,
+                )
+            })
+            .collect(),
+        Some(Err(e)) => vec![Line::from(Span::styled(
+            format!("      log not readable: {e}"),
+            ui.style("warning"),
+        ))],
+        None => Vec::new(),
+    }
+}
+
 /// The selected database's backup and restore-test Jobs, newest first.
 fn runs_panel(frame: &mut Frame, area: Rect, row: &BackupRow, state: &AppState, ui: &Ui) {
     let width = usize::from(area.width.saturating_sub(2));
@@ -298,6 +336,7 @@ fn runs_panel(frame: &mut Frame, area: Rect, row: &BackupRow, state: &AppState, 
     }
     for run in &row.backups {
         lines.extend(run_line(run, name_width, width, state, ui));
+        lines.extend(log_tail(run, &row.namespace, width, state, ui));
     }
     lines.push(Line::from(Span::styled(
         "restore tests and drills",
@@ -311,6 +350,7 @@ fn runs_panel(frame: &mut Frame, area: Rect, row: &BackupRow, state: &AppState, 
     }
     for run in &row.restores {
         lines.extend(run_line(run, name_width, width, state, ui));
+        lines.extend(log_tail(run, &row.namespace, width, state, ui));
     }
     let freshness = crate::app::backups::freshness(state);
     let block = panel(&format!("Runs: {}", row.name), freshness, ui, area.width)

@@ -323,7 +323,26 @@ fn a_gauge_that_disagrees_with_the_jobs_is_shown_beside_them_and_named() {
 #[test]
 fn enter_shows_the_runs_newest_first_and_esc_comes_back() {
     let mut s = on_backups(failing());
-    update(&mut s, Action::Details);
+    // Opening the runs reads the failed run's log tail; it shows under the run.
+    let effects = update(&mut s, Action::Details);
+    assert_eq!(
+        effects,
+        [ms5_console::app::event::Effect::FetchRunLog {
+            namespace: "ms5-production".into(),
+            job: "postgres-backup-29405400".into()
+        }]
+    );
+    apply(
+        &mut s,
+        DataEvent::RunLog {
+            namespace: "ms5-production".into(),
+            job: "postgres-backup-29405400".into(),
+            lines: Ok(vec![
+                "pg_basebackup: base backup completed".into(),
+                "pg_basebackup: error: upload to minio://ms5-backups failed: 503 Service Unavailable; exit code 1".into(),
+            ]),
+        },
+    );
     for (w, h) in [(80, 24), (120, 40)] {
         assert_snapshot!(format!("backups_runs_{w}x{h}"), screen(&s, w, h));
     }
@@ -346,6 +365,7 @@ fn enter_shows_the_runs_newest_first_and_esc_comes_back() {
         ]
     );
     colour_of(&s, 120, 40, "Failed: BackoffLimitExceeded", "critical");
+    colour_of(&s, 120, 40, "| pg_basebackup: error: upload", "critical");
     update(&mut s, Action::Back);
     assert!(screen(&s, 120, 40).contains("last backup"));
 }
@@ -470,6 +490,9 @@ fn drill_conclusion(job: &str, uid: &str, passed: bool, hours_ago: f64) -> Value
         "parameters": {"job": job, "uid": uid, "result": if passed { "PASS" } else { "FAIL" },
                        "rtoSeconds": 42, "startTime": at(hours_ago + 42.0 / 3600.0), "endTime": at(hours_ago)},
         "result": if passed { "PASS: the Job Complete" } else { "FAIL: the Job Failed" },
+        "kube": {"context": "aks-ms5-prod", "server": "https://ms5-prod.hcp.westeurope.azmk8s.io:443",
+                 "user": "clusterUser_ms5", "apiVersion": "batch/v1", "kind": "CronJob",
+                 "namespace": "ms5-production", "name": "postgres-restore-test"},
         "duration_ms": 44000
     })
 }
@@ -527,6 +550,13 @@ fn the_runs_list_the_drills_who_ran_them_and_their_result_and_rto_from_the_audit
             false,
             169.0,
         ),
+        // Another cluster's drill in the same audit log (the log is the machine's).
+        {
+            let mut other =
+                drill_conclusion("postgres-restore-test-drill-elsewhere", "uid-x", true, 2.0);
+            other["kube"]["context"] = json!("aks-ms5-staging");
+            other
+        },
     ]
     .into_iter()
     .map(|v| serde_json::from_value(v).expect("an audit record"))
@@ -566,4 +596,8 @@ fn the_runs_list_the_drills_who_ran_them_and_their_result_and_rto_from_the_audit
         "wrapped under the run: {text}"
     );
     colour_of(&s, 120, 40, "by jdoe: FAIL", "critical");
+    assert!(
+        !text.contains("drill-elsewhere"),
+        "another cluster's drill: {text}"
+    );
 }
