@@ -601,3 +601,80 @@ fn the_runs_list_the_drills_who_ran_them_and_their_result_and_rto_from_the_audit
         "another cluster's drill: {text}"
     );
 }
+
+#[test]
+fn a_sent_drill_is_followed_on_the_dialog_to_its_result() {
+    use ms5_console::app::state::Overlay;
+    use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
+    use ms5_console::ops::stage::Dialog;
+    let mut s = on_backups(healthy());
+    let effects = key(&mut s, crossterm::event::KeyCode::Char('d'));
+    let [
+        ms5_console::app::event::Effect::StartJob {
+            spec: JobSpec::Check(plan),
+            ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("the checks start: {effects:?}");
+    };
+    // Checked, confirmed and sent (the dialog's earlier stages are tested with the rollouts).
+    let plan = (**plan).clone();
+    s.overlay = Some(Overlay::Dialog(Dialog::Sending {
+        plan: plan.clone(),
+        since: now(),
+    }));
+    apply(
+        &mut s,
+        DataEvent::WriteOutcome {
+            write: plan.write.clone(),
+            result: Ok("job ms5-production/postgres-restore-test-drill-20261127-100000 created (uid u-7); Event RestoreDrillStarted recorded (postgres-restore-test.x1)".into()),
+            unknown: false,
+        },
+    );
+    // A job follows it: queued, and the dialog shows what it sees.
+    let queued = ms5_console::effects::EffectRunner::queued(&mut s);
+    let job = match queued.as_slice() {
+        [
+            ms5_console::app::event::Effect::StartJob {
+                job,
+                spec: JobSpec::FollowRun(followed),
+            },
+            ..,
+        ] => {
+            assert_eq!(followed.write, plan.write);
+            *job
+        }
+        other => panic!("the follow job starts: {other:?}"),
+    };
+    for text in [
+        "Job postgres-restore-test-drill-20261127-100000: running · pod postgres-restore-test-drill-20261127-100000-x7k2p Running (4 s)",
+        "log  restore-test: restoring base backup postgres-backup-29405400 (completed 2026-11-27T02:04:01Z) from minio://ms5-backups, PITR target 2026-11-27T10:00:02Z",
+        "log  restore-test: verified 22 of 214 tables, row counts match",
+    ] {
+        apply(
+            &mut s,
+            DataEvent::Job(JobEvent::Progress {
+                job,
+                text: text.into(),
+            }),
+        );
+    }
+    for (w, h) in [(80, 24), (120, 40)] {
+        assert_snapshot!(format!("backups_drill_following_{w}x{h}"), screen(&s, w, h));
+    }
+    assert!(screen(&s, 120, 40).contains("verified 22 of 214 tables"));
+    apply(
+        &mut s,
+        DataEvent::Job(JobEvent::Finished {
+            job,
+            outcome: JobOutcome::Succeeded(
+                "PASS: the Job Complete, the log: restore-test: PASS restored in 40 s, 214 tables, row counts match; RTO 42 s".into(),
+            ),
+        }),
+    );
+    let text = screen(&s, 120, 40);
+    assert!(text.contains("RTO 42 s"), "{text}");
+    colour_of(&s, 120, 40, "done: PASS: the Job Complete", "ok");
+    assert!(s.audit.reread, "the conclusion is read from the audit log");
+}
