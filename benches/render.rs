@@ -1,5 +1,6 @@
-//! Rendering cost: one frame of the pods view with 10,000 pods at 200x60, and rebuilding that
-//! view's rows after one pod changed. Run: `cargo bench --bench render`.
+//! Rendering cost: one frame of the pods view with 10,000 pods at 200x60, rebuilding that
+//! view's rows after one pod changed, and one frame of `:backups` (every figure judged afresh
+//! from the Jobs, CronJobs and readings, as each frame does). Run: `cargo bench --bench render`.
 
 #[path = "../tests/console/fixture.rs"]
 #[allow(dead_code)]
@@ -95,5 +96,73 @@ fn render(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, render);
+/// The fixture's console on `:backups`: the built-in PostgreSQL row with its two CronJobs, three
+/// backup Jobs and three restore tests watched.
+fn backups_state() -> AppState {
+    let mut state = fixture::state();
+    state.slo.backups = ms5_console::backup::definition::builtin();
+    let owner = |name: &str| json!([{"apiVersion": "batch/v1", "kind": "CronJob", "name": name, "uid": format!("uid-{name}"), "controller": true}]);
+    let cronjobs = ["postgres-backup", "postgres-restore-test"].map(|name| {
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "ms5-production", "uid": format!("uid-{name}")},
+            "spec": {"schedule": "0 2 * * *", "timeZone": "Etc/UTC",
+                     "jobTemplate": {"spec": {"template": {"spec": {"containers": []}}}}}
+        }))
+        .expect("a CronJob")
+    });
+    let mut jobs = Vec::new();
+    for (owner_name, days) in [("postgres-backup", 1), ("postgres-restore-test", 7)] {
+        for i in 0..3 {
+            let start = fixture::now() - chrono::Duration::days(days * i + 1);
+            let end = start + chrono::Duration::minutes(4);
+            jobs.push(
+                serde_json::from_value(json!({
+                    "metadata": {"name": format!("{owner_name}-{i}"), "namespace": "ms5-production",
+                                 "uid": format!("u-{owner_name}-{i}"), "creationTimestamp": start,
+                                 "ownerReferences": owner(owner_name)},
+                    "spec": {"template": {"spec": {"containers": []}}},
+                    "status": {"startTime": start, "completionTime": end,
+                               "conditions": [{"type": "Complete", "status": "True", "lastTransitionTime": end}]}
+                }))
+                .expect("a Job"),
+            );
+        }
+    }
+    let reset = |ns: &str| Some(ns.to_string());
+    apply(
+        &mut state,
+        DataEvent::kube(KubeChange::CronJobs(Change::Reset {
+            namespace: reset("ms5-production"),
+            items: cronjobs.to_vec(),
+        })),
+    );
+    apply(
+        &mut state,
+        DataEvent::kube(KubeChange::Jobs(Change::Reset {
+            namespace: reset("ms5-production"),
+            items: jobs,
+        })),
+    );
+    state.view = ViewId::Backups;
+    state
+}
+
+fn render_backups(c: &mut Criterion) {
+    let state = backups_state();
+    let theme = Theme::default_theme();
+    let keymap = Keymap::default_keymap();
+    let ui = Ui {
+        theme: &theme,
+        keymap: &keymap,
+        symbols: &style::UNICODE,
+    };
+    let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test backend");
+    c.bench_function("backups view, one database, 120x40: one frame", |b| {
+        b.iter(|| {
+            terminal.draw(|f| ui::render(f, &state, &ui)).expect("draw");
+        })
+    });
+}
+
+criterion_group!(benches, render, render_backups);
 criterion_main!(benches);

@@ -70,6 +70,19 @@ fn row(state: &AppState, def: &BackupDefinition) -> BackupRow {
         metrics_source,
         metrics_stale,
         alerts,
+        job_pods: state
+            .cluster
+            .pods
+            .items
+            .values()
+            .filter(|p| p.namespace == def.namespace)
+            .filter_map(|p| {
+                let (kind, job) = p.owner.as_ref()?;
+                let detail = p.detail.first()?;
+                (kind == "Job" && detail.state.starts_with("terminated"))
+                    .then(|| (job.clone(), detail.state.clone()))
+            })
+            .collect(),
         conclusions: state
             .audit
             .records()

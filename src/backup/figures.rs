@@ -62,6 +62,9 @@ pub struct Inputs<'a> {
     pub alerts: Vec<String>,
     /// The drills and backups this console concluded (the audit log), any CronJob's.
     pub conclusions: Vec<Concluded>,
+    /// How each Job's newest pod's container ended, by Job name (`terminated: Error (exit
+    /// 1)`), from the pods watch.
+    pub job_pods: Vec<(String, String)>,
     pub now: DateTime<Utc>,
 }
 
@@ -305,10 +308,18 @@ impl Judge<'_> {
                     },
                 ),
             ),
-            Outcome::Failed { at, reason } => (
-                format!("{} FAILED {}", newest.name, when(*at, now)),
-                (Verdict::Breached, format!("{by}: {reason}")),
-            ),
+            Outcome::Failed { at, reason } => {
+                let mut why = format!("{by}: {reason}");
+                if let Some((_, state)) =
+                    self.inputs.job_pods.iter().find(|(j, _)| *j == newest.name)
+                {
+                    why.push_str(&format!(", its pod {state}"));
+                }
+                (
+                    format!("{} FAILED {}", newest.name, when(*at, now)),
+                    (Verdict::Breached, why),
+                )
+            }
         };
         self.push("last attempt", value, judged, self.kube_source());
     }

@@ -185,6 +185,10 @@ impl World {
             metrics_stale: self.stale,
             alerts: self.alerts.clone(),
             conclusions: self.conclusions.clone(),
+            job_pods: vec![(
+                "postgres-backup-3".into(),
+                "terminated: Error (exit 1)".into(),
+            )],
             now: now(),
         })
     }
@@ -280,7 +284,10 @@ fn a_failed_newest_backup_breaches_the_rpo_loudly_with_its_reason() {
         attempt.value,
         "postgres-backup-3 FAILED 11h ago (Nov 30 02:04)"
     );
-    assert_eq!(attempt.judged, "scheduled: BackoffLimitExceeded");
+    assert_eq!(
+        attempt.judged,
+        "scheduled: BackoffLimitExceeded, its pod terminated: Error (exit 1)"
+    );
     assert_eq!(attempt.verdict, Verdict::Breached);
     let wal = line(&row, "WAL archived");
     assert_eq!(wal.judged, "WAL LAG BREACHED 35m > 5m");
@@ -462,6 +469,7 @@ fn a_missing_cronjob_and_an_unwatched_namespace_are_said_on_the_row() {
         metrics_stale: false,
         alerts: Vec::new(),
         conclusions: Vec::new(),
+        job_pods: Vec::new(),
         now: now(),
     });
     assert_eq!(

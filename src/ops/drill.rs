@@ -465,6 +465,21 @@ mod tests {
     }
 
     #[test]
+    fn a_pod_never_scheduled_is_pending_with_the_schedulers_words() {
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": "pg-drill-x7k2p"},
+            "status": {"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False",
+                "reason": "Unschedulable",
+                "message": "0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."}]}
+        }))
+        .expect("a pod");
+        assert_eq!(
+            pod_words(&pod),
+            "pod pg-drill-x7k2p Pending: Unschedulable 0/6 nodes are available: 3 node(s) didn't match Pod's node affinity/selector."
+        );
+    }
+
+    #[test]
     fn a_backups_verdict_is_its_upload_line() {
         let lines = vec![
             "pg_basebackup: base backup completed".to_string(),
