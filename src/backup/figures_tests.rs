@@ -6,7 +6,11 @@ use k8s_openapi::api::batch::v1::{CronJob, Job};
 use serde_json::json;
 
 use super::*;
+use crate::backup::BackupDefinition;
+use crate::backup::Figure;
 use crate::backup::reading::{BackupReading, Sample};
+use chrono::{DateTime, Utc};
+use std::time::Duration;
 
 const NOW: &str = "2026-11-30T14:00:00Z";
 

@@ -6,5 +6,7 @@ pub mod definition;
 
 pub use definition::{BackupDefinition, BackupQueries, Figure};
 pub mod figures;
+mod judge;
 pub mod reading;
+pub mod row;
 pub mod runs;
