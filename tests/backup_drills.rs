@@ -15,33 +15,13 @@ use k8s_openapi::api::batch::v1::CronJob;
 use kube::api::Api;
 use ms5_console::ops::audit::{self, Phase};
 use ms5_console::ops::cronrun::{CronRun, CronRunKind};
-use ms5_console::ops::jobs::{JobEvent, JobId, JobOutcome, JobRunner};
+use ms5_console::ops::jobs::JobOutcome;
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
 use serde_json::Value;
-use tokio::sync::mpsc;
 
 const NS: &str = "ms5-production";
 
 impl Console {
-    /// The follow job, run by the job runner as the console runs it: its progress and how it
-    /// ended.
-    async fn follow(&self, plan: WritePlan) -> (Vec<String>, JobOutcome) {
-        let (tx, mut rx) = mpsc::channel(64);
-        let mut runner = JobRunner::new(tx);
-        let executor = self.executor.clone();
-        runner.start(JobId(2), move |progress| async move {
-            ms5_console::ops::drill::follow(&executor, &plan, &progress).await
-        });
-        let mut reports = Vec::new();
-        loop {
-            match rx.recv().await.expect("job events") {
-                JobEvent::Progress { text, .. } => reports.push(text),
-                JobEvent::Finished { outcome, .. } => return (reports, outcome),
-                JobEvent::Checked { .. } => panic!("a follow reports no criteria"),
-            }
-        }
-    }
-
     /// The plan `d` (or `b`) makes from the CronJob as it is now.
     async fn run_plan(&self, kind: CronRunKind, cronjob: &str, write: &str) -> WritePlan {
         let c = Api::<CronJob>::namespaced(self.reader.clone(), NS)

@@ -285,30 +285,7 @@ fn backup_failing_shows_the_failed_job_and_old_success() {
     assert!(newest.contains("Failed"), "{jobs}");
     // The last success is the run before the failed one: the CronJob, that Job and the
     // exporter's gauge say the same second; the alert fires on the row's service.
-    let previous = jobs
-        .lines()
-        .filter(|l| l.starts_with("postgres-backup-") && l < &newest)
-        .max()
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_default();
-    let completed = k.ok(&[
-        "get",
-        "job",
-        previous,
-        "-o",
-        "jsonpath={.status.completionTime}",
-    ]);
-    let last = k.ok(&[
-        "get",
-        "cj",
-        "postgres-backup",
-        "-o",
-        "jsonpath={.status.lastSuccessfulTime}",
-    ]);
-    assert_eq!(
-        last, completed,
-        "lastSuccessfulTime is {previous}'s completion"
-    );
+    let completed = success_before_the_newest(&k, "postgres-backup", &jobs);
     let age = chrono::Utc::now() - seconds(&completed);
     assert!(age.num_hours() >= 24, "over a day old: {completed}");
     let gauge = prometheus(&k, "ms5_backup_last_success_timestamp_seconds");
@@ -456,6 +433,39 @@ fn firing_alerts(k: &Kubectl) -> Vec<String> {
         .collect()
 }
 
+/// The completion time of the run before `cronjob`'s newest (failed) one in `jobs` (`kubectl
+/// get jobs --no-headers`), asserted to be the CronJob's `lastSuccessfulTime`.
+fn success_before_the_newest(k: &Kubectl, cronjob: &str, jobs: &str) -> String {
+    let prefix = format!("{cronjob}-");
+    let runs: Vec<&str> = jobs.lines().filter(|l| l.starts_with(&prefix)).collect();
+    let newest = runs.iter().max().copied().unwrap_or_default();
+    let previous = runs
+        .iter()
+        .filter(|l| **l < newest)
+        .max()
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default();
+    let completed = k.ok(&[
+        "get",
+        "job",
+        previous,
+        "-o",
+        "jsonpath={.status.completionTime}",
+    ]);
+    let last = k.ok(&[
+        "get",
+        "cj",
+        cronjob,
+        "-o",
+        "jsonpath={.status.lastSuccessfulTime}",
+    ]);
+    assert_eq!(
+        last, completed,
+        "lastSuccessfulTime is {previous}'s completion"
+    );
+    completed
+}
+
 fn seconds(rfc3339: &str) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.with_timezone(&chrono::Utc))
@@ -477,27 +487,7 @@ fn restore_failing_fails_the_newest_weekly_test_and_a_new_one_the_same_way() {
         .collect();
     let newest = restores.iter().max().copied().unwrap_or_default();
     assert!(newest.contains("Failed"), "{jobs}");
-    let previous = restores
-        .iter()
-        .filter(|l| **l < newest)
-        .max()
-        .and_then(|l| l.split_whitespace().next())
-        .unwrap_or_default();
-    let completed = k.ok(&[
-        "get",
-        "job",
-        previous,
-        "-o",
-        "jsonpath={.status.completionTime}",
-    ]);
-    let last = k.ok(&[
-        "get",
-        "cj",
-        "postgres-restore-test",
-        "-o",
-        "jsonpath={.status.lastSuccessfulTime}",
-    ]);
-    assert_eq!(last, completed);
+    let completed = success_before_the_newest(&k, "postgres-restore-test", &jobs);
     assert!(
         chrono::Utc::now() - seconds(&completed) > chrono::Duration::days(7),
         "the last success is more than a week old: {completed}"

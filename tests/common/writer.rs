@@ -69,19 +69,38 @@ impl Console {
     /// The checking stage, run by the job runner as the console runs it: what it reported and
     /// how it ended.
     pub async fn check(&self, plan: WritePlan) -> (Vec<String>, JobOutcome) {
-        let (tx, mut rx) = mpsc::channel(16);
-        let mut runner = JobRunner::new(tx);
         let executor = self.executor.clone();
-        runner.start(JobId(1), move |progress| async move {
+        run_job(move |progress| async move {
             ms5_console::ops::check::run(&executor, &plan, &progress).await
-        });
-        let mut reports = Vec::new();
-        loop {
-            match rx.recv().await.expect("job events") {
-                JobEvent::Progress { text, .. } => reports.push(text),
-                JobEvent::Finished { outcome, .. } => return (reports, outcome),
-                JobEvent::Checked { .. } => panic!("a write's checks report no criteria"),
-            }
+        })
+        .await
+    }
+
+    /// A drill's or on-demand backup's follow job, as the console runs it after the write.
+    pub async fn follow(&self, plan: WritePlan) -> (Vec<String>, JobOutcome) {
+        let executor = self.executor.clone();
+        run_job(move |progress| async move {
+            ms5_console::ops::drill::follow(&executor, &plan, &progress).await
+        })
+        .await
+    }
+}
+
+/// Runs `work` as a job of the console's job runner: what it reported and how it ended.
+async fn run_job<F, Fut>(work: F) -> (Vec<String>, JobOutcome)
+where
+    F: FnOnce(ms5_console::ops::jobs::Progress) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<String, String>> + Send + 'static,
+{
+    let (tx, mut rx) = mpsc::channel(64);
+    let mut runner = JobRunner::new(tx);
+    runner.start(JobId(1), work);
+    let mut reports = Vec::new();
+    loop {
+        match rx.recv().await.expect("job events") {
+            JobEvent::Progress { text, .. } => reports.push(text),
+            JobEvent::Finished { outcome, .. } => return (reports, outcome),
+            JobEvent::Checked { .. } => panic!("a write's jobs report no criteria"),
         }
     }
 }

@@ -148,40 +148,28 @@ fn with_backups(jobs: Vec<Value>, figures: &[(Figure, f64)]) -> AppState {
     s
 }
 
-/// 2026-11-27 10:00 (a Friday): backups at 02:00 the last three days, the weekly restore test
-/// last Sunday.
+/// 2026-11-27 10:00 (a Friday): backups at 02:00 the last three days (the newest ending
+/// `newest`), the weekly restore test last Sunday.
+fn week_of_jobs(newest: &str) -> Vec<Value> {
+    let backup =
+        |name: &str, hours: f64, outcome: &str| job("postgres-backup", name, hours, 4.0, outcome);
+    vec![
+        backup("postgres-backup-29402520", 56.0, "Complete"),
+        backup("postgres-backup-29403960", 32.0, "Complete"),
+        backup("postgres-backup-29405400", 8.0, newest),
+        job(
+            "postgres-restore-test",
+            "postgres-restore-test-29398800",
+            126.0,
+            9.0,
+            "Complete",
+        ),
+    ]
+}
+
 fn healthy() -> AppState {
     let mut s = with_backups(
-        vec![
-            job(
-                "postgres-backup",
-                "postgres-backup-29402520",
-                56.0,
-                4.0,
-                "Complete",
-            ),
-            job(
-                "postgres-backup",
-                "postgres-backup-29403960",
-                32.0,
-                4.0,
-                "Complete",
-            ),
-            job(
-                "postgres-backup",
-                "postgres-backup-29405400",
-                8.0,
-                4.0,
-                "Complete",
-            ),
-            job(
-                "postgres-restore-test",
-                "postgres-restore-test-29398800",
-                126.0,
-                9.0,
-                "Complete",
-            ),
-        ],
+        week_of_jobs("Complete"),
         &[
             (Figure::LastSuccess, secs(8.0 - 4.0 / 60.0)),
             (Figure::LastFailure, 0.0),
@@ -196,39 +184,10 @@ fn healthy() -> AppState {
 }
 
 /// backup-failing: this morning's backup failed, the last good one is a day older, WAL
-/// archiving stopped 35 minutes ago, MS5BackupFailed fires.
+/// archiving stopped 35 minutes ago.
 fn failing() -> AppState {
     let mut s = with_backups(
-        vec![
-            job(
-                "postgres-backup",
-                "postgres-backup-29402520",
-                56.0,
-                4.0,
-                "Complete",
-            ),
-            job(
-                "postgres-backup",
-                "postgres-backup-29403960",
-                32.0,
-                4.0,
-                "Complete",
-            ),
-            job(
-                "postgres-backup",
-                "postgres-backup-29405400",
-                8.0,
-                4.0,
-                "Failed",
-            ),
-            job(
-                "postgres-restore-test",
-                "postgres-restore-test-29398800",
-                126.0,
-                9.0,
-                "Complete",
-            ),
-        ],
+        week_of_jobs("Failed"),
         &[
             (Figure::LastSuccess, secs(32.0 - 4.0 / 60.0)),
             (Figure::LastFailure, secs(8.0 - 4.0 / 60.0)),

@@ -211,10 +211,25 @@ impl Runs {
     }
 }
 
+/// `schedule` parsed once per thread: rules and queries evaluate these gauges at many times.
+fn parsed(schedule: &'static str) -> Option<croner::Cron> {
+    thread_local! {
+        static PARSED: std::cell::RefCell<std::collections::HashMap<&'static str, Option<croner::Cron>>> =
+            Default::default();
+    }
+    PARSED.with(|cache| {
+        cache
+            .borrow_mut()
+            .entry(schedule)
+            .or_insert_with(|| croner::Cron::from_str(schedule).ok())
+            .clone()
+    })
+}
+
 /// The newest time `schedule` fired at or before `t` among `runs` (None before the first, or
 /// when the schedule does not parse). Walks back at most a year of runs.
-fn newest_run(schedule: &str, t: f64, runs: Runs) -> Option<f64> {
-    let cron = croner::Cron::from_str(schedule).ok()?;
+fn newest_run(schedule: &'static str, t: f64, runs: Runs) -> Option<f64> {
+    let cron = parsed(schedule)?;
     let mut from = chrono::DateTime::from_timestamp(t.floor() as i64, 0)?;
     let mut inclusive = true;
     for _ in 0..400 {
