@@ -773,6 +773,14 @@ fn a_validation_run_from_the_console_finds_the_failing_backup_and_is_audited() {
         sgr.ends_with("38;5;1") || sgr.ends_with("31"),
         "RPO BREACHED in red: {sgr:?}"
     );
+    // The runs: the failed backup's own last words, read from its pod's log.
+    t.keys(&["Enter"]);
+    t.wait_for(
+        "upload to minio://ms5-backups failed: 503",
+        Duration::from_secs(10),
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("enter runs and drills", Duration::from_secs(5));
     // The Overview's line for the database is critical too.
     t.keys(&["1"]);
     let screen = t.wait_for("postgres  backup ", Duration::from_secs(5));

@@ -97,3 +97,36 @@ fn a_restore_drill_from_the_keyboard_is_checked_typed_followed_to_pass_and_audit
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }
+
+#[test]
+fn in_restore_failing_the_policy_is_breached_and_a_drill_from_the_keyboard_fails_naming_the_table()
+{
+    let Some(t) = Tmux::start("drill-failing", "demo --scenario restore-failing --speed 4") else {
+        return;
+    };
+    t.wait_for("k8s live", START);
+    t.keys(&[":backups", "Enter"]);
+    let screen = t.wait_for("DRILL POLICY BREACHED", Duration::from_secs(20));
+    assert!(screen.contains("firing: MS5RestoreTestFailed"), "{screen}");
+    let sgr = sgr_before(
+        &t.styled_screen(),
+        "last restore test",
+        "DRILL POLICY BREACHED",
+    );
+    assert!(
+        sgr.ends_with("38;5;1") || sgr.ends_with("31"),
+        "the breached policy in red: {sgr:?}"
+    );
+    t.keys(&["d"]);
+    t.wait_for("type postgres-restore-test", Duration::from_secs(20));
+    t.keys(&["postgres-restore-test", "Enter"]);
+    let screen = t.wait_for("failed: FAIL: the Job Failed", Duration::from_secs(60));
+    assert!(
+        screen.contains("downtime_events (expected 10234, got 10198)"),
+        "{screen}"
+    );
+    t.keys(&["Escape"]);
+    t.wait_for("enter runs and drills", Duration::from_secs(5));
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}
