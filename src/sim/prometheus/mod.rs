@@ -31,6 +31,8 @@ pub struct Prometheus {
     /// The share of ready production backend pods running the bad release: the cluster
     /// records it, the backend's 5xx follow it.
     pub release: Arc<signal::Timeline>,
+    /// Since when each alert's condition has held (stable `activeAt`).
+    held: rules::HeldSince,
 }
 
 impl Prometheus {
@@ -56,6 +58,7 @@ impl Prometheus {
             groups,
             recordings,
             origin,
+            held: Default::default(),
         }
     }
 
@@ -73,7 +76,7 @@ impl Prometheus {
         self.groups
             .iter()
             .flat_map(|g| g.alerts.iter())
-            .map(|rule| (rule, rules::evaluate(&engine, rule, t)))
+            .map(|rule| (rule, rules::evaluate(&engine, rule, t, &self.held)))
             .collect()
     }
 }
@@ -117,6 +120,32 @@ mod tests {
                     "seed {seed}, start at {hour}:00"
                 );
             }
+        }
+    }
+
+    /// A condition held for longer than the search looks back (the certificate's days) keeps
+    /// one `activeAt` through the hours the sim runs: an alert whose start moved with every
+    /// evaluation read as a new alert to anything keeping a timeline.
+    #[test]
+    fn an_alert_held_for_hours_keeps_its_start() {
+        let slos = crate::slo::definition::builtin();
+        let origin = 1_795_132_800.0;
+        let prometheus =
+            Prometheus::new(1, Scenario::ConfigDrift, origin, &slos, Default::default());
+        let start = |t: f64| {
+            prometheus
+                .alerts(t)
+                .into_iter()
+                .filter(|(rule, _)| rule.name == "MS5CertificateExpiresThisWeek")
+                .flat_map(|(_, alerts)| alerts.unwrap_or_default())
+                .map(|a| a.active_at)
+                .collect::<Vec<_>>()
+        };
+        let first = start(origin + 1.0);
+        assert_eq!(first.len(), 1, "config-drift's certificate alert fires");
+        // Evaluated every 15 minutes, as the console's polls and a rule loop do (and more).
+        for quarter in 1..=12 {
+            assert_eq!(start(origin + 1.0 + f64::from(quarter) * 900.0), first);
         }
     }
 }

@@ -255,8 +255,38 @@ fn without_name(labels: &Labels) -> Labels {
     l
 }
 
+/// Since when each alert's condition has held, remembered across evaluations, by rule and
+/// labels: (since, the last time it was seen holding). A condition held longer than the
+/// lookback keeps the start found for it, as a running Prometheus keeps `activeAt`, instead of
+/// one that moves with every evaluation (a certificate alert's start used to move every 15 s).
+#[derive(Debug, Default)]
+pub struct HeldSince(std::sync::Mutex<BTreeMap<(String, Labels), (f64, f64)>>);
+
+impl HeldSince {
+    /// `since` as found by searching back to `bound`; when the search reached the bound (held
+    /// throughout), an earlier start remembered from an evaluation whose span covers the bound.
+    fn settle(&self, rule: &str, labels: &Labels, since: f64, bound: f64, now: f64) -> f64 {
+        let Ok(mut held) = self.0.lock() else {
+            return since;
+        };
+        let key = (rule.to_string(), labels.clone());
+        let settled = match held.get(&key) {
+            Some(&(start, seen)) if since <= bound && start <= bound && seen >= bound => start,
+            _ => since,
+        };
+        let seen = held.get(&key).map_or(now, |&(_, seen)| seen.max(now));
+        held.insert(key, (settled, seen));
+        settled
+    }
+}
+
 /// The rule's alerts as of `t`: pending until the condition has held for `for`, then firing.
-pub fn evaluate(engine: &Engine, rule: &AlertRule, t: f64) -> Result<Vec<ActiveAlert>, String> {
+pub fn evaluate(
+    engine: &Engine,
+    rule: &AlertRule,
+    t: f64,
+    held: &HeldSince,
+) -> Result<Vec<ActiveAlert>, String> {
     let now = (t / EVALUATION_INTERVAL).floor() * EVALUATION_INTERVAL;
     let holding = |at: f64| -> Result<Vec<(Labels, f64)>, String> {
         Ok(match engine.eval(&rule.expr, at)? {
@@ -273,6 +303,7 @@ pub fn evaluate(engine: &Engine, rule: &AlertRule, t: f64) -> Result<Vec<ActiveA
     let mut alerts = Vec::new();
     for (labels, value) in current {
         let mut since = now;
+        let bound = now - max_steps as f64 * EVALUATION_INTERVAL;
         for step in 1..=max_steps {
             if history.len() < step {
                 let at = now - step as f64 * EVALUATION_INTERVAL;
@@ -284,6 +315,7 @@ pub fn evaluate(engine: &Engine, rule: &AlertRule, t: f64) -> Result<Vec<ActiveA
                 break;
             }
         }
+        let since = held.settle(&rule.name, &labels, since, bound, now);
         let mut all = labels;
         all.insert("alertname".into(), rule.name.clone());
         all.extend(rule.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
