@@ -64,6 +64,8 @@ pub async fn run(
 
     let (tx, mut rx) = mpsc::channel::<DataEvent>(4096);
     let sources = Sources::start(&settings, &first, &mut state, &tx);
+    // The timeline rebuilds the console's own past from the audit log at start.
+    state.audit.reread = true;
     let mut effects_runner = EffectRunner::new(&settings, target, kubeconfig, sources, tx);
 
     let mut guard = TerminalGuard::enter()?;
@@ -82,6 +84,7 @@ pub async fn run(
             state.now = Utc::now();
             // The guard's time-bound rules (half the progress deadline) move with the clock.
             crate::app::guard::update(&mut state);
+            crate::app::timeline::tick(&mut state);
             rows::refresh(&mut state);
             for effect in EffectRunner::queued(&mut state) {
                 effects_runner.run(effect, &mut state, &mut rx).await;

@@ -307,6 +307,17 @@ impl<'a> EffectRunner<'a> {
                     let _ = tx.send(read_audit(audit.as_ref()).await).await;
                 });
             }
+            Effect::RecordNote { write, at, text } => {
+                let executor = self.sources.executor.clone();
+                self.workers.spawn(async move {
+                    let audit = executor.context.audit.clone();
+                    let _ = tokio::task::spawn_blocking(move || {
+                        executor.record_note(&write, at, &text);
+                    })
+                    .await;
+                    let _ = tx.send(read_audit(audit.as_ref()).await).await;
+                });
+            }
             Effect::CancelJob(job) => {
                 self.jobs.cancel(job);
             }

@@ -14,6 +14,7 @@ pub mod sim;
 pub mod slo;
 pub mod source;
 pub mod sources;
+pub mod timeline;
 pub mod tui;
 pub mod ui;
 pub mod validation;

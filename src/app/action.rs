@@ -47,6 +47,8 @@ pub enum Action {
     StopRun,
     RestoreDrill,
     BackupNow,
+    /// Add a note to the timeline at the current time (from any view).
+    Note,
 }
 
 /// Every action but the view switches: its file name and the words the help screen and footer
@@ -90,6 +92,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::StopRun, "stop-run", "stop the run"),
     (Action::RestoreDrill, "restore-drill", "restore drill"),
     (Action::BackupNow, "backup-now", "backup now"),
+    (Action::Note, "note", "add a note"),
 ];
 
 impl Action {

@@ -58,6 +58,10 @@ pub fn next(state: &AppState) -> Option<Next> {
                 _ => None,
             }
         }
+        ViewId::Timeline => {
+            let e = state.rows.timeline.get(selected)?;
+            super::timeline::jump(e).map(|(view, key)| Next::GoTo(view, key))
+        }
         ViewId::Pods => state.rows.pods.get(selected).map(|_| Next::Logs),
         ViewId::Nodes => {
             let node = state.rows.nodes.get(selected)?;

@@ -265,6 +265,12 @@ pub enum Effect {
     CancelJob(crate::ops::jobs::JobId),
     /// Read the audit log for `:audit`.
     LoadAudit,
+    /// Append a timeline note to the audit log.
+    RecordNote {
+        write: String,
+        at: DateTime<Utc>,
+        text: String,
+    },
     /// Read the validation history (at start, for `:validation` and the Overview).
     LoadValidationHistory,
     /// Append a finished (or stopped: `stopped` says so) validation run to the history and

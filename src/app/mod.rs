@@ -20,6 +20,8 @@ pub mod rows;
 pub mod state;
 pub mod summary;
 pub mod table;
+pub mod timeline;
+pub mod timeline_state;
 pub mod update;
 pub mod validation;
 pub mod validation_runs;

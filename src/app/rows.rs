@@ -56,6 +56,7 @@ pub fn refresh(state: &mut AppState) {
     refresh_overview(state);
     refresh_slos(state);
     refresh_alerts(state);
+    refresh_timeline(state);
     for view in [
         ViewId::Rollouts,
         ViewId::Pods,
@@ -132,6 +133,7 @@ impl RowKeys for ViewKeys<'_> {
             ViewId::Audit => audit_records(self.state).len(),
             ViewId::Validation => self.state.validation.row_count(),
             ViewId::Backups => self.state.slo.backups.len(),
+            ViewId::Timeline => rows.timeline.len(),
             ViewId::Overview => 0,
         }
     }
@@ -175,6 +177,10 @@ impl RowKeys for ViewKeys<'_> {
                 .backups
                 .get(i)
                 .map(|d| (d.namespace.clone(), d.name.clone())),
+            ViewId::Timeline => rows
+                .timeline
+                .get(i)
+                .map(|e| (e.subject.namespace.clone(), e.key.clone())),
             ViewId::Overview => None,
         }
     }
@@ -250,6 +256,35 @@ fn refresh_alerts(state: &mut AppState) {
         reselect(state, ViewId::Audit);
         state.rows.built.insert(ViewId::Audit, inputs);
     }
+}
+
+/// The timeline's entries as shown: in the focused namespace (and what has none: nodes, SLOs,
+/// notes), critical and warning only with `w`, matching the filter; rebuilt when any changed.
+fn refresh_timeline(state: &mut AppState) {
+    let table = state.table(ViewId::Timeline);
+    let inputs = (
+        state.timeline.store.version,
+        format!("{:?}|{:?}", table.filter, state.focus),
+        0,
+        false,
+        state.warnings_only,
+    );
+    if state.rows.built.get(&ViewId::Timeline) == Some(&inputs) {
+        return;
+    }
+    let filter = &table.filter;
+    let rows = state
+        .timeline
+        .store
+        .newest_first()
+        .filter(|e| e.subject.namespace.is_empty() || state.shown_namespace(&e.subject.namespace))
+        .filter(|e| !state.warnings_only || e.severity != crate::timeline::Severity::Info)
+        .filter(|e| filter.is_empty() || filter.matches(&e.haystack(), None))
+        .cloned()
+        .collect();
+    state.rows.timeline = rows;
+    reselect(state, ViewId::Timeline);
+    state.rows.built.insert(ViewId::Timeline, inputs);
 }
 
 /// SLO statuses from the last good observation, worst budget first; rebuilt per poll.

@@ -117,18 +117,20 @@ impl LogsState {
 pub enum Input {
     Command(TextField),
     Filter(TextField),
+    /// A note for the timeline (`m`).
+    Note(TextField),
 }
 
 impl Input {
     pub fn field(&self) -> &TextField {
         match self {
-            Input::Command(f) | Input::Filter(f) => f,
+            Input::Command(f) | Input::Filter(f) | Input::Note(f) => f,
         }
     }
 
     pub fn field_mut(&mut self) -> &mut TextField {
         match self {
-            Input::Command(f) | Input::Filter(f) => f,
+            Input::Command(f) | Input::Filter(f) | Input::Note(f) => f,
         }
     }
 }
@@ -186,6 +188,8 @@ pub struct Rows {
     pub all_alerts: Vec<Arc<AlertRow>>,
     pub silences: Vec<Arc<SilenceRow>>,
     pub alert_summary: AlertSummary,
+    /// The timeline's entries shown (filter, focus, warnings only), newest first.
+    pub timeline: Vec<Arc<crate::timeline::Entry>>,
     /// Per view, the (data version, filter, sort) the rows were built from.
     pub built: BTreeMap<ViewId, (u64, String, usize, bool, bool)>,
 }
@@ -255,6 +259,8 @@ pub struct AppState {
     pub metrics: MetricsState,
     /// Phase 9 validation: the runbook, the newest results, the run in progress.
     pub validation: super::validation::ValidationState,
+    /// What happened, in order.
+    pub timeline: super::timeline_state::TimelineState,
     /// Rollouts being followed.
     pub follow: super::followed::FollowState,
     /// Namespaces where a change is confirmed by typing the object's name.
@@ -303,6 +309,7 @@ impl AppState {
             metrics: MetricsState::default(),
             follow: Default::default(),
             validation: Default::default(),
+            timeline: super::timeline_state::TimelineState::new(now),
             protected_namespaces: crate::config::DEFAULT_PROTECTED_NAMESPACES
                 .iter()
                 .map(|s| s.to_string())
@@ -329,7 +336,8 @@ impl AppState {
                         | ViewId::Silences
                         | ViewId::Audit
                         | ViewId::Validation
-                        | ViewId::Backups => table.sort_column = usize::MAX,
+                        | ViewId::Backups
+                        | ViewId::Timeline => table.sort_column = usize::MAX,
                         _ => {}
                     }
                     (*v, table)

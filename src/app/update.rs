@@ -77,6 +77,13 @@ fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
                     apply_filter(state, &f);
                     Vec::new()
                 }
+                // A note with nothing in it is refused where it is typed: the field stays.
+                Some(Input::Note(f)) if f.text().trim().is_empty() => {
+                    state.say("a note needs some text (esc to cancel)".into(), true);
+                    state.input = Some(Input::Note(f));
+                    Vec::new()
+                }
+                Some(Input::Note(f)) => super::timeline::add_note(state, f.text()),
                 None => Vec::new(),
             };
         }
@@ -86,7 +93,8 @@ fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
                 state.input = Some(Input::Command(TextField::new(completed)));
             }
         }
-        FieldKey::Edited | FieldKey::Other => {}
+        FieldKey::Edited => state.flash = None,
+        FieldKey::Other => {}
     }
     Vec::new()
 }
@@ -113,6 +121,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         // A new filter or search starts from what the user types (the one in force stays in the
         // panel's title until enter replaces it): appending to it would silently AND the two.
         Action::Filter => state.input = Some(Input::Filter(TextField::default())),
+        Action::Note => state.input = Some(Input::Note(TextField::default())),
         Action::Back | Action::Cancel => return back(state),
         Action::Confirm
             if matches!(state.overlay, Some(Overlay::Dialog(Dialog::UndoChooser(_)))) =>
@@ -398,7 +407,7 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
         }
         _ => {
             state.say(format!(
-                    "unknown command `{verb}`: try :overview :rollouts :pods :nodes :events :slo :alerts :silences :audit :ns NAME :ctx NAME"
+                    "unknown command `{verb}`: try :overview :rollouts :pods :events :slo :alerts :audit :timeline :ns NAME :ctx NAME"
                 ),
                 true,
             );
@@ -469,6 +478,12 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
     match event {
         DataEvent::Kube(change) => {
             state.unreachable = None;
+            super::timeline_state::observe_kube(
+                &mut state.timeline,
+                &state.cluster,
+                &change,
+                state.now,
+            );
             state.cluster.apply(*change, state.now);
             follow::observe(state);
             super::guard::update(state);
@@ -484,8 +499,14 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             apply_prometheus(state, *event);
             super::guard::update(state);
         }
-        DataEvent::Alerts(observation) => state.alerts.apply(*observation),
-        DataEvent::Audit(contents) => state.audit.read = Some((state.now, contents)),
+        DataEvent::Alerts(observation) => {
+            state.alerts.apply(*observation);
+            super::timeline::observe_alerts(state);
+        }
+        DataEvent::Audit(contents) => {
+            state.audit.read = Some((state.now, contents));
+            super::timeline::observe_audit(state);
+        }
         DataEvent::Job(event) => apply_job(state, event),
         DataEvent::ValidationHistory(read) => state.validation.loaded(read),
         DataEvent::Metrics(poll) => state.metrics.apply(*poll),
@@ -499,6 +520,8 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             result,
             unknown,
         } => {
+            // The outcome line is in the log now: the timeline reads it from there.
+            state.audit.reread = true;
             if let Some(Overlay::Dialog(Dialog::Sending { plan, .. })) = &state.overlay
                 && plan.write == write
             {
@@ -612,6 +635,7 @@ fn apply_prometheus(state: &mut AppState, event: PromEvent) {
             state.slo.last = Some(observation);
             state.slo.failing = None;
             state.slo.version += 1;
+            super::timeline::observe_slos(state);
         }
         PromEvent::Observed(Err(error)) => {
             let since = state.slo.failing.as_ref().map_or(state.now, |(t, _)| *t);

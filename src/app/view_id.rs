@@ -16,6 +16,7 @@ pub enum ViewId {
     Audit,
     Validation,
     Backups,
+    Timeline,
 }
 
 /// Each view's name and the words help uses for switching to it.
@@ -31,11 +32,16 @@ const NAMES: &[(ViewId, &str, &str)] = &[
     (ViewId::Audit, "audit", "audit log"),
     (ViewId::Validation, "validation", "Phase 9 validation"),
     (ViewId::Backups, "backups", "backups and restore drills"),
+    (
+        ViewId::Timeline,
+        "timeline",
+        "timeline: what happened, in order",
+    ),
 ];
 
 impl ViewId {
     /// Every view, in `tab` order.
-    pub const ALL: [ViewId; 11] = [
+    pub const ALL: [ViewId; 12] = [
         ViewId::Overview,
         ViewId::Rollouts,
         ViewId::Pods,
@@ -47,6 +53,7 @@ impl ViewId {
         ViewId::Audit,
         ViewId::Validation,
         ViewId::Backups,
+        ViewId::Timeline,
     ];
 
     pub fn name(self) -> &'static str {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use k8s_openapi::api::core::v1::{ContainerStatus, Pod, PodStatus};
 
 /// What `kubectl get pods` shows for one pod.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PodSummary {
     pub ready: usize,
     pub total: usize,

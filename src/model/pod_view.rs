@@ -8,7 +8,7 @@ use super::age::k8s_time;
 use super::pod_status::{PodSummary, summarize};
 use super::usage::Bounds;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct PodRow {
     pub namespace: String,
     pub name: String,
@@ -38,6 +38,8 @@ pub struct PodRow {
     /// Requests and limits summed over the containers, to read use against.
     pub requests: Bounds,
     pub limits: Bounds,
+    /// When its `Ready` condition last changed (the timeline dates readiness changes by it).
+    pub ready_changed: Option<DateTime<Utc>>,
 }
 
 /// One container as the pod details pane shows it.
@@ -94,6 +96,21 @@ impl ProbeHealth {
 }
 
 impl PodRow {
+    /// A one-container pod in ms5-production, for tests of what is made from rows.
+    #[cfg(test)]
+    pub fn sample(name: &str) -> PodRow {
+        PodRow {
+            namespace: "ms5-production".into(),
+            name: name.into(),
+            summary: PodSummary {
+                total: 1,
+                ..Default::default()
+            },
+            containers: vec!["backend".into()],
+            ..Default::default()
+        }
+    }
+
     pub fn of(pod: &Pod) -> PodRow {
         let meta = &pod.metadata;
         let spec = pod.spec.as_ref();
@@ -167,6 +184,13 @@ impl PodRow {
             grace_seconds: spec.and_then(|s| s.termination_grace_period_seconds),
             requests,
             limits,
+            ready_changed: status
+                .and_then(|s| s.conditions.as_ref())
+                .into_iter()
+                .flatten()
+                .find(|c| c.type_ == "Ready")
+                .and_then(|c| c.last_transition_time.as_ref())
+                .map(k8s_time),
         }
     }
 

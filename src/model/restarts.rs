@@ -168,6 +168,7 @@ mod tests {
             grace_seconds: None,
             requests: Default::default(),
             limits: Default::default(),
+            ready_changed: None,
         }
     }
 

@@ -242,6 +242,34 @@ impl Executor {
         }
     }
 
+    /// A timeline note (`m`), in the audit log: not a write (notes are taken in read-only mode
+    /// too), one line whose result is the text, so a restarted console has its notes back.
+    pub fn record_note(&self, write: &str, at: chrono::DateTime<Utc>, text: &str) {
+        let Some(audit) = &self.context.audit else {
+            return;
+        };
+        let record = AuditRecord {
+            schema: SCHEMA,
+            write: write.to_string(),
+            time: at,
+            phase: Phase::Concluded,
+            local_user: self.context.local_user.clone(),
+            identity: self.context.kube_identity.clone(),
+            target: "timeline".into(),
+            action: crate::timeline::console::NOTE_ACTION.into(),
+            parameters: serde_json::json!({}),
+            result: Some(text.to_string()),
+            duration_ms: None,
+            kube: None,
+            checks: Vec::new(),
+            event: None,
+            annotation: None,
+        };
+        if let Err(e) = audit.append(&record) {
+            tracing::warn!("the note was not written to the audit log: {e}");
+        }
+    }
+
     fn resolve(&self, target: &Target) -> Result<Via<'_>, WriteError> {
         match target {
             Target::Alertmanager { name, .. } => self

@@ -176,6 +176,25 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 )])
                 .collect::<Vec<_>>(),
         ),
+        (Some(Input::Note(field)), _) => Line::from(
+            [Span::styled("note: ", ui.style("accent"))]
+                .into_iter()
+                .chain(super::field::spans(field, ui))
+                .chain([match &state.flash {
+                    // Why enter did not take it (an empty note), until the next edit.
+                    Some(flash) if flash.error => {
+                        Span::styled(format!("   {}", flash.text), ui.style("critical"))
+                    }
+                    _ => Span::styled(
+                        format!(
+                            "   enter add at {} · esc cancel",
+                            state.now.format("%H:%M:%S")
+                        ),
+                        ui.style("muted"),
+                    ),
+                }])
+                .collect::<Vec<_>>(),
+        ),
         (None, Some(flash)) => Line::from(Span::styled(
             flash.text.clone(),
             ui.style(if flash.error { "critical" } else { "text" }),

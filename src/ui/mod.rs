@@ -20,6 +20,7 @@ pub mod rollouts;
 pub mod slo;
 pub mod style;
 pub mod table;
+pub mod timeline;
 pub mod validation;
 pub mod view;
 pub mod views;

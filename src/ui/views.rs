@@ -2,10 +2,12 @@
 //! declaring a `ViewSpec`, plus one line here.
 
 use super::view::ViewSpec;
-use super::{alerts, audit, backups, events, nodes, overview, pods, rollouts, slo, validation};
+use super::{
+    alerts, audit, backups, events, nodes, overview, pods, rollouts, slo, timeline, validation,
+};
 use crate::app::view_id::ViewId;
 
-pub const ALL: [&ViewSpec; 11] = [
+pub const ALL: [&ViewSpec; 12] = [
     &overview::VIEW,
     &rollouts::VIEW,
     &pods::VIEW,
@@ -17,6 +19,7 @@ pub const ALL: [&ViewSpec; 11] = [
     &audit::VIEW,
     &validation::VIEW,
     &backups::VIEW,
+    &timeline::VIEW,
 ];
 
 /// `:` names of views still to come: they say so instead of "unknown command".

@@ -72,7 +72,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--keymap",
         "keymap_unknown_table.toml",
-        "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, slo, alerts, silences, audit, validation, backups, logs, yaml, help, follow, dialog",
+        "1:2: error: unknown keymap table `podz`\n  help: tables are: global, overview, rollouts, pods, nodes, events, slo, alerts, silences, audit, validation, backups, timeline, logs, yaml, help, follow, dialog",
     ),
     (
         "--theme",

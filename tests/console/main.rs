@@ -15,6 +15,7 @@ mod narrow;
 mod restart;
 mod slo_views;
 mod stages;
+mod timeline_view;
 mod tmux;
 mod undo;
 mod validation_view;

@@ -331,6 +331,9 @@ pub fn deployment(
 ) -> Value {
     let generation = revision;
     let r = component.replicas;
+    // The rollout completed when its last pod became available: its pods start within 45 s
+    // of the ReplicaSet (`World::deployment`), so a minute after it, not at the same instant.
+    let completed = updated + Duration::seconds(60);
     json!({
         "apiVersion": "apps/v1",
         "kind": "Deployment",
@@ -357,7 +360,7 @@ pub fn deployment(
             "conditions": [
                 {"type": "Available", "status": "True", "lastUpdateTime": ts(updated), "lastTransitionTime": ts(updated),
                  "reason": "MinimumReplicasAvailable", "message": "Deployment has minimum availability."},
-                {"type": "Progressing", "status": "True", "lastUpdateTime": ts(updated), "lastTransitionTime": ts(created),
+                {"type": "Progressing", "status": "True", "lastUpdateTime": ts(completed), "lastTransitionTime": ts(created),
                  "reason": "NewReplicaSetAvailable", "message": "ReplicaSet has successfully progressed."},
             ],
         },

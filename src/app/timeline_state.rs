@@ -1,0 +1,183 @@
+//! The timeline's state: its entries and what its rules remember between updates (which pods
+//! to look at again, the alerts firing at the last poll, the SLO conditions last read), fed
+//! each source's data as it arrives. The watched objects are fed before they replace the held
+//! ones, so a change is told from what it replaced.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::apps::v1::ReplicaSet;
+
+use super::cluster::{Cluster, ObjKey};
+use super::event::{Change, KubeChange};
+use crate::model::pod_view::PodRow;
+use crate::model::slo_status::SloStatus;
+use crate::timeline::{self, Timeline};
+
+/// The timeline and what its rules remember between updates.
+#[derive(Debug)]
+pub struct TimelineState {
+    pub store: Timeline,
+    /// Pods unready but not yet past the threshold: when to look at each again.
+    recheck: BTreeMap<ObjKey, DateTime<Utc>>,
+    firing: timeline::alerts::Firing,
+    slos: timeline::slos::SloMemory,
+    /// Whether each source has delivered anything yet (the title says what each could give).
+    pub heard: Heard,
+}
+
+/// Which sources the timeline has had data from.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Heard {
+    pub kube: bool,
+    pub alertmanager: bool,
+    pub prometheus: bool,
+    pub audit: bool,
+}
+
+impl TimelineState {
+    pub fn new(started: DateTime<Utc>) -> TimelineState {
+        TimelineState {
+            store: Timeline::new(started),
+            recheck: BTreeMap::new(),
+            firing: Default::default(),
+            slos: Default::default(),
+            heard: Heard::default(),
+        }
+    }
+}
+
+fn observe_pod(state: &mut TimelineState, cluster: &Cluster, row: &PodRow, now: DateTime<Utc>) {
+    let key = (row.namespace.clone(), row.name.clone());
+    let was_ready = cluster.pods.get(&key).map(|old| old.is_ready());
+    match timeline::pods::observe(&mut state.store, row, was_ready, now) {
+        Some(due) => state.recheck.insert(key, due),
+        None => state.recheck.remove(&key),
+    };
+}
+
+/// The ReplicaSets a Deployment owns, looked up only when its revision moved.
+fn owned_replicasets<'a>(cluster: &'a Cluster, namespace: &str, name: &str) -> Vec<&'a ReplicaSet> {
+    cluster
+        .replicasets
+        .items
+        .range((namespace.to_string(), String::new())..)
+        .take_while(|((ns, _), _)| ns == namespace)
+        .map(|(_, rs)| rs.as_ref())
+        .filter(|rs| {
+            rs.metadata
+                .owner_references
+                .iter()
+                .flatten()
+                .any(|o| o.kind == "Deployment" && o.name == name)
+        })
+        .collect()
+}
+
+/// A watch change, before it is applied to `cluster` (which still holds what it replaces).
+pub fn observe_kube(
+    state: &mut TimelineState,
+    cluster: &Cluster,
+    change: &KubeChange,
+    now: DateTime<Utc>,
+) {
+    state.heard.kube = true;
+    fn each<K>(change: &Change<K>) -> &[K] {
+        match change {
+            Change::Reset { items, .. } => items,
+            Change::Applied(item) => std::slice::from_ref(item),
+            Change::Deleted(_) => &[],
+        }
+    }
+    use super::cluster::Keyed;
+    let store = &mut state.store;
+    match change {
+        KubeChange::Pods(c) => {
+            if let Change::Deleted(row) = c {
+                state.recheck.remove(&row.key());
+            }
+            for row in each(c) {
+                observe_pod(state, cluster, row, now);
+            }
+        }
+        KubeChange::ReplicaSets(c) => {
+            for rs in each(c) {
+                timeline::rollouts::observe_replicaset(store, rs, now);
+            }
+        }
+        KubeChange::Deployments(c) => {
+            for d in each(c) {
+                let key = d.key();
+                let old = cluster.deployments.get(&key).map(|d| d.as_ref());
+                let revision = |d: &k8s_openapi::api::apps::v1::Deployment| {
+                    d.metadata
+                        .annotations
+                        .as_ref()
+                        .and_then(|a| a.get("deployment.kubernetes.io/revision").cloned())
+                };
+                let moved = old.is_some_and(|o| revision(o) != revision(d));
+                let sets = if moved {
+                    owned_replicasets(cluster, &key.0, &key.1)
+                } else {
+                    Vec::new()
+                };
+                timeline::rollouts::observe_deployment(store, old, d, &sets, now);
+            }
+        }
+        KubeChange::StatefulSets(c) => {
+            for s in each(c) {
+                let old = cluster.statefulsets.get(&s.key()).map(|s| s.as_ref());
+                timeline::rollouts::observe_statefulset(store, old, s, now);
+            }
+        }
+        KubeChange::Nodes(c) => {
+            for n in each(c) {
+                let old = cluster.nodes.get(&n.key()).map(|n| n.as_ref());
+                timeline::nodes::observe(store, old, n, now);
+            }
+        }
+        KubeChange::Events(c) => {
+            for e in each(c) {
+                timeline::events::observe(store, e, now);
+            }
+        }
+        KubeChange::Autoscalers(_) | KubeChange::Jobs(_) | KubeChange::CronJobs(_) => {}
+    }
+}
+
+impl TimelineState {
+    /// Pods that have now been unready past the threshold (a pod that stays unready gets no
+    /// update to be noticed by).
+    pub fn tick(&mut self, cluster: &Cluster, now: DateTime<Utc>) {
+        let due: Vec<ObjKey> = self
+            .recheck
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in due {
+            self.recheck.remove(&key);
+            if let Some(row) = cluster.pods.get(&key)
+                && let Some(again) = timeline::pods::observe(&mut self.store, row, Some(false), now)
+            {
+                self.recheck.insert(key, again);
+            }
+        }
+    }
+
+    /// One poll of every Alertmanager, merged.
+    pub fn observe_alerts(
+        &mut self,
+        merged: &crate::alerting::merge::MergedAlerts,
+        now: DateTime<Utc>,
+    ) {
+        self.heard.alertmanager = true;
+        timeline::alerts::observe(&mut self.store, &mut self.firing, merged, now);
+    }
+
+    /// One Prometheus observation's SLO statuses, read at `at`.
+    pub fn observe_slos(&mut self, statuses: &[SloStatus], at: DateTime<Utc>, now: DateTime<Utc>) {
+        self.heard.prometheus = true;
+        timeline::slos::observe(&mut self.store, &mut self.slos, statuses, at, now);
+    }
+}

@@ -1,0 +1,104 @@
+//! The console's own doings, from its audit log: writes with their outcome (who, what, write
+//! id), validation runs with their totals, drills with their RTO, and notes. The log is the
+//! record, so a restarted console rebuilds them all.
+
+use chrono::{DateTime, Utc};
+
+use super::entry::{Entry, Severity, Source, Subject, SubjectKind};
+use super::store::Timeline;
+use crate::ops::audit::record::{AuditRecord, Contents, LooseEnd, Phase};
+
+/// The audit log's action for a note (`m`).
+pub const NOTE_ACTION: &str = "note";
+
+/// The key a note is held under, whether added at the keyboard or read back from the log.
+pub fn note_key(write: &str) -> String {
+    format!("note/{write}")
+}
+
+/// A note as the timeline holds it.
+pub fn note(write: &str, at: DateTime<Utc>, user: &str, text: &str) -> Entry {
+    Entry::new(
+        note_key(write),
+        at,
+        Source::Console,
+        Severity::Info,
+        Subject::new(SubjectKind::Note, "", user),
+        text.to_string(),
+    )
+}
+
+fn phase_word(phase: Phase) -> &'static str {
+    match phase {
+        Phase::Pending => "pending",
+        Phase::Succeeded => "succeeded",
+        Phase::Failed => "failed",
+        Phase::Refused => "refused",
+        Phase::Concluded => "concluded",
+    }
+}
+
+fn entry(record: &AuditRecord, loose: Option<LooseEnd>) -> Option<Entry> {
+    if record.action == NOTE_ACTION {
+        let text = record.result.as_deref().unwrap_or_default();
+        return Some(note(&record.write, record.time, &record.local_user, text));
+    }
+    let (severity, phase) = match (record.phase, loose) {
+        (Phase::Pending, Some(LooseEnd::NoOutcome)) => (Severity::Warning, "no outcome"),
+        // A pending line is said by its outcome line.
+        (Phase::Pending, _) => return None,
+        (Phase::Failed, _) => (Severity::Critical, "failed"),
+        (Phase::Refused, _) => (Severity::Warning, "refused"),
+        (Phase::Concluded, _)
+            if record
+                .result
+                .as_deref()
+                .is_some_and(|r| r.contains("FAIL") || r.contains("fail")) =>
+        {
+            (Severity::Warning, "concluded")
+        }
+        (phase, _) => (Severity::Info, phase_word(phase)),
+    };
+    let namespace = record
+        .kube
+        .as_ref()
+        .map(|k| k.object.namespace.clone())
+        .unwrap_or_default();
+    let result = record
+        .result
+        .as_deref()
+        .map(|r| format!(": {r}"))
+        .unwrap_or_default();
+    Some(Entry::new(
+        format!("audit/{}/{}", record.write, phase_word(record.phase)),
+        record.time,
+        Source::Console,
+        severity,
+        Subject::new(SubjectKind::Write, &namespace, &record.write),
+        format!(
+            "{} {} {phase}{result} · by {}",
+            record.action, record.target, record.local_user
+        ),
+    ))
+}
+
+/// Every record of the log as read: each is one fact, so reading it again adds only what is new.
+/// A Kubernetes write made against another cluster (another context or API server: the log is
+/// shared by every console this user runs) is not this cluster's story and is left out.
+pub fn observe(
+    timeline: &mut Timeline,
+    contents: &Contents,
+    (context, server): (&str, &str),
+    now: DateTime<Utc>,
+) {
+    let elsewhere = |r: &AuditRecord| {
+        r.kube
+            .as_ref()
+            .is_some_and(|k| k.object.context != context || k.object.server != server)
+    };
+    for record in contents.records.iter().filter(|r| !elsewhere(r)) {
+        if let Some(e) = entry(record, contents.loose_end(record)) {
+            timeline.record(e, now);
+        }
+    }
+}

@@ -1,0 +1,324 @@
+//! Rollouts from the watched objects, not only from Events (which expire after an hour): a
+//! revision started (its ReplicaSet's creation), the progress deadline exceeded, complete,
+//! paused, resumed, rolled back (an old ReplicaSet made newest again), a StatefulSet's new
+//! revision. Dated by the objects' own times where they keep them.
+
+use chrono::{DateTime, Utc};
+use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, ReplicaSet, StatefulSet};
+
+use super::entry::{Entry, Severity, Source, Subject, SubjectKind};
+use super::store::Timeline;
+use crate::model::age::k8s_time;
+
+const REVISION: &str = "deployment.kubernetes.io/revision";
+const REVISION_HISTORY: &str = "deployment.kubernetes.io/revision-history";
+
+fn deploy(namespace: &str, name: &str) -> Subject {
+    Subject::new(SubjectKind::Deployment, namespace, name)
+}
+
+fn fact(
+    subject: &Subject,
+    what: &str,
+    at: DateTime<Utc>,
+    severity: Severity,
+    words: String,
+) -> Entry {
+    let key = format!(
+        "{}/{}/{}/{what}@{}",
+        subject.kind.word(),
+        subject.namespace,
+        subject.name,
+        at.timestamp_millis()
+    );
+    Entry::new(key, at, Source::Kube, severity, subject.clone(), words)
+}
+
+fn annotation<'a>(
+    meta: &'a k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    name: &str,
+) -> Option<&'a str> {
+    meta.annotations.as_ref()?.get(name).map(String::as_str)
+}
+
+/// The images of a pod template, joined: what a revision runs.
+fn images(spec: Option<&k8s_openapi::api::core::v1::PodTemplateSpec>) -> String {
+    spec.and_then(|t| t.spec.as_ref())
+        .map(|s| {
+            s.containers
+                .iter()
+                .filter_map(|c| c.image.as_deref())
+                .map(|i| i.rsplit('/').next().unwrap_or(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .unwrap_or_default()
+}
+
+/// A Deployment's ReplicaSet: the revision it was created for.
+pub fn observe_replicaset(timeline: &mut Timeline, rs: &ReplicaSet, now: DateTime<Utc>) {
+    let meta = &rs.metadata;
+    let Some(owner) = meta
+        .owner_references
+        .as_ref()
+        .and_then(|o| o.iter().find(|o| o.kind == "Deployment"))
+    else {
+        return;
+    };
+    let (Some(created), Some(revision)) = (
+        meta.creation_timestamp.as_ref().map(k8s_time),
+        annotation(meta, REVISION),
+    ) else {
+        return;
+    };
+    let namespace = meta.namespace.as_deref().unwrap_or_default();
+    let subject = deploy(namespace, &owner.name);
+    let image = images(rs.spec.as_ref().and_then(|s| s.template.as_ref()));
+    // Keyed by the ReplicaSet: a revision number moves when an old one is rolled back to.
+    let key = format!(
+        "rs/{namespace}/{}/created",
+        meta.name.as_deref().unwrap_or_default()
+    );
+    let entry = Entry::new(
+        key,
+        created,
+        Source::Kube,
+        Severity::Info,
+        subject,
+        format!("rollout started: revision {revision} ({image})"),
+    );
+    timeline.record(entry, now);
+}
+
+/// The Deployment's conditions as they stand (dated by the conditions), and what changed since
+/// the previous version of it (`old`, when the watch had one).
+pub fn observe_deployment(
+    timeline: &mut Timeline,
+    old: Option<&Deployment>,
+    new: &Deployment,
+    replicasets: &[&ReplicaSet],
+    now: DateTime<Utc>,
+) {
+    let meta = &new.metadata;
+    let namespace = meta.namespace.as_deref().unwrap_or_default();
+    let subject = deploy(namespace, meta.name.as_deref().unwrap_or_default());
+    let conditions: &[DeploymentCondition] = new
+        .status
+        .as_ref()
+        .and_then(|s| s.conditions.as_deref())
+        .unwrap_or_default();
+    let revision = annotation(meta, REVISION).unwrap_or("?");
+    for c in conditions.iter().filter(|c| c.type_ == "Progressing") {
+        let changed = c.last_transition_time.as_ref().map(k8s_time);
+        let updated = c.last_update_time.as_ref().map(k8s_time).or(changed);
+        match (c.status.as_str(), c.reason.as_deref(), changed, updated) {
+            ("False", Some("ProgressDeadlineExceeded"), Some(at), _) => {
+                let words = format!("progress deadline exceeded: revision {revision} stalled");
+                timeline.record(
+                    fact(&subject, "deadline", at, Severity::Critical, words),
+                    now,
+                );
+            }
+            ("True", Some("NewReplicaSetAvailable"), _, Some(at)) => {
+                let words = format!("rollout complete: revision {revision}");
+                timeline.record(fact(&subject, "complete", at, Severity::Info, words), now);
+            }
+            ("Unknown", Some("DeploymentPaused"), Some(at), _) => {
+                let words = format!("rollout paused at revision {revision}");
+                timeline.record(fact(&subject, "paused", at, Severity::Warning, words), now);
+            }
+            ("Unknown", Some("DeploymentResumed"), Some(at), _) => {
+                let words = format!("rollout resumed at revision {revision}");
+                timeline.record(fact(&subject, "resumed", at, Severity::Info, words), now);
+            }
+            _ => {}
+        }
+    }
+    let Some(old) = old else {
+        return;
+    };
+    let paused = |d: &Deployment| d.spec.as_ref().and_then(|s| s.paused) == Some(true);
+    // A resume the controller has not yet said in a condition (some never do).
+    if paused(old) && !paused(new) {
+        let words = format!("rollout resumed at revision {revision}");
+        timeline.record(fact(&subject, "resumed", now, Severity::Info, words), now);
+    }
+    // Rolled back: the newest revision is a ReplicaSet that served an earlier one.
+    let before = annotation(&old.metadata, REVISION);
+    if before.is_some() && before != Some(revision) {
+        let back = replicasets.iter().find(|rs| {
+            annotation(&rs.metadata, REVISION) == Some(revision)
+                && annotation(&rs.metadata, REVISION_HISTORY).is_some()
+        });
+        if let Some(rs) = back {
+            let image = images(rs.spec.as_ref().and_then(|s| s.template.as_ref()));
+            let words = format!(
+                "rolled back: revision {revision} ({image}) replaces {}",
+                before.unwrap_or("?")
+            );
+            timeline.record(
+                fact(&subject, "rollback", now, Severity::Warning, words),
+                now,
+            );
+        }
+    }
+}
+
+/// A StatefulSet's new update revision (live only: the ControllerRevision's time is not
+/// watched).
+pub fn observe_statefulset(
+    timeline: &mut Timeline,
+    old: Option<&StatefulSet>,
+    new: &StatefulSet,
+    now: DateTime<Utc>,
+) {
+    let revision = |s: &StatefulSet| s.status.as_ref().and_then(|s| s.update_revision.clone());
+    let (Some(old), Some(update)) = (old, revision(new)) else {
+        return;
+    };
+    if revision(old).is_none_or(|r| r == update) {
+        return;
+    }
+    let meta = &new.metadata;
+    let subject = Subject::new(
+        SubjectKind::StatefulSet,
+        meta.namespace.as_deref().unwrap_or_default(),
+        meta.name.as_deref().unwrap_or_default(),
+    );
+    let image = images(new.spec.as_ref().map(|s| &s.template));
+    let words = format!("rollout started: revision {update} ({image})");
+    timeline.record(fact(&subject, "revision", now, Severity::Info, words), now);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn t(seconds: i64) -> String {
+        DateTime::from_timestamp(1_795_132_800 + seconds, 0)
+            .unwrap_or_default()
+            .to_rfc3339()
+    }
+
+    fn now(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_132_800 + seconds, 0).unwrap_or_default()
+    }
+
+    fn deployment(
+        revision: &str,
+        paused: bool,
+        condition: Option<(&str, &str, i64)>,
+    ) -> Deployment {
+        let conditions: Vec<_> = condition
+            .map(|(status, reason, at)| {
+                json!({"type": "Progressing", "status": status, "reason": reason,
+                       "lastTransitionTime": t(at), "lastUpdateTime": t(at)})
+            })
+            .into_iter()
+            .collect();
+        serde_json::from_value(json!({
+            "metadata": {"name": "backend", "namespace": "ms5-production",
+                         "annotations": {REVISION: revision}},
+            "spec": {"paused": paused, "selector": {}, "template": {}},
+            "status": {"conditions": conditions},
+        }))
+        .unwrap_or_default()
+    }
+
+    fn replicaset(
+        name: &str,
+        revision: &str,
+        image: &str,
+        created: i64,
+        history: bool,
+    ) -> ReplicaSet {
+        let mut annotations = json!({REVISION: revision});
+        if history {
+            annotations[REVISION_HISTORY] = json!("1");
+        }
+        serde_json::from_value(json!({
+            "metadata": {"name": name, "namespace": "ms5-production",
+                         "creationTimestamp": t(created), "annotations": annotations,
+                         "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment",
+                                              "name": "backend", "uid": "u"}]},
+            "spec": {"selector": {}, "template": {"spec": {"containers": [
+                {"name": "backend", "image": image}]}}},
+        }))
+        .unwrap_or_default()
+    }
+
+    /// A bad rollout and its undo, as the watch delivers them: the stages come out in order,
+    /// each once, dated by the objects.
+    #[test]
+    fn a_rollouts_stages_in_order() {
+        let mut timeline = Timeline::new(now(0));
+        let old_rs = replicaset(
+            "backend-aaa",
+            "1",
+            "ms5acr.azurecr.io/ms5-backend:1.9.0",
+            -86_400,
+            false,
+        );
+        let new_rs = replicaset(
+            "backend-bbb",
+            "2",
+            "ms5acr.azurecr.io/ms5-backend:1.9.1",
+            100,
+            false,
+        );
+        let steps = [
+            deployment(
+                "1",
+                false,
+                Some(("True", "NewReplicaSetAvailable", -86_000)),
+            ),
+            deployment("2", false, Some(("True", "ReplicaSetUpdated", 100))),
+            deployment("2", false, Some(("False", "ProgressDeadlineExceeded", 131))),
+            deployment("2", true, Some(("Unknown", "DeploymentPaused", 140))),
+            deployment("2", false, Some(("False", "ProgressDeadlineExceeded", 131))),
+            deployment("3", false, Some(("True", "ReplicaSetUpdated", 131))),
+            deployment("3", false, Some(("True", "NewReplicaSetAvailable", 170))),
+        ];
+        let mut previous: Option<Deployment> = None;
+        for (i, d) in steps.iter().enumerate() {
+            let at = now(100 + 10 * i as i64);
+            observe_replicaset(&mut timeline, &new_rs, at);
+            // The undo makes the old ReplicaSet revision 3 (it remembers it served 1).
+            let old = if i >= 5 {
+                replicaset(
+                    "backend-aaa",
+                    "3",
+                    "ms5acr.azurecr.io/ms5-backend:1.9.0",
+                    -86_400,
+                    true,
+                )
+            } else {
+                old_rs.clone()
+            };
+            observe_replicaset(&mut timeline, &old, at);
+            observe_deployment(&mut timeline, previous.as_ref(), d, &[&old, &new_rs], at);
+            // Said again on the next update: still once.
+            observe_deployment(&mut timeline, Some(d), d, &[&old, &new_rs], at);
+            previous = Some(d.clone());
+        }
+        let lines: Vec<String> = timeline
+            .newest_first()
+            .map(|e| format!("{} {}", e.subject.text(), e.what))
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        assert_eq!(
+            lines,
+            [
+                "deploy/backend rollout started: revision 2 (ms5-backend:1.9.1)",
+                "deploy/backend progress deadline exceeded: revision 2 stalled",
+                "deploy/backend rollout paused at revision 2",
+                "deploy/backend rollout resumed at revision 2",
+                "deploy/backend rolled back: revision 3 (ms5-backend:1.9.0) replaces 2",
+                "deploy/backend rollout complete: revision 3",
+            ]
+        );
+    }
+}

@@ -1,0 +1,98 @@
+//! SLOs, live: a page or ticket condition (both of its windows burning faster than its factor)
+//! becoming true or false, and the error budget falling past 50 %, 25 % and 0 %. Each poll is
+//! compared with the one before; a window without a reading changes nothing.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::entry::{Entry, Severity, Source, Subject, SubjectKind};
+use super::store::Timeline;
+use crate::model::slo_status::SloStatus;
+use crate::slo::maths::{BurnCondition, CONDITIONS, Urgency};
+
+/// Budget marks said when the budget falls past them.
+const BUDGET_MARKS: [f64; 3] = [0.5, 0.25, 0.0];
+
+/// What the previous poll said: each (SLO, condition) holding or not, each SLO's budget left.
+#[derive(Debug, Default)]
+pub struct SloMemory {
+    conditions: BTreeMap<(String, usize), bool>,
+    budgets: BTreeMap<String, f64>,
+}
+
+/// `page 5m/1h over 14.4x`.
+pub fn condition_text(c: &BurnCondition) -> String {
+    format!(
+        "{} {}/{} over {}x",
+        c.urgency.text(),
+        c.short.text(),
+        c.long.text(),
+        c.factor
+    )
+}
+
+fn holds(status: &SloStatus, c: &BurnCondition) -> Option<bool> {
+    let burn = |w: crate::slo::maths::BurnWindow| status.burn[w.index()].as_ref().ok().copied();
+    Some(burn(c.short)? > c.factor && burn(c.long)? > c.factor)
+}
+
+pub fn observe(
+    timeline: &mut Timeline,
+    memory: &mut SloMemory,
+    statuses: &[SloStatus],
+    at: DateTime<Utc>,
+    now: DateTime<Utc>,
+) {
+    for status in statuses {
+        let subject = Subject::new(SubjectKind::Slo, "", &status.name);
+        let fact = |what: &str, severity, words: String| {
+            Entry::new(
+                format!("slo/{}/{what}@{}", status.name, at.timestamp_millis()),
+                at,
+                Source::Prometheus,
+                severity,
+                subject.clone(),
+                words,
+            )
+        };
+        for (i, c) in CONDITIONS.iter().enumerate() {
+            let Some(now_holds) = holds(status, c) else {
+                continue;
+            };
+            let before = memory
+                .conditions
+                .insert((status.name.clone(), i), now_holds);
+            let severity = match c.urgency {
+                Urgency::Page => Severity::Critical,
+                Urgency::Ticket => Severity::Warning,
+            };
+            let text = condition_text(c);
+            let entry = match (before, now_holds) {
+                (Some(false), true) => fact(&text, severity, format!("{text}: began")),
+                (None, true) => fact(&text, severity, format!("{text}: holding when first read")),
+                (Some(true), false) => fact(&text, Severity::Info, format!("{text}: ended")),
+                _ => continue,
+            };
+            timeline.record(entry, now);
+        }
+        let Some(left) = status.budget.map(|b| b.remaining) else {
+            continue;
+        };
+        if let Some(before) = memory.budgets.insert(status.name.clone(), left) {
+            for mark in BUDGET_MARKS.iter().filter(|m| before > **m && left <= **m) {
+                let severity = if *mark <= 0.0 {
+                    Severity::Critical
+                } else {
+                    Severity::Warning
+                };
+                let words = format!(
+                    "error budget below {:.0} % ({:.1} % left)",
+                    mark * 100.0,
+                    left * 100.0
+                );
+                timeline.record(fact(&format!("budget {mark}"), severity, words), now);
+            }
+        }
+    }
+}
