@@ -117,6 +117,8 @@ pub async fn run(
                 Some(Err(_)) | None => break Exit::Hangup,
             },
             Some(data) = rx.recv() => {
+                // Data is dated by when it arrived, not by the last frame.
+                state.now = Utc::now();
                 apply(&mut state, data);
                 // Drain what else is queued: one redraw for a burst of changes.
                 while let Ok(more) = rx.try_recv() {

@@ -102,7 +102,16 @@ pub fn observe_kube(
         }
         KubeChange::ReplicaSets(c) => {
             for rs in each(c) {
-                timeline::rollouts::observe_replicaset(store, rs, now);
+                let old = cluster.replicasets.get(&rs.key()).map(|r| r.as_ref());
+                let owner = rs
+                    .metadata
+                    .owner_references
+                    .iter()
+                    .flatten()
+                    .find(|o| o.kind == "Deployment")
+                    .and_then(|o| cluster.deployments.get(&(rs.key().0, o.name.clone())))
+                    .map(|d| d.as_ref());
+                timeline::rollouts::observe_replicaset(store, old, rs, owner, now);
             }
         }
         KubeChange::Deployments(c) => {

@@ -55,8 +55,15 @@ fn images(spec: Option<&k8s_openapi::api::core::v1::PodTemplateSpec>) -> String 
         .unwrap_or_default()
 }
 
-/// A Deployment's ReplicaSet: the revision it was created for.
-pub fn observe_replicaset(timeline: &mut Timeline, rs: &ReplicaSet, now: DateTime<Utc>) {
+/// A Deployment's ReplicaSet: the revision it was created for; an old one taking a new
+/// revision (`old`: the version it replaces) is a rollback to it.
+pub fn observe_replicaset(
+    timeline: &mut Timeline,
+    old: Option<&ReplicaSet>,
+    rs: &ReplicaSet,
+    deployment: Option<&Deployment>,
+    now: DateTime<Utc>,
+) {
     let meta = &rs.metadata;
     let Some(owner) = meta
         .owner_references
@@ -73,6 +80,16 @@ pub fn observe_replicaset(timeline: &mut Timeline, rs: &ReplicaSet, now: DateTim
     };
     let namespace = meta.namespace.as_deref().unwrap_or_default();
     let subject = deploy(namespace, &owner.name);
+    let was = old.and_then(|o| annotation(&o.metadata, REVISION));
+    if was.is_some_and(|b| b != revision) && annotation(meta, REVISION_HISTORY).is_some() {
+        // The Deployment's previous revision is not known here: the ReplicaSet's own was
+        // older. The Deployment's watch says it in full when it comes first.
+        let entry = match deployment.and_then(|d| completed_at(d, revision)) {
+            Some(done) => rolled_back(&subject, rs, "the newer one", before(done, now)),
+            None => rolled_back(&subject, rs, "the newer one", now).undated(),
+        };
+        timeline.record(entry, now);
+    }
     let image = images(rs.spec.as_ref().and_then(|s| s.template.as_ref()));
     // Keyed by the ReplicaSet: a revision number moves when an old one is rolled back to.
     let key = format!(
@@ -107,6 +124,11 @@ pub fn observe_deployment(
         .as_ref()
         .and_then(|s| s.conditions.as_deref())
         .unwrap_or_default();
+    // What changed first: in one update a rollback's revision comes with the completion it
+    // led to, and the completion is the later fact.
+    if let Some(old) = old {
+        changes(timeline, old, new, &subject, replicasets, now);
+    }
     let revision = annotation(meta, REVISION).unwrap_or("?");
     for c in conditions.iter().filter(|c| c.type_ == "Progressing") {
         let changed = c.last_transition_time.as_ref().map(k8s_time);
@@ -134,14 +156,44 @@ pub fn observe_deployment(
             _ => {}
         }
     }
-    let Some(old) = old else {
-        return;
+}
+
+/// What a Deployment's update changed: a resume, a rollback (dated by the update's newest
+/// condition when the controller wrote one with it, else when it was seen).
+fn changes(
+    timeline: &mut Timeline,
+    old: &Deployment,
+    new: &Deployment,
+    subject: &Subject,
+    replicasets: &[&ReplicaSet],
+    now: DateTime<Utc>,
+) {
+    let revision = annotation(&new.metadata, REVISION).unwrap_or("?");
+    let newest_condition = |d: &Deployment| {
+        d.status
+            .as_ref()
+            .and_then(|s| s.conditions.as_ref())
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c.last_update_time.as_ref().map(k8s_time))
+            .max()
     };
+    let at = match (newest_condition(old), newest_condition(new)) {
+        // Conditions are dated to the second: the same second is this update's too. A
+        // rollback to a revision whose pods were still running completes at once: it came
+        // just before that completion.
+        (_, Some(_)) if completed_at(new, revision).is_some() => {
+            completed_at(new, revision).map_or(now, |done| before(done, now))
+        }
+        (earlier, Some(after)) if earlier.is_none_or(|b| after >= b) => after.min(now),
+        _ => now,
+    };
+    let subject = subject.clone();
     let paused = |d: &Deployment| d.spec.as_ref().and_then(|s| s.paused) == Some(true);
     // A resume the controller has not yet said in a condition (some never do).
     if paused(old) && !paused(new) {
         let words = format!("rollout resumed at revision {revision}");
-        timeline.record(fact(&subject, "resumed", now, Severity::Info, words), now);
+        timeline.record(fact(&subject, "resumed", at, Severity::Info, words), now);
     }
     // Rolled back: the newest revision is a ReplicaSet that served an earlier one.
     let before = annotation(&old.metadata, REVISION);
@@ -151,17 +203,47 @@ pub fn observe_deployment(
                 && annotation(&rs.metadata, REVISION_HISTORY).is_some()
         });
         if let Some(rs) = back {
-            let image = images(rs.spec.as_ref().and_then(|s| s.template.as_ref()));
-            let words = format!(
-                "rolled back: revision {revision} ({image}) replaces {}",
-                before.unwrap_or("?")
-            );
-            timeline.record(
-                fact(&subject, "rollback", now, Severity::Warning, words),
-                now,
-            );
+            timeline.record(rolled_back(&subject, rs, before.unwrap_or("?"), at), now);
         }
     }
+}
+
+/// When the Deployment completed `revision`, if it has.
+fn completed_at(d: &Deployment, revision: &str) -> Option<DateTime<Utc>> {
+    if annotation(&d.metadata, REVISION) != Some(revision) {
+        return None;
+    }
+    d.status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == "Progressing" && c.reason.as_deref() == Some("NewReplicaSetAvailable"))
+        .and_then(|c| c.last_update_time.as_ref())
+        .map(k8s_time)
+}
+
+/// Just before `done` (what led to it sorts under it), and not after `now`.
+fn before(done: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    (done - chrono::Duration::milliseconds(1)).min(now)
+}
+
+/// A rollback to `rs`'s revision: one fact whichever watch tells it first (the Deployment's
+/// revision moving, or its old ReplicaSet taking the new revision).
+fn rolled_back(subject: &Subject, rs: &ReplicaSet, replaced: &str, at: DateTime<Utc>) -> Entry {
+    let revision = annotation(&rs.metadata, REVISION).unwrap_or("?");
+    let image = images(rs.spec.as_ref().and_then(|s| s.template.as_ref()));
+    Entry::new(
+        format!(
+            "deploy/{}/{}/rollback to {revision}",
+            subject.namespace, subject.name
+        ),
+        at,
+        Source::Kube,
+        Severity::Warning,
+        subject.clone(),
+        format!("rolled back: revision {revision} ({image}) replaces {replaced}"),
+    )
 }
 
 /// A StatefulSet's new update revision (live only: the ControllerRevision's time is not
@@ -277,13 +359,13 @@ mod tests {
             deployment("2", false, Some(("False", "ProgressDeadlineExceeded", 131))),
             deployment("2", true, Some(("Unknown", "DeploymentPaused", 140))),
             deployment("2", false, Some(("False", "ProgressDeadlineExceeded", 131))),
-            deployment("3", false, Some(("True", "ReplicaSetUpdated", 131))),
+            deployment("3", false, Some(("True", "ReplicaSetUpdated", 150))),
             deployment("3", false, Some(("True", "NewReplicaSetAvailable", 170))),
         ];
         let mut previous: Option<Deployment> = None;
         for (i, d) in steps.iter().enumerate() {
             let at = now(100 + 10 * i as i64);
-            observe_replicaset(&mut timeline, &new_rs, at);
+            observe_replicaset(&mut timeline, None, &new_rs, None, at);
             // The undo makes the old ReplicaSet revision 3 (it remembers it served 1).
             let old = if i >= 5 {
                 replicaset(
@@ -296,7 +378,7 @@ mod tests {
             } else {
                 old_rs.clone()
             };
-            observe_replicaset(&mut timeline, &old, at);
+            observe_replicaset(&mut timeline, None, &old, None, at);
             observe_deployment(&mut timeline, previous.as_ref(), d, &[&old, &new_rs], at);
             // Said again on the next update: still once.
             observe_deployment(&mut timeline, Some(d), d, &[&old, &new_rs], at);

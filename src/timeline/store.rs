@@ -17,6 +17,9 @@ pub const LOOKBACK: Duration = Duration::hours(6);
 /// before it (the first lists): rebuilt, not seen happening.
 const FIRST_LISTS: Duration = Duration::seconds(10);
 
+/// How far ahead of the console's clock a source's time is taken at its word.
+const CLOCK_SKEW: Duration = Duration::seconds(60);
+
 /// Position: time, then the order facts arrived in (a later arrival in the same millisecond
 /// sorts after).
 type Slot = (DateTime<Utc>, u64);
@@ -63,13 +66,38 @@ impl Timeline {
     /// Adds a fact: new, or folded into the entry with its key, or (already held, or from
     /// before what the timeline covers) nothing. Whether anything changed.
     pub fn record(&mut self, mut fact: Entry, now: DateTime<Utc>) -> bool {
-        // Nothing has happened later than now (a pending silence's start, a skewed clock).
-        fact.at = fact.at.min(now);
-        fact.last = fact.last.min(now).max(fact.at);
+        // Nothing has happened later than now: a time well ahead of the console's clock is
+        // the source's skew, and is taken as now. A second or two is left alone (the clock is
+        // read per frame, and the API server's may be a little ahead): the source's own time
+        // is the same fact for every console.
+        if fact.at > now + CLOCK_SKEW {
+            fact.at = now;
+            fact.last = fact.last.min(now).max(fact.at);
+        }
         if fact.at < self.covers_since(now) {
             return false;
         }
         if let Some(slot) = self.slots.get(&fact.key).copied() {
+            // A fact first dated by when the console saw it, now told with the source's own
+            // time: it moves there (and keeps how it was seen).
+            if let Some(held) = self.entries.get(&slot)
+                && held.undated
+                && !fact.undated
+                && fact.at < held.at
+            {
+                let mut moved = self.entries.remove(&slot).map(|e| (*e).clone());
+                if let Some(entry) = moved.as_mut() {
+                    entry.at = fact.at;
+                    entry.last = entry.last.max(fact.at);
+                    entry.undated = false;
+                    entry.what = fact.what;
+                    let slot = (fact.at, slot.1);
+                    self.slots.insert(fact.key.clone(), slot);
+                    self.entries.insert(slot, Arc::new(entry.clone()));
+                    self.version += 1;
+                }
+                return true;
+            }
             return self.fold(slot, fact);
         }
         fact.seen = if fact.undated {
@@ -216,6 +244,31 @@ mod tests {
         // Derived again on the next update, the dropped facts stay dropped.
         assert!(!timeline.record(fact("f1", 1), t(11)));
         assert_eq!(timeline.len(), 3);
+    }
+
+    /// One watch tells a rollback first, dated by when it was seen; the other then tells it
+    /// with the controller's time: one entry, at that time, in the other's words.
+    #[test]
+    fn a_fact_dated_by_sight_takes_the_sources_time_when_told_it() {
+        let mut timeline = Timeline::new(t(0));
+        timeline.record(fact("complete", 100), t(101));
+        assert!(timeline.record(fact("rollback", 101).undated(), t(101)));
+        let mut told = fact("rollback", 100);
+        told.what = "rolled back: revision 5 replaces 4".into();
+        assert!(timeline.record(told, t(102)));
+        let rows: Vec<_> = timeline
+            .newest_first()
+            .map(|e| (e.key.as_str(), e.at, e.what.as_str()))
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("rollback", t(100), "rolled back: revision 5 replaces 4"),
+                ("complete", t(100), "complete at 100"),
+            ]
+        );
+        // Told again by sight: nothing moves.
+        assert!(!timeline.record(fact("rollback", 103).undated(), t(103)));
     }
 
     #[test]

@@ -465,6 +465,22 @@ fn a_stalled_rollout_is_followed_and_undone_from_its_pane() {
         .map(|v| v["phase"].as_str().unwrap_or_default().to_string())
         .collect();
     assert_eq!(undo, ["pending", "succeeded", "concluded"], "{log}");
+    // The timeline tells the recovery in order: the rollback, then its completion; and the
+    // undo itself from the audit log.
+    t.keys(&["Escape"]);
+    t.keys(&[":tl", "Enter"]);
+    let screen = t.wait_for("rollout complete: revision 5", Duration::from_secs(20));
+    let row = |needle: &str| {
+        screen
+            .lines()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle}:\n{screen}"))
+    };
+    assert!(
+        row("rollout complete: revision 5") < row("rolled back: revision 5 (ms5-backend:1.9.0)"),
+        "newest first: the completion above the rollback\n{screen}"
+    );
+    row("rollout-undo deployment ms5-production/back");
     t.keys(&["q"]);
     assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
 }

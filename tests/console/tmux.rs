@@ -181,6 +181,11 @@ pub const START: Duration = Duration::from_secs(60);
 
 /// A sim in its own process on a fixed port, so it can be stopped and started again.
 pub fn start_sim(port: u16, dir: &Path) -> std::process::Child {
+    start_sim_with(port, dir, &[])
+}
+
+/// Like `start_sim`, with more arguments (`--scenario bad-rollout`).
+pub fn start_sim_with(port: u16, dir: &Path, args: &[&str]) -> std::process::Child {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_ms5-console"))
         .args([
@@ -190,6 +195,7 @@ pub fn start_sim(port: u16, dir: &Path) -> std::process::Child {
             "--kubeconfig-out",
         ])
         .arg(dir.join("sim.kubeconfig"))
+        .args(args)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
         .spawn()
