@@ -105,6 +105,33 @@ pub enum Command {
     /// Alertmanager. Exit 0: all passed; 1: some failed; 2: none failed but some could not be
     /// checked, or the run could not start.
     Validate(ValidateArgs),
+    /// The handoff report, headless: the open incident's (or a window's) timeline rebuilt from
+    /// the cluster, Alertmanager, Prometheus and the audit log, with what is wrong now. Exit 0:
+    /// written; 2: could not be (no cluster, unknown incident, unwritable output; nothing is
+    /// half-written).
+    Report(ReportArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReportArgs {
+    /// The incident to report on (its file under the state directory).
+    #[arg(long, value_name = "NAME", conflicts_with = "since")]
+    pub incident: Option<String>,
+    /// The window to report on, back from now (a Prometheus duration: 30m, 2h, 1d; default
+    /// the lookback, 6h).
+    #[arg(long, value_name = "DURATION", value_parser = parse_prometheus_duration)]
+    pub since: Option<std::time::Duration>,
+    #[arg(long, value_enum, default_value = "markdown")]
+    pub format: ReportFormat,
+    /// Write the report here (written whole, or not at all) instead of to stdout.
+    #[arg(long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportFormat {
+    Markdown,
+    Json,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -66,6 +66,13 @@ pub async fn run(
     let sources = Sources::start(&settings, &first, &mut state, &tx);
     // The timeline rebuilds the console's own past from the audit log at start.
     state.audit.reread = true;
+    // An incident an earlier console left open (a dropped SSH session) is taken up again.
+    if let Some(dir) = &settings.incidents
+        && let Some(found) = crate::timeline::incident::open_in(dir)
+    {
+        let path = crate::timeline::incident::path(dir, &found.name);
+        crate::app::incident::resume(&mut state, &found, path);
+    }
     let mut effects_runner = EffectRunner::new(&settings, target, kubeconfig, sources, tx);
 
     let mut guard = TerminalGuard::enter()?;

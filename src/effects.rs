@@ -90,6 +90,8 @@ impl<'a> EffectRunner<'a> {
         if std::mem::take(&mut state.audit.reread) {
             effects.push(Effect::LoadAudit);
         }
+        // The open incident's file takes what the timeline added.
+        effects.extend(crate::app::incident::drain(state));
         if state.validation.history.is_none() && !state.validation.loading {
             state.validation.loading = true;
             effects.push(Effect::LoadValidationHistory);
@@ -305,6 +307,38 @@ impl<'a> EffectRunner<'a> {
                     })
                     .await;
                     let _ = tx.send(read_audit(audit.as_ref()).await).await;
+                });
+            }
+            Effect::AppendIncident { path, lines } => {
+                self.workers.spawn(async move {
+                    let written = tokio::task::spawn_blocking(move || {
+                        crate::timeline::incident::append(&path, &lines)
+                            .map_err(|e| format!("{}: {e}", path.display()))
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(DataEvent::IncidentWritten(written)).await;
+                });
+            }
+            Effect::WriteReport {
+                report,
+                incident,
+                path,
+            } => {
+                self.workers.spawn(async move {
+                    let written = tokio::task::spawn_blocking(move || {
+                        let mut report = *report;
+                        if let Some(file) = incident
+                            && let Ok(found) = crate::timeline::incident::read(&file)
+                        {
+                            crate::timeline::report::merge_incident(&mut report, &found);
+                        }
+                        let text = crate::timeline::report::markdown(&report);
+                        crate::timeline::report::write_whole(&path, &text).map(|()| path)
+                    })
+                    .await
+                    .unwrap_or_else(|e| Err(e.to_string()));
+                    let _ = tx.send(DataEvent::ReportWritten(written)).await;
                 });
             }
             Effect::RecordNote { write, at, text } => {

@@ -35,6 +35,9 @@ async fn main() -> Result<ExitCode> {
             print_all(&out)
         }
         Some(Command::Demo(args)) => demo(&dirs, &cli.global, args).await,
+        Some(Command::Report(args)) => {
+            Ok(ms5_console::timeline::headless::run(&dirs, &cli.global, args).await)
+        }
         Some(Command::Validate(args)) => {
             Ok(ms5_console::validation::headless::run(&dirs, &cli.global, args).await)
         }

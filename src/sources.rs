@@ -46,6 +46,12 @@ impl Sources {
         state.slo.definitions = settings.slos.clone();
         state.slo.backups = settings.backups.clone();
         state.audit.path = settings.audit_log.clone();
+        state.timeline.incident.dir = settings.incidents.clone();
+        state.timeline.incident.reports = settings
+            .incidents
+            .as_ref()
+            .and_then(|d| d.parent())
+            .map(|d| d.join("reports"));
         // Re-resolved for each connection: `:ctx` to a context with its own settings takes them.
         let in_effect = settings.for_context(&connected.connection.context);
         state.readonly = in_effect.readonly;

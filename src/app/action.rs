@@ -49,6 +49,8 @@ pub enum Action {
     BackupNow,
     /// Add a note to the timeline at the current time (from any view).
     Note,
+    /// Write the handoff report (the timeline's `x`).
+    Report,
 }
 
 /// Every action but the view switches: its file name and the words the help screen and footer
@@ -93,6 +95,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::RestoreDrill, "restore-drill", "restore drill"),
     (Action::BackupNow, "backup-now", "backup now"),
     (Action::Note, "note", "add a note"),
+    (Action::Report, "handoff-report", "write the handoff report"),
 ];
 
 impl Action {

@@ -148,6 +148,10 @@ pub enum DataEvent {
     ValidationHistory(Result<crate::validation::history::History, String>),
     /// A long job's progress or its end.
     Job(crate::ops::jobs::JobEvent),
+    /// Whether the incident file took the last lines (Err: why not).
+    IncidentWritten(Result<(), String>),
+    /// Where the report was written, or why it was not.
+    ReportWritten(Result<std::path::PathBuf, String>),
     /// Boxed: one read of the metrics API.
     Metrics(Box<MetricsPoll>),
     /// The answer to a `ReadHistory`.
@@ -265,6 +269,17 @@ pub enum Effect {
     CancelJob(crate::ops::jobs::JobId),
     /// Read the audit log for `:audit`.
     LoadAudit,
+    /// Append lines to an incident file.
+    AppendIncident {
+        path: std::path::PathBuf,
+        lines: Vec<crate::timeline::incident::Line>,
+    },
+    /// Write the handoff report (Markdown), its timeline merged with the incident file's.
+    WriteReport {
+        report: Box<crate::timeline::report::Report>,
+        incident: Option<std::path::PathBuf>,
+        path: std::path::PathBuf,
+    },
     /// Append a timeline note to the audit log.
     RecordNote {
         write: String,

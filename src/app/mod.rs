@@ -13,6 +13,7 @@ pub mod follow;
 pub mod followed;
 pub mod guard;
 pub mod ids;
+pub mod incident;
 pub mod logs;
 pub mod metrics;
 pub mod rollout_writes;

@@ -24,6 +24,26 @@ pub struct TimelineState {
     slos: timeline::slos::SloMemory,
     /// Whether each source has delivered anything yet (the title says what each could give).
     pub heard: Heard,
+    pub incident: IncidentState,
+}
+
+/// The open incident, where incident files and reports go, and whether the file can be written.
+#[derive(Debug, Default)]
+pub struct IncidentState {
+    pub open: Option<OpenIncident>,
+    /// Why the incident file could not be written (said in the header; nothing else stops).
+    pub error: Option<String>,
+    /// Where incident files are kept; None: no state directory.
+    pub dir: Option<std::path::PathBuf>,
+    /// Where `x` writes reports.
+    pub reports: Option<std::path::PathBuf>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenIncident {
+    pub name: String,
+    pub began: DateTime<Utc>,
+    pub path: std::path::PathBuf,
 }
 
 /// Which sources the timeline has had data from.
@@ -43,6 +63,7 @@ impl TimelineState {
             firing: Default::default(),
             slos: Default::default(),
             heard: Heard::default(),
+            incident: IncidentState::default(),
         }
     }
 }
@@ -182,6 +203,11 @@ impl TimelineState {
     ) {
         self.heard.alertmanager = true;
         timeline::alerts::observe(&mut self.store, &mut self.firing, merged, now);
+    }
+
+    /// The first budget read for `slo`, and when.
+    pub fn first_budget(&self, slo: &str) -> Option<(DateTime<Utc>, f64)> {
+        self.slos.first_budget(slo)
     }
 
     /// One Prometheus observation's SLO statuses, read at `at`.

@@ -122,6 +122,7 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         // panel's title until enter replaces it): appending to it would silently AND the two.
         Action::Filter => state.input = Some(Input::Filter(TextField::default())),
         Action::Note => state.input = Some(Input::Note(TextField::default())),
+        Action::Report => return super::incident::write_report(state),
         Action::Back | Action::Cancel => return back(state),
         Action::Confirm
             if matches!(state.overlay, Some(Overlay::Dialog(Dialog::UndoChooser(_)))) =>
@@ -389,6 +390,23 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             effects
         }
         ("ctx" | "context", Some(ctx)) => vec![Effect::SwitchContext(ctx.to_string())],
+        ("incident", Some("end")) => super::incident::end(state),
+        ("incident", Some(name)) => super::incident::begin(state, name),
+        ("incident", None) => {
+            let words = match &state.timeline.incident.open {
+                Some(open) => format!(
+                    "incident {} open since {} UTC: `:incident end` closes it",
+                    open.name,
+                    open.began.format("%H:%M:%S")
+                ),
+                None => format!(
+                    "no incident open: `:incident NAME` begins one ({})",
+                    crate::timeline::incident::NAME_RULE
+                ),
+            };
+            state.say(words, false);
+            Vec::new()
+        }
         ("ctx" | "context", None) => {
             let list = if state.contexts.is_empty() {
                 "none known".into()
@@ -508,6 +526,17 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             super::timeline::observe_audit(state);
         }
         DataEvent::Job(event) => apply_job(state, event),
+        DataEvent::IncidentWritten(result) => {
+            // Said once when it starts failing; the header says it until a write succeeds.
+            if let (Err(why), None) = (&result, &state.timeline.incident.error) {
+                state.say(format!("incident file not written: {why}"), true);
+            }
+            state.timeline.incident.error = result.err();
+        }
+        DataEvent::ReportWritten(result) => match result {
+            Ok(path) => state.say(format!("report written to {}", path.display()), false),
+            Err(why) => state.say(format!("report not written: {why}"), true),
+        },
         DataEvent::ValidationHistory(read) => state.validation.loaded(read),
         DataEvent::Metrics(poll) => state.metrics.apply(*poll),
         DataEvent::History {

@@ -195,6 +195,8 @@ pub struct Settings {
     pub runbook: crate::validation::runbook::Runbook,
     /// Where validation runs are kept: `$XDG_STATE_HOME/ms5-console/validation.jsonl`.
     pub validation_history: Option<PathBuf>,
+    /// Where incident files are kept: `$XDG_STATE_HOME/ms5-console/incidents/`.
+    pub incidents: Option<PathBuf>,
     /// Which files were read, for `check-config` to report.
     pub files: Vec<String>,
 }
@@ -436,6 +438,7 @@ impl Settings {
                 backups,
                 runbook,
                 validation_history: dirs.state.as_ref().map(|d| d.join("validation.jsonl")),
+                incidents: dirs.state.as_ref().map(|d| d.join("incidents")),
                 files,
             }),
             _ => Err(Diagnostics(errors)),

@@ -196,6 +196,9 @@ pub struct Entry {
     pub folding: Folding,
     /// The source keeps no time for it: `at` is when the console first saw it.
     pub undated: bool,
+    /// Within one instant (Kubernetes dates to the second), what begins a story sorts before
+    /// what follows from it: a rollout's start (0) before its new pod's state (1).
+    pub order: u8,
 }
 
 impl Entry {
@@ -219,7 +222,14 @@ impl Entry {
             key,
             folding: Folding::Never,
             undated: false,
+            order: 1,
         }
+    }
+
+    /// First within its instant (see `order`).
+    pub fn first_in_its_second(mut self) -> Entry {
+        self.order = 0;
+        self
     }
 
     /// Dated by when the console saw it, the source keeping no time of its own.

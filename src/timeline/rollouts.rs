@@ -103,7 +103,8 @@ pub fn observe_replicaset(
         Severity::Info,
         subject,
         format!("rollout started: revision {revision} ({image})"),
-    );
+    )
+    .first_in_its_second();
     timeline.record(entry, now);
 }
 

@@ -19,6 +19,15 @@ const BUDGET_MARKS: [f64; 3] = [0.5, 0.25, 0.0];
 pub struct SloMemory {
     conditions: BTreeMap<(String, usize), bool>,
     budgets: BTreeMap<String, f64>,
+    /// Each SLO's first budget reading and when: the report's "spent during the window".
+    first: BTreeMap<String, (DateTime<Utc>, f64)>,
+}
+
+impl SloMemory {
+    /// The first budget read for `slo` and when.
+    pub fn first_budget(&self, slo: &str) -> Option<(DateTime<Utc>, f64)> {
+        self.first.get(slo).copied()
+    }
 }
 
 /// `page 5m/1h over 14.4x`.
@@ -79,6 +88,10 @@ pub fn observe(
         let Some(left) = status.budget.map(|b| b.remaining) else {
             continue;
         };
+        memory
+            .first
+            .entry(status.name.clone())
+            .or_insert((at, left));
         if let Some(before) = memory.budgets.insert(status.name.clone(), left) {
             for mark in BUDGET_MARKS.iter().filter(|m| before > **m && left <= **m) {
                 let severity = if *mark <= 0.0 {

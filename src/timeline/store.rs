@@ -22,7 +22,7 @@ const CLOCK_SKEW: Duration = Duration::seconds(60);
 
 /// Position: time, then the order facts arrived in (a later arrival in the same millisecond
 /// sorts after).
-type Slot = (DateTime<Utc>, u64);
+type Slot = (DateTime<Utc>, u8, u64);
 
 #[derive(Debug)]
 pub struct Timeline {
@@ -37,6 +37,8 @@ pub struct Timeline {
     pub dropped: usize,
     /// Bumped on every change, so the view's rows are rebuilt only then.
     pub version: u64,
+    /// While an incident is open: every entry added or changed since last taken, for its file.
+    pub journal: Option<Vec<Arc<Entry>>>,
 }
 
 impl Timeline {
@@ -50,6 +52,7 @@ impl Timeline {
             started,
             dropped: 0,
             version: 0,
+            journal: None,
         }
     }
 
@@ -58,7 +61,7 @@ impl Timeline {
     pub fn covers_since(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let window = now - self.lookback;
         match (self.dropped, self.entries.keys().next()) {
-            (d, Some((oldest, _))) if d > 0 => window.max(*oldest),
+            (d, Some((oldest, _, _))) if d > 0 => window.max(*oldest),
             _ => window,
         }
     }
@@ -91,9 +94,11 @@ impl Timeline {
                     entry.last = entry.last.max(fact.at);
                     entry.undated = false;
                     entry.what = fact.what;
-                    let slot = (fact.at, slot.1);
+                    let slot = (fact.at, slot.1, slot.2);
                     self.slots.insert(fact.key.clone(), slot);
-                    self.entries.insert(slot, Arc::new(entry.clone()));
+                    let entry = Arc::new(entry.clone());
+                    self.journal(&entry);
+                    self.entries.insert(slot, entry);
                     self.version += 1;
                 }
                 return true;
@@ -111,10 +116,12 @@ impl Timeline {
         } else {
             Seen::Reconstructed
         };
-        let slot = (fact.at, self.next);
+        let slot = (fact.at, fact.order, self.next);
         self.next += 1;
         self.slots.insert(fact.key.clone(), slot);
-        self.entries.insert(slot, Arc::new(fact));
+        let entry = Arc::new(fact);
+        self.journal(&entry);
+        self.entries.insert(slot, entry);
         while self.entries.len() > self.max_entries {
             if let Some((_, oldest)) = self.entries.pop_first() {
                 self.slots.remove(&oldest.key);
@@ -142,8 +149,21 @@ impl Timeline {
         held.last = last;
         held.what = fact.what;
         held.severity = held.severity.min(fact.severity);
+        let held = held.clone();
+        self.journal(&Arc::new(held));
         self.version += 1;
         true
+    }
+
+    fn journal(&mut self, entry: &Arc<Entry>) {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.push(entry.clone());
+        }
+    }
+
+    /// Entries from `from` on, oldest first.
+    pub fn since(&self, from: DateTime<Utc>) -> impl Iterator<Item = &Arc<Entry>> {
+        self.entries.range((from, 0, 0)..).map(|(_, e)| e)
     }
 
     /// The entry recorded under `key`.

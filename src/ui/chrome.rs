@@ -18,8 +18,23 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let sep = || Span::styled(ui.symbols.separator, ui.style("muted"));
     // Right side first: read-only state and connection health must never be cut off.
     let (health, role) = kube_health(state);
-    let right = Line::from(vec![
-        Span::raw("  "),
+    let mut right = vec![Span::raw("  ")];
+    // An open incident, and whether its file is being kept: never cut, as read-only is not.
+    if let Some(open) = &state.timeline.incident.open {
+        let age = crate::model::age::human_age(open.began, state.now);
+        match &state.timeline.incident.error {
+            None => right.push(Span::styled(
+                format!("INCIDENT {} {age}", open.name),
+                ui.style("warning"),
+            )),
+            Some(_) => right.push(Span::styled(
+                format!("INCIDENT {} {age}: FILE NOT WRITTEN", open.name),
+                ui.style("critical"),
+            )),
+        }
+        right.push(sep());
+    }
+    right.extend([
         if state.readonly {
             Span::styled("READ-ONLY", ui.style("warning"))
         } else {
@@ -28,6 +43,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         sep(),
         Span::styled(format!("k8s {health} "), ui.style(role)),
     ]);
+    let right = Line::from(right);
     let right_width = (right.width() as u16).min(area.width);
     let namespaces = match &state.focus {
         Some(f) => f.clone(),

@@ -39,6 +39,7 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Help,
         Action::Quit,
         Action::Note,
+        Action::Report,
         Action::Filter,
         Action::WarningsOnly,
         Action::Details,
@@ -100,6 +101,12 @@ fn coverage_line(state: &AppState, ui: &Ui) -> Line<'static> {
                 store.dropped, store.max_entries
             ),
             ui.style("warning"),
+        ));
+    }
+    if let Some(why) = &state.timeline.incident.error {
+        spans.push(Span::styled(
+            format!(" · incident file not written: {why}"),
+            ui.style("critical"),
         ));
     }
     for (words, role) in crate::app::timeline::coverage(state) {

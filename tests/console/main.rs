@@ -12,6 +12,7 @@ mod e2e_backups;
 mod e2e_timeline;
 mod fixture;
 mod guard;
+mod incident;
 mod narrow;
 mod restart;
 mod slo_views;
