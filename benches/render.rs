@@ -84,6 +84,22 @@ fn render(c: &mut Criterion) {
             terminal.draw(|f| ui::render(f, &state, &ui)).expect("draw");
         })
     });
+    // The timeline's rules over a whole re-list (a console started mid-incident, a watch
+    // re-listing): every pod through them, against a store already holding their facts.
+    let change = KubeChange::pods(Change::Reset {
+        namespace: Some("ms5-production".into()),
+        items: pods(),
+    });
+    c.bench_function("timeline: 10k pods re-listed through its rules", |b| {
+        b.iter(|| {
+            ms5_console::app::timeline_state::observe_kube(
+                &mut state.timeline,
+                &state.cluster,
+                &change,
+                state.now,
+            );
+        })
+    });
     let one = pods().swap_remove(4_321);
     c.bench_function("pods view, 10k pods: rows after one pod changed", |b| {
         b.iter(|| {

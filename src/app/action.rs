@@ -95,7 +95,7 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::RestoreDrill, "restore-drill", "restore drill"),
     (Action::BackupNow, "backup-now", "backup now"),
     (Action::Note, "note", "add a note"),
-    (Action::Report, "handoff-report", "write the handoff report"),
+    (Action::Report, "handoff-report", "handoff report"),
 ];
 
 impl Action {
