@@ -144,6 +144,11 @@ fn check_config(dirs: &Dirs, global: &GlobalArgs) -> ExitCode {
                 settings.protected_namespaces.join(", ")
             );
             println!(
+                "  timeline      rebuilt {} back; at most {} entries",
+                ms5_console::model::age::human_duration(settings.timeline.lookback.as_secs()),
+                settings.timeline.max_entries
+            );
+            println!(
                 "  guard         watches {} after a rollout completes; auto-pause {}",
                 ms5_console::model::age::human_duration(settings.guard_watch_after.as_secs()),
                 if settings.guard_auto_pause {

@@ -47,6 +47,9 @@ impl Sources {
         state.slo.backups = settings.backups.clone();
         state.audit.path = settings.audit_log.clone();
         state.timeline.incident.dir = settings.incidents.clone();
+        state.timeline.store.max_entries = settings.timeline.max_entries;
+        state.timeline.store.lookback = chrono::Duration::from_std(settings.timeline.lookback)
+            .unwrap_or(chrono::Duration::hours(6));
         state.timeline.incident.reports = settings
             .incidents
             .as_ref()
@@ -170,6 +173,15 @@ fn start_prometheus(
         Ok(endpoint) => {
             let endpoint = Arc::new(endpoint);
             state.slo.source = endpoint.label().to_string();
+            tokio::spawn(prom_source::burn_history(
+                endpoint.clone(),
+                settings.slos.clone(),
+                chrono::Duration::from_std(settings.timeline.lookback)
+                    .unwrap_or(chrono::Duration::hours(6)),
+                state.timeline.store.started,
+                settings.prometheus.interval,
+                tx.clone(),
+            ));
             let task = tokio::spawn(prom_source::poll(
                 endpoint.clone(),
                 settings.slos.clone(),

@@ -177,6 +177,8 @@ pub type NamedUsage = (String, Usage);
 #[derive(Debug, Clone)]
 pub enum PromEvent {
     Observed(Result<Observation, String>),
+    /// The SLO conditions' crossings before the console started, or why they could not be read.
+    Crossings(Result<Vec<crate::slo::crossings::Crossing>, String>),
     History {
         request: u64,
         slo: String,

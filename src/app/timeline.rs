@@ -148,13 +148,19 @@ pub fn coverage(state: &AppState) -> Vec<(String, &'static str)> {
             "prometheus: no history (unreachable)".to_string(),
             "critical",
         )
-    } else if !heard.prometheus {
-        ("prometheus: connecting".to_string(), "stale")
     } else {
-        (
-            "prometheus: live only, no burn history".to_string(),
-            "warning",
-        )
+        match &state.timeline.burn_history {
+            Some(Ok(_)) => ("prometheus: live, burn history rebuilt".to_string(), "ok"),
+            Some(Err(why)) => (
+                format!("prometheus: live only, no burn history ({why})"),
+                "warning",
+            ),
+            None if !heard.prometheus => ("prometheus: connecting".to_string(), "stale"),
+            None => (
+                "prometheus: live, reading burn history".to_string(),
+                "stale",
+            ),
+        }
     };
     let audit = match &state.audit.read {
         Some((_, Ok(_))) => ("audit: read".to_string(), "ok"),

@@ -25,6 +25,8 @@ pub struct TimelineState {
     /// Whether each source has delivered anything yet (the title says what each could give).
     pub heard: Heard,
     pub incident: IncidentState,
+    /// The SLO crossings read from Prometheus' past: how many, or why none could be.
+    pub burn_history: Option<Result<usize, String>>,
 }
 
 /// The open incident, where incident files and reports go, and whether the file can be written.
@@ -64,6 +66,7 @@ impl TimelineState {
             slos: Default::default(),
             heard: Heard::default(),
             incident: IncidentState::default(),
+            burn_history: None,
         }
     }
 }
@@ -203,6 +206,18 @@ impl TimelineState {
     ) {
         self.heard.alertmanager = true;
         timeline::alerts::observe(&mut self.store, &mut self.firing, merged, now);
+    }
+
+    /// The SLO crossings from before the console started, as Prometheus answered.
+    pub fn observe_crossings(
+        &mut self,
+        read: Result<Vec<crate::slo::crossings::Crossing>, String>,
+        now: DateTime<Utc>,
+    ) {
+        self.burn_history = Some(read.map(|crossings| {
+            timeline::slos::record_crossings(&mut self.store, &crossings, now);
+            crossings.len()
+        }));
     }
 
     /// The first budget read for `slo`, and when.

@@ -666,6 +666,7 @@ fn apply_prometheus(state: &mut AppState, event: PromEvent) {
             state.slo.version += 1;
             super::timeline::observe_slos(state);
         }
+        PromEvent::Crossings(read) => state.timeline.observe_crossings(read, state.now),
         PromEvent::Observed(Err(error)) => {
             let since = state.slo.failing.as_ref().map_or(state.now, |(t, _)| *t);
             state.slo.failing = Some((since, error));

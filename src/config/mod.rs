@@ -82,6 +82,8 @@ pub struct ConfigFile {
     pub contexts: Option<BTreeMap<String, ContextFile>>,
     /// `[guard]`: the rollout guard.
     pub guard: Option<GuardFile>,
+    /// `[timeline]`: how far back it is rebuilt and how many entries it keeps.
+    pub timeline: Option<TimelineFile>,
     /// The validation runbook: a name (the user's `runbooks/` directory, then the built-ins)
     /// or a path.
     pub runbook: Option<String>,
@@ -95,6 +97,32 @@ pub struct GuardFile {
     pub watch_after: Option<toml::Spanned<String>>,
     /// Pause a tripped Deployment's rollout while it progresses, through the write path.
     pub auto_pause: Option<bool>,
+}
+
+/// What `[timeline]` may set.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TimelineFile {
+    /// How far back a console started mid-incident rebuilds it: `"6h"`.
+    pub lookback: Option<toml::Spanned<String>>,
+    /// The most entries kept (oldest dropped first).
+    pub max_entries: Option<toml::Spanned<i64>>,
+}
+
+/// `[timeline]` in effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimelineSettings {
+    pub lookback: Duration,
+    pub max_entries: usize,
+}
+
+impl Default for TimelineSettings {
+    fn default() -> Self {
+        TimelineSettings {
+            lookback: Duration::from_secs(6 * 3600),
+            max_entries: 10_000,
+        }
+    }
 }
 
 /// What `[contexts."NAME"]` may set.
@@ -191,6 +219,8 @@ pub struct Settings {
     pub guard_watch_after: Duration,
     /// `[guard] auto-pause`, before any context's own.
     pub guard_auto_pause: bool,
+    /// `[timeline]`.
+    pub timeline: TimelineSettings,
     /// The validation runbook in effect.
     pub runbook: crate::validation::runbook::Runbook,
     /// Where validation runs are kept: `$XDG_STATE_HOME/ms5-console/validation.jsonl`.
@@ -282,6 +312,37 @@ impl Settings {
                     format!("invalid watch-after {:?}", raw.get_ref()),
                     "write a duration, e.g. watch-after = \"15m\" (\"0s\": stop when the rollout completes)",
                 )),
+            }
+        }
+        let mut timeline = TimelineSettings::default();
+        if let (Some((path, text)), Some(raw)) = (&file.0, file.1.timeline.take()) {
+            if let Some(lookback) = raw.lookback {
+                match promql_parser::util::parse_duration(lookback.get_ref()) {
+                    Ok(d)
+                        if d >= Duration::from_secs(60) && d <= Duration::from_secs(7 * 86400) =>
+                    {
+                        timeline.lookback = d
+                    }
+                    _ => errors.push(Diagnostic::at(
+                        path,
+                        text,
+                        Some(lookback.span()),
+                        format!("invalid lookback {:?}", lookback.get_ref()),
+                        "write a duration from 1m to 7d, e.g. lookback = \"6h\"",
+                    )),
+                }
+            }
+            if let Some(max) = raw.max_entries {
+                match usize::try_from(*max.get_ref()) {
+                    Ok(n) if (100..=1_000_000).contains(&n) => timeline.max_entries = n,
+                    _ => errors.push(Diagnostic::at(
+                        path,
+                        text,
+                        Some(max.span()),
+                        format!("invalid max-entries {}", max.get_ref()),
+                        "write a number from 100 to 1000000, e.g. max-entries = 10000",
+                    )),
+                }
             }
         }
         let mut alertmanager = endpoint::HttpOptions::default();
@@ -407,6 +468,7 @@ impl Settings {
                 readonly_flag: flags.readonly,
                 contexts: file.contexts.clone().unwrap_or_default(),
                 guard_watch_after,
+                timeline,
                 guard_auto_pause: file
                     .guard
                     .as_ref()
@@ -473,7 +535,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]], [[backup]], runbook";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [timeline], [contexts.NAME], [[slo]], [[backup]], runbook";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

@@ -39,6 +39,22 @@ pub fn read_kubeconfig(target: &Target) -> Result<Kubeconfig> {
 }
 
 /// Builds a client for `context` (None: the current one) and checks it with `/version`.
+/// The cluster of `target` for a headless command, or why not in words for its stderr
+/// (`no cluster: ... (SERVER)`): an unreachable API server is an error here, not a state.
+pub async fn reach(target: &Target) -> std::result::Result<Connected, String> {
+    let connected = match read_kubeconfig(target) {
+        Ok(kubeconfig) => connect(&kubeconfig, target.context.as_deref()).await,
+        Err(e) => Err(e),
+    };
+    match connected {
+        Ok(c) => match &c.unreachable {
+            None => Ok(c),
+            Some(why) => Err(format!("no cluster: {why} ({})", c.connection.server)),
+        },
+        Err(e) => Err(format!("no cluster: {e:#}")),
+    }
+}
+
 pub async fn connect(kubeconfig: &Kubeconfig, context: Option<&str>) -> Result<Connected> {
     let context_name = context
         .map(str::to_string)

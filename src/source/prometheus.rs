@@ -423,6 +423,64 @@ pub async fn poll(
     }
 }
 
+/// The page and ticket conditions' crossings of every SLO from `start` to `end`, one range
+/// query per SLO and burn window over the raw counters, at `step`.
+pub async fn burn_crossings(
+    endpoint: &Endpoint,
+    slos: &[SloDefinition],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    step: Duration,
+) -> Result<Vec<crate::slo::crossings::Crossing>, String> {
+    use crate::slo::crossings;
+    let mut out = Vec::new();
+    for def in slos {
+        let mut ratios = std::collections::BTreeMap::new();
+        for w in crossings::windows() {
+            let data = endpoint
+                .range(&queries::error_ratio(def, w.text()), start, end, step)
+                .await
+                .map_err(|e| format!("{} {}: {e}", def.name, w.text()))?;
+            let samples = match data {
+                Data::Matrix(m) => m
+                    .first()
+                    .map(|s| {
+                        s.samples()
+                            .iter()
+                            .map(|p| (p.timestamp(), p.value()))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                _ => return Err("expected a range answer".into()),
+            };
+            ratios.insert(w, samples);
+        }
+        out.extend(crossings::crossings(def, &ratios));
+    }
+    Ok(out)
+}
+
+/// Once, at start: the burn history of the lookback before `until` (the console's start: what
+/// it sees live after that it says itself), at the poll interval.
+pub async fn burn_history(
+    endpoint: Arc<Endpoint>,
+    slos: Vec<SloDefinition>,
+    lookback: chrono::Duration,
+    until: DateTime<Utc>,
+    step: Duration,
+    tx: mpsc::Sender<DataEvent>,
+) {
+    // On the step grid, as a rule evaluation would be.
+    let step_s = step.as_secs().max(1) as i64;
+    let end = DateTime::from_timestamp(until.timestamp() / step_s * step_s, 0).unwrap_or(until);
+    let result = burn_crossings(&endpoint, &slos, end - lookback, end, step).await;
+    let _ = tx
+        .send(DataEvent::Prometheus(Box::new(PromEvent::Crossings(
+            result,
+        ))))
+        .await;
+}
+
 /// The detail chart's data for one SLO: hourly good and total over the window, and the 5m error
 /// ratio every 5 minutes over the last 6 hours.
 pub async fn history(

@@ -15,7 +15,7 @@ use crate::app::timeline_state::OpenIncident;
 use crate::app::update::apply;
 use crate::cli::{GlobalArgs, ReportArgs, ReportFormat};
 use crate::config::{Dirs, Settings};
-use crate::source::connect::{Target, connect, read_kubeconfig};
+use crate::source::connect::{Target, reach};
 
 const BROKEN: u8 = 2;
 /// How long the sources get to answer once.
@@ -68,16 +68,9 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ReportArgs) -> ExitCode
         kubeconfig: global.kubeconfig.clone(),
         context: settings.context.clone(),
     };
-    let connected = match read_kubeconfig(&target) {
-        Ok(kubeconfig) => connect(&kubeconfig, target.context.as_deref()).await,
-        Err(e) => Err(e),
-    };
-    let connected = match connected {
-        Ok(c) => match &c.unreachable {
-            None => c,
-            Some(why) => return broken(format!("no cluster: {why} ({})", c.connection.server)),
-        },
-        Err(e) => return broken(format!("no cluster: {e:#}")),
+    let connected = match reach(&target).await {
+        Ok(c) => c,
+        Err(why) => return broken(why),
     };
     let mut state = AppState::new(
         connected.connection.clone(),
@@ -85,12 +78,13 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ReportArgs) -> ExitCode
         true,
         Utc::now(),
     );
+    let (tx, mut rx) = mpsc::channel::<DataEvent>(4096);
+    let mut sources = crate::sources::Sources::start(&settings, &connected, &mut state, &tx);
+    // After the settings' `[timeline] lookback`: `--since` is the window asked for.
     if let Some(since) = args.since {
         state.timeline.store.lookback =
             chrono::Duration::from_std(since).unwrap_or(super::store::LOOKBACK);
     }
-    let (tx, mut rx) = mpsc::channel::<DataEvent>(4096);
-    let mut sources = crate::sources::Sources::start(&settings, &connected, &mut state, &tx);
     if let Some(path) = &settings.audit_log {
         let read = crate::ops::audit::read(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()));
@@ -178,7 +172,7 @@ fn settled(state: &AppState) -> bool {
             && listed(&c.events.synced));
     let alerts = state.alerts.origins.is_empty() || state.timeline.heard.alertmanager;
     let prometheus = state.slo.source.is_empty()
-        || state.timeline.heard.prometheus
-        || state.slo.failing.is_some();
+        || state.slo.failing.is_some()
+        || (state.timeline.heard.prometheus && state.timeline.burn_history.is_some());
     kube && alerts && prometheus
 }

@@ -109,3 +109,41 @@ pub fn observe(
         }
     }
 }
+
+/// The crossings read from Prometheus' past (before the console started), as entries.
+pub fn record_crossings(
+    timeline: &mut Timeline,
+    crossings: &[crate::slo::crossings::Crossing],
+    now: DateTime<Utc>,
+) {
+    for c in crossings {
+        let Some(condition) = CONDITIONS.get(c.condition) else {
+            continue;
+        };
+        let Some(at) = DateTime::from_timestamp_millis((c.at * 1000.0) as i64) else {
+            continue;
+        };
+        let text = condition_text(condition);
+        let severity = match (c.began, condition.urgency) {
+            (false, _) => Severity::Info,
+            (true, Urgency::Page) => Severity::Critical,
+            (true, Urgency::Ticket) => Severity::Warning,
+        };
+        let words = match (c.began, c.at_start) {
+            (true, true) => format!("{text}: holding when the lookback begins"),
+            (true, false) => format!("{text}: began"),
+            (false, _) => format!("{text}: ended"),
+        };
+        timeline.record(
+            Entry::new(
+                format!("slo/{}/{text}@{}", c.slo, at.timestamp_millis()),
+                at,
+                Source::Prometheus,
+                severity,
+                Subject::new(SubjectKind::Slo, "", &c.slo),
+                words,
+            ),
+            now,
+        );
+    }
+}

@@ -13,7 +13,7 @@ use super::select::select;
 use super::{history, report};
 use crate::cli::{GlobalArgs, ValidateArgs};
 use crate::config::{Dirs, Settings};
-use crate::source::connect::{Target, connect, read_kubeconfig};
+use crate::source::connect::{Target, reach};
 
 /// Could not start: exit 2.
 const BROKEN: u8 = 2;
@@ -53,23 +53,10 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ValidateArgs) -> ExitCo
         kubeconfig: global.kubeconfig.clone(),
         context: settings.context.clone(),
     };
-    let connected = match read_kubeconfig(&target) {
-        Ok(kubeconfig) => connect(&kubeconfig, target.context.as_deref()).await,
-        Err(e) => Err(e),
-    };
-    let connected = match connected {
-        Ok(c) => match &c.unreachable {
-            None => c,
-            Some(why) => {
-                eprintln!(
-                    "ms5-console validate: no cluster: {why} ({}); nothing was run",
-                    c.connection.server
-                );
-                return ExitCode::from(BROKEN);
-            }
-        },
-        Err(e) => {
-            eprintln!("ms5-console validate: no cluster: {e:#}; nothing was run");
+    let connected = match reach(&target).await {
+        Ok(c) => c,
+        Err(why) => {
+            eprintln!("ms5-console validate: {why}; nothing was run");
             return ExitCode::from(BROKEN);
         }
     };

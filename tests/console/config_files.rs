@@ -97,7 +97,12 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--config",
         "config_unknown_key.toml",
-        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `backup`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`, `guard`, `runbook`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [contexts.NAME], [[slo]], [[backup]], runbook",
+        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `backup`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`, `guard`, `timeline`, `runbook`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [timeline], [contexts.NAME], [[slo]], [[backup]], runbook",
+    ),
+    (
+        "--config",
+        "config_bad_timeline.toml",
+        "3:12: error: invalid lookback \"forever\"\n  help: write a duration from 1m to 7d, e.g. lookback = \"6h\"",
     ),
     (
         "--config",
@@ -120,6 +125,31 @@ const FIXTURES: &[(&str, &str, &str)] = &[
         "6:7: error: invalid rpo \"daily\"\n  help: write a duration such as rpo = \"24h\" (units: s, m, h, d, w, y), at least one second",
     ),
 ];
+
+/// `[timeline]`: the built-in lookback and bound, and a file's own, as check-config says them.
+#[test]
+fn check_config_says_the_timelines_lookback_and_bound() {
+    let out = run(&["check-config"]);
+    assert!(
+        stdout(&out).contains("  timeline      rebuilt 6h back; at most 10000 entries\n"),
+        "{}",
+        stdout(&out)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("config.toml");
+    std::fs::write(
+        &config,
+        "[timeline]\nlookback = \"2h\"\nmax-entries = 500\n",
+    )
+    .unwrap();
+    let out = run(&["check-config", "--config", config.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("  timeline      rebuilt 120m back; at most 500 entries\n"),
+        "{}",
+        stdout(&out)
+    );
+}
 
 #[test]
 fn check_config_lists_the_databases_in_effect() {

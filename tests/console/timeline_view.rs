@@ -5,11 +5,12 @@
 use chrono::Duration;
 use crossterm::event::KeyCode;
 use insta::assert_snapshot;
-use ms5_console::app::event::{Change, DataEvent, Effect, KubeChange};
+use ms5_console::app::event::{Change, DataEvent, Effect, KubeChange, PromEvent};
 use ms5_console::app::rows;
 use ms5_console::app::state::{AppState, Input, ViewId};
 use ms5_console::app::update::apply;
 use ms5_console::config::theme::Theme;
+use ms5_console::slo::crossings::Crossing;
 use ms5_console::timeline::Seen;
 use ratatui::style::Color;
 use serde_json::{Value, json};
@@ -31,6 +32,18 @@ fn decode<K: serde::de::DeserializeOwned>(value: Value) -> K {
 /// rollout alert from +105 s, and a note at +120 s.
 pub fn timeline_state() -> AppState {
     let mut s = state();
+    // Prometheus' past, read at start: the backend's page began 40 minutes before.
+    let began = (now() - Duration::minutes(40)).timestamp() as f64;
+    apply(
+        &mut s,
+        DataEvent::Prometheus(Box::new(PromEvent::Crossings(Ok(vec![Crossing {
+            slo: "backend-availability".into(),
+            condition: 0,
+            at: began,
+            began: true,
+            at_start: false,
+        }])))),
+    );
     s.now = now() + Duration::seconds(60);
     let rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
         "metadata": {"name": "backend-9f8e7d6c5", "namespace": "ms5-production", "creationTimestamp": at(60),
@@ -153,7 +166,13 @@ fn colours_say_severity_and_rebuilt_entries_are_muted() {
         text.contains("alertmanager: live (1 of 3 unreachable)"),
         "{text}"
     );
-    assert!(text.contains("live only, no burn history"), "{text}");
+    assert!(text.contains("burn history rebuilt"), "{text}");
+    assert!(
+        text.lines().any(|l| l.contains("09:20:00")
+            && l.contains("rebuilt")
+            && l.contains("page 5m/1h over 14.4x: began")),
+        "{text}"
+    );
 }
 
 #[test]

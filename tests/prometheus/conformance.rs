@@ -414,6 +414,59 @@ async fn sim_and_real_prometheus_agree_and_the_fast_burn_alert_fires() {
         (sim_active - first_true).abs() <= 15.0 + STEP,
         "sim activeAt {sim_active} vs real first true {first_true}"
     );
+
+    // The timeline's burn history, as a console started now rebuilds it: the page conditions'
+    // crossings over the last six hours from the raw counters (no recording rules for the
+    // past), read from each Prometheus through the console's own source at the backfill's
+    // step. The same crossings, at the same step.
+    use ms5_console::source::prometheus::{Endpoint, burn_crossings};
+    let options = ms5_console::config::endpoint::HttpOptions::default();
+    let at = |t: f64| chrono::DateTime::from_timestamp(t as i64, 0).expect("a time");
+    let slos = slo::definition::builtin();
+    let mut read = Vec::new();
+    for url in [&sim.prometheus_url, &real.url] {
+        let endpoint = Endpoint::new(url, &options, None).expect("endpoint");
+        let crossings = burn_crossings(
+            &endpoint,
+            &slos,
+            at(end - 6.0 * 3600.0),
+            at(end),
+            Duration::from_secs(STEP as u64),
+        )
+        .await
+        .expect("burn history");
+        let pages: Vec<_> = crossings
+            .into_iter()
+            .filter(|c| slo::maths::CONDITIONS[c.condition].urgency == slo::maths::Urgency::Page)
+            .collect();
+        read.push(pages);
+    }
+    let (from_sim, from_real) = (&read[0], &read[1]);
+    assert!(
+        from_sim
+            .iter()
+            .any(|c| c.slo == "backend-availability" && c.began && !c.at_start),
+        "slo-burn's page begins inside the history: {from_sim:?}"
+    );
+    assert_eq!(
+        from_sim.len(),
+        from_real.len(),
+        "{from_sim:?}\n{from_real:?}"
+    );
+    for (s, r) in from_sim.iter().zip(from_real) {
+        assert_eq!(
+            (&s.slo, s.condition, s.began),
+            (&r.slo, r.condition, r.began)
+        );
+        assert!(
+            (s.at - r.at).abs() <= STEP,
+            "{} condition {} crossed at {} in the sim, {} in the real Prometheus",
+            s.slo,
+            s.condition,
+            s.at,
+            r.at
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
