@@ -215,7 +215,7 @@ impl TimelineState {
         now: DateTime<Utc>,
     ) {
         self.burn_history = Some(read.map(|crossings| {
-            timeline::slos::record_crossings(&mut self.store, &crossings, now);
+            timeline::slos::record_crossings(&mut self.store, &mut self.slos, &crossings, now);
             crossings.len()
         }));
     }

@@ -21,6 +21,8 @@ pub struct SloMemory {
     budgets: BTreeMap<String, f64>,
     /// Each SLO's first budget reading and when: the report's "spent during the window".
     first: BTreeMap<String, (DateTime<Utc>, f64)>,
+    /// Each condition's state at the console's start, from Prometheus' past.
+    history: BTreeMap<(String, usize), bool>,
 }
 
 impl SloMemory {
@@ -110,12 +112,21 @@ pub fn observe(
     }
 }
 
-/// The crossings read from Prometheus' past (before the console started), as entries.
+/// The crossings read from Prometheus' past (before the console started), as entries; where no
+/// live reading has said it yet, each condition's state at the console's start is what the next
+/// reading is compared with (a page that began before is not said again as new).
 pub fn record_crossings(
     timeline: &mut Timeline,
+    memory: &mut SloMemory,
     crossings: &[crate::slo::crossings::Crossing],
     now: DateTime<Utc>,
 ) {
+    for c in crossings {
+        memory.history.insert((c.slo.clone(), c.condition), c.began);
+    }
+    for (key, holds) in &memory.history {
+        memory.conditions.entry(key.clone()).or_insert(*holds);
+    }
     for c in crossings {
         let Some(condition) = CONDITIONS.get(c.condition) else {
             continue;
@@ -144,6 +155,77 @@ pub fn record_crossings(
                 words,
             ),
             now,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::slo_status::{Reading, SloReading, status};
+    use crate::slo::crossings::Crossing;
+
+    fn t(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_795_132_800 + seconds, 0).unwrap_or_default()
+    }
+
+    /// The backend burning 20x its budget on every window.
+    fn paging() -> SloStatus {
+        let def = crate::slo::definition::builtin()
+            .into_iter()
+            .find(|d| d.name == "backend-availability")
+            .unwrap();
+        let ratio = 20.0 * def.error_budget();
+        status(
+            &def,
+            Some(&SloReading {
+                name: def.name.clone(),
+                window_sli: Reading::Value(0.99),
+                error_ratios: std::array::from_fn(|_| Reading::Value(ratio)),
+            }),
+        )
+    }
+
+    fn lines(timeline: &Timeline) -> Vec<String> {
+        timeline.newest_first().map(|e| e.what.clone()).collect()
+    }
+
+    #[test]
+    fn a_page_known_from_the_past_is_not_said_again_when_first_read() {
+        let mut timeline = Timeline::new(t(1000));
+        let mut memory = SloMemory::default();
+        let began = Crossing {
+            slo: "backend-availability".into(),
+            condition: 0,
+            at: (t(400).timestamp()) as f64,
+            began: true,
+            at_start: false,
+        };
+        record_crossings(&mut timeline, &mut memory, &[began], t(1000));
+        observe(&mut timeline, &mut memory, &[paging()], t(1001), t(1001));
+        let said = lines(&timeline);
+        assert!(
+            said.contains(&"page 5m/1h over 14.4x: began".to_string()),
+            "{said:?}"
+        );
+        assert!(
+            !said
+                .iter()
+                .any(|l| l == "page 5m/1h over 14.4x: holding when first read"),
+            "{said:?}"
+        );
+        // Without the past, the first reading says what it found.
+        let mut timeline = Timeline::new(t(1000));
+        observe(
+            &mut timeline,
+            &mut SloMemory::default(),
+            &[paging()],
+            t(1001),
+            t(1001),
+        );
+        assert!(
+            lines(&timeline)
+                .contains(&"page 5m/1h over 14.4x: holding when first read".to_string())
         );
     }
 }
