@@ -20,6 +20,8 @@ pub struct TimelineState {
     pub store: Timeline,
     /// Pods unready but not yet past the threshold: when to look at each again.
     recheck: BTreeMap<ObjKey, DateTime<Utc>>,
+    /// Deployments rolling out: when each would count as stalled.
+    stalls: BTreeMap<ObjKey, DateTime<Utc>>,
     firing: timeline::alerts::Firing,
     slos: timeline::slos::SloMemory,
     /// Whether each source has delivered anything yet (the title says what each could give).
@@ -62,6 +64,7 @@ impl TimelineState {
         TimelineState {
             store: Timeline::new(started),
             recheck: BTreeMap::new(),
+            stalls: BTreeMap::new(),
             firing: Default::default(),
             slos: Default::default(),
             heard: Heard::default(),
@@ -154,7 +157,10 @@ pub fn observe_kube(
                 } else {
                     Vec::new()
                 };
-                timeline::rollouts::observe_deployment(store, old, d, &sets, now);
+                match timeline::rollouts::observe_deployment(store, old, d, &sets, now) {
+                    Some(due) => state.stalls.insert(key, due),
+                    None => state.stalls.remove(&key),
+                };
             }
         }
         KubeChange::StatefulSets(c) => {
@@ -174,7 +180,12 @@ pub fn observe_kube(
                 timeline::events::observe(store, e, now);
             }
         }
-        KubeChange::Autoscalers(_) | KubeChange::Jobs(_) | KubeChange::CronJobs(_) => {}
+        KubeChange::Jobs(c) => {
+            for job in each(c) {
+                timeline::jobs::observe(store, job, now);
+            }
+        }
+        KubeChange::Autoscalers(_) | KubeChange::CronJobs(_) => {}
     }
 }
 
@@ -188,6 +199,21 @@ impl TimelineState {
             .filter(|(_, at)| **at <= now)
             .map(|(k, _)| k.clone())
             .collect();
+        let stalls: Vec<ObjKey> = self
+            .stalls
+            .iter()
+            .filter(|(_, at)| **at <= now)
+            .map(|(k, _)| k.clone())
+            .collect();
+        for key in stalls {
+            self.stalls.remove(&key);
+            if let Some(d) = cluster.deployments.get(&key)
+                && let Some(again) =
+                    timeline::rollouts::observe_deployment(&mut self.store, None, d, &[], now)
+            {
+                self.stalls.insert(key, again);
+            }
+        }
         for key in due {
             self.recheck.remove(&key);
             if let Some(row) = cluster.pods.get(&key)

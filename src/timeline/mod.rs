@@ -10,6 +10,7 @@ pub mod entry;
 pub mod events;
 pub mod headless;
 pub mod incident;
+pub mod jobs;
 pub mod nodes;
 pub mod pods;
 pub mod report;

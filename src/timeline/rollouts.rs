@@ -109,14 +109,16 @@ pub fn observe_replicaset(
 }
 
 /// The Deployment's conditions as they stand (dated by the conditions), and what changed since
-/// the previous version of it (`old`, when the watch had one).
+/// the previous version of it (`old`, when the watch had one). `Some(when)`: a rollout under
+/// way that will count as stalled then if it has not progressed (look again: a stalled
+/// Deployment gets no update to be noticed by).
 pub fn observe_deployment(
     timeline: &mut Timeline,
     old: Option<&Deployment>,
     new: &Deployment,
     replicasets: &[&ReplicaSet],
     now: DateTime<Utc>,
-) {
+) -> Option<DateTime<Utc>> {
     let meta = &new.metadata;
     let namespace = meta.namespace.as_deref().unwrap_or_default();
     let subject = deploy(namespace, meta.name.as_deref().unwrap_or_default());
@@ -157,6 +159,68 @@ pub fn observe_deployment(
             _ => {}
         }
     }
+    stalled(timeline, new, &subject, revision, now)
+}
+
+/// A rollout under way with no progress for half its progress deadline (the guard's watch
+/// point): said then, dated when it became so, before the deadline itself is exceeded.
+fn stalled(
+    timeline: &mut Timeline,
+    d: &Deployment,
+    subject: &Subject,
+    revision: &str,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if d.spec.as_ref().and_then(|s| s.paused) == Some(true) {
+        return None;
+    }
+    let deadline = d
+        .spec
+        .as_ref()
+        .and_then(|s| s.progress_deadline_seconds)
+        .unwrap_or(600);
+    let progressing = d
+        .status
+        .as_ref()?
+        .conditions
+        .as_ref()?
+        .iter()
+        .find(|c| c.type_ == "Progressing")
+        .filter(|c| {
+            c.status == "True"
+                && matches!(
+                    c.reason.as_deref(),
+                    Some("ReplicaSetUpdated" | "NewReplicaSetCreated" | "FoundNewReplicaSet")
+                )
+        })?;
+    let last = progressing.last_update_time.as_ref().map(k8s_time)?;
+    let half = chrono::Duration::seconds(i64::from(deadline) / 2);
+    let stall = last + half;
+    if now < stall {
+        return Some(stall);
+    }
+    let words = format!(
+        "progress stalled: revision {revision} has not progressed for {}s (deadline {deadline}s)",
+        half.num_seconds()
+    );
+    let key = format!(
+        "deploy/{}/{}/stalled@{}",
+        subject.namespace,
+        subject.name,
+        last.timestamp_millis()
+    );
+    timeline.record(
+        Entry::new(
+            key,
+            stall,
+            Source::Kube,
+            Severity::Warning,
+            subject.clone(),
+            words,
+        ),
+        now,
+    );
+    None
 }
 
 /// What a Deployment's update changed: a resume, a rollback (dated by the update's newest
@@ -331,6 +395,42 @@ mod tests {
         .unwrap_or_default()
     }
 
+    /// No progress for half the deadline: said then (looked at again when it would be), dated
+    /// when it became so, once.
+    #[test]
+    fn a_rollout_with_no_progress_for_half_its_deadline_is_stalled() {
+        let mut d = deployment("4", false, Some(("True", "ReplicaSetUpdated", 100)));
+        if let Some(spec) = d.spec.as_mut() {
+            spec.progress_deadline_seconds = Some(30);
+        }
+        let mut timeline = Timeline::new(now(0));
+        assert_eq!(
+            observe_deployment(&mut timeline, None, &d, &[], now(110)),
+            Some(now(115))
+        );
+        assert!(timeline.is_empty());
+        assert_eq!(
+            observe_deployment(&mut timeline, None, &d, &[], now(116)),
+            None
+        );
+        assert_eq!(
+            observe_deployment(&mut timeline, None, &d, &[], now(120)),
+            None
+        );
+        let said: Vec<_> = timeline
+            .newest_first()
+            .map(|e| (e.at, e.what.clone()))
+            .collect();
+        assert_eq!(
+            said,
+            [(
+                now(115),
+                "progress stalled: revision 4 has not progressed for 15s (deadline 30s)"
+                    .to_string()
+            )]
+        );
+    }
+
     /// A bad rollout and its undo, as the watch delivers them: the stages come out in order,
     /// each once, dated by the objects.
     #[test]
@@ -380,9 +480,9 @@ mod tests {
                 old_rs.clone()
             };
             observe_replicaset(&mut timeline, None, &old, None, at);
-            observe_deployment(&mut timeline, previous.as_ref(), d, &[&old, &new_rs], at);
+            let _ = observe_deployment(&mut timeline, previous.as_ref(), d, &[&old, &new_rs], at);
             // Said again on the next update: still once.
-            observe_deployment(&mut timeline, Some(d), d, &[&old, &new_rs], at);
+            let _ = observe_deployment(&mut timeline, Some(d), d, &[&old, &new_rs], at);
             previous = Some(d.clone());
         }
         let lines: Vec<String> = timeline
