@@ -40,6 +40,9 @@ pub struct PodRow {
     pub limits: Bounds,
     /// When its `Ready` condition last changed (the timeline dates readiness changes by it).
     pub ready_changed: Option<DateTime<Utc>>,
+    /// How long its readiness probes may fail before that means something: the longest of its
+    /// containers' `initialDelaySeconds + periodSeconds x failureThreshold` (None: no probe).
+    pub readiness_threshold: Option<i64>,
 }
 
 /// One container as the pod details pane shows it.
@@ -184,6 +187,15 @@ impl PodRow {
             grace_seconds: spec.and_then(|s| s.termination_grace_period_seconds),
             requests,
             limits,
+            readiness_threshold: containers
+                .iter()
+                .filter_map(|c| c.readiness_probe.as_ref())
+                .map(|p| {
+                    i64::from(p.initial_delay_seconds.unwrap_or(0))
+                        + i64::from(p.period_seconds.unwrap_or(10))
+                            * i64::from(p.failure_threshold.unwrap_or(3))
+                })
+                .max(),
             ready_changed: status
                 .and_then(|s| s.conditions.as_ref())
                 .into_iter()

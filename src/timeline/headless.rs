@@ -85,6 +85,13 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ReportArgs) -> ExitCode
         state.timeline.store.lookback =
             chrono::Duration::from_std(since).unwrap_or(super::store::LOOKBACK);
     }
+    // The newest validation results (the failing criteria in "what is wrong now"), as the
+    // console reads them at start.
+    if let Some(path) = state.validation.history_path.clone() {
+        let read = crate::validation::history::read(&path)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()));
+        apply(&mut state, DataEvent::ValidationHistory(read));
+    }
     if let Some(path) = &settings.audit_log {
         let read = crate::ops::audit::read(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()));

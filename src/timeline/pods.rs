@@ -9,9 +9,16 @@ use super::entry::{Entry, Folding, Severity, Source, Subject, SubjectKind};
 use super::store::Timeline;
 use crate::model::pod_view::PodRow;
 
-/// A running pod unready for this long is said (a pod starting normally is ready well before;
-/// a readiness probe's usual failure threshold is 3 periods of 10 s).
+/// A running pod without a readiness probe unready for this long is said (a probe's defaults:
+/// 3 failures 10 s apart). A pod with one is said past its own threshold: its initial delay
+/// and its period times its failure threshold.
 pub const UNREADY_AFTER: Duration = Duration::seconds(30);
+
+/// How long `row` may be unready before it is said.
+pub fn threshold(row: &PodRow) -> Duration {
+    row.readiness_threshold
+        .map_or(UNREADY_AFTER, Duration::seconds)
+}
 
 fn key(row: &PodRow, what: &str) -> String {
     format!("pod/{}/{}/{what}", row.namespace, row.name)
@@ -107,16 +114,22 @@ pub fn observe(
     if !row.running || status == "CrashLoopBackOff" || status == "Terminating" {
         return None;
     }
-    if now - since < UNREADY_AFTER {
-        return Some(since + UNREADY_AFTER);
+    let after = threshold(row);
+    if now - since < after {
+        return Some(since + after);
     }
     let words = if row.probes.readiness_failing {
-        "unready past 30s: readiness probe failing"
+        // The threshold is the probe's own (the README says how it is made): the number
+        // first, where no cut reaches it.
+        format!(
+            "unready past {}s: readiness probe failing",
+            after.num_seconds()
+        )
     } else {
-        "unready past 30s"
+        format!("unready past {}s", after.num_seconds())
     };
     timeline.record(
-        fact("unready", since, Severity::Warning, words.into()).folding(Folding::Count),
+        fact("unready", since, Severity::Warning, words).folding(Folding::Count),
         now,
     );
     None
@@ -233,6 +246,25 @@ mod tests {
             timeline
                 .newest_first()
                 .all(|e| e.seen == Seen::Reconstructed)
+        );
+    }
+
+    /// A pod whose probe waits 10 s and fails 3 times 5 s apart is said after 25 s, in words
+    /// that name its threshold.
+    #[test]
+    fn a_probes_own_threshold_is_the_one_used() {
+        let mut timeline = Timeline::new(t(0));
+        let mut row = pod("Running", false, 100);
+        row.readiness_threshold = Some(25);
+        row.probes.readiness_failing = true;
+        assert_eq!(
+            observe(&mut timeline, &row, Some(false), t(110)),
+            Some(t(125))
+        );
+        assert_eq!(observe(&mut timeline, &row, Some(false), t(125)), None);
+        assert_eq!(
+            lines(&timeline),
+            ["00:01:40 x1 unready past 25s: readiness probe failing"]
         );
     }
 

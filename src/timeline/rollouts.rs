@@ -159,6 +159,19 @@ pub fn observe_deployment(
             _ => {}
         }
     }
+    // A rollback first told by sight (its ReplicaSet's watch, before the Deployment's) is
+    // dated just before the completion it led to, once that is known.
+    if let Some(done) = completed_at(new, revision)
+        && let Some(held) = timeline
+            .get(&rollback_key(&subject, revision))
+            .filter(|e| e.undated)
+    {
+        let mut dated = (**held).clone();
+        dated.undated = false;
+        dated.at = before(done, now);
+        dated.last = dated.at;
+        timeline.record(dated, now);
+    }
     stalled(timeline, new, &subject, revision, now)
 }
 
@@ -273,6 +286,13 @@ fn changes(
     }
 }
 
+fn rollback_key(subject: &Subject, revision: &str) -> String {
+    format!(
+        "deploy/{}/{}/rollback to {revision}",
+        subject.namespace, subject.name
+    )
+}
+
 /// When the Deployment completed `revision`, if it has.
 fn completed_at(d: &Deployment, revision: &str) -> Option<DateTime<Utc>> {
     if annotation(&d.metadata, REVISION) != Some(revision) {
@@ -299,10 +319,7 @@ fn rolled_back(subject: &Subject, rs: &ReplicaSet, replaced: &str, at: DateTime<
     let revision = annotation(&rs.metadata, REVISION).unwrap_or("?");
     let image = images(rs.spec.as_ref().and_then(|s| s.template.as_ref()));
     Entry::new(
-        format!(
-            "deploy/{}/{}/rollback to {revision}",
-            subject.namespace, subject.name
-        ),
+        rollback_key(subject, revision),
         at,
         Source::Kube,
         Severity::Warning,
@@ -393,6 +410,45 @@ mod tests {
                 {"name": "backend", "image": image}]}}},
         }))
         .unwrap_or_default()
+    }
+
+    /// The ReplicaSet's watch tells the rollback first, before the Deployment has completed it:
+    /// dated by sight, it moves to just before the completion once that comes.
+    #[test]
+    fn a_rollback_told_by_its_replicaset_first_sorts_before_the_completion() {
+        let mut timeline = Timeline::new(now(0));
+        let before = replicaset(
+            "backend-aaa",
+            "1",
+            "ms5acr.azurecr.io/ms5-backend:1.9.0",
+            -86_400,
+            false,
+        );
+        let after = replicaset(
+            "backend-aaa",
+            "3",
+            "ms5acr.azurecr.io/ms5-backend:1.9.0",
+            -86_400,
+            true,
+        );
+        let updating = deployment("3", false, Some(("True", "ReplicaSetUpdated", 150)));
+        observe_replicaset(
+            &mut timeline,
+            Some(&before),
+            &after,
+            Some(&updating),
+            now(151),
+        );
+        let complete = deployment("3", false, Some(("True", "NewReplicaSetAvailable", 150)));
+        let _ = observe_deployment(&mut timeline, Some(&updating), &complete, &[], now(152));
+        let said: Vec<_> = timeline.newest_first().map(|e| e.what.clone()).collect();
+        assert_eq!(
+            said,
+            [
+                "rollout complete: revision 3",
+                "rolled back: revision 3 (ms5-backend:1.9.0) replaces the newer one",
+            ]
+        );
     }
 
     /// No progress for half the deadline: said then (looked at again when it would be), dated

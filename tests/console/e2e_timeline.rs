@@ -10,7 +10,7 @@ use crate::tmux::{START, Tmux, free_port, require, start_sim_with};
 /// What marks each stage of the story on a timeline row, in the order they happen.
 const STORY: [&str; 4] = [
     "rollout started: revision 4",
-    "unready past 30s",
+    "unready past",
     "progress deadline exceeded",
     "MS5RolloutStuck",
 ];

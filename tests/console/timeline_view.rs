@@ -132,7 +132,7 @@ fn live_and_rebuilt_entries_in_time_order_at_80_and_120_columns() {
         live,
         [
             "deploy/backend rollout started: revision 4 (ms5-backend:1.9.1)",
-            "pod/backend-9f8e7d6c5-q7x2k unready past 30s: readiness probe failing",
+            "pod/backend-9f8e7d6c5-q7x2k unready past 15s: readiness probe failing",
             "deploy/backend progress deadline exceeded: revision 4 stalled",
             "MS5RolloutStuck firing [backend]: Deployment backend has not progressed",
             "note paged DB team, suspect 1.9.1",
@@ -154,7 +154,7 @@ fn colours_say_severity_and_rebuilt_entries_are_muted() {
     let buffer = draw(&s, 120, 40, &Theme::default_theme(), false);
     let cell = |needle: &str| buffer[find(&buffer, needle)].clone();
     assert_eq!(cell("progress deadline exceeded").fg, Color::Red);
-    assert_eq!(cell("unready past 30s").fg, Color::Yellow);
+    assert_eq!(cell("unready past 15s").fg, Color::Yellow);
     assert_ne!(
         cell("rebuilt").fg,
         cell("live ").fg,
