@@ -120,15 +120,25 @@ pub fn database_lines<'a>(row: &BackupRow, selected: bool, width: usize, ui: &Ui
             Span::styled(format!("    {:<18}", f.label), ui.style("muted")),
             Span::raw(f.value.clone()),
         ];
+        let mut whole = Vec::new();
         if !f.judged.is_empty() {
-            spans.push(Span::raw("  "));
-            spans.push(Span::styled(
-                f.judged.clone(),
-                ui.style(verdict_role(f.verdict)),
-            ));
+            // Each phrase of the judgement (`within RPO 24h`, `metric not yet updated (manual
+            // run)`) is kept on one line: half a phrase on each line reads as two verdicts.
+            let style = ui.style(verdict_role(f.verdict));
+            for (i, phrase) in f.judged.split("; ").enumerate() {
+                if i == 0 {
+                    spans.push(Span::raw("  "));
+                    whole.push(spans.len());
+                    spans.push(Span::styled(phrase.to_string(), style));
+                } else {
+                    spans.push(Span::styled(";", style));
+                    whole.push(spans.len());
+                    spans.push(Span::styled(format!(" {phrase}"), style));
+                }
+            }
         }
         spans.push(Span::styled(format!("  · {}", f.source), ui.style("muted")));
-        lines.extend(hanging(spans, width, FIGURE_INDENT));
+        lines.extend(hanging_whole(spans, &whole, width, FIGURE_INDENT));
     }
     lines
 }
@@ -140,12 +150,41 @@ const FIGURE_INDENT: usize = 22;
 /// so a wrapped figure stays under its value instead of running back to the border. A word
 /// longer than a line is left whole (the paragraph's own wrap breaks it).
 fn hanging<'a>(spans: Vec<Span<'a>>, width: usize, indent: usize) -> Vec<Line<'a>> {
+    hanging_whole(spans, &[], width, indent)
+}
+
+/// Like `hanging`, with the spans at `whole` kept on one line: one that does not fit where it
+/// would start moves whole to the next line (its leading spaces and `; ` dropped there); only
+/// one longer than a whole line is broken at its spaces.
+fn hanging_whole<'a>(
+    spans: Vec<Span<'a>>,
+    whole: &[usize],
+    width: usize,
+    indent: usize,
+) -> Vec<Line<'a>> {
     let mut lines: Vec<Line<'a>> = Vec::new();
     let mut current: Vec<Span<'a>> = Vec::new();
     let mut used = 0;
-    for span in spans {
+    for (index, span) in spans.into_iter().enumerate() {
         let style = span.style;
         let text = span.content.into_owned();
+        if whole.contains(&index) {
+            let w = Span::raw(text.as_str()).width();
+            let bare = text.trim_start_matches([' ', ';']);
+            let bare_width = Span::raw(bare).width();
+            if used + w <= width {
+                current.push(Span::styled(text, style));
+                used += w;
+                continue;
+            }
+            if used > indent && indent + bare_width <= width {
+                lines.push(Line::from(std::mem::take(&mut current)));
+                current.push(Span::raw(" ".repeat(indent)));
+                current.push(Span::styled(bare.to_string(), style));
+                used = indent + bare_width;
+                continue;
+            }
+        }
         // Words with the spaces before them, so the text's own spacing is kept.
         let mut rest = text.as_str();
         while !rest.is_empty() {
@@ -361,4 +400,52 @@ fn runs_panel(frame: &mut Frame, area: Rect, row: &BackupRow, state: &AppState, 
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(line: &Line) -> String {
+        line.spans.iter().map(|s| s.content.as_ref()).collect()
+    }
+
+    #[test]
+    fn a_judgement_phrase_moves_whole_to_the_next_line_instead_of_breaking() {
+        let spans = vec![
+            Span::raw("    last backup       "),
+            Span::raw("2h 14m ago (manual run)"),
+            Span::raw("  "),
+            Span::raw("within RPO 24h"),
+            Span::raw(";"),
+            Span::raw(" metric not yet updated (manual run)"),
+            Span::raw("  · k8s"),
+        ];
+        // At 78 columns `metric` fits after the RPO but the rest of its phrase does not.
+        let lines = hanging_whole(spans, &[3, 5], 78, FIGURE_INDENT);
+        let texts: Vec<String> = lines.iter().map(text).collect();
+        assert_eq!(
+            texts,
+            [
+                "    last backup       2h 14m ago (manual run)  within RPO 24h;",
+                "                      metric not yet updated (manual run)  · k8s",
+            ]
+        );
+        assert!(texts.iter().all(|t| t.chars().count() <= 78));
+    }
+
+    #[test]
+    fn a_phrase_longer_than_a_line_is_still_broken_at_its_spaces() {
+        let spans = vec![
+            Span::raw("    figure            "),
+            Span::raw("  a judgement far too long for any single line of this narrow width"),
+        ];
+        let lines = hanging_whole(spans, &[1], 40, FIGURE_INDENT);
+        assert!(
+            lines.len() > 2,
+            "{:?}",
+            lines.iter().map(text).collect::<Vec<_>>()
+        );
+        assert!(lines.iter().all(|l| text(l).chars().count() <= 40));
+    }
 }

@@ -271,12 +271,20 @@ fn a_gauge_that_disagrees_with_the_jobs_is_shown_beside_them_and_named() {
         );
     }
     let text = screen(&s, 120, 40);
+    // The disagreement is one phrase: it moves whole to the next line rather than breaking
+    // after `k8s and metric`.
     assert!(
-        text.contains("k8s 7h56m ago (Nov 27 02:04) vs metric 9h ago (Nov 27 01:00)  within RPO 24h; k8s and metric"),
+        text.contains(
+            "k8s 7h56m ago (Nov 27 02:04) vs metric 9h ago (Nov 27 01:00)  within RPO 24h;"
+        ),
         "{text}"
     );
-    assert!(text.contains("DISAGREE by 64m  · k8s + prom"), "{text}");
-    colour_of(&s, 120, 40, "within RPO 24h; k8s and metric", "warning");
+    assert!(
+        text.contains("k8s and metric DISAGREE by 64m  · k8s + prom"),
+        "{text}"
+    );
+    colour_of(&s, 120, 40, "within RPO 24h;", "warning");
+    colour_of(&s, 120, 40, "k8s and metric DISAGREE by 64m", "warning");
 }
 
 #[test]
