@@ -20,7 +20,7 @@ use crate::config::Settings;
 use crate::effects::EffectRunner;
 use crate::source::connect::{Connected, Target};
 use crate::sources::Sources;
-use crate::tui::TerminalGuard;
+use crate::tui::{TerminalGuard, terminal_gone};
 use crate::ui::{self, Ui, style};
 
 /// Time between frames at most: ~30 fps.
@@ -82,7 +82,7 @@ pub async fn run(
     let mut clock = tokio::time::interval(CLOCK);
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
-    let mut height = guard.terminal.size()?.height;
+    let mut height = guard.size()?.height;
     state.page = ui::page_rows(height, false);
     let mut dirty = true;
     let mut last_draw = Instant::now() - FRAME;
@@ -96,9 +96,12 @@ pub async fn run(
             for effect in EffectRunner::queued(&mut state) {
                 effects_runner.run(effect, &mut state, &mut rx).await;
             }
-            guard
-                .terminal
-                .draw(|frame| ui::render(frame, &state, &ui))?;
+            match guard.draw(|frame| ui::render(frame, &state, &ui)) {
+                Ok(()) => {}
+                // A hung-up terminal fails the draw before SIGHUP arrives: the same exit.
+                Err(e) if terminal_gone(&e) => break Exit::Hangup,
+                Err(e) => return Err(e.into()),
+            }
             dirty = false;
             last_draw = Instant::now();
         }
@@ -112,7 +115,7 @@ pub async fn run(
                 }
                 Some(Ok(TermEvent::Resize(_, new_height))) => {
                     height = new_height;
-                    guard.terminal.autoresize()?;
+                    guard.autoresize()?;
                     dirty = true;
                 }
                 Some(Ok(TermEvent::Paste(text))) => {
