@@ -1,9 +1,10 @@
-//! `ms5-console validate` as CI runs it: the runbook in effect listed, narrowed, and refused
+//! The command line and files. `ms5-console validate` as CI runs it: the runbook in effect listed, narrowed, and refused
 //! with every error (exit 2, nothing run) when it is broken (`listing`); run against the sim's
 //! scenarios, each failing exactly the criteria its fault breaks, in text, JSON and JUnit that
 //! agree (`scenarios`); every way a source can fail is unknown, never a pass (`failures`);
-//! `command` criteria (`commands`).
+//! `command` criteria (`commands`). And the shape of `src/` itself (`architecture`).
 
+mod architecture;
 mod commands;
 #[path = "../common/mod.rs"]
 mod common;

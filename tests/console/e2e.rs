@@ -2,7 +2,6 @@
 //! `kubectl rollout restart` shows up, logs appear, crash loops are named, `q` exits 0 with the
 //! terminal restored, and a killed terminal (SIGHUP) ends the process.
 
-use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -354,7 +353,7 @@ fn a_killed_terminal_ends_the_process() {
         .status()
         .unwrap();
     let start = Instant::now();
-    while Path::new(&format!("/proc/{console}")).exists() {
+    while running(console) {
         assert!(
             start.elapsed() < Duration::from_secs(5),
             "console {console} still running after SIGHUP"
@@ -378,6 +377,17 @@ fn sigterm_restores_the_terminal_and_exits_143() {
         !screen.contains("ms5-console ctx") && !screen.contains("╭"),
         "terminal not restored:\n{screen}"
     );
+}
+
+/// Whether process `pid` still runs. An ended process whose parent (the pane's shell, hung up
+/// as well) is gone stays a zombie until init reaps it: it has ended all the same.
+fn running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat")).is_ok_and(|stat| {
+        // `PID (COMM) STATE ...`: the state follows the last `)`.
+        stat.rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X")
+    })
 }
 
 /// A live demo in tmux and the console's pid (the child of the pane's shell).

@@ -1,4 +1,5 @@
-//! The console: views, key handling, config files and the real binary in a terminal.
+//! The console: views, key handling, config files, the Overview agreeing with every other
+//! view, and the real binary in a terminal.
 
 mod alert_views;
 mod app;
@@ -15,6 +16,7 @@ mod fixture;
 mod guard;
 mod incident;
 mod narrow;
+mod overview_agrees;
 mod restart;
 mod slo_views;
 mod stages;

@@ -101,8 +101,9 @@ impl Tmux {
         }
     }
 
+    /// Waits until `what` is on screen, however the view wrapped it (see `shows`).
     pub fn wait_for(&self, what: &str, timeout: Duration) -> String {
-        self.wait_until(what, timeout, |screen| screen.contains(what))
+        self.wait_until(what, timeout, |screen| shows(screen, what))
     }
 
     pub fn wait_until(&self, what: &str, timeout: Duration, done: impl Fn(&str) -> bool) -> String {
@@ -162,6 +163,22 @@ impl Drop for Tmux {
     }
 }
 
+/// Whether `what` is on `screen`, on one line or wrapped over several: each line's panel
+/// borders and padding are dropped and the lines joined by one space, so a phrase the view
+/// wrapped (`within RPO 24h; metric` / `not yet updated (manual run)`) is still found.
+pub fn shows(screen: &str, what: &str) -> bool {
+    if screen.contains(what) {
+        return true;
+    }
+    let words = |text: &str| text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let flat = screen
+        .lines()
+        .map(|line| line.trim_matches(|c: char| c.is_whitespace() || "│┃║".contains(c)))
+        .collect::<Vec<_>>()
+        .join(" ");
+    words(&flat).contains(&words(what))
+}
+
 pub fn require(binary: &str) -> bool {
     let found = Command::new("sh")
         .args(["-c", &format!("command -v {binary}")])
@@ -180,12 +197,36 @@ pub fn require(binary: &str) -> bool {
 pub const START: Duration = Duration::from_secs(60);
 
 /// A sim in its own process on a fixed port, so it can be stopped and started again.
-pub fn start_sim(port: u16, dir: &Path) -> std::process::Child {
+/// A sim process a test started itself: killed when the test ends, passing or failing, so none
+/// outlives a failed assertion.
+pub struct SimProcess(std::process::Child);
+
+impl std::ops::Deref for SimProcess {
+    type Target = std::process::Child;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SimProcess {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.0
+    }
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+pub fn start_sim(port: u16, dir: &Path) -> SimProcess {
     start_sim_with(port, dir, &[])
 }
 
 /// Like `start_sim`, with more arguments (`--scenario bad-rollout`).
-pub fn start_sim_with(port: u16, dir: &Path, args: &[&str]) -> std::process::Child {
+pub fn start_sim_with(port: u16, dir: &Path, args: &[&str]) -> SimProcess {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_ms5-console"))
         .args([
@@ -206,7 +247,7 @@ pub fn start_sim_with(port: u16, dir: &Path, args: &[&str]) -> std::process::Chi
             break;
         }
     }
-    child
+    SimProcess(child)
 }
 
 pub fn free_port() -> u16 {

@@ -4,7 +4,7 @@
 //! audit log; the viewer is refused by the checks before anything is sent; a name already taken
 //! creates nothing.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,7 @@
 //! reason, and keeps serving afterwards: malformed bodies, unknown resources and verbs, bad
 //! selectors, oversized bodies, wrong patch types, stale writes, expired watches.
 
-mod common;
+use crate::common;
 
 use common::Sim;
 use reqwest::{Client, Method, StatusCode};

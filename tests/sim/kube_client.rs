@@ -3,7 +3,7 @@
 //! away (410 Gone) it re-lists and carries on. Over HTTPS too, which proves the rustls crypto
 //! provider set-up really connects.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

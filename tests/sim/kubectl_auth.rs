@@ -2,7 +2,7 @@
 //! the restricted user cannot read ms5-system, all with Kubernetes' wording, and the same holds
 //! over HTTPS with the sim's generated CA.
 
-mod common;
+use crate::common;
 
 use common::{Sim, require};
 

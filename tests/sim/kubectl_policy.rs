@@ -3,7 +3,7 @@
 //! included), PodDisruptionBudget status kept by a disruption controller, and the `deployer`
 //! user who may change workloads in `ms5-staging` only.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

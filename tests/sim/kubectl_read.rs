@@ -1,7 +1,7 @@
 //! Real kubectl reads the simulated cluster exactly as it reads a real one: the server-side
 //! printed columns, wide output, all-namespaces, label columns, every output format, describe.
 
-mod common;
+use crate::common;
 
 use common::{Sim, header, require, row, squash};
 

@@ -2,7 +2,7 @@
 //! status, keep history, undo and pause; scaling adds and removes pods; watches see pods come
 //! and go; a Job made from a CronJob runs to completion with its logs; events are listed.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

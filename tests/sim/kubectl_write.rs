@@ -2,7 +2,7 @@
 //! `set image` keeping probes, scale, logs, delete with cascade, server-side dry runs, NotFound
 //! and AlreadyExists, and `get -w` seeing changes.
 
-mod common;
+use crate::common;
 
 use std::process::Stdio;
 use std::time::{Duration, Instant};

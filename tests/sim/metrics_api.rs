@@ -2,7 +2,7 @@
 //! same numbers through both, `kubectl top` failing as on a cluster without metrics-server when
 //! the sim serves none, and a namespace the user may not read refused.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

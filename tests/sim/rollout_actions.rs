@@ -4,7 +4,7 @@
 //! and refuse for a user who may not, changing nothing and auditing nothing; a change someone
 //! else made since the plan fails the request rather than being overwritten.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Each scenario's symptom is visible through the Kubernetes API, to real kubectl, within the
 //! time its row of the scenario table promises, at the default speed.
 
-mod common;
+use crate::common;
 
 use std::time::{Duration, Instant};
 

@@ -11,8 +11,8 @@ use ms5_console::alerting::model::{
 };
 use ms5_console::sim::{self, SimOptions};
 
+use super::real::RealAlertmanager;
 use crate::common;
-use crate::real::RealAlertmanager;
 
 fn alert(name: &str, severity: &str, service: &str) -> PostableAlert {
     PostableAlert {

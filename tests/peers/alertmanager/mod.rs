@@ -2,9 +2,6 @@
 //! `prometheus-alertmanager`, on a free loopback port with its own storage and no clustering)
 //! and against the sim's, which is judged by them.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod api;
 mod real;
 mod source;

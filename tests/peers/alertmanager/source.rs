@@ -10,8 +10,8 @@ use ms5_console::sim::{self, Sim, SimOptions};
 use ms5_console::source::alertmanager::{AlertmanagerEndpoint, fetch_all};
 use ms5_console::source::http::proxy_client;
 
+use super::real::RealAlertmanager;
 use crate::common;
-use crate::real::RealAlertmanager;
 
 async fn start_sim(dir: &tempfile::TempDir) -> Sim {
     sim::start(SimOptions {

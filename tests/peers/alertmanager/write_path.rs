@@ -16,8 +16,8 @@ use ms5_console::ops::silence::{SILENCE_FIELDS, SilenceForm};
 use ms5_console::sim::{self, SimOptions};
 use ms5_console::source::alertmanager::AlertmanagerEndpoint;
 
+use super::real::RealAlertmanager;
 use crate::common;
-use crate::real::RealAlertmanager;
 
 fn form(origin: &str, address: &str, matchers: &str, comment: &str) -> SilenceForm {
     let mut fields: [_; SILENCE_FIELDS.len()] = Default::default();

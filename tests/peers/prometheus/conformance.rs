@@ -13,8 +13,8 @@ use ms5_console::slo::{self, maths::BurnWindow, queries};
 use prometheus_http_query::Client;
 use prometheus_http_query::response::Data;
 
+use super::real::{RealPrometheus, scrape_config};
 use crate::common;
-use crate::real::{RealPrometheus, scrape_config};
 
 /// Backfilled history: nine hours every 30 s, ending on a 30 s boundary before now, for every
 /// burn window up to 6h at every pinned time; before that, 31 days every hour, for the 1d and 3d

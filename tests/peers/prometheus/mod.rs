@@ -1,9 +1,6 @@
 //! SLOs against Prometheus: the generated rules checked by the real `promtool` and loaded by a
 //! real Prometheus, the sim's Prometheus API compared with a real Prometheus, and bad answers.
 
-#[path = "../common/mod.rs"]
-mod common;
-
 mod conformance;
 mod real;
 mod rules;
