@@ -70,14 +70,16 @@ pub fn percent(used: f64, of: Option<f64>) -> Option<f64> {
     of.filter(|b| *b > 0.0).map(|b| 100.0 * used / b)
 }
 
-/// `42%`, or `-` where there is nothing to compare with. Drawn for every visible row on every
-/// frame: the usual values are made once and lent, not formatted each time.
+/// `42%`, or `-` where there is nothing to compare with. Whole percent points, cut as `kubectl
+/// top nodes` cuts them (94.7 % is `94%`), so a column reads the same as the command beside it.
+/// Drawn for every visible row on every frame: the usual values are made once and lent, not
+/// formatted each time.
 pub fn percent_cell(value: Option<f64>) -> Cow<'static, str> {
     static COMMON: OnceLock<Vec<String>> = OnceLock::new();
     let Some(p) = value else {
         return Cow::Borrowed("-");
     };
-    let rounded = p.round();
+    let rounded = p.trunc();
     let common = COMMON.get_or_init(|| (0..=COMMON_PERCENTS).map(|p| format!("{p}%")).collect());
     if (0.0..=COMMON_PERCENTS as f64).contains(&rounded) {
         return Cow::Borrowed(common[rounded as usize].as_str());
@@ -130,6 +132,9 @@ mod tests {
         assert_eq!(percent_cell(percent(0.25, Some(0.1))), "250%");
         assert_eq!(percent_cell(percent(0.25, None)), "-");
         assert_eq!(percent_cell(percent(0.25, Some(0.0))), "-");
+        // As kubectl top nodes: cut, not rounded.
+        assert_eq!(percent_cell(Some(94.7)), "94%");
+        assert_eq!(percent_cell(Some(99.99)), "99%");
         assert_eq!(cpu_cell(1.7321), "1732m");
         assert_eq!(cpu_cell(0.0004), "0m");
         assert_eq!(memory_cell(44006.0 * 1024.0 * 1024.0), "43.0Gi");

@@ -11,6 +11,7 @@ use kube::config::{KubeConfigOptions, Kubeconfig};
 use kube::{Client, Config};
 use ms5_console::app::event::MetricsPoll;
 use ms5_console::app::metrics::MetricsState;
+use ms5_console::model::usage::{percent, percent_cell};
 use ms5_console::source::error::ErrorKind;
 use ms5_console::source::metrics;
 
@@ -102,6 +103,40 @@ fn agree(
     Ok(())
 }
 
+/// The nodes' CPU(%) and MEMORY(%) as `kubectl top nodes` prints them and as the console's
+/// cells write them (against the node's allocatable, whole points cut as kubectl cuts them).
+fn percents_agree(kubectl: &common::Kubectl, top: &str, poll: &MetricsPoll) -> Result<(), String> {
+    let nodes: serde_json::Value =
+        serde_json::from_str(&kubectl.ok(&["get", "nodes", "-o", "json"])).expect("node list");
+    let read = poll.nodes.as_ref().expect("nodes read");
+    for line in top.lines().filter(|l| !l.trim().is_empty()) {
+        // NAME CPU(cores) CPU(%) MEMORY(bytes) MEMORY(%)
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        let node = nodes["items"]
+            .as_array()
+            .and_then(|items| items.iter().find(|n| n["metadata"]["name"] == cols[0]))
+            .expect("the node kubectl top lists");
+        let allocatable = |resource: &str| {
+            node["status"]["allocatable"][resource]
+                .as_str()
+                .and_then(ms5_console::model::quantity::parse)
+        };
+        let (_, used) = read
+            .iter()
+            .find(|(name, _)| name == cols[0])
+            .expect("the console read the node");
+        let cpu = percent_cell(percent(used.cpu, allocatable("cpu")));
+        let memory = percent_cell(percent(used.memory, allocatable("memory")));
+        if (cols[2], cols[4]) != (cpu.as_ref(), memory.as_ref()) {
+            return Err(format!(
+                "{}: kubectl {} {}, console {cpu} {memory}",
+                cols[0], cols[2], cols[4]
+            ));
+        }
+    }
+    Ok(())
+}
+
 #[tokio::test]
 async fn kubectl_top_and_the_console_read_the_same_numbers() {
     if !require("kubectl") {
@@ -137,7 +172,11 @@ async fn kubectl_top_and_the_console_read_the_same_numbers() {
             console_pods.contains_key("ms5-production/postgres-0"),
             "{console_pods:?}"
         );
-        match agree(&kubectl_pods, &console_pods).and(agree(&kubectl_nodes, &console_nodes)) {
+        let percents = percents_agree(&kubectl, &nodes, &poll);
+        match agree(&kubectl_pods, &console_pods)
+            .and(agree(&kubectl_nodes, &console_nodes))
+            .and(percents)
+        {
             Ok(()) => {
                 // And the console shows them: the state a view draws from holds the same.
                 let mut state = MetricsState::default();
