@@ -97,10 +97,11 @@ pub fn status(def: &SloDefinition, reading: Option<&SloReading>) -> SloStatus {
     });
     let sli = ratio(&reading.window_sli);
     let burn_1h = burn[maths::BurnWindow::H1.index()].as_ref().ok().copied();
+    let burn_5m = burn[maths::BurnWindow::M5.index()].as_ref().ok().copied();
     let budget = sli
         .as_ref()
         .ok()
-        .map(|s| maths::budget(*s, budget_ratio, def.window, burn_1h));
+        .map(|s| maths::budget(*s, budget_ratio, def.window, burn_1h, burn_5m));
     let known: [Option<f64>; 7] = std::array::from_fn(|i| burn[i].as_ref().ok().copied());
     SloStatus {
         name: def.name.clone(),

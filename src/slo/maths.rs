@@ -156,17 +156,27 @@ pub struct Budget {
     pub remaining: f64,
     /// Minutes of total failure the remaining budget could still absorb.
     pub bad_minutes_left: f64,
-    /// At the current burn rate, how long until the budget is gone; `None` if it is not burning.
+    /// At the current burn rate, how long until the budget is gone; `None` if it is not burning
+    /// now (the 5m window under 1x: an hour's average still high after the fix would project
+    /// an exhaustion that is no longer coming).
     pub exhausted_in: Option<Duration>,
 }
 
-/// The budget given the window's SLI (share of good events) and the current 1h burn rate.
-pub fn budget(sli: f64, error_budget: f64, window: Duration, burn_1h: Option<f64>) -> Budget {
+/// The budget given the window's SLI (share of good events), the 1h burn rate the projection
+/// runs at, and the 5m burn rate that says whether it is burning now.
+pub fn budget(
+    sli: f64,
+    error_budget: f64,
+    window: Duration,
+    burn_1h: Option<f64>,
+    burn_5m: Option<f64>,
+) -> Budget {
     let remaining = 1.0 - (1.0 - sli) / error_budget;
     let window_minutes = window.as_secs_f64() / 60.0;
     let bad_minutes_left = remaining * error_budget * window_minutes;
     let exhausted_in = match burn_1h {
         _ if remaining <= 0.0 => Some(Duration::ZERO),
+        _ if burn_5m.is_some_and(|b| b < 1.0) => None,
         Some(b) if b.is_finite() && b > 0.0 => {
             // The remaining budget is `remaining * window` at burn rate 1.
             Some(Duration::from_secs_f64(
@@ -194,7 +204,7 @@ mod tests {
 
     #[test]
     fn an_untouched_budget_is_whole_and_never_exhausted() {
-        let b = budget(1.0, 0.001, DAYS_30, Some(0.0));
+        let b = budget(1.0, 0.001, DAYS_30, Some(0.0), Some(0.0));
         assert_eq!(b.remaining, 1.0);
         // 0.1% of 30 days = 43.2 minutes.
         assert!(close(b.bad_minutes_left, 43.2));
@@ -204,7 +214,7 @@ mod tests {
     #[test]
     fn half_spent_budget_at_known_burn() {
         // SLI 99.95% against 99.9%: half the budget used.
-        let b = budget(0.9995, 0.001, DAYS_30, Some(2.0));
+        let b = budget(0.9995, 0.001, DAYS_30, Some(2.0), Some(2.0));
         assert!(close(b.remaining, 0.5));
         assert!(close(b.bad_minutes_left, 21.6));
         // Half of 30 days left at burn 1; burning at 2 that is 7.5 days.
@@ -216,10 +226,20 @@ mod tests {
 
     #[test]
     fn overspent_budget_is_negative_and_already_exhausted() {
-        let b = budget(0.998, 0.001, DAYS_30, Some(1.0));
+        let b = budget(0.998, 0.001, DAYS_30, Some(1.0), Some(1.0));
         assert!(close(b.remaining, -1.0));
         assert!(b.bad_minutes_left < 0.0);
         assert_eq!(b.exhausted_in, Some(Duration::ZERO));
+    }
+
+    #[test]
+    fn after_the_fix_the_hours_average_projects_nothing_while_the_5m_window_is_under_1x() {
+        // The undo is done: the 1h window still remembers the burn, the 5m window is clean.
+        let b = budget(0.9995, 0.001, DAYS_30, Some(18.8), Some(0.0));
+        assert_eq!(b.exhausted_in, None, "not burning now");
+        // Still burning: the projection runs at the 1h rate.
+        let b = budget(0.9995, 0.001, DAYS_30, Some(18.8), Some(3.0));
+        assert!(b.exhausted_in.is_some_and(|d| d.as_secs() < 86_400));
     }
 
     #[test]

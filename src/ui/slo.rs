@@ -118,10 +118,12 @@ fn burn_cell<'a>(value: &Result<f64, Missing>, window: usize, ui: &Ui) -> Line<'
     match value {
         Ok(b) => {
             let over = threshold(BURN_WINDOWS[window]).is_some_and(|t| *b > t);
+            // The same unit as the Overview and the guard (`18.8x`); `!` marks a rate over
+            // its window's alert threshold.
             let text = if over {
-                format!("{b:.1}!")
+                format!("{b:.1}x!")
             } else {
-                format!("{b:.1}")
+                format!("{b:.1}x")
             };
             let role = if over {
                 "critical"
@@ -186,7 +188,7 @@ pub fn budget_cell<'a>(s: &SloStatus, bar: usize, bad_minutes: bool, ui: &Ui) ->
 fn exhausted_cell<'a>(s: &SloStatus, ui: &Ui) -> Line<'a> {
     match s.budget.map(|b| b.exhausted_in) {
         None => Line::from(""),
-        Some(None) => Line::from(Span::styled("not burning", ui.style("muted"))),
+        Some(None) => Line::from(Span::styled("not burning now", ui.style("muted"))),
         Some(Some(d)) if d.is_zero() => Line::from(Span::styled("spent", ui.style("critical"))),
         Some(Some(d)) => {
             let role = if d.as_secs() < 86_400 {

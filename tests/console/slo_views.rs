@@ -119,7 +119,7 @@ fn a_failing_prometheus_keeps_the_last_good_values_with_their_age() {
         "{text}"
     );
     // The figures are still there, as they were.
-    assert!(text.contains("82.1!"), "{text}");
+    assert!(text.contains("82.1x!"), "{text}");
     // At 80 columns too, the title keeps the staleness whole (its decoration gives way).
     let narrow = screen(&s, 80, 24);
     let title = narrow
@@ -178,8 +178,8 @@ fn slo_colours_follow_the_theme() {
     let buffer = draw(&s, 160, 45, &Theme::default_theme(), false);
     let colour = |needle: &str| buffer[find(&buffer, needle)].fg;
     assert_eq!(colour("PAGE"), Color::Red, "a page alert is critical");
-    assert_eq!(colour("82.1!"), Color::Red, "5m burn over 14.4x");
-    assert_eq!(colour("18.8!"), Color::Red, "1h burn over 14.4x");
+    assert_eq!(colour("82.1x!"), Color::Red, "5m burn over 14.4x");
+    assert_eq!(colour("18.8x!"), Color::Red, "1h burn over 14.4x");
     assert_eq!(colour("error"), Color::Red, "a refused query");
     assert_eq!(colour("no traffic"), Color::DarkGray);
     assert_eq!(colour("99.968%"), Color::Green, "SLI above objective");
