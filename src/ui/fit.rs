@@ -100,7 +100,8 @@ pub enum Cut {
     /// Free text (messages, summaries): cut at the end, down to `min` columns, first of all.
     End(u16),
     /// A state word and its detail (`inhibited by MS5SLOFastBurn`): the detail is cut at the
-    /// end, down to `min` (the word's width), and only when hiding columns was not enough.
+    /// end, down to `min` (the word's width), when hiding columns was not enough, and to give
+    /// a cut free-text column its room (the details pane says the detail whole).
     Detail(u16),
 }
 

@@ -196,8 +196,9 @@ pub fn layout(
         break widths;
     };
     let mut widths = widths;
-    let spare = u32::from(room).saturating_sub(fit::total(&widths)) as u16;
     let kinds: Vec<Cut> = shown.iter().map(|c| cuts[*c]).collect();
+    give_detail_to_text(&mut widths, &kinds, &shown, natural);
+    let spare = u32::from(room).saturating_sub(fit::total(&widths)) as u16;
     let flexible = kinds
         .iter()
         .position(|c| matches!(c, Cut::End(_)))
@@ -206,6 +207,24 @@ pub fn layout(
         widths[i] += spare;
     }
     (shown, widths)
+}
+
+/// A state's detail (`inhibited by MS5SLOFastBurn`) is in the details pane; the free text a
+/// row is read by (an alert's summary) is not: while that text is cut, the detail gives it
+/// its room, down to the state word itself.
+fn give_detail_to_text(widths: &mut [u16], kinds: &[Cut], shown: &[usize], natural: &[u16]) {
+    let Some(text) = kinds.iter().position(|c| matches!(c, Cut::End(_))) else {
+        return;
+    };
+    for (i, kind) in kinds.iter().enumerate() {
+        let Cut::Detail(min) = *kind else {
+            continue;
+        };
+        let wanted = natural[shown[text]].saturating_sub(widths[text]);
+        let given = widths[i].saturating_sub(min).min(wanted);
+        widths[i] -= given;
+        widths[text] += given;
+    }
 }
 
 /// `line` in `width` columns, cut as its column allows.

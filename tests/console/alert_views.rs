@@ -86,7 +86,7 @@ fn alert_colours() {
         Color::DarkGray,
         "someone is on it"
     );
-    assert_eq!(cell("inhibited by MS5SLOFastBurn").fg, Color::DarkGray);
+    assert_eq!(cell("inhibited by MS5SLO").fg, Color::DarkGray);
     // The unreachable DR Alertmanager makes the panel's freshness critical, and says why.
     assert_eq!(cell("alertmanager am-0,am-1,am-dr").fg, Color::Red);
     assert!(fixture::text(&buffer).contains("am-dr: error sending request"));
