@@ -103,7 +103,7 @@ pub fn build(
         }
         let s = summary.namespaces.entry(pod.namespace.clone()).or_default();
         s.pods += 1;
-        if !pod.is_ready() && pod.summary.status != "Completed" {
+        if pod.short_of_ready() {
             s.not_ready += 1;
         }
         let event = started

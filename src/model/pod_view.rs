@@ -235,6 +235,25 @@ impl PodRow {
         self.summary.total > 0 && self.summary.ready == self.summary.total
     }
 
+    /// Counted as not ready wherever pods are counted (the Overview, its agreement with the
+    /// Pods view): not all containers ready, and not a pod whose work is done (`Completed`) or
+    /// a Job's run that is over.
+    pub fn short_of_ready(&self) -> bool {
+        !self.is_ready() && self.summary.status != "Completed" && !self.is_finished_run()
+    }
+
+    /// A Job's pod whose containers have all ended: a run that is over (passed or failed),
+    /// not a workload short of ready. Its result belongs with the Job's runs.
+    pub fn is_finished_run(&self) -> bool {
+        self.owner.as_ref().is_some_and(|(kind, _)| kind == "Job")
+            && !self.running
+            && !self.detail.is_empty()
+            && self
+                .detail
+                .iter()
+                .all(|c| c.state.starts_with("terminated"))
+    }
+
     /// Restarts whose previous container finished within the hour before `now`.
     pub fn restarts_within_hour(&self, now: DateTime<Utc>) -> usize {
         self.restart_times
@@ -380,5 +399,39 @@ mod tests {
         assert_eq!(row.restarts_within_hour(now), 1);
         let later: DateTime<Utc> = "2026-11-27T11:30:00Z".parse().unwrap();
         assert_eq!(row.restarts_within_hour(later), 0);
+    }
+
+    fn job_pod(phase: &str, state: serde_json::Value) -> PodRow {
+        PodRow::of(
+            &serde_json::from_value(json!({
+                "metadata": {"name": "postgres-backup-29-x", "namespace": "ms5-production",
+                    "ownerReferences": [{"apiVersion": "batch/v1", "kind": "Job", "name": "postgres-backup-29", "uid": "u"}]},
+                "spec": {"containers": [{"name": "backup"}]},
+                "status": {"phase": phase, "containerStatuses": [{
+                    "name": "backup", "ready": false, "restartCount": 0, "image": "i", "imageID": "",
+                    "state": state}]}
+            }))
+            .unwrap(),
+        )
+    }
+
+    #[test]
+    fn a_jobs_ended_pod_is_a_finished_run_and_a_running_one_is_not() {
+        let failed = job_pod(
+            "Failed",
+            json!({"terminated": {"exitCode": 1, "reason": "Error"}}),
+        );
+        assert!(!failed.is_ready());
+        assert!(failed.is_finished_run(), "a failed run");
+        assert!(!failed.short_of_ready(), "not a pod short of ready");
+        let running = job_pod(
+            "Running",
+            json!({"running": {"startedAt": "2026-11-27T10:00:00Z"}}),
+        );
+        assert!(!running.is_finished_run());
+        assert!(
+            running.short_of_ready(),
+            "a running run not ready yet still counts"
+        );
     }
 }

@@ -79,7 +79,7 @@ fn views_claims(state: &mut AppState) -> Claims {
     for p in &state.rows.pods {
         let c = pods.entry(p.namespace.clone()).or_default();
         c.1 += 1;
-        c.0 += usize::from(!p.is_ready() && p.summary.status != "Completed");
+        c.0 += usize::from(p.short_of_ready());
     }
     let mut pressured: Vec<String> = state
         .rows
