@@ -73,20 +73,23 @@ pub struct BudgetSpent {
 impl BudgetSpent {
     pub fn words(&self) -> String {
         let pct = |v: f64| format!("{:.1} %", v * 100.0);
-        match (self.left_at_start, self.left_now) {
-            (Some(start), Some(now)) => {
-                let since = self
-                    .known_since
-                    .map(|t| format!(" (known since {} UTC)", t.format("%H:%M:%S")))
-                    .unwrap_or_default();
-                format!(
-                    "{} spent: {} left at the start{since}, {} now",
-                    pct((start - now).max(0.0)),
-                    pct(start),
-                    pct(now)
-                )
-            }
-            (None, Some(now)) => format!("{} left now; at the start not known", pct(now)),
+        match (self.left_at_start, self.left_now, self.known_since) {
+            // First read after the window began: what was spent before that is not known, so
+            // the figure is never said as the window's (a page begun earlier would read 0 %).
+            (Some(start), Some(now), Some(since)) => format!(
+                "not known for the whole window: {} left now; {} spent since {} UTC, when it was first read ({} left)",
+                pct(now),
+                pct((start - now).max(0.0)),
+                since.format("%H:%M:%S"),
+                pct(start)
+            ),
+            (Some(start), Some(now), None) => format!(
+                "{} spent: {} left at the start, {} now",
+                pct((start - now).max(0.0)),
+                pct(start),
+                pct(now)
+            ),
+            (None, Some(now), _) => format!("{} left now; at the start not known", pct(now)),
             _ => "not known (no SLO reading)".into(),
         }
     }
@@ -224,4 +227,38 @@ pub fn write_whole(path: &std::path::Path, text: &str) -> Result<(), String> {
         .persist(path)
         .map(|_| ())
         .map_err(|e| words(&e.error))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spent(start: Option<f64>, now: Option<f64>, since: Option<&str>) -> String {
+        BudgetSpent {
+            slo: "backend-availability".into(),
+            left_at_start: start,
+            left_now: now,
+            known_since: since.map(|t| t.parse().expect("a time")),
+        }
+        .words()
+    }
+
+    #[test]
+    fn a_start_read_late_is_said_as_unknown_never_as_nothing_spent() {
+        // `report --since 2h` run while paging: the first reading is now.
+        let late = spent(Some(0.68), Some(0.68), Some("2026-12-07T17:24:19Z"));
+        assert!(!late.starts_with("0.0 %"), "{late}");
+        assert_eq!(
+            late,
+            "not known for the whole window: 68.0 % left now; 0.0 % spent since 17:24:19 UTC, when it was first read (68.0 % left)"
+        );
+        assert_eq!(
+            spent(Some(0.9), Some(0.68), None),
+            "22.0 % spent: 90.0 % left at the start, 68.0 % now"
+        );
+        assert_eq!(
+            spent(None, Some(0.68), None),
+            "68.0 % left now; at the start not known"
+        );
+    }
 }
