@@ -210,9 +210,12 @@ pub fn layout(
 }
 
 /// A state's detail (`inhibited by MS5SLOFastBurn`) is in the details pane; the free text a
-/// row is read by (an alert's summary) is not: while that text is cut, the detail gives it
-/// its room, down to the state word itself.
+/// row is read by (an alert's summary) is not: while that text is cut below a readable width,
+/// the detail gives it room, down to the state word itself. Past that width the detail keeps
+/// its room (a silence's id beside a 40-column summary is worth more than 17 more words).
 fn give_detail_to_text(widths: &mut [u16], kinds: &[Cut], shown: &[usize], natural: &[u16]) {
+    /// Columns of free text a row's summary needs to be read.
+    const READABLE: u16 = 32;
     let Some(text) = kinds.iter().position(|c| matches!(c, Cut::End(_))) else {
         return;
     };
@@ -220,7 +223,9 @@ fn give_detail_to_text(widths: &mut [u16], kinds: &[Cut], shown: &[usize], natur
         let Cut::Detail(min) = *kind else {
             continue;
         };
-        let wanted = natural[shown[text]].saturating_sub(widths[text]);
+        let wanted = natural[shown[text]]
+            .min(READABLE)
+            .saturating_sub(widths[text]);
         let given = widths[i].saturating_sub(min).min(wanted);
         widths[i] -= given;
         widths[text] += given;
