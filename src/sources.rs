@@ -48,6 +48,8 @@ impl Sources {
         state.audit.path = settings.audit_log.clone();
         state.timeline.incident.dir = settings.incidents.clone();
         state.timeline.store.max_entries = settings.timeline.max_entries;
+        state.changes_before = chrono::Duration::from_std(settings.changes_before)
+            .unwrap_or(crate::app::suspects::CHANGES_BEFORE);
         state.timeline.store.lookback = chrono::Duration::from_std(settings.timeline.lookback)
             .unwrap_or(chrono::Duration::hours(6));
         state.timeline.incident.reports = settings

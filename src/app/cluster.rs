@@ -37,6 +37,16 @@ impl<K: k8s_openapi::Metadata<Ty = ObjectMeta>> Keyed for K {
     }
 }
 
+impl Keyed for crate::model::config_object::ConfigObject {
+    /// A ConfigMap and a Secret may share a name.
+    fn key(&self) -> ObjKey {
+        (
+            self.namespace.clone(),
+            format!("{}/{}", self.kind, self.name),
+        )
+    }
+}
+
 impl Keyed for PodRow {
     fn key(&self) -> ObjKey {
         (self.namespace.clone(), self.name.clone())
@@ -122,6 +132,8 @@ pub struct Cluster {
     /// Jobs and CronJobs: backups, restore tests and drills.
     pub jobs: Collection<Job>,
     pub cronjobs: Collection<CronJob>,
+    /// ConfigMaps and Secrets, metadata only: when a workload's config changed, and by whom.
+    pub configs: Collection<crate::model::config_object::ConfigObject>,
     /// Every pod restart the watch saw, for "restarts in the last hour".
     pub restarts: RestartLedger,
 }
@@ -173,6 +185,7 @@ impl Cluster {
             KubeChange::Autoscalers(c) => self.autoscalers.apply(c),
             KubeChange::Jobs(c) => self.jobs.apply(c),
             KubeChange::CronJobs(c) => self.cronjobs.apply(c),
+            KubeChange::Configs(c) => self.configs.apply(c),
         }
     }
 
@@ -187,6 +200,7 @@ impl Cluster {
             + self.autoscalers.version
             + self.jobs.version
             + self.cronjobs.version
+            + self.configs.version
     }
 
     pub fn drop_namespace(&mut self, namespace: &str) {
@@ -198,5 +212,6 @@ impl Cluster {
         self.autoscalers.drop_namespace(namespace);
         self.jobs.drop_namespace(namespace);
         self.cronjobs.drop_namespace(namespace);
+        self.configs.drop_namespace(namespace);
     }
 }

@@ -99,7 +99,7 @@ pub fn enter(state: &mut AppState) -> Vec<Effect> {
 
 /// Shows `key` in `view`: any filter there that would hide it is cleared, and the selection
 /// follows it from then on.
-fn go_to(state: &mut AppState, view: ViewId, key: ObjKey) {
+pub fn go_to(state: &mut AppState, view: ViewId, key: ObjKey) {
     let table = state.table_mut(view);
     table.filter = Filter::default();
     table.selected_key = Some(key.clone());
@@ -112,4 +112,26 @@ fn go_to(state: &mut AppState, view: ViewId, key: ObjKey) {
     }
     rows::refresh(state);
     rows::reselect(state, view);
+}
+
+/// `enter` on the Overview: the selected change in its own view. A workload's opens its follow
+/// pane (its revisions, its pods, the guard), where `u` undoes it; a node's and a pod's their
+/// details.
+pub fn enter_suspect(state: &mut AppState) -> Vec<Effect> {
+    let Some((view, key)) = state
+        .rows
+        .suspects
+        .list
+        .get(state.rows.suspect_selected)
+        .and_then(|s| s.goes_to.clone())
+    else {
+        return Vec::new();
+    };
+    go_to(state, view, key);
+    match view {
+        ViewId::Rollouts => super::follow::follow_selected(state),
+        ViewId::Nodes | ViewId::Pods => state.details = true,
+        _ => {}
+    }
+    Vec::new()
 }

@@ -39,6 +39,8 @@ pub enum KubeChange {
     Autoscalers(Change<HorizontalPodAutoscaler>),
     Jobs(Change<Job>),
     CronJobs(Change<CronJob>),
+    /// ConfigMaps and Secrets, metadata only.
+    Configs(Change<crate::model::config_object::ConfigObject>),
 }
 
 impl<K> Change<K> {

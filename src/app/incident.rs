@@ -210,6 +210,7 @@ pub fn build(state: &AppState) -> Report {
             .into_iter()
             .map(|(words, _)| words)
             .collect(),
+        before_page: before_page(state),
         wrong_now: wrong_now(state),
         changes,
         actions,
@@ -217,6 +218,26 @@ pub fn build(state: &AppState) -> Report {
         budgets: budgets(state, from),
         timeline: entries.iter().map(|e| EntryLine::of(e)).collect(),
     }
+}
+
+/// The Overview's "changed before the page", built afresh (the report may be written from
+/// any view, or headless).
+fn before_page(state: &AppState) -> Option<report::BeforePage> {
+    let suspects = super::suspects::build(state);
+    let anchor = suspects.anchor.as_ref()?;
+    Some(report::BeforePage {
+        page: anchor.what.clone(),
+        began: anchor.at,
+        window: crate::model::age::human_duration_rounded(
+            suspects.window.num_seconds().max(0) as f64
+        ),
+        changes: suspects
+            .list
+            .iter()
+            .map(|s| (s.before(anchor), s.text()))
+            .collect(),
+        not_seen: suspects.blind.clone(),
+    })
 }
 
 fn budgets(state: &AppState, from: DateTime<Utc>) -> Vec<BudgetSpent> {

@@ -20,6 +20,8 @@ pub mod rollout_writes;
 pub mod rows;
 pub mod state;
 pub mod summary;
+pub mod suspect_list;
+pub mod suspects;
 pub mod table;
 pub mod timeline;
 pub mod timeline_state;

@@ -57,6 +57,10 @@ pub fn refresh(state: &mut AppState) {
     refresh_slos(state);
     refresh_alerts(state);
     refresh_timeline(state);
+    // After the SLOs and alerts it is anchored on; the report reads it too.
+    if state.view == ViewId::Overview {
+        super::suspects::refresh(state);
+    }
     for view in [
         ViewId::Rollouts,
         ViewId::Pods,

@@ -188,6 +188,9 @@ pub struct Rows {
     pub all_alerts: Vec<Arc<AlertRow>>,
     pub silences: Vec<Arc<SilenceRow>>,
     pub alert_summary: AlertSummary,
+    /// What changed before the page (the Overview's list), and which is selected.
+    pub suspects: super::suspect_list::Suspects,
+    pub suspect_selected: usize,
     /// The timeline's entries shown (filter, focus, warnings only), newest first.
     pub timeline: Vec<Arc<crate::timeline::Entry>>,
     /// Per view, the (data version, filter, sort) the rows were built from.
@@ -267,6 +270,8 @@ pub struct AppState {
     pub protected_namespaces: Vec<String>,
     /// The rollout guard's settings for this connection.
     pub guard: super::followed::GuardSettings,
+    /// How far before a page the Overview lists changes (`[overview] changes-before`).
+    pub changes_before: chrono::Duration,
     /// Who is at the keyboard (the audit log's `local_user`), for the console's annotation.
     pub local_user: String,
     pub health: BTreeMap<SourceId, SourceHealth>,
@@ -316,6 +321,7 @@ impl AppState {
                 .collect(),
             local_user: String::new(),
             guard: Default::default(),
+            changes_before: super::suspect_list::CHANGES_BEFORE,
             health: BTreeMap::new(),
             unreachable: None,
             view: ViewId::Overview,

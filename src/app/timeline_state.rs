@@ -185,6 +185,11 @@ pub fn observe_kube(
                 timeline::jobs::observe(store, job, now);
             }
         }
+        KubeChange::Configs(c) => {
+            for object in each(c) {
+                timeline::config::observe(store, object, now);
+            }
+        }
         KubeChange::Autoscalers(_) | KubeChange::CronJobs(_) => {}
     }
 }

@@ -164,6 +164,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::BackupNow => return super::backup_writes::plan_backup(state),
         Action::Expire => return writes::plan_expiry(state),
         // Opens the details pane; on an open one, takes the step its footer names.
+        Action::Details if state.overlay.is_none() && state.view == ViewId::Overview => {
+            return details::enter_suspect(state);
+        }
         Action::Details => {
             if state.overlay.is_none() && state.view != ViewId::Overview {
                 if state.details {
@@ -312,6 +315,12 @@ fn scroll(state: &mut AppState, delta: isize) {
             };
             l.scroll = (l.scroll as isize - delta).clamp(0, shown as isize) as usize;
             l.follow = l.scroll == 0;
+        }
+        // The Overview's one list: what changed before the page.
+        None if state.view == ViewId::Overview => {
+            let last = state.rows.suspects.list.len().saturating_sub(1) as isize;
+            let at = state.rows.suspect_selected as isize + delta;
+            state.rows.suspect_selected = at.clamp(0, last) as usize;
         }
         None => {
             let (view, page) = (state.view, state.page);

@@ -84,6 +84,8 @@ pub struct ConfigFile {
     pub guard: Option<GuardFile>,
     /// `[timeline]`: how far back it is rebuilt and how many entries it keeps.
     pub timeline: Option<TimelineFile>,
+    /// `[overview]`: how far before a page its changes are listed.
+    pub overview: Option<OverviewFile>,
     /// The validation runbook: a name (the user's `runbooks/` directory, then the built-ins)
     /// or a path.
     pub runbook: Option<String>,
@@ -97,6 +99,14 @@ pub struct GuardFile {
     pub watch_after: Option<toml::Spanned<String>>,
     /// Pause a tripped Deployment's rollout while it progresses, through the write path.
     pub auto_pause: Option<bool>,
+}
+
+/// What `[overview]` may set.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OverviewFile {
+    /// How far before a page the changes are listed: `"30m"`.
+    pub changes_before: Option<toml::Spanned<String>>,
 }
 
 /// What `[timeline]` may set.
@@ -221,6 +231,8 @@ pub struct Settings {
     pub guard_auto_pause: bool,
     /// `[timeline]`.
     pub timeline: TimelineSettings,
+    /// `[overview] changes-before`.
+    pub changes_before: Duration,
     /// The validation runbook in effect.
     pub runbook: crate::validation::runbook::Runbook,
     /// Where validation runs are kept: `$XDG_STATE_HOME/ms5-console/validation.jsonl`.
@@ -311,6 +323,27 @@ impl Settings {
                     Some(raw.span()),
                     format!("invalid watch-after {:?}", raw.get_ref()),
                     "write a duration, e.g. watch-after = \"15m\" (\"0s\": stop when the rollout completes)",
+                )),
+            }
+        }
+        let mut changes_before = Duration::from_secs(30 * 60);
+        if let (Some((path, text)), Some(raw)) = (
+            &file.0,
+            file.1
+                .overview
+                .as_mut()
+                .and_then(|o| o.changes_before.take()),
+        ) {
+            match promql_parser::util::parse_duration(raw.get_ref()) {
+                Ok(d) if d >= Duration::from_secs(60) && d <= Duration::from_secs(24 * 3600) => {
+                    changes_before = d
+                }
+                _ => errors.push(Diagnostic::at(
+                    path,
+                    text,
+                    Some(raw.span()),
+                    format!("invalid changes-before {:?}", raw.get_ref()),
+                    "write a duration from 1m to 24h, e.g. changes-before = \"30m\"",
                 )),
             }
         }
@@ -469,6 +502,7 @@ impl Settings {
                 contexts: file.contexts.clone().unwrap_or_default(),
                 guard_watch_after,
                 timeline,
+                changes_before,
                 guard_auto_pause: file
                     .guard
                     .as_ref()
@@ -535,7 +569,7 @@ fn read_config_file(dirs: &Dirs, flags: &Overrides) -> Result<Option<ReadConfig>
     Ok(Some((path, text, file, problems)))
 }
 
-const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [timeline], [contexts.NAME], [[slo]], [[backup]], runbook";
+const CONFIG_KEYS: &str = "keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [timeline], [overview], [contexts.NAME], [[slo]], [[backup]], runbook";
 
 /// Parses `config.toml` reporting every bad top-level entry, not only the first: each entry is
 /// deserialized on its own (spans still point into the file), the good ones together, so the

@@ -2,6 +2,7 @@
 
 pub mod age;
 pub mod business;
+pub mod config_object;
 pub mod float;
 pub mod guard;
 pub mod node_view;

@@ -40,6 +40,9 @@ pub struct PodRow {
     pub limits: Bounds,
     /// When its `Ready` condition last changed (the timeline dates readiness changes by it).
     pub ready_changed: Option<DateTime<Utc>>,
+    /// The kubelet evicted it (`status.reason: Evicted`): kubectl shows its containers' last
+    /// state instead (`ContainerStatusUnknown`, `Error`), so the status column does not say so.
+    pub evicted: bool,
     /// How long its readiness probes may fail before that means something: the longest of its
     /// containers' `initialDelaySeconds + periodSeconds x failureThreshold` (None: no probe).
     pub readiness_threshold: Option<i64>,
@@ -182,6 +185,7 @@ impl PodRow {
                 })
                 .map(|c| c.message.clone().unwrap_or_else(|| "Unschedulable".into())),
             status_message: status.and_then(|s| s.message.clone()),
+            evicted: status.and_then(|s| s.reason.as_deref()) == Some("Evicted"),
             running: status.and_then(|s| s.phase.as_deref()) == Some("Running"),
             uid: meta.uid.clone().unwrap_or_default(),
             grace_seconds: spec.and_then(|s| s.termination_grace_period_seconds),

@@ -169,6 +169,7 @@ mod tests {
             requests: Default::default(),
             limits: Default::default(),
             ready_changed: None,
+            evicted: false,
             readiness_threshold: None,
         }
     }

@@ -235,7 +235,6 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
 
     let alertmanager = Arc::new(alertmanager::Alertmanager::new(
         prometheus.clone(),
-        prometheus_url.clone(),
         chrono::Utc::now(),
     ));
     let alertmanager_url = serve_loopback(

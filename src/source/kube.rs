@@ -11,8 +11,9 @@ use futures::StreamExt;
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
 use k8s_openapi::api::batch::v1::{CronJob, Job};
-use k8s_openapi::api::core::v1::{Event, Node, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, Event, Node, Pod, Secret};
 use kube::api::Api;
+use kube::core::PartialObjectMeta;
 
 use kube::runtime::watcher::{self, Event as WatchEvent};
 use kube::{Client, Resource};
@@ -23,6 +24,7 @@ use tokio::task::JoinSet;
 use super::error::{ApiError, ErrorKind, status_words, watch_words};
 use super::slim::Slim;
 use crate::app::event::{Change, DataEvent, KubeChange, SourceHealth, SourceId};
+use crate::model::config_object::ConfigObject;
 use crate::model::pod_view::PodRow;
 
 /// Starts every watch the views need; dropping (or aborting) the set stops them all.
@@ -98,6 +100,24 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
             None,
             tx.clone(),
         ));
+        // Config a workload mounts, metadata only (`Api<PartialObjectMeta<_>>` asks for
+        // `as=PartialObjectMetadata`: never a Secret's data): when it changed, by whom.
+        set.spawn(watch(
+            Api::<PartialObjectMeta<ConfigMap>>::namespaced(c(), ns),
+            id("configmaps"),
+            |m| ConfigObject::of("ConfigMap", &m.metadata),
+            KubeChange::Configs,
+            None,
+            tx.clone(),
+        ));
+        set.spawn(watch(
+            Api::<PartialObjectMeta<Secret>>::namespaced(c(), ns),
+            id("secrets"),
+            |m| ConfigObject::of("Secret", &m.metadata),
+            KubeChange::Configs,
+            None,
+            tx.clone(),
+        ));
         let cronjobs = Api::<CronJob>::namespaced(c(), ns);
         set.spawn(watch(
             cronjobs,
@@ -160,8 +180,7 @@ async fn watch<K, T>(
             Some(selector) => watcher::Config::default().fields(selector),
             None => watcher::Config::default(),
         };
-        let stream = watcher::watcher(api.clone(), config).boxed();
-        let mut stream = stream;
+        let mut stream = watcher::watcher(api.clone(), config).boxed();
         // Each object is reduced as it arrives, so a 10,000-pod list never sits here whole.
         let mut buffer: Vec<T> = Vec::new();
         let failure = loop {

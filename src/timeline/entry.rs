@@ -199,6 +199,27 @@ pub struct Entry {
     /// Within one instant (Kubernetes dates to the second), what begins a story sorts before
     /// what follows from it: a rollout's start (0) before its new pod's state (1).
     pub order: u8,
+    /// A change made to the cluster (not a symptom of one): what the Overview lists as
+    /// changed before a page.
+    pub change: Option<Change>,
+}
+
+/// What kind of change an entry tells: the suspects a page is looked at against.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Change {
+    /// A new revision of a workload's template: a new version, or a restart.
+    Rollout,
+    Rollback,
+    Scale,
+    Pause,
+    Resume,
+    /// A Job started (a migration, a backup).
+    Job,
+    /// A node's condition or taint.
+    Node,
+    Eviction,
+    /// A ConfigMap or Secret a workload mounts.
+    Config,
 }
 
 impl Entry {
@@ -223,7 +244,14 @@ impl Entry {
             folding: Folding::Never,
             undated: false,
             order: 1,
+            change: None,
         }
+    }
+
+    /// A change made to the cluster, of this kind.
+    pub fn change(mut self, change: Change) -> Entry {
+        self.change = Some(change);
+        self
     }
 
     /// First within its instant (see `order`).

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::batch::v1::Job;
 
-use super::entry::{Entry, Severity, Source, Subject, SubjectKind};
+use super::entry::{Change, Entry, Severity, Source, Subject, SubjectKind};
 use super::store::Timeline;
 use crate::model::age::{human_age, k8s_time};
 
@@ -38,7 +38,9 @@ pub fn observe(timeline: &mut Timeline, job: &Job, now: DateTime<Utc>) {
         .map(k8s_time);
     if let Some(at) = started {
         timeline.record(
-            fact("started", at, Severity::Info, format!("job started{from}")).first_in_its_second(),
+            fact("started", at, Severity::Info, format!("job started{from}"))
+                .first_in_its_second()
+                .change(Change::Job),
             now,
         );
     }

@@ -5,6 +5,7 @@
 //! per fact, folds repeats, and stays bounded.
 
 pub mod alerts;
+pub mod config;
 pub mod console;
 pub mod entry;
 pub mod events;
@@ -18,5 +19,5 @@ pub mod rollouts;
 pub mod slos;
 pub mod store;
 
-pub use entry::{Entry, Seen, Severity, Source, Subject, SubjectKind};
+pub use entry::{Change, Entry, Seen, Severity, Source, Subject, SubjectKind};
 pub use store::Timeline;

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use k8s_openapi::api::core::v1::{Node, Taint};
 
-use super::entry::{Entry, Severity, Source, Subject, SubjectKind};
+use super::entry::{Change, Entry, Severity, Source, Subject, SubjectKind};
 use super::store::Timeline;
 use crate::model::age::k8s_time;
 
@@ -42,7 +42,8 @@ pub fn observe(timeline: &mut Timeline, old: Option<&Node>, new: &Node, now: Dat
                 at,
                 Severity::Warning,
                 format!("{k}: {}", c.message.clone().unwrap_or_default()),
-            ),
+            )
+            .change(Change::Node),
             (k, "False") if PRESSURES.contains(&k) && since_joined => {
                 fact(k, at, Severity::Info, format!("{k} cleared"))
             }
@@ -57,7 +58,8 @@ pub fn observe(timeline: &mut Timeline, old: Option<&Node>, new: &Node, now: Dat
                     "NotReady: {}",
                     c.reason.clone().unwrap_or_else(|| status.to_string())
                 ),
-            ),
+            )
+            .change(Change::Node),
             _ => continue,
         };
         timeline.record(entry, now);
@@ -83,7 +85,7 @@ pub fn observe(timeline: &mut Timeline, old: Option<&Node>, new: &Node, now: Dat
         };
         let words = format!("taint {}:{} set", t.key, t.effect);
         timeline.record(
-            fact(&format!("taint {}", t.key), at, Severity::Warning, words),
+            fact(&format!("taint {}", t.key), at, Severity::Warning, words).change(Change::Node),
             now,
         );
     }

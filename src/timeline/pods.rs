@@ -5,7 +5,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::entry::{Entry, Folding, Severity, Source, Subject, SubjectKind};
+use super::entry::{Change, Entry, Folding, Severity, Source, Subject, SubjectKind};
 use super::store::Timeline;
 use crate::model::pod_view::PodRow;
 
@@ -78,14 +78,15 @@ pub fn observe(
             );
         }
     }
-    if status == "Evicted" {
+    if row.evicted || status == "Evicted" {
         let why = row.status_message.as_deref().unwrap_or("evicted");
         let entry = fact(
             "evicted",
             row.ready_changed.unwrap_or(now),
             Severity::Warning,
             format!("evicted: {why}"),
-        );
+        )
+        .change(Change::Eviction);
         let entry = match row.ready_changed {
             Some(_) => entry,
             None => entry.undated(),

@@ -23,6 +23,10 @@ pub struct Report {
     pub server: String,
     /// What each source could give (a source that could not be read says so).
     pub sources: Vec<String>,
+    /// While something pages: what changed in the window before it began, the likeliest
+    /// cause first (the Overview's list).
+    #[serde(default)]
+    pub before_page: Option<BeforePage>,
     pub wrong_now: Vec<Problem>,
     /// Rollouts during the window, oldest first: revisions and images.
     pub changes: Vec<Line>,
@@ -32,6 +36,20 @@ pub struct Report {
     pub budgets: Vec<BudgetSpent>,
     /// Oldest first.
     pub timeline: Vec<EntryLine>,
+}
+
+/// The changes before the page, as the Overview lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BeforePage {
+    /// `backend-availability PAGE`, `MS5DatabaseDown`.
+    pub page: String,
+    pub began: DateTime<Utc>,
+    /// `30m`.
+    pub window: String,
+    /// Ranked: `2m34s before`, and the change with who made it.
+    pub changes: Vec<(String, String)>,
+    /// What could not be seen for part of the window.
+    pub not_seen: Vec<String>,
 }
 
 /// Something wrong at the time of writing.
@@ -123,6 +141,24 @@ pub fn markdown(r: &Report) -> String {
         r.sources.join("; ")
     ));
     out.push_str("## What is wrong now\n\n");
+    if let Some(b) = &r.before_page {
+        out.push_str(&format!(
+            "Changed in the {} before {} began at {}, likeliest cause first:\n\n",
+            b.window,
+            b.page,
+            short(b.began)
+        ));
+        if b.changes.is_empty() {
+            out.push_str(&format!("- no change in the {} before\n", b.window));
+        }
+        for (before, change) in &b.changes {
+            out.push_str(&format!("- {before}: {change}\n"));
+        }
+        if !b.not_seen.is_empty() {
+            out.push_str(&format!("- not seen: {}\n", b.not_seen.join(", ")));
+        }
+        out.push('\n');
+    }
     if r.wrong_now.is_empty() {
         out.push_str("Nothing: no paging SLO, no critical alert firing, no degraded rollout, no failing criterion, every backup figure within policy.\n");
     }

@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use k8s_openapi::api::apps::v1::{Deployment, DeploymentCondition, ReplicaSet, StatefulSet};
 
-use super::entry::{Entry, Severity, Source, Subject, SubjectKind};
+use super::entry::{Change, Entry, Severity, Source, Subject, SubjectKind};
 use super::store::Timeline;
 use crate::model::age::k8s_time;
 
@@ -104,7 +104,8 @@ pub fn observe_replicaset(
         subject,
         format!("rollout started: revision {revision} ({image})"),
     )
-    .first_in_its_second();
+    .first_in_its_second()
+    .change(Change::Rollout);
     timeline.record(entry, now);
 }
 
@@ -150,11 +151,13 @@ pub fn observe_deployment(
             }
             ("Unknown", Some("DeploymentPaused"), Some(at), _) => {
                 let words = format!("rollout paused at revision {revision}");
-                timeline.record(fact(&subject, "paused", at, Severity::Warning, words), now);
+                let entry = fact(&subject, "paused", at, Severity::Warning, words);
+                timeline.record(entry.change(Change::Pause), now);
             }
             ("Unknown", Some("DeploymentResumed"), Some(at), _) => {
                 let words = format!("rollout resumed at revision {revision}");
-                timeline.record(fact(&subject, "resumed", at, Severity::Info, words), now);
+                let entry = fact(&subject, "resumed", at, Severity::Info, words);
+                timeline.record(entry.change(Change::Resume), now);
             }
             _ => {}
         }
@@ -271,7 +274,15 @@ fn changes(
     // A resume the controller has not yet said in a condition (some never do).
     if paused(old) && !paused(new) {
         let words = format!("rollout resumed at revision {revision}");
-        timeline.record(fact(&subject, "resumed", at, Severity::Info, words), now);
+        let entry = fact(&subject, "resumed", at, Severity::Info, words);
+        timeline.record(entry.change(Change::Resume), now);
+    }
+    let replicas = |d: &Deployment| d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    if replicas(old) != replicas(new) {
+        let words = format!("scaled {} -> {}", replicas(old), replicas(new));
+        let key = format!("{}->{}", replicas(old), replicas(new));
+        let entry = fact(&subject, &format!("scale {key}"), at, Severity::Info, words);
+        timeline.record(entry.change(Change::Scale), now);
     }
     // Rolled back: the newest revision is a ReplicaSet that served an earlier one.
     let before = annotation(&old.metadata, REVISION);
@@ -326,6 +337,7 @@ fn rolled_back(subject: &Subject, rs: &ReplicaSet, replaced: &str, at: DateTime<
         subject.clone(),
         format!("rolled back: revision {revision} ({image}) replaces {replaced}"),
     )
+    .change(Change::Rollback)
 }
 
 /// A StatefulSet's new update revision (live only: the ControllerRevision's time is not
@@ -351,7 +363,8 @@ pub fn observe_statefulset(
     );
     let image = images(new.spec.as_ref().map(|s| &s.template));
     let words = format!("rollout started: revision {update} ({image})");
-    timeline.record(fact(&subject, "revision", now, Severity::Info, words), now);
+    let entry = fact(&subject, "revision", now, Severity::Info, words);
+    timeline.record(entry.change(Change::Rollout), now);
 }
 
 #[cfg(test)]

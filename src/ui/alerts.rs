@@ -294,19 +294,28 @@ fn alert_details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let a = &row.merged.alert;
     let label = |t: &str| Span::styled(format!("{t:<14}"), ui.style("muted"));
     let (standing_text, standing_role) = standing(row);
-    let mut lines = vec![
-        Line::from(vec![
-            label("state"),
-            Span::styled(standing_text, ui.style(standing_role)),
-            Span::styled(
-                format!(
-                    "  since {} ({} ago)",
-                    a.starts_at.format("%Y-%m-%d %H:%M:%S UTC"),
-                    human_age(a.starts_at, state.now)
-                ),
-                ui.style("muted"),
+    let mut lines = vec![Line::from(vec![
+        label("state"),
+        Span::styled(standing_text, ui.style(standing_role)),
+        Span::styled(
+            format!(
+                "  since {} ({} ago)",
+                a.starts_at.format("%Y-%m-%d %H:%M:%S UTC"),
+                human_age(a.starts_at, state.now)
             ),
-        ]),
+            ui.style("muted"),
+        ),
+    ])];
+    // What the alert says it is about comes first, whole (wrapped), before its plumbing.
+    for key in ["summary", "description"] {
+        if let Some(text) = a.annotations.get(key).filter(|t| !t.is_empty()) {
+            lines.push(Line::from(vec![
+                label(key),
+                Span::styled(text.clone(), ui.style("text")),
+            ]));
+        }
+    }
+    lines.extend([
         Line::from(vec![label("fingerprint"), Span::raw(a.fingerprint.clone())]),
         Line::from(vec![
             label("receivers"),
@@ -332,7 +341,7 @@ fn alert_details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             },
         ]),
         Line::from(Span::styled("labels", ui.style("header"))),
-    ];
+    ]);
     for (k, v) in &a.labels {
         lines.push(Line::from(vec![
             label(&format!("  {k}")),
@@ -340,7 +349,11 @@ fn alert_details(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         ]));
     }
     lines.push(Line::from(Span::styled("annotations", ui.style("header"))));
-    for (k, v) in &a.annotations {
+    for (k, v) in a
+        .annotations
+        .iter()
+        .filter(|(k, _)| !matches!(k.as_str(), "summary" | "description"))
+    {
         lines.push(Line::from(vec![
             label(&format!("  {k}")),
             Span::raw(v.clone()),

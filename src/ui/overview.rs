@@ -45,12 +45,27 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         .iter()
         .filter(|n| state.shown_namespace(n))
         .collect();
-    let slo_rows = state.rows.slos.len().clamp(1, 4) as u16;
+    // While something pages on a small screen, the SLOs give up to two rows (the worst are
+    // first) to what changed before the page, beyond the two it has there anyway.
+    let paged_small = state.rows.suspects.anchor.is_some() && area.height < 30;
+    let given = if paged_small {
+        state.rows.suspects.list.len().saturating_sub(2).min(2)
+    } else {
+        0
+    };
+    let slo_rows = state.rows.slos.len().clamp(1, 4 - given) as u16;
     let ns_height = namespaces.len() as u16 + 3;
+    // The bottom panel's least: three rows for the warnings; while paging, a row per change
+    // (up to four) for what changed before the page.
+    let bottom = if state.rows.suspects.anchor.is_some() {
+        state.rows.suspects.list.len().clamp(1, 4) as u16 + 2
+    } else {
+        3
+    };
     // Phase 9's progress has a panel of its own where the screen has the rows for it (the
     // warnings keep three); on a small one (80x24) it is the workloads panel's bottom line.
-    let phase_panel =
-        state.validation.runbook.is_some() && area.height >= ns_height + slo_rows + 3 + 4 + 3 + 3;
+    let phase_panel = state.validation.runbook.is_some()
+        && area.height >= ns_height + slo_rows + 3 + 4 + bottom + 3;
     // Backups likewise: a line per database where there is room, else the bottom line of the
     // warnings panel (the worst database).
     let backups = crate::app::backups::rows(state);
@@ -61,7 +76,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 + slo_rows
                 + 3
                 + 4
-                + 3
+                + bottom
                 + 3
                 + if phase_panel { 3 } else { 0 }
                 + backup_rows
@@ -106,8 +121,8 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let [slo_left, floor_right] =
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)])
             .areas(slo_area);
-    slo_panel(frame, slo_left, state, ui);
-    floor_panel(frame, floor_right, state, ui);
+    slo_panel(frame, slo_left, state, usize::from(slo_rows), ui);
+    floor_panel(frame, floor_right, state, usize::from(slo_rows), ui);
     let [nodes_left, alerts_right] = Layout::horizontal([
         // At 80 columns the alert counts need every column the node names can spare.
         if area.width < 100 {
@@ -127,7 +142,112 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         line.spans.push(Span::raw(" "));
         line
     });
-    warnings_panel(frame, events_area, state, below, ui);
+    // While something pages, what changed before it takes the warnings' place (the first
+    // change keeps a line of its own at 80x24); with room, the warnings stay below it.
+    if state.rows.suspects.anchor.is_some() {
+        let wanted = state.rows.suspects.list.len().clamp(1, 5) as u16 + 2;
+        let split = events_area.height >= wanted + 4;
+        let [changes_area, warnings_area] = Layout::vertical([
+            Constraint::Length(if split { wanted } else { events_area.height }),
+            Constraint::Fill(1),
+        ])
+        .areas(events_area);
+        changes_panel(
+            frame,
+            changes_area,
+            state,
+            if split { None } else { below.clone() },
+            ui,
+        );
+        if split {
+            warnings_panel(frame, warnings_area, state, below, ui);
+        }
+    } else {
+        warnings_panel(frame, events_area, state, below, ui);
+    }
+}
+
+/// What changed in the window before the page: one change a line, `2m34s before` first (the
+/// times are never cut), the selected one marked; `enter` shows it.
+fn changes_panel(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    backups: Option<Line<'static>>,
+    ui: &Ui,
+) {
+    let suspects = &state.rows.suspects;
+    let Some(anchor) = &suspects.anchor else {
+        return;
+    };
+    let room = usize::from(area.width.saturating_sub(2));
+    let rows = usize::from(area.height.saturating_sub(2));
+    let window =
+        crate::model::age::human_duration_rounded(suspects.window.num_seconds().max(0) as f64);
+    let mut lines: Vec<Line> = Vec::new();
+    if suspects.list.is_empty() {
+        lines.push(Line::from(Span::styled(
+            format!("no change in the {window} before"),
+            ui.style("ok"),
+        )));
+    }
+    let width = suspects
+        .list
+        .iter()
+        .take(rows)
+        .map(|s| super::fit::width(&s.before(anchor)))
+        .max()
+        .unwrap_or(0);
+    let more = suspects.list.len().saturating_sub(rows);
+    let shown = if more > 0 {
+        rows.saturating_sub(1).max(1)
+    } else {
+        rows
+    };
+    let selected = state.rows.suspect_selected;
+    // The selection stays on screen.
+    let first = selected.saturating_sub(shown.saturating_sub(1));
+    for (i, s) in suspects.list.iter().enumerate().skip(first).take(shown) {
+        let mark = if i == selected { ">" } else { " " };
+        let before = format!("{mark}{:>width$} ", s.before(anchor));
+        let rest = room.saturating_sub(super::fit::width(&before));
+        let text = super::fit::cut_end(&s.text(), rest, ui.symbols.ellipsis);
+        let role = if s.related { "warning" } else { "text" };
+        let mut line = Line::from(vec![
+            Span::styled(before, ui.style("muted")),
+            Span::styled(text, ui.style(role)),
+        ]);
+        if i == selected {
+            line = line.style(ui.style("selection"));
+        }
+        lines.push(line);
+    }
+    if more > 0 && rows > 1 {
+        let hidden = suspects.list.len() - shown;
+        lines.push(Line::from(Span::styled(
+            format!(" +{hidden} more (j/k)"),
+            ui.style("muted"),
+        )));
+    }
+    let title = format!(
+        "Changed {window} before {} {}",
+        anchor.what,
+        anchor.at.format("%H:%M:%S")
+    );
+    let (fresh, role) = watch_freshness(state, None);
+    let fresh = if suspects.blind.is_empty() {
+        (fresh, role)
+    } else {
+        (
+            format!("{fresh}; not seen: {}", suspects.blind.join("; ")),
+            "stale",
+        )
+    };
+    let mut block = panel(&title, fresh, ui, area.width);
+    if let Some(line) = backups {
+        block = block.title_bottom(line);
+    }
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
 fn namespaces_panel(
@@ -273,13 +393,13 @@ fn namespace_health(state: &AppState, namespace: &str) -> (String, &'static str)
 }
 
 /// The SLOs, worst budget first (the first row is the one to look at).
-fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, shown: usize, ui: &Ui) {
     let headers = ["SLO", "BUDGET LEFT", "BURN 1h", "ALERT"].map(String::from);
     // Worst first: a paging SLO, then a ticketing one, then the least budget left.
     let mut worst: Vec<_> = state.rows.slos.iter().collect();
     worst.sort_by_key(|s| s.firing.map_or(2, |u| u as u8));
     let narrow = area.width < 60;
-    let rows = worst.into_iter().take(4).map(|s| {
+    let rows = worst.into_iter().take(shown).map(|s| {
         let burn = match &s.burn[BurnWindow::H1.index()] {
             Ok(b) => Span::styled(
                 format!("{b:.1}x"),
@@ -302,7 +422,12 @@ fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             Line::from(slo::alert_span(s.firing, ui)),
         ]
     });
-    let mut block = panel("SLOs, worst first", slo::freshness(state), ui, area.width);
+    let title = if shown < state.rows.slos.len() {
+        format!("SLOs, worst {shown} of {}", state.rows.slos.len())
+    } else {
+        "SLOs, worst first".to_string()
+    };
+    let mut block = panel(&title, slo::freshness(state), ui, area.width);
     if let Some(reason) = slo::failure(state, ui) {
         block = block.title_bottom(reason);
     }
@@ -323,10 +448,10 @@ fn slo_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
 }
 
 /// OEE, production rate and downtime per line.
-fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
+fn floor_panel(frame: &mut Frame, area: Rect, state: &AppState, rows: usize, ui: &Ui) {
     let headers = ["LINE", "OEE", "UNITS/H", "DOWN 24H"].map(String::from);
     let lines = slo::floor_lines(state);
-    let rows = lines.iter().take(4).map(|l| {
+    let rows = lines.iter().take(rows).map(|l| {
         let role = slo::oee_role(l.oee);
         vec![
             Line::from(l.line.clone()),

@@ -104,11 +104,22 @@ fn alert_details_show_labels_annotations_generator_and_receivers() {
         "generator     http://prometheus-service:9090/graph",
         "  slo         backend-availability",
         "  runbook_url https://runbooks.ms5.example/ms5slofastburn",
-        "  description",
         "from          am-0,am-1",
     ] {
         assert!(text.contains(needle), "{needle}:\n{text}");
     }
+    // What the alert is about comes first, under its state: summary, then description.
+    let row = |needle: &str| text.lines().position(|l| l.contains(needle));
+    let (state, summary, description, fingerprint) = (
+        row("state         "),
+        row("summary       "),
+        row("description   "),
+        row("fingerprint   "),
+    );
+    assert!(
+        state < summary && summary < description && description < fingerprint,
+        "{text}"
+    );
 }
 
 #[test]

@@ -97,7 +97,7 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--config",
         "config_unknown_key.toml",
-        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `backup`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`, `guard`, `timeline`, `runbook`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [timeline], [contexts.NAME], [[slo]], [[backup]], runbook",
+        "1:1: error: unknown field `namespace`, expected one of `namespaces`, `context`, `theme`, `keymap`, `readonly`, `audit-log`, `prometheus-url`, `alertmanager-url`, `author`, `slo`, `backup`, `prometheus`, `alertmanager`, `metrics-interval`, `protected-namespaces`, `contexts`, `guard`, `timeline`, `overview`, `runbook`\n  help: keys are: namespaces, context, theme, keymap, readonly, audit-log, prometheus-url, alertmanager-url, author, metrics-interval, protected-namespaces, [prometheus], [alertmanager], [guard], [timeline], [overview], [contexts.NAME], [[slo]], [[backup]], runbook",
     ),
     (
         "--config",

@@ -458,6 +458,46 @@ pub fn deployments_reset(ns: &str, deployments: Vec<Value>) -> DataEvent {
     )))
 }
 
+/// backend 1.9.2 released with Helm 2m34s before the fixture's page (revision 4), and the
+/// backend's ConfigMap applied by hand a minute before that: the changes before the page.
+pub fn release_before_the_page() -> Vec<DataEvent> {
+    let rs = json!({"apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": "backend-8f7d6c5b4", "namespace": "ms5-production", "creationTimestamp": ago(334),
+            "annotations": {"deployment.kubernetes.io/revision": "4"},
+            "ownerReferences": [{"apiVersion": "apps/v1", "kind": "Deployment", "name": "backend",
+                "uid": "uid-ms5-production-backend", "controller": true}]},
+        "spec": {"replicas": 3, "selector": {}, "template": {"spec": {"containers": [
+            {"name": "backend", "image": "ms5acr.azurecr.io/ms5-backend:1.9.2"}]}}},
+        "status": {"replicas": 3, "readyReplicas": 3}});
+    let mut backend = deployments()[0].clone();
+    backend["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = json!("4");
+    backend["metadata"]["managedFields"] = json!([
+        {"manager": "helm", "operation": "Update", "apiVersion": "apps/v1", "time": ago(334)},
+        {"manager": "kube-controller-manager", "operation": "Update", "apiVersion": "apps/v1",
+         "time": ago(5), "subresource": "status"}]);
+    backend["spec"]["template"]["spec"]["containers"][0]["envFrom"] =
+        json!([{"configMapRef": {"name": "backend-config"}}]);
+    let config = ms5_console::model::config_object::ConfigObject {
+        kind: "ConfigMap",
+        namespace: "ms5-production".into(),
+        name: "backend-config".into(),
+        created: Some(now() - Duration::days(41)),
+        changed: Some((
+            now() - Duration::seconds(400),
+            "kubectl-client-side-apply".into(),
+        )),
+    };
+    vec![
+        DataEvent::kube(KubeChange::Deployments(Change::Applied(
+            serde_json::from_value(backend).unwrap(),
+        ))),
+        DataEvent::kube(KubeChange::ReplicaSets(Change::Applied(
+            serde_json::from_value(rs).unwrap(),
+        ))),
+        DataEvent::kube(KubeChange::Configs(Change::Applied(config))),
+    ]
+}
+
 /// Every object of the fixture delivered as the watch streams would.
 pub fn data_events() -> Vec<DataEvent> {
     let mut out = Vec::new();

@@ -133,3 +133,32 @@ fn an_incident_keeps_its_file_says_itself_and_reports_the_note() {
     assert!(matches!(appended(&effects).last(), Some(Line::End { .. })));
     assert!(!screen(&s, 120, 40).contains("INCIDENT"));
 }
+
+/// The report's "what is wrong now" is headed by what changed before the page, in the
+/// Overview's order and words; a restart that picked up a config change comes after it.
+#[test]
+fn the_report_heads_what_is_wrong_now_with_the_changes_before_the_page() {
+    let mut s = crate::fixture::state();
+    for e in crate::fixture::release_before_the_page() {
+        apply(&mut s, e);
+    }
+    let report = ms5_console::app::incident::build(&s);
+    let before = report
+        .before_page
+        .clone()
+        .expect("paging: the changes before it");
+    assert_eq!(before.page, "MS5SLOFastBurn");
+    assert_eq!(
+        before.changes.first().map(|(b, c)| format!("{b}: {c}")),
+        Some("2m34s before: deploy/backend 1.9.0 -> 1.9.2 (rev 4) by helm".into())
+    );
+    let text = report::markdown(&report);
+    let section = text
+        .split("## What is wrong now\n\n")
+        .nth(1)
+        .unwrap_or_default();
+    assert!(
+        section.starts_with("Changed in the 30m before MS5SLOFastBurn began at 09:57:00, likeliest cause first:\n\n- 2m34s before: deploy/backend 1.9.0 -> 1.9.2 (rev 4) by helm\n- 3m40s before: cm/backend-config changed by kubectl-client-side-apply (deploy/backend)\n"),
+        "{section}"
+    );
+}

@@ -11,6 +11,7 @@ mod e2e;
 mod e2e_access;
 mod e2e_backups;
 mod e2e_incident;
+mod e2e_suspects;
 mod e2e_timeline;
 mod fixture;
 mod guard;

@@ -22,6 +22,12 @@ impl Tmux {
         Tmux::start_configured(name, args, None)
     }
 
+    /// Like `start`, in a terminal of this size (80x24: an SSH session's).
+    pub fn start_sized(name: &str, args: &str, size: (u16, u16)) -> Option<Tmux> {
+        let args = format!("{args} --kubeconfig-out {{dir}}/kubeconfig");
+        Tmux::launch(name, &args, None, size)
+    }
+
     /// Like `start`, with this config file where the console looks for it
     /// (`$XDG_CONFIG_HOME/ms5-console/config.toml`).
     pub fn start_with_config(name: &str, args: &str, config: &str) -> Option<Tmux> {
@@ -33,6 +39,10 @@ impl Tmux {
     }
 
     fn start_configured(name: &str, args: &str, config: Option<&str>) -> Option<Tmux> {
+        Tmux::launch(name, args, config, (120, 35))
+    }
+
+    fn launch(name: &str, args: &str, config: Option<&str>, size: (u16, u16)) -> Option<Tmux> {
         if !require("tmux") || !require("kubectl") {
             return None;
         }
@@ -59,9 +69,9 @@ impl Tmux {
                 "-s",
                 "e2e",
                 "-x",
-                "120",
+                &size.0.to_string(),
                 "-y",
-                "35",
+                &size.1.to_string(),
                 "sh",
                 "-c",
                 &script,

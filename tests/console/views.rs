@@ -28,6 +28,38 @@ fn overview() {
     snapshot_view("overview", |_| {});
 }
 
+/// Paged: what changed before the page heads the bottom panel, the release first (it is to
+/// the paging SLO's workload and nearest), each with how long before; at 80x24 the first keeps
+/// a line of its own.
+#[test]
+fn overview_with_the_changes_before_the_page() {
+    for (w, h) in [(80, 24), (120, 35)] {
+        let mut s = state();
+        for e in fixture::release_before_the_page() {
+            ms5_console::app::update::apply(&mut s, e);
+        }
+        ms5_console::app::rows::refresh(&mut s);
+        assert_snapshot!(format!("overview_changes_{w}x{h}"), screen(&s, w, h));
+        let buffer = draw(&s, w, h, &Theme::default_theme(), false);
+        let text = fixture::text(&buffer);
+        let first = text
+            .lines()
+            .skip_while(|l| !l.contains("Changed 30m before"))
+            .nth(1)
+            .unwrap_or_default();
+        assert!(
+            first.contains("2m34s before deploy/backend 1.9.0 -> 1.9.2 (rev 4) by helm"),
+            "{text}"
+        );
+        // The release is to the paging SLO's workload: in the warning colour; the time muted.
+        assert_eq!(
+            buffer[find(&buffer, "deploy/backend 1.9.0")].fg,
+            Color::Yellow
+        );
+        assert_eq!(buffer[find(&buffer, "2m34s before")].fg, Color::DarkGray);
+    }
+}
+
 #[test]
 fn rollouts() {
     snapshot_view("rollouts", |s| s.view = ViewId::Rollouts);

@@ -77,7 +77,6 @@ struct Inner {
 
 pub struct Alertmanager {
     prometheus: Arc<Prometheus>,
-    prometheus_url: String,
     inner: Mutex<Inner>,
     pub started: DateTime<Utc>,
 }
@@ -110,10 +109,9 @@ fn labels(pairs: &[(&str, &str)]) -> LabelSet {
 }
 
 impl Alertmanager {
-    pub fn new(prometheus: Arc<Prometheus>, prometheus_url: String, now: DateTime<Utc>) -> Self {
+    pub fn new(prometheus: Arc<Prometheus>, now: DateTime<Utc>) -> Self {
         Alertmanager {
             prometheus,
-            prometheus_url,
             inner: Mutex::new(Inner::default()),
             started: now,
         }
@@ -127,9 +125,11 @@ impl Alertmanager {
             .into_iter()
             .filter_map(|(rule, result)| result.ok().map(|a| (rule, a)))
             .flat_map(|(rule, alerts)| {
+                // As a Prometheus started with `--web.external-url` links its alerts: the
+                // address on-call engineers open, never the loopback one it listens on.
                 let url = format!(
                     "{}/graph?g0.expr={}",
-                    self.prometheus_url,
+                    crate::sim::prometheus::EXTERNAL_URL,
                     form_urlencoded::byte_serialize(rule.query.as_bytes()).collect::<String>()
                 );
                 alerts
@@ -138,8 +138,10 @@ impl Alertmanager {
                     .map(move |a| StoredAlert {
                         labels: a.labels,
                         annotations: a.annotations,
-                        starts_at: DateTime::from_timestamp_millis((a.active_at * 1000.0) as i64)
-                            .unwrap_or(now),
+                        starts_at: DateTime::from_timestamp_millis(
+                            (a.fired_at.unwrap_or(a.active_at) * 1000.0) as i64,
+                        )
+                        .unwrap_or(now),
                         ends_at: now + Duration::seconds(60),
                         updated_at: now,
                         generator_url: url.clone(),

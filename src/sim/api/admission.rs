@@ -300,6 +300,70 @@ fn validate_pod_spec(spec: &Value, at: &str, causes: &mut Vec<Cause>) {
     }
 }
 
+/// Who writes: the request's `fieldManager`, else its User-Agent's program name, as the API
+/// server names managers; `Apply` for server-side apply, else `Update`.
+#[derive(Debug, Clone)]
+pub struct Writer {
+    pub manager: String,
+    pub operation: &'static str,
+}
+
+impl Writer {
+    pub fn new(manager: &str, operation: &'static str) -> Writer {
+        Writer {
+            manager: manager.to_string(),
+            operation,
+        }
+    }
+}
+
+/// A `managedFields` entry: the manager's newest write, when. The field set says the writer
+/// touched the object's spec (or data); the sim does not track fields one by one.
+pub fn managed_entry(writer: &Writer, time: &str, api_version: &str) -> Value {
+    json!({
+        "manager": writer.manager,
+        "operation": writer.operation,
+        "apiVersion": api_version,
+        "time": time,
+        "fieldsType": "FieldsV1",
+        "fieldsV1": {"f:metadata": {}, "f:spec": {}},
+    })
+}
+
+/// Records `writer`'s write in `updated`'s managed fields, as the API server does: the
+/// manager's entry takes this write's time when the write changed the object (a no-op write
+/// leaves every time as it was). `current`: the object before (None: a create).
+pub fn record_write(current: Option<&Value>, updated: &mut Value, writer: &Writer) {
+    let content = |v: &Value| {
+        let mut v = v.clone();
+        if let Some(o) = v.as_object_mut() {
+            o.remove("status");
+        }
+        if let Some(meta) = v["metadata"].as_object_mut() {
+            for k in ["managedFields", "resourceVersion", "generation"] {
+                meta.remove(k);
+            }
+        }
+        v
+    };
+    if current.is_some_and(|c| content(c) == content(updated)) {
+        return;
+    }
+    let api_version = updated["apiVersion"].as_str().unwrap_or("v1").to_string();
+    let entry = managed_entry(writer, &now_rfc3339(), &api_version);
+    let mut fields: Vec<Value> = updated["metadata"]["managedFields"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    fields.retain(|f| {
+        !(f["manager"] == writer.manager.as_str()
+            && f["operation"] == writer.operation
+            && f.get("subresource").is_none())
+    });
+    fields.push(entry);
+    updated["metadata"]["managedFields"] = json!(fields);
+}
+
 /// Server-set metadata for a new object.
 pub fn stamp_new(resource: &ResourceType, object: &mut Value) {
     let meta = object["metadata"].as_object_mut();
@@ -375,7 +439,12 @@ pub fn carry_over(resource: &ResourceType, current: &Value, updated: &mut Value)
             None => meta.remove(key),
         };
     }
-    meta.remove("managedFields");
+    // Managed fields are the server's record of who wrote what: kept, never taken from the
+    // client (`record_write` adds this write).
+    match current["metadata"].get("managedFields") {
+        Some(fields) => meta.insert("managedFields".into(), fields.clone()),
+        None => meta.remove("managedFields"),
+    };
     updated["metadata"] = Value::Object(meta);
     if resource.has_status {
         match current.get("status") {

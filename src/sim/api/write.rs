@@ -100,7 +100,8 @@ pub fn create(
     }
     let dry_run = query.dry_run()?;
     let validation = FieldValidation::from_query(query)?;
-    let (object, warnings) = prepare_create(state, target, object, validation)?;
+    let writer = writer(query, headers, false);
+    let (object, warnings) = prepare_create(state, target, object, validation, &writer)?;
     let name = object["metadata"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -128,12 +129,26 @@ pub fn create(
     ))
 }
 
+/// Who a write is from, as the API server names managers: the `fieldManager` parameter (kubectl
+/// sends `kubectl-rollout`, `kubectl-client-side-apply`, ...), else the User-Agent's program.
+fn writer(query: &Query, headers: &HeaderMap, apply: bool) -> admission::Writer {
+    let agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|ua| ua.split('/').next())
+        .filter(|p| !p.is_empty())
+        .unwrap_or("unknown");
+    let manager = query.get("fieldManager").unwrap_or(agent);
+    admission::Writer::new(manager, if apply { "Apply" } else { "Update" })
+}
+
 /// Everything between a create body and the store.
 fn prepare_create(
     state: &ApiState,
     target: &Target,
     mut object: Value,
     validation: FieldValidation,
+    writer: &admission::Writer,
 ) -> ApiResult<(Value, Vec<String>)> {
     let resource = target.resource;
     admission::check_identity(resource, target.namespace.as_deref(), &mut object)?;
@@ -149,6 +164,7 @@ fn prepare_create(
     defaults::apply(resource, &mut object);
     admission::validate(resource, &object)?;
     admission::stamp_new(resource, &mut object);
+    admission::record_write(None, &mut object, writer);
     Ok((object, warnings))
 }
 
@@ -172,10 +188,12 @@ pub fn update(
         let mut updated = current.value().clone();
         updated["spec"]["replicas"] = json!(replicas);
         let expected = resource_version(&incoming);
-        let stored = commit_update(
-            state, target, &current, updated, expected, validation, dry_run,
-        )?
-        .0;
+        let how = How {
+            validation,
+            dry_run,
+            writer: writer(query, headers, false),
+        };
+        let stored = commit_update(state, target, &current, updated, expected, &how)?.0;
         return Ok(json_response(StatusCode::OK, &scale_of(&stored)));
     }
     admission::check_identity(resource, target.namespace.as_deref(), &mut incoming)?;
@@ -186,13 +204,23 @@ pub fn update(
         )));
     }
     let expected = resource_version(&incoming);
-    let (stored, warnings) = commit_update(
-        state, target, &current, incoming, expected, validation, dry_run,
-    )?;
+    let how = How {
+        validation,
+        dry_run,
+        writer: writer(query, headers, false),
+    };
+    let (stored, warnings) = commit_update(state, target, &current, incoming, expected, &how)?;
     Ok(with_warnings(
         json_response(StatusCode::OK, &stored),
         &warnings,
     ))
+}
+
+/// How a write is made: field validation, dry run, and who writes.
+struct How {
+    validation: FieldValidation,
+    dry_run: bool,
+    writer: admission::Writer,
 }
 
 /// Checks and stores `updated` as the new state of `current`.
@@ -202,9 +230,14 @@ fn commit_update(
     current: &Value,
     updated: Value,
     expected: Option<u64>,
-    validation: FieldValidation,
-    dry_run: bool,
+    how: &How,
 ) -> ApiResult<(Value, Vec<String>)> {
+    let How {
+        validation,
+        dry_run,
+        writer,
+    } = how;
+    let (validation, dry_run) = (*validation, *dry_run);
     let resource = target.resource;
     let name = target.name.as_deref().unwrap_or_default();
     let mut updated = if target.subresource.as_deref() == Some("status") {
@@ -212,6 +245,7 @@ fn commit_update(
     } else {
         let mut u = updated;
         admission::carry_over(resource, current, &mut u);
+        admission::record_write(Some(current), &mut u, writer);
         u
     };
     updated["metadata"]["resourceVersion"] = current["metadata"]["resourceVersion"].clone();
@@ -245,7 +279,7 @@ pub fn patch(
         let current = match state.store.get(resource, target.namespace_or_empty(), name) {
             Some(current) => current,
             None if kind == PatchType::Apply && target.subresource.is_none() => {
-                return apply_create(state, target, query, body, validation);
+                return apply_create(state, target, query, headers, body, validation);
             }
             None => return Err(ApiError::not_found(&resource.qualified_name(), name)),
         };
@@ -272,9 +306,12 @@ pub fn patch(
         if precondition.is_some() {
             return Err(ApiError::conflict(&resource.qualified_name(), name));
         }
-        match commit_update(
-            state, target, &current, patched, current_rv, validation, dry_run,
-        ) {
+        let how = How {
+            validation,
+            dry_run,
+            writer: writer(query, headers, kind == PatchType::Apply),
+        };
+        match commit_update(state, target, &current, patched, current_rv, &how) {
             Ok((stored, warnings)) => {
                 let answer = if is_scale { scale_of(&stored) } else { stored };
                 return Ok(with_warnings(
@@ -294,12 +331,14 @@ fn apply_create(
     state: &ApiState,
     target: &Target,
     query: &Query,
+    headers: &HeaderMap,
     body: &[u8],
     validation: FieldValidation,
 ) -> ApiResult<Response> {
     let object: Value = serde_yaml::from_slice(body)
         .map_err(|e| ApiError::bad_request(format!("error decoding YAML: {e}")))?;
-    let (object, warnings) = prepare_create(state, target, object, validation)?;
+    let writer = writer(query, headers, true);
+    let (object, warnings) = prepare_create(state, target, object, validation, &writer)?;
     if query.dry_run()? {
         return Ok(with_warnings(
             json_response(StatusCode::CREATED, &object),

@@ -28,6 +28,10 @@ pub enum Scenario {
     SloBurn,
     /// Backend 1.9.2 rolls out and comes ready, and answers 40 % of requests with 5xx.
     BadRelease,
+    /// Someone applies a change to the backend's ConfigMap (a database host that does not
+    /// exist), then `kubectl rollout restart`s the backend to pick it up: its new pods crash
+    /// on start (CrashLoopBackOff) while the old ones keep serving.
+    ConfigCrashloop,
     /// Configuration drifted from the Phase 9 baseline (at start): ms5-staging without its Pod
     /// Security label, ms5-production without `default-deny-all`, `flower` without limits and
     /// readiness probe, the dashboard's certificate 5 days from expiry.
@@ -46,6 +50,7 @@ pub const NAMES: &[(&str, Scenario)] = &[
     ("node-pressure", Scenario::NodePressure),
     ("slo-burn", Scenario::SloBurn),
     ("bad-release", Scenario::BadRelease),
+    ("config-crashloop", Scenario::ConfigCrashloop),
     ("config-drift", Scenario::ConfigDrift),
     ("restore-failing", Scenario::RestoreFailing),
 ];
@@ -72,6 +77,10 @@ impl Scenario {
             Scenario::Healthy | Scenario::SloBurn | Scenario::ConfigDrift => vec![],
             Scenario::BadRollout => vec![at(5, Action::RollOutBrokenBackend)],
             Scenario::BadRelease => vec![at(5, Action::RollOutBadRelease)],
+            Scenario::ConfigCrashloop => vec![
+                at(5, Action::BreakBackendConfig),
+                at(20, Action::RestartBackend),
+            ],
             Scenario::Crashloop => vec![at(3, Action::CrashOneBackendPod)],
             Scenario::ProbeFailure => vec![at(3, Action::FlapBackendReadiness)],
             Scenario::BackupFailing => vec![at(0, Action::FailBackups)],
@@ -104,6 +113,8 @@ pub enum Action {
     FailRestoreTests,
     PressureDatabaseNode,
     EvictFromPressuredNode,
+    BreakBackendConfig,
+    RestartBackend,
 }
 
 /// How a pod's containers behave once started.
@@ -158,6 +169,9 @@ pub enum Target {
     App(String, String),
     /// Pods of Jobs run from this CronJob's template.
     CronJob(Key),
+    /// Pods with label `app=NAME` in the namespace created after this time (RFC 3339, to the
+    /// second): those that read a config changed then.
+    AppStartedAfter(String, String, String),
 }
 
 #[derive(Debug, Clone)]
@@ -178,6 +192,13 @@ impl Fault {
             }
             Target::App(ns, app) => {
                 namespace == ns && pod["metadata"]["labels"]["app"].as_str() == Some(app.as_str())
+            }
+            Target::AppStartedAfter(ns, app, after) => {
+                namespace == ns
+                    && pod["metadata"]["labels"]["app"].as_str() == Some(app.as_str())
+                    && pod["metadata"]["creationTimestamp"]
+                        .as_str()
+                        .is_some_and(|created| created > after.as_str())
             }
             // The CronJob's own runs, and Jobs made from its template by hand (`kubectl create
             // job --from`, a console drill): their pods carry the template's `app` label.
@@ -410,6 +431,47 @@ pub fn run_step(cluster: &mut Cluster, index: usize) {
         }
         Action::PressureDatabaseNode => pressure_node(cluster),
         Action::EvictFromPressuredNode => evict_from_pressured_node(cluster),
+        Action::BreakBackendConfig => break_backend_config(cluster),
+        Action::RestartBackend => restart_backend(cluster),
+    }
+}
+
+/// `kubectl apply` of the backend's ConfigMap with a database host that does not resolve:
+/// pods started from now on crash at start (the old ones read the config when they started).
+fn break_backend_config(cluster: &mut Cluster) {
+    let configmaps = crate::sim::resources::find("", "v1", "configmaps");
+    let Some(configmaps) = configmaps else {
+        return;
+    };
+    let key = (PRODUCTION.to_string(), "backend-config".to_string());
+    let Some(current) = cluster.get(configmaps, &key) else {
+        return;
+    };
+    let mut next = current.clone();
+    next["data"]["DATABASE_HOST"] = json!("postgres-primary.ms5-production.svc");
+    let apply = crate::sim::api::admission::Writer::new("kubectl-client-side-apply", "Update");
+    crate::sim::api::admission::record_write(Some(&current), &mut next, &apply);
+    if cluster.update(configmaps, next).is_some() {
+        let now = super::super::world::objects::ts(cluster.wall_now());
+        cluster.faults.push(Fault {
+            target: Target::AppStartedAfter(PRODUCTION.into(), "backend".into(), now),
+            behavior: Behavior::CrashLoop { runs_for: 3 },
+        });
+    }
+}
+
+/// `kubectl rollout restart deploy/backend`: a new template annotation, written by kubectl.
+fn restart_backend(cluster: &mut Cluster) {
+    let key = (PRODUCTION.to_string(), "backend".to_string());
+    if let Some(current) = cluster.get(cluster.kinds.deployment, &key) {
+        let mut next = current.clone();
+        let now = super::super::world::objects::ts(cluster.wall_now());
+        next["spec"]["template"]["metadata"]["annotations"]["kubectl.kubernetes.io/restartedAt"] =
+            json!(now);
+        crate::sim::api::admission::carry_over(cluster.kinds.deployment, &current, &mut next);
+        let kubectl = crate::sim::api::admission::Writer::new("kubectl-rollout", "Update");
+        crate::sim::api::admission::record_write(Some(&current), &mut next, &kubectl);
+        cluster.update(cluster.kinds.deployment, next);
     }
 }
 
@@ -544,6 +606,9 @@ fn set_backend_image(cluster: &mut Cluster, image: &str) {
         let mut next = current.clone();
         next["spec"]["template"]["spec"]["containers"][0]["image"] = json!(image);
         crate::sim::api::admission::carry_over(cluster.kinds.deployment, &current, &mut next);
+        // A release is a Helm upgrade: the manager the API server records for it.
+        let helm = crate::sim::api::admission::Writer::new("helm", "Update");
+        crate::sim::api::admission::record_write(Some(&current), &mut next, &helm);
         cluster.update(cluster.kinds.deployment, next);
     }
 }

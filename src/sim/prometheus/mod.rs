@@ -10,6 +10,10 @@ pub mod observed;
 pub mod rules;
 pub mod signal;
 
+/// The address the MS5 Prometheus is configured with (`--web.external-url`, the seed's): what its
+/// alerts link to.
+pub const EXTERNAL_URL: &str = "https://prometheus.ms5-dashboard.company.com";
+
 use std::sync::Arc;
 
 use catalog::Catalog;

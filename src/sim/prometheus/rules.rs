@@ -48,7 +48,11 @@ pub struct ActiveAlert {
     pub labels: Labels,
     pub annotations: BTreeMap<String, String>,
     pub state: AlertState,
+    /// When the condition began to hold (pending from then): `/api/v1/alerts`' `activeAt`.
     pub active_at: f64,
+    /// When it fired: the first evaluation `for` after `active_at`. What Prometheus sends
+    /// Alertmanager as `startsAt` (its FiredAt), so an alert is never dated before it fired.
+    pub fired_at: Option<f64>,
     pub value: f64,
 }
 
@@ -130,6 +134,40 @@ pub fn platform_group() -> Group {
     let group = platform_rules();
     debug_assert_eq!(group.alerts.len(), 9, "every platform rule parses");
     group
+}
+
+/// What each platform alert means and where to look first: the rule's `description`.
+fn description(alert: &str) -> &'static str {
+    match alert {
+        "MS5DatabaseDown" => {
+            "pg_up is 0 for the production PostgreSQL: the backend cannot read or write. Check postgres-0's pod and node (pressure, eviction) and its PVC."
+        }
+        "MS5PodCrashLooping" => {
+            "A container exits soon after it starts and the kubelet backs off restarting it. Its previous log says why; a recent config or image change is the usual cause."
+        }
+        "MS5RolloutStuck" => {
+            "A Deployment's new ReplicaSet did not become available within progressDeadlineSeconds. Its new pods' readiness says why; undo returns the previous revision."
+        }
+        "MS5NodeUnderPressure" => {
+            "The kubelet reports memory, disk or PID pressure and taints the node: new pods are not scheduled there and running ones may be evicted."
+        }
+        "MS5BackupFailed" => {
+            "The nightly PostgreSQL backup Job failed, or no backup has succeeded for 26 hours: point-in-time recovery is at risk. The failed Job's log names the step."
+        }
+        "MS5RestoreTestFailed" => {
+            "The weekly restore test could not restore and verify the newest backup: backups may not restore when needed."
+        }
+        "MS5HighErrorRate" => {
+            "More than 5 % of the backend's requests answered 5xx over 5 minutes. The SLO burn alert pages for the same cause and inhibits this one."
+        }
+        "MS5CertificateExpiringSoon" => {
+            "The dashboard's TLS certificate expires within 30 days: renew it before browsers refuse the dashboard."
+        }
+        "MS5CertificateExpiresThisWeek" => {
+            "The dashboard's TLS certificate expires within 7 days: renew it now."
+        }
+        _ => "",
+    }
 }
 
 fn platform_rules() -> Group {
@@ -231,6 +269,7 @@ fn platform_rules() -> Group {
                 labels,
                 annotations: BTreeMap::from([
                     ("summary".to_string(), summary.to_string()),
+                    ("description".to_string(), description(name).to_string()),
                     (
                         "runbook_url".to_string(),
                         format!(
@@ -319,15 +358,19 @@ pub fn evaluate(
         let mut all = labels;
         all.insert("alertname".into(), rule.name.clone());
         all.extend(rule.labels.iter().map(|(k, v)| (k.clone(), v.clone())));
+        let firing = now - since >= rule.for_secs;
+        // `since` is on the evaluation grid; so is the evaluation that found it held `for`.
+        let fired_at = since + (rule.for_secs / EVALUATION_INTERVAL).ceil() * EVALUATION_INTERVAL;
         alerts.push(ActiveAlert {
             labels: all,
             annotations: rule.annotations.clone(),
-            state: if now - since >= rule.for_secs {
+            state: if firing {
                 AlertState::Firing
             } else {
                 AlertState::Pending
             },
             active_at: since,
+            fired_at: firing.then_some(fired_at),
             value,
         });
     }

@@ -475,7 +475,60 @@ pub fn build_at(options: WorldOptions, now: DateTime<Utc>) -> World {
     node_exporter(&mut b);
     platform::migration_job(&mut b, "ms5-production", "1.9.0");
     platform::migration_job(&mut b, "ms5-staging", "1.9.1-rc.2");
+    released_by_helm(&mut b.objects);
     World { objects: b.objects }
+}
+
+/// The application and its config are installed and upgraded with Helm: each workload's and
+/// config object's managed fields name `helm` at its last change (a Deployment's newest
+/// ReplicaSet: its last rollout), as the API server would have recorded it.
+fn released_by_helm(objects: &mut [(&'static ResourceType, Value)]) {
+    let helm = crate::sim::api::admission::Writer::new("helm", "Update");
+    let mut rolled: std::collections::HashMap<(String, String), String> = Default::default();
+    for (resource, rs) in objects.iter() {
+        if resource.kind != "ReplicaSet" {
+            continue;
+        }
+        let Some(owner) = rs["metadata"]["ownerReferences"][0]["name"].as_str() else {
+            continue;
+        };
+        let ns = rs["metadata"]["namespace"].as_str().unwrap_or_default();
+        let created = rs["metadata"]["creationTimestamp"]
+            .as_str()
+            .unwrap_or_default();
+        let newest = rolled.entry((ns.into(), owner.into())).or_default();
+        if created > newest.as_str() {
+            *newest = created.to_string();
+        }
+    }
+    for (resource, object) in objects.iter_mut() {
+        if !matches!(
+            resource.kind,
+            "Deployment" | "StatefulSet" | "DaemonSet" | "ConfigMap" | "Secret"
+        ) || object["metadata"].get("managedFields").is_some()
+        {
+            continue;
+        }
+        let meta = &object["metadata"];
+        let key = (
+            meta["namespace"].as_str().unwrap_or_default().to_string(),
+            meta["name"].as_str().unwrap_or_default().to_string(),
+        );
+        let time = match rolled.get(&key) {
+            Some(t) if resource.kind == "Deployment" => t.clone(),
+            _ => meta["creationTimestamp"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        let api_version = object["apiVersion"].as_str().unwrap_or("v1").to_string();
+        object["metadata"]["managedFields"] =
+            serde_json::json!([crate::sim::api::admission::managed_entry(
+                &helm,
+                &time,
+                &api_version
+            )]);
+    }
 }
 
 #[cfg(test)]

@@ -124,6 +124,17 @@ impl Component {
         if self.startup_probe {
             c["startupProbe"] = self.probe_json(true, 5, 30);
         }
+        // The application's processes read their settings from its ConfigMap and the
+        // database's credentials from its Secret: a change to either is a change to them.
+        if matches!(
+            self.name.as_str(),
+            "backend" | "celery-worker" | "celery-beat"
+        ) {
+            c["envFrom"] = json!([{"configMapRef": {"name": "backend-config"}}]);
+            if let Some(env) = c["env"].as_array_mut() {
+                env.push(json!({"name": "DATABASE_PASSWORD", "valueFrom": {"secretKeyRef": {"name": "postgres-credentials", "key": "POSTGRES_PASSWORD"}}}));
+            }
+        }
         if let Some(port) = self.port {
             c["ports"] = json!([{"name": "http", "containerPort": port, "protocol": "TCP"}]);
         }

@@ -3,6 +3,6 @@
 //! and against the sim's, which is judged by them.
 
 mod api;
-mod real;
+pub mod real;
 mod source;
 mod write_path;

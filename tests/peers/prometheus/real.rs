@@ -15,6 +15,16 @@ impl RealPrometheus {
     /// Starts Prometheus with `config` (YAML; `RULES` in it is replaced by the rule file's path)
     /// after backfilling `history` (OpenMetrics text), and waits until it is ready.
     pub async fn start(config: &str, rules: &str, history: Option<&str>) -> RealPrometheus {
+        RealPrometheus::start_with(config, rules, history, &[]).await
+    }
+
+    /// Like `start`, with more command-line flags.
+    pub async fn start_with(
+        config: &str,
+        rules: &str,
+        history: Option<&str>,
+        flags: &[&str],
+    ) -> RealPrometheus {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
         std::fs::create_dir_all(&data).expect("data dir");
@@ -34,6 +44,7 @@ impl RealPrometheus {
             .arg(format!("--web.listen-address=127.0.0.1:{port}"))
             .arg("--storage.tsdb.retention.time=60d")
             .arg("--log.level=warn")
+            .args(flags)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
