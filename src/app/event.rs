@@ -201,6 +201,8 @@ pub struct Observation {
     pub requests: usize,
     /// Each configured database's backup figures.
     pub backups: Vec<crate::backup::reading::BackupReading>,
+    /// Alerts that hold but have not held for their rule's `for` yet (`/api/v1/rules`).
+    pub pending: Result<Vec<crate::model::pending_alert::PendingAlert>, String>,
 }
 
 impl DataEvent {

@@ -6,6 +6,7 @@ pub mod config_object;
 pub mod float;
 pub mod guard;
 pub mod node_view;
+pub mod pending_alert;
 pub mod pod_status;
 pub mod pod_view;
 pub mod quantity;

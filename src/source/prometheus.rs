@@ -20,6 +20,7 @@ use crate::backup::reading::{BackupReading, Sample};
 use crate::backup::{BackupDefinition, Figure};
 use crate::config::endpoint::HttpOptions;
 use crate::model::business::{self, BusinessReading};
+use crate::model::pending_alert::PendingAlert;
 use crate::model::slo_status::{Reading, SloHistory, SloReading};
 use crate::slo::maths::BURN_WINDOWS;
 use crate::slo::{SloDefinition, queries};
@@ -131,6 +132,53 @@ impl Endpoint {
                 self.proxied("/api/v1/query_range", &params).await
             }
         }
+    }
+
+    /// The alerting rules and their alerts (`/api/v1/rules?type=alert`): each rule's `for`
+    /// with its pending and firing alerts.
+    pub async fn alerting_rules(
+        &self,
+    ) -> Result<Vec<prometheus_http_query::response::AlertingRule>, ApiError> {
+        let groups = match self {
+            Endpoint::Direct { client, .. } => client
+                .rules()
+                .kind(prometheus_http_query::RuleKind::Alerting)
+                .get()
+                .await
+                .map_err(describe)?,
+            Endpoint::Proxy {
+                kube,
+                path,
+                timeout,
+                ..
+            } => {
+                let params = [("type", "alert".to_string())];
+                let (status, body) =
+                    http::get_proxied(kube, path, "/api/v1/rules", &params, *timeout).await?;
+                #[derive(serde::Deserialize)]
+                struct Groups {
+                    groups: Vec<prometheus_http_query::response::RuleGroup>,
+                }
+                #[derive(serde::Deserialize)]
+                struct Envelope {
+                    data: Groups,
+                }
+                if !(200..300).contains(&status) {
+                    return Err(parse_envelope(status, &body)
+                        .err()
+                        .unwrap_or_else(|| ApiError::answer(status, "rules could not be read")));
+                }
+                serde_json::from_slice::<Envelope>(&body)
+                    .map_err(|e| ApiError::decode(format!("rules: {e}")))?
+                    .data
+                    .groups
+            }
+        };
+        Ok(groups
+            .iter()
+            .flat_map(|g| g.rules())
+            .filter_map(|r| r.as_alerting().cloned())
+            .collect())
     }
 
     async fn proxied(&self, api: &str, params: &[(&str, String)]) -> Result<Data, ApiError> {
@@ -324,14 +372,46 @@ pub async fn observe(
             error_ratios,
         });
     }
+    let pending = endpoint
+        .alerting_rules()
+        .await
+        .map(|rules| pending_alerts(&rules))
+        .map_err(|e| e.to_string());
+    requests += 1;
     Ok(Observation {
         at: Utc::now(),
+        pending,
         slos: readings,
         business,
         raw_burn: raw_burn.iter().map(|d| d.name.clone()).collect(),
         requests,
         backups: backup_readings,
     })
+}
+
+/// The alerts that hold but have not fired yet, with when each will.
+fn pending_alerts(rules: &[prometheus_http_query::response::AlertingRule]) -> Vec<PendingAlert> {
+    let time = |t: &time::OffsetDateTime| {
+        DateTime::<Utc>::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
+    };
+    rules
+        .iter()
+        .flat_map(|rule| {
+            rule.alerts()
+                .iter()
+                .filter(|a| a.state().is_pending())
+                .map(move |a| {
+                    let active_at = time(a.active_at());
+                    PendingAlert {
+                        alertname: rule.name().to_string(),
+                        severity: a.labels().get("severity").cloned().unwrap_or_default(),
+                        active_at,
+                        fires_at: active_at
+                            + chrono::Duration::milliseconds((rule.duration() * 1000.0) as i64),
+                    }
+                })
+        })
+        .collect()
 }
 
 /// One database's figures from its combined query's answer, by the mark on each series; a

@@ -229,8 +229,10 @@ fn changes_panel(
             ui.style("muted"),
         )));
     }
+    // The window is said in the README and when nothing changed in it; the title keeps room
+    // for what pages and when, and the freshness.
     let title = format!(
-        "Changed {window} before {} {}",
+        "Changes before {} {}",
         anchor.what,
         anchor.at.format("%H:%M:%S")
     );
@@ -618,7 +620,15 @@ fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             .find(|l| l.width() <= room)
             .unwrap_or_else(|| line("", ""))
         }
-        None => Line::from(Span::styled("no critical alert firing", ui.style("ok"))),
+        // A critical alert that holds but has not held for its `for` yet is said with when it
+        // fires: beside an SLO already paging, "no critical alert" would contradict it.
+        None => match pending_critical(state) {
+            Some(pending) => Line::from(Span::styled(
+                super::fit::cut_end(&pending.words(state.now), room, ui.symbols.ellipsis),
+                ui.style("warning"),
+            )),
+            None => Line::from(Span::styled("no critical alert firing", ui.style("ok"))),
+        },
     };
     let (fresh, role) = alerts::freshness(state);
     // The Alertmanagers are named on the alerts view; here the state and age are what fit.
@@ -633,6 +643,15 @@ fn alerts_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         Paragraph::new(vec![Line::from(counts), newest]).block(block),
         area,
     );
+}
+
+/// The critical alert that will fire first, of those Prometheus holds pending.
+fn pending_critical(state: &AppState) -> Option<&crate::model::pending_alert::PendingAlert> {
+    let pending = state.slo.last.as_ref()?.pending.as_ref().ok()?;
+    pending
+        .iter()
+        .filter(|p| p.severity == "critical")
+        .min_by_key(|p| p.fires_at)
 }
 
 fn warnings_panel(

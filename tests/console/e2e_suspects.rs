@@ -39,7 +39,7 @@ fn changes_listing(t: &Tmux, first: &str, timeout: Duration) -> Vec<String> {
 fn changes(screen: &str) -> Vec<String> {
     screen
         .lines()
-        .skip_while(|l| !l.contains("Changed 30m before"))
+        .skip_while(|l| !l.contains("Changes before"))
         .skip(1)
         .take_while(|l| l.starts_with('│'))
         .map(|l| l.trim_matches('│').trim_end().to_string())

@@ -674,6 +674,7 @@ pub fn slo_observation_with(backend: [f64; 7]) -> DataEvent {
         raw_burn: Vec::new(),
         requests: 10,
         backups: Vec::new(),
+        pending: Ok(Vec::new()),
     }))))
 }
 

@@ -44,7 +44,7 @@ fn overview_with_the_changes_before_the_page() {
         let text = fixture::text(&buffer);
         let first = text
             .lines()
-            .skip_while(|l| !l.contains("Changed 30m before"))
+            .skip_while(|l| !l.contains("Changes before"))
             .nth(1)
             .unwrap_or_default();
         assert!(
@@ -57,6 +57,43 @@ fn overview_with_the_changes_before_the_page() {
             Color::Yellow
         );
         assert_eq!(buffer[find(&buffer, "2m34s before")].fg, Color::DarkGray);
+    }
+}
+
+/// Defect: `PAGE` beside `no critical alert firing` while the fast-burn alert waited out its
+/// `for`. The pending alert is said with when it fires.
+#[test]
+fn a_pending_critical_alert_is_said_with_when_it_fires_never_as_none() {
+    use ms5_console::app::event::PromEvent;
+    use ms5_console::model::pending_alert::PendingAlert;
+    let mut s = state();
+    // No alert fires in any Alertmanager yet.
+    ms5_console::app::update::apply(&mut s, fixture::alert_fixture::observation_of(Vec::new()));
+    let DataEvent::Prometheus(event) = fixture::slo_observation() else {
+        unreachable!("an observation");
+    };
+    let PromEvent::Observed(Ok(mut observation)) = *event else {
+        unreachable!("an observation");
+    };
+    let now = fixture::now();
+    observation.pending = Ok(vec![PendingAlert {
+        alertname: "MS5SLOFastBurn".into(),
+        severity: "critical".into(),
+        active_at: now - chrono::Duration::seconds(20),
+        fires_at: now + chrono::Duration::seconds(100),
+    }]);
+    ms5_console::app::update::apply(
+        &mut s,
+        DataEvent::Prometheus(Box::new(PromEvent::Observed(Ok(observation)))),
+    );
+    ms5_console::app::rows::refresh(&mut s);
+    for (w, h) in [(80, 24), (160, 45)] {
+        let buffer = draw(&s, w, h, &Theme::default_theme(), false);
+        let text = fixture::text(&buffer);
+        assert!(text.contains("PAGE"), "{text}");
+        assert!(!text.contains("no critical alert firing"), "{text}");
+        let at = find(&buffer, "MS5SLOFastBurn pending, fires in 1m40s");
+        assert_eq!(buffer[at].fg, Color::Yellow);
     }
 }
 

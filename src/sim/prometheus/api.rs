@@ -328,7 +328,7 @@ async fn rules(State(p): State<Shared>) -> Response {
                     .map_or("inactive", |s| s.text());
                 let mut r = json!({"type": "alerting", "name": rule.name, "query": rule.query,
                     "duration": rule.for_secs, "labels": rule.labels, "annotations": rule.annotations,
-                    "alerts": active, "health": health, "state": state,
+                    "alerts": active, "health": health, "state": state, "keepFiringFor": 0,
                     "lastEvaluation": last, "evaluationTime": 0.0});
                 if let Some(e) = error {
                     r["lastError"] = json!(e);
@@ -336,7 +336,7 @@ async fn rules(State(p): State<Shared>) -> Response {
                 rules.push(r);
             }
             json!({"name": g.name, "file": "ms5-slo.rules.yml", "rules": rules,
-                   "interval": super::rules::EVALUATION_INTERVAL, "lastEvaluation": last,
+                   "interval": super::rules::EVALUATION_INTERVAL, "limit": 0, "lastEvaluation": last,
                    "evaluationTime": 0.0})
         })
         .collect();

@@ -63,6 +63,19 @@ async fn firing(
     }
 }
 
+/// Every alerting rule's name and `for`, as the console's Prometheus source reads them.
+async fn alerting_rules(url: &str) -> Vec<(String, f64)> {
+    let endpoint = ms5_console::source::prometheus::Endpoint::new(url, &Default::default(), None)
+        .expect("an endpoint");
+    endpoint
+        .alerting_rules()
+        .await
+        .unwrap_or_else(|e| panic!("rules from {url}: {e}"))
+        .iter()
+        .map(|r| (r.name().to_string(), r.duration()))
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_alert_starts_when_it_fires_not_when_it_became_pending_real_and_sim_alike() {
     if !common::require("prometheus") || !common::require("prometheus-alertmanager") {
@@ -86,6 +99,10 @@ async fn an_alert_starts_when_it_fires_not_when_it_became_pending_real_and_sim_a
         Duration::from_secs(60),
     )
     .await;
+    // The console reads each alerting rule's `for` and its alerts from the rules API, as the
+    // client library parses it: from the real Prometheus, and (below) from the sim's.
+    let rules = alerting_rules(&prometheus.url).await;
+    assert_eq!(rules, [("HeldFourSeconds".to_string(), 4.0)]);
     let after = (starts - active).num_milliseconds();
     assert!(
         (3990..=5500).contains(&after),
@@ -110,6 +127,11 @@ async fn an_alert_starts_when_it_fires_not_when_it_became_pending_real_and_sim_a
         Duration::from_secs(90),
     )
     .await;
+    let rules = alerting_rules(&sim.prometheus_url).await;
+    assert!(
+        rules.contains(&("MS5DatabaseDown".to_string(), 15.0)),
+        "{rules:?}"
+    );
     assert_eq!(
         (starts - active).num_seconds(),
         15,
