@@ -175,8 +175,10 @@ pub struct MetricsPoll {
 /// A pod's or node's name and what it uses.
 pub type NamedUsage = (String, Usage);
 
-/// What the Prometheus poller reports.
+/// What the Prometheus poller reports. Always sent boxed (`DataEvent::Prometheus`), so the
+/// observation's size costs nothing beside the small variants.
 #[derive(Debug, Clone)]
+#[allow(clippy::large_enum_variant)]
 pub enum PromEvent {
     Observed(Result<Observation, String>),
     /// The SLO conditions' crossings before the console started, or why they could not be read.
