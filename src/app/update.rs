@@ -546,7 +546,13 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             Ok(path) => state.say(format!("report written to {}", path.display()), false),
             Err(why) => state.say(format!("report not written: {why}"), true),
         },
-        DataEvent::ValidationHistory(read) => state.validation.loaded(read),
+        DataEvent::ValidationHistory(read) => {
+            let cluster = crate::validation::results::RunCluster {
+                context: state.connection.context.clone(),
+                server: state.connection.server.clone(),
+            };
+            state.validation.loaded(read, &cluster)
+        }
         DataEvent::Metrics(poll) => state.metrics.apply(*poll),
         DataEvent::History {
             namespace,

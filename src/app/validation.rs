@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 
 use crate::ops::jobs::JobId;
 use crate::validation::history::History;
-use crate::validation::results::{CriterionResult, RunReport, RunRequest};
+use crate::validation::results::{CriterionResult, RunCluster, RunReport, RunRequest};
 use crate::validation::runbook::Runbook;
 
 /// A run older than this is marked stale.
@@ -41,6 +41,8 @@ pub struct ValidationState {
 pub struct HistorySummary {
     pub runs: usize,
     pub skipped: usize,
+    /// Runs on file against other clusters (or not naming theirs): not shown here.
+    pub other_clusters: usize,
 }
 
 #[derive(Debug)]
@@ -77,16 +79,22 @@ impl ValidationState {
         }
     }
 
-    /// The history read from disk: the newest run and each criterion's newest result.
-    pub fn loaded(&mut self, read: Result<History, String>) {
+    /// The history read from disk: this cluster's newest run and each criterion's newest
+    /// result. Runs of other clusters (or of one not named) are counted, never shown.
+    pub fn loaded(&mut self, read: Result<History, String>, cluster: &RunCluster) {
         self.loading = false;
         match read {
             Ok(history) => {
+                let (ours, others): (Vec<&RunReport>, Vec<&RunReport>) = history
+                    .runs
+                    .iter()
+                    .partition(|run| run.cluster.as_ref() == Some(cluster));
                 self.history = Some(Ok(HistorySummary {
-                    runs: history.runs.len(),
+                    runs: ours.len(),
                     skipped: history.skipped,
+                    other_clusters: others.len(),
                 }));
-                for run in &history.runs {
+                for run in ours {
                     self.take(run);
                 }
             }

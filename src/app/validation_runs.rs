@@ -141,6 +141,10 @@ pub fn finished(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
         _ => 0.0,
     };
     let report = RunReport {
+        cluster: Some(crate::validation::results::RunCluster {
+            context: state.connection.context.clone(),
+            server: state.connection.server.clone(),
+        }),
         runbook: runbook.name.clone(),
         phases: PhaseRef::all(runbook),
         started: first.unwrap_or(running.started),

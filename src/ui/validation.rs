@@ -176,9 +176,15 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         ),
         _ => Span::styled(
             format!(
-                " {} of {} · v run all · V run phase · X stop ",
+                " {} of {} · v run all · V run phase · X stop{} ",
                 table.selected + 1,
-                rows.len()
+                rows.len(),
+                match &v.history {
+                    Some(Ok(h)) if h.other_clusters > 0 => {
+                        format!(" · {} run(s) of other clusters not shown", h.other_clusters)
+                    }
+                    _ => String::new(),
+                }
             ),
             ui.style("muted"),
         ),

@@ -95,6 +95,7 @@ pub async fn run(
         })
         .collect();
     RunReport {
+        cluster: None,
         runbook: runbook.name.clone(),
         phases: PhaseRef::all(runbook),
         started,

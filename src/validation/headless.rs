@@ -65,7 +65,11 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ValidateArgs) -> ExitCo
         Some(engine::Cluster::of(&connected)),
         global.kubeconfig.as_deref(),
     );
-    let report = engine::run(&runbook, &sources, false, |_| {}).await;
+    let mut report = engine::run(&runbook, &sources, false, |_| {}).await;
+    report.cluster = Some(crate::validation::results::RunCluster {
+        context: connected.connection.context.clone(),
+        server: connected.connection.server.clone(),
+    });
     if let Some(path) = &settings.validation_history
         && let Err(e) = history::append(path, &report)
     {

@@ -100,6 +100,7 @@ mod tests {
     fn run(at: &str, result: Verdict) -> RunReport {
         let at: chrono::DateTime<chrono::Utc> = at.parse().expect("time");
         RunReport {
+            cluster: None,
             runbook: "ms5-phase9".into(),
             phases: vec![crate::validation::results::PhaseRef {
                 id: "9.4".into(),

@@ -51,9 +51,20 @@ pub struct CriterionResult {
     pub seconds: f64,
 }
 
+/// Which cluster a run checked. The history file is per user, and a user checks several
+/// clusters: a run of another one is never shown as this cluster's.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+pub struct RunCluster {
+    pub context: String,
+    pub server: String,
+}
+
 /// A whole run, in the runbook's order.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct RunReport {
+    /// None in lines written before runs named their cluster: whose they were is not known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster: Option<RunCluster>,
     pub runbook: String,
     /// The phases run (all of them when the run was not narrowed).
     pub phases: Vec<PhaseRef>,

@@ -61,6 +61,7 @@ pub fn run() -> RunReport {
         })
         .collect();
     RunReport {
+        cluster: Some(this_cluster()),
         runbook: runbook.name.clone(),
         phases: PhaseRef::all(&runbook),
         started: now() - chrono::Duration::minutes(10),
@@ -69,19 +70,30 @@ pub fn run() -> RunReport {
     }
 }
 
+/// The fixture's cluster (`fixture::empty_state`'s connection), as runs name it.
+pub fn this_cluster() -> ms5_console::validation::results::RunCluster {
+    ms5_console::validation::results::RunCluster {
+        context: "aks-ms5-prod".into(),
+        server: "https://ms5-prod.hcp.westeurope.azmk8s.io:443".into(),
+    }
+}
+
 /// The state's validation part with that run read from the history.
 pub fn state() -> ValidationState {
     let mut v = ValidationState::new(builtin(), None);
-    v.loaded(Ok(History {
-        runs: vec![run()],
-        skipped: 0,
-    }));
+    v.loaded(
+        Ok(History {
+            runs: vec![run()],
+            skipped: 0,
+        }),
+        &this_cluster(),
+    );
     v
 }
 
 /// Never run: the runbook, an empty history.
 pub fn never_run() -> ValidationState {
     let mut v = ValidationState::new(builtin(), None);
-    v.loaded(Ok(History::default()));
+    v.loaded(Ok(History::default()), &this_cluster());
     v
 }

@@ -85,10 +85,13 @@ fn the_failing_criterion_is_critical_and_enter_shows_its_evidence_and_last_chang
         r.result = Verdict::Pass;
     }
     let mut v = ValidationState::new(builtin(), None);
-    v.loaded(Ok(History {
-        runs: vec![older, validation_fixture::run()],
-        skipped: 0,
-    }));
+    v.loaded(
+        Ok(History {
+            runs: vec![older, validation_fixture::run()],
+            skipped: 0,
+        }),
+        &validation_fixture::this_cluster(),
+    );
     s.validation = v;
     key(&mut s, KeyCode::Char('G'));
     key(&mut s, KeyCode::Char('k'));
@@ -251,7 +254,8 @@ fn command_criteria_are_confirmed_with_their_argv_and_skipped_in_read_only_mode(
     let runbook = parse(std::path::Path::new("mine.toml"), COMMANDS, "mine.toml").expect("parses");
     let mut s = on_validation(state());
     s.validation = ValidationState::new(runbook.clone(), None);
-    s.validation.loaded(Ok(History::default()));
+    s.validation
+        .loaded(Ok(History::default()), &validation_fixture::this_cluster());
     assert!(
         key(&mut s, KeyCode::Char('v')).is_empty(),
         "nothing runs before confirmation"
@@ -279,7 +283,8 @@ fn command_criteria_are_confirmed_with_their_argv_and_skipped_in_read_only_mode(
     let mut s = on_validation(state());
     s.readonly = true;
     s.validation = ValidationState::new(runbook, None);
-    s.validation.loaded(Ok(History::default()));
+    s.validation
+        .loaded(Ok(History::default()), &validation_fixture::this_cluster());
     let (_, ids, skip) = started(&key(&mut s, KeyCode::Char('v')));
     assert_eq!((ids.len(), skip), (2, true));
     assert!(s.overlay.is_none());
@@ -289,9 +294,10 @@ fn command_criteria_are_confirmed_with_their_argv_and_skipped_in_read_only_mode(
 fn an_unreadable_history_is_said_and_runs_still_start() {
     let mut s = on_validation(state());
     s.validation = ValidationState::new(builtin(), None);
-    s.validation.loaded(Err(
-        "cannot read /state/validation.jsonl: Permission denied (os error 13)".into(),
-    ));
+    s.validation.loaded(
+        Err("cannot read /state/validation.jsonl: Permission denied (os error 13)".into()),
+        &validation_fixture::this_cluster(),
+    );
     let text = screen(&s, 120, 40);
     assert!(
         text.contains("history unreadable: cannot read /state/validation.jsonl"),
@@ -328,4 +334,40 @@ fn the_overview_shows_phase_progress_failing_ids_and_the_last_runs_age() {
     s.now += chrono::Duration::hours(7);
     let text = screen(&s, 120, 40);
     assert!(text.contains("stale"), "{text}");
+}
+
+/// Defect: `:validation` said `last run 17:35`, a run against another cluster (the history
+/// file is per user). Only this cluster's runs are shown; the others are counted.
+#[test]
+fn runs_of_other_clusters_are_counted_never_shown() {
+    let mut s = on_validation(state());
+    let mut staging = validation_fixture::run();
+    staging.cluster = Some(ms5_console::validation::results::RunCluster {
+        context: "aks-ms5-staging".into(),
+        server: "https://ms5-staging.hcp.westeurope.azmk8s.io:443".into(),
+    });
+    staging.started += chrono::Duration::minutes(5);
+    for r in &mut staging.results {
+        r.result = Verdict::Pass;
+    }
+    // A line written before runs named their cluster: whose it was is not known.
+    let mut unnamed = staging.clone();
+    unnamed.cluster = None;
+    let mut v = ValidationState::new(builtin(), None);
+    v.loaded(
+        Ok(History {
+            runs: vec![validation_fixture::run(), staging, unnamed],
+            skipped: 0,
+        }),
+        &validation_fixture::this_cluster(),
+    );
+    s.validation = v;
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.contains("2 run(s) of other clusters not shown"),
+        "{text}"
+    );
+    // This cluster's run, 10 minutes ago, with its failure: not the other's all-pass run.
+    assert!(text.contains("last run 09:50 UTC (10m ago)"), "{text}");
+    assert!(text.contains("FAIL"), "{text}");
 }
