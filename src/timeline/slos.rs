@@ -81,7 +81,17 @@ pub fn observe(
             let text = condition_text(c);
             let entry = match (before, now_holds) {
                 (Some(false), true) => fact(&text, severity, format!("{text}: began")),
-                (None, true) => fact(&text, severity, format!("{text}: holding when first read")),
+                // Dated by sight, under the episode's own key: Prometheus' past, read later,
+                // moves it to when the episode began (one entry, in either order).
+                (None, true) => Entry::new(
+                    ongoing_key(&status.name, &text),
+                    at,
+                    Source::Prometheus,
+                    severity,
+                    subject.clone(),
+                    format!("{text}: holding when first read"),
+                )
+                .undated(),
                 (Some(true), false) => fact(&text, Severity::Info, format!("{text}: ended")),
                 _ => continue,
             };
@@ -112,6 +122,12 @@ pub fn observe(
     }
 }
 
+/// The key of the episode of a condition that still holds: the same whether the first live
+/// reading or Prometheus' past tells it first.
+fn ongoing_key(slo: &str, condition: &str) -> String {
+    format!("slo/{slo}/{condition}/ongoing")
+}
+
 /// The crossings read from Prometheus' past (before the console started), as entries; where no
 /// live reading has said it yet, each condition's state at the console's start is what the next
 /// reading is compared with (a page that began before is not said again as new).
@@ -127,10 +143,20 @@ pub fn record_crossings(
     for (key, holds) in &memory.history {
         memory.conditions.entry(key.clone()).or_insert(*holds);
     }
-    for c in crossings {
+    // Per condition, the crossing that began the episode still holding (its last, if a begin).
+    let mut last: BTreeMap<(&str, usize), usize> = BTreeMap::new();
+    for (i, c) in crossings.iter().enumerate() {
+        let at = |j: usize| crossings[j].at;
+        let held = last.entry((c.slo.as_str(), c.condition)).or_insert(i);
+        if c.at >= at(*held) {
+            *held = i;
+        }
+    }
+    for (i, c) in crossings.iter().enumerate() {
         let Some(condition) = CONDITIONS.get(c.condition) else {
             continue;
         };
+        let ongoing = c.began && last.get(&(c.slo.as_str(), c.condition)) == Some(&i);
         let Some(at) = DateTime::from_timestamp_millis((c.at * 1000.0) as i64) else {
             continue;
         };
@@ -145,9 +171,14 @@ pub fn record_crossings(
             (true, false) => format!("{text}: began"),
             (false, _) => format!("{text}: ended"),
         };
+        let key = if ongoing {
+            ongoing_key(&c.slo, &text)
+        } else {
+            format!("slo/{}/{text}@{}", c.slo, at.timestamp_millis())
+        };
         timeline.record(
             Entry::new(
-                format!("slo/{}/{text}@{}", c.slo, at.timestamp_millis()),
+                key,
                 at,
                 Source::Prometheus,
                 severity,
@@ -201,7 +232,7 @@ mod tests {
             began: true,
             at_start: false,
         };
-        record_crossings(&mut timeline, &mut memory, &[began], t(1000));
+        record_crossings(&mut timeline, &mut memory, &[began.clone()], t(1000));
         observe(&mut timeline, &mut memory, &[paging()], t(1001), t(1001));
         let said = lines(&timeline);
         assert!(
@@ -213,6 +244,21 @@ mod tests {
                 .iter()
                 .any(|l| l == "page 5m/1h over 14.4x: holding when first read"),
             "{said:?}"
+        );
+        // The other order: the first reading says it holds, then the past arrives and says
+        // when it began: one entry, at its start, in the past's words.
+        let mut timeline = Timeline::new(t(1000));
+        let mut memory = SloMemory::default();
+        observe(&mut timeline, &mut memory, &[paging()], t(1001), t(1001));
+        record_crossings(&mut timeline, &mut memory, &[began], t(1002));
+        let entries: Vec<_> = timeline
+            .newest_first()
+            .filter(|e| e.what.starts_with("page 5m/1h"))
+            .map(|e| (e.at, e.what.clone()))
+            .collect();
+        assert_eq!(
+            entries,
+            [(t(400), "page 5m/1h over 14.4x: began".to_string())]
         );
         // Without the past, the first reading says what it found.
         let mut timeline = Timeline::new(t(1000));
