@@ -156,7 +156,8 @@ pub fn write_report(state: &mut AppState) -> Vec<Effect> {
 /// The report from what the console holds now: the open incident's window, else the lookback.
 pub fn build(state: &AppState) -> Report {
     let open = state.timeline.incident.open.as_ref();
-    let from = open.map_or_else(|| state.timeline.store.covers_since(state.now), |o| o.began);
+    // An incident's report keeps its lead-up: the whole timeline, as the incident file does.
+    let from = state.timeline.store.covers_since(state.now);
     let entries: Vec<_> = state.timeline.store.since(from).collect();
     let mut changes = Vec::new();
     let mut notes = Vec::new();
@@ -201,6 +202,7 @@ pub fn build(state: &AppState) -> Report {
     Report {
         schema: report::SCHEMA,
         incident: open.map(|o| o.name.clone()),
+        began: open.map(|o| o.began),
         from,
         to: state.now,
         written_by: state.local_user.clone(),
@@ -215,7 +217,7 @@ pub fn build(state: &AppState) -> Report {
         changes,
         actions,
         notes,
-        budgets: budgets(state, from),
+        budgets: budgets(state, open.map_or(from, |o| o.began)),
         timeline: entries.iter().map(|e| EntryLine::of(e)).collect(),
     }
 }

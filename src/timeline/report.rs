@@ -16,6 +16,9 @@ pub struct Report {
     pub schema: u32,
     /// The incident reported on; none: the lookback window.
     pub incident: Option<String>,
+    /// When the incident began; the timeline keeps its lead-up (what was held before then).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub began: Option<DateTime<Utc>>,
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub written_by: String,
@@ -128,11 +131,20 @@ pub fn markdown(r: &Report) -> String {
         Some(name) => format!("Incident {name}"),
         None => "Handoff".to_string(),
     };
-    out.push_str(&format!(
-        "# {title}: {} to {}\n\n",
-        time(r.from),
-        time(r.to)
-    ));
+    match r.began {
+        // The incident's own span; its lead-up is in the timeline below.
+        Some(began) => out.push_str(&format!(
+            "# {title}: {} to {}\n\nThe timeline keeps the lead-up from {}.\n\n",
+            time(began),
+            time(r.to),
+            time(r.from)
+        )),
+        None => out.push_str(&format!(
+            "# {title}: {} to {}\n\n",
+            time(r.from),
+            time(r.to)
+        )),
+    }
     out.push_str(&format!(
         "Written by {} from ms5-console, context `{}` ({}).\n\nSources: {}.\n\n",
         r.written_by,
@@ -234,14 +246,20 @@ pub fn json(r: &Report) -> String {
 pub fn merge_incident(report: &mut Report, incident: &super::incident::Incident) {
     let held: std::collections::HashSet<String> =
         report.timeline.iter().map(|e| e.key.clone()).collect();
+    // Every entry the file holds, its lead-up included (what the timeline held when the
+    // incident began, however long before): the report reaches back as far as the file does.
     report.timeline.extend(
         incident
             .entries
             .iter()
-            .filter(|e| e.time >= report.from && !held.contains(&e.key))
+            .filter(|e| !held.contains(&e.key))
             .cloned(),
     );
     report.timeline.sort_by_key(|e| e.time);
+    if let Some(first) = report.timeline.first() {
+        report.from = report.from.min(first.time);
+    }
+    report.began = incident.began.or(report.began);
 }
 
 /// Writes `text` to `path` whole or not at all: a temporary file beside it, synced, renamed

@@ -232,7 +232,12 @@ mod tests {
             began: true,
             at_start: false,
         };
-        record_crossings(&mut timeline, &mut memory, std::slice::from_ref(&began), t(1000));
+        record_crossings(
+            &mut timeline,
+            &mut memory,
+            std::slice::from_ref(&began),
+            t(1000),
+        );
         observe(&mut timeline, &mut memory, &[paging()], t(1001), t(1001));
         let said = lines(&timeline);
         assert!(

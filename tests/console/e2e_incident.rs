@@ -118,6 +118,55 @@ fn an_incident_is_reported_from_the_keyboard_and_headless_alike() {
             .iter()
             .any(|e| e["what"] == "paged DB team")
     );
+    // And the other way: every entry of the keyboard's report is in the headless one (its
+    // table's WHAT column, Markdown-escaped as the report writes it).
+    let headless_whats: Vec<String> = json["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["what"].as_str().map(|w| w.replace('|', "\\|")))
+        .collect();
+    let keyboard_rows: Vec<&str> = markdown
+        .split("## Timeline")
+        .nth(1)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| time"))
+        .collect();
+    assert!(!keyboard_rows.is_empty(), "{markdown}");
+    for row in &keyboard_rows {
+        assert!(
+            headless_whats.iter().any(|w| row.contains(w.as_str())),
+            "{row} not in the headless report"
+        );
+    }
+    // Both keep the lead-up: entries from before the incident began.
+    let began: chrono::DateTime<chrono::Utc> = json["began"]
+        .as_str()
+        .and_then(|t| t.parse().ok())
+        .expect("the incident's start");
+    let lead_up: Vec<String> = json["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["time"]
+                .as_str()
+                .and_then(|t| t.parse::<chrono::DateTime<chrono::Utc>>().ok())
+                .is_some_and(|t| t < began)
+        })
+        .filter_map(|e| e["what"].as_str().map(|w| w.replace('|', "\\|")))
+        .collect();
+    assert!(
+        !lead_up.is_empty(),
+        "no lead-up in the headless report: {json:#}"
+    );
+    assert!(
+        lead_up
+            .iter()
+            .any(|w| keyboard_rows.iter().any(|row| row.contains(w.as_str()))),
+        "no lead-up in the keyboard's report:\n{markdown}"
+    );
 
     // What cannot be: said, exit 2, nothing written.
     let out = headless(&["--incident", "no-such-thing"]);
