@@ -25,19 +25,16 @@ fn refresh_overview(state: &mut AppState) {
         return;
     }
     let inputs = (
-        state.cluster.version(),
+        state.cluster.version() + state.timeline.store.version,
         state.focus.clone(),
         state.now.timestamp() / 60,
     );
     if state.rows.overview.built_from.as_ref() == Some(&inputs) {
         return;
     }
-    let mut summary = super::summary::build(
-        &state.cluster,
-        &state.namespaces,
-        state.focus.as_deref(),
-        state.now,
-    );
+    let mut summary = super::summary::build(&state.cluster, &state.namespaces, state.now);
+    summary.warnings =
+        super::summary::warnings(&state.timeline.store, state.focus.as_deref());
     summary.built_from = Some(inputs);
     state.rows.overview = summary;
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::cluster::Cluster;
-use crate::model::node_view::{EventRow, NodeRow};
+use crate::model::node_view::NodeRow;
 use crate::model::restarts::StartedEvent;
 use crate::model::rollout::Health;
 use crate::model::workload::{WorkloadRow, troubled_workloads};
@@ -31,8 +31,10 @@ pub struct OverviewSummary {
     pub nodes_ready: usize,
     /// `name (MemoryPressure,DiskPressure)` for each node under pressure.
     pub pressured: Vec<String>,
-    /// Warning events, newest first.
-    pub warnings: Vec<Arc<EventRow>>,
+    /// The cluster's warnings as the timeline tells them (its k8s entries of warning or
+    /// critical severity: Warning Events, and what its rules say: rolled back, evicted, crash
+    /// loops, unready past the threshold), newest first: one meaning of "warning" on both.
+    pub warnings: Vec<Arc<crate::timeline::Entry>>,
     /// Restarts before this time may be missing from `restarts_hour` (the console has not
     /// watched a full hour, and a pod had restarted before it started watching).
     pub restarts_since: Option<chrono::DateTime<chrono::Utc>>,
@@ -41,16 +43,14 @@ pub struct OverviewSummary {
 }
 
 /// The overview's numbers from what they are computed from: the watched objects, the namespaces
-/// watched and in focus, and the time (for "restarts in the last hour").
+/// watched, and the time (for "restarts in the last hour").
 pub fn build(
     cluster: &Cluster,
     namespaces: &[String],
-    focus: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> OverviewSummary {
     let mut summary = OverviewSummary::default();
     let watched = |ns: &str| namespaces.iter().any(|n| n == ns);
-    let shown = |ns: &str| focus.is_none_or(|f| f == ns);
     let troubled = troubled_workloads(cluster.pods.items.values().map(|p| p.as_ref()));
     let workloads = cluster
         .deployments
@@ -123,16 +123,25 @@ pub fn build(
                 .push(format!("{} ({})", row.name, row.pressures.join(",")));
         }
     }
-    let mut warnings: Vec<Arc<EventRow>> = cluster
-        .events
-        .items
-        .values()
-        .filter(|e| e.type_.as_deref() == Some("Warning"))
-        .map(|e| Arc::new(EventRow::of(e)))
-        .filter(|e| shown(&e.namespace))
-        .collect();
-    warnings.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
-    warnings.truncate(WARNINGS);
-    summary.warnings = warnings;
     summary
+}
+
+/// The timeline's k8s warnings (and worse) in the namespaces shown, newest occurrence first.
+pub fn warnings(
+    timeline: &crate::timeline::Timeline,
+    focus: Option<&str>,
+) -> Vec<Arc<crate::timeline::Entry>> {
+    use crate::timeline::{Severity, Source};
+    let mut warnings: Vec<Arc<crate::timeline::Entry>> = timeline
+        .newest_first()
+        .filter(|e| e.source == Source::Kube && e.severity <= Severity::Warning)
+        .filter(|e| {
+            e.subject.namespace.is_empty() || focus.is_none_or(|f| f == e.subject.namespace)
+        })
+        .take(WARNINGS * 4)
+        .cloned()
+        .collect();
+    warnings.sort_by_key(|e| std::cmp::Reverse(e.last));
+    warnings.truncate(WARNINGS);
+    warnings
 }

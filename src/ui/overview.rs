@@ -664,28 +664,35 @@ fn warnings_panel(
     let warnings = &state.rows.overview.warnings;
     let room = area.height.saturating_sub(2) as usize;
     let lines: Vec<Line> = if warnings.is_empty() {
-        vec![Line::from(Span::styled(
-            "no warning events",
-            ui.style("ok"),
-        ))]
+        vec![Line::from(Span::styled("no warnings", ui.style("ok")))]
     } else {
         warnings
             .iter()
             .take(room)
             .map(|e| {
+                // `FailedScheduling: 0/6 nodes ...`: the reason in the warning colour.
+                let (reason, rest) = match e.what.split_once(": ") {
+                    Some((reason, rest)) => (format!("{reason}: "), rest.to_string()),
+                    None => (format!("{} ", e.what), String::new()),
+                };
+                let role = if e.severity == crate::timeline::Severity::Critical {
+                    "critical"
+                } else {
+                    "warning"
+                };
+                let count = if e.count > 1 {
+                    format!("x{} ", e.count)
+                } else {
+                    String::new()
+                };
                 Line::from(vec![
                     Span::styled(
-                        format!(
-                            "{:>4} ",
-                            e.last_seen
-                                .map(|t| human_age(t, state.now))
-                                .unwrap_or_default()
-                        ),
+                        format!("{:>4} ", human_age(e.last, state.now)),
                         ui.style("muted"),
                     ),
-                    Span::styled(format!("{} ", e.reason), ui.style("warning")),
-                    Span::raw(format!("{} ", e.object)),
-                    Span::styled(e.message.clone(), ui.style("muted")),
+                    Span::raw(format!("{} ", e.subject.text())),
+                    Span::styled(format!("{count}{reason}"), ui.style(role)),
+                    Span::styled(rest, ui.style("muted")),
                 ])
             })
             .collect()

@@ -93,14 +93,25 @@ fn views_claims(state: &mut AppState) -> Claims {
         health,
         pods,
         pressured,
-        warnings: state
-            .rows
-            .events
-            .iter()
-            .filter(|e| e.warning)
-            .count()
-            .min(50),
+        warnings: timeline_warnings(state),
     }
+}
+
+/// What the timeline view shows with `w` (warnings and worse), from the cluster: the Overview's
+/// "recent warnings" means the same.
+fn timeline_warnings(state: &mut AppState) -> usize {
+    state.view = ViewId::Timeline;
+    state.warnings_only = true;
+    rows::refresh(state);
+    let count = state
+        .rows
+        .timeline
+        .iter()
+        .filter(|e| e.source == ms5_console::timeline::Source::Kube)
+        .count()
+        .min(50);
+    state.warnings_only = false;
+    count
 }
 
 /// A namespace with pods but no workloads (or the other way round) is one with zero counts:
