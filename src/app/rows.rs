@@ -33,8 +33,7 @@ fn refresh_overview(state: &mut AppState) {
         return;
     }
     let mut summary = super::summary::build(&state.cluster, &state.namespaces, state.now);
-    summary.warnings =
-        super::summary::warnings(&state.timeline.store, state.focus.as_deref());
+    summary.warnings = super::summary::warnings(&state.timeline.store, state.focus.as_deref());
     summary.built_from = Some(inputs);
     state.rows.overview = summary;
 }

@@ -93,6 +93,11 @@ pub fn build(
                 StartedEvent {
                     count: e.count.unwrap_or(1),
                     first,
+                    last: e
+                        .last_timestamp
+                        .as_ref()
+                        .map(crate::model::age::k8s_time)
+                        .unwrap_or(first),
                 },
             ))
         })

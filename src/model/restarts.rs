@@ -39,6 +39,8 @@ pub struct RestartLedger {
 pub struct StartedEvent {
     pub count: i32,
     pub first: DateTime<Utc>,
+    /// The newest start of the series.
+    pub last: DateTime<Utc>,
 }
 
 /// A pod's restarts within the hour.
@@ -120,7 +122,12 @@ impl RestartLedger {
         // The pod ran before the hour; a series of starts that began inside it is a series of
         // restarts, counted by the kubelet whether or not the console was watching.
         if let Some(e) = started.filter(|e| e.first >= start) {
-            return exact(e.count.max(0) as usize);
+            // A container that ended after the newest start waits in back-off for its next
+            // one: the kubelet has counted that restart already (kubectl's RESTARTS shows it),
+            // and no Event has said it yet.
+            let waiting = pod.summary.last_restart.is_some_and(|t| t > e.last);
+            let count = e.count.max(0) as usize + usize::from(waiting);
+            return exact(count.min(pod.summary.restarts.max(0) as usize));
         }
         // Before the console watched: the last termination of each container, if in the hour.
         let before = pod
@@ -240,6 +247,7 @@ mod tests {
         let began = StartedEvent {
             count: 6,
             first: ago(now, 1200),
+            last: ago(now, 10),
         };
         assert_eq!(
             ledger.within_hour(&old, Some(began), now),
@@ -248,10 +256,19 @@ mod tests {
                 complete_since: None
             }
         );
+        // Ended 20 s ago, after its newest start (30 s ago): in back-off, its sixth restart
+        // counted by the kubelet, five starts said by the Event.
+        let waiting = StartedEvent {
+            count: 5,
+            first: ago(now, 1200),
+            last: ago(now, 30),
+        };
+        assert_eq!(ledger.within_hour(&old, Some(waiting), now).count, 6);
         // A series that began before the hour cannot be split: back to what is known.
         let long = StartedEvent {
             count: 40,
             first: ago(now, 7200),
+            last: ago(now, 10),
         };
         assert_eq!(ledger.within_hour(&old, Some(long), now).count, 1);
     }
