@@ -76,7 +76,10 @@ impl Concluded {
             uid: p["uid"].as_str().unwrap_or_default().to_string(),
             passed: p["result"] == "PASS",
             words: record.result.clone().unwrap_or_default(),
-            rto_seconds: p["rtoSeconds"].as_i64(),
+            // Lines written before backups stopped carrying one: an RTO is a restore's only.
+            rto_seconds: p["rtoSeconds"]
+                .as_i64()
+                .filter(|_| record.action == "restore-drill"),
             started: time(&p["startTime"]),
             ended: time(&p["endTime"]),
         })

@@ -101,7 +101,9 @@ pub fn conclude(
         (None, Some(f)) => (false, f.last_transition_time.as_ref().map(k8s_time)),
         (None, None) => (false, None),
     };
-    let rto = started.zip(ended).map(|(s, e)| e - s);
+    let took = started.zip(ended).map(|(s, e)| e - s);
+    // The recovery time belongs to a restore; a backup's run only took its time.
+    let rto = took.filter(|_| matches!(kind, CronRunKind::Drill));
     let (verdict, log_seconds) = match log {
         Ok(lines) => {
             let v = verdict(kind, lines);
@@ -148,6 +150,8 @@ pub fn conclude(
     }
     if let Some(w) = &rto_words {
         words.push_str(&format!("; {w}"));
+    } else if let Some(took) = took.filter(|_| matches!(kind, CronRunKind::Backup)) {
+        words.push_str(&format!("; took {} s", took.num_seconds()));
     }
     let restored = match log {
         Ok(lines) => lines
@@ -418,6 +422,21 @@ mod tests {
                 .is_some_and(|r| r.contains("postgres-backup-1"))
         );
         assert_eq!(c.evidence["log"].as_array().map(Vec::len), Some(3));
+    }
+
+    /// Defect: a failed backup was given `RTO 67 s`. A backup's run took its time; the
+    /// recovery time belongs to restores.
+    #[test]
+    fn a_backup_run_says_how_long_it_took_never_an_rto() {
+        let backup_log = Ok(vec![
+            "backup: FAIL upload to minio://ms5-backups refused".to_string(),
+        ]);
+        let c = conclude(CronRunKind::Backup, &job("Failed"), &backup_log, None);
+        assert!(!c.passed);
+        assert!(c.words.ends_with("; took 43 s"), "{}", c.words);
+        assert!(!c.words.contains("RTO"), "{}", c.words);
+        assert_eq!(c.rto, None);
+        assert!(c.evidence["rtoSeconds"].is_null());
     }
 
     #[test]
