@@ -295,6 +295,31 @@ fn backup_failing_shows_the_failed_job_and_old_success() {
         firing.contains(&"MS5BackupFailed".to_string()),
         "{firing:?}"
     );
+    // Active since the failure, as a Prometheus running all along would have it: not since
+    // whenever the sim was first asked (the look-back used to clip it to the last 35 minutes).
+    let failed_at = k.ok(&[
+        "get",
+        "job",
+        newest.split_whitespace().next().unwrap_or_default(),
+        "-o",
+        "jsonpath={.status.conditions[?(@.type==\"Failed\")].lastTransitionTime}",
+    ]);
+    let path = "/api/v1/namespaces/ms5-system/services/prometheus-service:9090/proxy/api/v1/alerts";
+    let answer: serde_json::Value =
+        serde_json::from_str(&k.ok(&["get", "--raw", path])).expect("a Prometheus answer");
+    let active_at = answer["data"]["alerts"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|a| a["labels"]["alertname"] == "MS5BackupFailed")
+        .and_then(|a| a["activeAt"].as_str())
+        .map(seconds)
+        .expect("MS5BackupFailed's activeAt");
+    let after = (active_at - seconds(failed_at.trim())).num_seconds();
+    assert!(
+        (0..=60).contains(&after),
+        "active {after} s after the failure at {failed_at}"
+    );
     // Its log ends in the failure's reason, after the base backup itself completed; a good
     // run's ends in the upload; a restore test's in its verdict.
     let pod_of = |job: &str| {

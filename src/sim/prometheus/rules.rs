@@ -302,6 +302,14 @@ fn without_name(labels: &Labels) -> Labels {
 pub struct HeldSince(std::sync::Mutex<BTreeMap<(String, Labels), (f64, f64)>>);
 
 impl HeldSince {
+    /// A start remembered for a condition held through an evaluation whose span covers `bound`.
+    fn known(&self, rule: &str, labels: &Labels, bound: f64) -> Option<f64> {
+        let held = self.0.lock().ok()?;
+        held.get(&(rule.to_string(), labels.clone()))
+            .filter(|&&(start, seen)| start <= bound && seen >= bound)
+            .map(|&(start, _)| start)
+    }
+
     /// `since` as found by searching back to `bound`; when the search reached the bound (held
     /// throughout), an earlier start remembered from an evaluation whose span covers the bound.
     fn settle(&self, rule: &str, labels: &Labels, since: f64, bound: f64, now: f64) -> f64 {
@@ -317,6 +325,45 @@ impl HeldSince {
         held.insert(key, (settled, seen));
         settled
     }
+}
+
+/// How far back a condition held through the fine search is looked for: past a 30-day window.
+const DEEPEST: f64 = 35.0 * 86_400.0;
+
+/// When a condition that holds at `bound` began: stepping back an hour, then doubling, until
+/// it does not hold, then halving to the evaluation grid. Held for all of `DEEPEST`: the
+/// deepest time looked at.
+fn search_back(holds: impl Fn(f64) -> Result<bool, String>, bound: f64) -> Result<f64, String> {
+    let grid = |t: f64| (t / EVALUATION_INTERVAL).floor() * EVALUATION_INTERVAL;
+    let deepest = grid(bound - DEEPEST);
+    let (mut held, mut step) = (bound, 3600.0);
+    let mut not_held = None;
+    while held > deepest {
+        let at = grid(held - step).max(deepest);
+        if holds(at)? {
+            held = at;
+            step *= 2.0;
+        } else {
+            not_held = Some(at);
+            break;
+        }
+    }
+    let Some(mut lo) = not_held else {
+        return Ok(held);
+    };
+    let mut hi = held;
+    while hi - lo > EVALUATION_INTERVAL {
+        let mid = grid((lo + hi) / 2.0);
+        if mid <= lo || mid >= hi {
+            break;
+        }
+        if holds(mid)? {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(hi)
 }
 
 /// The rule's alerts as of `t`: pending until the condition has held for `for`, then firing.
@@ -354,6 +401,15 @@ pub fn evaluate(
                 break;
             }
         }
+        // Held through the whole fine search: a Prometheus running all along would have seen it
+        // begin (a backup that failed at 02:04 alerts from 02:04 + `for`, not from whenever
+        // the sim was asked): found further back, coarsely then to the evaluation, once.
+        let since = if since <= bound && held.known(&rule.name, &labels, bound).is_none() {
+            let holds = |at: f64| holding(at).map(|v| v.iter().any(|(l, _)| *l == labels));
+            search_back(holds, bound)?
+        } else {
+            since
+        };
         let since = held.settle(&rule.name, &labels, since, bound, now);
         let mut all = labels;
         all.insert("alertname".into(), rule.name.clone());
@@ -380,6 +436,22 @@ pub fn evaluate(
 #[cfg(test)]
 mod platform_tests {
     use super::*;
+
+    #[test]
+    fn a_condition_held_beyond_the_fine_search_is_found_where_it_began() {
+        let began = 1_000_000.0 - 16.0 * 3600.0 - 7.0 * 60.0;
+        let holds = |at: f64| Ok(at >= began);
+        let found = search_back(holds, 1_000_000.0 - 2100.0).unwrap_or_default();
+        // On the evaluation grid: the first evaluation at or after it began.
+        assert!(
+            found >= began && found - began < EVALUATION_INTERVAL,
+            "{found} vs {began}"
+        );
+        // Held for longer than is looked at: the deepest time looked at.
+        let always = |_: f64| Ok(true);
+        let deepest = search_back(always, 1_000_000.0).unwrap_or_default();
+        assert!(1_000_000.0 - deepest >= DEEPEST - EVALUATION_INTERVAL);
+    }
 
     #[test]
     fn every_platform_rule_parses() {
