@@ -436,13 +436,7 @@ fn images(rs: &ReplicaSet) -> Vec<String> {
     rs.spec
         .as_ref()
         .and_then(|s| s.template.as_ref())
-        .and_then(|t| t.spec.as_ref())
-        .map(|s| {
-            s.containers
-                .iter()
-                .filter_map(|c| c.image.clone())
-                .collect()
-        })
+        .map(crate::model::workload::images)
         .unwrap_or_default()
 }
 

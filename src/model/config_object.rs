@@ -19,18 +19,7 @@ pub struct ConfigObject {
 
 impl ConfigObject {
     pub fn of(kind: &'static str, meta: &ObjectMeta) -> ConfigObject {
-        let changed = meta
-            .managed_fields
-            .iter()
-            .flatten()
-            .filter(|f| f.subresource.as_deref().unwrap_or_default().is_empty())
-            .filter_map(|f| {
-                Some((
-                    f.time.as_ref().map(super::age::k8s_time)?,
-                    f.manager.clone()?,
-                ))
-            })
-            .max_by_key(|(at, _)| *at);
+        let changed = writes(meta).max_by_key(|(at, _)| *at);
         ConfigObject {
             kind,
             namespace: meta.namespace.clone().unwrap_or_default(),
@@ -51,19 +40,9 @@ impl ConfigObject {
     }
 }
 
-/// Who last wrote `meta` (not its status) and when, from its managed fields.
-pub fn last_writer(meta: &ObjectMeta) -> Option<(DateTime<Utc>, String)> {
-    ConfigObject::of("", meta).changed
-}
-
-/// The writer whose newest write is nearest `at` (within `slack`): who made a change dated
-/// then. Each manager's entry keeps only its newest write, so an older change by a manager
-/// that wrote again since is not known.
-pub fn writer_near(
-    meta: &ObjectMeta,
-    at: DateTime<Utc>,
-    slack: chrono::Duration,
-) -> Option<String> {
+/// Each manager's newest write to the object itself (not its status), and when: its managed
+/// fields, as the API server keeps them.
+fn writes(meta: &ObjectMeta) -> impl Iterator<Item = (DateTime<Utc>, String)> + '_ {
     meta.managed_fields
         .iter()
         .flatten()
@@ -74,6 +53,17 @@ pub fn writer_near(
                 f.manager.clone()?,
             ))
         })
+}
+
+/// The writer whose newest write is nearest `at` (within `slack`): who made a change dated
+/// then. Each manager's entry keeps only its newest write, so an older change by a manager
+/// that wrote again since is not known.
+pub fn writer_near(
+    meta: &ObjectMeta,
+    at: DateTime<Utc>,
+    slack: chrono::Duration,
+) -> Option<String> {
+    writes(meta)
         .filter(|(t, _)| (*t - at).abs() <= slack)
         .min_by_key(|(t, _)| (*t - at).abs())
         .map(|(_, m)| m)

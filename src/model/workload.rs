@@ -260,7 +260,8 @@ fn annotation(
         .unwrap_or_default()
 }
 
-fn images(template: &PodTemplateSpec) -> Vec<String> {
+/// A pod template's container images, in order.
+pub fn images(template: &PodTemplateSpec) -> Vec<String> {
     template
         .spec
         .as_ref()

@@ -22,6 +22,23 @@ impl Keyboard<'_> {
     }
 }
 
+/// From the backend's follow pane: `u`, the previous revision (3, preselected), `enter`, the
+/// name typed, `enter`; the undo is sent within 15 keys of the Overview in all.
+fn undo_backend_to_revision_3(keyboard: &mut Keyboard) {
+    let t = keyboard.t;
+    keyboard.press(&["u"]);
+    t.wait_for("> revision 3", Duration::from_secs(10));
+    keyboard.press(&["Enter"]);
+    t.wait_for("protected namespace: type backend", Duration::from_secs(15));
+    keyboard.press(&["backend", "Enter"]);
+    t.wait_for("RolloutUndoRequested recorded", Duration::from_secs(15));
+    assert!(
+        keyboard.pressed <= 15,
+        "{} keys to the undo",
+        keyboard.pressed
+    );
+}
+
 /// The lines of the Overview's "Changed ... before" panel, once it lists `first` first.
 fn changes_listing(t: &Tmux, first: &str, timeout: Duration) -> Vec<String> {
     let screen = t.wait_until("the change listed first before the page", timeout, |s| {
@@ -81,17 +98,7 @@ fn bad_release_the_rollout_is_first_before_the_page_and_undone_in_a_dozen_keys()
         "{} keys to the rollout",
         keyboard.pressed
     );
-    keyboard.press(&["u"]);
-    t.wait_for("> revision 3", Duration::from_secs(10));
-    keyboard.press(&["Enter"]);
-    t.wait_for("protected namespace: type backend", Duration::from_secs(15));
-    keyboard.press(&["backend", "Enter"]);
-    t.wait_for("RolloutUndoRequested recorded", Duration::from_secs(15));
-    assert!(
-        keyboard.pressed <= 15,
-        "{} keys to the undo",
-        keyboard.pressed
-    );
+    undo_backend_to_revision_3(&mut keyboard);
     let image = t.kubectl(&[
         "get",
         "deploy/backend",
@@ -199,15 +206,5 @@ fn bad_rollout_the_stuck_rollout_is_first_and_undone_in_a_dozen_keys() {
         "Following Deployment ms5-production/backend",
         Duration::from_secs(10),
     );
-    keyboard.press(&["u"]);
-    t.wait_for("> revision 3", Duration::from_secs(10));
-    keyboard.press(&["Enter"]);
-    t.wait_for("protected namespace: type backend", Duration::from_secs(15));
-    keyboard.press(&["backend", "Enter"]);
-    t.wait_for("RolloutUndoRequested recorded", Duration::from_secs(15));
-    assert!(
-        keyboard.pressed <= 15,
-        "{} keys to the undo",
-        keyboard.pressed
-    );
+    undo_backend_to_revision_3(&mut keyboard);
 }
