@@ -253,6 +253,29 @@ fn mix(seed: &str, i: i64) -> u64 {
     h ^ (h >> 29)
 }
 
+/// An access log line's status, drawn from the same shares as the sim's request metrics for a
+/// pod running `image`: the bad release answers 40 % with 5xx, every other version the quiet
+/// day's baseline; 5xx split 70/30 between 500 and 503, as the counters are. The logs
+/// corroborate the SLO, never contradict it.
+fn access_code(image: &str, h: u64) -> &'static str {
+    use crate::sim::prometheus::catalog::{BAD_RELEASE_5XX, BASELINE_5XX, NOT_FOUND};
+    let failing = if image == crate::sim::cluster::scenario::BAD_RELEASE_IMAGE {
+        BAD_RELEASE_5XX
+    } else {
+        BASELINE_5XX
+    };
+    let draw = (h % 1_000_000) as f64 / 1_000_000.0;
+    if draw < failing * 0.7 {
+        "500 Internal Server Error"
+    } else if draw < failing {
+        "503 Service Unavailable"
+    } else if draw < failing + NOT_FOUND {
+        "404 Not Found"
+    } else {
+        "200 OK"
+    }
+}
+
 impl LogSource {
     /// One line as the kubelet writes it: with its RFC 3339 time first when `timestamps` asked.
     fn written(&self, at: DateTime<Utc>, body: &str) -> String {
@@ -391,11 +414,7 @@ impl LogSource {
         }
         if name.contains("backend") || image.contains("backend") || name == "api" {
             let route = ROUTES[(h % ROUTES.len() as u64) as usize];
-            let code = if h.is_multiple_of(97) {
-                "500 Internal Server Error"
-            } else {
-                "200 OK"
-            };
+            let code = access_code(image, h);
             return format!(
                 "INFO:     10.244.{}.{}:{} - \"GET {route} HTTP/1.1\" {code}",
                 h % 4,
@@ -407,5 +426,29 @@ impl LogSource {
             "{} {name} level=info msg=\"heartbeat\" seq={i}",
             at.format("%Y-%m-%dT%H:%M:%SZ")
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Defect: the backend's access logs showed 0-2 % of 500s while the SLO said 26-39 %
+    /// errors. A pod of the bad release logs its 5xx at the metrics' share; any other version at
+    /// the quiet day's.
+    #[test]
+    fn access_logs_fail_at_the_share_the_metrics_count() {
+        let share = |image: &str| {
+            let lines = 20_000;
+            let failed = (0..lines)
+                .map(|i| access_code(image, mix("backend-7d9f8c6b5-x2k4q", i)))
+                .filter(|c| c.starts_with('5'))
+                .count();
+            failed as f64 / lines as f64
+        };
+        let bad = share(crate::sim::cluster::scenario::BAD_RELEASE_IMAGE);
+        assert!((0.37..0.43).contains(&bad), "{bad}");
+        let good = share("ms5acr.azurecr.io/ms5-backend:1.9.0");
+        assert!(good < 0.002, "{good}");
     }
 }

@@ -74,8 +74,8 @@ const LATENCY_BUCKETS: [(&str, f64); 6] = [
 pub const LINES: [&str; 4] = ["line-1", "line-2", "line-3", "line-4"];
 
 /// Share of backend requests failing with 5xx on a quiet day.
-const BASELINE_5XX: f64 = 0.0003;
-const NOT_FOUND: f64 = 0.015;
+pub const BASELINE_5XX: f64 = 0.0003;
+pub const NOT_FOUND: f64 = 0.015;
 /// `slo-burn`: the ramp is added to the errors' base rate while traffic follows the day (±25 %),
 /// so the share of 5xx at a moment also depends on the time of day. It rises from 0 at 45 minutes
 /// before the start to this at 5 minutes after it: even at the busiest hour the 1h burn rate
