@@ -304,6 +304,37 @@ fn a_failed_newest_backup_breaches_the_rpo_loudly_with_its_reason() {
     assert_eq!(row.verdict(), Verdict::Breached);
 }
 
+/// Defect (issue 30, 14): `failed runs … last failure 16h ago` stood under `last attempt …
+/// FAILED 7s ago` while the exporter had not yet reported the new failure.
+#[test]
+fn a_failure_the_gauge_has_not_seen_is_the_last_failure_and_the_gauge_is_said_to_lag() {
+    let mut w = World::healthy();
+    w.jobs[2] = job(
+        "postgres-backup",
+        "postgres-backup-3",
+        "2026-11-30T13:59:00Z",
+        "2026-11-30T13:59:53Z",
+        "Failed",
+        true,
+    );
+    w.set(Figure::LastFailure, secs("2026-11-29T22:00:00Z"));
+    let row = w.row();
+    assert_eq!(
+        line(&row, "last attempt").value,
+        "postgres-backup-3 FAILED 7s ago (Nov 30 13:59)"
+    );
+    assert_eq!(
+        line(&row, "failed runs").value,
+        "1 of 3 Jobs kept; last failure 7s ago (Nov 30 13:59) (metric behind: 16h ago)"
+    );
+    // Once the gauge has caught up, it is the one last failure, said once.
+    w.set(Figure::LastFailure, secs("2026-11-30T13:59:53Z"));
+    assert_eq!(
+        line(&w.row(), "failed runs").value,
+        "1 of 3 Jobs kept; last failure 7s ago (Nov 30 13:59)"
+    );
+}
+
 #[test]
 fn a_gauge_that_disagrees_with_the_jobs_is_shown_beside_them_and_named() {
     let mut w = World::healthy();

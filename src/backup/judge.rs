@@ -251,12 +251,34 @@ impl Judge<'_> {
             .collect();
         let mut value = format!("{} of {} Jobs kept", failed.len(), runs.len());
         let mut source = self.kube_source();
+        // One last failure for the row: a Job the watch saw fail after the exporter's gauge
+        // (it reports late) is the last failure, and the lagging gauge is named beside it,
+        // never left to say "16h ago" under an attempt that "FAILED 7s ago".
+        let job_failed = failed
+            .iter()
+            .filter_map(|r| match r.outcome {
+                Outcome::Failed { at, .. } => Some(at),
+                _ => None,
+            })
+            .max();
         if let Ok(v) = self.metric(Figure::LastFailure) {
             source = format!("{source} + {}", self.metric_source());
-            match gauge_time(v) {
-                Some(at) => value.push_str(&format!("; last failure {}", when(at, now))),
-                None => value.push_str("; never failed (metric)"),
+            let gauge = gauge_time(v);
+            match (job_failed, gauge) {
+                (Some(job), gauge) if gauge.is_none_or(|g| job - g > TOLERANCE) => {
+                    value.push_str(&format!("; last failure {}", when(job, now)));
+                    match gauge {
+                        Some(g) => {
+                            value.push_str(&format!(" (metric behind: {} ago)", age_words(now - g)))
+                        }
+                        None => value.push_str(" (metric behind: never)"),
+                    }
+                }
+                (_, Some(at)) => value.push_str(&format!("; last failure {}", when(at, now))),
+                (_, None) => value.push_str("; never failed (metric)"),
             }
+        } else if let Some(at) = job_failed {
+            value.push_str(&format!("; last failure {}", when(at, now)));
         }
         let verdict = if failed.is_empty() {
             Verdict::Ok

@@ -84,12 +84,40 @@ pub fn summary_line<'a>(row: &BackupRow, ui: &Ui) -> Line<'a> {
     }
     let verdict = row.verdict();
     if verdict >= Verdict::Warning {
+        // The word says which figure it judges: after `drill 38h/7d` a bare `BREACHED` read as
+        // the drill's, when it was the failed backup's.
         spans.push(Span::styled(
-            format!("  {}", verdict_word(verdict)),
+            format!("  {} ({})", verdict_word(verdict), worst_of(row, verdict)),
             ui.style(verdict_role(verdict)),
         ));
     }
     Line::from(spans)
+}
+
+/// What makes a row as bad as `verdict`, in the summary's words: the first figure judged so and
+/// how many more (`backup +2`), else its firing alerts, else what could not be looked at.
+fn worst_of(row: &BackupRow, verdict: Verdict) -> String {
+    let short = |label: &str| match label {
+        "last backup" => "backup",
+        "WAL archived" => "WAL",
+        "last restore test" => "drill",
+        "last attempt" => "attempt",
+        "failed runs" => "runs",
+        other => other,
+    }
+    .to_string();
+    let figures: Vec<&str> = row
+        .figures
+        .iter()
+        .filter(|f| f.verdict == verdict)
+        .map(|f| f.label)
+        .collect();
+    match (figures.first(), row.alerts.first()) {
+        (Some(first), _) if figures.len() > 1 => format!("{} +{}", short(first), figures.len() - 1),
+        (Some(first), _) => short(first),
+        (None, Some(alert)) => alert.clone(),
+        (None, None) => "not all read".into(),
+    }
 }
 
 /// The lines of one database: its heading (name, namespace, worst verdict, firing alerts),

@@ -249,7 +249,9 @@ fn backup_failing_breaches_the_rpo_and_the_wal_lag_loudly_with_the_alert_on_the_
     // 80x24; critical either way.
     let mut overview = s;
     update(&mut overview, Action::View(ViewId::Overview));
-    let line = "postgres  backup 31h/24h · WAL 35m/5m · drill 5d5h/7d  BREACHED";
+    // The verdict names what it judges: after `drill 5d5h/7d` (within policy) a bare
+    // `BREACHED` read as the drill's (issue 30, 14).
+    let line = "postgres  backup 31h/24h · WAL 35m/5m · drill 5d5h/7d  BREACHED (backup +2)";
     for (w, h) in [(80, 24), (120, 40)] {
         let text = screen(&overview, w, h);
         assert!(text.contains(line), "{w}x{h}:\n{text}");
