@@ -110,6 +110,9 @@ pub async fn run(
         tokio::select! {
             event = term_events.next() => match event {
                 Some(Ok(TermEvent::Key(key))) if key.kind != KeyEventKind::Release => {
+                    // One clock: what a key stamps (a write's id, a follow's start) is dated
+                    // when it was pressed, not at the last frame.
+                    state.now = Utc::now();
                     effects = handle_key(&mut state, &settings.keymap, key);
                     dirty = true;
                 }

@@ -566,10 +566,10 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
         } => {
             // The outcome line is in the log now: the timeline reads it from there.
             state.audit.reread = true;
-            if let Some(Overlay::Dialog(Dialog::Sending { plan, .. })) = &state.overlay
+            if let Some(Overlay::Dialog(Dialog::Sending { plan, since })) = &state.overlay
                 && plan.write == write
             {
-                let plan = plan.clone();
+                let (plan, sent) = (plan.clone(), *since);
                 // A drill or on-demand backup that started is followed to its end by a job.
                 if let (Ok(answer), crate::ops::plan::WriteAction::RunCronJob(_)) =
                     (&result, &plan.action)
@@ -601,6 +601,11 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                         Some(generation),
                         Some(started),
                     );
+                    // The rollout began when the write was sent, the moment its id names.
+                    let key = follow::key(kind, &namespace, &name);
+                    if let Some(f) = state.follow.follows.get_mut(&key) {
+                        f.started = sent;
+                    }
                     state.overlay = Some(Overlay::Follow {
                         key: follow::key(kind, &namespace, &name),
                         outcome: Some(outcome),

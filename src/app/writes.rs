@@ -107,11 +107,7 @@ pub fn edit_typed_confirmation(state: &mut AppState, event: KeyEvent) -> Vec<Eff
             };
             if field.text() == name {
                 let plan = plan.clone();
-                state.overlay = Some(Overlay::Dialog(Dialog::Sending {
-                    plan: plan.clone(),
-                    since: state.now,
-                }));
-                return vec![Effect::Write(Box::new(plan))];
+                return send(state, plan);
             }
             state.say(
                 format!("type {name} exactly to send, or esc to cancel: nothing was sent"),
@@ -143,19 +139,25 @@ pub fn confirm(state: &mut AppState) -> Vec<Effect> {
             | Dialog::ConfirmChecked {
                 plan, typed: None, ..
             },
-        )) => {
-            state.overlay = Some(Overlay::Dialog(Dialog::Sending {
-                plan: plan.clone(),
-                since: state.now,
-            }));
-            vec![Effect::Write(Box::new(plan))]
-        }
+        )) => send(state, plan),
         Some(Overlay::Dialog(Dialog::Done { .. } | Dialog::Refused { .. })) => Vec::new(),
         other => {
             state.overlay = other;
             Vec::new()
         }
     }
+}
+
+/// Sends a confirmed plan. Its write id is stamped now, when it is sent, not when it was
+/// planned: the id's time, the audit's `pending` line and the followed rollout's `since` are
+/// one moment, however long the name took to type.
+fn send(state: &mut AppState, mut plan: WritePlan) -> Vec<Effect> {
+    plan.write = state.ids.write(state.now);
+    state.overlay = Some(Overlay::Dialog(Dialog::Sending {
+        plan: plan.clone(),
+        since: state.now,
+    }));
+    vec![Effect::Write(Box::new(plan))]
 }
 
 /// The open dialog's plan, when its request failed because the object changed since: the

@@ -38,8 +38,10 @@ pub fn render(
     }
     let until = f.end.as_ref().map_or(state.now, |(t, _)| *t);
     let elapsed = (until - f.started).num_seconds().max(0) as u64;
+    // An ended rollout's time no longer moves: it is said as what it took.
+    let label = if f.end.is_some() { "took " } else { "elapsed " };
     lines.push(Line::from(vec![
-        Span::styled("elapsed ", muted),
+        Span::styled(label, muted),
         Span::raw(human_duration(elapsed)),
         Span::styled(format!("   since {}", f.started.format("%H:%M:%S")), muted),
     ]));

@@ -373,12 +373,29 @@ fn nothing_is_sent_before_confirmation_and_cancel_sends_nothing() {
     assert_eq!(effects, vec![Effect::Quit]);
 }
 
+/// The one write a key sent.
+fn sent(effects: Vec<Effect>) -> WritePlan {
+    match effects.as_slice() {
+        [Effect::Write(plan)] => (**plan).clone(),
+        _ => panic!("one write, got {effects:?}"),
+    }
+}
+
 #[test]
 fn confirming_sends_once_and_shows_the_outcome() {
     let mut s = on_view(ViewId::Alerts);
-    let plan = planned_silence(&mut s);
-    let effects = key(&mut s, KeyCode::Char('y'));
-    assert_eq!(effects, vec![Effect::Write(Box::new(plan.clone()))]);
+    let planned = planned_silence(&mut s);
+    let plan = sent(key(&mut s, KeyCode::Char('y')));
+    // What was planned is what is sent, under an id stamped when it was sent (its time, the
+    // audit's and the outcome's are one moment, however long the confirmation took).
+    assert_ne!(plan.write, planned.write);
+    assert_eq!(
+        WritePlan {
+            write: planned.write.clone(),
+            ..plan.clone()
+        },
+        planned
+    );
     assert!(screen(&s, 120, 30).contains("sending..."));
     // Neither a second confirm nor esc can send again or hide a write on its way.
     assert!(key(&mut s, KeyCode::Enter).is_empty());
@@ -398,8 +415,8 @@ fn confirming_sends_once_and_shows_the_outcome() {
     assert!(s.overlay.is_none());
 
     // A server error is shown as such.
-    let plan = planned_silence(&mut s);
-    key(&mut s, KeyCode::Enter);
+    planned_silence(&mut s);
+    let plan = sent(key(&mut s, KeyCode::Enter));
     apply(
         &mut s,
         DataEvent::WriteOutcome {

@@ -313,6 +313,11 @@ fn f_follows_any_rollout_a_finished_one_ends_a_stalled_one_goes_on() {
         "{text}"
     );
     assert!(text.contains("ended: complete"), "{text}");
+    // An ended rollout's time stands still: said as what it took, not an `elapsed` that froze.
+    assert!(
+        text.contains("took ") && !text.contains("elapsed "),
+        "{text}"
+    );
     key(&mut s, KeyCode::Esc);
     assert!(s.overlay.is_none());
     // frontend's rollout passed its progress deadline: followed still (it can finish or be
@@ -322,6 +327,7 @@ fn f_follows_any_rollout_a_finished_one_ends_a_stalled_one_goes_on() {
     let text = screen(&s, 120, 30);
     assert!(text.contains("following..."), "{text}");
     assert!(!text.contains("ended:"), "{text}");
+    assert!(text.contains("elapsed "), "{text}");
     key(&mut s, KeyCode::Esc);
     let text = screen(&s, 160, 45);
     let row = text
