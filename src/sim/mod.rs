@@ -166,8 +166,11 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
             role: Role::Deployer,
         },
     ];
+    // The scenario's clock, shared by the metrics and the logs that must agree with them.
+    let origin = prometheus::unix_now();
     let mut api = ApiState::new(store, Users::new(users.clone()), address.to_string());
     api.usage = options.metrics_api.then_some(usage);
+    api.slo_burn_origin = (scenario == Scenario::SloBurn).then_some(origin);
     let api = Arc::new(api);
 
     let (servers, ca) = if options.tls {
@@ -220,7 +223,7 @@ pub async fn start(options: SimOptions) -> Result<Sim> {
     let prometheus = Arc::new(Prometheus::new(
         options.seed,
         scenario,
-        prometheus::unix_now(),
+        origin,
         &crate::slo::definition::builtin(),
         release,
     ));

@@ -376,3 +376,99 @@ fn the_deployed_backend_versions_migration_job_completed_with_its_log() {
         "{log}"
     );
 }
+
+/// Defect (issue 30, 9): the world's history was not one story (the migration Job ran two hours
+/// after the version it migrated for rolled out; a one-revision frontend first rolled out 41
+/// days after its Deployment was created). Read through kubectl: in each namespace the
+/// migration Job completes, then every application component rolls out the version within
+/// minutes; every ReplicaSet is younger than its Deployment, every pod than its ReplicaSet.
+#[test]
+fn the_worlds_history_is_one_release_story() {
+    if !require("kubectl") {
+        return;
+    }
+    let sim = Sim::start(&[]);
+    let k = sim.kubectl();
+    let time = |text: &str| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .unwrap_or_else(|e| panic!("{text}: {e}"))
+            .to_utc()
+    };
+    let table = |args: &[&str]| -> Vec<Vec<String>> {
+        k.ok(args)
+            .lines()
+            .map(|l| l.split_whitespace().map(str::to_string).collect())
+            .collect()
+    };
+    for (namespace, version) in [("ms5-production", "1.9.0"), ("ms5-staging", "1.9.1-rc.2")] {
+        let migration = table(&[
+            "-n",
+            namespace,
+            "get",
+            "jobs",
+            "-l",
+            &format!("app=db-migrate,app.kubernetes.io/version={version}"),
+            "-o",
+            "jsonpath={range .items[*]}{.status.completionTime}{\"\\n\"}{end}",
+        ]);
+        let migrated = time(&migration[0][0]);
+        let deployments = table(&[
+            "-n",
+            namespace,
+            "get",
+            "deploy",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.name} {.metadata.creationTimestamp}{\"\\n\"}{end}",
+        ]);
+        let sets = table(&[
+            "-n",
+            namespace,
+            "get",
+            "rs",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.ownerReferences[0].name} {.metadata.name} {.metadata.creationTimestamp} {.status.replicas} {.spec.template.spec.containers[0].image}{\"\\n\"}{end}",
+        ]);
+        for component in ["backend", "frontend", "celery-worker", "celery-beat"] {
+            let current = sets
+                .iter()
+                .find(|s| s[0] == component && s[3] != "0")
+                .unwrap_or_else(|| panic!("{namespace}/{component} has no live ReplicaSet"));
+            assert!(current[4].ends_with(&format!(":{version}")), "{current:?}");
+            let released = time(&current[2]);
+            let after = released - migrated;
+            assert!(
+                after > chrono::Duration::zero() && after < chrono::Duration::minutes(15),
+                "{namespace}/{component} rolled out {after} after its migration completed"
+            );
+        }
+        for set in &sets {
+            let (_, created) = deployments
+                .iter()
+                .map(|d| (&d[0], time(&d[1])))
+                .find(|(d, _)| **d == set[0])
+                .unwrap_or_else(|| panic!("no Deployment for {set:?}"));
+            assert!(
+                time(&set[2]) >= created,
+                "{set:?} is older than its Deployment"
+            );
+        }
+        let pods = table(&[
+            "-n",
+            namespace,
+            "get",
+            "pods",
+            "-o",
+            "jsonpath={range .items[*]}{.metadata.ownerReferences[0].kind} {.metadata.ownerReferences[0].name} {.metadata.creationTimestamp}{\"\\n\"}{end}",
+        ]);
+        for pod in pods.iter().filter(|p| p[0] == "ReplicaSet") {
+            let set = sets
+                .iter()
+                .find(|s| s[1] == pod[1])
+                .unwrap_or_else(|| panic!("no ReplicaSet for {pod:?}"));
+            assert!(
+                time(&pod[2]) >= time(&set[2]),
+                "{pod:?} is older than {set:?}"
+            );
+        }
+    }
+}

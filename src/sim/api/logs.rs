@@ -101,6 +101,9 @@ pub fn logs(state: &Arc<ApiState>, target: &Target, query: &Query) -> ApiResult<
         started,
         timestamps: query.flag("timestamps"),
         restoring: restoring(state, &pod, started),
+        burn_origin: state
+            .slo_burn_origin
+            .filter(|_| pod["metadata"]["namespace"] == "ms5-production"),
     };
     let now = ended.unwrap_or_else(Utc::now);
     let written = ((now - started).num_seconds() / LINE_EVERY).max(0);
@@ -242,6 +245,8 @@ struct LogSource {
     timestamps: bool,
     /// A restore test's first line: the backup it restores and its recovery target.
     restoring: String,
+    /// `slo-burn`'s clock, for production's pods: their 5xx follow its ramp.
+    burn_origin: Option<f64>,
 }
 
 /// A small stable hash, so line `i` of a container always reads the same.
@@ -255,14 +260,14 @@ fn mix(seed: &str, i: i64) -> u64 {
 
 /// An access log line's status, drawn from the same shares as the sim's request metrics for a
 /// pod running `image`: the bad release answers 40 % with 5xx, every other version the quiet
-/// day's baseline; 5xx split 70/30 between 500 and 503, as the counters are. The logs
-/// corroborate the SLO, never contradict it.
-fn access_code(image: &str, h: u64) -> &'static str {
+/// day's baseline plus `burning` (slo-burn's ramp at the line's time); 5xx split 70/30 between
+/// 500 and 503, as the counters are. The logs corroborate the SLO, never contradict it.
+fn access_code(image: &str, burning: f64, h: u64) -> &'static str {
     use crate::sim::prometheus::catalog::{BAD_RELEASE_5XX, BASELINE_5XX, NOT_FOUND};
     let failing = if image == crate::sim::cluster::scenario::BAD_RELEASE_IMAGE {
         BAD_RELEASE_5XX
     } else {
-        BASELINE_5XX
+        BASELINE_5XX + burning
     };
     let draw = (h % 1_000_000) as f64 / 1_000_000.0;
     if draw < failing * 0.7 {
@@ -414,7 +419,10 @@ impl LogSource {
         }
         if name.contains("backend") || image.contains("backend") || name == "api" {
             let route = ROUTES[(h % ROUTES.len() as u64) as usize];
-            let code = access_code(image, h);
+            let burning = self.burn_origin.map_or(0.0, |origin| {
+                crate::sim::prometheus::catalog::burn_share(origin, at.timestamp() as f64)
+            });
+            let code = access_code(image, burning, h);
             return format!(
                 "INFO:     10.244.{}.{}:{} - \"GET {route} HTTP/1.1\" {code}",
                 h % 4,
@@ -441,7 +449,7 @@ mod tests {
         let share = |image: &str| {
             let lines = 20_000;
             let failed = (0..lines)
-                .map(|i| access_code(image, mix("backend-7d9f8c6b5-x2k4q", i)))
+                .map(|i| access_code(image, 0.0, mix("backend-7d9f8c6b5-x2k4q", i)))
                 .filter(|c| c.starts_with('5'))
                 .count();
             failed as f64 / lines as f64
@@ -450,5 +458,27 @@ mod tests {
         assert!((0.37..0.43).contains(&bad), "{bad}");
         let good = share("ms5acr.azurecr.io/ms5-backend:1.9.0");
         assert!(good < 0.002, "{good}");
+    }
+
+    /// `slo-burn`'s logs follow its ramp: quiet 45 minutes before the start, 10 % 5xx from 5
+    /// minutes after it, half way between in the middle.
+    #[test]
+    fn slo_burn_access_logs_follow_the_ramp_the_metrics_follow() {
+        use crate::sim::prometheus::catalog::burn_share;
+        let origin = 1_800_000_000.0;
+        let share = |t: f64| {
+            let lines = 20_000;
+            let burning = burn_share(origin, t);
+            (0..lines)
+                .map(|i| access_code("ms5-backend:1.9.0", burning, mix("backend-x", i)))
+                .filter(|c| c.starts_with('5'))
+                .count() as f64
+                / lines as f64
+        };
+        assert!(share(origin - 3600.0) < 0.002);
+        let middle = share(origin - 20.0 * 60.0);
+        assert!((0.04..0.06).contains(&middle), "{middle}");
+        let peak = share(origin + 600.0);
+        assert!((0.09..0.11).contains(&peak), "{peak}");
     }
 }

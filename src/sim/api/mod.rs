@@ -56,6 +56,9 @@ pub struct ApiState {
     /// What pods and nodes use, served as the metrics API (None: the API is not served, as on
     /// a cluster without metrics-server).
     pub usage: Option<Arc<crate::sim::cluster::usage::UsageModel>>,
+    /// `slo-burn`'s clock (unix seconds): the backend's access logs fail at the share its
+    /// metrics ramp to.
+    pub slo_burn_origin: Option<f64>,
 }
 
 impl ApiState {
@@ -69,6 +72,7 @@ impl ApiState {
             bookmark_interval: Duration::from_secs(15),
             proxied: std::sync::atomic::AtomicU64::new(0),
             usage: None,
+            slo_burn_origin: None,
         }
     }
 

@@ -84,6 +84,13 @@ pub const NOT_FOUND: f64 = 0.015;
 pub const BURN_PEAK: f64 = 0.10;
 pub const BURN_START: f64 = -45.0 * 60.0;
 pub const BURN_END: f64 = 5.0 * 60.0;
+/// `slo-burn`'s share of 5xx added at unix time `t`, its clock starting at `origin`: the ramp
+/// the request counters follow (the day's traffic swing aside), for the access logs.
+pub fn burn_share(origin: f64, t: f64) -> f64 {
+    let progress = (t - (origin + BURN_START)) / (BURN_END - BURN_START);
+    BURN_PEAK * progress.clamp(0.0, 1.0)
+}
+
 /// `bad-release`: the share of requests its pods answer with 5xx.
 pub const BAD_RELEASE_5XX: f64 = 0.40;
 /// `backup-failing`: WAL archiving uploads to the same failing bucket, and stopped 35 minutes

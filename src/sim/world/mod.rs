@@ -77,12 +77,19 @@ impl Builder {
         )
     }
 
-    /// A Deployment with its ReplicaSet history (`images` oldest first; the last is current)
-    /// and running pods of the current revision.
-    pub fn deployment(&mut self, component: &Component, images: &[&str], age_days: i64) -> Value {
+    /// A Deployment with its ReplicaSet history (`images` oldest first; the last is current,
+    /// rolled out at `released`, else since the Deployment was created) and running pods of the
+    /// current revision.
+    pub fn deployment(
+        &mut self,
+        component: &Component,
+        images: &[&str],
+        age_days: i64,
+        released: Option<DateTime<Utc>>,
+    ) -> Value {
         let created = self.ago(age_days * 86400 + 3600);
         let revision = images.len() as i64;
-        let updated = self.ago(3600 * (2 + revision));
+        let updated = released.unwrap_or(created);
         let mut current = component.clone();
         current.image = images
             .last()
@@ -93,10 +100,11 @@ impl Builder {
         let mut live_rs = Value::Null;
         for (i, image) in images.iter().enumerate() {
             let is_current = i + 1 == images.len();
+            // Earlier versions rolled out a week apart after the first.
             let rs_created = if is_current {
                 updated
             } else {
-                created + Duration::days(i as i64)
+                created + Duration::days(7 * i as i64)
             };
             let replicas = if is_current { component.replicas } else { 0 };
             let rs = replica_set(
@@ -206,6 +214,27 @@ impl Builder {
     }
 }
 
+/// The versions a namespace's application ran, oldest first; the last is `current`.
+fn release_history(namespace: &str, current: &str) -> Vec<String> {
+    let earlier: &[&str] = if namespace == "ms5-production" {
+        &["1.8.2", "1.8.3"]
+    } else {
+        &["1.9.0"]
+    };
+    earlier
+        .iter()
+        .map(|v| v.to_string())
+        .chain([current.to_string()])
+        .collect()
+}
+
+/// When a namespace's current version was released: production's five hours ago, staging's
+/// (a release candidate) three.
+pub(super) fn release_time(b: &Builder, namespace: &str) -> DateTime<Utc> {
+    let hours = if namespace == "ms5-production" { 5 } else { 3 };
+    b.ago(hours * 3600)
+}
+
 fn http(port: i32) -> Probe {
     Probe::Http {
         port,
@@ -229,17 +258,19 @@ fn application(b: &mut Builder, namespace: &'static str, scale: i64, version: &s
     backend.startup_probe = true;
     backend.requests = ("500m", "512Mi");
     backend.limits = ("2", "2Gi");
-    let history: Vec<String> = if namespace == "ms5-production" {
-        vec![
-            format!("{registry}/ms5-backend:1.8.2"),
-            format!("{registry}/ms5-backend:1.8.3"),
-            format!("{registry}/ms5-backend:{version}"),
-        ]
-    } else {
-        vec![format!("{registry}/ms5-backend:{version}")]
+    // One release history for the namespace's application: every version rolled out all its
+    // components, the migration Job just before (see `platform::migration_job`).
+    let versions = release_history(namespace, version);
+    let released = release_time(b, namespace);
+    let history = |image: &str| -> Vec<String> {
+        versions
+            .iter()
+            .map(|v| format!("{registry}/{image}:{v}"))
+            .collect()
     };
-    let history: Vec<&str> = history.iter().map(String::as_str).collect();
-    b.deployment(&backend, &history, 41);
+    let backend_history = history("ms5-backend");
+    let backend_history: Vec<&str> = backend_history.iter().map(String::as_str).collect();
+    b.deployment(&backend, &backend_history, 41, Some(released));
 
     let mut frontend = Component::new(
         namespace,
@@ -254,8 +285,10 @@ fn application(b: &mut Builder, namespace: &'static str, scale: i64, version: &s
         live: "/healthz",
         ready: "/healthz",
     };
-    let image = frontend.image.clone();
-    b.deployment(&frontend, &[&image], 41);
+    let frontend_history = history("ms5-frontend");
+    let frontend_history: Vec<&str> = frontend_history.iter().map(String::as_str).collect();
+    let rolled = |minutes: i64| Some(released + Duration::minutes(minutes));
+    b.deployment(&frontend, &frontend_history, 41, rolled(1));
 
     let mut worker = Component::new(
         namespace,
@@ -277,8 +310,7 @@ fn application(b: &mut Builder, namespace: &'static str, scale: i64, version: &s
     ];
     worker.requests = ("250m", "512Mi");
     worker.limits = ("1", "1Gi");
-    let image = worker.image.clone();
-    b.deployment(&worker, &[&image], 41);
+    b.deployment(&worker, &backend_history, 41, rolled(2));
 
     let mut beat = Component::new(
         namespace,
@@ -291,8 +323,7 @@ fn application(b: &mut Builder, namespace: &'static str, scale: i64, version: &s
         command: "test -f /tmp/celerybeat.pid",
     };
     beat.args = vec!["celery", "-A", "app.celery", "beat", "--loglevel=info"];
-    let image = beat.image.clone();
-    b.deployment(&beat, &[&image], 41);
+    b.deployment(&beat, &backend_history, 41, rolled(3));
 
     if namespace == "ms5-production" {
         let mut flower = Component::new(namespace, "flower", "monitoring", 1, "mher/flower:2.0.1");
@@ -302,7 +333,7 @@ fn application(b: &mut Builder, namespace: &'static str, scale: i64, version: &s
             live: "/healthcheck",
             ready: "/healthcheck",
         };
-        b.deployment(&flower, &["mher/flower:2.0.1"], 41);
+        b.deployment(&flower, &["mher/flower:2.0.1"], 41, None);
     }
 
     let mut postgres = Component::new(namespace, "postgres", "database", 1, "postgres:15.6");
@@ -373,7 +404,7 @@ fn monitoring(b: &mut Builder) {
         ready: "/api/health",
     };
     grafana.pool = "system";
-    b.deployment(&grafana, &["grafana/grafana:11.1.0"], 41);
+    b.deployment(&grafana, &["grafana/grafana:11.1.0"], 41, None);
 
     let mut alertmanager = Component::new(
         ns,
@@ -389,7 +420,7 @@ fn monitoring(b: &mut Builder) {
         ready: "/-/ready",
     };
     alertmanager.pool = "system";
-    b.deployment(&alertmanager, &["prom/alertmanager:v0.27.0"], 41);
+    b.deployment(&alertmanager, &["prom/alertmanager:v0.27.0"], 41, None);
 }
 
 /// Prometheus's node exporter: one pod on every node, the database node included (it tolerates
@@ -438,7 +469,7 @@ fn line_agents(b: &mut Builder, count: usize) {
         agent.requests = ("10m", "32Mi");
         agent.limits = ("100m", "64Mi");
         let image = agent.image.clone();
-        b.deployment(&agent, &[&image], 7);
+        b.deployment(&agent, &[&image], 7, None);
         left -= replicas;
         index += 1;
     }

@@ -134,6 +134,7 @@ fn kube_system(b: &mut Builder) {
         &coredns,
         &["mcr.microsoft.com/oss/v2/kubernetes/coredns:v1.11.3-5"],
         41,
+        None,
     );
     let mut metrics = Component::new(
         "kube-system",
@@ -152,6 +153,7 @@ fn kube_system(b: &mut Builder) {
         &metrics,
         &["mcr.microsoft.com/oss/v2/kubernetes/metrics-server:v0.7.2-3"],
         41,
+        None,
     );
 
     // kube-proxy: one pod per node.
@@ -606,7 +608,8 @@ fn completed_job(b: &mut Builder, spec: CompletedJob) -> (String, String) {
 }
 
 /// The database migration Job the backend's `version` ran before it rolled out (alembic
-/// upgrade head), completed, labelled with the version it migrated for.
+/// upgrade head), completed, labelled with the version it migrated for: ten minutes before
+/// the namespace's release, as the release runs it.
 pub fn migration_job(b: &mut Builder, ns: &str, version: &str) {
     let image = format!("ms5acr.azurecr.io/ms5-backend:{version}");
     let labels = json!({"app": "db-migrate", "app.kubernetes.io/part-of": "ms5", "app.kubernetes.io/version": version});
@@ -618,7 +621,7 @@ pub fn migration_job(b: &mut Builder, ns: &str, version: &str) {
             "restartPolicy": "Never", "terminationGracePeriodSeconds": 30, "dnsPolicy": "ClusterFirst",
             "schedulerName": "default-scheduler", "nodeSelector": {"agentpool": "app"}}});
     let name = format!("db-migrate-{}", version.replace('.', "-"));
-    let scheduled = b.ago(3 * 3600 + 900);
+    let scheduled = super::release_time(b, ns) - Duration::minutes(10);
     completed_job(
         b,
         CompletedJob {
