@@ -50,6 +50,10 @@ fn restart_status_history_and_undo() {
         .collect();
     assert_eq!(revisions, ["1", "2", "3", "4"], "{history}");
 
+    // The sim's clock follows the wall between its timers: a pod the undo creates is not
+    // dated before the undo was sent (issue 30, 9), however long the sim sat idle.
+    std::thread::sleep(Duration::from_millis(2500));
+    let sent = chrono::Utc::now().timestamp();
     k.ok(&["rollout", "undo", "deploy/backend", "--to-revision=2"]);
     k.ok(&["rollout", "status", "deploy/backend", "--timeout=60s"]);
     let image = k.ok(&[
@@ -78,6 +82,21 @@ fn restart_status_history_and_undo() {
                 && pods.split_whitespace().count() == 3
         },
     );
+    let created = k.ok(&[
+        "get",
+        "pods",
+        "-l",
+        "app=backend",
+        "-o",
+        "jsonpath={.items[*].metadata.creationTimestamp}",
+    ]);
+    for at in created.split_whitespace() {
+        let at = chrono::DateTime::parse_from_rfc3339(at).expect("a time");
+        assert!(
+            at.timestamp() >= sent,
+            "a pod the undo made is dated {at}, before the undo was sent ({sent})"
+        );
+    }
     // The ReplicaSet that came back is now the newest revision.
     let history = k.ok(&["rollout", "history", "deploy/backend"]);
     assert!(

@@ -201,7 +201,12 @@ impl Cluster {
                 // the order they were made before any timer runs.
                 biased;
                 change = changes.recv() => match change {
-                    Ok(change) => self.on_change(&change),
+                    Ok(change) => {
+                        // What a change causes happens now: with the clock left at the last
+                        // timer, a pod created for an undo was dated before the undo was sent.
+                        self.now = Instant::now().max(self.now);
+                        self.on_change(&change)
+                    }
                     Err(RecvError::Lagged(_)) => self.resync(),
                     Err(RecvError::Closed) => return,
                 },
