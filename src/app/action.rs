@@ -35,6 +35,11 @@ pub enum Action {
     Container,
     Wrap,
     Timestamps,
+    /// Logs: show only the lines that match (less's `&`).
+    OnlyMatching,
+    /// Logs: move to the next match back in time, or forward.
+    OlderMatch,
+    NewerMatch,
     Restart,
     PauseResume,
     Scale,
@@ -82,6 +87,13 @@ const ACTIONS: &[(Action, &str, &str)] = &[
     (Action::Container, "container", "next container"),
     (Action::Wrap, "wrap", "wrap lines"),
     (Action::Timestamps, "timestamps", "timestamps"),
+    (
+        Action::OnlyMatching,
+        "only-matching",
+        "show only matching lines",
+    ),
+    (Action::OlderMatch, "older-match", "older match"),
+    (Action::NewerMatch, "newer-match", "newer match"),
     (Action::Restart, "restart", "restart"),
     (Action::PauseResume, "pause-resume", "pause/resume"),
     (Action::Scale, "scale", "scale"),

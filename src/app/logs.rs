@@ -146,3 +146,73 @@ pub fn apply(state: &mut AppState, event: LogEvent) {
         _ => {}
     }
 }
+
+/// `/text`: highlights the lines that match, keeps every line, and shows the newest match.
+pub fn search(state: &mut AppState, text: &str) {
+    let Some(Overlay::Logs(l)) = &mut state.overlay else {
+        return;
+    };
+    l.search = text.to_string();
+    l.filtered = false;
+    l.scroll = 0;
+    l.follow = true;
+    if !text.is_empty() {
+        jump(state, true, true);
+    }
+}
+
+/// `&text`: only the lines that match are shown (esc shows them all).
+pub fn only_matching(state: &mut AppState, text: &str) {
+    let Some(Overlay::Logs(l)) = &mut state.overlay else {
+        return;
+    };
+    l.search = text.to_string();
+    l.filtered = !text.is_empty();
+    l.scroll = 0;
+    l.follow = true;
+}
+
+/// `n`/`N`: the next match back in time (`older`) or forward, shown as the bottom line.
+pub fn jump_to_match(state: &mut AppState, older: bool) {
+    jump(state, older, false);
+}
+
+fn jump(state: &mut AppState, older: bool, from_end: bool) {
+    let Some(Overlay::Logs(l)) = &mut state.overlay else {
+        return;
+    };
+    if l.search.is_empty() {
+        state.say("no search: / to search the log".into(), true);
+        return;
+    }
+    let needle = l.search.to_lowercase();
+    let shown = l.shown();
+    let total = shown.len();
+    // The line at the bottom of the pane now: counted from the newest.
+    let bottom = total.saturating_sub(1 + l.scroll);
+    let found = if from_end {
+        (0..total)
+            .rev()
+            .find(|&i| LogsState::matches(shown[i], &needle))
+    } else if older {
+        (0..bottom)
+            .rev()
+            .find(|&i| LogsState::matches(shown[i], &needle))
+    } else {
+        (bottom + 1..total).find(|&i| LogsState::matches(shown[i], &needle))
+    };
+    match found {
+        Some(i) => {
+            l.scroll = total - 1 - i;
+            l.follow = l.scroll == 0;
+        }
+        None => {
+            let words = match (from_end, older) {
+                (true, _) => format!("no line matches \"{}\"", l.search),
+                (false, true) => format!("no older line matches \"{}\"", l.search),
+                (false, false) => format!("no newer line matches \"{}\"", l.search),
+            };
+            state.say(words, true);
+        }
+    }
+}

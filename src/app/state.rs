@@ -31,6 +31,8 @@ pub use super::view_id::ViewId;
 pub enum Overlay {
     Help {
         scroll: usize,
+        /// Only help lines containing this (`/` in help); empty: every line.
+        filter: String,
     },
     /// `request` pairs the answer with the question (an older answer is ignored).
     Yaml {
@@ -82,7 +84,8 @@ pub struct LogsState {
     /// Rows scrolled up from the end (0: showing the newest).
     pub scroll: usize,
     pub search: String,
-    /// Only the lines matching `search` are shown (until esc).
+    /// Only the lines matching `search` are shown (`&`); else they are highlighted (`/`). Esc
+    /// clears either.
     pub filtered: bool,
     /// Each line with the time the kubelet received it (the API's `timestamps=true`).
     pub timestamps: bool,
@@ -117,6 +120,8 @@ impl LogsState {
 pub enum Input {
     Command(TextField),
     Filter(TextField),
+    /// Logs: the text whose lines alone are shown (`&`).
+    OnlyMatching(TextField),
     /// A note for the timeline (`m`).
     Note(TextField),
 }
@@ -124,13 +129,13 @@ pub enum Input {
 impl Input {
     pub fn field(&self) -> &TextField {
         match self {
-            Input::Command(f) | Input::Filter(f) | Input::Note(f) => f,
+            Input::Command(f) | Input::Filter(f) | Input::OnlyMatching(f) | Input::Note(f) => f,
         }
     }
 
     pub fn field_mut(&mut self) -> &mut TextField {
         match self {
-            Input::Command(f) | Input::Filter(f) | Input::Note(f) => f,
+            Input::Command(f) | Input::Filter(f) | Input::OnlyMatching(f) | Input::Note(f) => f,
         }
     }
 }

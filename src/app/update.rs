@@ -77,6 +77,10 @@ fn edit_input(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {
                     apply_filter(state, &f);
                     Vec::new()
                 }
+                Some(Input::OnlyMatching(f)) => {
+                    logs::only_matching(state, f.text());
+                    Vec::new()
+                }
                 // A note with nothing in it is refused where it is typed: the field stays.
                 Some(Input::Note(f)) if f.text().trim().is_empty() => {
                     state.say("a note needs some text (esc to cancel)".into(), true);
@@ -116,11 +120,23 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
             state.quit = true;
             return vec![Effect::Quit];
         }
-        Action::Help => state.overlay = Some(Overlay::Help { scroll: 0 }),
+        Action::Help => {
+            state.overlay = Some(Overlay::Help {
+                scroll: 0,
+                filter: String::new(),
+            })
+        }
         Action::Command => state.input = Some(Input::Command(TextField::default())),
         // A new filter or search starts from what the user types (the one in force stays in the
         // panel's title until enter replaces it): appending to it would silently AND the two.
         Action::Filter => state.input = Some(Input::Filter(TextField::default())),
+        Action::OnlyMatching => {
+            if let Some(Overlay::Logs(_)) = &state.overlay {
+                state.input = Some(Input::OnlyMatching(TextField::default()));
+            }
+        }
+        Action::OlderMatch => logs::jump_to_match(state, true),
+        Action::NewerMatch => logs::jump_to_match(state, false),
         Action::Note => state.input = Some(Input::Note(TextField::default())),
         Action::Report => return super::incident::write_report(state),
         Action::Back | Action::Cancel => return back(state),
@@ -260,11 +276,22 @@ fn back(state: &mut AppState) -> Vec<Effect> {
     {
         return Vec::new();
     }
-    if let Some(Overlay::Logs(l)) = &mut state.overlay
-        && l.filtered
+    // Esc clears help's search before it closes help.
+    if let Some(Overlay::Help { filter, scroll }) = &mut state.overlay
+        && !filter.is_empty()
     {
+        filter.clear();
+        *scroll = 0;
+        return Vec::new();
+    }
+    // Esc clears a search (highlighted or only matching) before it closes the log.
+    if let Some(Overlay::Logs(l)) = &mut state.overlay
+        && !l.search.is_empty()
+    {
+        l.search.clear();
         l.filtered = false;
         l.scroll = 0;
+        l.follow = true;
         return Vec::new();
     }
     if let Some(overlay) = state.overlay.take() {
@@ -299,7 +326,7 @@ fn switch_view(state: &mut AppState, view: ViewId) -> Vec<Effect> {
 
 fn scroll(state: &mut AppState, delta: isize) {
     match &mut state.overlay {
-        Some(Overlay::Help { scroll }) | Some(Overlay::Yaml { scroll, .. }) => {
+        Some(Overlay::Help { scroll, .. }) | Some(Overlay::Yaml { scroll, .. }) => {
             *scroll = (*scroll as isize + delta).max(0) as usize;
         }
         Some(Overlay::Dialog(Dialog::UndoChooser(_))) => {
@@ -345,11 +372,13 @@ fn page_by(state: &mut AppState, pages: isize, page: isize) {
 
 fn apply_filter(state: &mut AppState, text: &str) {
     match &mut state.overlay {
-        // A search shows only the lines that match (esc shows them all again, still marked).
-        Some(Overlay::Logs(l)) => {
-            l.search = text.to_string();
-            l.filtered = !text.is_empty();
-            l.scroll = 0;
+        // A search highlights the lines that match, keeps every line, and moves to the newest
+        // match (`n` older, `N` newer), as in less.
+        Some(Overlay::Logs(_)) => logs::search(state, text),
+        // Help keeps only the lines that mention the text.
+        Some(Overlay::Help { scroll, filter }) => {
+            *filter = text.to_string();
+            *scroll = 0;
         }
         _ => {
             let view = state.view;
@@ -379,7 +408,10 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             vec![Effect::Quit]
         }
         ("help" | "h", _) => {
-            state.overlay = Some(Overlay::Help { scroll: 0 });
+            state.overlay = Some(Overlay::Help {
+                scroll: 0,
+                filter: String::new(),
+            });
             Vec::new()
         }
         ("ns" | "namespace", Some("all" | "-A" | "*")) | ("ns" | "namespace", None) => {

@@ -97,15 +97,17 @@ pub fn summary_line<'a>(row: &BackupRow, ui: &Ui) -> Line<'a> {
 /// What makes a row as bad as `verdict`, in the summary's words: the first figure judged so and
 /// how many more (`backup +2`), else its firing alerts, else what could not be looked at.
 fn worst_of(row: &BackupRow, verdict: Verdict) -> String {
-    let short = |label: &str| match label {
-        "last backup" => "backup",
-        "WAL archived" => "WAL",
-        "last restore test" => "drill",
-        "last attempt" => "attempt",
-        "failed runs" => "runs",
-        other => other,
-    }
-    .to_string();
+    let short = |label: &str| {
+        match label {
+            "last backup" => "backup",
+            "WAL archived" => "WAL",
+            "last restore test" => "drill",
+            "last attempt" => "attempt",
+            "failed runs" => "runs",
+            other => other,
+        }
+        .to_string()
+    };
     let figures: Vec<&str> = row
         .figures
         .iter()

@@ -139,6 +139,8 @@ pub fn hint_actions(mode: Mode) -> &'static [Action] {
             Action::Previous,
             Action::Container,
             Action::Filter,
+            Action::OlderMatch,
+            Action::OnlyMatching,
             Action::Timestamps,
             Action::Wrap,
         ],
@@ -184,10 +186,20 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 .chain(super::field::spans(field, ui))
                 .chain([Span::styled(
                     if state.mode() == Mode::Logs {
-                        "   enter show only matching lines (esc then shows all, still marked) · esc cancel"
+                        "   enter highlight and show the newest match (n older, N newer; every line kept) · esc cancel"
                     } else {
                         "   enter apply · esc cancel · -l key=value for labels"
                     },
+                    ui.style("muted"),
+                )])
+                .collect::<Vec<_>>(),
+        ),
+        (Some(Input::OnlyMatching(field)), _) => Line::from(
+            [Span::styled("&", ui.style("accent"))]
+                .into_iter()
+                .chain(super::field::spans(field, ui))
+                .chain([Span::styled(
+                    "   enter show only the lines that match · esc cancel",
                     ui.style("muted"),
                 )])
                 .collect::<Vec<_>>(),

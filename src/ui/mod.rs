@@ -53,7 +53,9 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
     chrome::header(frame, header, state, ui);
     chrome::tabs(frame, tabs, state, ui);
     match &state.overlay {
-        Some(Overlay::Help { scroll }) => overlays::help(frame, body, *scroll, ui),
+        Some(Overlay::Help { scroll, filter }) => {
+            overlays::help(frame, body, state, (*scroll, filter), ui)
+        }
         Some(Overlay::Yaml {
             title,
             lines,

@@ -7,54 +7,98 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::style::Ui;
 use super::table::panel;
-use crate::app::state::{AppState, LogsState};
+use crate::app::action::{Action, Mode};
+use crate::app::state::{AppState, LogsState, ViewId};
 
-/// Every binding of the active keymap, table by table; nothing here is written by hand.
-pub fn help_lines(ui: &Ui) -> Vec<Line<'static>> {
+/// Help, generated from the keymap in force and the view registry (nothing here is written by
+/// hand): the `:` commands, then the keys of the view it was opened on (its own table, then
+/// the global keys it does not rebind: each key once, for what it does there), then every other
+/// table's own keys.
+pub fn help_lines(ui: &Ui, view: ViewId) -> Vec<Line<'static>> {
+    let muted = ui.style("muted");
+    let commands: Vec<String> = super::views::ALL
+        .iter()
+        .map(|spec| match spec.aliases.first() {
+            Some(alias) => format!(":{} (:{alias})", spec.id.name()),
+            None => format!(":{}", spec.id.name()),
+        })
+        .chain([":ns NAME|all", ":ctx NAME", ":incident", ":q"].map(String::from))
+        .collect();
     let mut lines = vec![
         Line::from(Span::styled(
-            "Commands: :overview :rollouts (:ro) :pods (:po) :nodes (:no) :events (:ev) :slo :alerts :silences :audit :ns NAME|all :ctx NAME :q",
-            ui.style("muted"),
+            format!("Commands: {}", commands.join(" ")),
+            muted,
         )),
         Line::from(Span::styled(
             "Filter: /text, or /-l key=value for labels; on :alerts, Alertmanager matchers (severity=\"critical\"); esc clears",
-            ui.style("muted"),
+            muted,
         )),
         Line::from(Span::styled(
-            "Search in logs: /text highlights the lines that match and keeps every line",
-            ui.style("muted"),
+            "Logs: /text highlights the lines that match and keeps every line (n older, N newer); &text shows only them",
+            muted,
         )),
     ];
+    let binding = |keys: &[crate::config::keys::Key], action: Action| {
+        let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
+        Line::from(vec![
+            Span::styled(format!("  {:<22}", keys.join(", ")), ui.style("key")),
+            Span::styled(action.description().to_string(), ui.style("text")),
+        ])
+    };
+    let here = Mode::View(view);
+    lines.push(Line::raw(""));
+    lines.push(Line::from(Span::styled(
+        format!("[{}] and everywhere", view.name()),
+        ui.style("title"),
+    )));
+    for (action, _, _) in Action::all() {
+        let keys = ui.keymap.effective_keys(here, action);
+        if !keys.is_empty() {
+            lines.push(binding(&keys, action));
+        }
+    }
     for (mode, table) in ui.keymap.tables() {
+        if mode == here || mode == Mode::Global {
+            continue;
+        }
         lines.push(Line::raw(""));
         lines.push(Line::from(Span::styled(
             format!("[{}]", mode.name()),
             ui.style("title"),
         )));
         for (action, keys) in table {
-            let keys: Vec<String> = keys.iter().map(ToString::to_string).collect();
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {:<22}", keys.join(", ")), ui.style("key")),
-                Span::styled(action.description().to_string(), ui.style("text")),
-            ]));
+            lines.push(binding(keys, *action));
         }
     }
     lines
 }
 
-pub fn help(frame: &mut Frame, area: Rect, scroll: usize, ui: &Ui) {
-    let lines = help_lines(ui);
-    // `G` scrolls as far as the last line, not past it into an empty panel.
-    let scroll = scroll.min(
-        lines
-            .len()
-            .saturating_sub(area.height.saturating_sub(2) as usize),
-    );
-    let block = panel("Help", ("keymap in force".into(), "muted"), ui, area.width);
+pub fn help(
+    frame: &mut Frame,
+    area: Rect,
+    state: &AppState,
+    (scroll, filter): (usize, &str),
+    ui: &Ui,
+) {
+    let needle = filter.to_lowercase();
+    let lines: Vec<Line> = help_lines(ui, state.view)
+        .into_iter()
+        .filter(|l| needle.is_empty() || l.to_string().to_lowercase().contains(&needle))
+        .collect();
+    let words = if filter.is_empty() {
+        "keymap in force · / search".to_string()
+    } else {
+        format!("lines with \"{filter}\": {} · esc all", lines.len())
+    };
+    let block = panel("Help", (words, "muted"), ui, area.width);
+    // The command and search lines wrap at 80 columns rather than lose their end.
+    let paragraph = Paragraph::new(lines).wrap(Wrap { trim: false });
+    // `G` scrolls as far as the last row, not past it into an empty panel (rows as wrapped).
+    let rows = paragraph.line_count(area.width.saturating_sub(2));
+    let scroll = scroll.min(rows.saturating_sub(area.height.saturating_sub(2) as usize));
+    let paragraph = paragraph.block(block);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .scroll((scroll.min(u16::MAX as usize) as u16, 0)),
+        paragraph.scroll((scroll.min(u16::MAX as usize) as u16, 0)),
         area,
     );
 }
@@ -100,7 +144,11 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
     };
     let search = logs.search.to_lowercase();
     let lines = logs.shown();
-    let end = lines.len().saturating_sub(logs.scroll);
+    // Scrolled near the top, the pane still fills: the first lines, not blank rows.
+    let end = lines
+        .len()
+        .saturating_sub(logs.scroll)
+        .max(height.min(lines.len()));
     let start = end.saturating_sub(height);
     let mut shown: Vec<Line> = lines[start..end]
         .iter()

@@ -358,33 +358,84 @@ fn type_search(s: &mut AppState, text: &str) {
     crate::alert_views::key(s, crossterm::event::KeyCode::Enter);
 }
 
+fn type_only_matching(s: &mut AppState, text: &str) {
+    update(s, Action::OnlyMatching);
+    crate::alert_views::type_text(s, text);
+    crate::alert_views::key(s, crossterm::event::KeyCode::Enter);
+}
+
+/// As help says and less users expect: `/` highlights and keeps every line, showing the newest
+/// match; `n` and `N` move between matches; `&` shows only the matches; `esc` clears either,
+/// then closes. (It used to filter on `/`, and its first esc switched to highlighting.)
 #[test]
-fn a_log_search_shows_only_matching_lines_and_esc_shows_all_again_still_marked() {
-    let mut s = logs_with(&[
-        "INFO GET /api/v1/lines/1/oee 200",
-        "ERROR database connection refused",
-        "INFO GET /api/v1/lines/2/oee 200",
-        "ERROR database connection refused",
-    ]);
+fn slash_highlights_and_n_moves_ampersand_shows_only_matches_and_esc_clears() {
+    let mut lines: Vec<String> = (1..=30)
+        .map(|i| format!("INFO GET /api/v1/lines/{i}/oee 200"))
+        .collect();
+    lines[4] = "ERROR database connection refused (first)".into();
+    lines[14] = "ERROR database connection refused (second)".into();
+    let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+    let mut s = logs_with(&lines);
     type_search(&mut s, "error");
+    let theme = Theme::builtin("default").unwrap();
+    let buffer = draw(&s, 120, 12, &theme, false);
+    let text = fixture::text(&buffer);
+    // Every line kept; the newest match shown, highlighted.
+    assert!(
+        text.contains("(second)") && !text.contains("(first)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lines/14/oee"),
+        "the lines around it stay:\n{text}"
+    );
+    assert!(text.contains("\"error\" 2 matches"), "{text}");
+    let (x, y) = find(&buffer, "ERROR database");
+    assert_eq!(buffer[(x, y)].fg, theme.style("accent").fg.unwrap());
+    assert_eq!(
+        buffer[find(&buffer, "INFO GET")].fg,
+        theme.style("text").fg.unwrap()
+    );
+    // n: the older match; again: none older, said; N: back to the newer one.
+    let shows = |s: &AppState, which: &str, not: &str| {
+        let text = screen(s, 120, 12);
+        assert!(text.contains(which) && !text.contains(not), "{text}");
+        text
+    };
+    update(&mut s, Action::OlderMatch);
+    shows(&s, "(first)", "(second)");
+    update(&mut s, Action::OlderMatch);
+    let text = shows(&s, "(first)", "(second)");
+    assert!(text.contains("no older line matches \"error\""), "{text}");
+    update(&mut s, Action::NewerMatch);
+    shows(&s, "(second)", "(first)");
+    // esc clears the search: no line marked, the pane still open and following.
+    crate::alert_views::key(&mut s, crossterm::event::KeyCode::Esc);
+    assert!(
+        matches!(s.overlay, Some(Overlay::Logs(_))),
+        "esc clears, not closes"
+    );
+    let buffer = draw(&s, 120, 12, &theme, false);
+    assert_eq!(
+        buffer[find(&buffer, "INFO GET")].fg,
+        theme.style("text").fg.unwrap()
+    );
+    let text = fixture::text(&buffer);
+    assert!(
+        !text.contains("matches") && text.contains("lines/30/oee"),
+        "{text}"
+    );
+
+    // &: only the matching lines.
+    type_only_matching(&mut s, "error");
     let text = screen(&s, 120, 30);
     assert!(!text.contains("lines/1/oee"), "{text}");
     assert_eq!(text.matches("database connection refused").count(), 2);
     assert!(text.contains("only \"error\": 2 matches"), "{text}");
-    // esc: every line again, the matches still marked.
     update(&mut s, Action::Back);
-    assert!(
-        matches!(s.overlay, Some(Overlay::Logs(_))),
-        "esc shows all, not close"
-    );
-    let theme = Theme::builtin("default").unwrap();
-    let buffer = draw(&s, 120, 30, &theme, false);
-    let text = fixture::text(&buffer);
-    assert!(text.contains("lines/1/oee"), "{text}");
-    let (x, y) = find(&buffer, "ERROR database");
-    assert_eq!(buffer[(x, y)].fg, theme.style("accent").fg.unwrap());
+    assert!(screen(&s, 120, 30).contains("lines/29/oee"));
     // A search that matches nothing says so.
-    type_search(&mut s, "panic");
+    type_only_matching(&mut s, "panic");
     let text = screen(&s, 120, 30);
     assert!(text.contains("no line matches \"panic\""), "{text}");
     update(&mut s, Action::Back);

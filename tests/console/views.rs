@@ -143,6 +143,100 @@ fn help_is_generated_from_the_keymap() {
     });
 }
 
+/// Every view has a `:` name in help's command line and a key in the context's list; each key
+/// is listed once in a context, for what it does there (on :alerts `s` silences: sort, which
+/// does not apply to its fixed order, is not listed under it); `/` keeps only the lines that
+/// mention the text, and esc shows them all.
+#[test]
+fn help_lists_every_view_each_key_once_and_searches() {
+    use ms5_console::app::action::Mode;
+    let keymap = ms5_console::config::keymap::Keymap::default_keymap();
+    for view in ViewId::ALL {
+        let mut s = state();
+        s.view = view;
+        update(&mut s, Action::Help);
+        let text = screen(&s, 160, 200);
+        let commands: String = text
+            .lines()
+            .skip_while(|l| !l.contains("Commands:"))
+            .take_while(|l| !l.contains("Filter:"))
+            .collect();
+        for other in ViewId::ALL {
+            assert!(
+                commands.contains(&format!(":{} ", other.name()))
+                    || commands.contains(&format!(":{}│", other.name())),
+                "{} missing from help's commands on {view:?}: {commands}",
+                other.name()
+            );
+            assert!(
+                !keymap
+                    .effective_keys(Mode::View(view), Action::View(other))
+                    .is_empty(),
+                "no key reaches {other:?} from {view:?}"
+            );
+        }
+        // The context's section: each key once.
+        let section: Vec<&str> = text
+            .lines()
+            .skip_while(|l| !l.contains(&format!("[{}] and everywhere", view.name())))
+            .skip(1)
+            .take_while(|l| !l.trim_matches('│').trim().is_empty())
+            .collect();
+        assert!(section.len() > 10, "{text}");
+        let mut keys: Vec<String> = section
+            .iter()
+            .flat_map(|l| {
+                let l = l.trim_start_matches('│');
+                l.get(2..24)
+                    .unwrap_or_default()
+                    .split(", ")
+                    .map(|k| k.trim().to_string())
+                    .filter(|k| !k.is_empty())
+                    .collect::<Vec<_>>()
+            })
+            .collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(
+            keys.len(),
+            n,
+            "a key listed twice on {view:?}:\n{}",
+            section.join("\n")
+        );
+        if view == ViewId::Alerts {
+            assert!(
+                section
+                    .iter()
+                    .any(|l| l.contains("  s ") && l.contains("silence alert"))
+            );
+            assert!(!section.iter().any(|l| l.contains("  sort")), "{section:?}");
+        }
+    }
+    // `/` in help: only lines with the text; esc: all again.
+    let mut s = state();
+    update(&mut s, Action::Help);
+    update(&mut s, Action::Filter);
+    crate::alert_views::type_text(&mut s, "undo");
+    crate::alert_views::key(&mut s, crossterm::event::KeyCode::Enter);
+    let text = screen(&s, 120, 35);
+    assert!(text.contains("lines with \"undo\""), "{text}");
+    let body: Vec<&str> = text
+        .lines()
+        .filter(|l| l.starts_with('│'))
+        .map(|l| l.trim_matches('│').trim())
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(
+        !body.is_empty() && body.iter().all(|l| l.contains("undo")),
+        "{text}"
+    );
+    crate::alert_views::key(&mut s, crossterm::event::KeyCode::Esc);
+    assert!(screen(&s, 120, 35).contains("keymap in force"));
+    crate::alert_views::key(&mut s, crossterm::event::KeyCode::Esc);
+    assert!(s.overlay.is_none());
+}
+
 #[test]
 fn yaml() {
     snapshot_view("yaml", |s| {
@@ -204,7 +298,10 @@ fn the_log_viewer_calls_slash_a_search() {
         .last()
         .unwrap_or_default()
         .to_string();
-    assert!(footer.contains("show only matching lines"), "{footer}");
+    assert!(
+        footer.contains("highlight and show the newest match"),
+        "{footer}"
+    );
 }
 
 #[test]
