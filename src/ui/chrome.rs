@@ -227,48 +227,14 @@ pub fn footer(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             flash.text.clone(),
             ui.style(if flash.error { "critical" } else { "text" }),
         )),
-        // The form's own last line says which keys do what; `y` there is a letter.
-        (None, None)
-            if matches!(
-                state.overlay,
-                Some(crate::app::state::Overlay::Dialog(
-                    crate::ops::stage::Dialog::SilenceForm(_)
-                        | crate::ops::stage::Dialog::ScaleForm(_)
-                ))
-            ) =>
-        {
-            Line::from(Span::styled(" typing into the form", ui.style("muted")))
-        }
-        // A protected namespace's confirmation: `y` and `n` are letters of the name.
-        (None, None)
-            if matches!(
-                state.overlay,
-                Some(crate::app::state::Overlay::Dialog(
-                    crate::ops::stage::Dialog::ConfirmChecked { typed: Some(_), .. }
-                ))
-            ) =>
-        {
-            Line::from(Span::styled(
-                " typing the name · enter sends when it matches · esc cancels",
-                ui.style("muted"),
-            ))
-        }
-        // Refused or answered: there is nothing left to confirm, only to close.
-        (None, None)
-            if matches!(
-                state.overlay,
-                Some(crate::app::state::Overlay::Dialog(
-                    crate::ops::stage::Dialog::Refused { .. }
-                        | crate::ops::stage::Dialog::Done { .. }
-                ))
-            ) =>
-        {
-            let keys = ui.keymap.effective_keys(Mode::Dialog, Action::Cancel);
-            let key = keys.first().map(|k| k.to_string()).unwrap_or_default();
-            Line::from(vec![
-                Span::styled(format!(" {key}"), ui.style("key")),
-                Span::styled(" close ", ui.style("muted")),
-            ])
+        // A dialog's footer comes from its stage: what it asks now and the keys that answer.
+        (None, None) if matches!(state.overlay, Some(crate::app::state::Overlay::Dialog(_))) => {
+            match &state.overlay {
+                Some(crate::app::state::Overlay::Dialog(dialog)) => {
+                    super::dialog::footer(dialog, ui)
+                }
+                _ => Line::default(),
+            }
         }
         (None, None) if state.details && state.overlay.is_none() => details_hints(state, ui),
         (None, None) => hints(state.mode(), state.readonly, ui),

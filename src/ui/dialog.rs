@@ -355,6 +355,63 @@ fn undo_chooser_lines(
     lines
 }
 
+/// The footer for a dialog at its stage: what it asks now and the keys that answer, so it never
+/// offers `y confirm` where the body says the dialog only closes.
+pub fn footer(dialog: &Dialog, ui: &Ui) -> Line<'static> {
+    let (confirm, cancel) = (keys(ui, Action::Confirm), keys(ui, Action::Cancel));
+    let pairs: Vec<(String, &str)> = match dialog {
+        Dialog::SilenceForm(_) => vec![
+            ("tab".into(), "next field"),
+            ("enter".into(), "review the plan"),
+            ("esc".into(), "cancel"),
+        ],
+        Dialog::ScaleForm(_) => vec![
+            ("enter".into(), "review the plan (checked first)"),
+            ("esc".into(), "cancel"),
+        ],
+        Dialog::UndoChooser(_) => vec![
+            ("j/k".into(), "choose a revision"),
+            (confirm, "review the plan"),
+            (cancel, "cancel"),
+        ],
+        Dialog::Checking { .. } => vec![(cancel, "stop the checks (nothing is sent)")],
+        Dialog::Confirm(_) | Dialog::ConfirmChecked { typed: None, .. } => {
+            vec![(confirm, "send"), (cancel, "cancel (nothing is sent)")]
+        }
+        Dialog::ConfirmChecked { typed: Some(_), .. } => vec![
+            (
+                "type the name".into(),
+                "in a protected namespace; enter sends when it matches",
+            ),
+            ("esc".into(), "cancel (nothing is sent)"),
+        ],
+        Dialog::ConfirmRun { .. } => {
+            vec![
+                (confirm, "run the commands"),
+                (cancel, "cancel (nothing runs)"),
+            ]
+        }
+        Dialog::Sending { .. } => vec![(
+            String::new(),
+            "sending: a write on its way cannot be called back",
+        )],
+        Dialog::Following { .. } => vec![(cancel, "close (it goes on)")],
+        Dialog::Done { .. } => vec![(cancel, "close")],
+        Dialog::Refused { .. } => vec![(cancel, "close (nothing was sent)")],
+    };
+    Line::from(
+        pairs
+            .into_iter()
+            .flat_map(|(keys, words)| {
+                [
+                    Span::styled(format!(" {keys}"), ui.style("key")),
+                    Span::styled(format!(" {words} "), ui.style("muted")),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
 /// `y/enter`: the dialog's keys for an action, from the keymap in force.
 fn keys(ui: &Ui, action: Action) -> String {
     ui.keymap
