@@ -52,7 +52,13 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
     };
     let session = state.ids.fresh();
     // A crash-looping pod's current container has nothing to say yet; its previous one does.
-    let previous = matches!(pod.summary.status.as_str(), "CrashLoopBackOff" | "Error");
+    // A finished pod's (a Job's Error, Completed) log is its terminated container's own: it
+    // never restarted, and asking for the run before it only answered `previous ... not found`.
+    let previous = match pod.summary.status.as_str() {
+        "CrashLoopBackOff" => true,
+        "Error" => pod.summary.restarts > 0,
+        _ => false,
+    };
     let logs = LogsState {
         session,
         namespace: pod.namespace.clone(),

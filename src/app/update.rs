@@ -240,6 +240,13 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         }
         Action::Previous => return logs::reopen(state, |l| l.previous = !l.previous),
         Action::Container => {
+            if let Some(Overlay::Logs(l)) = &state.overlay
+                && l.containers.len() < 2
+            {
+                let words = format!("{} has one container: {}", l.pod, l.container_name());
+                state.say(words, false);
+                return Vec::new();
+            }
             return logs::reopen(state, |l| {
                 l.container = (l.container + 1) % l.containers.len().max(1)
             });

@@ -218,7 +218,7 @@ fn guard_verdict(
             lines.push(Line::from(vec![
                 label("guard"),
                 Span::styled(
-                    "not tripped: paging began before this rollout, so burn cannot trip it",
+                    "not tripped: this SLO was already paging before the rollout began, so its burn cannot be blamed on it",
                     ui.style("warning"),
                 ),
             ]))

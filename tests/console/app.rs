@@ -263,6 +263,33 @@ fn logs_open_on_the_selected_pod_and_close_with_escape() {
     assert!(s.overlay.is_none());
 }
 
+/// A finished Job's pod never restarted: `l` opens its terminated container's own log, not
+/// a `previous` that does not exist; `c` on a one-container pod says so instead of nothing.
+#[test]
+fn l_on_a_finished_pod_opens_its_own_log_and_c_says_there_is_one_container() {
+    let mut s = state();
+    press(&mut s, "3");
+    let at = s
+        .rows
+        .pods
+        .iter()
+        .position(|p| p.name == "postgres-backup-29929-xv2lq")
+        .expect("the finished backup pod");
+    s.table_mut(ms5_console::app::state::ViewId::Pods).selected = at;
+    let effects = press(&mut s, "l");
+    let Some(Effect::OpenLogs(request)) = effects.first() else {
+        panic!("no log effect: {effects:?}")
+    };
+    assert_eq!(request.pod, "postgres-backup-29929-xv2lq");
+    assert!(!request.previous, "{request:?}");
+    assert!(press(&mut s, "c").is_empty());
+    let text = screen(&s, 120, 30);
+    assert!(
+        text.contains("postgres-backup-29929-xv2lq has one container"),
+        "{text}"
+    );
+}
+
 #[test]
 fn logs_of_a_workload_pick_its_unready_pod_first() {
     let mut s = state();

@@ -664,7 +664,7 @@ fn a_restart_during_a_burn_is_guarded_but_neither_trips_nor_pauses() {
     );
     let screen = t.wait_for("ended: complete", Duration::from_secs(90));
     for needle in [
-        "guard    not tripped: paging began before this rollout, so burn cannot trip it",
+        "guard    not tripped: this SLO was already paging before the rollout began, so its burn",
         "backend-availability burning since before this rollout: ",
     ] {
         assert!(screen.contains(needle), "{needle}:\n{screen}");

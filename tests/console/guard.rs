@@ -312,7 +312,7 @@ fn a_service_paging_before_the_rollout_is_shown_and_trips_nothing() {
     );
     assert!(
         text.contains(
-            "guard    not tripped: paging began before this rollout, so burn cannot trip it"
+            "guard    not tripped: this SLO was already paging before the rollout began, so its burn cannot be blamed on it"
         ),
         "{text}"
     );
@@ -323,7 +323,10 @@ fn a_service_paging_before_the_rollout_is_shown_and_trips_nothing() {
     let theme = Theme::builtin("default").unwrap();
     for (w, h) in [(80, 24), (120, 30)] {
         let buffer = draw(&s, w, h, &theme, false);
-        for words in ["burning since before", "not tripped: paging began"] {
+        for words in [
+            "burning since before",
+            "not tripped: this SLO was already paging",
+        ] {
             let (x, y) = crate::slo_views::find(&buffer, words);
             assert_eq!(buffer[(x, y)].fg, theme.style("warning").fg.unwrap());
         }

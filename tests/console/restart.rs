@@ -83,7 +83,11 @@ fn in_a_protected_namespace_only_the_typed_name_sends() {
     let (x, y) = crate::slo_views::find(&buffer, "server dry run: the server accepts");
     assert_eq!(buffer[(x, y)].fg, theme.style("ok").fg.unwrap());
     // The footer says what the dialog asks (issue 31), not `y confirm`: y is a letter here.
-    let footer = screen(&s, 120, 30).lines().last().unwrap_or_default().to_string();
+    let footer = screen(&s, 120, 30)
+        .lines()
+        .last()
+        .unwrap_or_default()
+        .to_string();
     assert!(
         footer.contains("type the name in a protected namespace") && !footer.contains("y/enter"),
         "{footer}"
