@@ -27,7 +27,8 @@ pub struct EffectRunner<'a> {
     kubeconfig: Kubeconfig,
     tx: mpsc::Sender<DataEvent>,
     pub sources: Sources,
-    log_task: Option<AbortHandle>,
+    /// The open log streams: one pod's, or each pod of a workload's merged log.
+    log_tasks: Vec<AbortHandle>,
     workers: JoinSet<()>,
     jobs: JobRunner,
     /// When credentials were last replaced after a 401, so a still-rejected login is retried
@@ -62,7 +63,7 @@ impl<'a> EffectRunner<'a> {
             kubeconfig,
             tx,
             sources,
-            log_task: None,
+            log_tasks: Vec::new(),
             workers,
             jobs: JobRunner::new(job_tx),
             last_reauth: None,
@@ -90,6 +91,8 @@ impl<'a> EffectRunner<'a> {
         if std::mem::take(&mut state.audit.reread) {
             effects.push(Effect::LoadAudit);
         }
+        // A workload's new pods, joining its merged log.
+        effects.extend(crate::app::logs::to_open(state));
         // The open incident's file takes what the timeline added.
         effects.extend(crate::app::incident::drain(state));
         if state.validation.history.is_none() && !state.validation.loading {
@@ -164,9 +167,9 @@ impl<'a> EffectRunner<'a> {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
+            // A stream joins the open ones (a workload's pods); `CloseLogs` ends them all.
             Effect::OpenLogs(request) => {
-                self.close_logs();
-                self.log_task = Some(self.workers.spawn(logs::stream(
+                self.log_tasks.push(self.workers.spawn(logs::stream(
                     self.sources.client.clone(),
                     request,
                     tx,
@@ -407,7 +410,7 @@ impl<'a> EffectRunner<'a> {
     }
 
     fn close_logs(&mut self) {
-        if let Some(old) = self.log_task.take() {
+        for old in self.log_tasks.drain(..) {
             old.abort();
         }
     }

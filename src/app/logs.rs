@@ -1,52 +1,82 @@
-//! The log viewer: which pod a key means (the selected pod, or the most telling pod of a
-//! selected workload), the stream it asks for, and the lines that come back.
+//! The log viewer: a pod's log, or a workload's: all its pods' logs merged as they arrive, each
+//! line prefixed with its pod (as stern and kubetail do), pods that appear during a rollout
+//! joining the stream.
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::event::{Effect, LogEvent, LogRequest};
-use super::state::{AppState, LOG_BUFFER_LINES, LogsState, Overlay, ViewId};
+use super::state::{
+    AppState, LOG_BUFFER_LINES, LOG_LINES_PER_POD, LogsState, Overlay, PodStream, ViewId,
+    WorkloadLogs,
+};
 use crate::model::pod_view::PodRow;
+use crate::model::workload::WorkloadRow;
 
 /// Lines asked for when a log view opens.
 pub const LOG_TAIL_LINES: i64 = 500;
 
-/// The pod the selection points at: the selected pod, or the first pod of a selected workload.
-fn selected_pod(state: &AppState) -> Option<Arc<PodRow>> {
-    match state.view {
+/// Between a pod's prefix and its line.
+pub const POD_SEPARATOR: &str = " │ ";
+
+/// A pod that has a log to read: its containers have started (not pending, not creating).
+fn has_log(pod: &PodRow) -> bool {
+    pod.unschedulable.is_none()
+        && !matches!(
+            pod.summary.status.as_str(),
+            "Pending" | "ContainerCreating" | "PodInitializing"
+        )
+}
+
+/// The selected workload's pods with a log, in name order.
+fn workload_pods(state: &AppState, w: &WorkloadRow) -> Vec<Arc<PodRow>> {
+    let mut pods: Vec<Arc<PodRow>> = state
+        .cluster
+        .pods
+        .items
+        .values()
+        .filter(|p| w.owns(p) && has_log(p))
+        .cloned()
+        .collect();
+    pods.sort_by(|a, b| a.name.cmp(&b.name));
+    pods
+}
+
+/// A pod's name without its workload's (`backend-74b8b56b5d-glpwq` -> `74b8-glpwq`; a
+/// StatefulSet's `postgres-0` -> `0`): short, and never two pods alike.
+pub fn short_name(workload: &str, pod: &str) -> String {
+    let rest = pod
+        .strip_prefix(workload)
+        .and_then(|r| r.strip_prefix('-'))
+        .unwrap_or(pod);
+    match rest.split_once('-') {
+        // A ReplicaSet's hash: its first four say which revision.
+        Some((hash, suffix)) if hash.len() > 4 => format!("{}-{suffix}", &hash[..4]),
+        _ => rest.to_string(),
+    }
+}
+
+pub fn open(state: &mut AppState) -> Vec<Effect> {
+    if state.view == ViewId::Rollouts {
+        let Some(w) = state
+            .rows
+            .workloads
+            .get(state.table(ViewId::Rollouts).selected)
+            .cloned()
+        else {
+            state.say("logs: select a pod or a workload first".into(), true);
+            return Vec::new();
+        };
+        return open_workload(state, &w);
+    }
+    let pod = match state.view {
         ViewId::Pods => state
             .rows
             .pods
             .get(state.table(ViewId::Pods).selected)
             .cloned(),
-        ViewId::Rollouts => {
-            let w = state
-                .rows
-                .workloads
-                .get(state.table(ViewId::Rollouts).selected)?;
-            let mut owned: Vec<&Arc<PodRow>> = state
-                .cluster
-                .pods
-                .items
-                .values()
-                .filter(|p| w.owns(p))
-                .collect();
-            // The most telling logs first: a started pod that is not ready (crashing, failing
-            // probes), then a ready one; pods still starting have no logs yet.
-            let rank = |p: &PodRow| match (p.is_ready(), p.summary.status.as_str()) {
-                (false, "Running" | "CrashLoopBackOff" | "Error" | "OOMKilled") => 0,
-                (true, _) => 1,
-                _ => 2,
-            };
-            owned.sort_by_key(|p| (rank(p), p.name.clone()));
-            owned.first().map(|p| (*p).clone())
-        }
         _ => None,
-    }
-}
-
-pub fn open(state: &mut AppState) -> Vec<Effect> {
-    let Some(pod) = selected_pod(state) else {
+    };
+    let Some(pod) = pod else {
         state.say("logs: select a pod or a workload first".into(), true);
         return Vec::new();
     };
@@ -68,7 +98,7 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         previous,
         follow: true,
         wrap: false,
-        lines: VecDeque::new(),
+        lines: Default::default(),
         dropped: 0,
         scroll: 0,
         search: String::new(),
@@ -79,14 +109,131 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
             .unschedulable
             .as_ref()
             .map(|why| format!("no log: not scheduled: {why}")),
+        workload: None,
     };
     if logs.ended.is_some() {
         state.overlay = Some(Overlay::Logs(logs));
         return Vec::new();
     }
-    let request = log_request(&logs);
+    let request = log_request(&logs, &logs.pod, logs.session);
     state.overlay = Some(Overlay::Logs(logs));
-    vec![Effect::OpenLogs(request)]
+    vec![Effect::CloseLogs, Effect::OpenLogs(request)]
+}
+
+/// `l` on a Deployment or StatefulSet: every pod of it with a log, merged.
+fn open_workload(state: &mut AppState, w: &WorkloadRow) -> Vec<Effect> {
+    let pods = workload_pods(state, w);
+    let containers = pods
+        .first()
+        .map(|p| p.containers.clone())
+        .unwrap_or_default();
+    let mut logs = LogsState {
+        session: state.ids.fresh(),
+        namespace: w.namespace.clone(),
+        pod: format!("{}/{}", kind_word(w.kind), w.name),
+        containers,
+        container: 0,
+        previous: false,
+        follow: true,
+        wrap: false,
+        lines: Default::default(),
+        dropped: 0,
+        scroll: 0,
+        search: String::new(),
+        filtered: false,
+        timestamps: false,
+        ended: None,
+        workload: Some(WorkloadLogs {
+            kind: w.kind,
+            name: w.name.clone(),
+            ..WorkloadLogs::default()
+        }),
+    };
+    let mut effects = vec![Effect::CloseLogs];
+    for pod in &pods {
+        let session = state.ids.fresh();
+        effects.push(Effect::OpenLogs(join(&mut logs, &pod.name, session)));
+    }
+    if pods.is_empty() {
+        logs.ended = Some(format!("no pod of {} has a log yet", w.name));
+    }
+    state.overlay = Some(Overlay::Logs(logs));
+    effects
+}
+
+fn kind_word(kind: &str) -> &'static str {
+    match kind {
+        "StatefulSet" => "sts",
+        "DaemonSet" => "ds",
+        _ => "deploy",
+    }
+}
+
+/// Adds `pod` to a merged log under `session`; the request that opens its stream.
+fn join(logs: &mut LogsState, pod: &str, session: u64) -> LogRequest {
+    let request = log_request(logs, pod, session);
+    if let Some(w) = logs.workload.as_mut() {
+        w.pods.push(PodStream {
+            pod: pod.to_string(),
+            short: short_name(&w.name, pod),
+            session,
+            kept: 0,
+            ended: None,
+        });
+    }
+    request
+}
+
+/// After the pods changed: a merged log's workload may have new pods with a log (a rollout's
+/// new ReplicaSet); their streams join it.
+pub fn join_new_pods(state: &mut AppState) {
+    let Some(Overlay::Logs(LogsState {
+        workload: Some(w),
+        namespace,
+        ..
+    })) = &state.overlay
+    else {
+        return;
+    };
+    let (kind, name, namespace) = (w.kind, w.name.clone(), namespace.clone());
+    let followed: Vec<String> = w.pods.iter().map(|p| p.pod.clone()).collect();
+    let new: Vec<String> = state
+        .cluster
+        .pods
+        .items
+        .values()
+        .filter(|p| {
+            p.namespace == namespace
+                && has_log(p)
+                && crate::model::workload::owner_workload(p)
+                    .is_some_and(|(k, n)| k == kind && n == name)
+                && !followed.contains(&p.name)
+        })
+        .map(|p| p.name.clone())
+        .collect();
+    for pod in new {
+        let session = state.ids.fresh();
+        if let Some(Overlay::Logs(l)) = &mut state.overlay {
+            let request = join(l, &pod, session);
+            l.ended = None;
+            if let Some(w) = l.workload.as_mut() {
+                w.to_open.push(request);
+            }
+        }
+    }
+}
+
+/// The merged log's streams to open, for the effect runner.
+pub fn to_open(state: &mut AppState) -> Vec<Effect> {
+    match &mut state.overlay {
+        Some(Overlay::Logs(LogsState {
+            workload: Some(w), ..
+        })) => std::mem::take(&mut w.to_open)
+            .into_iter()
+            .map(Effect::OpenLogs)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 pub fn reopen(state: &mut AppState, change: impl FnOnce(&mut LogsState)) -> Vec<Effect> {
@@ -103,15 +250,28 @@ pub fn reopen(state: &mut AppState, change: impl FnOnce(&mut LogsState)) -> Vec<
     l.dropped = 0;
     l.scroll = 0;
     l.ended = None;
-    let request = log_request(l);
-    vec![Effect::CloseLogs, Effect::OpenLogs(request)]
+    let mut effects = vec![Effect::CloseLogs];
+    match l.workload.as_mut() {
+        // Every pod's stream again, each under a new session.
+        Some(w) => {
+            let pods: Vec<String> = w.pods.drain(..).map(|p| p.pod).collect();
+            for pod in pods {
+                let session = state.ids.fresh();
+                if let Some(Overlay::Logs(l)) = &mut state.overlay {
+                    effects.push(Effect::OpenLogs(join(l, &pod, session)));
+                }
+            }
+        }
+        None => effects.push(Effect::OpenLogs(log_request(l, &l.pod, session))),
+    }
+    effects
 }
 
-fn log_request(l: &LogsState) -> LogRequest {
+fn log_request(l: &LogsState, pod: &str, session: u64) -> LogRequest {
     LogRequest {
-        session: l.session,
+        session,
         namespace: l.namespace.clone(),
-        pod: l.pod.clone(),
+        pod: pod.to_string(),
         container: l.container_name().to_string(),
         previous: l.previous,
         timestamps: l.timestamps,
@@ -127,30 +287,84 @@ pub fn apply(state: &mut AppState, event: LogEvent) {
         LogEvent::Lines { session, lines } if session == l.session => {
             let added = lines.len();
             l.lines.extend(lines);
-            while l.lines.len() > LOG_BUFFER_LINES {
-                l.lines.pop_front();
-                l.dropped += 1;
-            }
-            // Scrolled back: keep the same lines on screen while new ones arrive below (those
-            // shown: while a search filters, only new matches move the view).
-            if !l.follow {
-                let needle = l.search.to_lowercase();
-                let added_shown = if l.filtered {
-                    l.lines
-                        .iter()
-                        .rev()
-                        .take(added)
-                        .filter(|line| LogsState::matches(line, &needle))
-                        .count()
-                } else {
-                    added
-                };
-                l.scroll = (l.scroll + added_shown).min(l.lines.len());
-            }
+            keep_bounded(l, None);
+            keep_place(l, added);
+        }
+        LogEvent::Lines { session, lines } => {
+            let Some(w) = l.workload.as_mut() else {
+                return;
+            };
+            let Some(at) = w.pods.iter().position(|p| p.session == session) else {
+                return;
+            };
+            let added = lines.len();
+            let prefix = format!("{}{POD_SEPARATOR}", w.pods[at].short);
+            w.pods[at].kept += added;
+            l.lines
+                .extend(lines.into_iter().map(|line| format!("{prefix}{line}")));
+            keep_bounded(l, Some(at));
+            keep_place(l, added);
         }
         LogEvent::Ended { session, reason } if session == l.session => l.ended = Some(reason),
-        _ => {}
+        LogEvent::Ended { session, reason } => {
+            if let Some(p) = l
+                .workload
+                .as_mut()
+                .and_then(|w| w.pods.iter_mut().find(|p| p.session == session))
+            {
+                p.ended = Some(reason);
+            }
+        }
     }
+}
+
+/// Drops the oldest lines past the bounds: the pod's own share in a merged log, then the total.
+fn keep_bounded(l: &mut LogsState, pod: Option<usize>) {
+    if let (Some(at), Some(w)) = (pod, l.workload.as_mut()) {
+        let prefix = format!("{}{POD_SEPARATOR}", w.pods[at].short);
+        while w.pods[at].kept > LOG_LINES_PER_POD {
+            match l.lines.iter().position(|line| line.starts_with(&prefix)) {
+                Some(i) => {
+                    l.lines.remove(i);
+                    l.dropped += 1;
+                }
+                None => break,
+            }
+            w.pods[at].kept -= 1;
+        }
+    }
+    while l.lines.len() > LOG_BUFFER_LINES {
+        if let Some(line) = l.lines.pop_front()
+            && let Some(w) = l.workload.as_mut()
+            && let Some(p) = w
+                .pods
+                .iter_mut()
+                .find(|p| line.starts_with(&format!("{}{POD_SEPARATOR}", p.short)))
+        {
+            p.kept = p.kept.saturating_sub(1);
+        }
+        l.dropped += 1;
+    }
+}
+
+/// Scrolled back: keep the same lines on screen while new ones arrive below (those shown:
+/// while a search filters, only new matches move the view).
+fn keep_place(l: &mut LogsState, added: usize) {
+    if l.follow {
+        return;
+    }
+    let needle = l.search.to_lowercase();
+    let added_shown = if l.filtered {
+        l.lines
+            .iter()
+            .rev()
+            .take(added)
+            .filter(|line| LogsState::matches(line, &needle))
+            .count()
+    } else {
+        added
+    };
+    l.scroll = (l.scroll + added_shown).min(l.lines.len());
 }
 
 /// `/text`: highlights the lines that match, keeps every line, and shows the newest match.

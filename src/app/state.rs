@@ -67,6 +67,8 @@ impl Overlay {
 
 /// Most log lines kept per session; older ones are dropped first.
 pub const LOG_BUFFER_LINES: usize = 5_000;
+/// Lines kept of one pod in a workload's merged log: a chatty pod cannot push the others out.
+pub const LOG_LINES_PER_POD: usize = 2_000;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogsState {
@@ -90,6 +92,32 @@ pub struct LogsState {
     /// Each line with the time the kubelet received it (the API's `timestamps=true`).
     pub timestamps: bool,
     /// Why the stream ended, once it has.
+    pub ended: Option<String>,
+    /// A workload's logs: every pod's stream merged as lines arrive, each line prefixed with
+    /// its pod (None: one pod's log).
+    pub workload: Option<WorkloadLogs>,
+}
+
+/// The pods a workload's merged log follows.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct WorkloadLogs {
+    pub kind: &'static str,
+    pub name: String,
+    /// In the order they joined; a pod that appears during a rollout joins the stream.
+    pub pods: Vec<PodStream>,
+    /// Streams to open, drained by the effect runner.
+    pub to_open: Vec<super::event::LogRequest>,
+}
+
+/// One pod's stream in a merged log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PodStream {
+    pub pod: String,
+    /// What its lines are prefixed with: the pod's name without the workload's.
+    pub short: String,
+    pub session: u64,
+    /// Lines of it kept.
+    pub kept: usize,
     pub ended: Option<String>,
 }
 

@@ -552,6 +552,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             );
             state.cluster.apply(*change, state.now);
             follow::observe(state);
+            logs::join_new_pods(state);
             super::guard::update(state);
         }
         DataEvent::Health(source, health) => {

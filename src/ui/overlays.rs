@@ -150,6 +150,14 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
         .saturating_sub(logs.scroll)
         .max(height.min(lines.len()));
     let start = end.saturating_sub(height);
+    // A merged log's lines start with their pod, each pod in a colour of its own.
+    const POD_ROLES: [&str; 4] = ["title", "key", "header", "gauge"];
+    let pod_prefix = |line: &str| -> Option<(usize, usize)> {
+        let w = logs.workload.as_ref()?;
+        let (short, _) = line.split_once(crate::app::logs::POD_SEPARATOR)?;
+        let at = w.pods.iter().position(|p| p.short == short)?;
+        Some((at, short.len() + crate::app::logs::POD_SEPARATOR.len()))
+    };
     let mut shown: Vec<Line> = lines[start..end]
         .iter()
         .map(|l| {
@@ -158,7 +166,16 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
             } else {
                 "text"
             };
-            Line::from(Span::styled((*l).clone(), ui.style(role)))
+            match pod_prefix(l) {
+                Some((at, len)) => Line::from(vec![
+                    Span::styled(
+                        l[..len].to_string(),
+                        ui.style(POD_ROLES[at % POD_ROLES.len()]),
+                    ),
+                    Span::styled(l[len..].to_string(), ui.style(role)),
+                ]),
+                None => Line::from(Span::styled((*l).clone(), ui.style(role))),
+            }
         })
         .collect();
     if logs.filtered && lines.is_empty() {
@@ -177,20 +194,27 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
             ui.style("stale"),
         )));
     }
-    let mut status = vec![if logs.previous {
-        "previous".to_string()
-    } else {
-        "current".to_string()
-    }];
+    // The status, most telling first; what does not fit gives way from the end, each part
+    // whole (a count is never cut).
+    let mut status: Vec<String> = Vec::new();
+    if let Some(w) = &logs.workload {
+        let ended: Vec<&str> = w
+            .pods
+            .iter()
+            .filter(|p| p.ended.is_some())
+            .map(|p| p.short.as_str())
+            .collect();
+        let mut words = format!("{} pods", w.pods.len());
+        if !ended.is_empty() {
+            words.push_str(&format!(", ended: {}", ended.join(" ")));
+        }
+        status.push(words);
+    }
     status.push(if logs.follow {
         "following".into()
     } else {
         format!("paused, {} lines below", logs.scroll)
     });
-    status.push(format!("{} lines", logs.lines.len()));
-    if logs.dropped > 0 {
-        status.push(format!("{} older dropped", logs.dropped));
-    }
     if !logs.search.is_empty() {
         let hits = logs
             .lines
@@ -203,6 +227,10 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
             format!("\"{}\" {hits} matches", logs.search)
         });
     }
+    status.push(format!("{} lines", logs.lines.len()));
+    if logs.previous {
+        status.push("previous".into());
+    }
     if logs.timestamps {
         status.push("timestamps".into());
     }
@@ -210,12 +238,39 @@ pub fn logs(frame: &mut Frame, area: Rect, state: &AppState, logs: &LogsState, u
     if logs.ended.is_some() {
         status.push("ended".into());
     }
-    let title = format!(
-        "Logs {}/{} [{}]",
-        logs.namespace,
-        logs.pod,
-        logs.container_name()
-    );
+    if logs.dropped > 0 {
+        status.push(format!("{} older dropped", logs.dropped));
+    }
+    if logs.workload.is_some() {
+        status.push(format!(
+            "kept {} a pod, {} in all",
+            crate::app::state::LOG_LINES_PER_POD,
+            crate::app::state::LOG_BUFFER_LINES
+        ));
+    }
+    // A merged log is named by its workload (`deploy/backend`), its namespace before it.
+    let title = match &logs.workload {
+        Some(_) => format!(
+            "Logs {} {} [{}]",
+            logs.namespace,
+            logs.pod,
+            logs.container_name()
+        ),
+        None => format!(
+            "Logs {}/{} [{}]",
+            logs.namespace,
+            logs.pod,
+            logs.container_name()
+        ),
+    };
+    let room = usize::from(area.width.saturating_sub(2));
+    let fits = |status: &[String]| {
+        super::fit::width(&title) + 3 + super::fit::width(&status.join(ui.symbols.separator))
+            <= room
+    };
+    while status.len() > 1 && !fits(&status) {
+        status.pop();
+    }
     let block = panel(
         &title,
         (status.join(ui.symbols.separator), role),

@@ -230,7 +230,7 @@ fn logs_open_on_the_selected_pod_and_close_with_escape() {
     let mut s = state();
     press(&mut s, "3jjj");
     let effects = press(&mut s, "l");
-    let Some(Effect::OpenLogs(request)) = effects.first() else {
+    let Some(Effect::OpenLogs(request)) = effects.last() else {
         panic!("no log effect: {effects:?}")
     };
     assert_eq!(request.pod, "celery-worker-557497f8c-4xk2p");
@@ -277,7 +277,7 @@ fn l_on_a_finished_pod_opens_its_own_log_and_c_says_there_is_one_container() {
         .expect("the finished backup pod");
     s.table_mut(ms5_console::app::state::ViewId::Pods).selected = at;
     let effects = press(&mut s, "l");
-    let Some(Effect::OpenLogs(request)) = effects.first() else {
+    let Some(Effect::OpenLogs(request)) = effects.last() else {
         panic!("no log effect: {effects:?}")
     };
     assert_eq!(request.pod, "postgres-backup-29929-xv2lq");
@@ -290,15 +290,105 @@ fn l_on_a_finished_pod_opens_its_own_log_and_c_says_there_is_one_container() {
     );
 }
 
+/// `l` on a workload follows every pod of it with a log, merged as lines arrive, each line
+/// prefixed with its pod (short, coloured per pod); the title says how many pods are followed
+/// and which ended; a pod that appears later joins; a chatty pod keeps only its share.
 #[test]
-fn logs_of_a_workload_pick_its_unready_pod_first() {
+fn logs_of_a_workload_merge_its_pods_prefixed_and_bounded() {
     let mut s = state();
     press(&mut s, "2");
     let effects = press(&mut s, "l");
-    let Some(Effect::OpenLogs(request)) = effects.first() else {
-        panic!("no log effect")
+    let requests: Vec<&ms5_console::app::event::LogRequest> = effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::OpenLogs(r) => Some(r),
+            _ => None,
+        })
+        .collect();
+    let pods: Vec<&str> = requests.iter().map(|r| r.pod.as_str()).collect();
+    let backend: Vec<String> = s
+        .cluster
+        .pods
+        .items
+        .values()
+        .filter(|p| p.namespace == "ms5-production" && p.name.starts_with("backend-"))
+        .map(|p| p.name.clone())
+        .collect();
+    assert!(pods.len() >= 2, "{pods:?}");
+    assert!(
+        pods.iter().all(|p| backend.iter().any(|b| b == p)),
+        "{pods:?} vs {backend:?}"
+    );
+    assert_eq!(effects.first(), Some(&Effect::CloseLogs));
+    let sessions: Vec<u64> = requests.iter().map(|r| r.session).collect();
+    let short = |pod: &str| ms5_console::app::logs::short_name("backend", pod);
+    // Lines from two pods, interleaved as they arrive.
+    apply(
+        &mut s,
+        DataEvent::Logs(LogEvent::Lines {
+            session: sessions[0],
+            lines: vec!["GET /oee 200".into()],
+        }),
+    );
+    apply(
+        &mut s,
+        DataEvent::Logs(LogEvent::Lines {
+            session: sessions[1],
+            lines: vec!["GET /oee 500".into()],
+        }),
+    );
+    apply(
+        &mut s,
+        DataEvent::Logs(LogEvent::Ended {
+            session: sessions[1],
+            reason: "container stopped".into(),
+        }),
+    );
+    let theme = ms5_console::config::theme::Theme::builtin("default").unwrap();
+    let buffer = crate::fixture::draw(&s, 160, 30, &theme, false);
+    let text = crate::fixture::text(&buffer);
+    let first = format!("{} │ GET /oee 200", short(pods[0]));
+    let second = format!("{} │ GET /oee 500", short(pods[1]));
+    assert!(text.contains(&first) && text.contains(&second), "{text}");
+    assert!(
+        text.find(&first) < text.find(&second),
+        "in the order they arrived:\n{text}"
+    );
+    assert!(
+        text.contains("Logs ms5-production deploy/backend")
+            && text.contains(&format!("{} pods, ended: {}", pods.len(), short(pods[1]))),
+        "{text}"
+    );
+    // Each pod in its own colour.
+    let colour = |needle: &str| buffer[crate::slo_views::find(&buffer, needle)].fg;
+    assert_ne!(colour(&short(pods[0])), colour(&short(pods[1])));
+    // Short names never make two pods alike.
+    let mut shorts: Vec<String> = pods.iter().map(|p| short(p)).collect();
+    shorts.sort();
+    shorts.dedup();
+    assert_eq!(shorts.len(), pods.len());
+    // A chatty pod keeps its share; the others' lines stay.
+    let many: Vec<String> = (0..ms5_console::app::state::LOG_LINES_PER_POD + 100)
+        .map(|i| format!("chatter {i}"))
+        .collect();
+    apply(
+        &mut s,
+        DataEvent::Logs(LogEvent::Lines {
+            session: sessions[0],
+            lines: many,
+        }),
+    );
+    let Some(Overlay::Logs(l)) = &s.overlay else {
+        panic!("logs closed")
     };
-    assert_eq!(request.pod, "backend-5bdc5c656-mntgf");
+    let of = |pod: &str| {
+        l.lines
+            .iter()
+            .filter(|line| line.starts_with(&format!("{} │ ", short(pod))))
+            .count()
+    };
+    assert_eq!(of(pods[0]), ms5_console::app::state::LOG_LINES_PER_POD);
+    assert_eq!(of(pods[1]), 1);
 }
 
 #[test]

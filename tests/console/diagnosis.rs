@@ -326,7 +326,7 @@ fn esc_closes_a_details_pane_and_enter_on_an_open_one_does_what_its_footer_says(
     );
     let effects = update(&mut s, Action::Details);
     assert!(
-        matches!(effects.as_slice(), [Effect::OpenLogs(_)]),
+        matches!(effects.as_slice(), [Effect::CloseLogs, Effect::OpenLogs(_)]),
         "{effects:?}"
     );
     update(&mut s, Action::Back);

@@ -42,13 +42,63 @@ fn demo_draws_follows_kubectl_shows_logs_and_quits_cleanly() {
             .any(|l| l.contains("ms5-production backend") && l.contains("Progressing"))
     });
 
-    // Logs of the selected workload's pod.
+    // The workload's logs during its restart: every pod's lines merged, each prefixed with its
+    // pod, the new ReplicaSet's pods joining as they start (issue 31).
+    let old_pods = t.kubectl(&[
+        "-n",
+        "ms5-production",
+        "get",
+        "rs",
+        "-l",
+        "app=backend",
+        "-o",
+        "jsonpath={range .items[?(@.status.replicas>0)]}{.metadata.name} {.metadata.creationTimestamp}{\"\\n\"}{end}",
+    ]);
     t.keys(&["l"]);
-    t.wait_for("Logs ms5-production/", Duration::from_secs(5));
+    t.wait_for("Logs ms5-production deploy/backend", Duration::from_secs(5));
     t.wait_for("HTTP/1.1", Duration::from_secs(10));
+    // Two ReplicaSets' pods in the stream: prefixes with two different hashes.
+    let hashes = |screen: &str| {
+        let mut hashes: Vec<String> = screen
+            .lines()
+            .filter_map(|l| l.trim_start_matches('│').split_once(" │ "))
+            .filter(|(prefix, rest)| rest.contains("HTTP/1.1") && prefix.len() == 10)
+            .map(|(prefix, _)| prefix[..4].to_string())
+            .collect();
+        hashes.sort();
+        hashes.dedup();
+        hashes
+    };
+    let screen = t.wait_until(
+        "lines of the old and the new ReplicaSet's pods",
+        Duration::from_secs(60),
+        |screen| hashes(screen).len() >= 2,
+    );
+    assert!(screen.contains(" pods · following"), "{old_pods}\n{screen}");
+    // `/` highlights and keeps every line; `n` moves to an older match; `&` keeps only matches.
+    t.keys(&["/", "5", "0", "0", " ", "I", "n", "t", "Enter"]);
+    let screen = t.wait_for("\"500 Int\" ", Duration::from_secs(5));
+    assert!(screen.contains("200 OK"), "every line kept:\n{screen}");
+    t.keys(&["n"]);
+    t.keys(&["Escape", "&", "5", "0", "0", " ", "I", "n", "t", "Enter"]);
+    let screen = t.wait_for("only \"500 Int\"", Duration::from_secs(5));
+    assert!(!screen.contains("200 OK"), "only matches:\n{screen}");
+    t.keys(&["Escape"]);
+    t.wait_until("the search cleared", Duration::from_secs(5), |s| {
+        !s.contains("500 Int") || s.contains("200 OK")
+    });
     t.keys(&["Escape"]);
     let screen = t.wait_for("╭ Rollouts k8s watch", Duration::from_secs(5));
-    assert!(!screen.contains("Logs ms5-production/"), "{screen}");
+    assert!(!screen.contains("Logs ms5-production"), "{screen}");
+    // Help lists every view and searches.
+    t.keys(&["?"]);
+    let screen = t.wait_for("Commands:", Duration::from_secs(5));
+    for view in [":validation", ":backups", ":timeline"] {
+        assert!(screen.contains(view), "{view} missing from help:\n{screen}");
+    }
+    t.keys(&["/", "u", "n", "d", "o", "Enter"]);
+    t.wait_for("lines with \"undo\"", Duration::from_secs(5));
+    t.keys(&["Escape", "Escape"]);
 
     // The selected pod's YAML, fetched from the API.
     t.keys(&["3", "y"]);
