@@ -337,7 +337,7 @@ impl<'a> EffectRunner<'a> {
                             crate::timeline::report::merge_incident(&mut report, &found);
                         }
                         let text = crate::timeline::report::markdown(&report);
-                        crate::timeline::report::write_whole(&path, &text).map(|()| path)
+                        crate::timeline::report::write_whole(&path, &text).map(|()| (path, text))
                     })
                     .await
                     .unwrap_or_else(|e| Err(e.to_string()));

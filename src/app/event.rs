@@ -153,7 +153,8 @@ pub enum DataEvent {
     /// Whether the incident file took the last lines (Err: why not).
     IncidentWritten(Result<(), String>),
     /// Where the report was written, or why it was not.
-    ReportWritten(Result<std::path::PathBuf, String>),
+    /// The handoff report as written (its path and text), or why it was not.
+    ReportWritten(Result<(std::path::PathBuf, String), String>),
     /// Boxed: one read of the metrics API.
     Metrics(Box<MetricsPoll>),
     /// The answer to a `ReadHistory`.

@@ -42,6 +42,12 @@ pub enum Overlay {
         request: u64,
     },
     Logs(LogsState),
+    /// The handoff report `x` wrote, to read where it was asked for (the path said on it).
+    Report {
+        path: std::path::PathBuf,
+        lines: Vec<String>,
+        scroll: usize,
+    },
     /// A followed rollout's progress: `key` as `follow::key` makes it; `outcome` is what the
     /// write that started it answered, when one did (Err: the answer never came, so what the
     /// watch shows is all there is to go by).
@@ -57,7 +63,7 @@ impl Overlay {
     pub fn mode(&self) -> Mode {
         match self {
             Overlay::Help { .. } => Mode::Help,
-            Overlay::Yaml { .. } => Mode::Yaml,
+            Overlay::Yaml { .. } | Overlay::Report { .. } => Mode::Yaml,
             Overlay::Logs(_) => Mode::Logs,
             Overlay::Follow { .. } => Mode::Follow,
             Overlay::Dialog(_) => Mode::Dialog,

@@ -333,7 +333,9 @@ fn switch_view(state: &mut AppState, view: ViewId) -> Vec<Effect> {
 
 fn scroll(state: &mut AppState, delta: isize) {
     match &mut state.overlay {
-        Some(Overlay::Help { scroll, .. }) | Some(Overlay::Yaml { scroll, .. }) => {
+        Some(Overlay::Help { scroll, .. })
+        | Some(Overlay::Yaml { scroll, .. })
+        | Some(Overlay::Report { scroll, .. }) => {
             *scroll = (*scroll as isize + delta).max(0) as usize;
         }
         Some(Overlay::Dialog(Dialog::UndoChooser(_))) => {
@@ -583,7 +585,15 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             state.timeline.incident.error = result.err();
         }
         DataEvent::ReportWritten(result) => match result {
-            Ok(path) => state.say(format!("report written to {}", path.display()), false),
+            // Read where it was asked for: a path alone sent people to another terminal.
+            Ok((path, text)) => {
+                state.say(format!("report written to {}", path.display()), false);
+                state.overlay = Some(Overlay::Report {
+                    path,
+                    lines: text.lines().map(str::to_string).collect(),
+                    scroll: 0,
+                });
+            }
             Err(why) => state.say(format!("report not written: {why}"), true),
         },
         DataEvent::ValidationHistory(read) => {

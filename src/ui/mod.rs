@@ -63,6 +63,11 @@ pub fn render(frame: &mut Frame, state: &AppState, ui: &Ui) {
             ..
         }) => overlays::yaml(frame, body, title, lines, *scroll, ui),
         Some(Overlay::Logs(logs)) => overlays::logs(frame, body, state, logs, ui),
+        Some(Overlay::Report {
+            path,
+            lines,
+            scroll,
+        }) => overlays::report(frame, body, path, lines, *scroll, ui),
         Some(Overlay::Follow { key, outcome }) => {
             follow::render(frame, body, state, key, outcome.as_ref(), ui)
         }

@@ -103,6 +103,38 @@ pub fn help(
     );
 }
 
+/// The handoff report as written, scrollable; the file it is in said on its border.
+pub fn report(
+    frame: &mut Frame,
+    area: Rect,
+    path: &std::path::Path,
+    lines: &[String],
+    scroll: usize,
+    ui: &Ui,
+) {
+    let height = area.height.saturating_sub(2) as usize;
+    let start = scroll.min(lines.len().saturating_sub(height));
+    let shown: Vec<Line> = lines[start..]
+        .iter()
+        .take(height)
+        .map(|l| {
+            let role = if l.starts_with('#') { "title" } else { "text" };
+            Line::from(Span::styled(l.clone(), ui.style(role)))
+        })
+        .collect();
+    let freshness = (
+        // `PATH: line N/M`: narrow, the path's middle gives way, the position never.
+        format!("{}: line {}/{}", path.display(), start + 1, lines.len()),
+        "muted",
+    );
+    frame.render_widget(
+        Paragraph::new(shown)
+            .wrap(Wrap { trim: false })
+            .block(panel("Handoff report", freshness, ui, area.width)),
+        area,
+    );
+}
+
 pub fn yaml(frame: &mut Frame, area: Rect, title: &str, lines: &[String], scroll: usize, ui: &Ui) {
     let height = area.height.saturating_sub(2) as usize;
     let start = scroll.min(lines.len().saturating_sub(height));

@@ -38,7 +38,18 @@ fn an_incident_is_reported_from_the_keyboard_and_headless_alike() {
     t.keys(&[":tl", "Enter"]);
     t.wait_for("create-silence", Duration::from_secs(15));
     t.keys(&["x"]);
-    t.wait_for("report written to", Duration::from_secs(10));
+    // The report opens where it was asked for, its file named on it (issue 31).
+    let screen = t.wait_for("Handoff report", Duration::from_secs(10));
+    assert!(
+        screen.contains("# Incident db-outage:") && screen.contains(": line 1/"),
+        "{screen}"
+    );
+    t.keys(&["G"]);
+    t.wait_until("scrolled to its end", Duration::from_secs(5), |s| {
+        !s.contains("# Incident db-outage:")
+    });
+    t.keys(&["Escape"]);
+    t.wait_for("create-silence", Duration::from_secs(5));
     let reports: Vec<_> = std::fs::read_dir(t.path("state/ms5-console/reports"))
         .unwrap()
         .map(|e| e.unwrap().path())
