@@ -82,7 +82,7 @@ pub fn jump(entry: &timeline::Entry) -> Option<(super::state::ViewId, ObjKey)> {
         SubjectKind::Alert => Some((ViewId::Alerts, (String::new(), id("alert/")?))),
         SubjectKind::Silence => Some((ViewId::Silences, (String::new(), name))),
         SubjectKind::Slo => Some((ViewId::Slo, (String::new(), name))),
-        SubjectKind::Note => Some((ViewId::Audit, audit_line("Concluded"))),
+        SubjectKind::Note | SubjectKind::Read => Some((ViewId::Audit, audit_line("Concluded"))),
         SubjectKind::Write => {
             let phase = entry.key.rsplit('/').next().unwrap_or_default();
             let mut letters = phase.chars();
@@ -181,7 +181,14 @@ pub fn add_note(state: &mut AppState, text: &str) -> Vec<Effect> {
         state.now.timestamp_millis(),
         state.ids.fresh()
     );
-    let entry = timeline::console::note(&write, state.now, &state.local_user, text);
+    // Who, as the audit log will say it: the local user, and the kube user where it differs.
+    let who = match (state.local_user.as_str(), state.connection.user.as_str()) {
+        (local, "") => local.to_string(),
+        ("", user) => user.to_string(),
+        (local, user) if local == user => local.to_string(),
+        (local, user) => format!("{local} as {user}"),
+    };
+    let entry = timeline::console::note(&write, state.now, &who, text);
     state.timeline.store.record(entry, state.now);
     state.say(format!("noted at {}", state.now.format("%H:%M:%S")), false);
     vec![Effect::RecordNote {

@@ -38,10 +38,44 @@ fn phase_word(phase: Phase) -> &'static str {
     }
 }
 
+/// Audited actions that change nothing: shown as reads, never as writes.
+pub const READ_ACTIONS: &[&str] = &["validation-run"];
+
+/// Who did it: the local user and, where the server knows another name, that one too
+/// (`root as kube user oncall`): the header says the kube user, the machine the local one.
+pub fn who(record: &AuditRecord) -> String {
+    let kube_user = record
+        .identity
+        .strip_prefix("kube user ")
+        .and_then(|rest| rest.split(" context ").next())
+        .filter(|u| !u.is_empty() && *u != record.local_user);
+    match kube_user {
+        Some(user) if record.local_user.is_empty() => user.to_string(),
+        Some(user) => format!("{} as {user}", record.local_user),
+        None => record.local_user.clone(),
+    }
+}
+
 fn entry(record: &AuditRecord, loose: Option<LooseEnd>) -> Option<Entry> {
     if record.action == NOTE_ACTION {
         let text = record.result.as_deref().unwrap_or_default();
-        return Some(note(&record.write, record.time, &record.local_user, text));
+        return Some(note(&record.write, record.time, &who(record), text));
+    }
+    if READ_ACTIONS.contains(&record.action.as_str()) {
+        let result = record.result.as_deref().unwrap_or_default();
+        return Some(Entry::new(
+            format!("audit/{}/{}", record.write, phase_word(record.phase)),
+            record.time,
+            Source::Console,
+            Severity::Info,
+            Subject::new(SubjectKind::Read, "", &record.write),
+            format!(
+                "{} {}: {result} · by {}",
+                record.action,
+                record.target,
+                who(record)
+            ),
+        ));
     }
     let (severity, phase) = match (record.phase, loose) {
         (Phase::Pending, Some(LooseEnd::NoOutcome)) => (Severity::Warning, "no outcome"),
@@ -77,7 +111,9 @@ fn entry(record: &AuditRecord, loose: Option<LooseEnd>) -> Option<Entry> {
         Subject::new(SubjectKind::Write, &namespace, &record.write),
         format!(
             "{} {} {phase}{result} · by {}",
-            record.action, record.target, record.local_user
+            record.action,
+            record.target,
+            who(record)
         ),
     ))
 }
@@ -100,5 +136,54 @@ pub fn observe(
         if let Some(e) = entry(record, contents.loose_end(record)) {
             timeline.record(e, now);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::audit::record::SCHEMA;
+
+    fn record(action: &str, identity: &str, result: &str) -> AuditRecord {
+        AuditRecord {
+            schema: SCHEMA,
+            write: "w1".into(),
+            time: "2026-11-27T10:00:00Z".parse().expect("time"),
+            phase: Phase::Concluded,
+            local_user: "root".into(),
+            identity: identity.into(),
+            target: "runbook ms5-phase9".into(),
+            action: action.into(),
+            parameters: serde_json::json!({}),
+            result: Some(result.into()),
+            duration_ms: None,
+            kube: None,
+            checks: Vec::new(),
+            event: None,
+            annotation: None,
+        }
+    }
+
+    /// A read-only validation run with failures is a read of the console's, said at info, not
+    /// a warning-coloured write; who ran it names the kube user the header says too.
+    #[test]
+    fn a_validation_run_is_a_read_and_names_both_users() {
+        let run = record(
+            "validation-run",
+            "kube user oncall context aks-ms5-prod",
+            "33 passed, 2 failed",
+        );
+        let e = entry(&run, None).expect("an entry");
+        assert_eq!(e.severity, Severity::Info);
+        assert_eq!(e.subject.kind, SubjectKind::Read);
+        assert!(e.what.ends_with("by root as oncall"), "{}", e.what);
+        // The same user twice is said once; a note says both users too.
+        let same = record("note", "kube user root context x", "paged");
+        assert_eq!(who(&same), "root");
+        let note = record("note", "kube user oncall context x", "paged DB team");
+        assert_eq!(
+            entry(&note, None).expect("a note").subject.name,
+            "root as oncall"
+        );
     }
 }

@@ -101,6 +101,8 @@ pub enum SubjectKind {
     Slo,
     /// One of the console's writes or jobs: the name is its write id.
     Write,
+    /// One of the console's reads that it audits (a validation run): the name is its id.
+    Read,
     Note,
 }
 
@@ -118,6 +120,7 @@ impl SubjectKind {
             SubjectKind::Silence => "silence",
             SubjectKind::Slo => "slo",
             SubjectKind::Write => "write",
+            SubjectKind::Read => "run",
             SubjectKind::Note => "note",
         }
     }

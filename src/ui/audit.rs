@@ -106,7 +106,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 Some((_, Ok(contents))) => contents.loose_end(r),
                 _ => None,
             };
+            let read = crate::timeline::console::READ_ACTIONS.contains(&r.action.as_str())
+                || r.action == crate::timeline::console::NOTE_ACTION;
             let (phase, role) = match (r.phase, loose) {
+                // A validation run or a note changes nothing: a read, not a write.
+                _ if read => ("read", "muted"),
                 // The console stopped between request and answer: whether it happened is for
                 // the cluster to say.
                 (_, Some(LooseEnd::NoOutcome)) => ("no outcome", "critical"),
@@ -127,7 +131,10 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
                 Line::from(Span::styled(phase, ui.style(role))),
                 Line::from(r.action.clone()),
                 Line::from(r.target.clone()),
-                Line::from(Span::styled(r.local_user.clone(), ui.style("muted"))),
+                Line::from(Span::styled(
+                    crate::timeline::console::who(r),
+                    ui.style("muted"),
+                )),
                 Line::from(r.result.clone().unwrap_or_default()),
                 Line::from(
                     r.duration_ms

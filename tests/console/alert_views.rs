@@ -241,6 +241,13 @@ fn audit_newest_first_and_unreadable_lines_counted() {
             record("w2", Phase::Pending, 5, None),
             record("w1", Phase::Succeeded, 9, Some("5c1e0b7a-3f4e")),
             record("w1", Phase::Pending, 9, None),
+            // A read-only validation run with failures: a read, not a warning-coloured write.
+            AuditRecord {
+                action: "validation-run".into(),
+                target: "runbook ms5-phase9".into(),
+                identity: "kube user oncall context aks-ms5-prod".into(),
+                ..record("validation-1", Phase::Concluded, 12, Some("33 passed, 2 failed"))
+            },
         ],
         problems: vec![(4, "expected value at line 1 column 1".into())],
     };
@@ -262,6 +269,25 @@ fn audit_newest_first_and_unreadable_lines_counted() {
     );
     assert_eq!(buffer[find(&buffer, "concluded ")].fg, Color::Green);
     assert_eq!(buffer[find(&buffer, "refused")].fg, Color::Yellow);
+    let run = fixture::text(&buffer)
+        .lines()
+        .find(|l| l.contains("validation-run"))
+        .unwrap_or_default()
+        .to_string();
+    // Who: the local user and the kube user the header names.
+    assert!(
+        run.contains(" read ") && run.contains("jdoe as oncall"),
+        "{run}"
+    );
+    let at = find(&buffer, "read        validation-run");
+    assert_eq!(
+        buffer[at].fg,
+        Theme::default_theme()
+            .style("muted")
+            .fg
+            .unwrap_or(Color::Reset),
+        "{run}"
+    );
     assert_eq!(
         buffer[find(&buffer, "1 unreadable line(s) skipped: 4")].fg,
         Color::Yellow

@@ -135,7 +135,7 @@ fn live_and_rebuilt_entries_in_time_order_at_80_and_120_columns() {
             "pod/backend-9f8e7d6c5-q7x2k unready past 15s: readiness probe failing",
             "deploy/backend progress deadline exceeded: revision 4 stalled",
             "MS5RolloutStuck firing [backend]: Deployment backend has not progressed",
-            "note paged DB team, suspect 1.9.1",
+            "note/clusterUser_ms5 paged DB team, suspect 1.9.1",
         ],
     );
     // What was there before the console started is marked rebuilt, each once.
