@@ -117,7 +117,7 @@ pub fn build(state: &AppState) -> Suspects {
 }
 
 /// When the page condition that holds now began: the newest start the timeline holds for it.
-fn slo_began(state: &AppState, slo: &str, urgency: Urgency) -> Option<DateTime<Utc>> {
+pub fn slo_began(state: &AppState, slo: &str, urgency: Urgency) -> Option<DateTime<Utc>> {
     let prefix = format!("slo/{slo}/{} ", urgency.text());
     state
         .timeline

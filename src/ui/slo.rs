@@ -313,9 +313,10 @@ fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     let block = panel(&title, fetched, ui, area.width);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [charts, burn, notes] = Layout::vertical([
+    let [charts, burn, axis, notes] = Layout::vertical([
         Constraint::Min(6),
         Constraint::Length(3),
+        Constraint::Length(1),
         Constraint::Length(2),
     ])
     .areas(inner);
@@ -383,6 +384,19 @@ fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             .style(ui.style(role)),
         burn,
     );
+    // The sparkline's time axis: its start, now, and where the page began when it pages.
+    let times =
+        history.and_then(|h| Some((h.error_ratio_5m.first()?.0, h.error_ratio_5m.last()?.0)));
+    let page = status
+        .firing
+        .filter(|u| *u == Urgency::Page)
+        .and_then(|_| crate::app::suspects::slo_began(state, &def.name, Urgency::Page));
+    if let Some((from, to)) = times {
+        frame.render_widget(
+            Paragraph::new(time_axis(from, to, page, axis.width, ui)),
+            axis,
+        );
+    }
     let errors: Vec<String> = std::iter::once(&status.sli)
         .chain(status.burn.iter())
         .filter_map(|r| match r {
@@ -398,7 +412,78 @@ fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             ui.style("muted"),
         ),
     };
-    frame.render_widget(Paragraph::new(note), notes);
+    // The queries wrap onto the second line rather than lose their end.
+    frame.render_widget(
+        Paragraph::new(note).wrap(ratatui::widgets::Wrap { trim: false }),
+        notes,
+    );
+}
+
+/// `17:30 ........ ^page 20:41 ........ now 23:30`: the start and the end of a span of
+/// `width` columns, and a mark under the moment the page began (said on whichever side of the
+/// mark has room). Labels never overlap; the page's goes where it fits, else is left out.
+fn time_axis(
+    from: f64,
+    to: f64,
+    page: Option<DateTime<Utc>>,
+    width: u16,
+    ui: &Ui,
+) -> Line<'static> {
+    let width = usize::from(width);
+    let hm = |t: f64| {
+        DateTime::<Utc>::from_timestamp(t as i64, 0)
+            .map(|d| d.format("%H:%M").to_string())
+            .unwrap_or_default()
+    };
+    let start = hm(from);
+    let end = format!("now {}", hm(to));
+    let mut row: Vec<char> = vec![' '; width];
+    let put = |at: usize, text: &str, row: &mut Vec<char>| {
+        for (i, c) in text.chars().enumerate() {
+            if let Some(cell) = row.get_mut(at + i) {
+                *cell = c;
+            }
+        }
+    };
+    put(0, &start, &mut row);
+    let end_at = width.saturating_sub(end.chars().count());
+    put(end_at, &end, &mut row);
+    let mut marked = None;
+    if let Some(p) = page
+        .map(|p| p.timestamp() as f64)
+        .filter(|p| *p >= from && *p <= to)
+        && to > from
+    {
+        let x = (((p - from) / (to - from)) * (width.saturating_sub(1)) as f64).round() as usize;
+        let label = format!("^page {}", hm(p));
+        let left = format!("page {}^", hm(p));
+        let free = |a: usize, b: usize| a > start.chars().count() && b < end_at;
+        if free(x, x + label.chars().count()) {
+            put(x, &label, &mut row);
+            marked = Some((x, label.chars().count()));
+        } else {
+            // Left of the mark, or (a page that began moments ago) just left of `now`.
+            let stop = (x + 1).min(end_at.saturating_sub(1));
+            if stop >= left.chars().count() && free(stop - left.chars().count(), stop) {
+                let at = stop - left.chars().count();
+                put(at, &left, &mut row);
+                marked = Some((at, left.chars().count()));
+            }
+        }
+    }
+    let text: String = row.into_iter().collect();
+    match marked {
+        Some((at, len)) => {
+            let chars: Vec<char> = text.chars().collect();
+            let part = |a: usize, b: usize| chars[a..b].iter().collect::<String>();
+            Line::from(vec![
+                Span::styled(part(0, at), ui.style("muted")),
+                Span::styled(part(at, at + len), ui.style("critical")),
+                Span::styled(part(at + len, chars.len()), ui.style("muted")),
+            ])
+        }
+        None => Line::from(Span::styled(text, ui.style("muted"))),
+    }
 }
 
 #[allow(clippy::too_many_arguments)]

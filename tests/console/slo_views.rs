@@ -99,6 +99,25 @@ fn slo_details_chart_budget_sli_and_burn() {
         "the list is worst budget first (backend-latency), so one row down is the paging SLO"
     );
     assert_snapshot!("slo_details_160x45", screen(&s, 160, 45));
+    // The burn's time axis: its start and now, and the page's start (the timeline's episode)
+    // marked (issue 31).
+    let axis = |s: &AppState| {
+        screen(s, 160, 45)
+            .lines()
+            .find(|l| l.contains("now 10:00"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(axis(&s).contains("04:05"), "{}", axis(&s));
+    let theme = Theme::builtin("default").unwrap();
+    let line = axis(&s);
+    // The page began 4 s ago (the timeline's episode): marked just left of now.
+    assert!(line.contains("page 09:59^ now 10:00"), "{line}");
+    let buffer = draw(&s, 160, 45, &theme, false);
+    assert_eq!(
+        buffer[find(&buffer, "page 09:59^")].fg,
+        theme.style("critical").fg.unwrap()
+    );
 }
 
 #[test]
