@@ -95,6 +95,11 @@ impl<'a> EffectRunner<'a> {
         effects.extend(crate::app::logs::to_open(state));
         // The open incident's file takes what the timeline added.
         effects.extend(crate::app::incident::drain(state));
+        // What the identity may change, asked once: a viewer is told before planning a change.
+        if !state.readonly && !state.rbac_asked {
+            state.rbac_asked = true;
+            effects.push(Effect::ReadRbac(state.namespaces.clone()));
+        }
         if state.validation.history.is_none() && !state.validation.loading {
             state.validation.loading = true;
             effects.push(Effect::LoadValidationHistory);
@@ -282,6 +287,18 @@ impl<'a> EffectRunner<'a> {
                     });
                 }
             },
+            Effect::ReadRbac(namespaces) => {
+                let client = self.sources.client.clone();
+                self.workers.spawn(async move {
+                    let mut answers = Vec::new();
+                    for namespace in namespaces {
+                        let answer =
+                            crate::ops::check::may_change_workloads(&client, &namespace).await;
+                        answers.push((namespace, answer));
+                    }
+                    let _ = tx.send(DataEvent::Rbac(answers)).await;
+                });
+            }
             Effect::LoadValidationHistory => {
                 let path = state.validation.history_path.clone();
                 self.workers.spawn(async move {
@@ -398,6 +415,8 @@ impl<'a> EffectRunner<'a> {
                 // Restarting the pollers must not blank what they last saw.
                 state.slo = slo;
                 state.alerts = alerts;
+                // A new login may be another identity: what it may change is asked again.
+                state.rbac_asked = false;
             }
             Err(e) => {
                 tracing::warn!("re-reading the kubeconfig after a 401 failed: {e:#}");

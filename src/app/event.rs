@@ -148,6 +148,9 @@ pub enum DataEvent {
     Audit(Result<crate::ops::audit::record::Contents, String>),
     /// The validation history as read (`LoadValidationHistory`).
     ValidationHistory(Result<crate::validation::history::History, String>),
+    /// Whether the identity may change workloads, per watched namespace (`ReadRbac`): an
+    /// access review of `patch deployments.apps`, or why it could not be asked.
+    Rbac(Vec<(String, Result<bool, String>)>),
     /// A long job's progress or its end.
     Job(crate::ops::jobs::JobEvent),
     /// Whether the incident file took the last lines (Err: why not).
@@ -297,6 +300,9 @@ pub enum Effect {
     },
     /// Read the validation history (at start, for `:validation` and the Overview).
     LoadValidationHistory,
+    /// Ask RBAC, once per connection, whether the identity may change workloads in each of
+    /// these namespaces: the header says what it may do.
+    ReadRbac(Vec<String>),
     /// Append a finished (or stopped: `stopped` says so) validation run to the history and
     /// the audit log.
     RecordValidation {

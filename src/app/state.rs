@@ -301,6 +301,10 @@ pub struct AppState {
     pub metrics: MetricsState,
     /// Phase 9 validation: the runbook, the newest results, the run in progress.
     pub validation: super::validation::ValidationState,
+    /// What RBAC lets the identity change, per watched namespace, once asked (None: not yet).
+    pub rbac: Option<Vec<(String, Result<bool, String>)>>,
+    /// The access reviews were asked for on this connection.
+    pub rbac_asked: bool,
     /// What happened, in order.
     pub timeline: super::timeline_state::TimelineState,
     /// Rollouts being followed.
@@ -353,6 +357,8 @@ impl AppState {
             metrics: MetricsState::default(),
             follow: Default::default(),
             validation: Default::default(),
+            rbac: None,
+            rbac_asked: false,
             timeline: super::timeline_state::TimelineState::new(now),
             protected_namespaces: crate::config::DEFAULT_PROTECTED_NAMESPACES
                 .iter()

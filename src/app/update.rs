@@ -604,6 +604,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             state.validation.loaded(read, &cluster)
         }
         DataEvent::Metrics(poll) => state.metrics.apply(*poll),
+        DataEvent::Rbac(answers) => state.rbac = Some(answers),
         DataEvent::History {
             namespace,
             name,

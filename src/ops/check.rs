@@ -246,6 +246,24 @@ async fn may(
     }
 }
 
+/// Whether the connection's user may change workloads in `namespace` (`patch
+/// deployments.apps`, what every rollout action needs): for the header, asked once.
+pub async fn may_change_workloads(client: &kube::Client, namespace: &str) -> Result<bool, String> {
+    use k8s_openapi::api::authorization::v1::SelfSubjectAccessReview;
+    let review: SelfSubjectAccessReview = serde_json::from_value(serde_json::json!({
+        "spec": {"resourceAttributes": {
+            "verb": "patch", "group": "apps", "resource": "deployments", "namespace": namespace,
+        }}
+    }))
+    .map_err(|e| e.to_string())?;
+    let api: kube::Api<SelfSubjectAccessReview> = kube::Api::all(client.clone());
+    let answer = api
+        .create(&Default::default(), &review)
+        .await
+        .map_err(|e| crate::source::error::ApiError::kube(&e).to_string())?;
+    Ok(answer.status.is_some_and(|s| s.allowed))
+}
+
 /// A SelfSubjectAccessReview: may the connection's user `verb` `resource` in the object's
 /// namespace?
 async fn access(

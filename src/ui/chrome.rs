@@ -38,7 +38,10 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         if state.readonly {
             Span::styled("READ-ONLY", ui.style("warning"))
         } else {
-            Span::styled("read-write", ui.style("muted"))
+            match rbac_words(state) {
+                Some(words) => Span::styled(format!("read-write · {words}"), ui.style("warning")),
+                None => Span::styled("read-write", ui.style("muted")),
+            }
         },
         sep(),
         Span::styled(format!("k8s {health} "), ui.style(role)),
@@ -126,6 +129,25 @@ pub fn tabs(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         spans.push(Span::styled(format!("[ns {ns}]"), ui.style("warning")));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// What RBAC lets the identity change, once the access reviews answered, where it is less
+/// than everything watched: `RBAC: view only`, `RBAC: writes in ms5-staging only`. Nothing
+/// when it may change workloads everywhere (or before anyone asked).
+fn rbac_words(state: &AppState) -> Option<String> {
+    let answers = state.rbac.as_ref()?;
+    let allowed: Vec<&str> = answers
+        .iter()
+        .filter(|(_, a)| matches!(a, Ok(true)))
+        .map(|(ns, _)| ns.as_str())
+        .collect();
+    let unknown = answers.iter().any(|(_, a)| a.is_err());
+    match (allowed.len(), unknown) {
+        (n, false) if n == answers.len() => None,
+        (0, false) => Some("RBAC: view only".into()),
+        (_, false) => Some(format!("RBAC: writes in {} only", allowed.join(", "))),
+        (_, true) => Some("RBAC: not known".into()),
+    }
 }
 
 /// The actions worth a hint in each mode, most useful first; keys come from the keymap.

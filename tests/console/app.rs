@@ -583,3 +583,45 @@ fn context_command_asks_to_reconnect_or_lists_contexts() {
     press_code(&mut s, KeyCode::Enter, KeyModifiers::NONE);
     assert!(screen(&s, 120, 30).contains("contexts: aks-ms5-prod, aks-ms5-staging"));
 }
+
+/// The header says what RBAC lets the identity change once the access reviews answer, where
+/// it is less than everything watched (issue 31): nobody plans a change they cannot make.
+#[test]
+fn the_header_says_what_rbac_lets_the_identity_change() {
+    let header = |answers: Vec<(&str, Result<bool, String>)>| {
+        let mut s = state();
+        apply(
+            &mut s,
+            DataEvent::Rbac(
+                answers
+                    .into_iter()
+                    .map(|(ns, a)| (ns.to_string(), a))
+                    .collect(),
+            ),
+        );
+        screen(&s, 160, 30)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let all = ["ms5-production", "ms5-staging", "ms5-system"];
+    let everywhere = header(all.iter().map(|ns| (*ns, Ok(true))).collect());
+    assert!(
+        everywhere.contains("read-write · k8s") && !everywhere.contains("RBAC"),
+        "{everywhere}"
+    );
+    let none = header(all.iter().map(|ns| (*ns, Ok(false))).collect());
+    assert!(none.contains("read-write · RBAC: view only"), "{none}");
+    let staging = header(
+        all.iter()
+            .map(|ns| (*ns, Ok(*ns == "ms5-staging")))
+            .collect(),
+    );
+    assert!(
+        staging.contains("RBAC: writes in ms5-staging only"),
+        "{staging}"
+    );
+    let unknown = header(vec![("ms5-production", Err("timeout".into()))]);
+    assert!(unknown.contains("RBAC: not known"), "{unknown}");
+}

@@ -173,6 +173,8 @@ fn a_namespace_the_user_may_not_read_says_forbidden_and_the_rest_stays_live() {
         return;
     };
     t.wait_for("k8s live, forbidden: ms5-system", START);
+    // RBAC lets this identity change nothing: the header says so once the reviews answer.
+    t.wait_for("read-write · RBAC: view only", Duration::from_secs(10));
     let row = |screen: &str, ns: &str| {
         screen
             .lines()
