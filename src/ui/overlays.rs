@@ -14,7 +14,7 @@ use crate::app::state::{AppState, LogsState, ViewId};
 /// hand): the `:` commands, then the keys of the view it was opened on (its own table, then
 /// the global keys it does not rebind: each key once, for what it does there), then every other
 /// table's own keys.
-pub fn help_lines(ui: &Ui, view: ViewId) -> Vec<Line<'static>> {
+pub fn help_lines(ui: &Ui, view: ViewId, width: u16) -> Vec<Line<'static>> {
     let muted = ui.style("muted");
     let commands: Vec<String> = super::views::ALL
         .iter()
@@ -51,11 +51,29 @@ pub fn help_lines(ui: &Ui, view: ViewId) -> Vec<Line<'static>> {
         format!("[{}] and everywhere", view.name()),
         ui.style("title"),
     )));
-    for (action, _, _) in Action::all() {
-        let keys = ui.keymap.effective_keys(here, action);
-        if !keys.is_empty() {
-            lines.push(binding(&keys, action));
+    let context: Vec<Line> = Action::all()
+        .into_iter()
+        .filter_map(|(action, _, _)| {
+            let keys = ui.keymap.effective_keys(here, action);
+            (!keys.is_empty()).then(|| binding(&keys, action))
+        })
+        .collect();
+    // Wide enough, the context's keys go in two columns, so one context fits a 120x35 screen
+    // without paging.
+    const COLUMN: usize = 56;
+    if usize::from(width) >= 2 * COLUMN + 4 {
+        let half = context.len().div_ceil(2);
+        for i in 0..half {
+            let mut spans = context[i].spans.clone();
+            let used: usize = spans.iter().map(|s| s.width()).sum();
+            spans.push(Span::raw(" ".repeat(COLUMN.saturating_sub(used))));
+            if let Some(right) = context.get(i + half) {
+                spans.extend(right.spans.clone());
+            }
+            lines.push(Line::from(spans));
         }
+    } else {
+        lines.extend(context);
     }
     for (mode, table) in ui.keymap.tables() {
         if mode == here || mode == Mode::Global {
@@ -81,7 +99,7 @@ pub fn help(
     ui: &Ui,
 ) {
     let needle = filter.to_lowercase();
-    let lines: Vec<Line> = help_lines(ui, state.view)
+    let lines: Vec<Line> = help_lines(ui, state.view, area.width.saturating_sub(2))
         .into_iter()
         .filter(|l| needle.is_empty() || l.to_string().to_lowercase().contains(&needle))
         .collect();

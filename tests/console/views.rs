@@ -155,7 +155,8 @@ fn help_lists_every_view_each_key_once_and_searches() {
         let mut s = state();
         s.view = view;
         update(&mut s, Action::Help);
-        let text = screen(&s, 160, 200);
+        // One column at 100: each key on a line of its own.
+        let text = screen(&s, 100, 200);
         let commands: String = text
             .lines()
             .skip_while(|l| !l.contains("Commands:"))
@@ -212,6 +213,22 @@ fn help_lists_every_view_each_key_once_and_searches() {
             );
             assert!(!section.iter().any(|l| l.contains("  sort")), "{section:?}");
         }
+    }
+    // At 120x35 one context fits without paging: two columns, the first key and the last.
+    let mut s = state();
+    s.view = ViewId::Rollouts;
+    update(&mut s, Action::Help);
+    let text = screen(&s, 120, 35);
+    for words in [
+        "quit",
+        "add a note",
+        "undo rollout",
+        "timeline: what happened",
+    ] {
+        assert!(
+            text.contains(words),
+            "{words} not on the first page:\n{text}"
+        );
     }
     // `/` in help: only lines with the text; esc: all again.
     let mut s = state();
