@@ -75,6 +75,22 @@ fn demo_draws_follows_kubectl_shows_logs_and_quits_cleanly() {
         |screen| hashes(screen).len() >= 2,
     );
     assert!(screen.contains(" pods · following"), "{old_pods}\n{screen}");
+    // `t`: every pod's stream again, each line with the kubelet's RFC 3339 time after its pod.
+    t.keys(&["t"]);
+    let screen = t.wait_until("timestamped lines", Duration::from_secs(15), |s| {
+        s.lines().any(|l| {
+            l.trim_start_matches('│')
+                .split_once(" │ ")
+                .and_then(|(_, rest)| rest.split_whitespace().next())
+                .is_some_and(|t| chrono::DateTime::parse_from_rfc3339(t).is_ok())
+        })
+    });
+    let title = screen
+        .lines()
+        .find(|l| l.contains("╭ Logs"))
+        .unwrap_or_default();
+    assert!(title.contains("timestamps"), "{screen}");
+    t.keys(&["t"]);
     // `/` highlights and keeps every line; `n` moves to an older match; `&` keeps only matches.
     t.keys(&["/", "5", "0", "0", " ", "I", "n", "t", "Enter"]);
     let screen = t.wait_for("\"500 Int\" ", Duration::from_secs(5));
