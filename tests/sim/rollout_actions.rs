@@ -200,6 +200,10 @@ async fn a_restart_leaves_the_deployment_as_kubectl_rollout_restart_leaves_its_t
         "ms5-production",
     ]);
 
+    // Both controllers have acted on the restart before the twins are compared.
+    for sim in [&ours, &twin] {
+        settled(sim, "deployment", "ms5-production", "backend");
+    }
     let read = |sim: &Sim, path: &str| {
         sim.kubectl().ok(&[
             "get",
@@ -645,20 +649,48 @@ fn readback(sim: &Sim, kind: &str, namespace: &str, name: &str) -> serde_json::V
 /// Waits (bounded) until the controller has acted on the last change: the workload's status
 /// has caught up with its generation and, for a StatefulSet, its update revision is recorded.
 fn settled(sim: &Sim, kind: &str, namespace: &str, name: &str) {
-    for _ in 0..100 {
-        let seen = sim.kubectl().ok(&[
-            "-n",
-            namespace,
+    let k = sim.kubectl();
+    let get = |args: &[&str]| {
+        let mut all = vec!["-n", namespace];
+        all.extend_from_slice(args);
+        k.run(&all)
+    };
+    for _ in 0..150 {
+        let seen = get(&[
             "get",
             kind,
             name,
             "-o",
-            "jsonpath={.metadata.generation} {.status.observedGeneration}",
+            "jsonpath={.metadata.generation} {.status.observedGeneration} {.metadata.annotations.deployment\\.kubernetes\\.io/revision} {.status.updateRevision}",
         ]);
-        let mut parts = seen.split(' ');
-        if parts.next() == parts.next() {
-            // One more controller pass for the ReplicaSet or ControllerRevision it made.
-            std::thread::sleep(Duration::from_millis(300));
+        let seen = String::from_utf8_lossy(&seen.stdout).to_string();
+        let parts: Vec<&str> = seen.split(' ').collect();
+        let caught_up = parts.len() == 4 && !parts[0].is_empty() && parts[0] == parts[1];
+        // The controller's pass is done when what it makes for this generation exists: the
+        // Deployment's ReplicaSet of its revision, the StatefulSet's ControllerRevision.
+        let made = caught_up
+            && match kind.to_lowercase().as_str() {
+                "deployment" | "deploy" => {
+                    let revisions = get(&[
+                        "get",
+                        "rs",
+                        "-l",
+                        &format!("app={name}"),
+                        "-o",
+                        "jsonpath={range .items[*]}{.metadata.annotations.deployment\\.kubernetes\\.io/revision} {end}",
+                    ]);
+                    !parts[2].is_empty()
+                        && String::from_utf8_lossy(&revisions.stdout)
+                            .split_whitespace()
+                            .any(|r| r == parts[2])
+                }
+                "statefulset" | "sts" => {
+                    !parts[3].is_empty()
+                        && get(&["get", "controllerrevision", parts[3]]).status.success()
+                }
+                _ => true,
+            };
+        if made {
             return;
         }
         std::thread::sleep(Duration::from_millis(100));
