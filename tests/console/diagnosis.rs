@@ -144,10 +144,7 @@ fn table_cells(screen: &str, columns: &[&str]) -> Vec<Vec<String>> {
     let mut starts = Vec::new();
     let mut from = 0;
     for c in columns {
-        let byte = text[from..]
-            .find(*c)
-            .map(|b| b + from)
-            .expect("column");
+        let byte = text[from..].find(*c).map(|b| b + from).expect("column");
         starts.push(text[..byte].chars().count());
         from = byte + c.len();
     }

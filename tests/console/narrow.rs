@@ -158,9 +158,10 @@ fn at_80x24_numbers_keep_their_units_and_states_are_whole() {
             // Cut silently at a panel's border: `inhibite│`.
             for c in border_cut.captures_iter(line) {
                 let word = &c[1];
-                if let Some(state) = STATES.iter().find(|s| {
-                    s.len() > word.len() && s.ends_with(&word[word.len()..]) && s.starts_with(word)
-                }) {
+                if let Some(state) = STATES
+                    .iter()
+                    .find(|s| s.len() > word.len() && s.starts_with(word))
+                {
                     problems.push(format!("{name}: `{state}` cut to `{word}` in: {line}"));
                 }
             }
@@ -185,7 +186,100 @@ fn at_80x24_numbers_keep_their_units_and_states_are_whole() {
             }
         }
     }
+    for (name, text, wide) in screens() {
+        for (width, screen) in [(80, &text), (200, &wide)] {
+            problems.extend(
+                unit_rule_breaks(screen)
+                    .into_iter()
+                    .map(|p| format!("{name} at {width}: {p}")),
+            );
+        }
+    }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Each column's unit rule: a cell that starts with a digit in a column with a unit keeps all
+/// of it (an integer too: `471Mi`, not `471`; `41d`, not `41`). Words (`n/a`, `forbidden`)
+/// pass.
+const UNIT_RULES: &[(&str, &str)] = &[
+    ("MEM", r"^\d+(\.\d+)?(Ki|Mi|Gi|Ti)$"),
+    ("CPU", r"^\d+(\.\d+)?m?$"),
+    ("%CPU", r"^\d+%$"),
+    ("%MEM", r"^\d+%$"),
+    ("%CPU/R", r"^\d+%$"),
+    ("%MEM/L", r"^\d+%$"),
+    ("AGE", r"^(\d+[smhd])+$"),
+];
+
+/// Cells that break their column's unit rule, in every table on `screen`: a header line is
+/// one whose words are all capitals; each cell is cut at the header words' starts.
+fn unit_rule_breaks(screen: &str) -> Vec<String> {
+    let rules: Vec<(&str, Regex)> = UNIT_RULES
+        .iter()
+        .map(|(c, r)| (*c, Regex::new(r).expect("regex")))
+        .collect();
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    let mut breaks = Vec::new();
+    for (h, header) in lines.iter().enumerate() {
+        let text: String = header.iter().collect();
+        let inner = text.trim_matches('│');
+        let words: Vec<&str> = inner.split_whitespace().collect();
+        let is_header = words.len() >= 3
+            && words.iter().all(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_uppercase() || "%/▾▴-".contains(c) || c.is_ascii_digit())
+            })
+            && words.iter().any(|w| {
+                rules
+                    .iter()
+                    .any(|(c, _)| w.trim_end_matches(['▾', '▴']) == *c)
+            });
+        if !is_header {
+            continue;
+        }
+        // Each header word's span, in chars.
+        let spans = |line: &[char]| -> Vec<(usize, usize, String)> {
+            let mut out = Vec::new();
+            let mut i = 0;
+            while i < line.len() {
+                if line[i].is_whitespace() || line[i] == '│' {
+                    i += 1;
+                    continue;
+                }
+                let from = i;
+                while i < line.len() && !line[i].is_whitespace() && line[i] != '│' {
+                    i += 1;
+                }
+                out.push((from, i, line[from..i].iter().collect::<String>()));
+            }
+            out
+        };
+        let columns: Vec<(usize, usize, String)> = spans(header)
+            .into_iter()
+            .map(|(a, b, w)| (a, b, w.trim_end_matches(['▾', '▴']).to_string()))
+            .collect();
+        // A value belongs to the header word it sits under (left- or right-aligned, it
+        // overlaps it).
+        for row in lines[h + 1..]
+            .iter()
+            .take_while(|l| l.first() == Some(&'│'))
+        {
+            for (a, b, cell) in spans(row) {
+                let Some((_, _, column)) = columns.iter().find(|(ca, cb, _)| a < *cb && *ca < b)
+                else {
+                    continue;
+                };
+                let Some((_, rule)) = rules.iter().find(|(c, _)| c == column) else {
+                    continue;
+                };
+                if cell.starts_with(|c: char| c.is_ascii_digit()) && !rule.is_match(&cell) {
+                    let line: String = row.iter().collect();
+                    breaks.push(format!("{column} `{cell}` in: {line}"));
+                }
+            }
+        }
+    }
+    breaks
 }
 
 /// The character columns of the free-text columns (`SUMMARY`, `MESSAGE`) on a screen, from its

@@ -686,7 +686,9 @@ fn settled(sim: &Sim, kind: &str, namespace: &str, name: &str) {
                 }
                 "statefulset" | "sts" => {
                     !parts[3].is_empty()
-                        && get(&["get", "controllerrevision", parts[3]]).status.success()
+                        && get(&["get", "controllerrevision", parts[3]])
+                            .status
+                            .success()
                 }
                 _ => true,
             };
