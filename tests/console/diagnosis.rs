@@ -252,17 +252,63 @@ fn node_details_list_conditions_taints_pods_heaviest_first_and_events() {
             }
         }
     }
-    // A node with nothing on it says so.
+    // The application node's pods, heaviest memory first: the MEM column never rises.
     let mut s = viewing(ViewId::Nodes);
+    let app = s
+        .rows
+        .nodes
+        .iter()
+        .position(|n| n.name.ends_with("app-27183645-vmss000000"))
+        .expect("the first application node");
+    s.table_mut(ViewId::Nodes).selected = app;
+    update(&mut s, Action::Details);
+    let text = screen(&s, 160, 45);
+    let bytes = |cell: &str| ms5_console::model::quantity::parse(cell);
+    let memory: Vec<f64> = text
+        .lines()
+        .skip_while(|l| !l.contains("heaviest memory first"))
+        .skip(2)
+        .take_while(|l| l.contains("ms5-"))
+        .filter_map(|l| {
+            l.split_whitespace()
+                .find(|w| w.ends_with("Mi") || w.ends_with("Gi"))
+        })
+        .filter_map(bytes)
+        .collect();
+    assert!(memory.len() >= 3, "{text}");
+    assert!(
+        memory.windows(2).all(|w| w[0] >= w[1]),
+        "not heaviest first: {memory:?}\n{text}"
+    );
+    // A node with nothing on it says so: its only pod gone, vmss000001 is empty.
+    let mut s = viewing(ViewId::Nodes);
+    let node = "aks-app-27183645-vmss000001";
+    let on_it: Vec<_> = s
+        .cluster
+        .pods
+        .items
+        .iter()
+        .filter(|(_, p)| p.node == node)
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(on_it.len(), 1, "the fixture's second node holds one pod");
+    for key in on_it {
+        s.cluster.pods.items.remove(&key);
+    }
+    ms5_console::app::rows::refresh(&mut s);
     let empty = s
         .rows
         .nodes
         .iter()
-        .position(|n| n.name.ends_with("vmss000001") && n.pods == 1)
-        .unwrap_or(1);
+        .position(|n| n.name == node)
+        .expect("the node");
     s.table_mut(ViewId::Nodes).selected = empty;
     update(&mut s, Action::Details);
-    assert!(screen(&s, 160, 45).contains("pods (1)"));
+    let text = screen(&s, 160, 45);
+    assert!(
+        text.contains("pods  none on this node in the watched namespaces"),
+        "{text}"
+    );
 }
 
 #[test]
