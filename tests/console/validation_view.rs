@@ -74,6 +74,39 @@ fn the_phases_and_criteria_show_in_runbook_order_with_results_and_colours() {
     assert!(!text.contains("stale"));
 }
 
+/// Each row's evidence is its own criterion's: the fixture gives every criterion evidence that
+/// names it, so selecting a row and showing another's would be seen (issue 31).
+#[test]
+fn every_rows_evidence_is_its_own_criterions() {
+    let mut s = on_validation(state());
+    let ids: Vec<String> = builtin().criteria().map(|(_, c)| c.id.clone()).collect();
+    let mut seen = Vec::new();
+    // Every row (phases and criteria), top to bottom.
+    for row in 0..ids.len() + 4 {
+        if row > 0 {
+            key(&mut s, KeyCode::Char('j'));
+        }
+        key(&mut s, KeyCode::Enter);
+        let text = screen(&s, 160, 45);
+        if let Some(id) = text
+            .lines()
+            .find_map(|l| l.split("Evidence: ").nth(1))
+            .and_then(|rest| rest.split_whitespace().next())
+        {
+            if id != "9.4.10" && id != "9.1.8" {
+                assert!(
+                    text.contains(&format!("measured  {id} held")),
+                    "{id}:\n{text}"
+                );
+            }
+            seen.push(id.to_string());
+        }
+        key(&mut s, KeyCode::Esc);
+    }
+    // Each criterion's evidence once, in runbook order.
+    assert_eq!(seen, ids);
+}
+
 #[test]
 fn the_failing_criterion_is_critical_and_enter_shows_its_evidence_and_last_change() {
     let mut s = on_validation(state());
