@@ -138,14 +138,42 @@ fn live_and_rebuilt_entries_in_time_order_at_80_and_120_columns() {
             "note/clusterUser_ms5 paged DB team, suspect 1.9.1",
         ],
     );
-    // What was there before the console started is marked rebuilt, each once.
-    let rebuilt = s
+    // What was there before the console started is marked rebuilt, each once: exactly the
+    // fixture's facts, newest first, each dated by its source.
+    let rebuilt: Vec<String> = s
         .rows
         .timeline
         .iter()
         .filter(|e| e.seen == Seen::Reconstructed)
-        .count();
-    assert!(rebuilt >= 8, "{rebuilt} rebuilt entries");
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e.at.format("%H:%M:%S"),
+                e.subject.text(),
+                e.what
+            )
+        })
+        .collect();
+    assert_eq!(
+        rebuilt,
+        [
+            "10:00:00 silence/a1b2c3d4 silence by j.doe: INC-46 MS5DiskFilling (alertname=MS5DiskFilling,namespace=~ms5-.*)",
+            "10:00:00 pod/celery-beat-6976466fd8-6p8n5 evicted: The node was low on resource: memory.",
+            "09:59:20 pod/celery-worker-557497f8c-9zt6w OOMKilled: container app (exit 137)",
+            "09:59:00 MS5DatabaseDown firing [postgres]: postgres-0 has no ready replica",
+            "09:58:00 pod/celery-worker-557497f8c-4xk2p CrashLoopBackOff (7 restarts)",
+            "09:57:00 MS5SLOFastBurn firing [backend]: backend-availability is burning its 30d budget 14x too fast",
+            "09:54:00 MS5HighLatency firing [backend]: Backend p99 latency above 2 s",
+            "09:40:00 silence/5c1e0b7a silence by j.doe: INC-56 MS5BackupFailed (alertname=MS5BackupFailed,namespace=~ms5-.*)",
+            "09:30:00 MS5DiskFilling firing [postgres]: Database node disk 91% full",
+            "09:20:00 slo/backend-availability page 5m/1h over 14.4x: began",
+            "08:30:00 MS5BackupFailed firing [postgres]: The last PostgreSQL backup failed",
+            "08:00:00 silence/0d9e8f7a silence expired (alertname=MS5HighErrorRate,namespace=~ms5-.*)",
+            "07:00:00 pod/celery-worker-557497f8c-9zt6w unready past 15s: readiness probe failing",
+            "07:00:00 pod/backend-5bdc5c656-mntgf unready past 15s: readiness probe failing",
+            "05:00:00 silence/0d9e8f7a silence by j.doe: INC-316 MS5HighErrorRate (alertname=MS5HighErrorRate,namespace=~ms5-.*)",
+        ]
+    );
 }
 
 #[test]
