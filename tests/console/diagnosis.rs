@@ -69,15 +69,21 @@ fn pods_show_use_against_request_and_limit_coloured_by_how_close_to_the_limit() 
     let theme = Theme::builtin("default").unwrap();
     let buffer = draw(&s, 160, 45, &theme, false);
     let text = fixture::text(&buffer);
-    let postgres = text.lines().find(|l| l.contains("postgres-0")).unwrap();
-    // 920m of a 250m request; 471Mi of a 512Mi limit is 91.99 %, cut to 91% (kubectl's way).
-    for cell in ["920m", "368%", "471Mi", "91%"] {
-        assert!(postgres.contains(cell), "{cell}: {postgres}");
+    let backend = text.lines().find(|l| l.contains("glpwq")).unwrap();
+    // 187m of a 250m request is 74.8 %; 471Mi of a 512Mi limit is 91.99 %, both cut as
+    // kubectl does.
+    for cell in ["187m", "74%", "471Mi", "91%"] {
+        assert!(backend.contains(cell), "{cell}: {backend}");
     }
     assert_eq!(
-        cell_on_row(&buffer, "postgres-0", "91%").fg,
+        cell_on_row(&buffer, "backend-5bdc5c656-glpwq", "91%").fg,
         theme.style("critical").fg.unwrap()
     );
+    // The database: 920m of its 2-core request, 27.2Gi of its 30Gi limit.
+    let postgres = text.lines().find(|l| l.contains("postgres-0")).unwrap();
+    for cell in ["920m", "46%", "27.2Gi", "90%"] {
+        assert!(postgres.contains(cell), "{cell}: {postgres}");
+    }
     assert_eq!(
         cell_on_row(&buffer, "backend-5bdc5c656-mntgf", "80%").fg,
         theme.style("warning").fg.unwrap()
@@ -175,7 +181,7 @@ fn forbidden_or_failing_metrics_say_so_on_the_edge_never_as_zeros() {
     );
     let text = screen(&s, 80, 24);
     assert!(text.contains("metrics stale, last good 4s ago"), "{text}");
-    assert!(text.contains("471Mi"), "the last good values stay: {text}");
+    assert!(text.contains("27.2Gi"), "the last good values stay: {text}");
 
     let mut s = viewing(ViewId::Pods);
     apply(&mut s, failed_poll(ApiError::answer(403, "forbidden")));
@@ -204,7 +210,7 @@ fn with_node_events(s: &mut AppState) {
         "metadata": {"name": "postgres-0.2", "namespace": "ms5-production"},
         "involvedObject": {"kind": "Pod", "name": "postgres-1", "namespace": "ms5-production"},
         "reason": "Evicted", "type": "Warning", "count": 1,
-        "message": "The node was low on resource: memory. Threshold quantity: 750Mi, available: 656984Ki. Container postgres was using 62495130Ki, request is 16Gi, has larger consumption of memory.",
+        "message": fixture::EVICTION_MESSAGE,
         "source": {"component": "kubelet", "host": "aks-db-27183645-vmss000000"},
         "lastTimestamp": (now() - chrono::Duration::seconds(60)).to_rfc3339(),
     }))
@@ -242,8 +248,8 @@ fn node_details_list_conditions_taints_pods_heaviest_first_and_events() {
                 "MemoryPressure True",
                 "workload=database:NoSchedule",
                 "ms5-production/postgres-0",
-                "471Mi",
-                "250m/256Mi",
+                "27.2Gi",
+                "2/16Gi",
                 "NodeHasInsufficientMemory",
                 "Evicted Pod/postgres-1: The node was low on resource: memory.",
                 "enter pods (aks-db-27183645-vmss000000)",

@@ -119,7 +119,30 @@ fn running(ready: bool, restarts: i32) -> Value {
     )
 }
 
+/// The kubelet's eviction of `postgres-1` from the database node: what it used fits the node,
+/// its request is the template's.
+pub const EVICTION_MESSAGE: &str = "The node was low on resource: memory. Threshold quantity: 750Mi, available: 656984Ki. Container postgres was using 30722056Ki, request is 16Gi, has larger consumption of memory.";
+
+/// The database's container, as its StatefulSet's template has it: the pods, the template and
+/// the kubelet's eviction message (`request is 16Gi`) say the same.
+pub fn postgres_container() -> Value {
+    json!({"name": "postgres", "image": "postgres:15.5",
+        "resources": {"requests": {"cpu": "2", "memory": "16Gi"}, "limits": {"cpu": "4", "memory": "30Gi"}}})
+}
+
 pub fn pods() -> Vec<Value> {
+    let mut pods = written_pods();
+    for p in &mut pods {
+        if p["metadata"]["name"] == "postgres-0" {
+            p["spec"]["containers"] = json!([postgres_container()]);
+            p["status"]["containerStatuses"][0]["name"] = json!("postgres");
+            p["metadata"]["labels"]["app"] = json!("postgres");
+        }
+    }
+    pods
+}
+
+fn written_pods() -> Vec<Value> {
     let rs = ("ReplicaSet", "backend-5bdc5c656");
     let worker = ("ReplicaSet", "celery-worker-557497f8c");
     let node = "aks-app-27183645-vmss000000";
@@ -262,7 +285,63 @@ fn deployment(
         "spec": s, "status": status})
 }
 
+/// Whether a fixture pod is ready: running, every container ready.
+fn pod_ready(p: &Value) -> bool {
+    p["status"]["phase"] == "Running"
+        && p["status"]["containerStatuses"]
+            .as_array()
+            .is_some_and(|c| !c.is_empty() && c.iter().all(|c| c["ready"] == true))
+}
+
+/// Whether a fixture pod counts as a replica: not evicted, not finished.
+fn pod_live(p: &Value) -> bool {
+    !matches!(p["status"]["phase"].as_str(), Some("Succeeded" | "Failed"))
+}
+
+/// The pods a Deployment owns: those of its ReplicaSets (`NAME-HASH`), in its namespace.
+pub fn owned_by_deployment<'a>(d: &Value, pods: &'a [Value]) -> Vec<&'a Value> {
+    let (ns, name) = (
+        &d["metadata"]["namespace"],
+        d["metadata"]["name"].as_str().unwrap_or(""),
+    );
+    pods.iter()
+        .filter(|p| &p["metadata"]["namespace"] == ns)
+        .filter(|p| {
+            let owner = &p["metadata"]["ownerReferences"][0];
+            owner["kind"] == "ReplicaSet"
+                && owner["name"]
+                    .as_str()
+                    .and_then(|rs| rs.strip_prefix(name))
+                    .and_then(|rest| rest.strip_prefix('-'))
+                    .is_some_and(|hash| !hash.contains('-'))
+        })
+        .collect()
+}
+
+/// A Deployment's status as its controller writes it from its pods: replicas (live pods),
+/// ready and available (ready pods), updated never more than there are. A fixture is a
+/// possible cluster: READY 2/3 is never shown beside two pods that are both 0/1.
+fn status_from_pods(mut d: Value, pods: &[Value]) -> Value {
+    let owned = owned_by_deployment(&d, pods);
+    let live = owned.iter().filter(|p| pod_live(p)).count();
+    let ready = owned.iter().filter(|p| pod_ready(p)).count();
+    let updated = d["status"]["updatedReplicas"].as_u64().unwrap_or(0) as usize;
+    d["status"]["replicas"] = json!(live);
+    d["status"]["readyReplicas"] = json!(ready);
+    d["status"]["availableReplicas"] = json!(ready);
+    d["status"]["updatedReplicas"] = json!(updated.min(live));
+    d
+}
+
 pub fn deployments() -> Vec<Value> {
+    let pods = pods();
+    written_deployments()
+        .into_iter()
+        .map(|d| status_from_pods(d, &pods))
+        .collect()
+}
+
+fn written_deployments() -> Vec<Value> {
     vec![
         deployment(
             "ms5-production",
@@ -336,7 +415,7 @@ pub fn statefulsets() -> Vec<Value> {
     vec![json!({"apiVersion": "apps/v1", "kind": "StatefulSet",
         "metadata": {"name": "postgres", "namespace": "ms5-production", "generation": 2, "creationTimestamp": ago(20 * 86400)},
         "spec": {"replicas": 1, "serviceName": "postgres", "selector": {}, "template": {"spec": {"containers": [
-            {"name": "postgres", "image": "postgres:15.5"}]}},
+            postgres_container()]}},
             "updateStrategy": {"type": "RollingUpdate"}},
         "status": {"observedGeneration": 2, "replicas": 1, "readyReplicas": 1, "currentReplicas": 1, "updatedReplicas": 1,
             "currentRevision": "postgres-6f79f", "updateRevision": "postgres-6f79f"}})]
@@ -600,10 +679,11 @@ pub fn metrics_poll() -> DataEvent {
             (
                 "ms5-production".into(),
                 Ok(vec![
-                    used("backend-5bdc5c656-glpwq", 0.187, 301.0),
+                    used("backend-5bdc5c656-glpwq", 0.187, 471.0),
                     used("backend-5bdc5c656-jzv8m", 0.142, 287.0),
                     used("backend-5bdc5c656-mntgf", 0.051, 410.0),
-                    used("postgres-0", 0.92, 471.0),
+                    // The database node's memory is the database's: 27.2Gi of its 29.7Gi.
+                    used("postgres-0", 0.92, 27_853.0),
                 ]),
             ),
             (
@@ -728,4 +808,103 @@ pub fn text(buffer: &Buffer) -> String {
 /// Renders with the default theme at a size and returns the text.
 pub fn screen(state: &AppState, width: u16, height: u16) -> String {
     text(&draw(state, width, height, &Theme::default_theme(), false))
+}
+
+/// The fixture is a possible cluster (issue 31): every Deployment's and StatefulSet's status
+/// is what its pods say; a StatefulSet's pods run its template's container; no pod uses more
+/// memory than its limit; a node's use holds its pods' and fits what it can allocate; the
+/// eviction names the template's request and a use that fits the node.
+#[test]
+fn the_fixture_is_a_possible_cluster() {
+    use ms5_console::model::quantity::parse;
+    let pods = pods();
+    let mi = 1024.0 * 1024.0;
+    for d in deployments() {
+        let owned = owned_by_deployment(&d, &pods);
+        let name = &d["metadata"]["name"];
+        assert_eq!(
+            d["status"]["readyReplicas"],
+            json!(owned.iter().filter(|p| pod_ready(p)).count()),
+            "{name}"
+        );
+        assert_eq!(
+            d["status"]["replicas"],
+            json!(owned.iter().filter(|p| pod_live(p)).count()),
+            "{name}"
+        );
+        assert!(d["status"]["updatedReplicas"].as_u64() <= d["status"]["replicas"].as_u64());
+    }
+    for sts in statefulsets() {
+        let name = sts["metadata"]["name"].as_str().unwrap_or_default();
+        let template = &sts["spec"]["template"]["spec"]["containers"][0];
+        let members: Vec<&Value> = pods
+            .iter()
+            .filter(|p| p["metadata"]["ownerReferences"][0]["name"] == name)
+            .collect();
+        assert_eq!(
+            sts["status"]["readyReplicas"],
+            json!(members.iter().filter(|p| pod_ready(p)).count())
+        );
+        for p in members {
+            assert_eq!(
+                &p["spec"]["containers"][0], template,
+                "{name}'s pods run its template"
+            );
+        }
+        let request = template["resources"]["requests"]["memory"]
+            .as_str()
+            .unwrap_or("?");
+        assert!(EVICTION_MESSAGE.contains(&format!("request is {request},")));
+    }
+    let DataEvent::Metrics(poll) = metrics_poll() else {
+        unreachable!("a metrics poll")
+    };
+    let usage: Vec<(String, f64)> = poll
+        .pods
+        .iter()
+        .filter_map(|(_, r)| r.as_ref().ok())
+        .flatten()
+        .map(|(name, u)| (name.clone(), u.memory))
+        .collect();
+    for (name, used) in &usage {
+        let pod = pods
+            .iter()
+            .find(|p| p["metadata"]["name"] == name.as_str())
+            .unwrap_or_else(|| panic!("usage of {name}, which is not a pod"));
+        if let Some(limit) = pod["spec"]["containers"][0]["resources"]["limits"]["memory"]
+            .as_str()
+            .and_then(parse)
+        {
+            assert!(*used <= limit, "{name} uses {used} of a {limit} limit");
+        }
+    }
+    let allocatable = nodes()[0]["status"]["allocatable"]["memory"]
+        .as_str()
+        .and_then(parse)
+        .expect("allocatable");
+    for (node, used) in poll.nodes.as_ref().expect("node metrics") {
+        let on_it: f64 = usage
+            .iter()
+            .filter(|(name, _)| {
+                pods.iter().any(|p| {
+                    p["metadata"]["name"] == name.as_str() && p["spec"]["nodeName"] == node.as_str()
+                })
+            })
+            .map(|(_, u)| u)
+            .sum();
+        assert!(
+            used.memory >= on_it && used.memory <= allocatable,
+            "{node}: {} Mi used, its pods {} Mi, {} Mi allocatable",
+            used.memory / mi,
+            on_it / mi,
+            allocatable / mi
+        );
+    }
+    let evicted_use = EVICTION_MESSAGE
+        .split("was using ")
+        .nth(1)
+        .and_then(|r| r.split(',').next())
+        .and_then(parse)
+        .expect("the eviction's use");
+    assert!(evicted_use <= allocatable);
 }
