@@ -114,7 +114,7 @@ fn an_incident_is_reported_from_the_keyboard_and_headless_alike() {
         .filter_map(|a| a["write"].as_str())
         .collect();
     assert!(writes.contains(&write.as_str()), "{json:#}");
-    // Every entry of the keyboard's report is in the headless one.
+    // Every entry of the headless report is in the keyboard's one.
     for entry in json["timeline"].as_array().unwrap() {
         let what = entry["what"].as_str().unwrap_or_default();
         assert!(
