@@ -51,7 +51,8 @@ const CUTS: &[Cut] = &[
     // At 80 columns the time, phase and action stay whole; the target and result give way.
     Cut::Middle(12),
     Cut::Middle(8),
-    Cut::End(20),
+    // The result (a silence's id, a revision) keeps enough to be told apart and searched.
+    Cut::End(28),
     Cut::Never,
     Cut::End(12),
 ];
