@@ -106,6 +106,8 @@ impl Keymap {
             )]
         })?;
         let mut errors = Vec::new();
+        // Where this file binds each key, for a conflict found after the tables are merged.
+        let mut spans: BTreeMap<(Mode, Key), std::ops::Range<usize>> = BTreeMap::new();
         for (table_name, table) in raw {
             let Some(mode) = Mode::from_name(table_name.get_ref()) else {
                 errors.push(Diagnostic::at(
@@ -155,6 +157,7 @@ impl Keymap {
                             ))
                         }
                         Ok(key) => {
+                            spans.insert((mode, key), key_text.span());
                             if let Some(other) = bound_here.insert(key, action) {
                                 errors.push(Diagnostic::at(
                                     path,
@@ -178,11 +181,71 @@ impl Keymap {
             table.extend(replaced);
             table.retain(|_, keys| !keys.is_empty());
         }
+        errors.extend(self.conflicts(path, text, &spans));
         if errors.is_empty() {
             Ok(())
         } else {
             Err(errors)
         }
+    }
+}
+
+impl Keymap {
+    /// A view's table that takes every key of an action a person needs in every view (move,
+    /// go back, quit, help, `:`, `/`) leaves that action with no key there: one key, two
+    /// meanings in one context, which help could only list once. Said where this file binds
+    /// the key (a clash within the built-in tables is the shipped keymap's test's to catch).
+    fn conflicts(
+        &self,
+        path: &Path,
+        text: &str,
+        spans: &BTreeMap<(Mode, Key), std::ops::Range<usize>>,
+    ) -> Vec<Diagnostic> {
+        const NEEDED: [Action; 7] = [
+            Action::Quit,
+            Action::Help,
+            Action::Command,
+            Action::Filter,
+            Action::Back,
+            Action::Up,
+            Action::Down,
+        ];
+        let mut errors = Vec::new();
+        for mode in Mode::all()
+            .into_iter()
+            .filter(|m| matches!(m, Mode::View(_)))
+        {
+            for action in NEEDED {
+                if !self.effective_keys(mode, action).is_empty() {
+                    continue;
+                }
+                for key in self.keys(Mode::Global, action) {
+                    let Some(taken_by) = self.lookup(mode, *key).filter(|a| *a != action) else {
+                        continue;
+                    };
+                    let Some(span) = spans
+                        .get(&(mode, *key))
+                        .or_else(|| spans.get(&(Mode::Global, *key)))
+                    else {
+                        continue;
+                    };
+                    errors.push(Diagnostic::at(
+                        path,
+                        text,
+                        Some(span.clone()),
+                        format!(
+                            "key `{key}` in [{}] is `{taken_by}`, which leaves `{action}` with no key there",
+                            mode.name()
+                        ),
+                        format!(
+                            "bind `{taken_by}` to another key in [{}], or give `{action}` a second key in [global]",
+                            mode.name()
+                        ),
+                    ));
+                }
+            }
+        }
+        errors
     }
 }
 

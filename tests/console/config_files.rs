@@ -62,7 +62,12 @@ const FIXTURES: &[(&str, &str, &str)] = &[
     (
         "--keymap",
         "keymap_bound_twice.toml",
-        "3:14: error: key `x` is bound twice in [global]: to `quit` and to `help`\n  help: a key does one thing per table; remove one of the two bindings",
+        "3:14: error: key `z` is bound twice in [global]: to `quit` and to `help`\n  help: a key does one thing per table; remove one of the two bindings",
+    ),
+    (
+        "--keymap",
+        "keymap_shadows_help.toml",
+        "3:11: error: key `?` in [alerts] is `silence`, which leaves `help` with no key there\n  help: bind `silence` to another key in [alerts], or give `help` a second key in [global]",
     ),
     (
         "--keymap",
@@ -266,7 +271,7 @@ fn user_files_are_found_by_name_in_the_config_directory_and_override_only_what_t
     let home = tempfile::tempdir().unwrap();
     let dir = home.path().join("config/ms5-console/keymaps");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("mine.toml"), "[global]\nquit = \"x\"\n").unwrap();
+    std::fs::write(dir.join("mine.toml"), "[global]\nquit = \"Q\"\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_ms5-console"))
         .args(["check-config", "--keymap", "mine"])
         .env("XDG_CONFIG_HOME", home.path().join("config"))
@@ -278,13 +283,13 @@ fn user_files_are_found_by_name_in_the_config_directory_and_override_only_what_t
     use ms5_console::app::action::{Action, Mode, ViewId};
     use ms5_console::config::keys::Key;
     assert_eq!(
-        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('x')),
+        keymap.lookup(Mode::View(ViewId::Pods), Key::plain('Q')),
         Some(Action::Quit)
     );
     assert_eq!(
         keymap.lookup(Mode::View(ViewId::Pods), Key::plain('q')),
         None,
-        "quit moved to x"
+        "quit moved to Q"
     );
     assert_eq!(
         keymap.lookup(Mode::View(ViewId::Pods), Key::plain('l')),
