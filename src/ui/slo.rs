@@ -405,18 +405,19 @@ fn detail_panel(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             _ => None,
         })
         .collect();
+    // The queries on a line each, cut at their end (with the ellipsis) only where the screen is
+    // narrower than they are; an error in the critical colour, wrapped.
+    let room = usize::from(notes.width);
+    let cut = |text: String| super::fit::cut_end(&text, room, ui.symbols.ellipsis);
     let note = match errors.first() {
-        Some(e) => Line::styled(format!("error: {e}"), ui.style("critical")),
-        None => Line::styled(
-            format!("good: {}   total: {}", def.good, def.total),
-            ui.style("muted"),
-        ),
+        Some(e) => Paragraph::new(Line::styled(format!("error: {e}"), ui.style("critical")))
+            .wrap(ratatui::widgets::Wrap { trim: false }),
+        None => Paragraph::new(vec![
+            Line::styled(cut(format!("good:  {}", def.good)), ui.style("muted")),
+            Line::styled(cut(format!("total: {}", def.total)), ui.style("muted")),
+        ]),
     };
-    // The queries wrap onto the second line rather than lose their end.
-    frame.render_widget(
-        Paragraph::new(note).wrap(ratatui::widgets::Wrap { trim: false }),
-        notes,
-    );
+    frame.render_widget(note, notes);
 }
 
 /// `17:30 ........ ^page 20:41 ........ now 23:30`: the start and the end of a span of
