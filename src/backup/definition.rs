@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::diag::Diagnostic;
+use crate::model::diag::Diagnostic;
 
 pub const BUILTIN: &str = include_str!("ms5.toml");
 

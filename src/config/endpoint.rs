@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::diag::Diagnostic;
+use crate::model::diag::Diagnostic;
 
 /// The Prometheus the seed deploys, reached through the API server's service proxy: the one
 /// address that works from outside the cluster with nothing but a kubeconfig.

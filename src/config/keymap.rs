@@ -9,9 +9,9 @@ use serde::Deserialize;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
-use super::diag::Diagnostic;
 use super::keys::Key;
 use crate::app::action::{Action, Mode};
+use crate::model::diag::Diagnostic;
 
 /// Built-in keymaps, compiled in from `keymaps/` so the binary runs with no files beside it.
 pub const BUILTIN: &[(&str, &str)] = &[

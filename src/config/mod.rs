@@ -1,7 +1,6 @@
 //! Layered configuration: built-in defaults < the user's config file < command-line flags.
 //! Themes and keymaps are resolved here too, so `check-config` and start-up see the same files.
 
-pub mod diag;
 pub mod endpoint;
 pub mod keymap;
 pub mod keys;
@@ -13,7 +12,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use diag::{Diagnostic, Diagnostics};
+use crate::model::diag::{Diagnostic, Diagnostics};
 use keymap::Keymap;
 use theme::{Loader, Theme, is_path};
 

@@ -8,7 +8,7 @@ use std::str::FromStr;
 use ratatui::style::{Color, Modifier, Style};
 use toml::Spanned;
 
-use super::diag::Diagnostic;
+use crate::model::diag::Diagnostic;
 
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),

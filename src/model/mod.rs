@@ -3,6 +3,8 @@
 pub mod age;
 pub mod business;
 pub mod config_object;
+/// Where a file is wrong and how to fix it: every file the console reads reports with it.
+pub mod diag;
 pub mod float;
 pub mod guard;
 pub mod node_view;

@@ -9,7 +9,7 @@ use promql_parser::parser::{self, Expr};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::config::diag::Diagnostic;
+use crate::model::diag::Diagnostic;
 
 /// The built-in definitions, as shipped.
 pub const BUILTIN: &str = include_str!("ms5.toml");

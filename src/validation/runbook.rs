@@ -14,7 +14,7 @@ use toml::Spanned;
 
 use super::vocabulary::{self, ParamType};
 use crate::alerting::matcher::{self, Matcher};
-use crate::config::diag::Diagnostic;
+use crate::model::diag::Diagnostic;
 
 /// The built-in runbooks, by name.
 pub const BUILTIN: &[(&str, &str)] = &[("ms5-phase9", include_str!("ms5-phase9.toml"))];
