@@ -1,6 +1,8 @@
 //! The application core: actions and data in, state changes, effects out. No I/O here.
 
-pub mod action;
+// What a person can ask for and which view is shown are identities every layer names (the
+// keymap's file binds them): they live in the domain; these paths stay for the app's callers.
+pub use crate::model::action;
 pub mod alerts;
 pub mod backup_writes;
 pub mod backups;
@@ -28,5 +30,5 @@ pub mod timeline_state;
 pub mod update;
 pub mod validation;
 pub mod validation_runs;
-pub mod view_id;
+pub use crate::model::view_id;
 pub mod writes;

@@ -10,7 +10,7 @@ use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use toml::Spanned;
 
 use super::keys::Key;
-use crate::app::action::{Action, Mode};
+use crate::model::action::{Action, Mode};
 use crate::model::diag::Diagnostic;
 
 /// Built-in keymaps, compiled in from `keymaps/` so the binary runs with no files beside it.

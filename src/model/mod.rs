@@ -1,5 +1,7 @@
 //! Pure domain logic: plain functions over plain data, shared by the console and the simulator.
 
+/// What a person can ask for (keys become these through the keymap).
+pub mod action;
 pub mod age;
 pub mod business;
 pub mod config_object;
@@ -16,4 +18,6 @@ pub mod restarts;
 pub mod rollout;
 pub mod slo_status;
 pub mod usage;
+/// Which view is shown: the identity every layer shares.
+pub mod view_id;
 pub mod workload;
