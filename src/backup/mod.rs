@@ -2,7 +2,8 @@
 //! (`definition`), and the figures of each row judged from the cluster's Jobs and CronJobs and
 //! Prometheus' gauges (`figures`).
 
-pub mod definition;
+// The policy each database is judged by is domain data, read by config: it lives in the domain.
+pub use crate::model::backup_definition as definition;
 
 pub use definition::{BackupDefinition, BackupQueries, Figure};
 pub mod figures;

@@ -5,6 +5,7 @@ pub mod endpoint;
 pub mod keymap;
 pub mod keys;
 pub mod theme;
+pub mod user;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -68,7 +69,7 @@ pub struct ConfigFile {
     /// `[[slo]]` tables: replace built-in SLOs of the same name, or add new ones.
     pub slo: Option<Vec<crate::slo::definition::RawSlo>>,
     /// `[[backup]]` tables: replace the built-in database of the same name, or add rows.
-    pub backup: Option<Vec<crate::backup::definition::RawBackup>>,
+    pub backup: Option<Vec<crate::model::backup_definition::RawBackup>>,
     /// `[prometheus]`: credentials, TLS, timeout and poll interval.
     pub prometheus: Option<endpoint::RawHttpOptions>,
     /// `[alertmanager]`: the same options, for every Alertmanager.
@@ -213,7 +214,7 @@ pub struct Settings {
     /// The SLOs in effect: built-in, overlaid by the config file's `[[slo]]` tables.
     pub slos: Vec<SloDefinition>,
     /// The databases `:backups` shows: built-in, overlaid by `[[backup]]` tables.
-    pub backups: Vec<crate::backup::BackupDefinition>,
+    pub backups: Vec<crate::model::backup_definition::BackupDefinition>,
     pub prometheus: endpoint::HttpOptions,
     pub alertmanager: endpoint::HttpOptions,
     /// How often the metrics API is read (it cannot be watched).
@@ -233,7 +234,7 @@ pub struct Settings {
     /// `[overview] changes-before`.
     pub changes_before: Duration,
     /// The validation runbook in effect.
-    pub runbook: crate::validation::runbook::Runbook,
+    pub runbook: crate::model::runbook::Runbook,
     /// Where validation runs are kept: `$XDG_STATE_HOME/ms5-console/validation.jsonl`.
     pub validation_history: Option<PathBuf>,
     /// Where incident files are kept: `$XDG_STATE_HOME/ms5-console/incidents/`.
@@ -282,10 +283,10 @@ impl Settings {
                 Err(e) => errors.extend(e),
             }
         }
-        let mut backups = crate::backup::definition::builtin();
+        let mut backups = crate::model::backup_definition::builtin();
         if let (Some((path, text)), Some(raw)) = (&file.0, file.1.backup.take()) {
-            match crate::backup::definition::check_all(path, text, raw) {
-                Ok(user) => backups = crate::backup::definition::overlay(backups, user),
+            match crate::model::backup_definition::check_all(path, text, raw) {
+                Ok(user) => backups = crate::model::backup_definition::overlay(backups, user),
                 Err(e) => errors.extend(e),
             }
         }
@@ -463,8 +464,8 @@ impl Settings {
             .runbook
             .clone()
             .or(file.runbook)
-            .unwrap_or_else(|| crate::validation::runbook::DEFAULT.into());
-        let runbook = match crate::validation::runbook::load(
+            .unwrap_or_else(|| crate::model::runbook::DEFAULT.into());
+        let runbook = match crate::model::runbook::load(
             &runbook_name,
             dirs.config.as_ref().map(|d| d.join("runbooks")).as_deref(),
         ) {
@@ -527,7 +528,7 @@ impl Settings {
                         .map(|s| s.to_string())
                         .collect()
                 }),
-                author: file.author.unwrap_or_else(crate::ops::audit::local_user),
+                author: file.author.unwrap_or_else(user::local_user),
                 ascii: flags.ascii,
                 slos,
                 backups,

@@ -186,9 +186,7 @@ impl Loader {
 }
 
 /// `--theme`/`--keymap` values with a `/` or a `.toml` ending are paths, the rest names.
-pub fn is_path(value: &str) -> bool {
-    value.contains('/') || value.ends_with(".toml")
-}
+pub use crate::model::file_name::is_path;
 
 fn builtin_names() -> String {
     BUILTIN

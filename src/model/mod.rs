@@ -3,10 +3,13 @@
 /// What a person can ask for (keys become these through the keymap).
 pub mod action;
 pub mod age;
+/// Each database's backup policy (`[[backup]]`), checked where it is written.
+pub mod backup_definition;
 pub mod business;
 pub mod config_object;
 /// Where a file is wrong and how to fix it: every file the console reads reports with it.
 pub mod diag;
+pub mod file_name;
 pub mod float;
 pub mod guard;
 pub mod node_view;
@@ -16,8 +19,12 @@ pub mod pod_view;
 pub mod quantity;
 pub mod restarts;
 pub mod rollout;
+/// A Phase 9 runbook: phases of criteria, checked against the vocabulary where written.
+pub mod runbook;
 pub mod slo_status;
 pub mod usage;
 /// Which view is shown: the identity every layer shares.
 pub mod view_id;
+/// What a runbook may say: check kinds, predicates, parameters.
+pub mod vocabulary;
 pub mod workload;

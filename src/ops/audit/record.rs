@@ -58,15 +58,7 @@ pub struct AuditRecord {
     pub annotation: Option<String>,
 }
 
-/// The local user name: `$USER` as the shell knows it, else the account's name (an SSH session
-/// or a service may run without `$USER`).
-pub fn local_user() -> String {
-    std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .ok()
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(whoami::username)
-}
+pub use crate::config::user::local_user;
 
 /// What a read found.
 #[derive(Debug, Clone, Default)]

@@ -7,9 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::model::diag::Diagnostic;
+use super::diag::Diagnostic;
 
-pub const BUILTIN: &str = include_str!("ms5.toml");
+pub const BUILTIN: &str = include_str!("../backup/ms5.toml");
 
 const DEFAULT_RPO: Duration = Duration::from_secs(24 * 3600);
 const DEFAULT_WAL_LAG: Duration = Duration::from_secs(5 * 60);

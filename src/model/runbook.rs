@@ -12,12 +12,13 @@ use std::time::Duration;
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::diag::Diagnostic;
 use super::vocabulary::{self, ParamType};
 use crate::alerting::matcher::{self, Matcher};
-use crate::model::diag::Diagnostic;
 
 /// The built-in runbooks, by name.
-pub const BUILTIN: &[(&str, &str)] = &[("ms5-phase9", include_str!("ms5-phase9.toml"))];
+pub const BUILTIN: &[(&str, &str)] =
+    &[("ms5-phase9", include_str!("../validation/ms5-phase9.toml"))];
 
 /// The runbook used when none is named.
 pub const DEFAULT: &str = "ms5-phase9";
@@ -223,7 +224,7 @@ pub fn load(name_or_path: &str, user_dir: Option<&Path>) -> Result<Runbook, Vec<
 }
 
 fn find(wanted: &str, user_dir: Option<&Path>) -> Result<(PathBuf, String, String), String> {
-    if crate::config::theme::is_path(wanted) {
+    if super::file_name::is_path(wanted) {
         let path = PathBuf::from(wanted);
         return std::fs::read_to_string(&path)
             .map(|text| (path.clone(), text, path.display().to_string()))
