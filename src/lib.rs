@@ -8,6 +8,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod effects;
+pub mod headless;
 pub mod model;
 pub mod ops;
 pub mod sim;

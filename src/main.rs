@@ -36,10 +36,10 @@ async fn main() -> Result<ExitCode> {
         }
         Some(Command::Demo(args)) => demo(&dirs, &cli.global, args).await,
         Some(Command::Report(args)) => {
-            Ok(ms5_console::timeline::headless::run(&dirs, &cli.global, args).await)
+            Ok(ms5_console::headless::report::run(&dirs, &cli.global, args).await)
         }
         Some(Command::Validate(args)) => {
-            Ok(ms5_console::validation::headless::run(&dirs, &cli.global, args).await)
+            Ok(ms5_console::headless::validate::run(&dirs, &cli.global, args).await)
         }
         Some(Command::Slo(SloCommand::Rules { for_ })) => {
             let Some(settings) = settings_or_report(&dirs, &cli.global) else {

@@ -9,7 +9,7 @@ pub mod config;
 pub mod console;
 pub mod entry;
 pub mod events;
-pub mod headless;
+
 pub mod incident;
 pub mod jobs;
 pub mod nodes;

@@ -2,13 +2,13 @@
 //! runbook may use (`vocabulary`), which of them a run includes (`select`), the one engine that
 //! runs them (`engine`: `kube` criteria over fresh `lists` judged by `predicates`, the others
 //! asked with `fetch` and `command` and judged by `judge`), what a check found (`outcome`), the
-//! reports (`report`), the history of runs (`history`), and the headless `validate` command
-//! (`headless`).
+//! reports (`report`) and the history of runs (`history`); the headless `validate` command is
+//! wiring (`headless/validate.rs`).
 
 pub mod command;
 pub mod engine;
 pub mod fetch;
-pub mod headless;
+
 pub mod history;
 pub mod job;
 pub mod judge;

@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use std::io::IsTerminal;
 
-use super::engine::{self, Sources};
-use super::runbook::Runbook;
-use super::select::select;
-use super::{history, report};
 use crate::cli::{GlobalArgs, ValidateArgs};
 use crate::config::{Dirs, Settings};
 use crate::source::connect::{Target, reach};
+use crate::validation::engine::{self, Sources};
+use crate::validation::runbook::Runbook;
+use crate::validation::select::select;
+use crate::validation::{history, report};
 
 /// Could not start: exit 2.
 const BROKEN: u8 = 2;
@@ -154,7 +154,7 @@ pub fn list(runbook: &Runbook) -> String {
         out.push_str(&format!("{} {}\n", phase.id, phase.title));
         for c in &phase.criteria {
             let kind = match &c.check {
-                super::runbook::Check::Kube(k) => format!("kube {}", k.predicate),
+                crate::validation::runbook::Check::Kube(k) => format!("kube {}", k.predicate),
                 other => other.kind().to_string(),
             };
             out.push_str(&format!("  {:width$}  {:<24} {}\n", c.id, kind, c.title));

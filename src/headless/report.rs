@@ -37,14 +37,14 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ReportArgs) -> ExitCode
     let incident = match &args.incident {
         None => None,
         Some(name) => {
-            if let Err(why) = super::incident::check_name(name) {
+            if let Err(why) = crate::timeline::incident::check_name(name) {
                 return broken(why);
             }
             let Some(dir) = &settings.incidents else {
                 return broken("no state directory to find incidents in");
             };
-            let path = super::incident::path(dir, name);
-            match super::incident::read(&path) {
+            let path = crate::timeline::incident::path(dir, name);
+            match crate::timeline::incident::read(&path) {
                 Ok(found) if found.began.is_some() => Some((found, path)),
                 Ok(_) => {
                     return broken(format!(
@@ -83,7 +83,7 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ReportArgs) -> ExitCode
     // After the settings' `[timeline] lookback`: `--since` is the window asked for.
     if let Some(since) = args.since {
         state.timeline.store.lookback =
-            chrono::Duration::from_std(since).unwrap_or(super::store::LOOKBACK);
+            chrono::Duration::from_std(since).unwrap_or(crate::timeline::store::LOOKBACK);
     }
     // The newest validation results (the failing criteria in "what is wrong now"), as the
     // console reads them at start.
@@ -123,14 +123,14 @@ pub async fn run(dirs: &Dirs, global: &GlobalArgs, args: ReportArgs) -> ExitCode
     crate::app::rows::refresh(&mut state);
     let mut report = crate::app::incident::build(&state);
     if let Some((found, _)) = &incident {
-        super::report::merge_incident(&mut report, found);
+        crate::timeline::report::merge_incident(&mut report, found);
     }
     let text = match args.format {
-        ReportFormat::Markdown => super::report::markdown(&report),
-        ReportFormat::Json => super::report::json(&report) + "\n",
+        ReportFormat::Markdown => crate::timeline::report::markdown(&report),
+        ReportFormat::Json => crate::timeline::report::json(&report) + "\n",
     };
     match &args.output {
-        Some(path) => match super::report::write_whole(path, &text) {
+        Some(path) => match crate::timeline::report::write_whole(path, &text) {
             Ok(()) => {
                 eprintln!("ms5-console report: written to {}", path.display());
                 ExitCode::SUCCESS
