@@ -8,6 +8,7 @@ pub use crate::model::backup_definition as definition;
 pub use definition::{BackupDefinition, BackupQueries, Figure};
 pub mod figures;
 mod judge;
-pub mod reading;
+// What Prometheus said of a database's backups: read by the sources, judged here.
+pub use crate::model::backup_reading as reading;
 pub mod row;
 pub mod runs;

@@ -5,6 +5,8 @@ pub mod action;
 pub mod age;
 /// Each database's backup policy (`[[backup]]`), checked where it is written.
 pub mod backup_definition;
+/// What Prometheus said of a database's backups, per figure.
+pub mod backup_reading;
 pub mod business;
 pub mod config_object;
 /// Where a file is wrong and how to fix it: every file the console reads reports with it.

@@ -256,7 +256,7 @@ impl Executor {
             local_user: self.context.local_user.clone(),
             identity: self.context.kube_identity.clone(),
             target: "timeline".into(),
-            action: crate::timeline::console::NOTE_ACTION.into(),
+            action: super::audit::record::NOTE_ACTION.into(),
             parameters: serde_json::json!({}),
             result: Some(text.to_string()),
             duration_ms: None,

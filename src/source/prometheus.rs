@@ -16,9 +16,9 @@ use super::error::{ApiError, ErrorKind};
 pub use super::http::proxy_client;
 use super::http::{self, first_line, http_client};
 use crate::app::event::{DataEvent, Observation, PromEvent};
-use crate::backup::reading::{BackupReading, Sample};
-use crate::backup::{BackupDefinition, Figure};
 use crate::config::endpoint::HttpOptions;
+use crate::model::backup_definition::{BackupDefinition, Figure};
+use crate::model::backup_reading::{BackupReading, Sample};
 use crate::model::business::{self, BusinessReading};
 use crate::model::pending_alert::PendingAlert;
 use crate::model::slo_status::{Reading, SloHistory, SloReading};
@@ -427,7 +427,7 @@ fn backup_reading(def: &BackupDefinition, answer: Result<Data, String>) -> Backu
             for s in &v {
                 let figure = s
                     .metric()
-                    .get(crate::backup::definition::FIGURE_LABEL)
+                    .get(crate::model::backup_definition::FIGURE_LABEL)
                     .and_then(|k| Figure::from_key(k));
                 if let Some(Ok(samples)) = figure.and_then(|f| values.get_mut(&f)) {
                     samples.push(Sample {

@@ -8,8 +8,8 @@ use super::entry::{Entry, Severity, Source, Subject, SubjectKind};
 use super::store::Timeline;
 use crate::ops::audit::record::{AuditRecord, Contents, LooseEnd, Phase};
 
-/// The audit log's action for a note (`m`).
-pub const NOTE_ACTION: &str = "note";
+/// The audit log's action for a note (`m`): the audit log's word, said where it is written.
+pub use crate::ops::audit::record::NOTE_ACTION;
 
 /// The key a note is held under, whether added at the keyboard or read back from the log.
 pub fn note_key(write: &str) -> String {

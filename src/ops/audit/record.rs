@@ -60,6 +60,9 @@ pub struct AuditRecord {
 
 pub use crate::config::user::local_user;
 
+/// The audit log's action for a note (`m`).
+pub const NOTE_ACTION: &str = "note";
+
 /// What a read found.
 #[derive(Debug, Clone, Default)]
 pub struct Contents {

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::Figure;
+use super::backup_definition::Figure;
 
 /// One sample of a figure's query; `location` is the series' `location` label where it has one
 /// (retention is kept per storage location).
