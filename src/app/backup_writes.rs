@@ -9,13 +9,13 @@ use super::rollout_writes::{object, plan_and_check};
 use super::state::Overlay;
 use super::state::{AppState, ViewId};
 use super::writes::refuse_if_readonly;
+use crate::app::stage::Dialog;
 use crate::backup::figures::{BackupRow, Verdict};
 use crate::backup::runs::Outcome;
 use crate::ops::cronrun::{CronRun, CronRunKind};
 use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
 use crate::ops::plan::WriteAction;
 use crate::ops::plan::WritePlan;
-use crate::ops::stage::Dialog;
 
 /// `d` on a database: a restore drill.
 pub fn plan_drill(state: &mut AppState) -> Vec<Effect> {

@@ -20,6 +20,10 @@ pub mod logs;
 pub mod metrics;
 pub mod rollout_writes;
 pub mod rows;
+/// The silence form: what is filled in before there is a plan.
+pub mod silence_form;
+/// Where a write's dialog stands: form, checking, confirm, sending, following, done.
+pub mod stage;
 pub mod state;
 pub mod summary;
 pub mod suspect_list;

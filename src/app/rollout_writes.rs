@@ -13,9 +13,9 @@ use super::writes::{check, refuse_if_readonly};
 use crate::model::workload::WorkloadRow;
 use crate::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
 
+use crate::app::stage::{Dialog, ScaleForm, UndoChooser};
 use crate::ops::revisions::History;
 use crate::ops::rollout::{RolloutChange, RolloutKind, UndoChange};
-use crate::ops::stage::{Dialog, ScaleForm, UndoChooser};
 
 /// Most replicas a scale may ask for: a typo of 30000 should not reach the cluster.
 pub const MAX_REPLICAS: i32 = 1000;

@@ -56,7 +56,7 @@ pub enum Overlay {
         outcome: Option<Result<String, String>>,
     },
     /// A write being planned, confirmed, sent, or its outcome.
-    Dialog(crate::ops::stage::Dialog),
+    Dialog(crate::app::stage::Dialog),
 }
 
 impl Overlay {

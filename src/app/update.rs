@@ -14,10 +14,10 @@ use super::rows;
 use super::state::{AppState, Input, Overlay, ViewId};
 use super::table::Filter;
 use super::writes;
+use crate::app::stage::Dialog;
 use crate::config::keymap::Keymap;
 use crate::config::keys::Key;
 use crate::ops::jobs::JobEvent;
-use crate::ops::stage::Dialog;
 use crate::ui::view::Order;
 use crate::ui::views;
 

@@ -47,7 +47,7 @@ pub fn start(state: &mut AppState, phase: Option<String>) -> Vec<Effect> {
             })
             .collect();
         state.overlay = Some(super::state::Overlay::Dialog(
-            crate::ops::stage::Dialog::ConfirmRun {
+            crate::app::stage::Dialog::ConfirmRun {
                 request: Box::new(request),
                 commands,
             },

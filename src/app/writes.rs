@@ -6,10 +6,10 @@ use crossterm::event::KeyEvent;
 
 use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
+use crate::app::silence_form::{FormKey, SILENCE_FIELDS, SilenceForm};
+use crate::app::stage::Dialog;
 use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
 use crate::ops::plan::{Target, WriteAction, WritePlan};
-use crate::ops::silence::{FormKey, SILENCE_FIELDS, SilenceForm};
-use crate::ops::stage::Dialog;
 
 /// A key typed into the silence form: edit, cancel, or check it and show the plan.
 pub fn edit_form(state: &mut AppState, event: KeyEvent) -> Vec<Effect> {

@@ -3,7 +3,7 @@
 //!
 //! A write is a [`plan::WritePlan`] naming its [`plan::Target`] (an Alertmanager, or a
 //! Kubernetes object) and what it will send. The dialog walks it through its
-//! [`stage::Dialog`] stages (form -> checking -> confirm -> sending -> following -> done, or
+//! `app::stage::Dialog` stages (form -> checking -> confirm -> sending -> following -> done, or
 //! refused); the [`execute::Executor`] carries it out: read-only refuses it, the audit log's
 //! pending line is written and synced before anything is sent, the outcome line after.
 //! [`jobs`] runs long operations (following a rollout, a validation run, a drill) with
@@ -20,5 +20,3 @@ pub mod kube;
 pub mod plan;
 pub mod revisions;
 pub mod rollout;
-pub mod silence;
-pub mod stage;

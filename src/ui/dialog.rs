@@ -9,11 +9,11 @@ use ratatui::widgets::{Clear, Paragraph, Wrap};
 use super::style::Ui;
 use super::table::panel;
 use crate::app::action::{Action, Mode};
+use crate::app::silence_form::SILENCE_FIELDS;
+use crate::app::stage::Dialog;
 use crate::app::state::AppState;
 use crate::model::age::human_age;
 use crate::ops::plan::WritePlan;
-use crate::ops::silence::SILENCE_FIELDS;
-use crate::ops::stage::Dialog;
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, ui: &Ui) {
     let (title, lines, role) = match dialog {
@@ -293,7 +293,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
 }
 
 fn undo_chooser_lines(
-    chooser: &crate::ops::stage::UndoChooser,
+    chooser: &crate::app::stage::UndoChooser,
     state: &AppState,
     ui: &Ui,
 ) -> Vec<Line<'static>> {

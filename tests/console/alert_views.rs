@@ -8,13 +8,13 @@ use insta::assert_snapshot;
 use ms5_console::alerting::model::PostableSilence;
 use ms5_console::app::event::{DataEvent, Effect};
 use ms5_console::app::rows;
+use ms5_console::app::stage::Dialog;
 use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::{apply, handle_key};
 use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
 use ms5_console::ops::audit::{AuditRecord, Contents, Phase, SCHEMA};
 use ms5_console::ops::plan::{WriteAction, WritePlan};
-use ms5_console::ops::stage::Dialog;
 use ratatui::style::{Color, Modifier};
 
 use crate::fixture::alert_fixture::SILENCE_ACTIVE;

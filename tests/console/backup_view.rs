@@ -573,9 +573,9 @@ fn the_runs_list_the_drills_who_ran_them_and_their_result_and_rto_from_the_audit
 
 #[test]
 fn a_sent_drill_is_followed_on_the_dialog_to_its_result() {
+    use ms5_console::app::stage::Dialog;
     use ms5_console::app::state::Overlay;
     use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
-    use ms5_console::ops::stage::Dialog;
     let mut s = on_backups(healthy());
     let effects = key(&mut s, crossterm::event::KeyCode::Char('d'));
     let [

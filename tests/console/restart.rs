@@ -6,13 +6,13 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use insta::assert_snapshot;
 use ms5_console::app::action::Action;
 use ms5_console::app::event::{DataEvent, Effect};
+use ms5_console::app::stage::Dialog;
 use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::{apply, handle_key, update};
 use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
 use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
 use ms5_console::ops::plan::{Target, WriteAction};
-use ms5_console::ops::stage::Dialog;
 
 use crate::alert_views::{key, type_text};
 use crate::fixture::{draw, screen, state};

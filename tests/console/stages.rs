@@ -4,12 +4,12 @@
 
 use crossterm::event::KeyCode;
 use ms5_console::app::event::{DataEvent, Effect};
+use ms5_console::app::stage::Dialog;
 use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::apply;
 use ms5_console::app::writes;
 use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
-use ms5_console::ops::stage::Dialog;
 
 use crate::alert_views::key;
 use crate::fixture::{screen, state};

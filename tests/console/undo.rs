@@ -8,13 +8,13 @@ use crossterm::event::KeyCode;
 use insta::assert_snapshot;
 use ms5_console::app::action::Action;
 use ms5_console::app::event::{DataEvent, Effect};
+use ms5_console::app::stage::Dialog;
 use ms5_console::app::state::{AppState, Overlay};
 use ms5_console::app::update::{apply, update};
 use ms5_console::config::theme::Theme;
 use ms5_console::ops::jobs::JobSpec;
 use ms5_console::ops::plan::WriteAction;
 use ms5_console::ops::revisions::{History, Revision};
-use ms5_console::ops::stage::Dialog;
 use serde_json::json;
 
 use crate::alert_views::key;

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use ms5_console::alerting::model::{GettableAlert, PostableAlert};
+use ms5_console::app::silence_form::{SILENCE_FIELDS, SilenceForm};
 use ms5_console::config::endpoint::HttpOptions;
 use ms5_console::ops::audit::{self, AuditLog, Phase};
 use ms5_console::ops::execute::{Executor, WriteContext};
 use ms5_console::ops::plan::{Target, WriteAction, WritePlan};
-use ms5_console::ops::silence::{SILENCE_FIELDS, SilenceForm};
 use ms5_console::sim::{self, SimOptions};
 use ms5_console::source::alertmanager::AlertmanagerEndpoint;
 

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::jobs::JobId;
-use super::plan::WritePlan;
-use super::silence::SilenceForm;
+use super::silence_form::SilenceForm;
+use crate::ops::jobs::JobId;
+use crate::ops::plan::WritePlan;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Dialog {
@@ -32,7 +32,7 @@ pub enum Dialog {
     /// sends; `y` and `n` are letters there).
     ConfirmChecked {
         plan: WritePlan,
-        typed: Option<crate::app::field::TextField>,
+        typed: Option<super::field::TextField>,
     },
     Sending {
         plan: WritePlan,
@@ -68,7 +68,7 @@ pub struct ScaleForm {
     pub namespace: String,
     pub name: String,
     pub current: i32,
-    pub field: crate::app::field::TextField,
+    pub field: super::field::TextField,
     /// Why the count typed cannot be used (the form stays open; nothing was attempted).
     pub error: Option<String>,
 }
@@ -80,13 +80,13 @@ pub struct UndoChooser {
     pub kind: &'static str,
     pub namespace: String,
     pub name: String,
-    pub history: Option<super::revisions::History>,
+    pub history: Option<crate::ops::revisions::History>,
     /// Index into `history.choices()`.
     pub selected: usize,
 }
 
 impl UndoChooser {
-    pub fn chosen(&self) -> Option<&super::revisions::Revision> {
+    pub fn chosen(&self) -> Option<&crate::ops::revisions::Revision> {
         self.history
             .as_ref()
             .and_then(|h| h.choices().get(self.selected).copied())

@@ -3,10 +3,10 @@
 use chrono::{DateTime, Duration, Utc};
 use crossterm::event::{KeyCode, KeyEvent};
 
-use super::plan::{Target, WriteAction, WritePlan};
+use super::field::{FieldKey, TextField};
 use crate::alerting::matcher;
 use crate::alerting::model::PostableSilence;
-use crate::app::field::{FieldKey, TextField};
+use crate::ops::plan::{Target, WriteAction, WritePlan};
 
 /// The silence form's fields, in tab order.
 pub const SILENCE_FIELDS: [&str; 4] = ["matchers", "duration", "comment", "author"];
