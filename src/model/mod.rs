@@ -25,6 +25,10 @@ pub mod rollout;
 pub mod runbook;
 pub mod slo_status;
 pub mod usage;
+/// What a validation check found: pass, fail or unknown, with its evidence.
+pub mod validation_outcome;
+/// A validation run's request, its criteria's results and its report.
+pub mod validation_results;
 /// Which view is shown: the identity every layer shares.
 pub mod view_id;
 /// What a runbook may say: check kinds, predicates, parameters.

@@ -207,7 +207,7 @@ impl Executor {
     /// line with the runbook, the phases and the totals as the outcome.
     pub fn record_validation_run(
         &self,
-        report: &crate::validation::results::RunReport,
+        report: &crate::model::validation_results::RunReport,
         stopped: Option<&str>,
     ) {
         let Some(audit) = &self.context.audit else {

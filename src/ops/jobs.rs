@@ -28,7 +28,7 @@ pub enum JobSpec {
     MayPatch(Box<super::plan::KubeObject>),
     /// A validation run: the runbook narrowed to what was asked, each result reported as it
     /// arrives (`JobEvent::Checked`).
-    Validate(Box<crate::validation::results::RunRequest>),
+    Validate(Box<crate::model::validation_results::RunRequest>),
     /// A restore drill or on-demand backup that was sent, followed to its end and concluded
     /// in the audit log (`drill.rs`).
     FollowRun(Box<WritePlan>),
@@ -50,7 +50,7 @@ pub enum JobEvent {
     /// One validation criterion's result.
     Checked {
         job: JobId,
-        result: Box<crate::validation::results::CriterionResult>,
+        result: Box<crate::model::validation_results::CriterionResult>,
     },
     Finished {
         job: JobId,
@@ -66,7 +66,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub async fn checked(&self, result: crate::validation::results::CriterionResult) {
+    pub async fn checked(&self, result: crate::model::validation_results::CriterionResult) {
         let _ = self
             .events
             .send(JobEvent::Checked {

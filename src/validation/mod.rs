@@ -13,10 +13,12 @@ pub mod history;
 pub mod job;
 pub mod judge;
 pub mod lists;
-pub mod outcome;
+// What a check found and a run's results are data every layer reads (the job system carries
+// them): they live in the domain.
+pub use crate::model::validation_outcome as outcome;
 pub mod predicates;
 pub mod report;
-pub mod results;
+pub use crate::model::validation_results as results;
 // What a runbook may say and its parsing are domain data, read by config: in the domain.
 pub use crate::model::runbook;
 pub mod select;

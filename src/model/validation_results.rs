@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-use super::outcome::{Evidence, Verdict};
 use super::runbook::{Criterion, Runbook};
+use super::validation_outcome::{Evidence, Verdict};
 
 /// What a run from the console asks for: the runbook narrowed to what was asked, and whether
 /// its `command` criteria are left out (read-only mode: they are shown as not run).
