@@ -89,28 +89,18 @@ pub fn open(state: &mut AppState) -> Vec<Effect> {
         "Error" => pod.summary.restarts > 0,
         _ => false,
     };
-    let logs = LogsState {
+    let mut logs = LogsState::new(
         session,
-        namespace: pod.namespace.clone(),
-        pod: pod.name.clone(),
-        containers: pod.containers.clone(),
-        container: 0,
-        previous,
-        follow: true,
-        wrap: false,
-        lines: Default::default(),
-        dropped: 0,
-        scroll: 0,
-        search: String::new(),
-        filtered: false,
-        timestamps: false,
-        // A pod no node took has no container and so no log: say why instead of asking.
-        ended: pod
-            .unschedulable
-            .as_ref()
-            .map(|why| format!("no log: not scheduled: {why}")),
-        workload: None,
-    };
+        &pod.namespace,
+        pod.name.clone(),
+        pod.containers.clone(),
+    );
+    logs.previous = previous;
+    // A pod no node took has no container and so no log: say why instead of asking.
+    logs.ended = pod
+        .unschedulable
+        .as_ref()
+        .map(|why| format!("no log: not scheduled: {why}"));
     if logs.ended.is_some() {
         state.overlay = Some(Overlay::Logs(logs));
         return Vec::new();
@@ -127,28 +117,17 @@ fn open_workload(state: &mut AppState, w: &WorkloadRow) -> Vec<Effect> {
         .first()
         .map(|p| p.containers.clone())
         .unwrap_or_default();
-    let mut logs = LogsState {
-        session: state.ids.fresh(),
-        namespace: w.namespace.clone(),
-        pod: format!("{}/{}", kind_word(w.kind), w.name),
+    let mut logs = LogsState::new(
+        state.ids.fresh(),
+        &w.namespace,
+        format!("{}/{}", kind_word(w.kind), w.name),
         containers,
-        container: 0,
-        previous: false,
-        follow: true,
-        wrap: false,
-        lines: Default::default(),
-        dropped: 0,
-        scroll: 0,
-        search: String::new(),
-        filtered: false,
-        timestamps: false,
-        ended: None,
-        workload: Some(WorkloadLogs {
-            kind: w.kind,
-            name: w.name.clone(),
-            ..WorkloadLogs::default()
-        }),
-    };
+    );
+    logs.workload = Some(WorkloadLogs {
+        kind: w.kind,
+        name: w.name.clone(),
+        ..WorkloadLogs::default()
+    });
     let mut effects = vec![Effect::CloseLogs];
     for pod in &pods {
         let session = state.ids.fresh();

@@ -128,6 +128,29 @@ pub struct PodStream {
 }
 
 impl LogsState {
+    /// A log view opening on `pod` (a pod's name, or `deploy/NAME` for a workload's merged
+    /// log): following, from the first container, nothing read yet.
+    pub fn new(session: u64, namespace: &str, pod: String, containers: Vec<String>) -> LogsState {
+        LogsState {
+            session,
+            namespace: namespace.to_string(),
+            pod,
+            containers,
+            container: 0,
+            previous: false,
+            follow: true,
+            wrap: false,
+            lines: VecDeque::new(),
+            dropped: 0,
+            scroll: 0,
+            search: String::new(),
+            filtered: false,
+            timestamps: false,
+            ended: None,
+            workload: None,
+        }
+    }
+
     /// Whether `line` matches the search (case-insensitive); `needle` is the search lowered.
     pub fn matches(line: &str, needle: &str) -> bool {
         !needle.is_empty() && line.to_lowercase().contains(needle)
