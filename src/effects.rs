@@ -12,10 +12,11 @@ use tokio::time::{Duration, Instant};
 use crate::app::event::{Connection, DataEvent, Effect};
 use crate::app::state::AppState;
 use crate::config::Settings;
+use crate::fetch;
 use crate::ops::audit::AuditLog;
 use crate::ops::jobs::{JobEvent, JobRunner, JobSpec};
 use crate::source::connect::Target;
-use crate::source::{fetch, logs, prometheus as prom_source};
+use crate::source::{logs, prometheus as prom_source};
 use crate::sources::{Sources, reconnect, switch_context};
 
 /// Rejected credentials are replaced (kubeconfig re-read) at most this often.

@@ -8,6 +8,9 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod effects;
+/// The effect runner's one-shot reads (an object's YAML, a finished Job's log), answered as the
+/// app's events: wiring, beside the runner.
+pub mod fetch;
 pub mod headless;
 pub mod model;
 pub mod ops;

@@ -12,7 +12,6 @@ use tokio::sync::mpsc;
 
 use crate::alerting::merge::{AlertsObservation, Answer, MergedAlerts, merge, share};
 use crate::alerting::model::{GettableAlert, GettableSilence, PostableSilence, SilenceCreated};
-use crate::app::event::DataEvent;
 use crate::config::endpoint::HttpOptions;
 
 use super::error::ApiError;
@@ -218,11 +217,11 @@ pub async fn fetch_all(endpoints: &[AlertmanagerEndpoint]) -> MergedAlerts {
 
 /// Polls every Alertmanager each `interval` until aborted; also at once when `nudge` fires
 /// (after a write, so the change shows without waiting for the next poll).
-pub async fn poll(
+pub async fn poll<E: From<AlertsObservation>>(
     endpoints: Arc<Vec<AlertmanagerEndpoint>>,
     interval: Duration,
     mut nudge: mpsc::Receiver<()>,
-    tx: mpsc::Sender<DataEvent>,
+    tx: mpsc::Sender<E>,
 ) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -236,11 +235,7 @@ pub async fn poll(
             at: Utc::now(),
             answers,
         };
-        if tx
-            .send(DataEvent::Alerts(Box::new(observation)))
-            .await
-            .is_err()
-        {
+        if tx.send(observation.into()).await.is_err() {
             return;
         }
     }

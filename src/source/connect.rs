@@ -9,7 +9,7 @@ use color_eyre::eyre::{Context, Result};
 use kube::Client;
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
-use crate::app::event::Connection;
+use super::event::Connection;
 
 /// Where the cluster is described.
 #[derive(Debug, Clone)]

@@ -22,13 +22,16 @@ use tokio::sync::mpsc::Sender;
 use tokio::task::JoinSet;
 
 use super::error::{ApiError, ErrorKind, status_words, watch_words};
+use super::event::{Change, KubeChange, SourceHealth, SourceId};
 use super::slim::Slim;
-use crate::app::event::{Change, DataEvent, KubeChange, SourceHealth, SourceId};
 use crate::model::config_object::ConfigObject;
 use crate::model::pod_view::PodRow;
 
 /// Starts every watch the views need; dropping (or aborting) the set stops them all.
-pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent>) -> JoinSet<()> {
+pub fn spawn_watches<E>(client: Client, namespaces: &[String], tx: Sender<E>) -> JoinSet<()>
+where
+    E: From<KubeChange> + From<(SourceId, SourceHealth)> + Send + 'static,
+{
     let mut set = JoinSet::new();
     for ns in namespaces {
         let id = |kind| SourceId {
@@ -159,20 +162,21 @@ pub fn spawn_watches(client: Client, namespaces: &[String], tx: Sender<DataEvent
 /// Runs one watch until the receiver is gone. A failed stream is dropped and started again
 /// after a backoff, beginning with a fresh list: "live" always means a full list succeeded.
 /// `convert` turns each object into what the console keeps of it; `wrap` labels the change.
-async fn watch<K, T>(
+async fn watch<K, T, E>(
     api: Api<K>,
     id: SourceId,
     convert: fn(K) -> T,
     wrap: fn(Change<T>) -> KubeChange,
     fields: Option<&'static str>,
-    tx: Sender<DataEvent>,
+    tx: Sender<E>,
 ) where
     K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    E: From<KubeChange> + From<(SourceId, SourceHealth)>,
 {
     let mut backoff = new_backoff();
     let mut failing_since = None;
     loop {
-        let health = |h| DataEvent::Health(id.clone(), h);
+        let health = |h| E::from((id.clone(), h));
         if failing_since.is_none() && tx.send(health(SourceHealth::Connecting)).await.is_err() {
             return;
         }
@@ -219,7 +223,7 @@ async fn watch<K, T>(
                 Ok(WatchEvent::Delete(obj)) => Change::Deleted(convert(obj)),
                 Err(e) => break Failure::of(&e),
             };
-            if tx.send(DataEvent::kube(wrap(event))).await.is_err() {
+            if tx.send(E::from(wrap(event))).await.is_err() {
                 return;
             }
         };

@@ -6,12 +6,12 @@ use kube::Client;
 use kube::api::{Api, LogParams};
 use tokio::sync::mpsc::Sender;
 
-use crate::app::event::{DataEvent, LogEvent, LogRequest};
+use super::event::{LogEvent, LogRequest};
 
 /// Most lines sent in one event: a burst becomes a few screen updates, not thousands.
 const BATCH: usize = 256;
 
-pub async fn stream(client: Client, request: LogRequest, tx: Sender<DataEvent>) {
+pub async fn stream<E: From<LogEvent>>(client: Client, request: LogRequest, tx: Sender<E>) {
     let session = request.session;
     let api: Api<Pod> = Api::namespaced(client, &request.namespace);
     let params = LogParams {
@@ -26,9 +26,7 @@ pub async fn stream(client: Client, request: LogRequest, tx: Sender<DataEvent>) 
         Ok(r) => r,
         Err(e) => {
             let reason = format!("no log: {}", super::error::error_words(&e));
-            let _ = tx
-                .send(DataEvent::Logs(LogEvent::Ended { session, reason }))
-                .await;
+            let _ = tx.send(LogEvent::Ended { session, reason }.into()).await;
             return;
         }
     };
@@ -41,20 +39,18 @@ pub async fn stream(client: Client, request: LogRequest, tx: Sender<DataEvent>) 
                 Err(e) => {
                     let reason = format!("read error: {e}");
                     let _ = tx
-                        .send(DataEvent::Logs(LogEvent::Lines {
+                        .send(E::from(LogEvent::Lines {
                             session,
                             lines: batch,
                         }))
                         .await;
-                    let _ = tx
-                        .send(DataEvent::Logs(LogEvent::Ended { session, reason }))
-                        .await;
+                    let _ = tx.send(LogEvent::Ended { session, reason }.into()).await;
                     return;
                 }
             }
         }
         if tx
-            .send(DataEvent::Logs(LogEvent::Lines {
+            .send(E::from(LogEvent::Lines {
                 session,
                 lines: batch,
             }))
@@ -70,7 +66,7 @@ pub async fn stream(client: Client, request: LogRequest, tx: Sender<DataEvent>) 
         "container stopped"
     };
     let _ = tx
-        .send(DataEvent::Logs(LogEvent::Ended {
+        .send(E::from(LogEvent::Ended {
             session,
             reason: reason.into(),
         }))

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use tokio::sync::mpsc::{Receiver, Sender};
 
 use super::error::ApiError;
-use crate::app::event::{DataEvent, MetricsPoll};
+use super::event::MetricsPoll;
 use crate::model::quantity;
 use crate::model::usage::Usage;
 
@@ -121,12 +121,12 @@ pub async fn read(client: &Client, namespaces: &[String]) -> MetricsPoll {
 
 /// Reads every `interval`, and at once when nudged (a node's pressure changed: what it uses
 /// then is the question), until the receiver is gone.
-pub async fn poll(
+pub async fn poll<E: From<MetricsPoll>>(
     client: Client,
     namespaces: Vec<String>,
     interval: Duration,
     mut nudge: Receiver<()>,
-    tx: Sender<DataEvent>,
+    tx: Sender<E>,
 ) {
     let mut ticks = tokio::time::interval(interval);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -136,7 +136,7 @@ pub async fn poll(
             Some(()) = nudge.recv() => ticks.reset(),
         }
         let poll = read(&client, &namespaces).await;
-        if tx.send(DataEvent::Metrics(Box::new(poll))).await.is_err() {
+        if tx.send(poll.into()).await.is_err() {
             return;
         }
     }

@@ -1,10 +1,11 @@
 //! Sources: the only code that reads the outside world. Each runs as a task and sends whole,
-//! typed `DataEvent`s to the UI task.
+//! typed reports (`event`) to whoever reads them: the UI task wraps them in its `DataEvent`.
 
 pub mod alertmanager;
 pub mod connect;
 pub mod error;
-pub mod fetch;
+pub mod event;
+
 pub mod http;
 pub mod kube;
 pub mod logs;

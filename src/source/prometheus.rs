@@ -13,9 +13,9 @@ use prometheus_http_query::response::Data;
 use tokio::sync::mpsc;
 
 use super::error::{ApiError, ErrorKind};
+use super::event::{Observation, PromEvent};
 pub use super::http::proxy_client;
 use super::http::{self, first_line, http_client};
-use crate::app::event::{DataEvent, Observation, PromEvent};
 use crate::config::endpoint::HttpOptions;
 use crate::model::backup_definition::{BackupDefinition, Figure};
 use crate::model::backup_reading::{BackupReading, Sample};
@@ -473,13 +473,13 @@ fn recorded_ratios(answer: Result<Data, String>) -> BTreeMap<(String, &'static s
 }
 
 /// Polls until the receiver goes away.
-pub async fn poll(
+pub async fn poll<E: From<PromEvent>>(
     endpoint: Arc<Endpoint>,
     slos: Vec<SloDefinition>,
     backups: Vec<BackupDefinition>,
     interval: Duration,
     timeout: Duration,
-    tx: mpsc::Sender<DataEvent>,
+    tx: mpsc::Sender<E>,
 ) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -496,7 +496,7 @@ pub async fn poll(
                     (timeout * 2).as_secs()
                 )),
             };
-        let event = DataEvent::Prometheus(Box::new(PromEvent::Observed(result)));
+        let event = E::from(PromEvent::Observed(result));
         if tx.send(event).await.is_err() {
             return;
         }
@@ -542,32 +542,28 @@ pub async fn burn_crossings(
 
 /// Once, at start: the burn history of the lookback before `until` (the console's start: what
 /// it sees live after that it says itself), at the poll interval.
-pub async fn burn_history(
+pub async fn burn_history<E: From<PromEvent>>(
     endpoint: Arc<Endpoint>,
     slos: Vec<SloDefinition>,
     lookback: chrono::Duration,
     until: DateTime<Utc>,
     step: Duration,
-    tx: mpsc::Sender<DataEvent>,
+    tx: mpsc::Sender<E>,
 ) {
     // On the step grid, as a rule evaluation would be.
     let step_s = step.as_secs().max(1) as i64;
     let end = DateTime::from_timestamp(until.timestamp() / step_s * step_s, 0).unwrap_or(until);
     let result = burn_crossings(&endpoint, &slos, end - lookback, end, step).await;
-    let _ = tx
-        .send(DataEvent::Prometheus(Box::new(PromEvent::Crossings(
-            result,
-        ))))
-        .await;
+    let _ = tx.send(E::from(PromEvent::Crossings(result))).await;
 }
 
 /// The detail chart's data for one SLO: hourly good and total over the window, and the 5m error
 /// ratio every 5 minutes over the last 6 hours.
-pub async fn history(
+pub async fn history<E: From<PromEvent>>(
     endpoint: Arc<Endpoint>,
     def: SloDefinition,
     request: u64,
-    tx: mpsc::Sender<DataEvent>,
+    tx: mpsc::Sender<E>,
 ) {
     let end = Utc::now();
     let start = end - chrono::Duration::from_std(def.window).unwrap_or(chrono::Duration::days(30));
@@ -612,10 +608,10 @@ pub async fn history(
             error_ratio_5m: points(burn)?,
         })
     })();
-    let event = DataEvent::Prometheus(Box::new(PromEvent::History {
+    let event = E::from(PromEvent::History {
         request,
         slo: def.name,
         result,
-    }));
+    });
     let _ = tx.send(event).await;
 }

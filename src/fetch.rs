@@ -9,8 +9,8 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::mpsc::Sender;
 
-use super::error::ApiError;
 use crate::app::event::{DataEvent, ObjectKind, YamlRequest};
+use crate::source::error::ApiError;
 
 pub async fn yaml(client: Client, request: YamlRequest, tx: Sender<DataEvent>) {
     let ns = request.namespace.as_str();
