@@ -13,7 +13,7 @@ use crate::app::stage::Dialog;
 use crate::backup::figures::{BackupRow, Verdict};
 use crate::backup::runs::Outcome;
 use crate::ops::cronrun::{CronRun, CronRunKind};
-use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
+use crate::ops::job::{JobId, JobOutcome, JobSpec};
 use crate::ops::plan::WriteAction;
 use crate::ops::plan::WritePlan;
 

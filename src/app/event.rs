@@ -48,7 +48,7 @@ pub enum DataEvent {
     /// access review of `patch deployments.apps`, or why it could not be asked.
     Rbac(Vec<(String, Result<bool, String>)>),
     /// A long job's progress or its end.
-    Job(crate::ops::jobs::JobEvent),
+    Job(crate::ops::job::JobEvent),
     /// Whether the incident file took the last lines (Err: why not).
     IncidentWritten(Result<(), String>),
     /// Where the report was written, or why it was not.
@@ -132,11 +132,11 @@ pub enum Effect {
     Write(Box<crate::ops::plan::WritePlan>),
     /// Start a long job; its progress and end come back as `DataEvent::Job`.
     StartJob {
-        job: crate::ops::jobs::JobId,
-        spec: crate::ops::jobs::JobSpec,
+        job: crate::ops::job::JobId,
+        spec: crate::ops::job::JobSpec,
     },
     /// Stop a long job (it reports `Cancelled`).
-    CancelJob(crate::ops::jobs::JobId),
+    CancelJob(crate::ops::job::JobId),
     /// Read the audit log for `:audit`.
     LoadAudit,
     /// Append lines to an incident file.

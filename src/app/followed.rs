@@ -41,12 +41,12 @@ pub struct Follow {
 #[derive(Debug, Clone, PartialEq)]
 pub enum AutoPause {
     /// Following began: RBAC is asked (this job) whether the user may patch the workload.
-    Asking(crate::ops::jobs::JobId),
+    Asking(crate::ops::job::JobId),
     /// It may: a trip while the rollout progresses pauses it.
     Armed,
     /// Checked and sent as this job (its progress and end are the job's).
     Started {
-        job: crate::ops::jobs::JobId,
+        job: crate::ops::job::JobId,
         write: String,
     },
     /// Why it will not: read-only, a StatefulSet, RBAC said no when following began, the
@@ -99,7 +99,7 @@ pub struct FollowState {
     /// Ends of the console's own rollouts not yet written to the audit log.
     pub concluded: Vec<Concluded>,
     /// Jobs the guard wants run (its RBAC question, its pauses), waiting to be started.
-    pub jobs: Vec<(crate::ops::jobs::JobId, crate::ops::jobs::JobSpec)>,
+    pub jobs: Vec<(crate::ops::job::JobId, crate::ops::job::JobSpec)>,
 }
 
 pub fn key(kind: &str, namespace: &str, name: &str) -> FollowKey {

@@ -66,7 +66,7 @@ pub fn update(state: &mut AppState) {
 /// the Deployment, and where it says no the guard never pauses.
 pub fn arm_auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
     use super::followed::AutoPause;
-    use crate::ops::jobs::{JobId, JobSpec};
+    use crate::ops::job::{JobId, JobSpec};
     if !state.guard.auto_pause {
         return;
     }
@@ -117,7 +117,7 @@ fn settled(
     auto: Option<&super::followed::AutoPause>,
 ) -> Option<super::followed::AutoPause> {
     use super::followed::AutoPause;
-    use crate::ops::jobs::JobOutcome;
+    use crate::ops::job::JobOutcome;
     Some(match auto? {
         AutoPause::Asking(job) => match state.jobs.finished.get(job) {
             Some(JobOutcome::Failed(why)) => {
@@ -137,7 +137,7 @@ fn settled(
 /// nothing: the pane offers undo).
 fn auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
     use super::followed::AutoPause;
-    use crate::ops::jobs::{JobId, JobSpec};
+    use crate::ops::job::{JobId, JobSpec};
     use crate::ops::plan::{Target, WriteAction, WritePlan};
     use crate::ops::rollout::{RolloutChange, RolloutKind};
     let Some(f) = state.follow.follows.get(key) else {
@@ -349,7 +349,7 @@ pub fn word(verdict: &Verdict) -> Option<&'static str> {
 /// there is none.
 pub fn auto_pause_words(state: &AppState, f: &Follow) -> Option<(String, &'static str)> {
     use super::followed::AutoPause;
-    use crate::ops::jobs::JobOutcome;
+    use crate::ops::job::JobOutcome;
     Some(match settled(state, f.auto_pause.as_ref())? {
         AutoPause::Asking(_) => (
             "auto-pause on: asking RBAC whether it may patch the Deployment".into(),

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use super::silence_form::SilenceForm;
-use crate::ops::jobs::JobId;
+use crate::ops::job::JobId;
 use crate::ops::plan::WritePlan;
 
 #[derive(Debug, Clone, PartialEq)]

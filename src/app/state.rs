@@ -19,7 +19,7 @@ use crate::model::pod_view::PodRow;
 use crate::model::slo_status::{SloHistory, SloStatus};
 use crate::model::workload::WorkloadRow;
 use crate::ops::audit::record::{AuditRecord, Contents};
-use crate::ops::jobs::{JobId, JobOutcome};
+use crate::ops::job::{JobId, JobOutcome};
 use crate::slo::SloDefinition;
 
 pub use super::view_id::ViewId;

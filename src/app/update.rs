@@ -17,9 +17,8 @@ use super::writes;
 use crate::app::stage::Dialog;
 use crate::config::keymap::Keymap;
 use crate::config::keys::Key;
-use crate::ops::jobs::JobEvent;
-use crate::ui::view::Order;
-use crate::ui::views;
+use crate::model::view_id::{COMING, OnOpen, Order};
+use crate::ops::job::JobEvent;
 
 /// A key press: typed text while a `:`/`/` line is open, else whatever the keymap says.
 pub fn handle_key(state: &mut AppState, keymap: &Keymap, event: KeyEvent) -> Vec<Effect> {
@@ -206,9 +205,9 @@ pub fn update(state: &mut AppState, action: Action) -> Vec<Effect> {
         Action::PrevView => return switch_view(state, state.view.prev()),
         // Some lists' order is their meaning (worst budget first; critical first; newest
         // first); they do not re-sort.
-        Action::Sort | Action::ReverseSort if views::spec(state.view).order == Order::Fixed => {}
+        Action::Sort | Action::ReverseSort if state.view.facts().order == Order::Fixed => {}
         Action::Sort => {
-            let columns = views::spec(state.view).columns.len().max(1);
+            let columns = state.view.facts().columns.len().max(1);
             let table = state.table_mut(state.view);
             table.sort_column = (table.sort_column + 1) % columns;
             // A re-sort the person asked for keeps their row under the cursor.
@@ -324,11 +323,10 @@ fn switch_view(state: &mut AppState, view: ViewId) -> Vec<Effect> {
     state.overlay = None;
     state.details = false;
     rows::refresh(state);
-    views::spec(view)
-        .on_open
-        .map(|open| open())
-        .into_iter()
-        .collect()
+    match view.facts().on_open {
+        OnOpen::Nothing => Vec::new(),
+        OnOpen::ReadAuditLog => vec![Effect::LoadAudit],
+    }
 }
 
 fn scroll(state: &mut AppState, delta: isize) {
@@ -408,8 +406,8 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
         return Vec::new();
     };
     let argument = words.next();
-    if let Some(view) = views::by_command(verb) {
-        return switch_view(state, view.id);
+    if let Some(view) = ViewId::by_command(verb) {
+        return switch_view(state, view);
     }
     match (verb, argument) {
         ("q" | "quit" | "q!", _) => {
@@ -466,7 +464,7 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             state.say(format!("contexts: {list}"), false);
             Vec::new()
         }
-        (coming, _) if views::COMING.contains(&coming) => {
+        (coming, _) if COMING.contains(&coming) => {
             state.say(
                 format!(":{verb} is not available in this version yet"),
                 true,

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::ops::jobs::JobId;
+use crate::ops::job::JobId;
 use crate::validation::history::History;
 use crate::validation::results::{CriterionResult, RunCluster, RunReport, RunRequest};
 use crate::validation::runbook::Runbook;

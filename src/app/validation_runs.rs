@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use super::event::Effect;
 use super::state::AppState;
 use super::validation::Running;
-use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
+use crate::ops::job::{JobId, JobOutcome, JobSpec};
 use crate::validation::results::{CriterionResult, PhaseRef, RunReport, RunRequest, not_run};
 use crate::validation::runbook::Check;
 

@@ -8,7 +8,7 @@ use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
 use crate::app::silence_form::{FormKey, SILENCE_FIELDS, SilenceForm};
 use crate::app::stage::Dialog;
-use crate::ops::jobs::{JobId, JobOutcome, JobSpec};
+use crate::ops::job::{JobId, JobOutcome, JobSpec};
 use crate::ops::plan::{Target, WriteAction, WritePlan};
 
 /// A key typed into the silence form: edit, cancel, or check it and show the plan.

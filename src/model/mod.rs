@@ -8,6 +8,7 @@ pub mod backup_definition;
 /// What Prometheus said of a database's backups, per figure.
 pub mod backup_reading;
 pub mod business;
+pub mod columns;
 pub mod config_object;
 /// Where a file is wrong and how to fix it: every file the console reads reports with it.
 pub mod diag;

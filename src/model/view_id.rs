@@ -1,7 +1,13 @@
-//! Which view is shown: the identity every layer shares (state, keymap tables, actions). Its
-//! name is the `:` command, the keymap table and the action bound to its digit key; everything
-//! else about a view (title, aliases, columns, order, hints, how it is drawn) is declared once,
-//! in its own file, and listed in the view registry (`ui/views.rs`).
+//! Which view is shown, and what every layer needs to know about it: its `:` names, its
+//! table's columns, whether its order may change, and what opening it asks for. A view is this
+//! table's line plus its own file in `ui/` (title, hints, how it is drawn), listed once in the
+//! view registry (`ui/views.rs`). The variant is the identity the keymap, the state and the
+//! actions share; the line's position is its place in `tab` order.
+
+use super::columns::{
+    ALERT_COLUMNS, AUDIT_COLUMNS, EVENT_COLUMNS, NODE_COLUMNS, POD_COLUMNS, SILENCE_COLUMNS,
+    SLO_COLUMNS, TIMELINE_COLUMNS, VALIDATION_COLUMNS, WORKLOAD_COLUMNS,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ViewId {
@@ -19,62 +25,115 @@ pub enum ViewId {
     Timeline,
 }
 
-/// Each view's name and the words help uses for switching to it.
-const NAMES: &[(ViewId, &str, &str)] = &[
-    (ViewId::Overview, "overview", "overview"),
-    (ViewId::Rollouts, "rollouts", "rollouts"),
-    (ViewId::Pods, "pods", "pods"),
-    (ViewId::Nodes, "nodes", "nodes"),
-    (ViewId::Events, "events", "events"),
-    (ViewId::Slo, "slo", "SLOs"),
-    (ViewId::Alerts, "alerts", "alerts"),
-    (ViewId::Silences, "silences", "silences"),
-    (ViewId::Audit, "audit", "audit log"),
-    (ViewId::Validation, "validation", "Phase 9 validation"),
-    (ViewId::Backups, "backups", "backups and restore drills"),
-    (
-        ViewId::Timeline,
-        "timeline",
-        "timeline: what happened, in order",
-    ),
+/// Whether a person may re-sort the list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    Sortable,
+    /// The order is the meaning (worst budget first, critical first, newest first).
+    Fixed,
+}
+
+/// What switching to a view asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnOpen {
+    Nothing,
+    /// The audit log, read afresh: the audit view, the drill history and the timeline's own
+    /// past come from it.
+    ReadAuditLog,
+}
+
+/// One view's facts.
+pub struct ViewFacts {
+    pub id: ViewId,
+    /// Its `:` command, its keymap table and its digit key's action name.
+    pub name: &'static str,
+    /// The words help uses for switching to it.
+    pub words: &'static str,
+    /// More `:` names for it, k9s style.
+    pub aliases: &'static [&'static str],
+    pub columns: &'static [&'static str],
+    pub order: Order,
+    pub on_open: OnOpen,
+}
+
+const fn view(
+    id: ViewId,
+    name: &'static str,
+    words: &'static str,
+    aliases: &'static [&'static str],
+    columns: &'static [&'static str],
+    order: Order,
+    on_open: OnOpen,
+) -> ViewFacts {
+    ViewFacts {
+        id,
+        name,
+        words,
+        aliases,
+        columns,
+        order,
+        on_open,
+    }
+}
+
+use OnOpen::{Nothing, ReadAuditLog};
+use Order::{Fixed, Sortable};
+
+/// Every view, one line each, in `tab` order.
+#[rustfmt::skip]
+const VIEWS: &[ViewFacts] = &[
+    view(ViewId::Overview, "overview", "overview", &["ov", "home"], &[], Fixed, Nothing),
+    view(ViewId::Rollouts, "rollouts", "rollouts", &["ro", "deploy", "deployments", "sts", "statefulsets"], WORKLOAD_COLUMNS, Sortable, Nothing),
+    view(ViewId::Pods, "pods", "pods", &["po", "pod"], POD_COLUMNS, Sortable, Nothing),
+    view(ViewId::Nodes, "nodes", "nodes", &["no", "node"], NODE_COLUMNS, Sortable, Nothing),
+    view(ViewId::Events, "events", "events", &["ev", "event"], EVENT_COLUMNS, Sortable, Nothing),
+    view(ViewId::Slo, "slo", "SLOs", &["slos"], SLO_COLUMNS, Fixed, Nothing),
+    view(ViewId::Alerts, "alerts", "alerts", &["alert", "al"], ALERT_COLUMNS, Fixed, Nothing),
+    view(ViewId::Silences, "silences", "silences", &["silence", "si"], SILENCE_COLUMNS, Fixed, Nothing),
+    view(ViewId::Audit, "audit", "audit log", &["au"], AUDIT_COLUMNS, Fixed, ReadAuditLog),
+    view(ViewId::Validation, "validation", "Phase 9 validation", &["val"], VALIDATION_COLUMNS, Fixed, Nothing),
+    view(ViewId::Backups, "backups", "backups and restore drills", &["backup", "bak"], &[], Fixed, ReadAuditLog),
+    view(ViewId::Timeline, "timeline", "timeline: what happened, in order", &["tl"], TIMELINE_COLUMNS, Fixed, ReadAuditLog),
 ];
 
+/// `:` names of views still to come: they say so instead of "unknown command".
+pub const COMING: &[&str] = &[];
+
 impl ViewId {
-    /// Every view, in `tab` order.
-    pub const ALL: [ViewId; 12] = [
-        ViewId::Overview,
-        ViewId::Rollouts,
-        ViewId::Pods,
-        ViewId::Nodes,
-        ViewId::Events,
-        ViewId::Slo,
-        ViewId::Alerts,
-        ViewId::Silences,
-        ViewId::Audit,
-        ViewId::Validation,
-        ViewId::Backups,
-        ViewId::Timeline,
-    ];
+    /// Every view, in `tab` order: the table's, so a view is listed once.
+    pub const ALL: [ViewId; VIEWS.len()] = {
+        let mut all = [ViewId::Overview; VIEWS.len()];
+        let mut i = 0;
+        while i < VIEWS.len() {
+            all[i] = VIEWS[i].id;
+            i += 1;
+        }
+        all
+    };
+
+    pub fn facts(self) -> &'static ViewFacts {
+        // Every variant has its line (a test below proves it); the first stands in otherwise.
+        VIEWS.iter().find(|v| v.id == self).unwrap_or(&VIEWS[0])
+    }
 
     pub fn name(self) -> &'static str {
-        NAMES
-            .iter()
-            .find(|(v, _, _)| *v == self)
-            .map_or("?", |(_, n, _)| n)
+        self.facts().name
     }
 
     pub fn words(self) -> &'static str {
-        NAMES
-            .iter()
-            .find(|(v, _, _)| *v == self)
-            .map_or("?", |(_, _, w)| w)
+        self.facts().words
     }
 
     pub fn from_name(name: &str) -> Option<ViewId> {
-        NAMES
+        VIEWS.iter().find(|v| v.name == name).map(|v| v.id)
+    }
+
+    /// The view a `:` word names: its name or an alias.
+    pub fn by_command(word: &str) -> Option<ViewId> {
+        VIEWS
             .iter()
-            .find(|(_, n, _)| *n == name)
-            .map(|(v, _, _)| *v)
+            .find(|v| v.name == word || v.aliases.contains(&word))
+            .map(|v| v.id)
     }
 
     pub fn next(self) -> ViewId {
@@ -85,5 +144,28 @@ impl ViewId {
     pub fn prev(self) -> ViewId {
         let i = ViewId::ALL.iter().position(|v| *v == self).unwrap_or(0);
         ViewId::ALL[(i + ViewId::ALL.len() - 1) % ViewId::ALL.len()]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_view_has_one_line_and_every_name_answers_for_one_view() {
+        for (i, id) in ViewId::ALL.iter().enumerate() {
+            assert_eq!(VIEWS.iter().filter(|v| v.id == *id).count(), 1, "{id:?}");
+            assert_eq!(ViewId::ALL[..i].iter().filter(|v| *v == id).count(), 0);
+        }
+        let mut words: Vec<&str> = VIEWS
+            .iter()
+            .flat_map(|v| std::iter::once(v.name).chain(v.aliases.iter().copied()))
+            .collect();
+        let n = words.len();
+        words.sort_unstable();
+        words.dedup();
+        assert_eq!(words.len(), n, "a `:` name answers for one view only");
+        // No variant without its line: the variants count up to the last one.
+        assert_eq!(ViewId::ALL.len(), ViewId::Timeline as usize + 1);
     }
 }

@@ -15,6 +15,7 @@ pub mod cronrun;
 pub mod drill;
 pub mod error;
 pub mod execute;
+pub mod job;
 pub mod jobs;
 pub mod kube;
 pub mod plan;

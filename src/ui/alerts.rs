@@ -10,31 +10,19 @@ use super::fit::Cut;
 use super::pods::split;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::alerts::{AlertRow, AlertStanding};
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
-
-pub const ALERT_COLUMNS: &[&str] = &[
-    "SEVERITY",
-    "ALERTNAME",
-    "SUMMARY",
-    "NAMESPACE",
-    "SERVICE",
-    "STARTED",
-    "STATE",
-    "FROM",
-];
+pub use crate::model::columns::ALERT_COLUMNS;
+pub use crate::model::columns::SILENCE_COLUMNS;
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Alerts,
     title: "Alerts",
     short_title: "Al",
-    aliases: &["alert", "al"],
-    columns: ALERT_COLUMNS,
-    order: Order::Fixed,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -44,20 +32,12 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Command,
     ],
     render: render_alerts,
-    on_open: None,
 };
-
-pub const SILENCE_COLUMNS: &[&str] = &[
-    "STATE", "ID", "MATCHERS", "MATCHED", "ENDS", "BY", "COMMENT", "FROM",
-];
 
 pub const SILENCES_VIEW: ViewSpec = ViewSpec {
     id: ViewId::Silences,
     title: "Silences",
     short_title: "Si",
-    aliases: &["silence", "si"],
-    columns: SILENCE_COLUMNS,
-    order: Order::Fixed,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -66,7 +46,6 @@ pub const SILENCES_VIEW: ViewSpec = ViewSpec {
         Action::Command,
     ],
     render: render_silences,
-    on_open: None,
 };
 
 /// Where alerts come from and how fresh: every Alertmanager's name, and the worst of them.

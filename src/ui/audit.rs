@@ -8,32 +8,18 @@ use ratatui::text::{Line, Span};
 use super::fit::Cut;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
-use crate::app::event::Effect;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+pub use crate::model::columns::AUDIT_COLUMNS;
 use crate::ops::audit::record::{LooseEnd, Phase};
-
-pub const AUDIT_COLUMNS: &[&str] = &[
-    "TIME",
-    "PHASE",
-    "ACTION",
-    "TARGET",
-    "USER",
-    "RESULT",
-    "TOOK",
-    "PARAMETERS",
-];
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Audit,
     title: "Audit",
     short_title: "Au",
-    aliases: &["au"],
-    columns: AUDIT_COLUMNS,
-    order: Order::Fixed,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -41,7 +27,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::NextView,
     ],
     render,
-    on_open: Some(|| Effect::LoadAudit),
 };
 
 const CUTS: &[Cut] = &[

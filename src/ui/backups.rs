@@ -10,7 +10,7 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::style::Ui;
 use super::table::panel;
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
@@ -22,9 +22,6 @@ pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Backups,
     title: "Backups",
     short_title: "Bak",
-    aliases: &["backup", "bak"],
-    columns: &[],
-    order: Order::Fixed,
     hints: &[
         Action::RestoreDrill,
         Action::BackupNow,
@@ -33,8 +30,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Quit,
     ],
     render,
-    // The drill history merges the audit log's conclusions with the Jobs.
-    on_open: Some(|| crate::app::event::Effect::LoadAudit),
 };
 
 pub fn verdict_role(v: Verdict) -> &'static str {

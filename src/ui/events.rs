@@ -10,28 +10,17 @@ use super::freshness::watch_freshness;
 use super::pods::split;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
-
-pub const EVENT_COLUMNS: &[&str] = &[
-    "LAST SEEN",
-    "TYPE",
-    "REASON",
-    "OBJECT",
-    "NAMESPACE",
-    "MESSAGE",
-];
+pub use crate::model::columns::EVENT_COLUMNS;
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Events,
     title: "Events",
     short_title: "Ev",
-    aliases: &["ev", "event"],
-    columns: EVENT_COLUMNS,
-    order: Order::Sortable,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -42,7 +31,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Sort,
     ],
     render,
-    on_open: None,
 };
 
 const CUTS: &[Cut] = &[

@@ -9,26 +9,20 @@ use super::freshness::watch_freshness;
 use super::pods::{metrics_edge, split};
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::metrics::Feed;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+pub use crate::model::columns::NODE_COLUMNS;
 use crate::model::node_view::NodeRow;
 use crate::model::usage::{Usage, cpu_cell, memory_cell, percent, percent_cell};
-
-pub const NODE_COLUMNS: &[&str] = &[
-    "NAME", "STATUS", "PRESSURE", "TAINTS", "PODS", "CPU", "%CPU", "MEM", "%MEM", "AGE",
-];
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Nodes,
     title: "Nodes",
     short_title: "No",
-    aliases: &["no", "node"],
-    columns: NODE_COLUMNS,
-    order: Order::Sortable,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -38,7 +32,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Sort,
     ],
     render,
-    on_open: None,
 };
 
 const CUTS: &[Cut] = &[

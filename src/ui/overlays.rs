@@ -18,7 +18,7 @@ pub fn help_lines(ui: &Ui, view: ViewId, width: u16) -> Vec<Line<'static>> {
     let muted = ui.style("muted");
     let commands: Vec<String> = super::views::ALL
         .iter()
-        .map(|spec| match spec.aliases.first() {
+        .map(|spec| match spec.id.facts().aliases.first() {
             Some(alias) => format!(":{} (:{alias})", spec.id.name()),
             None => format!(":{}", spec.id.name()),
         })

@@ -12,7 +12,7 @@ use super::freshness::watch_freshness;
 use super::slo;
 use super::style::Ui;
 use super::table::{Fit, fitted, panel};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::alerts::SEVERITIES;
 use crate::app::event::{SourceHealth, SourceId};
@@ -26,9 +26,6 @@ pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Overview,
     title: "Overview",
     short_title: "Ov",
-    aliases: &["ov", "home"],
-    columns: &[],
-    order: Order::Fixed,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -36,7 +33,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::NextView,
     ],
     render,
-    on_open: None,
 };
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {

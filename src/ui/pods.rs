@@ -10,39 +10,21 @@ use super::fit::Cut;
 use super::freshness::watch_freshness;
 use super::style::{Ui, pod_status_role};
 use super::table::{TableSpec, draw, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::metrics::Feed;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+pub use crate::model::columns::POD_COLUMNS;
 use crate::model::node_view::EventRow;
 use crate::model::pod_view::PodRow;
 use crate::model::usage::{Usage, cpu_cell, memory_cell, percent, percent_cell};
-
-pub const POD_COLUMNS: &[&str] = &[
-    "NAMESPACE",
-    "NAME",
-    "READY",
-    "STATUS",
-    "RESTARTS",
-    "CPU",
-    "%CPU/R",
-    "MEM",
-    "%MEM/L",
-    "PROBES",
-    "QOS",
-    "NODE",
-    "AGE",
-];
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Pods,
     title: "Pods",
     short_title: "Po",
-    aliases: &["po", "pod"],
-    columns: POD_COLUMNS,
-    order: Order::Sortable,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -55,7 +37,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Command,
     ],
     render,
-    on_open: None,
 };
 
 const CUTS: &[Cut] = &[

@@ -11,35 +11,21 @@ use super::freshness::watch_freshness;
 use super::pods::split;
 use super::style::{Ui, gauge};
 use super::table::{TableSpec, draw, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+pub use crate::model::columns::WORKLOAD_COLUMNS;
 use crate::model::node_view::EventRow;
 use crate::model::pod_view::PodRow;
 use crate::model::rollout::{Health, RolloutPhase};
 use crate::model::workload::{WorkloadRow, history};
 
-pub const WORKLOAD_COLUMNS: &[&str] = &[
-    "NAMESPACE",
-    "NAME",
-    "KIND",
-    "READY",
-    "UP-TO-DATE",
-    "AVAILABLE",
-    "PROGRESS",
-    "REV",
-    "STATUS",
-];
-
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Rollouts,
     title: "Rollouts",
     short_title: "Ro",
-    aliases: &["ro", "deploy", "deployments", "sts", "statefulsets"],
-    columns: WORKLOAD_COLUMNS,
-    order: Order::Sortable,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -56,7 +42,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Command,
     ],
     render,
-    on_open: None,
 };
 
 const CUTS: &[Cut] = &[

@@ -13,39 +13,20 @@ use ratatui::widgets::{Axis, Cell, Chart, Dataset, GraphType, Paragraph, Row, Sp
 use super::fit::Cut;
 use super::style::{Ui, gauge};
 use super::table::{Fit, TableSpec, draw, fitted, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::{human_age, human_duration_rounded};
 use crate::model::business::{self, LineFigures};
+pub use crate::model::columns::SLO_COLUMNS;
 use crate::model::slo_status::{Missing, SloStatus, burn_sparkline, chart_series};
 use crate::slo::maths::{BURN_WINDOWS, Urgency, threshold};
-
-pub const SLO_COLUMNS: &[&str] = &[
-    "SLO",
-    "SERVICE",
-    "OBJECTIVE",
-    "SLI",
-    "BUDGET LEFT",
-    "EXHAUSTED IN",
-    "BURN 5m",
-    "30m",
-    "1h",
-    "2h",
-    "6h",
-    "1d",
-    "3d",
-    "ALERT",
-];
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Slo,
     title: "SLOs",
     short_title: "SLO",
-    aliases: &["slos"],
-    columns: SLO_COLUMNS,
-    order: Order::Fixed,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -54,7 +35,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::NextView,
     ],
     render,
-    on_open: None,
 };
 
 const CUTS: &[Cut] = &[

@@ -10,31 +10,18 @@ use super::fit::Cut;
 use super::pods::split;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel, position};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
-use crate::app::event::Effect;
 use crate::app::state::AppState;
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+pub use crate::model::columns::TIMELINE_COLUMNS;
 use crate::timeline::{Entry, Seen, Severity};
-
-pub const TIMELINE_COLUMNS: &[&str] = &[
-    "TIME",
-    "SOURCE",
-    "SEV",
-    "SEEN",
-    "NAMESPACE",
-    "OBJECT",
-    "WHAT",
-];
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Timeline,
     title: "Timeline",
     short_title: "Tl",
-    aliases: &["tl"],
-    columns: TIMELINE_COLUMNS,
-    order: Order::Fixed,
     hints: &[
         Action::Help,
         Action::Quit,
@@ -46,8 +33,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::NextView,
     ],
     render,
-    // The console's own past comes from its audit log: read it afresh.
-    on_open: Some(|| Effect::LoadAudit),
 };
 
 const CUTS: &[Cut] = &[

@@ -11,33 +11,21 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::fit::Cut;
 use super::style::Ui;
 use super::table::{TableSpec, draw, panel};
-use super::view::{Order, ViewSpec};
+use super::view::ViewSpec;
 use crate::app::action::Action;
 use crate::app::state::AppState;
 use crate::app::validation::{STALE_AFTER, Shown, ValidationState};
 use crate::app::view_id::ViewId;
 use crate::model::age::human_age;
+pub use crate::model::columns::VALIDATION_COLUMNS;
 use crate::validation::outcome::Verdict;
 use crate::validation::results::{CriterionResult, Totals};
 use crate::validation::runbook::{Criterion, Phase};
-
-pub const VALIDATION_COLUMNS: &[&str] = &[
-    "ID",
-    "CRITERION",
-    "KIND",
-    "RESULT",
-    "MEASURED",
-    "EXPECTED",
-    "AGE",
-];
 
 pub const VIEW: ViewSpec = ViewSpec {
     id: ViewId::Validation,
     title: "Validation",
     short_title: "Val",
-    aliases: &["val"],
-    columns: VALIDATION_COLUMNS,
-    order: Order::Fixed,
     hints: &[
         Action::RunValidation,
         Action::RunPhase,
@@ -47,7 +35,6 @@ pub const VIEW: ViewSpec = ViewSpec {
         Action::Quit,
     ],
     render,
-    on_open: None,
 };
 
 const CUTS: &[Cut] = &[

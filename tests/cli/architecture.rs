@@ -12,6 +12,11 @@ use regex::Regex;
 
 /// Module path (`["app", "state"]`) -> file, for every `.rs` under `src/` but the sim.
 fn modules() -> BTreeMap<Vec<String>, PathBuf> {
+    modules_under(false)
+}
+
+/// Module path -> file, the sim's included when `with_sim`.
+fn modules_under(with_sim: bool) -> BTreeMap<Vec<String>, PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
     let mut found = BTreeMap::new();
     let mut dirs = vec![root.clone()];
@@ -19,7 +24,7 @@ fn modules() -> BTreeMap<Vec<String>, PathBuf> {
         for entry in std::fs::read_dir(&dir).expect("src/ is readable") {
             let path = entry.expect("entry").path();
             if path.is_dir() {
-                if path != root.join("sim") {
+                if with_sim || path != root.join("sim") {
                     dirs.push(path);
                 }
                 continue;
@@ -175,11 +180,151 @@ fn no_file_outside_the_sim_imports_around_a_circle() {
     assert_eq!(circles(&test_edges), vec![vec![a, b]]);
 }
 
-/// Directly: a view file imports none of them. Transitively every `src/ui` file still reaches
-/// `ops/jobs.rs` through `app/state.rs` (its outboxes name job specs); the layers issue (32)
-/// splits state from effects and makes this check transitive.
+/// The layers written at the top of `src/lib.rs`: top-level module -> its layer, bottom first.
+fn layers() -> BTreeMap<String, usize> {
+    let lib = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/lib.rs");
+    let text = std::fs::read_to_string(lib).expect("src/lib.rs");
+    let item = Regex::new(r"^//! (\d+)\. (.*)$").expect("regex");
+    let name = Regex::new(r"`([a-z_]+)`").expect("regex");
+    let mut layer = BTreeMap::new();
+    for line in text.lines() {
+        if let Some(c) = item.captures(line) {
+            let n: usize = c[1].parse().expect("a layer number");
+            for m in name.captures_iter(&c[2]) {
+                layer.insert(m[1].to_string(), n);
+            }
+        }
+    }
+    layer
+}
+
+/// The top-level module a file belongs to (`app` for `src/app/state.rs`).
+fn top(file: &Path) -> String {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let first = file
+        .strip_prefix(&root)
+        .unwrap_or(file)
+        .iter()
+        .next()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// Every way a file reaches a module it may not: `from -> ... -> to` chains, the first found
+/// from each file to each forbidden file. `allowed(from_top, to_top)` says which arrows may be.
+fn violations(
+    edges: &BTreeMap<PathBuf, BTreeSet<PathBuf>>,
+    top_of: &dyn Fn(&Path) -> String,
+    allowed: &dyn Fn(&str, &str) -> bool,
+) -> Vec<String> {
+    let mut found = Vec::new();
+    for start in edges.keys() {
+        let from = top_of(start);
+        // Breadth first, keeping how each file was reached, so the chain names each `use`.
+        let mut came_from: BTreeMap<&PathBuf, &PathBuf> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([start]);
+        while let Some(file) = queue.pop_front() {
+            for next in edges.get(file).into_iter().flatten() {
+                if next == start || came_from.contains_key(next) {
+                    continue;
+                }
+                came_from.insert(next, file);
+                if !allowed(&from, &top_of(next)) {
+                    let mut chain = vec![next];
+                    let mut at = next;
+                    while let Some(prev) = came_from.get(at) {
+                        chain.push(prev);
+                        at = prev;
+                        if at == start {
+                            break;
+                        }
+                    }
+                    let names: Vec<String> = chain
+                        .iter()
+                        .rev()
+                        .map(|p| {
+                            p.to_string_lossy()
+                                .rsplit("src/")
+                                .next()
+                                .unwrap_or_default()
+                                .to_string()
+                        })
+                        .collect();
+                    found.push(names.join(" uses "));
+                    continue;
+                }
+                queue.push_back(next);
+            }
+        }
+    }
+    found
+}
+
 #[test]
-fn views_never_import_the_executor_jobs_or_audit_file_directly() {
+fn every_module_imports_only_from_its_layer_or_below_transitively() {
+    let layer = layers();
+    assert!(layer.len() >= 18, "src/lib.rs names the layers: {layer:?}");
+    let modules = modules_under(true);
+    let edges = imports(&modules);
+    // Every top-level module has its layer (the sim stands apart).
+    for file in edges.keys() {
+        let t = top(file);
+        assert!(
+            t == "sim" || t.is_empty() || layer.contains_key(&t),
+            "{t} has no layer in src/lib.rs"
+        );
+    }
+    let domain = layer.get("model").copied().unwrap_or_default();
+    let wiring = layer.get("main").copied().unwrap_or_default();
+    let allowed = |from: &str, to: &str| -> bool {
+        match (from, to) {
+            _ if from == to => true,
+            // The sim reaches only the domain; only the wiring (the `sim` command) starts it.
+            ("sim", _) => layer.get(to) == Some(&domain),
+            (_, "sim") => layer.get(from) == Some(&wiring),
+            _ => match (layer.get(from), layer.get(to)) {
+                (Some(a), Some(b)) => b <= a,
+                _ => true,
+            },
+        }
+    };
+    let found = violations(&edges, &top, &allowed);
+    assert!(
+        found.is_empty(),
+        "imports that run back up a layer:\n{}",
+        found.join("\n")
+    );
+
+    // The check can fail, and names the chain: a domain file that reaches the app through a
+    // service is caught, though it imports no app file itself.
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let (model, ops, app) = (
+        src.join("model/x.rs"),
+        src.join("ops/y.rs"),
+        src.join("app/z.rs"),
+    );
+    let test_edges = BTreeMap::from([
+        (model.clone(), BTreeSet::from([ops.clone()])),
+        (ops.clone(), BTreeSet::from([app.clone()])),
+        (app.clone(), BTreeSet::new()),
+    ]);
+    let found = violations(&test_edges, &top, &allowed);
+    assert!(
+        found.contains(&"model/x.rs uses ops/y.rs".to_string()),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&"ops/y.rs uses app/z.rs".to_string()),
+        "{found:?}"
+    );
+}
+
+/// Views draw; they never act. No file under `src/ui` reaches the executor, the job runner,
+/// the checks, the audit log's file I/O or the effect runner, directly or through another
+/// module.
+#[test]
+fn views_never_reach_the_executor_jobs_or_audit_file() {
     let modules = modules();
     let edges = imports(&modules);
     let forbidden: Vec<&PathBuf> = [
@@ -198,14 +343,18 @@ fn views_never_import_the_executor_jobs_or_audit_file_directly() {
         "the executor, jobs, checks, audit file and effect runner exist"
     );
     let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("src/ui");
-    let mut reached = Vec::new();
-    for (file, targets) in &edges {
-        if file.starts_with(&ui) {
-            for t in targets.iter().filter(|t| forbidden.contains(t)) {
-                reached.push(format!("{} imports {}", file.display(), t.display()));
-            }
+    let top_of = |file: &Path| -> String {
+        if forbidden.iter().any(|f| f.as_path() == file) {
+            "forbidden".into()
+        } else if file.starts_with(&ui) {
+            "ui".into()
+        } else {
+            "other".into()
         }
-    }
+    };
+    let reached = violations(&edges, &top_of, &|from, to| {
+        !(from == "ui" && to == "forbidden")
+    });
     assert!(reached.is_empty(), "{reached:#?}");
 }
 

@@ -385,7 +385,7 @@ fn d_plans_a_drill_from_the_restore_test_cronjob_warns_of_the_stale_backup_and_c
     let effects = key(&mut s, crossterm::event::KeyCode::Char('d'));
     let [
         ms5_console::app::event::Effect::StartJob {
-            spec: ms5_console::ops::jobs::JobSpec::Check(plan),
+            spec: ms5_console::ops::job::JobSpec::Check(plan),
             ..
         },
     ] = effects.as_slice()
@@ -575,7 +575,7 @@ fn the_runs_list_the_drills_who_ran_them_and_their_result_and_rto_from_the_audit
 fn a_sent_drill_is_followed_on_the_dialog_to_its_result() {
     use ms5_console::app::stage::Dialog;
     use ms5_console::app::state::Overlay;
-    use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
+    use ms5_console::ops::job::{JobEvent, JobOutcome, JobSpec};
     let mut s = on_backups(healthy());
     let effects = key(&mut s, crossterm::event::KeyCode::Char('d'));
     let [

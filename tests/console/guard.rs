@@ -70,13 +70,13 @@ fn the_overview_counts_tripped_guards_per_namespace() {
 fn queued(
     s: &mut ms5_console::app::state::AppState,
 ) -> (
-    Vec<ms5_console::ops::jobs::JobId>,
+    Vec<ms5_console::ops::job::JobId>,
     Vec<(
-        ms5_console::ops::jobs::JobId,
+        ms5_console::ops::job::JobId,
         ms5_console::ops::plan::WritePlan,
     )>,
 ) {
-    use ms5_console::ops::jobs::JobSpec;
+    use ms5_console::ops::job::JobSpec;
     let mut asks = Vec::new();
     let mut pauses = Vec::new();
     for (job, spec) in std::mem::take(&mut s.follow.jobs) {
@@ -101,11 +101,11 @@ fn queued(
 
 fn finished(
     s: &mut ms5_console::app::state::AppState,
-    job: ms5_console::ops::jobs::JobId,
-    outcome: ms5_console::ops::jobs::JobOutcome,
+    job: ms5_console::ops::job::JobId,
+    outcome: ms5_console::ops::job::JobOutcome,
 ) {
     use ms5_console::app::event::DataEvent;
-    use ms5_console::ops::jobs::JobEvent;
+    use ms5_console::ops::job::JobEvent;
     ms5_console::app::update::apply(s, DataEvent::Job(JobEvent::Finished { job, outcome }));
 }
 
@@ -121,7 +121,7 @@ fn backend_pod_fails(s: &mut ms5_console::app::state::AppState) {
 
 #[test]
 fn with_auto_pause_a_trip_while_progressing_plans_the_guards_own_pause() {
-    use ms5_console::ops::jobs::JobOutcome;
+    use ms5_console::ops::job::JobOutcome;
     use ms5_console::ops::plan::WriteAction;
     let mut s = on_workload("ms5-production", "backend");
     backend_pods_ready(&mut s);
@@ -163,7 +163,7 @@ fn with_auto_pause_a_trip_while_progressing_plans_the_guards_own_pause() {
 
 #[test]
 fn where_rbac_said_no_when_following_began_the_guard_never_pauses() {
-    use ms5_console::ops::jobs::JobOutcome;
+    use ms5_console::ops::job::JobOutcome;
     let mut s = on_workload("ms5-production", "backend");
     backend_pods_ready(&mut s);
     s.guard.auto_pause = true;
@@ -198,7 +198,7 @@ fn where_rbac_said_no_when_following_began_the_guard_never_pauses() {
 
 #[test]
 fn a_refused_auto_pause_is_shown_loudly() {
-    use ms5_console::ops::jobs::JobOutcome;
+    use ms5_console::ops::job::JobOutcome;
     let mut s = on_workload("ms5-production", "backend");
     s.guard.auto_pause = true;
     key(&mut s, KeyCode::Char('f'));

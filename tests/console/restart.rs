@@ -11,7 +11,7 @@ use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::{apply, handle_key, update};
 use ms5_console::config::keymap::Keymap;
 use ms5_console::config::theme::Theme;
-use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
+use ms5_console::ops::job::{JobEvent, JobOutcome, JobSpec};
 use ms5_console::ops::plan::{Target, WriteAction};
 
 use crate::alert_views::{key, type_text};

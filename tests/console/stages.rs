@@ -8,7 +8,7 @@ use ms5_console::app::stage::Dialog;
 use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::apply;
 use ms5_console::app::writes;
-use ms5_console::ops::jobs::{JobEvent, JobOutcome, JobSpec};
+use ms5_console::ops::job::{JobEvent, JobOutcome, JobSpec};
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
 
 use crate::alert_views::key;
@@ -34,7 +34,7 @@ fn plan() -> WritePlan {
     }
 }
 
-fn checking(s: &mut AppState) -> ms5_console::ops::jobs::JobId {
+fn checking(s: &mut AppState) -> ms5_console::ops::job::JobId {
     let effects = writes::check(s, plan());
     let [Effect::StartJob { job, spec }] = effects.as_slice() else {
         panic!("one job, got {effects:?}");
@@ -80,7 +80,7 @@ fn checks_run_as_a_job_and_lead_to_confirm_or_refused() {
     apply(
         &mut s,
         DataEvent::Job(JobEvent::Finished {
-            job: ms5_console::ops::jobs::JobId(job.0 + 100),
+            job: ms5_console::ops::job::JobId(job.0 + 100),
             outcome: JobOutcome::Succeeded("elsewhere".into()),
         }),
     );

@@ -12,7 +12,7 @@ use ms5_console::app::stage::Dialog;
 use ms5_console::app::state::{AppState, Overlay};
 use ms5_console::app::update::{apply, update};
 use ms5_console::config::theme::Theme;
-use ms5_console::ops::jobs::JobSpec;
+use ms5_console::ops::job::JobSpec;
 use ms5_console::ops::plan::WriteAction;
 use ms5_console::ops::revisions::{History, Revision};
 use serde_json::json;

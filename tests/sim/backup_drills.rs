@@ -15,7 +15,7 @@ use k8s_openapi::api::batch::v1::CronJob;
 use kube::api::Api;
 use ms5_console::ops::audit::{self, Phase};
 use ms5_console::ops::cronrun::{CronRun, CronRunKind};
-use ms5_console::ops::jobs::JobOutcome;
+use ms5_console::ops::job::JobOutcome;
 use ms5_console::ops::plan::{KubeObject, Target, WriteAction, WritePlan};
 use serde_json::Value;
 
