@@ -201,7 +201,7 @@ pub fn load(dirs: &Dirs, flags: &Overrides) -> Result<Settings, Diagnostics> {
         .clone()
         .or(file.runbook.take())
         .unwrap_or_else(|| crate::model::runbook::DEFAULT.into());
-    let runbook = c.loaded(crate::model::runbook::load(
+    let runbook = c.loaded(crate::model::runbook_file::load(
         &runbook_name,
         dirs.config.as_ref().map(|d| d.join("runbooks")).as_deref(),
     ));

@@ -116,5 +116,4 @@ impl Settings {
                 .unwrap_or(self.guard_auto_pause),
         }
     }
-
 }

@@ -24,6 +24,7 @@ pub mod restarts;
 pub mod rollout;
 /// A Phase 9 runbook: phases of criteria, checked against the vocabulary where written.
 pub mod runbook;
+pub mod runbook_file;
 pub mod slo_status;
 pub mod usage;
 /// What a validation check found: pass, fail or unknown, with its evidence.

@@ -11,4 +11,5 @@ pub mod kube;
 pub mod logs;
 pub mod metrics;
 pub mod prometheus;
+pub mod prometheus_answers;
 pub mod slim;

@@ -3,7 +3,6 @@
 //! kubeconfig's credentials, exec plugins included). Polled on an interval with a timeout; each
 //! poll sends one whole observation, or the reason there is none.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,11 +15,11 @@ use super::error::{ApiError, ErrorKind};
 use super::event::{Observation, PromEvent};
 pub use super::http::proxy_client;
 use super::http::{self, first_line, http_client};
+use super::prometheus_answers as answers;
 use crate::config::endpoint::HttpOptions;
-use crate::model::backup_definition::{BackupDefinition, Figure};
-use crate::model::backup_reading::{BackupReading, Sample};
+use crate::model::backup_definition::BackupDefinition;
+use crate::model::backup_reading::BackupReading;
 use crate::model::business::{self, BusinessReading};
-use crate::model::pending_alert::PendingAlert;
 use crate::model::slo_status::{Reading, SloHistory, SloReading};
 use crate::slo::maths::BURN_WINDOWS;
 use crate::slo::{SloDefinition, queries};
@@ -239,32 +238,6 @@ fn describe(e: prometheus_http_query::Error) -> ApiError {
     }
 }
 
-/// A vector's single value, or what stood in the way.
-fn single(result: Result<Data, String>) -> Reading {
-    match result {
-        Ok(Data::Vector(v)) if v.is_empty() => Reading::Empty,
-        Ok(Data::Vector(v)) => Reading::Value(v[0].sample().value()),
-        Ok(Data::Scalar(s)) => Reading::Value(s.value()),
-        Ok(Data::Matrix(_)) => Reading::Failed("a range answer to an instant query".into()),
-        Err(e) => Reading::Failed(e),
-    }
-}
-
-/// A vector's values keyed by one label.
-fn by_label(result: Result<Data, String>, label: &str) -> Result<BTreeMap<String, f64>, String> {
-    match result? {
-        Data::Vector(v) => Ok(v
-            .iter()
-            .filter_map(|s| {
-                s.metric()
-                    .get(label)
-                    .map(|l| (l.clone(), s.sample().value()))
-            })
-            .collect()),
-        _ => Err("expected an instant vector".into()),
-    }
-}
-
 /// Every query of one poll, answered concurrently: every SLO's burn rates in one selector over
 /// the recording rules `ms5-console slo rules` generates, each SLO's window SLI, and the floor.
 /// An SLO without recordings (rules not loaded) gets its seven error ratios as raw queries,
@@ -305,8 +278,8 @@ pub async fn observe(
     }
     let mut answers = answers.into_iter();
     let mut next = || answers.next().unwrap_or(Err("missing".into()));
-    let recorded = recorded_ratios(next());
-    let window_slis: Vec<Reading> = slos.iter().map(|_| single(next())).collect();
+    let recorded = answers::recorded_ratios(next());
+    let window_slis: Vec<Reading> = slos.iter().map(|_| answers::single(next())).collect();
     let factors = next();
     let by_factor = |name: &str| match &factors {
         Ok(Data::Vector(v)) => Ok(v
@@ -325,14 +298,14 @@ pub async fn observe(
         availability: by_factor(business::FACTORS[0]),
         performance: by_factor(business::FACTORS[1]),
         quality: by_factor(business::FACTORS[2]),
-        downtime_24h: by_label(next(), "line"),
-        units_per_hour: by_label(next(), "line"),
-        websocket_connections: single(next()),
-        celery_queue: single(next()),
+        downtime_24h: answers::by_label(next(), "line"),
+        units_per_hour: answers::by_label(next(), "line"),
+        websocket_connections: answers::single(next()),
+        celery_queue: answers::single(next()),
     };
     let backup_readings: Vec<BackupReading> = backup_queries
         .iter()
-        .map(|(def, _)| backup_reading(def, next()))
+        .map(|(def, _)| answers::backup_reading(def, next()))
         .collect();
     // SLOs the recording rules do not cover: their burn rates the long way.
     let raw_burn: Vec<&SloDefinition> = slos
@@ -359,7 +332,7 @@ pub async fn observe(
         let is_raw = raw_burn.iter().any(|d| d.name == def.name);
         for (slot, w) in error_ratios.iter_mut().zip(BURN_WINDOWS) {
             *slot = if is_raw {
-                single(raw.next().unwrap_or(Err("missing".into())))
+                answers::single(raw.next().unwrap_or(Err("missing".into())))
             } else {
                 recorded
                     .get(&(def.name.clone(), w.text()))
@@ -375,7 +348,7 @@ pub async fn observe(
     let pending = endpoint
         .alerting_rules()
         .await
-        .map(|rules| pending_alerts(&rules))
+        .map(|rules| answers::pending_alerts(&rules))
         .map_err(|e| e.to_string());
     requests += 1;
     Ok(Observation {
@@ -387,89 +360,6 @@ pub async fn observe(
         requests,
         backups: backup_readings,
     })
-}
-
-/// The alerts that hold but have not fired yet, with when each will.
-fn pending_alerts(rules: &[prometheus_http_query::response::AlertingRule]) -> Vec<PendingAlert> {
-    let time = |t: &time::OffsetDateTime| {
-        DateTime::<Utc>::from_timestamp(t.unix_timestamp(), t.nanosecond()).unwrap_or_default()
-    };
-    rules
-        .iter()
-        .flat_map(|rule| {
-            rule.alerts()
-                .iter()
-                .filter(|a| a.state().is_pending())
-                .map(move |a| {
-                    let active_at = time(a.active_at());
-                    PendingAlert {
-                        alertname: rule.name().to_string(),
-                        severity: a.labels().get("severity").cloned().unwrap_or_default(),
-                        active_at,
-                        fires_at: active_at
-                            + chrono::Duration::milliseconds((rule.duration() * 1000.0) as i64),
-                    }
-                })
-        })
-        .collect()
-}
-
-/// One database's figures from its combined query's answer, by the mark on each series; a
-/// failed query fails each of its figures with the same words.
-fn backup_reading(def: &BackupDefinition, answer: Result<Data, String>) -> BackupReading {
-    let mut values = BTreeMap::new();
-    let configured = def.queries.all();
-    match answer {
-        Ok(Data::Vector(v)) => {
-            for (figure, _) in &configured {
-                values.insert(*figure, Ok(Vec::new()));
-            }
-            for s in &v {
-                let figure = s
-                    .metric()
-                    .get(crate::model::backup_definition::FIGURE_LABEL)
-                    .and_then(|k| Figure::from_key(k));
-                if let Some(Ok(samples)) = figure.and_then(|f| values.get_mut(&f)) {
-                    samples.push(Sample {
-                        location: s.metric().get("location").cloned(),
-                        value: s.sample().value(),
-                    });
-                }
-            }
-        }
-        Ok(_) => {
-            for (figure, _) in &configured {
-                values.insert(*figure, Err("expected an instant vector".to_string()));
-            }
-        }
-        Err(e) => {
-            for (figure, _) in &configured {
-                values.insert(*figure, Err(e.clone()));
-            }
-        }
-    }
-    BackupReading {
-        name: def.name.clone(),
-        values,
-    }
-}
-
-/// The recorded error ratios by (slo, window); an error or a missing rule leaves them out, so
-/// those SLOs fall back to raw queries.
-fn recorded_ratios(answer: Result<Data, String>) -> BTreeMap<(String, &'static str), f64> {
-    let Ok(Data::Vector(v)) = answer else {
-        return BTreeMap::new();
-    };
-    v.iter()
-        .filter_map(|s| {
-            let name = s.metric().get("__name__")?;
-            let window = BURN_WINDOWS
-                .iter()
-                .find(|w| *name == queries::recorded_error_ratio(**w))?;
-            let slo = s.metric().get("slo")?;
-            Some(((slo.clone(), window.text()), s.sample().value()))
-        })
-        .collect()
 }
 
 /// Polls until the receiver goes away.

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod audit;
 pub mod backups;
+pub mod chart;
 pub mod chrome;
 pub mod dialog;
 pub mod event_lines;
@@ -15,6 +16,7 @@ pub mod node_details;
 pub mod nodes;
 pub mod overlays;
 pub mod overview;
+pub mod overview_alerts;
 pub mod pods;
 pub mod rollouts;
 pub mod slo;

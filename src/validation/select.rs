@@ -37,7 +37,7 @@ pub fn select(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::validation::runbook::builtin;
+    use crate::model::runbook_file::builtin;
 
     #[test]
     fn phases_and_criteria_narrow_the_run() {

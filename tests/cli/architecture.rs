@@ -370,3 +370,16 @@ fn the_console_loop_stays_a_loop() {
         "src/console.rs has {lines} lines: effects belong in effects.rs"
     );
 }
+
+/// A file a reader can hold in their head: none over 600 lines outside the sim.
+#[test]
+fn no_file_outside_the_sim_is_over_600_lines() {
+    let long: Vec<String> = modules()
+        .values()
+        .filter_map(|file| {
+            let lines = std::fs::read_to_string(file).ok()?.lines().count();
+            (lines > 600).then(|| format!("{} has {lines} lines", file.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "split by job: {long:#?}");
+}

@@ -3,10 +3,10 @@
 //! unknown (Prometheus did not answer), as `validate` would have recorded it.
 
 use ms5_console::app::validation::ValidationState;
+use ms5_console::model::runbook_file::builtin;
 use ms5_console::validation::history::History;
 use ms5_console::validation::outcome::{Evidence, Verdict};
 use ms5_console::validation::results::{CriterionResult, PhaseRef, RunReport};
-use ms5_console::validation::runbook::builtin;
 
 use super::now;
 

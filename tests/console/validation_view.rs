@@ -12,10 +12,10 @@ use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::{apply, update};
 use ms5_console::app::validation::ValidationState;
 use ms5_console::effects::EffectRunner;
+use ms5_console::model::runbook_file::{builtin, parse};
 use ms5_console::ops::job::{JobEvent, JobId, JobOutcome, JobSpec};
 use ms5_console::validation::history::History;
 use ms5_console::validation::outcome::Verdict;
-use ms5_console::validation::runbook::{builtin, parse};
 
 use crate::alert_views::key;
 use crate::fixture::validation_fixture::{self, result};
