@@ -94,7 +94,7 @@ pub async fn run(
             crate::app::timeline::tick(&mut state);
             rows::refresh(&mut state);
             for effect in EffectRunner::queued(&mut state) {
-                effects_runner.run(effect, &mut state, &mut rx).await;
+                effects_runner.run(effect, &mut state).await;
             }
             match guard.draw(|frame| ui::render(frame, &state, &ui)) {
                 Ok(()) => {}
@@ -140,6 +140,12 @@ pub async fn run(
                 dirty = true;
                 effects.extend(effects_runner.after_data(&mut state));
             }
+            // `:ctx` and re-login connect off this task: the screen goes on meanwhile.
+            done = effects_runner.connection() => {
+                state.now = Utc::now();
+                effects_runner.connected(done, &mut state, &mut rx);
+                dirty = true;
+            }
             _ = clock.tick() => dirty = true,
             _ = hangup.recv() => break Exit::Hangup,
             _ = terminate.recv() => break Exit::Terminated,
@@ -149,7 +155,7 @@ pub async fn run(
         state.page = ui::page_rows(height, state.details);
         effects.extend(EffectRunner::queued(&mut state));
         for effect in effects {
-            effects_runner.run(effect, &mut state, &mut rx).await;
+            effects_runner.run(effect, &mut state).await;
         }
         if state.quit {
             break Exit::Quit;

@@ -16,9 +16,24 @@ use crate::fetch;
 use crate::ops::audit::AuditLog;
 use crate::ops::job::{JobEvent, JobSpec};
 use crate::ops::jobs::JobRunner;
-use crate::source::connect::Target;
+use crate::source::connect::{Connected, Target};
 use crate::source::{logs, prometheus as prom_source};
 use crate::sources::{Sources, reconnect, switch_context};
+
+/// What a connection being made is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConnectFor {
+    /// `:ctx NAME`: another context of the kubeconfig; the state starts afresh.
+    Switch,
+    /// A new login after a 401: the kubeconfig read again; the data on screen stays.
+    Relogin,
+}
+
+/// A connection made (with the kubeconfig read again, for a re-login), or why not.
+pub type Connect = (
+    ConnectFor,
+    color_eyre::Result<(Option<Kubeconfig>, Connected)>,
+);
 
 /// Rejected credentials are replaced (kubeconfig re-read) at most this often.
 const REAUTH_EVERY: Duration = Duration::from_secs(10);
@@ -36,6 +51,9 @@ pub struct EffectRunner<'a> {
     /// When credentials were last replaced after a 401, so a still-rejected login is retried
     /// calmly rather than in a loop.
     last_reauth: Option<Instant>,
+    /// A connection being made off the UI task (`:ctx`, a re-login): connecting can take 15 s
+    /// and the screen must go on drawing meanwhile.
+    connecting: Option<(ConnectFor, tokio::task::JoinHandle<Connect>)>,
     /// The nodes' pressure conditions as last seen (at which nodes version), to notice a change.
     pressures: (u64, Vec<(String, Vec<String>)>),
 }
@@ -69,6 +87,7 @@ impl<'a> EffectRunner<'a> {
             workers,
             jobs: JobRunner::new(job_tx),
             last_reauth: None,
+            connecting: None,
             pressures: (u64::MAX, Vec::new()),
         }
     }
@@ -163,14 +182,8 @@ impl<'a> EffectRunner<'a> {
         self.pressures = (version, now);
     }
 
-    /// Carries out `effect`. `queued` is the data channel's receiver: a context switch empties
-    /// it, so the old cluster's data cannot land in the new state.
-    pub async fn run(
-        &mut self,
-        effect: Effect,
-        state: &mut AppState,
-        queued: &mut mpsc::Receiver<DataEvent>,
-    ) {
+    /// Carries out `effect`; whatever takes time runs off the UI task and answers as data.
+    pub async fn run(&mut self, effect: Effect, state: &mut AppState) {
         let tx = self.tx.clone();
         match effect {
             Effect::Quit => {}
@@ -387,29 +400,84 @@ impl<'a> EffectRunner<'a> {
                 );
             }
             Effect::SwitchContext(context) => {
-                match switch_context(&self.kubeconfig, &context).await {
-                    Ok(connected) => {
-                        self.sources.stop();
-                        while queued.try_recv().is_ok() {}
-                        *state = fresh_state(state, connected.connection.clone());
-                        state.unreachable = connected.unreachable.clone();
-                        self.sources = Sources::start(self.settings, &connected, state, &tx);
-                    }
-                    Err(e) => state.say(format!("{e}"), true),
-                }
+                let kubeconfig = self.kubeconfig.clone();
+                self.start_connecting(ConnectFor::Switch, async move {
+                    let connected = switch_context(&kubeconfig, &context).await;
+                    (ConnectFor::Switch, connected.map(|c| (None, c)))
+                });
             }
-            Effect::Reauthenticate => self.reauthenticate(state).await,
+            Effect::Reauthenticate => {
+                let context = state.connection.context.clone();
+                if self.connecting.is_some() {
+                    return;
+                }
+                state.connecting = Some(crate::app::state::Connecting {
+                    context: context.clone(),
+                    since: Utc::now(),
+                });
+                let target = self.target.clone();
+                self.start_connecting(ConnectFor::Relogin, async move {
+                    let connected = reconnect(&target, &context).await;
+                    (ConnectFor::Relogin, connected.map(|(k, c)| (Some(k), c)))
+                });
+            }
         }
     }
 
-    /// The kubeconfig is read again and its exec plugin run again: a refreshed login (az login,
-    /// kubelogin, a rewritten file) is picked up here. The data on screen stays, marked by the
-    /// watches' own health until they are live again.
-    async fn reauthenticate(&mut self, state: &mut AppState) {
-        let context = state.connection.context.clone();
-        match reconnect(&self.target, &context).await {
-            Ok((fresh, connected)) => {
-                self.kubeconfig = fresh;
+    fn start_connecting(
+        &mut self,
+        purpose: ConnectFor,
+        work: impl std::future::Future<Output = Connect> + Send + 'static,
+    ) {
+        if let Some((_, old)) = self.connecting.take() {
+            old.abort();
+        }
+        self.connecting = Some((purpose, tokio::spawn(work)));
+    }
+
+    /// The connection being made, once it is made or has failed; never, when none is.
+    /// Cancel-safe: the console's loop waits on it beside keys and data.
+    pub async fn connection(&mut self) -> Connect {
+        let Some((purpose, task)) = &mut self.connecting else {
+            return std::future::pending().await;
+        };
+        let purpose = *purpose;
+        let done = task.await;
+        self.connecting = None;
+        done.unwrap_or_else(|e| {
+            (
+                purpose,
+                Err(color_eyre::eyre::eyre!("connecting failed: {e}")),
+            )
+        })
+    }
+
+    /// A connection made or failed: the sources start on it (for `:ctx`, on a fresh state).
+    /// `queued` is the data channel's receiver: a context switch empties it, so the old
+    /// cluster's data cannot land in the new state.
+    pub fn connected(
+        &mut self,
+        done: Connect,
+        state: &mut AppState,
+        queued: &mut mpsc::Receiver<DataEvent>,
+    ) {
+        let asked = state.connecting.take();
+        match done {
+            (ConnectFor::Switch, Ok((_, connected))) => {
+                self.sources.stop();
+                while queued.try_recv().is_ok() {}
+                *state = fresh_state(state, connected.connection.clone());
+                state.unreachable = connected.unreachable.clone();
+                self.sources = Sources::start(self.settings, &connected, state, &self.tx);
+            }
+            (ConnectFor::Switch, Err(e)) => {
+                let to = asked.map(|c| c.context).unwrap_or_default();
+                state.say(format!("not connected to {to}: {e}"), true);
+            }
+            (ConnectFor::Relogin, Ok((fresh, connected))) => {
+                if let Some(fresh) = fresh {
+                    self.kubeconfig = fresh;
+                }
                 self.sources.stop();
                 let slo = std::mem::take(&mut state.slo);
                 let alerts = std::mem::take(&mut state.alerts);
@@ -420,7 +488,7 @@ impl<'a> EffectRunner<'a> {
                 // A new login may be another identity: what it may change is asked again.
                 state.rbac_asked = false;
             }
-            Err(e) => {
+            (ConnectFor::Relogin, Err(e)) => {
                 tracing::warn!("re-reading the kubeconfig after a 401 failed: {e:#}");
                 state.say(
                     format!("credentials rejected; re-reading the kubeconfig failed: {e}"),
@@ -437,6 +505,9 @@ impl<'a> EffectRunner<'a> {
     }
 
     pub fn stop(&mut self) {
+        if let Some((_, task)) = self.connecting.take() {
+            task.abort();
+        }
         self.sources.stop();
         self.jobs.stop_all();
         self.workers.abort_all();

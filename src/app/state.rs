@@ -306,8 +306,18 @@ impl SloState {
 /// BUDGET LEFT: the SLO list's fixed order.
 pub const SLO_SORT_COLUMN: usize = 4;
 
+/// A connection being made off the UI task (`:ctx NAME`, or a new login after a 401): the
+/// header says so while the screen goes on drawing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Connecting {
+    pub context: String,
+    pub since: DateTime<Utc>,
+}
+
 pub struct AppState {
     pub connection: Connection,
+    /// Set while a connection is being made; cleared when it is made or has failed.
+    pub connecting: Option<Connecting>,
     /// Namespaces watched; `focus` narrows the views to one of them.
     pub namespaces: Vec<String>,
     pub focus: Option<String>,
@@ -367,6 +377,7 @@ impl AppState {
     ) -> Self {
         AppState {
             connection,
+            connecting: None,
             namespaces,
             focus: None,
             contexts: Vec::new(),

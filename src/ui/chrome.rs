@@ -44,8 +44,16 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
             }
         },
         sep(),
-        Span::styled(format!("k8s {health} "), ui.style(role)),
     ]);
+    if let Some(c) = &state.connecting {
+        let waited = crate::model::age::human_age(c.since, state.now);
+        right.push(Span::styled(
+            format!("connecting to {}… {waited}", c.context),
+            ui.style("warning"),
+        ));
+        right.push(sep());
+    }
+    right.push(Span::styled(format!("k8s {health} "), ui.style(role)));
     let right = Line::from(right);
     let right_width = (right.width() as u16).min(area.width);
     let namespaces = match &state.focus {

@@ -211,3 +211,95 @@ fn a_namespace_the_user_may_not_read_says_forbidden_and_the_rest_stays_live() {
     let _ = sim.kill();
     let _ = sim.wait();
 }
+
+/// An API server that holds `/version` for `hold` before answering it, and refuses the rest:
+/// a context whose cluster is far away, or whose login is slow.
+fn serve_slowly(listener: std::net::TcpListener, hold: Duration) {
+    use std::io::{BufRead, BufReader, Write};
+    for stream in listener.incoming().take(200) {
+        let Ok(mut stream) = stream else { continue };
+        std::thread::spawn(move || {
+            let mut request = String::new();
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                request.push_str(&line);
+                line.clear();
+            }
+            let body = if request.starts_with("GET /version") {
+                std::thread::sleep(hold);
+                r#"{"major":"1","minor":"32","gitVersion":"v1.32.0","gitCommit":"0","gitTreeState":"clean","buildDate":"2026-01-01T00:00:00Z","goVersion":"go1.23","compiler":"gc","platform":"linux/amd64"}"#
+            } else {
+                ""
+            };
+            let status = if body.is_empty() {
+                "503 Service Unavailable"
+            } else {
+                "200 OK"
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        });
+    }
+}
+
+#[test]
+fn switching_context_keeps_the_screen_drawing_while_the_server_takes_10s_to_answer() {
+    let slow = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let slow_port = slow.local_addr().unwrap().port();
+    std::thread::spawn(move || serve_slowly(slow, Duration::from_secs(10)));
+    let first = free_port();
+    let kubeconfig = format!(
+        "apiVersion: v1\nkind: Config\ncurrent-context: first\n\
+         clusters:\n- name: first\n  cluster:\n    server: http://127.0.0.1:{first}\n\
+         - name: far\n  cluster:\n    server: http://127.0.0.1:{slow_port}\n\
+         contexts:\n- name: first\n  context:\n    cluster: first\n    user: oncall\n\
+         - name: far\n  context:\n    cluster: far\n    user: oncall\n\
+         users:\n- name: oncall\n  user: {{}}\n"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = dir.path().join("kubeconfig");
+    std::fs::write(&config_path, kubeconfig).unwrap();
+    let Some(t) = Tmux::start_with(
+        "slowctx",
+        &format!("--kubeconfig {}", config_path.display()),
+    ) else {
+        return;
+    };
+    t.wait_for("k8s unreachable", START);
+    // Timed from before the keys: the server's 10 s begin after they arrive.
+    let asked = std::time::Instant::now();
+    t.keys(&[":", "ctx far", "Enter"]);
+    let header = |screen: &str| screen.lines().next().unwrap_or_default().to_string();
+    t.wait_until("connecting in the header", Duration::from_secs(5), |s| {
+        header(s).contains("connecting to far…")
+    });
+    // The screen goes on while the server holds its answer: a view key switches the view and
+    // the wait is counted in the header.
+    t.keys(&["3"]);
+    let screen = t.wait_until(
+        "the Pods view, still connecting",
+        Duration::from_secs(5),
+        |s| s.contains("RESTARTS") && header(s).contains("connecting to far… "),
+    );
+    assert!(
+        asked.elapsed() < Duration::from_secs(9),
+        "the view changed only after the server answered:\n{screen}"
+    );
+    t.wait_until("the count moving", Duration::from_secs(5), |s| {
+        header(s) != header(&screen) && header(s).contains("connecting to far…")
+    });
+    // The answer comes: the console is on the new context, and says no more that it connects.
+    let screen = t.wait_until("on the new context", Duration::from_secs(25), |s| {
+        header(s).contains("ctx far") && !header(s).contains("connecting to")
+    });
+    assert!(
+        asked.elapsed() >= Duration::from_secs(10),
+        "switched before the server answered:\n{screen}"
+    );
+    t.keys(&["q"]);
+    assert_eq!(t.exit_code(Duration::from_secs(10)), Some(0));
+}

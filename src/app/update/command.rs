@@ -44,7 +44,19 @@ pub fn run_command(state: &mut AppState, command: &str) -> Vec<Effect> {
             rows::refresh(state);
             effects
         }
-        ("ctx" | "context", Some(ctx)) => vec![Effect::SwitchContext(ctx.to_string())],
+        ("ctx" | "context", Some(_)) if state.connecting.is_some() => {
+            let to = state.connecting.as_ref().map_or("", |c| c.context.as_str());
+            state.say(format!("already connecting to {to}: wait for it"), true);
+            Vec::new()
+        }
+        ("ctx" | "context", Some(ctx)) => {
+            // The connection is made off the UI task: the header says so meanwhile.
+            state.connecting = Some(crate::app::state::Connecting {
+                context: ctx.to_string(),
+                since: state.now,
+            });
+            vec![Effect::SwitchContext(ctx.to_string())]
+        }
         ("incident", Some("end")) => crate::app::incident::end(state),
         ("incident", Some(name)) => crate::app::incident::begin(state, name),
         ("incident", None) => {
