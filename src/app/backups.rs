@@ -1,14 +1,37 @@
 //! `:backups`' rows from what the console holds: each configured database judged from the
-//! watched Jobs and CronJobs, the last good Prometheus poll and the firing alerts. Cheap (a
-//! handful of Jobs per database), so judged afresh for each frame: ages move with the clock.
+//! watched Jobs and CronJobs, the last good Prometheus poll and the firing alerts. Judged when
+//! any of those changes, or the clock moves a second (ages and the verdicts on them move with
+//! it), and kept in `state.rows.backups` for the views: drawing a frame judges nothing.
 
 use crate::app::alerts::AlertStanding;
-use crate::app::state::AppState;
+use crate::app::state::{AppState, JudgedFrom};
 use crate::backup::BackupDefinition;
 use crate::backup::figures::{BackupRow, Inputs, judge};
 use crate::model::age::human_age;
 
-/// Every configured database's row, in configuration order.
+/// Judges the rows again if what they are judged from changed since.
+pub fn refresh(state: &mut AppState) {
+    let from = JudgedFrom {
+        versions: [
+            state.cluster.jobs.version,
+            state.cluster.cronjobs.version,
+            state.cluster.pods.version,
+            state.slo.version,
+            state.alerts.version,
+            state.health_version,
+        ],
+        audit_read: state.audit.read.as_ref().map(|(at, _)| *at),
+        second: state.now.timestamp(),
+        context: state.connection.context.clone(),
+    };
+    if state.rows.backups_judged_from.as_ref() == Some(&from) {
+        return;
+    }
+    state.rows.backups = rows(state);
+    state.rows.backups_judged_from = Some(from);
+}
+
+/// Every configured database's row, in configuration order, judged now.
 pub fn rows(state: &AppState) -> Vec<BackupRow> {
     state
         .slo

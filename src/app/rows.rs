@@ -52,6 +52,8 @@ pub fn refresh(state: &mut AppState) {
     refresh_overview(state);
     refresh_slos(state);
     refresh_alerts(state);
+    // After the alerts: a database's firing alerts are among its figures.
+    super::backups::refresh(state);
     refresh_timeline(state);
     // After the SLOs and alerts it is anchored on; the report reads it too.
     if state.view == ViewId::Overview {

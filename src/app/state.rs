@@ -234,6 +234,15 @@ pub struct Flash {
     pub error: bool,
 }
 
+/// What the backup rows were judged from: each input's version and the clock's second.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JudgedFrom {
+    pub versions: [u64; 6],
+    pub audit_read: Option<chrono::DateTime<chrono::Utc>>,
+    pub second: i64,
+    pub context: String,
+}
+
 /// Rows of the table views, rebuilt when their data, filter or sort changed.
 #[derive(Debug, Default)]
 pub struct Rows {
@@ -257,6 +266,10 @@ pub struct Rows {
     pub timeline: Vec<Arc<crate::timeline::Entry>>,
     /// Per view, the (data version, filter, sort) the rows were built from.
     pub built: BTreeMap<ViewId, (u64, String, usize, bool, bool)>,
+    /// Every configured database's backup row, judged (`app/backups.rs`).
+    pub backups: Vec<crate::backup::figures::BackupRow>,
+    /// What they were judged from.
+    pub backups_judged_from: Option<JudgedFrom>,
 }
 
 /// What the console knows from Prometheus: the last good observation is kept, with its time,
@@ -351,6 +364,8 @@ pub struct AppState {
     /// Who is at the keyboard (the audit log's `local_user`), for the console's annotation.
     pub local_user: String,
     pub health: BTreeMap<SourceId, SourceHealth>,
+    /// Bumped when a source's health changes, so what is judged from it is judged again.
+    pub health_version: u64,
     pub unreachable: Option<String>,
     pub view: ViewId,
     pub overlay: Option<Overlay>,
@@ -378,6 +393,7 @@ impl AppState {
         AppState {
             connection,
             connecting: None,
+            health_version: 0,
             namespaces,
             focus: None,
             contexts: Vec::new(),

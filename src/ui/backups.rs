@@ -242,7 +242,7 @@ fn hanging_whole<'a>(
 }
 
 pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
-    let rows = crate::app::backups::rows(state);
+    let rows = &state.rows.backups;
     let selected = state.table(ViewId::Backups).selected;
     let width = usize::from(area.width.saturating_sub(2));
     let mut lines: Vec<Line> = Vec::new();

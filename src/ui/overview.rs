@@ -62,7 +62,7 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
         && area.height >= ns_height + slo_rows + 3 + 4 + bottom + 3;
     // Backups likewise: a line per database where there is room, else the bottom line of the
     // warnings panel (the worst database).
-    let backups = crate::app::backups::rows(state);
+    let backups = &state.rows.backups;
     let backup_rows = backups.len() as u16;
     let backup_panel = backup_rows > 0
         && area.height

@@ -272,6 +272,10 @@ fn a_gauge_that_disagrees_with_the_jobs_is_shown_beside_them_and_named() {
             }]),
         );
     }
+    // A new poll, as the app counts one; the rows are judged before the frame, as the
+    // console's loop does.
+    s.slo.version += 1;
+    ms5_console::app::rows::refresh(&mut s);
     let text = screen(&s, 120, 40);
     // The disagreement is one phrase: it moves whole to the next line rather than breaking
     // after `k8s and metric`.
@@ -646,4 +650,28 @@ fn a_sent_drill_is_followed_on_the_dialog_to_its_result() {
     assert!(text.contains("RTO 42 s"), "{text}");
     colour_of(&s, 120, 40, "done: PASS: the Job Complete", "ok");
     assert!(s.audit.reread, "the conclusion is read from the audit log");
+}
+
+/// Render only draws: frames drawn on unchanged data (the console's loop refreshes the rows
+/// before each) judge no backup figure; a poll judges each database once. (The count is the
+/// process's: nextest runs each test in its own.)
+#[test]
+fn frames_drawn_on_unchanged_data_judge_no_backup_figure() {
+    use ms5_console::backup::figures::judged_so_far;
+    let mut s = on_backups(healthy());
+    ms5_console::app::rows::refresh(&mut s);
+    let before = judged_so_far();
+    for view in [ViewId::Backups, ViewId::Overview, ViewId::Backups] {
+        s.view = view;
+        for _ in 0..5 {
+            ms5_console::app::rows::refresh(&mut s);
+            let text = screen(&s, 120, 40);
+            assert!(text.contains("postgres"), "{text}");
+        }
+    }
+    assert_eq!(judged_so_far() - before, 0, "judged while drawing");
+    s.slo.version += 1;
+    ms5_console::app::rows::refresh(&mut s);
+    screen(&s, 120, 40);
+    assert_eq!(judged_so_far() - before, s.slo.backups.len() as u64);
 }

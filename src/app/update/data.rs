@@ -27,6 +27,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
                 state.unreachable = None;
             }
             state.health.insert(source, health);
+            state.health_version += 1;
         }
         DataEvent::Unreachable { error } => state.unreachable = Some(error),
         DataEvent::Prometheus(event) => {
