@@ -219,19 +219,13 @@ impl<'a> EffectRunner<'a> {
                 let (executor, nudge) = (self.sources.executor.clone(), self.sources.nudge.clone());
                 self.workers.spawn(async move {
                     let result = executor.execute(&plan).await;
-                    let unknown = matches!(
-                        &result,
-                        Err(crate::ops::error::WriteError::Api(e))
-                            if e.kind == crate::source::error::ErrorKind::Unanswered
-                    );
-                    let result = result.map_err(|e| e.to_string());
+                    let result = result.map_err(|e| crate::ops::error::WriteFailure::from(&e));
                     // Show the change now rather than at the next poll.
                     let _ = nudge.try_send(());
                     let _ = tx
                         .send(DataEvent::WriteOutcome {
                             write: plan.write.clone(),
                             result,
-                            unknown,
                         })
                         .await;
                     let _ = tx

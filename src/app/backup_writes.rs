@@ -158,7 +158,8 @@ pub fn followed(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
     );
     let result = match outcome {
         JobOutcome::Succeeded(words) => Ok(words.clone()),
-        JobOutcome::Failed(words) => Err(words.clone()),
+        // The run failed in the cluster, after the Job was created.
+        JobOutcome::Failed(words) => Err(crate::ops::error::WriteFailure::Failed(words.clone())),
         JobOutcome::Cancelled => return,
     };
     if open {
@@ -167,7 +168,8 @@ pub fn followed(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
         }
     } else {
         let text = match &result {
-            Ok(w) | Err(w) => w.clone(),
+            Ok(w) => w.clone(),
+            Err(e) => e.to_string(),
         };
         state.say(text, result.is_err());
     }

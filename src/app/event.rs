@@ -34,11 +34,11 @@ pub enum DataEvent {
     /// Boxed: one poll of every Alertmanager.
     Alerts(Box<crate::alerting::merge::AlertsObservation>),
     /// How a write ended: the server's answer (a new silence's id), or why it failed.
+    /// How a write ended: the server's answer, or how it failed (typed: a conflict, no answer,
+    /// nothing sent, refused).
     WriteOutcome {
         write: String,
-        result: Result<String, String>,
-        /// The request was sent and no answer came: the server may have acted.
-        unknown: bool,
+        result: Result<String, crate::ops::error::WriteFailure>,
     },
     /// The audit log as read now, or why it could not be.
     Audit(Result<crate::ops::audit::record::Contents, String>),

@@ -44,10 +44,10 @@ pub enum Dialog {
         job: JobId,
         progress: Vec<String>,
     },
-    /// What the server answered: the new silence's id (or "expired"), or its error.
+    /// What the server answered: the new silence's id (or "expired"), or how it failed.
     Done {
         plan: WritePlan,
-        result: Result<String, String>,
+        result: Result<String, crate::ops::error::WriteFailure>,
     },
     /// Refused before anything was sent, and why.
     Refused { plan: WritePlan, reason: String },

@@ -8,6 +8,7 @@ use super::event::Effect;
 use super::state::{AppState, Overlay, ViewId};
 use crate::app::silence_form::{FormKey, SILENCE_FIELDS, SilenceForm};
 use crate::app::stage::Dialog;
+use crate::ops::error::WriteFailure;
 use crate::ops::job::{JobId, JobOutcome, JobSpec};
 use crate::ops::plan::{Target, WriteAction, WritePlan};
 
@@ -166,8 +167,8 @@ pub fn changed_since_planned(state: &AppState) -> Option<WritePlan> {
     match &state.overlay {
         Some(Overlay::Dialog(Dialog::Done {
             plan,
-            result: Err(e),
-        })) if e.contains("changed since you planned") => Some(plan.clone()),
+            result: Err(WriteFailure::Conflict(_)),
+        })) => Some(plan.clone()),
         _ => None,
     }
 }

@@ -41,3 +41,44 @@ impl WriteError {
         )
     }
 }
+
+/// How a write failed, typed by what follows from it: the dialog, the footer and the follow
+/// pane decide on the variant, never on the words. Plain data: it travels to the state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteFailure {
+    /// Stopped before the request: nothing was sent.
+    NotSent(String),
+    /// The object is not what the plan was made from (a failed precondition): nothing was
+    /// changed; plan again.
+    Conflict(String),
+    /// Sent, and no answer came: the server may have acted; the watch shows whether it did.
+    Unanswered(String),
+    /// Sent and refused, or sent and its outcome not recorded.
+    Failed(String),
+}
+
+impl std::fmt::Display for WriteFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            WriteFailure::NotSent(words)
+            | WriteFailure::Conflict(words)
+            | WriteFailure::Unanswered(words)
+            | WriteFailure::Failed(words) => f.write_str(words),
+        }
+    }
+}
+
+impl From<&WriteError> for WriteFailure {
+    fn from(error: &WriteError) -> WriteFailure {
+        use crate::source::error::ErrorKind;
+        let words = error.to_string();
+        match error {
+            WriteError::Api(e) if e.kind == ErrorKind::Changed => WriteFailure::Conflict(words),
+            WriteError::Api(e) if e.kind == ErrorKind::Unanswered => {
+                WriteFailure::Unanswered(words)
+            }
+            e if e.was_sent() => WriteFailure::Failed(words),
+            _ => WriteFailure::NotSent(words),
+        }
+    }
+}

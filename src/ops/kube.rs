@@ -170,6 +170,7 @@ pub async fn delete_pod(
                         "changed since you planned: {} is now another pod ({}); nothing was deleted",
                         object.name, e.message
                     ),
+                    kind: ErrorKind::Changed,
                     ..e
                 }
             } else {
@@ -269,6 +270,7 @@ fn changed_since_planned(error: ApiError) -> ApiError {
                 "changed since you planned ({}); nothing was changed: plan again",
                 error.message
             ),
+            kind: ErrorKind::Changed,
             ..error
         }
     } else {

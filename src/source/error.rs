@@ -15,6 +15,9 @@ pub enum ErrorKind {
     NotFound,
     /// 409: the object changed since it was read, or already exists.
     Conflict,
+    /// A write's precondition failed (a 409 on a resourceVersion or uid, a JSON patch's `test`
+    /// refused with 422): the object is not what the plan was made from.
+    Changed,
     /// 410: a watch's resourceVersion is too old.
     Gone,
     /// 422: the request was understood and is invalid.

@@ -251,11 +251,11 @@ pub fn render(frame: &mut Frame, area: Rect, state: &AppState, dialog: &Dialog, 
                 ]),
                 Err(e) => Line::from(vec![
                     Span::styled("failed: ", ui.style("critical")),
-                    Span::styled(e.clone(), ui.style("text")),
+                    Span::styled(e.to_string(), ui.style("text")),
                 ]),
             });
             let again = match result {
-                Err(e) if e.contains("changed since you planned") => {
+                Err(crate::ops::error::WriteFailure::Conflict(_)) => {
                     format!(" · {} plan again", keys(ui, Action::Confirm))
                 }
                 _ => String::new(),

@@ -429,7 +429,6 @@ fn confirming_sends_once_and_shows_the_outcome() {
     apply(
         &mut s,
         DataEvent::WriteOutcome {
-            unknown: false,
             write: plan.write.clone(),
             result: Ok("8f2a6c1e-0000-4000-8000-000000000001".into()),
         },
@@ -446,9 +445,10 @@ fn confirming_sends_once_and_shows_the_outcome() {
     apply(
         &mut s,
         DataEvent::WriteOutcome {
-            unknown: false,
             write: plan.write,
-            result: Err("HTTP 400: Failed to create silence: invalid label matcher".into()),
+            result: Err(ms5_console::ops::error::WriteFailure::Failed(
+                "HTTP 400: Failed to create silence: invalid label matcher".into(),
+            )),
         },
     );
     let buffer = draw(&s, 120, 30, &Theme::default_theme(), false);

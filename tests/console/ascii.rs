@@ -122,9 +122,10 @@ fn write_dialog_at_every_stage() {
     apply(
         &mut s,
         DataEvent::WriteOutcome {
-            unknown: false,
             write,
-            result: Err("HTTP 400: Failed to create silence: invalid label matcher".into()),
+            result: Err(ms5_console::ops::error::WriteFailure::Failed(
+                "HTTP 400: Failed to create silence: invalid label matcher".into(),
+            )),
         },
     );
     assert_ascii(&s, "outcome");

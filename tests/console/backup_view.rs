@@ -602,7 +602,6 @@ fn a_sent_drill_is_followed_on_the_dialog_to_its_result() {
         DataEvent::WriteOutcome {
             write: plan.write.clone(),
             result: Ok("job ms5-production/postgres-restore-test-drill-20261127-100000 created (uid u-7); Event RestoreDrillStarted recorded (postgres-restore-test.x1)".into()),
-            unknown: false,
         },
     );
     // A job follows it: queued, and the dialog shows what it sees.

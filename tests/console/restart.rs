@@ -383,7 +383,6 @@ fn the_consoles_own_rollout_changed_again_ends_superseded() {
         DataEvent::WriteOutcome {
             write,
             result: Ok("restarted".into()),
-            unknown: false,
         },
     );
     // The restart made generation 2; someone else's change makes 3 before it completes.
@@ -460,7 +459,6 @@ fn a_sent_restart_opens_the_progress_pane_with_its_answer() {
         DataEvent::WriteOutcome {
             write,
             result: Ok("deployment ms5-staging/backend restartedAt (none) -> 2026-11-27T10:00:00Z (resourceVersion 813); Event RolloutRestartRequested recorded (backend.1)".into()),
-            unknown: false,
         },
     );
     assert!(matches!(s.overlay, Some(Overlay::Follow { .. })));
@@ -478,8 +476,7 @@ fn a_restart_whose_answer_never_came_is_followed_and_says_the_outcome_is_unknown
         &mut s,
         DataEvent::WriteOutcome {
             write,
-            result: Err("the change may have been applied: the outcome is unknown (client error (SendRequest)); the watch will show what happened".into()),
-            unknown: true,
+            result: Err(ms5_console::ops::error::WriteFailure::Unanswered("the change may have been applied: the outcome is unknown (client error (SendRequest)); the watch will show what happened".into())),
         },
     );
     assert!(
@@ -527,8 +524,7 @@ fn a_request_refused_as_changed_since_the_plan_offers_to_plan_again() {
         &mut s,
         DataEvent::WriteOutcome {
             write: write.clone(),
-            result: Err("changed since you planned (the server rejected our request due to an error in our request); nothing was changed: plan again".into()),
-            unknown: false,
+            result: Err(ms5_console::ops::error::WriteFailure::Conflict("changed since you planned (the server rejected our request due to an error in our request); nothing was changed: plan again".into())),
         },
     );
     let text = screen(&s, 120, 30);

@@ -76,11 +76,7 @@ pub fn apply(state: &mut AppState, event: DataEvent) {
             name,
             result,
         } => rollout_writes::history_read(state, &namespace, &name, result),
-        DataEvent::WriteOutcome {
-            write,
-            result,
-            unknown,
-        } => super::outcome::write(state, write, result, unknown),
+        DataEvent::WriteOutcome { write, result } => super::outcome::write(state, write, result),
         DataEvent::Logs(event) => logs::apply(state, event),
         DataEvent::RunLog {
             namespace,

@@ -5,11 +5,11 @@ use crate::app::follow;
 use crate::app::stage::Dialog;
 use crate::app::state::{AppState, Overlay};
 use crate::app::writes;
+use crate::ops::error::WriteFailure;
 use crate::ops::job::JobEvent;
 
-/// A write's outcome, under its id: `unknown` when no answer came (the watch shows whether it
-/// happened).
-pub fn write(state: &mut AppState, write: String, result: Result<String, String>, unknown: bool) {
+/// A write's outcome, under its id.
+pub fn write(state: &mut AppState, write: String, result: Result<String, WriteFailure>) {
     // The outcome line is in the log now: the timeline reads it from there.
     state.audit.reread = true;
     if let Some(Overlay::Dialog(Dialog::Sending { plan, since })) = &state.overlay
@@ -26,7 +26,9 @@ pub fn write(state: &mut AppState, write: String, result: Result<String, String>
         // whose answer never came: the watch shows whether it happened.
         let followed = match &result {
             Ok(answer) => Some(Ok(format!("done: {answer} · audited as write {write}"))),
-            Err(e) if unknown => Some(Err(format!("{e} · audited as write {write}"))),
+            Err(e @ WriteFailure::Unanswered(_)) => {
+                Some(Err(format!("{e} · audited as write {write}")))
+            }
             Err(_) => None,
         };
         if let (Some(outcome), Some((kind, namespace, name, generation))) =
