@@ -65,7 +65,7 @@ pub async fn run(
     let (tx, mut rx) = mpsc::channel::<DataEvent>(4096);
     let sources = Sources::start(&settings, &first, &mut state, &tx);
     // The timeline rebuilds the console's own past from the audit log at start.
-    state.audit.reread = true;
+    state.outbox.push(crate::app::event::Effect::LoadAudit);
     // An incident an earlier console left open (a dropped SSH session) is taken up again.
     if let Some(dir) = &settings.incidents
         && let Some(found) = crate::timeline::incident::open_in(dir)
@@ -93,7 +93,7 @@ pub async fn run(
             crate::app::guard::update(&mut state);
             crate::app::timeline::tick(&mut state);
             rows::refresh(&mut state);
-            for effect in EffectRunner::queued(&mut state) {
+            for effect in crate::app::outbox::take(&mut state) {
                 effects_runner.run(effect, &mut state).await;
             }
             match guard.draw(|frame| ui::render(frame, &state, &ui)) {
@@ -153,7 +153,7 @@ pub async fn run(
         }
         // Paging follows the last known height and whether details take half the screen.
         state.page = ui::page_rows(height, state.details);
-        effects.extend(EffectRunner::queued(&mut state));
+        effects.extend(crate::app::outbox::take(&mut state));
         for effect in effects {
             effects_runner.run(effect, &mut state).await;
         }

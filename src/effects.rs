@@ -92,62 +92,11 @@ impl<'a> EffectRunner<'a> {
         }
     }
 
-    /// After anything changed the state: the jobs the guard queued (its RBAC question when
-    /// following begins, its pauses when it trips: checked and sent, audited like every
-    /// write).
-    pub fn queued(state: &mut AppState) -> Vec<Effect> {
-        let mut effects: Vec<Effect> = std::mem::take(&mut state.follow.jobs)
-            .into_iter()
-            .map(|(job, spec)| Effect::StartJob { job, spec })
-            .collect();
-        // Finished validation runs, to the history and the audit log; the history read once.
-        effects.extend(
-            std::mem::take(&mut state.validation.to_record)
-                .into_iter()
-                .map(|(report, stopped)| Effect::RecordValidation {
-                    report: Box::new(report),
-                    stopped,
-                }),
-        );
-        if std::mem::take(&mut state.audit.reread) {
-            effects.push(Effect::LoadAudit);
-        }
-        // A workload's new pods, joining its merged log.
-        effects.extend(crate::app::logs::to_open(state));
-        // The open incident's file takes what the timeline added.
-        effects.extend(crate::app::incident::drain(state));
-        // What the identity may change, asked once: a viewer is told before planning a change.
-        if !state.readonly && !state.rbac_asked {
-            state.rbac_asked = true;
-            effects.push(Effect::ReadRbac(state.namespaces.clone()));
-        }
-        if state.validation.history.is_none() && !state.validation.loading {
-            state.validation.loading = true;
-            effects.push(Effect::LoadValidationHistory);
-        }
-        effects
-    }
-
     /// After data arrived: a 401 on some watch asks for credentials to be replaced, at most
     /// every `REAUTH_EVERY`.
     pub fn after_data(&mut self, state: &mut AppState) -> Vec<Effect> {
         self.read_metrics_on_pressure(state);
         let mut effects = Vec::new();
-        // The console's own rollouts that reached their end: their `concluded` audit lines.
-        // Appended and synced off the UI task, as every audit line is.
-        for c in std::mem::take(&mut state.follow.concluded) {
-            let executor = self.sources.executor.clone();
-            tokio::task::spawn_blocking(move || {
-                executor.record_conclusion(
-                    &c.started.write,
-                    &c.started.action,
-                    &c.started.target,
-                    c.started.parameters,
-                    &c.how,
-                    c.duration_ms,
-                )
-            });
-        }
         let due = self
             .last_reauth
             .is_none_or(|at| at.elapsed() >= REAUTH_EVERY);
@@ -398,6 +347,21 @@ impl<'a> EffectRunner<'a> {
                 self.start_connecting(ConnectFor::Switch, async move {
                     let connected = switch_context(&kubeconfig, &context).await;
                     (ConnectFor::Switch, connected.map(|c| (None, c)))
+                });
+            }
+            // The console's own rollout reached its end: its `concluded` audit line, appended
+            // and synced off the UI task, as every audit line is.
+            Effect::RecordConclusion(c) => {
+                let executor = self.sources.executor.clone();
+                tokio::task::spawn_blocking(move || {
+                    executor.record_conclusion(
+                        &c.started.write,
+                        &c.started.action,
+                        &c.started.target,
+                        c.started.parameters,
+                        &c.how,
+                        c.duration_ms,
+                    )
                 });
             }
             Effect::Reauthenticate => {

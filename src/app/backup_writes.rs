@@ -133,10 +133,10 @@ pub fn follow(state: &mut AppState, plan: WritePlan, answer: &str) {
     let job = JobId(state.ids.fresh());
     let write = plan.write.clone();
     state.jobs.runs.push(job);
-    state
-        .follow
-        .jobs
-        .push((job, JobSpec::FollowRun(Box::new(plan.clone()))));
+    state.outbox.push(Effect::StartJob {
+        job,
+        spec: JobSpec::FollowRun(Box::new(plan.clone())),
+    });
     state.overlay = Some(Overlay::Dialog(Dialog::Following {
         plan,
         job,
@@ -151,7 +151,7 @@ pub fn followed(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
     }
     state.jobs.runs.retain(|j| *j != job);
     // Its conclusion is in the audit log now: the drill history reads it from there.
-    state.audit.reread = true;
+    state.outbox.push(Effect::LoadAudit);
     let open = matches!(
         &state.overlay,
         Some(Overlay::Dialog(Dialog::Following { job: shown, .. })) if *shown == job

@@ -163,6 +163,8 @@ pub enum Effect {
     ReadRbac(Vec<String>),
     /// Append a finished (or stopped: `stopped` says so) validation run to the history and
     /// the audit log.
+    /// A rollout the console started reached its end: its `concluded` audit line.
+    RecordConclusion(Box<crate::app::concluded::Concluded>),
     RecordValidation {
         report: Box<crate::validation::results::RunReport>,
         stopped: Option<String>,

@@ -177,7 +177,11 @@ pub fn observe(state: &mut AppState) {
                 how: how.clone(),
                 duration_ms: (*at - f.started).num_milliseconds().max(0) as u64,
             };
-            state.follow.concluded.push(concluded);
+            state
+                .outbox
+                .push(crate::app::event::Effect::RecordConclusion(Box::new(
+                    concluded,
+                )));
         }
     }
 }

@@ -54,22 +54,7 @@ pub enum AutoPause {
     Unavailable(String),
 }
 
-/// A write whose rollout is followed, as its audit lines name it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Started {
-    pub write: String,
-    pub action: String,
-    pub target: String,
-    pub parameters: serde_json::Value,
-}
-
-/// A followed write reached its end: the audit log's `concluded` line, waiting to be written.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Concluded {
-    pub started: Started,
-    pub how: String,
-    pub duration_ms: u64,
-}
+pub use super::concluded::{Concluded, Started};
 
 /// What the guard runs with, resolved for the connection (`[guard]`, the context's own).
 #[derive(Debug, Clone, PartialEq)]
@@ -96,10 +81,6 @@ pub type FollowKey = ObjKey;
 #[derive(Debug, Default)]
 pub struct FollowState {
     pub follows: BTreeMap<FollowKey, Follow>,
-    /// Ends of the console's own rollouts not yet written to the audit log.
-    pub concluded: Vec<Concluded>,
-    /// Jobs the guard wants run (its RBAC question, its pauses), waiting to be started.
-    pub jobs: Vec<(crate::ops::job::JobId, crate::ops::job::JobSpec)>,
 }
 
 pub fn key(kind: &str, namespace: &str, name: &str) -> FollowKey {

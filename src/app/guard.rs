@@ -82,10 +82,10 @@ pub fn arm_auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
     } else {
         let object = deployment_object(state, &f.namespace, &f.name);
         let job = JobId(state.ids.fresh());
-        state
-            .follow
-            .jobs
-            .push((job, JobSpec::MayPatch(Box::new(object))));
+        state.outbox.push(crate::app::event::Effect::StartJob {
+            job,
+            spec: JobSpec::MayPatch(Box::new(object)),
+        });
         AutoPause::Asking(job)
     };
     if let Some(f) = state.follow.follows.get_mut(key) {
@@ -179,10 +179,10 @@ fn auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
             };
             let job = JobId(state.ids.fresh());
             let write = plan.write.clone();
-            state
-                .follow
-                .jobs
-                .push((job, JobSpec::CheckAndSend(Box::new(plan))));
+            state.outbox.push(crate::app::event::Effect::StartJob {
+                job,
+                spec: JobSpec::CheckAndSend(Box::new(plan)),
+            });
             AutoPause::Started { job, write }
         }
     };

@@ -8,6 +8,7 @@ pub mod backup_writes;
 pub mod backups;
 pub mod cluster;
 pub mod complete;
+pub mod concluded;
 pub mod details;
 pub mod event;
 pub mod field;
@@ -18,6 +19,7 @@ pub mod ids;
 pub mod incident;
 pub mod logs;
 pub mod metrics;
+pub mod outbox;
 pub mod rollout_writes;
 pub mod rows;
 /// The silence form: what is filled in before there is a plan.

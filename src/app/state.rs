@@ -202,8 +202,6 @@ impl Input {
 pub struct AuditState {
     pub path: Option<std::path::PathBuf>,
     pub read: Option<(DateTime<Utc>, Result<Contents, String>)>,
-    /// Something was written since the last read (a drill's conclusion): read it again.
-    pub reread: bool,
 }
 
 impl AuditState {
@@ -381,6 +379,9 @@ pub struct AppState {
     /// Ids for log sessions, fetches, writes and jobs.
     pub ids: Ids,
     pub quit: bool,
+    /// Effects decided while applying data (a job the guard wants, a run to record, the audit
+    /// log to read again): handed out with the rest by `outbox::take`, the app's one way out.
+    pub outbox: Vec<crate::app::event::Effect>,
 }
 
 impl AppState {
@@ -450,6 +451,7 @@ impl AppState {
             page: 20,
             ids: Ids::default(),
             quit: false,
+            outbox: Vec::new(),
         }
     }
 

@@ -30,8 +30,6 @@ pub struct ValidationState {
     /// When each criterion last changed result (from the history and this session's runs).
     pub changed: BTreeMap<String, (DateTime<Utc>, String)>,
     pub running: Option<Running>,
-    /// Finished runs to record (history and audit): drained by the effect runner.
-    pub to_record: Vec<(RunReport, Option<String>)>,
     /// Whether the evidence of the selected criterion is open.
     pub evidence: bool,
 }

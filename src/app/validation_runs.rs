@@ -161,7 +161,10 @@ pub fn finished(state: &mut AppState, job: JobId, outcome: &JobOutcome) {
         report.totals().failed > 0,
     );
     state.validation.take(&report);
-    state.validation.to_record.push((report, stopped));
+    state.outbox.push(Effect::RecordValidation {
+        report: Box::new(report),
+        stopped,
+    });
 }
 
 /// The phase of the selected row (a phase row, or a criterion's phase).

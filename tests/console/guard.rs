@@ -79,7 +79,13 @@ fn queued(
     use ms5_console::ops::job::JobSpec;
     let mut asks = Vec::new();
     let mut pauses = Vec::new();
-    for (job, spec) in std::mem::take(&mut s.follow.jobs) {
+    let started = ms5_console::app::outbox::take(s)
+        .into_iter()
+        .filter_map(|e| match e {
+            ms5_console::app::event::Effect::StartJob { job, spec } => Some((job, spec)),
+            _ => None,
+        });
+    for (job, spec) in started {
         match spec {
             JobSpec::MayPatch(object) => {
                 assert_eq!(
@@ -227,7 +233,11 @@ fn auto_pause_never_acts_in_read_only_mode() {
     s.guard.auto_pause = true;
     s.readonly = true;
     key(&mut s, KeyCode::Char('f'));
-    assert!(s.follow.jobs.is_empty(), "nothing asked, nothing paused");
+    assert_eq!(
+        queued(&mut s),
+        (Vec::new(), Vec::new()),
+        "nothing asked, nothing paused"
+    );
     assert!(screen(&s, 120, 30).contains("auto-pause unavailable: read-only"));
 }
 

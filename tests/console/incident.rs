@@ -5,7 +5,6 @@
 use crossterm::event::KeyCode;
 use ms5_console::app::event::{DataEvent, Effect};
 use ms5_console::app::update::{apply, run_command};
-use ms5_console::effects::EffectRunner;
 use ms5_console::timeline::incident::Line;
 use ms5_console::timeline::report;
 
@@ -66,7 +65,7 @@ fn an_incident_keeps_its_file_says_itself_and_reports_the_note() {
     key(&mut s, KeyCode::Char('m'));
     type_text(&mut s, "paged DB team");
     key(&mut s, KeyCode::Enter);
-    let lines = appended(&EffectRunner::queued(&mut s));
+    let lines = appended(&ms5_console::app::outbox::take(&mut s));
     assert!(
         lines
             .iter()

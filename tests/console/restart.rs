@@ -392,8 +392,15 @@ fn the_consoles_own_rollout_changed_again_ends_superseded() {
         text.contains("ended: superseded by another change (generation 3)"),
         "{text}"
     );
-    let [concluded] = s.follow.concluded.as_slice() else {
-        panic!("one concluded line waits: {:?}", s.follow.concluded);
+    let waiting: Vec<_> = ms5_console::app::outbox::take(&mut s)
+        .into_iter()
+        .filter_map(|e| match e {
+            ms5_console::app::event::Effect::RecordConclusion(c) => Some(c),
+            _ => None,
+        })
+        .collect();
+    let [concluded] = waiting.as_slice() else {
+        panic!("one concluded line waits: {waiting:?}");
     };
     assert_eq!(concluded.how, "superseded by another change (generation 3)");
 }

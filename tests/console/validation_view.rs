@@ -11,7 +11,6 @@ use ms5_console::app::stage::Dialog;
 use ms5_console::app::state::{AppState, Overlay, ViewId};
 use ms5_console::app::update::{apply, update};
 use ms5_console::app::validation::ValidationState;
-use ms5_console::effects::EffectRunner;
 use ms5_console::model::runbook_file::{builtin, parse};
 use ms5_console::ops::job::{JobEvent, JobId, JobOutcome, JobSpec};
 use ms5_console::validation::history::History;
@@ -195,7 +194,7 @@ fn v_runs_everything_results_fill_in_and_the_finished_run_is_recorded() {
         "the footer says so: {text}"
     );
     // The run goes to the history and the audit log, once.
-    let queued = EffectRunner::queued(&mut s);
+    let queued = ms5_console::app::outbox::take(&mut s);
     let recorded: Vec<_> = queued
         .iter()
         .filter_map(|e| match e {
@@ -208,7 +207,7 @@ fn v_runs_everything_results_fill_in_and_the_finished_run_is_recorded() {
         })
         .collect();
     assert_eq!(recorded, [("34/35 passed, 1 failed".to_string(), None)]);
-    assert!(EffectRunner::queued(&mut s).is_empty());
+    assert!(ms5_console::app::outbox::take(&mut s).is_empty());
 }
 
 #[test]
@@ -239,7 +238,7 @@ fn x_stops_a_run_and_what_did_not_finish_is_not_run() {
     );
     let text = screen(&s, 120, 40);
     assert!(text.contains("0/35 passed, 35 unknown"), "{text}");
-    let recorded: Vec<Option<String>> = EffectRunner::queued(&mut s)
+    let recorded: Vec<Option<String>> = ms5_console::app::outbox::take(&mut s)
         .into_iter()
         .filter_map(|e| match e {
             Effect::RecordValidation { stopped, .. } => Some(stopped),

@@ -11,7 +11,7 @@ use crate::ops::job::JobEvent;
 /// A write's outcome, under its id.
 pub fn write(state: &mut AppState, write: String, result: Result<String, WriteFailure>) {
     // The outcome line is in the log now: the timeline reads it from there.
-    state.audit.reread = true;
+    state.outbox.push(crate::app::event::Effect::LoadAudit);
     if let Some(Overlay::Dialog(Dialog::Sending { plan, since })) = &state.overlay
         && plan.write == write
     {
