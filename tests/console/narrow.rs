@@ -302,3 +302,24 @@ fn free_text_columns(text: &str) -> Vec<(usize, usize)> {
     }
     spans
 }
+
+/// An unreachable server's long reason never pushes the context out of an SSH session's
+/// header: at 80 columns it reads `k8s unreachable`; where there is room, the reason too.
+#[test]
+fn an_unreachable_reason_leaves_the_context_in_the_header_at_80x24() {
+    let mut s = state();
+    s.unreachable = Some("ApiError: : Failed to parse error data (ErrorResponse)".into());
+    let header = |w| {
+        screen(&s, w, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let narrow = header(80);
+    assert!(narrow.contains("ctx aks-ms5-prod"), "{narrow}");
+    assert!(narrow.trim_end().ends_with("k8s unreachable"), "{narrow}");
+    assert!(!narrow.contains("Failed"), "{narrow}");
+    let wide = header(200);
+    assert!(wide.contains("k8s unreachable: ApiError"), "{wide}");
+}
