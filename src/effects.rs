@@ -206,12 +206,6 @@ impl<'a> EffectRunner<'a> {
                 });
             }
             Effect::StartJob { job, spec } => match spec {
-                JobSpec::CheckAndSend(plan) => {
-                    let executor = self.sources.executor.clone();
-                    self.jobs.start(job, move |progress| async move {
-                        crate::ops::check::check_and_send(&executor, &plan, &progress).await
-                    });
-                }
                 JobSpec::Check(plan) => {
                     let executor = self.sources.executor.clone();
                     self.jobs.start(job, move |progress| async move {

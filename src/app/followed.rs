@@ -44,10 +44,19 @@ pub enum AutoPause {
     Asking(crate::ops::job::JobId),
     /// It may: a trip while the rollout progresses pauses it.
     Armed,
-    /// Checked and sent as this job (its progress and end are the job's).
+    /// Its checks run as this job (its progress and refusal are the job's); they pass, and
+    /// the plan is sent.
     Started {
         job: crate::ops::job::JobId,
         write: String,
+        plan: Box<crate::ops::plan::WritePlan>,
+    },
+    /// Checked; sent through the write path every write takes, its outcome awaited.
+    Sending { write: String },
+    /// What the server answered.
+    Done {
+        write: String,
+        result: Result<String, crate::ops::error::WriteFailure>,
     },
     /// Why it will not: read-only, a StatefulSet, RBAC said no when following began, the
     /// rollout had completed when the guard tripped.

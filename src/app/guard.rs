@@ -11,6 +11,7 @@ use super::state::AppState;
 use crate::model::guard::{FastBurn, Guard, PodSignal, Readings, Verdict};
 use crate::model::pod_view::PodRow;
 use crate::model::slo_status::{self, Missing};
+use crate::ops::error::WriteFailure;
 use crate::slo::maths::BurnWindow;
 
 /// Burn data older than this many poll intervals is stale: the guard is blind until fresh
@@ -58,6 +59,67 @@ pub fn update(state: &mut AppState) {
             auto_pause(state, &key);
         }
     }
+}
+
+/// A job ended: if it was an auto-pause's checks and they passed, the pause is sent through
+/// the one send path (`Effect::Write`), its checks' findings in the plan as a dialog's are.
+pub fn checked(
+    state: &mut AppState,
+    job: crate::ops::job::JobId,
+    outcome: &crate::ops::job::JobOutcome,
+) {
+    use super::followed::AutoPause;
+    use crate::ops::job::JobOutcome;
+    let findings: Vec<String> = state
+        .jobs
+        .progress
+        .get(&job)
+        .map(|lines| {
+            lines
+                .iter()
+                .filter(|f| !f.ends_with(": sending"))
+                .cloned()
+                .collect()
+        })
+        .unwrap_or_default();
+    for f in state.follow.follows.values_mut() {
+        let Some(AutoPause::Started {
+            job: checking,
+            write,
+            plan,
+        }) = &f.auto_pause
+        else {
+            continue;
+        };
+        if *checking != job || !matches!(outcome, JobOutcome::Succeeded(_)) {
+            continue;
+        }
+        let mut plan = plan.clone();
+        plan.checks = findings.clone();
+        let write = write.clone();
+        state.outbox.push(crate::app::event::Effect::Write(plan));
+        f.auto_pause = Some(AutoPause::Sending { write });
+    }
+}
+
+/// A write's outcome: if it was an auto-pause's, the guard's pane says it (and nothing else
+/// need). Whether it was.
+pub fn sent(
+    state: &mut AppState,
+    write: &str,
+    result: &Result<String, crate::ops::error::WriteFailure>,
+) -> bool {
+    use super::followed::AutoPause;
+    for f in state.follow.follows.values_mut() {
+        if matches!(&f.auto_pause, Some(AutoPause::Sending { write: w }) if w == write) {
+            f.auto_pause = Some(AutoPause::Done {
+                write: write.to_string(),
+                result: result.clone(),
+            });
+            return true;
+        }
+    }
+    false
 }
 
 /// Following began with `auto-pause` on: whether the guard may pause by itself is decided
@@ -181,9 +243,13 @@ fn auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
             let write = plan.write.clone();
             state.outbox.push(crate::app::event::Effect::StartJob {
                 job,
-                spec: JobSpec::CheckAndSend(Box::new(plan)),
+                spec: JobSpec::Check(Box::new(plan.clone())),
             });
-            AutoPause::Started { job, write }
+            AutoPause::Started {
+                job,
+                write,
+                plan: Box::new(plan),
+            }
         }
     };
     if let Some(f) = state.follow.follows.get_mut(key) {
@@ -365,14 +431,24 @@ pub fn auto_pause_words(state: &AppState, f: &Follow) -> Option<(String, &'stati
             "muted",
         ),
         AutoPause::Unavailable(why) => (why, "muted"),
-        AutoPause::Started { job, write } => match state.jobs.finished.get(&job) {
-            Some(JobOutcome::Succeeded(_)) => (
-                format!("paused by the guard (audited as write {write})"),
-                "ok",
-            ),
+        AutoPause::Sending { write } => (format!("auto-pause: sending (write {write})"), "stale"),
+        AutoPause::Done {
+            write,
+            result: Ok(_),
+        } => (
+            format!("paused by the guard (audited as write {write})"),
+            "ok",
+        ),
+        AutoPause::Done {
+            result: Err(e @ (WriteFailure::Failed(_) | WriteFailure::Unanswered(_))),
+            ..
+        } => (format!("auto-pause failed: {e}"), "critical"),
+        AutoPause::Done { result: Err(e), .. } => (format!("auto-pause refused: {e}"), "critical"),
+        AutoPause::Started { job, .. } => match state.jobs.finished.get(&job) {
             Some(JobOutcome::Failed(why)) => (format!("auto-pause refused: {why}"), "critical"),
             Some(JobOutcome::Cancelled) => ("auto-pause cancelled".into(), "warning"),
-            None => (
+            // Passed: it moves on to sending as this job's end is applied.
+            Some(JobOutcome::Succeeded(_)) | None => (
                 format!(
                     "auto-pause: {}",
                     state

@@ -31,28 +31,6 @@ pub async fn run(
     result
 }
 
-/// A plan no one confirms (the guard's auto-pause): its checks, then, if they pass, the
-/// request, through the executor and its audit log like every write.
-pub async fn check_and_send(
-    executor: &Executor,
-    plan: &WritePlan,
-    progress: &Progress,
-) -> Result<String, String> {
-    let mut findings = Findings {
-        progress,
-        seen: Vec::new(),
-    };
-    let checked = checks(executor, plan, &mut findings).await;
-    let mut plan = plan.clone();
-    plan.checks = findings.seen;
-    if let Err(reason) = checked {
-        executor.record_refusal(&plan, &reason);
-        return Err(reason);
-    }
-    progress.report("sending").await;
-    executor.execute(&plan).await.map_err(|e| e.to_string())
-}
-
 /// Whether the connection's user may patch `object`, asked when the guard begins watching with
 /// `auto-pause` on: `Err` only where RBAC says no. An unanswered question is not a no (the
 /// pause's own checks ask again when it trips).

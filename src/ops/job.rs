@@ -11,9 +11,6 @@ pub struct JobId(pub u64);
 pub enum JobSpec {
     /// The checking stage of a plan (`check.rs`).
     Check(Box<WritePlan>),
-    /// A plan the console makes by itself (the guard's auto-pause): checked, then sent when
-    /// the checks pass, with no one to confirm it; audited like every write.
-    CheckAndSend(Box<WritePlan>),
     /// Whether the connection's user may patch this object (a SelfSubjectAccessReview): the
     /// guard asks when following begins with `auto-pause` on, and never pauses where RBAC
     /// said no.

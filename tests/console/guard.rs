@@ -98,7 +98,7 @@ fn queued(
                 );
                 asks.push(job);
             }
-            JobSpec::CheckAndSend(plan) => pauses.push((job, *plan)),
+            JobSpec::Check(plan) => pauses.push((job, *plan)),
             other => panic!("unexpected job {other:?}"),
         }
     }
@@ -159,7 +159,27 @@ fn with_auto_pause_a_trip_while_progressing_plans_the_guards_own_pause() {
     assert_eq!(change.automatic.as_deref(), Some("guard"));
     assert_eq!(plan.parameters()["reason"], "guard");
     assert!(screen(&s, 120, 30).contains("auto     auto-pause: checking..."));
-    finished(&mut s, *job, JobOutcome::Succeeded("paused".into()));
+    // The checks pass: the pause goes the way every write goes, and its answer comes back.
+    finished(&mut s, *job, JobOutcome::Succeeded("accepted".into()));
+    let sent: Vec<_> = ms5_console::app::outbox::take(&mut s)
+        .into_iter()
+        .filter_map(|e| match e {
+            ms5_console::app::event::Effect::Write(sent) => Some(sent),
+            _ => None,
+        })
+        .collect();
+    let [sent] = sent.as_slice() else {
+        panic!("the pause is sent once: {sent:?}");
+    };
+    assert_eq!(sent.write, plan.write);
+    assert!(screen(&s, 120, 30).contains("auto     auto-pause: sending"));
+    ms5_console::app::update::apply(
+        &mut s,
+        ms5_console::app::event::DataEvent::WriteOutcome {
+            write: plan.write.clone(),
+            result: Ok("paused".into()),
+        },
+    );
     let text = screen(&s, 120, 30);
     assert!(
         text.contains("paused by the guard (audited as write"),

@@ -1037,17 +1037,25 @@ async fn the_guards_pause_is_checked_sent_and_audited_as_automatic() {
     }
     let (tx, mut rx) = mpsc::channel(16);
     let mut runner = JobRunner::new(tx);
+    // The one path every write takes: its checks as a job, then the executor with what they
+    // found, as the app sends it when they pass.
     let executor = c.executor.clone();
-    let sent = plan.clone();
+    let checked = plan.clone();
     runner.start(JobId(7), move |progress| async move {
-        ms5_console::ops::check::check_and_send(&executor, &sent, &progress).await
+        ms5_console::ops::check::run(&executor, &checked, &progress).await
     });
+    let mut findings = Vec::new();
     let outcome = loop {
-        if let JobEvent::Finished { outcome, .. } = rx.recv().await.expect("job events") {
-            break outcome;
+        match rx.recv().await.expect("job events") {
+            JobEvent::Progress { text, .. } if !text.ends_with(": sending") => findings.push(text),
+            JobEvent::Finished { outcome, .. } => break outcome,
+            _ => {}
         }
     };
     assert!(matches!(outcome, JobOutcome::Succeeded(_)), "{outcome:?}");
+    plan.checks = findings;
+    let answer = c.executor.execute(&plan).await.expect("sent");
+    assert!(answer.contains("paused"), "{answer}");
     let paused = sim.kubectl().ok(&[
         "-n",
         "ms5-production",
@@ -1134,7 +1142,7 @@ async fn the_guard_asks_rbac_first_and_a_refused_pause_is_audited_as_refused() {
     let mut runner = JobRunner::new(tx);
     let executor = c.executor.clone();
     runner.start(JobId(8), move |progress| async move {
-        ms5_console::ops::check::check_and_send(&executor, &plan, &progress).await
+        ms5_console::ops::check::run(&executor, &plan, &progress).await
     });
     let outcome = loop {
         if let JobEvent::Finished { outcome, .. } = rx.recv().await.expect("job events") {

@@ -12,6 +12,10 @@ use crate::ops::job::JobEvent;
 pub fn write(state: &mut AppState, write: String, result: Result<String, WriteFailure>) {
     // The outcome line is in the log now: the timeline reads it from there.
     state.outbox.push(crate::app::event::Effect::LoadAudit);
+    // The guard's own pause: its pane says the outcome.
+    if crate::app::guard::sent(state, &write, &result) {
+        return;
+    }
     if let Some(Overlay::Dialog(Dialog::Sending { plan, since })) = &state.overlay
         && plan.write == write
     {
@@ -98,6 +102,7 @@ pub fn job(state: &mut AppState, event: JobEvent) {
         JobEvent::Finished { job, outcome } => {
             crate::app::validation_runs::finished(state, job, &outcome);
             writes::checked(state, job, &outcome);
+            crate::app::guard::checked(state, job, &outcome);
             crate::app::backup_writes::followed(state, job, &outcome);
             state.jobs.finished.insert(job, outcome);
         }
