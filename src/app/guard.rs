@@ -193,8 +193,9 @@ fn settled(
 }
 
 /// The guard tripped with `auto-pause` on: a pause of the Deployment while its rollout
-/// progresses, planned here and checked and sent as a job (`JobSpec::CheckAndSend`) through
-/// the same checks and audit as a pause from the keyboard. Not where it was decided
+/// progresses, planned here, checked by the `Check` job a dialog's plan gets and sent the way
+/// every write is (`checked`, then `sent`), audited like a pause from the keyboard. Not where
+/// it was decided
 /// unavailable when following began; not once the rollout has completed (pausing it changes
 /// nothing: the pane offers undo).
 fn auto_pause(state: &mut AppState, key: &super::followed::FollowKey) {
