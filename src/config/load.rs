@@ -12,13 +12,14 @@ use super::endpoint;
 use super::keymap::{self, Keymap};
 use super::schema::{CONFIG_KEYS, ConfigFile};
 use super::settings::{Overrides, Settings, TimelineSettings};
-use super::theme::{Loader, is_path};
+use super::theme::Loader;
 use super::user;
 use super::{
     DEFAULT_GUARD_WATCH_AFTER, DEFAULT_METRICS_INTERVAL, DEFAULT_NAMESPACES,
     DEFAULT_PROTECTED_NAMESPACES,
 };
 use crate::model::diag::{Diagnostic, Diagnostics};
+use crate::model::file_name::Found;
 use crate::slo;
 
 /// The config file's text (for positions) and the problems found so far.
@@ -380,28 +381,22 @@ fn load_keymap(dirs: &Dirs, name_or_path: &str) -> Result<Keymap, Vec<Diagnostic
             message: why,
             help: format!(
                 "give a path, or one of: {}",
-                keymap::BUILTIN
-                    .iter()
-                    .map(|(n, _)| *n)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                crate::model::file_name::names(keymap::BUILTIN)
             ),
         }]
     };
-    let read = |path: &Path| std::fs::read_to_string(path);
-    if is_path(name_or_path) {
-        let path = PathBuf::from(name_or_path);
-        let text = read(&path).map_err(|e| not_found(format!("cannot read keymap file: {e}")))?;
-        return Keymap::with_overlay(&path, &text);
-    }
-    if let Some(dir) = &dirs.config {
-        let path = dir.join("keymaps").join(format!("{name_or_path}.toml"));
-        if let Ok(text) = read(&path) {
-            return Keymap::with_overlay(&path, &text);
+    let user_dir = dirs.config.as_ref().map(|d| d.join("keymaps"));
+    match crate::model::file_name::find(
+        name_or_path,
+        user_dir.as_deref(),
+        keymap::BUILTIN,
+        "keymap",
+    )
+    .map_err(not_found)?
+    {
+        Found::File(path, text) => Keymap::with_overlay(&path, &text),
+        Found::Builtin(name, text) => {
+            Keymap::with_overlay(Path::new(&format!("keymaps/{name}.toml")), text)
         }
-    }
-    match keymap::BUILTIN.iter().find(|(n, _)| *n == name_or_path) {
-        Some((n, text)) => Keymap::with_overlay(Path::new(&format!("keymaps/{n}.toml")), text),
-        None => Err(not_found(format!("no keymap named `{name_or_path}`"))),
     }
 }

@@ -9,6 +9,7 @@ use ratatui::style::{Color, Modifier, Style};
 use toml::Spanned;
 
 use crate::model::diag::Diagnostic;
+use crate::model::file_name::{Found, find, names};
 
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
@@ -93,11 +94,6 @@ pub struct Loader {
     pub user_dir: Option<PathBuf>,
 }
 
-enum Source {
-    File(PathBuf, String),
-    Builtin(&'static str, &'static str),
-}
-
 impl Loader {
     pub fn load(&self, name_or_path: &str) -> Result<Theme, Vec<Diagnostic>> {
         let mut chain = Vec::new();
@@ -107,27 +103,28 @@ impl Loader {
         ));
         // Follow `extends` up to the root (default extends nothing), refusing loops.
         while let Some((wanted, from)) = next.take() {
-            let source = self.find(&wanted).map_err(|why| {
-                vec![match &from {
-                    Some((path, text, span)) => Diagnostic::at(
-                        path,
-                        text,
-                        Some(span.clone()),
-                        why,
-                        format!("built-in themes are: {}", builtin_names()),
-                    ),
-                    None => Diagnostic {
-                        path: PathBuf::from(&wanted),
-                        line: 1,
-                        column: 1,
-                        message: why,
-                        help: format!("give a path, or one of: {}", builtin_names()),
-                    },
-                }]
-            })?;
+            let source =
+                find(&wanted, self.user_dir.as_deref(), BUILTIN, "theme").map_err(|why| {
+                    vec![match &from {
+                        Some((path, text, span)) => Diagnostic::at(
+                            path,
+                            text,
+                            Some(span.clone()),
+                            why,
+                            format!("built-in themes are: {}", names(BUILTIN)),
+                        ),
+                        None => Diagnostic {
+                            path: PathBuf::from(&wanted),
+                            line: 1,
+                            column: 1,
+                            message: why,
+                            help: format!("give a path, or one of: {}", names(BUILTIN)),
+                        },
+                    }]
+                })?;
             let (path, text) = match &source {
-                Source::File(p, t) => (p.clone(), t.clone()),
-                Source::Builtin(n, t) => {
+                Found::File(p, t) => (p.clone(), t.clone()),
+                Found::Builtin(n, t) => {
                     (PathBuf::from(format!("themes/{n}.toml")), (*t).to_string())
                 }
             };
@@ -146,7 +143,7 @@ impl Loader {
                     e.get_ref().clone(),
                     Some((path.clone(), text.clone(), e.span())),
                 )),
-                None if !matches!(source, Source::Builtin("default", _)) => {
+                None if !matches!(source, Found::Builtin("default", _)) => {
                     Some(("default".to_string(), None))
                 }
                 None => None,
@@ -163,38 +160,10 @@ impl Loader {
             styles,
         })
     }
-
-    fn find(&self, wanted: &str) -> Result<Source, String> {
-        if is_path(wanted) {
-            let path = PathBuf::from(wanted);
-            return std::fs::read_to_string(&path)
-                .map(|t| Source::File(path, t))
-                .map_err(|e| format!("cannot read theme file `{wanted}`: {e}"));
-        }
-        if let Some(dir) = &self.user_dir {
-            let path = dir.join(format!("{wanted}.toml"));
-            if let Ok(text) = std::fs::read_to_string(&path) {
-                return Ok(Source::File(path, text));
-            }
-        }
-        BUILTIN
-            .iter()
-            .find(|(n, _)| *n == wanted)
-            .map(|(n, t)| Source::Builtin(n, t))
-            .ok_or_else(|| format!("no theme named `{wanted}`"))
-    }
 }
 
 /// `--theme`/`--keymap` values with a `/` or a `.toml` ending are paths, the rest names.
 pub use crate::model::file_name::is_path;
-
-fn builtin_names() -> String {
-    BUILTIN
-        .iter()
-        .map(|(n, _)| *n)
-        .collect::<Vec<_>>()
-        .join(", ")
-}
 
 struct Parsed {
     extends: Option<Spanned<String>>,

@@ -10,6 +10,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::diag::Diagnostic;
+use super::file_name::Found;
 use super::runbook::*;
 use super::vocabulary::{self, ParamType};
 use crate::alerting::matcher::{self};
@@ -38,50 +39,27 @@ const SHAPE_HELP: &str = "a runbook has `name`, `description` and [[phase]] tabl
 /// Resolves `name_or_path` (a path if it has a `/` or ends in `.toml`; else `user_dir`'s
 /// `NAME.toml`, then the built-ins) and parses it.
 pub fn load(name_or_path: &str, user_dir: Option<&Path>) -> Result<Runbook, Vec<Diagnostic>> {
-    let (path, text, origin) = find(name_or_path, user_dir).map_err(|why| {
-        vec![Diagnostic {
-            path: PathBuf::from(name_or_path),
-            line: 1,
-            column: 1,
-            message: why,
-            help: format!("give a path, or one of: {}", builtin_names()),
-        }]
-    })?;
-    parse(&path, &text, &origin)
-}
-
-fn find(wanted: &str, user_dir: Option<&Path>) -> Result<(PathBuf, String, String), String> {
-    if super::file_name::is_path(wanted) {
-        let path = PathBuf::from(wanted);
-        return std::fs::read_to_string(&path)
-            .map(|text| (path.clone(), text, path.display().to_string()))
-            .map_err(|e| format!("cannot read runbook file `{wanted}`: {e}"));
+    let found =
+        super::file_name::find(name_or_path, user_dir, BUILTIN, "runbook").map_err(|why| {
+            vec![Diagnostic {
+                path: PathBuf::from(name_or_path),
+                line: 1,
+                column: 1,
+                message: why,
+                help: format!(
+                    "give a path, or one of: {}",
+                    super::file_name::names(BUILTIN)
+                ),
+            }]
+        })?;
+    match found {
+        Found::File(path, text) => parse(&path, &text, &path.display().to_string()),
+        Found::Builtin(name, text) => parse(
+            &PathBuf::from(format!("src/validation/{name}.toml")),
+            text,
+            "built-in",
+        ),
     }
-    if let Some(dir) = user_dir {
-        let path = dir.join(format!("{wanted}.toml"));
-        if let Ok(text) = std::fs::read_to_string(&path) {
-            return Ok((path.clone(), text, path.display().to_string()));
-        }
-    }
-    BUILTIN
-        .iter()
-        .find(|(n, _)| *n == wanted)
-        .map(|(n, text)| {
-            (
-                PathBuf::from(format!("src/validation/{n}.toml")),
-                (*text).to_string(),
-                "built-in".to_string(),
-            )
-        })
-        .ok_or_else(|| format!("no runbook named `{wanted}`"))
-}
-
-fn builtin_names() -> String {
-    BUILTIN
-        .iter()
-        .map(|(n, _)| *n)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// The built-in runbook. It is checked by the test suite, so this cannot fail at run time; if

@@ -55,7 +55,7 @@ pub fn header(frame: &mut Frame, area: Rect, state: &AppState, ui: &Ui) {
     }
     // The context must stay readable: on a narrow terminal a long reason (an unreachable
     // server's error) gives way to its first words; the Overview's panels say the rest.
-    let whole = Line::from(right.clone()).width() + health.chars().count() + 5;
+    let whole = right.iter().map(Span::width).sum::<usize>() + health.chars().count() + 5;
     let health = if whole + 24 > area.width as usize && state.unreachable.is_some() {
         "unreachable".to_string()
     } else {
