@@ -373,17 +373,12 @@ fn parse_config_file(
 }
 
 fn load_keymap(dirs: &Dirs, name_or_path: &str) -> Result<Keymap, Vec<Diagnostic>> {
-    let not_found = |why: String| {
-        vec![Diagnostic {
-            path: PathBuf::from(name_or_path),
-            line: 1,
-            column: 1,
-            message: why,
-            help: format!(
-                "give a path, or one of: {}",
-                crate::model::file_name::names(keymap::BUILTIN)
-            ),
-        }]
+    let not_found = |why| {
+        vec![crate::model::file_name::not_found(
+            name_or_path,
+            why,
+            keymap::BUILTIN,
+        )]
     };
     let user_dir = dirs.config.as_ref().map(|d| d.join("keymaps"));
     match crate::model::file_name::find(

@@ -9,7 +9,7 @@ use ratatui::style::{Color, Modifier, Style};
 use toml::Spanned;
 
 use crate::model::diag::Diagnostic;
-use crate::model::file_name::{Found, find, names};
+use crate::model::file_name::{Found, find, names, not_found};
 
 pub const BUILTIN: &[(&str, &str)] = &[
     ("default", include_str!("../../themes/default.toml")),
@@ -113,13 +113,7 @@ impl Loader {
                             why,
                             format!("built-in themes are: {}", names(BUILTIN)),
                         ),
-                        None => Diagnostic {
-                            path: PathBuf::from(&wanted),
-                            line: 1,
-                            column: 1,
-                            message: why,
-                            help: format!("give a path, or one of: {}", names(BUILTIN)),
-                        },
+                        None => not_found(&wanted, why, BUILTIN),
                     }]
                 })?;
             let (path, text) = match &source {

@@ -44,6 +44,17 @@ pub fn find(
         .ok_or_else(|| format!("no {kind} named `{wanted}`"))
 }
 
+/// Why `wanted` was not found, as a diagnostic at the value itself, naming the built-ins.
+pub fn not_found(wanted: &str, why: String, builtins: &[(&str, &str)]) -> super::diag::Diagnostic {
+    super::diag::Diagnostic {
+        path: PathBuf::from(wanted),
+        line: 1,
+        column: 1,
+        message: why,
+        help: format!("give a path, or one of: {}", names(builtins)),
+    }
+}
+
 /// The built-ins' names, for help: `default, light, mono`.
 pub fn names(builtins: &[(&str, &str)]) -> String {
     builtins
@@ -69,7 +80,10 @@ mod tests {
         std::fs::write(dir.path().join("default.toml"), "user text").expect("written");
         assert_eq!(
             find("default", Some(dir.path()), BUILT, "theme"),
-            Ok(Found::File(dir.path().join("default.toml"), "user text".into()))
+            Ok(Found::File(
+                dir.path().join("default.toml"),
+                "user text".into()
+            ))
         );
         assert_eq!(
             find("nord", Some(dir.path()), BUILT, "theme"),

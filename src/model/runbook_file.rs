@@ -39,19 +39,8 @@ const SHAPE_HELP: &str = "a runbook has `name`, `description` and [[phase]] tabl
 /// Resolves `name_or_path` (a path if it has a `/` or ends in `.toml`; else `user_dir`'s
 /// `NAME.toml`, then the built-ins) and parses it.
 pub fn load(name_or_path: &str, user_dir: Option<&Path>) -> Result<Runbook, Vec<Diagnostic>> {
-    let found =
-        super::file_name::find(name_or_path, user_dir, BUILTIN, "runbook").map_err(|why| {
-            vec![Diagnostic {
-                path: PathBuf::from(name_or_path),
-                line: 1,
-                column: 1,
-                message: why,
-                help: format!(
-                    "give a path, or one of: {}",
-                    super::file_name::names(BUILTIN)
-                ),
-            }]
-        })?;
+    let found = super::file_name::find(name_or_path, user_dir, BUILTIN, "runbook")
+        .map_err(|why| vec![super::file_name::not_found(name_or_path, why, BUILTIN)])?;
     match found {
         Found::File(path, text) => parse(&path, &text, &path.display().to_string()),
         Found::Builtin(name, text) => parse(
